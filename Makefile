@@ -1,0 +1,142 @@
+# knet: Kubernetes network troubleshooting toolkit.
+#
+#   make            build ./knet (and libknet.a)
+#   make check      dependencies, unit tests under ASan+UBSan, lint of the
+#                   generated files and man pages, then the bats suite
+#                   against the lab (brought up if needed)
+#   make demo       dependencies, build, lab, and a short tour
+#   make install    PREFIX=/usr/local DESTDIR= : binary, kubectl-knet
+#                   link, man pages, bash/zsh/fish completions
+#   make lint       clang-format check and cppcheck
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man/man1
+BASHDIR = $(PREFIX)/share/bash-completion/completions
+ZSHDIR = $(PREFIX)/share/zsh/site-functions
+FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline libcap-ng libmnl
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
+CFLAGS ?= -O2 -g
+# _GNU_SOURCE last wins over ncurses' -D_XOPEN_SOURCE=600.
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
+	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
+LDLIBS = $(PKG_LIBS) -lm
+
+SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c))
+UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
+
+LIB_OBJ = $(LIB_SRC:%.c=build/%.o)
+CMD_OBJ = $(CMD_SRC:%.c=build/%.o)
+SAN_OBJ = $(LIB_SRC:%.c=build/san/%.o)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=build/unit/%)
+
+MAN = $(sort $(wildcard man/*.1))
+COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
+
+.PHONY: all deps check unit bats check-generated man-lint lint install \
+	uninstall demo lab-up lab-down completions clean
+
+all: knet
+
+knet: $(CMD_OBJ) build/libknet.a
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libknet.a $(LDLIBS)
+
+build/libknet.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# lib/ again, with sanitizers, for the unit tests.
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+
+build/libknet-san.a: $(SAN_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+build/unit/%: tests/unit/%.c build/libknet-san.a tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
+		build/libknet-san.a $(LDLIBS)
+
+deps:
+	@scripts/deps
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit $(UNIT_BIN)
+
+# Committed files generated from the command table must match it, man
+# pages must be lint-clean, and `knet help CMD` must match each SYNOPSIS.
+check-generated: knet
+	@scripts/check-generated
+
+bats: knet
+	@scripts/run-bats
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) check-generated
+	$(MAKE) bats
+
+completions: knet
+	./knet completion bash > completions/knet.bash
+	./knet completion zsh > completions/_knet
+	./knet completion fish > completions/knet.fish
+
+lint:
+	clang-format --dry-run -Werror $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) \
+		include/knet/*.h cmd/*.h tests/unit/*.h
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --std=c11 -D__GNUC__ -Iinclude $(LIB_SRC) \
+		$(CMD_SRC)
+
+lab-up:
+	tests/lab/lab up
+
+lab-down:
+	tests/lab/lab down
+
+demo: deps
+	$(MAKE) all
+	tests/lab/lab up
+	@scripts/demo
+
+install: knet
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) \
+		$(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR)
+	install -m 0755 knet $(DESTDIR)$(BINDIR)/knet
+	ln -sf knet $(DESTDIR)$(BINDIR)/kubectl-knet
+	install -m 0644 $(MAN) $(DESTDIR)$(MANDIR)/
+	install -m 0644 completions/knet.bash $(DESTDIR)$(BASHDIR)/knet
+	install -m 0644 completions/_knet $(DESTDIR)$(ZSHDIR)/_knet
+	install -m 0644 completions/knet.fish $(DESTDIR)$(FISHDIR)/knet.fish
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/knet $(DESTDIR)$(BINDIR)/kubectl-knet \
+		$(DESTDIR)$(BASHDIR)/knet $(DESTDIR)$(ZSHDIR)/_knet \
+		$(DESTDIR)$(FISHDIR)/knet.fish
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/,$(notdir $(MAN)))
+
+clean:
+	rm -rf build knet
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SAN_OBJ:.o=.d)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet version: knet's own version and the versions of the libraries in
+ * use at run time (not the ones it was built against), since a bug
+ * report about TLS or capture depends on those.
+ */
+#include <curl/curl.h>
+#include <curses.h>
+#include <pcap/pcap.h>
+#include <readline/readline.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "cmd.h"
+
+#ifndef KNET_VERSION
+#define KNET_VERSION "0.0.0-dev"
+#endif
+
+enum { COL_COMPONENT, COL_VERSION };
+
+static const struct knet_column columns[] = {
+	{"COMPONENT", "component", KNET_COL_NAME, 0},
+	{"VERSION", "version", 0, 0},
+	{NULL, NULL, 0, 0},
+};
+
+static const char *ncurses_number(const char *v)
+{
+	const char *sp = strchr(v, ' ');
+
+	return sp ? sp + 1 : v;
+}
+
+static int add(struct knet_table *t, const char *component,
+	       const char *version)
+{
+	int r = knet_table_add_row(t);
+
+	if (r == 0)
+		r = knet_table_set_str(t, COL_COMPONENT, component);
+	if (r == 0)
+		r = knet_table_set_str(t, COL_VERSION, version);
+	return r;
+}
+
+static int exec_version(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, "component");
+	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
+	struct knet_error err = {0};
+	struct knet_table *t = NULL;
+	char pcap[64], rl[16];
+	const char *p;
+	int r;
+
+	(void)args;
+	/* "libpcap version 1.10.3 (with TPACKET_V3)" -> "1.10.3" */
+	p = pcap_lib_version();
+	if (sscanf(p, "libpcap version %63s", pcap) != 1)
+		snprintf(pcap, sizeof(pcap), "%s", p);
+	snprintf(rl, sizeof(rl), "%d.%d", rl_readline_version >> 8,
+		 rl_readline_version & 0xff);
+
+	r = knet_table_new(columns, &o, &t);
+	if (r == 0)
+		r = add(t, "knet", KNET_VERSION);
+	if (r == 0)
+		r = add(t, "libcurl", curl->version);
+	if (r == 0)
+		r = add(t, "ssl", curl->ssl_version ? curl->ssl_version : "");
+	if (r == 0)
+		r = add(t, "libpcap", pcap);
+	if (r == 0)
+		r = add(t, "cJSON", cJSON_Version());
+	/* "ncurses 6.4.20221231" -> "6.4.20221231" */
+	if (r == 0)
+		r = add(t, "ncurses", ncurses_number(curses_version()));
+	if (r == 0)
+		r = add(t, "readline", rl);
+	if (r == 0)
+		r = add(t, "libyaml", yaml_get_version_string());
+	if (r == 0)
+		r = knet_table_render(t);
+	knet_table_free(t);
+	if (r < 0) {
+		knet_error_set(&err, r, KNET_EXIT_SYSTEM, "%s", strerror(-r));
+		return knet_fail(ctx, &err, "print the version", NULL);
+	}
+	return 0;
+}
+
+const struct knet_cmd knet_cmd_version = {
+	.name = "version",
+	.group = "other",
+	.summary = "show knet's version and the libraries it uses",
+	.usage = "",
+	.min_args = 0,
+	.max_args = 0,
+	.exec = exec_version,
+};

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_CMD_H
+#define KNET_CMD_H
+
+/*
+ * The command table.  Each cmd/cmd-<name>.c defines one const struct
+ * knet_cmd; cmd/knet.c lists them, dispatches by exact name or alias,
+ * checks argument counts and does the set-up the flags ask for.  The
+ * shell, `knet help` and the completions walk the same table.
+ */
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "knet/args.h"
+#include "knet/error.h"
+#include "knet/output.h"
+
+enum knet_cmd_flags {
+	KNET_CMD_API = 1 << 0,	 /* needs the Kubernetes API client */
+	KNET_CMD_ROOT = 1 << 1,	 /* needs privileges (netns, raw sockets) */
+	KNET_CMD_TTY = 1 << 2,	 /* needs a terminal (flows UI) */
+	KNET_CMD_STREAM = 1 << 3, /* prints events: JSON Lines in -o json */
+	KNET_CMD_HIDDEN = 1 << 4, /* not listed in help (internal use) */
+};
+
+struct knet_ctx;
+
+struct knet_cmd {
+	const char *name;
+	const char *alias;   /* NULL when none */
+	const char *group;   /* "cluster", "node", "analysis", "other" */
+	const char *summary; /* one line, lower case, for the command list */
+	const char *usage;   /* after "knet NAME ": "[options] TARGET" */
+	int min_args;
+	int max_args; /* -1: no limit */
+	unsigned flags;
+	const struct knet_opt *options; /* NULL or a NULL-terminated table */
+	const char *complete_args;	/* what positional args complete to */
+	int (*exec)(struct knet_ctx *ctx, const struct knet_args *args);
+};
+
+/* Global options, as parsed by cmd/knet.c. */
+struct knet_globals {
+	const char *kubeconfig;
+	const char *context;
+	const char *namespace;
+	bool all_namespaces;
+	const char *selector;
+	enum knet_format format;
+	bool format_set;
+	bool no_headers;
+	int verbose;
+	const char *request_timeout;
+	enum knet_color_mode color;
+	const char *node;
+	const char *via;
+};
+
+struct knet_api; /* lib/ API client, opaque here */
+
+struct knet_ctx {
+	struct knet_globals g;
+	const struct knet_cmd *cmd;
+	const char *argv0;
+	bool color_out; /* colour on stdout */
+	bool color_err; /* colour on stderr */
+	struct knet_api *api; /* set up when the command has KNET_CMD_API */
+};
+
+/* The NULL-terminated command table, in cmd/knet.c. */
+extern const struct knet_cmd *const knet_commands[];
+/* The global options table, in cmd/knet.c. */
+extern const struct knet_opt knet_global_options[];
+
+const struct knet_cmd *knet_cmd_find(const char *name);
+
+/* Output options for stdout from the globals (format, headers, colour). */
+struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
+					const char *kind);
+
+/*
+ * Error printing: the one line "knet: cannot <verb> '<subject>':
+ * <reason>" on stderr (subject may be NULL), returning the exit status
+ * to use.
+ */
+int knet_fail(const struct knet_ctx *ctx, const struct knet_error *err,
+	      const char *verb, const char *subject);
+/* "knet: <message>" plus "try 'knet help <cmd>'"; returns 2. */
+int knet_usage_error(const struct knet_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* -v logging to stderr when ctx->g.verbose >= level. */
+void knet_log(const struct knet_ctx *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A warning line "knet: warning: ..." on stderr. */
+void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Set up the API client from the globals (kubeconfig, context,
+ * namespace, request timeout).  Called by dispatch for KNET_CMD_API
+ * commands; returns an exit status (0 on success, after printing the
+ * error line otherwise).
+ */
+int knet_ctx_api_setup(struct knet_ctx *ctx);
+void knet_ctx_api_teardown(struct knet_ctx *ctx);
+
+/* "knet NAME USAGE" and a newline: the synopsis line, shared with help. */
+void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
+
+/* The namespace a command should use: -n, else the context's. */
+const char *knet_ctx_namespace(const struct knet_ctx *ctx);
+
+#endif

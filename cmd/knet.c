@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet: main, global options and dispatch.  Dispatch matches command
+ * names and aliases exactly (no prefixes: scripts must not change meaning
+ * when a command is added), checks argument counts and does the set-up
+ * the command's flags ask for.
+ */
+#include <errno.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+const struct knet_opt knet_global_options[] = {
+	{"kubeconfig", 0, KNET_OPT_STRING, "FILE",
+	 "kubeconfig file to use (else $KUBECONFIG, ~/.kube/config)", NULL,
+	 0, 0, "file"},
+	{"context", 0, KNET_OPT_STRING, "NAME", "kubeconfig context to use",
+	 NULL, 0, 0, "context"},
+	{"namespace", 'n', KNET_OPT_STRING, "NS",
+	 "namespace (default: the context's)", NULL, 0, 0, "namespace"},
+	{"all-namespaces", 'A', KNET_OPT_FLAG, NULL,
+	 "act on every namespace", NULL, 0, 0, NULL},
+	{"selector", 'l', KNET_OPT_STRING, "SELECTOR",
+	 "label selector, e.g. app=web", NULL, 0, 0, NULL},
+	{"output", 'o', KNET_OPT_STRING, "FORMAT", "output format",
+	 "table|wide|json|name", 0, 0, NULL},
+	{"no-headers", 0, KNET_OPT_FLAG, NULL, "print tables without headers",
+	 NULL, 0, 0, NULL},
+	{"verbose", 'v', KNET_OPT_COUNT, NULL,
+	 "more detail on stderr (repeat for more)", NULL, 0, 0, NULL},
+	{"request-timeout", 0, KNET_OPT_STRING, "DURATION",
+	 "API request timeout, e.g. 5s, 1m (0: none)", NULL, 0, 0, NULL},
+	{"color", 0, KNET_OPT_STRING, "WHEN", "colour output",
+	 "auto|always|never", 0, 0, NULL},
+	{"node", 0, KNET_OPT_STRING, "NAME",
+	 "the node this host is (default: found by address)", NULL, 0, 0,
+	 "node"},
+	{"via", 0, KNET_OPT_STRING, "TEMPLATE",
+	 "how to run knet on another node, e.g. 'ssh {node}'", NULL, 0, 0,
+	 NULL},
+	{"help", 'h', KNET_OPT_FLAG, NULL, "show help", NULL, 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+const struct knet_cmd *knet_cmd_find(const char *name)
+{
+	const struct knet_cmd *const *c;
+
+	for (c = knet_commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0 ||
+		    ((*c)->alias && strcmp((*c)->alias, name) == 0))
+			return *c;
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	const char *names[128];
+	const struct knet_cmd *const *c;
+	const char *hint;
+	int n = 0;
+
+	for (c = knet_commands; *c && n < 126; c++) {
+		if ((*c)->flags & KNET_CMD_HIDDEN)
+			continue;
+		names[n++] = (*c)->name;
+		if ((*c)->alias)
+			names[n++] = (*c)->alias;
+	}
+	hint = knet_suggest(name, names, n);
+	if (hint)
+		fprintf(stderr,
+			"knet: unknown command '%s' (did you mean '%s'?); "
+			"try 'knet help'\n",
+			name, hint);
+	else
+		fprintf(stderr, "knet: unknown command '%s'; try 'knet help'\n",
+			name);
+	return KNET_EXIT_USAGE;
+}
+
+/* Fill ctx->g from the parsed options and the environment. */
+static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
+{
+	struct knet_globals *g = &ctx->g;
+	const char *s;
+
+	g->kubeconfig = knet_args_str(a, "kubeconfig", NULL);
+	g->context = knet_args_str(a, "context", NULL);
+	g->namespace = knet_args_str(a, "namespace", NULL);
+	g->all_namespaces = knet_args_has(a, "all-namespaces");
+	g->selector = knet_args_str(a, "selector", NULL);
+	g->no_headers = knet_args_has(a, "no-headers");
+	g->verbose = knet_args_count(a, "verbose");
+	g->request_timeout = knet_args_str(a, "request-timeout", NULL);
+	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
+	g->via = knet_args_str(a, "via", getenv("KNET_VIA"));
+	s = knet_args_str(a, "output", NULL);
+	g->format = KNET_FMT_TABLE;
+	if (s) {
+		knet_format_parse(s, &g->format); /* choices checked */
+		g->format_set = true;
+	}
+	g->color = KNET_COLOR_AUTO;
+	s = knet_args_str(a, "color", NULL);
+	if (s)
+		knet_color_parse(s, &g->color);
+	if (g->namespace && g->all_namespaces)
+		return knet_usage_error(ctx, "-n/--namespace and "
+					     "-A/--all-namespaces exclude "
+					     "each other");
+	if (g->namespace && !*g->namespace)
+		return knet_usage_error(ctx, "empty namespace given to -n");
+	ctx->color_out = knet_color_wanted(g->color, STDOUT_FILENO);
+	ctx->color_err = knet_color_wanted(g->color, STDERR_FILENO);
+	return 0;
+}
+
+static int check_arg_count(struct knet_ctx *ctx, const struct knet_args *a)
+{
+	const struct knet_cmd *c = ctx->cmd;
+
+	if (a->npos < c->min_args)
+		return knet_usage_error(ctx, "'%s' needs %s%d argument%s, got %d",
+					c->name,
+					c->max_args == c->min_args ? ""
+								   : "at least ",
+					c->min_args,
+					c->min_args == 1 ? "" : "s", a->npos);
+	if (c->max_args >= 0 && a->npos > c->max_args) {
+		if (c->max_args == 0)
+			return knet_usage_error(ctx,
+						"'%s' takes no arguments "
+						"(got '%s')",
+						c->name, a->pos[0]);
+		return knet_usage_error(ctx,
+					"'%s' takes at most %d argument%s "
+					"(unexpected '%s')",
+					c->name, c->max_args,
+					c->max_args == 1 ? "" : "s",
+					a->pos[c->max_args]);
+	}
+	return 0;
+}
+
+/* "knet X --help" is "knet help X". */
+static int run_help_for(struct knet_ctx *ctx, const char *name)
+{
+	const struct knet_cmd *help = knet_cmd_find("help");
+	struct knet_args a;
+
+	knet_args_init(&a);
+	a.pos[a.npos++] = name;
+	ctx->cmd = help;
+	return help->exec(ctx, &a);
+}
+
+int main(int argc, char **argv)
+{
+	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
+	struct knet_ctx ctx = {0};
+	struct knet_error err = {0};
+	struct knet_args args;
+	int next = 0, r;
+
+	setlocale(LC_ALL, "");
+	ctx.argv0 = argv[0];
+	knet_args_init(&args);
+
+	/* Global options may come before the command... */
+	r = knet_args_parse(tables, argc - 1, argv + 1, true, &args, &next,
+			    &err);
+	if (r < 0) {
+		fprintf(stderr, "knet: %s; try 'knet help'\n", err.reason);
+		return KNET_EXIT_USAGE;
+	}
+	next++; /* index into argv */
+	if (next >= argc) {
+		if (args.nvalues && !knet_args_has(&args, "help")) {
+			fprintf(stderr, "knet: no command given; "
+					"try 'knet help'\n");
+			return KNET_EXIT_USAGE;
+		}
+		return run_help_for(&ctx, NULL);
+	}
+	ctx.cmd = knet_cmd_find(argv[next]);
+	if (!ctx.cmd)
+		return unknown_command(argv[next]);
+
+	/* ...and after it, mixed with the command's own, like kubectl. */
+	tables[1] = ctx.cmd->options;
+	r = knet_args_parse(tables, argc - next - 1, argv + next + 1, false,
+			    &args, NULL, &err);
+	if (r < 0)
+		return knet_usage_error(&ctx, "%s", err.reason);
+	if (knet_args_has(&args, "help"))
+		return run_help_for(&ctx, ctx.cmd->name);
+	r = apply_globals(&ctx, &args);
+	if (r)
+		return r;
+	r = check_arg_count(&ctx, &args);
+	if (r)
+		return r;
+	if (ctx.cmd->flags & KNET_CMD_TTY &&
+	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
+		return knet_usage_error(&ctx, "'%s' needs a terminal",
+					ctx.cmd->name);
+	if (ctx.cmd->flags & KNET_CMD_API) {
+		r = knet_ctx_api_setup(&ctx);
+		if (r)
+			return r;
+	}
+	r = ctx.cmd->exec(&ctx, &args);
+	knet_ctx_api_teardown(&ctx);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (errno != EPIPE)
+			fprintf(stderr, "knet: cannot write output: %s\n",
+				strerror(errno));
+		return r ? r : KNET_EXIT_SYSTEM;
+	}
+	return r;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_OUTPUT_H
+#define KNET_OUTPUT_H
+
+/*
+ * The one printing layer.  A command declares its columns once, adds rows
+ * of typed cells, and the layer renders them as an aligned table
+ * (`table`, `wide`, `--no-headers`), as JSON (`json`: one document), as
+ * names (`name`), or, for streams, one line / one JSON object per event.
+ *
+ * Cells carry raw values (microseconds, bytes, seconds since the epoch);
+ * tables humanise them, JSON keeps them raw.  No command formats JSON by
+ * hand.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "knet/error.h"
+
+enum knet_format {
+	KNET_FMT_TABLE,
+	KNET_FMT_WIDE,
+	KNET_FMT_JSON,
+	KNET_FMT_NAME,
+};
+
+/* Parse "table|wide|json|name"; -EINVAL on anything else. */
+int knet_format_parse(const char *s, enum knet_format *ret_format);
+
+enum knet_color_mode {
+	KNET_COLOR_AUTO,
+	KNET_COLOR_ALWAYS,
+	KNET_COLOR_NEVER,
+};
+
+int knet_color_parse(const char *s, enum knet_color_mode *ret_mode);
+
+/*
+ * Whether to colour a stream: never with NO_COLOR set (any value, see
+ * no-color.org), always/never as asked, else only on a terminal.
+ */
+bool knet_color_wanted(enum knet_color_mode mode, int fd);
+
+enum knet_cell_type {
+	KNET_CELL_NONE,	    /* missing: "<none>" in tables, null in JSON */
+	KNET_CELL_STR,	    /* text */
+	KNET_CELL_INT,	    /* signed whole number */
+	KNET_CELL_BOOL,	    /* true/false */
+	KNET_CELL_AGE,	    /* seconds since the epoch; table: "5m" age */
+	KNET_CELL_USEC,	    /* microseconds; table: "1.234ms" */
+	KNET_CELL_BYTES,    /* bytes; table: "1.5KiB" */
+	KNET_CELL_PERCENT,  /* double 0..100; table: "12.5%" */
+	KNET_CELL_STRLIST,  /* JSON array of strings; table: "a,b" */
+	KNET_CELL_JSON,	    /* any JSON (owned); table: its text form */
+};
+
+/* A hint for colour; drawn only when colour is on. */
+enum knet_tone {
+	KNET_TONE_PLAIN,
+	KNET_TONE_GOOD,
+	KNET_TONE_WARN,
+	KNET_TONE_BAD,
+	KNET_TONE_DIM,
+};
+
+enum knet_col_flags {
+	KNET_COL_WIDE = 1 << 0,	 /* only in `wide` (always in JSON) */
+	KNET_COL_RIGHT = 1 << 1, /* right-align (numbers) */
+	KNET_COL_NAME = 1 << 2,	 /* the object name, for `-o name` */
+	KNET_COL_NOJSON = 1 << 3, /* table only (a humanised duplicate) */
+	KNET_COL_NOTABLE = 1 << 4, /* JSON only (nested detail) */
+};
+
+struct knet_column {
+	const char *header;   /* "NAME"; NULL ends the list */
+	const char *json_key; /* "name" */
+	unsigned flags;
+	int width; /* minimum width, for streams (rows unknown ahead) */
+};
+
+struct knet_table;
+
+struct knet_output_opts {
+	enum knet_format format;
+	bool no_headers;
+	bool color;
+	FILE *out;
+	const char *kind; /* "pod": `-o name` prints "pod/NAME" */
+	time_t now;	  /* for ages; 0 means time(NULL) */
+};
+
+/* A table bound to its column declaration (which must outlive it). */
+int knet_table_new(const struct knet_column *cols,
+		   const struct knet_output_opts *opts,
+		   struct knet_table **ret_table);
+void knet_table_free(struct knet_table *t);
+
+/*
+ * Start a row, then set its cells by column index.  Unset cells are
+ * KNET_CELL_NONE.  Setting a cell twice replaces it.
+ */
+int knet_table_add_row(struct knet_table *t);
+int knet_table_set_str(struct knet_table *t, int col, const char *s);
+int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int knet_table_set_int(struct knet_table *t, int col, long long v);
+int knet_table_set_bool(struct knet_table *t, int col, bool v);
+int knet_table_set_age(struct knet_table *t, int col, long long epoch);
+int knet_table_set_usec(struct knet_table *t, int col, long long usec);
+int knet_table_set_bytes(struct knet_table *t, int col, long long bytes);
+int knet_table_set_percent(struct knet_table *t, int col, double pct);
+int knet_table_set_strlist(struct knet_table *t, int col,
+			   const char *const *items, int n);
+/* Takes ownership of @json; @text is its table form (NULL: printed JSON). */
+int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
+			const char *text);
+int knet_table_set_none(struct knet_table *t, int col);
+void knet_table_set_tone(struct knet_table *t, int col, enum knet_tone tone);
+
+int knet_table_nrows(const struct knet_table *t);
+
+/*
+ * Render the whole table: aligned text, or a JSON document
+ * {"kind":"<kind>List","items":[...]} when @opts->kind is set, else a
+ * bare array.
+ */
+int knet_table_render(const struct knet_table *t);
+
+/*
+ * Streams: print the current (last) row now, as one line or one JSON
+ * object (JSON Lines), and drop it.  Column widths in a stream come from
+ * the headers and `min_width`, since later rows are unknown.
+ */
+int knet_table_stream_header(struct knet_table *t);
+int knet_table_stream_row(struct knet_table *t);
+
+/* The current row as a JSON object (owned by the caller). */
+cJSON *knet_table_row_json(const struct knet_table *t, int row);
+
+/* Humanisers shared with commands that print summaries. */
+void knet_fmt_age(long long seconds, char *buf, size_t len);
+void knet_fmt_usec(long long usec, char *buf, size_t len);
+void knet_fmt_bytes(long long bytes, char *buf, size_t len);
+
+/* Display width of a UTF-8 string in terminal cells. */
+int knet_utf8_width(const char *s);
+
+/*
+ * Print a single JSON value (a document) to @out, pretty, with a final
+ * newline.  For "details" outputs such as `version`.
+ */
+int knet_json_print(FILE *out, const cJSON *json);
+
+#endif
