@@ -1,0 +1,670 @@
+#!/usr/bin/python3
+"""knet lab kubelet: stands in for kubelet + CNI + scheduler + DNS sync.
+
+Runs in the root network namespace and talks to the API through the root
+forwarder (https://127.0.0.1:6443, admin token). Configuration comes from
+$KNET_LAB_DIR/lab.json (written by `lab up`). Per pod state lives in
+$KNET_LAB_DIR/pods/<ns>_<name>_<uid>/state.json.
+
+Loop (every ~0.5 s): register/heartbeat Nodes; list pods (namespace `scale`
+is ignored); bind unscheduled pods; set up new pods (netns cni-<uuid>, veth
+on the node's cni0, process in its own mount+UTS namespace and kubelet-shaped
+cgroups); probe readiness from the node netns; patch pod status; tear down
+and finalise deleted pods; regenerate the dnsmasq hosts file from Services.
+"""
+import ctypes, datetime, glob, hashlib, http.client, json, os, shutil, signal
+import socket, ssl, subprocess, sys, threading, time, traceback, uuid
+from concurrent.futures import ThreadPoolExecutor
+
+S = os.environ['KNET_LAB_DIR']
+LAB = os.path.dirname(os.path.abspath(__file__))
+CFG = json.load(open(os.path.join(S, 'lab.json')))
+NODES = {n['name']: n for n in CFG['nodes']}
+TOKEN = open(os.path.join(S, 'tokens', 'admin')).read().strip()
+CA = os.path.join(S, 'pki', 'ca.crt')
+PODS_DIR = os.path.join(S, 'pods')
+CG_HIER = CFG['cgroup_hierarchies']      # e.g. ["pids", "systemd", "memory", "cpu"]
+IGNORE_NS = set(CFG.get('ignore_namespaces', ['scale']))
+READY_ANN = 'knet-lab/ready'
+
+state_lock = threading.Lock()
+probe_results = {}      # uid -> (bool, time)
+pods_by_uid = {}        # uid -> (pod, state) for probe threads
+inflight = set()
+procs = {}              # uid -> Popen
+last_patch = {}         # uid -> json of last patched status core
+log_lock = threading.Lock()
+
+
+def log(*a):
+    with log_lock:
+        print(time.strftime('%H:%M:%S'), *a, flush=True)
+
+
+def now():
+    return datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%SZ')
+
+# ---------------------------------------------------------------- API client
+_tl = threading.local()
+_ctx = ssl.create_default_context(cafile=CA)
+
+
+def api(method, path, body=None, ctype='application/json', ok=(200, 201, 202)):
+    data = None if body is None else json.dumps(body).encode()
+    for attempt in range(3):
+        c = getattr(_tl, 'conn', None)
+        if c is None:
+            c = http.client.HTTPSConnection(CFG['api_host'], CFG['api_port'], context=_ctx, timeout=30)
+            _tl.conn = c
+        try:
+            h = {'Authorization': 'Bearer ' + TOKEN, 'Accept': 'application/json'}
+            if data is not None:
+                h['Content-Type'] = ctype
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            raw = r.read()
+            try:
+                j = json.loads(raw) if raw else {}
+            except ValueError:
+                j = {'raw': raw.decode(errors='replace')}
+            return r.status, j
+        except (OSError, http.client.HTTPException):
+            try:
+                c.close()
+            except Exception:
+                pass
+            _tl.conn = None
+            if attempt == 2:
+                raise
+            time.sleep(0.2)
+
+# ---------------------------------------------------------------- helpers
+
+
+def run(*cmd, check=True):
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if check and p.returncode != 0:
+        raise RuntimeError('%s: %s' % (' '.join(cmd), p.stderr.strip()))
+    return p
+
+
+def proc_starttime(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            s = f.read()
+        fields = s[s.rindex(')') + 2:].split()
+        if fields[0] == 'Z':
+            return None
+        return fields[19]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def alive(st):
+    pid = st.get('pid')
+    if not pid:
+        return False
+    p = procs.get(st['uid'])
+    if p is not None and p.pid == pid:
+        if p.poll() is not None:
+            return False
+    return proc_starttime(pid) == st.get('starttime')
+
+
+def save_state(st):
+    d = st['dir']
+    os.makedirs(d, exist_ok=True)
+    tmp = os.path.join(d, 'state.json.tmp')
+    with open(tmp, 'w') as f:
+        json.dump(st, f, indent=1)
+    os.rename(tmp, os.path.join(d, 'state.json'))
+
+
+def load_states():
+    out = {}
+    for f in glob.glob(os.path.join(PODS_DIR, '*', 'state.json')):
+        try:
+            st = json.load(open(f))
+            out[st['uid']] = st
+        except Exception:
+            pass
+    return out
+
+
+def cgroup_dirs(st):
+    return [os.path.join('/sys/fs/cgroup', h, st['cgroup_parent'], 'pod' + st['uid'], st['cid'])
+            for h in CG_HIER]
+
+# ---------------------------------------------------------------- nodes
+
+
+def ensure_nodes():
+    for n in CFG['nodes']:
+        name = n['name']
+        code, j = api('GET', '/api/v1/nodes/' + name)
+        if code == 404:
+            body = {'apiVersion': 'v1', 'kind': 'Node', 'metadata': {'name': name, 'labels': {
+                'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux',
+                'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux',
+                'beta.kubernetes.io/arch': 'amd64', 'node-role.kubernetes.io/worker': '',
+                'knet-lab/netns': 'lab-' + name}},
+                'spec': {'podCIDR': n['cidr'], 'podCIDRs': [n['cidr']]}}
+            code, j = api('POST', '/api/v1/nodes', body)
+            if code not in (200, 201, 409):
+                log('create node', name, code, j.get('message'))
+                continue
+        t = now()
+        cond = lambda typ, st, reason, msg: {'type': typ, 'status': st, 'lastHeartbeatTime': t,
+                                             'lastTransitionTime': CFG['started'], 'reason': reason, 'message': msg}
+        status = {'status': {
+            'addresses': [{'type': 'InternalIP', 'address': n['ip']}, {'type': 'Hostname', 'address': name}],
+            'conditions': [
+                cond('NetworkUnavailable', 'False', 'RouteCreated', 'lab host-gw routes'),
+                cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'ok'),
+                cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'ok'),
+                cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'ok'),
+                cond('Ready', 'True', 'KubeletReady', 'knet lab kubelet is posting ready status')],
+            'capacity': {'cpu': '2', 'memory': '4Gi', 'pods': '110', 'ephemeral-storage': '20Gi'},
+            'allocatable': {'cpu': '2', 'memory': '4Gi', 'pods': '110', 'ephemeral-storage': '20Gi'},
+            'daemonEndpoints': {'kubeletEndpoint': {'Port': 10250}},
+            'nodeInfo': {'machineID': hashlib.md5(name.encode()).hexdigest(),
+                         'systemUUID': str(uuid.uuid5(uuid.NAMESPACE_DNS, name + '.knet-lab')),
+                         'bootID': CFG['boot_id'], 'kernelVersion': os.uname().release,
+                         'osImage': 'knet lab (Debian)', 'containerRuntimeVersion': 'lab://1.0',
+                         'kubeletVersion': CFG['kube_version'], 'kubeProxyVersion': CFG['kube_version'],
+                         'operatingSystem': 'linux', 'architecture': 'amd64'}}}
+        code, j = api('PATCH', '/api/v1/nodes/%s/status' % name, status, 'application/merge-patch+json')
+        if code != 200:
+            log('patch node status', name, code, j.get('message'))
+
+# ---------------------------------------------------------------- scheduling
+
+
+def choose_node(pod, pods):
+    labels = pod['metadata'].get('labels', {})
+    key = labels.get('app') or labels.get('pod-template-hash')
+    counts = {}
+    for n in NODES:
+        same = sum(1 for p in pods if p['spec'].get('nodeName') == n and key and
+                   p['metadata'].get('namespace') == pod['metadata']['namespace'] and
+                   (p['metadata'].get('labels', {}).get('app') or p['metadata'].get('labels', {}).get('pod-template-hash')) == key)
+        total = sum(1 for p in pods if p['spec'].get('nodeName') == n)
+        counts[n] = (same, total, n)
+    return min(counts.values())[2]
+
+
+def bind(pod, node):
+    md = pod['metadata']
+    body = {'apiVersion': 'v1', 'kind': 'Binding', 'metadata': {'name': md['name'], 'uid': md['uid']},
+            'target': {'apiVersion': 'v1', 'kind': 'Node', 'name': node}}
+    code, j = api('POST', '/api/v1/namespaces/%s/pods/%s/binding' % (md['namespace'], md['name']), body)
+    if code not in (200, 201):
+        log('bind', md['namespace'], md['name'], code, j.get('message'))
+    else:
+        log('bound', md['namespace'] + '/' + md['name'], 'to', node)
+        pod['spec']['nodeName'] = node
+
+# ---------------------------------------------------------------- pod setup
+
+
+def alloc_ip(node, states):
+    n = NODES[node]
+    used = {st['ip'] for st in states.values() if st.get('node') == node}
+    base = n['cidr'].split('/')[0].rsplit('.', 1)[0]
+    for i in range(2, 255):
+        ip = '%s.%d' % (base, i)
+        if ip not in used:
+            return ip
+    raise RuntimeError('no free IP on ' + node)
+
+
+def pod_ports(pod):
+    http, tcp, udp = [], [], []
+    for c in pod['spec'].get('containers', []):
+        for p in c.get('ports', []) or []:
+            port = p['containerPort']
+            proto = p.get('protocol', 'TCP')
+            if proto == 'UDP':
+                udp.append(port)
+            elif port in (80, 8080, 8000) or (p.get('name') or '').startswith('http'):
+                http.append(port)
+            else:
+                tcp.append(port)
+    return http, tcp, udp
+
+
+def qos_parent(pod):
+    res = [c.get('resources') or {} for c in pod['spec'].get('containers', [])]
+    if any(r.get('requests') or r.get('limits') for r in res):
+        return 'kubepods/burstable'
+    return 'kubepods/besteffort'
+
+
+def setup_pod(pod):
+    md = pod['metadata']
+    uid, ns, name = md['uid'], md['namespace'], md['name']
+    node = pod['spec']['nodeName']
+    n = NODES[node]
+    with state_lock:
+        states = load_states()
+        if uid in states:
+            return
+        ip = alloc_ip(node, states)
+        c0 = pod['spec']['containers'][0]['name']
+        st = {'uid': uid, 'namespace': ns, 'name': name, 'node': node, 'node_netns': 'lab-' + node,
+              'ip': ip, 'netns': 'cni-' + str(uuid.uuid4()),
+              'veth': 'veth' + hashlib.sha1(uid.encode()).hexdigest()[:8],
+              'cid': hashlib.sha256((uid + '/' + c0).encode()).hexdigest(),
+              'container': c0, 'cgroup_parent': qos_parent(pod),
+              'dir': os.path.join(PODS_DIR, '%s_%s_%s' % (ns, name, uid)),
+              'created': now(), 'restarts': 0, 'pid': None, 'starttime': None,
+              'ready': False, 'ready_since': now()}
+        st['netns_path'] = '/var/run/netns/' + st['netns']
+        save_state(st)
+    nn, pn = st['node_netns'], st['netns']
+    run('ip', 'netns', 'add', pn)
+    run('ip', '-n', nn, 'link', 'add', st['veth'], 'mtu', '1500', 'type', 'veth',
+        'peer', 'name', 'eth0', 'mtu', '1500', 'netns', pn)
+    run('ip', '-n', nn, 'link', 'set', st['veth'], 'master', 'cni0', 'up')
+    run('ip', '-n', pn, 'link', 'set', 'lo', 'up')
+    run('ip', '-n', pn, 'addr', 'add', ip + '/24', 'dev', 'eth0')
+    run('ip', '-n', pn, 'link', 'set', 'eth0', 'up')
+    run('ip', '-n', pn, 'route', 'add', 'default', 'via', n['gw'])
+    for d in cgroup_dirs(st):
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(st['dir'], 'resolv.conf'), 'w') as f:
+        f.write('nameserver %s\nsearch %s.svc.%s svc.%s %s\noptions ndots:5\n' % (
+            CFG['dns_ip'], ns, CFG['domain'], CFG['domain'], CFG['domain']))
+    start_process(st, pod)
+    log('pod up', ns + '/' + name, 'node', node, 'ip', ip, 'netns', pn, 'pid', st['pid'])
+
+
+def start_process(st, pod):
+    http, tcp, udp = pod_ports(pod)
+    rf = os.path.join(st['dir'], 'listening')
+    pf = os.path.join(st['dir'], 'pid')
+    for f in (rf, pf):
+        try:
+            os.unlink(f)
+        except FileNotFoundError:
+            pass
+    cmd = ['nsenter', '--net=' + st['netns_path'], '--', 'unshare', '-m', '-u', '--propagation', 'private',
+           '--', '/bin/sh', os.path.join(LAB, 'pod-start.sh'), pf, os.path.join(st['dir'], 'resolv.conf'),
+           st['name']] + cgroup_dirs(st) + ['--', '/usr/bin/python3', os.path.join(LAB, 'podserver.py'),
+           '--name', st['name'], '--namespace', st['namespace'], '--ip', st['ip'], '--node', st['node'],
+           '--ready-file', rf]
+    for p in http:
+        cmd += ['--http', str(p)]
+    for p in tcp:
+        cmd += ['--tcp', str(p)]
+    for p in udp:
+        cmd += ['--udp', str(p)]
+    logf = open(os.path.join(st['dir'], 'container.log'), 'ab')
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                         start_new_session=True, close_fds=True)
+    logf.close()
+    procs[st['uid']] = p
+    st['pid'] = p.pid
+    for _ in range(50):
+        stt = proc_starttime(p.pid)
+        if stt:
+            break
+        time.sleep(0.01)
+    st['starttime'] = proc_starttime(p.pid)
+    st['started'] = now()
+    save_state(st)
+
+
+def kill_pid(pid, starttime):
+    if not pid or proc_starttime(pid) != starttime:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    for _ in range(40):
+        if proc_starttime(pid) != starttime:
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def teardown(st):
+    uid = st['uid']
+    kill_pid(st.get('pid'), st.get('starttime'))
+    p = procs.pop(uid, None)
+    if p is not None:
+        try:
+            p.wait(timeout=2)
+        except Exception:
+            pass
+    for d in cgroup_dirs(st):
+        try:
+            for line in open(os.path.join(d, 'cgroup.procs')).read().split():
+                try:
+                    os.kill(int(line), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+        except OSError:
+            pass
+    time.sleep(0.05)
+    for d in cgroup_dirs(st):
+        for x in (d, os.path.dirname(d)):
+            for _ in range(20):
+                try:
+                    os.rmdir(x)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.05)
+    run('ip', '-n', st['node_netns'], 'link', 'del', st['veth'], check=False)
+    run('ip', 'netns', 'del', st['netns'], check=False)
+    shutil.rmtree(st['dir'], ignore_errors=True)
+    probe_results.pop(uid, None)
+    last_patch.pop(uid, None)
+    log('pod down', st['namespace'] + '/' + st['name'], st['netns'])
+
+# ---------------------------------------------------------------- readiness
+
+
+libc = ctypes.CDLL('libc.so.6', use_errno=True)
+CLONE_NEWNET = 0x40000000
+
+
+def probe_loop(node):
+    """One thread per node: enters the node netns (this thread only) and
+    runs readiness probes against pod IPs, as the kubelet does."""
+    fd = os.open('/var/run/netns/lab-' + node, os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        log('setns failed for', node, ctypes.get_errno())
+        return
+    os.close(fd)
+    while True:
+        items = [(u, p, st) for u, (p, st) in list(pods_by_uid.items()) if st.get('node') == node]
+        for uid, pod, st in items:
+            probe = None
+            for c in pod['spec'].get('containers', []):
+                if c.get('readinessProbe'):
+                    probe = c['readinessProbe']
+                    break
+            if probe is None:
+                continue
+            okv = False
+            try:
+                if 'tcpSocket' in probe:
+                    port = resolve_port(pod, probe['tcpSocket']['port'])
+                    s = socket.create_connection((st['ip'], port), timeout=1)
+                    s.close()
+                    okv = True
+                elif 'httpGet' in probe:
+                    port = resolve_port(pod, probe['httpGet']['port'])
+                    c = http.client.HTTPConnection(st['ip'], port, timeout=1)
+                    c.request('GET', probe['httpGet'].get('path', '/'))
+                    r = c.getresponse()
+                    r.read()
+                    c.close()
+                    okv = 200 <= r.status < 400
+                elif 'exec' in probe:
+                    okv = True
+            except Exception:
+                okv = False
+            probe_results[uid] = (okv, time.time())
+        time.sleep(1)
+
+
+def resolve_port(pod, port):
+    if isinstance(port, int) or str(port).isdigit():
+        return int(port)
+    for c in pod['spec'].get('containers', []):
+        for p in c.get('ports', []) or []:
+            if p.get('name') == port:
+                return p['containerPort']
+    raise ValueError('no port ' + str(port))
+
+
+def has_probe(pod):
+    return any(c.get('readinessProbe') for c in pod['spec'].get('containers', []))
+
+
+def compute_ready(pod, st):
+    ann = (pod['metadata'].get('annotations') or {}).get(READY_ANN)
+    if ann == 'false':
+        return False
+    if ann == 'true':
+        return True
+    if not alive(st) or not os.path.exists(os.path.join(st['dir'], 'listening')):
+        return False
+    if has_probe(pod):
+        r = probe_results.get(st['uid'])
+        return bool(r and r[0])
+    return True
+
+
+def pod_status(pod, st, ready):
+    rs = 'True' if ready else 'False'
+    t0 = st.get('created')
+    conds = [
+        {'type': 'Initialized', 'status': 'True', 'lastProbeTime': None, 'lastTransitionTime': t0},
+        {'type': 'Ready', 'status': rs, 'lastProbeTime': None, 'lastTransitionTime': st['ready_since']},
+        {'type': 'ContainersReady', 'status': rs, 'lastProbeTime': None, 'lastTransitionTime': st['ready_since']},
+        {'type': 'PodScheduled', 'status': 'True', 'lastProbeTime': None, 'lastTransitionTime': t0}]
+    if not ready:
+        for c in conds[1:3]:
+            c['reason'] = 'ContainersNotReady'
+            c['message'] = 'containers with unready status: [%s]' % st['container']
+    cs = []
+    for c in pod['spec']['containers']:
+        cid = hashlib.sha256((st['uid'] + '/' + c['name']).encode()).hexdigest()
+        cs.append({'name': c['name'], 'image': c.get('image', ''),
+                   'imageID': 'lab://' + c.get('image', ''), 'containerID': 'containerd://' + cid,
+                   'ready': ready, 'started': True, 'restartCount': st.get('restarts', 0),
+                   'state': {'running': {'startedAt': st.get('started', t0)}}, 'lastState': {}})
+    return {'status': {'phase': 'Running', 'hostIP': NODES[st['node']]['ip'], 'podIP': st['ip'],
+                       'podIPs': [{'ip': st['ip']}], 'startTime': t0, 'conditions': conds,
+                       'containerStatuses': cs}}
+
+
+def current_matches(pod, st, ready):
+    s = pod.get('status') or {}
+    if s.get('phase') != 'Running' or s.get('podIP') != st['ip']:
+        return False
+    rc = [c for c in s.get('conditions', []) if c['type'] == 'Ready']
+    if not rc or rc[0]['status'] != ('True' if ready else 'False'):
+        return False
+    cs = s.get('containerStatuses') or []
+    if not cs or any(c.get('restartCount', 0) != st.get('restarts', 0) for c in cs):
+        return False
+    return True
+
+
+def sync_pod(pod, st):
+    uid = st['uid']
+    if not alive(st):
+        p = procs.get(uid)
+        if st.get('pid') and (p is None or p.poll() is not None or proc_starttime(st['pid']) is None):
+            log('process gone, restarting', st['namespace'] + '/' + st['name'])
+            st['restarts'] = st.get('restarts', 0) + 1
+            start_process(st, pod)
+    ready = compute_ready(pod, st)
+    if ready != st.get('ready'):
+        st['ready'] = ready
+        st['ready_since'] = now()
+        save_state(st)
+    if current_matches(pod, st, ready):
+        return
+    md = pod['metadata']
+    code, j = api('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (md['namespace'], md['name']),
+                  pod_status(pod, st, ready), 'application/merge-patch+json')
+    if code != 200:
+        log('patch status', md['namespace'], md['name'], code, j.get('message'))
+
+# ---------------------------------------------------------------- DNS
+
+
+dns_last = None
+
+
+def sync_dns():
+    global dns_last
+    code, svcs = api('GET', '/api/v1/services')
+    if code != 200:
+        return
+    code, eps = api('GET', '/api/v1/endpoints')
+    if code != 200:
+        return
+    dom = CFG['domain']
+    lines = []
+    epmap = {(e['metadata']['namespace'], e['metadata']['name']): e for e in eps.get('items', [])}
+    for s in svcs.get('items', []):
+        ns, name = s['metadata']['namespace'], s['metadata']['name']
+        fq = '%s.%s.svc.%s' % (name, ns, dom)
+        cip = s['spec'].get('clusterIP')
+        if cip and cip != 'None':
+            lines.append('%s %s' % (cip, fq))
+        elif cip == 'None':
+            e = epmap.get((ns, name))
+            for sub in (e or {}).get('subsets') or []:
+                for a in sub.get('addresses') or []:
+                    lines.append('%s %s' % (a['ip'], fq))
+                    if a.get('hostname'):
+                        lines.append('%s %s.%s' % (a['ip'], a['hostname'], fq))
+    for st in load_states().values():
+        lines.append('%s %s.%s.pod.%s' % (st['ip'], st['ip'].replace('.', '-'), st['namespace'], dom))
+    text = '\n'.join(sorted(set(lines))) + '\n'
+    if text == dns_last:
+        return
+    path = os.path.join(S, 'dns', 'hosts')
+    with open(path + '.tmp', 'w') as f:
+        f.write(text)
+    os.rename(path + '.tmp', path)
+    dns_last = text
+    try:
+        pid = int(open(os.path.join(S, 'pids', 'dnsmasq.pid')).read().split()[0])
+        st = open(os.path.join(S, 'pids', 'dnsmasq.start')).read().strip()
+        if proc_starttime(pid) == st:
+            os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError):
+        pass
+
+# ---------------------------------------------------------------- main loop
+
+
+pool = ThreadPoolExecutor(max_workers=6)
+
+
+def setup_wrapper(pod):
+    uid = pod['metadata']['uid']
+    try:
+        setup_pod(pod)
+    except Exception as e:
+        log('setup failed', pod['metadata']['namespace'] + '/' + pod['metadata']['name'], e)
+        st = load_states().get(uid)
+        if st:
+            try:
+                teardown(st)
+            except Exception as e2:
+                log('cleanup after failed setup:', e2)
+    finally:
+        with state_lock:
+            inflight.discard(uid)
+
+
+def delete_pod(pod):
+    md = pod['metadata']
+    body = {'apiVersion': 'v1', 'kind': 'DeleteOptions', 'gracePeriodSeconds': 0,
+            'preconditions': {'uid': md['uid']}}
+    code, j = api('DELETE', '/api/v1/namespaces/%s/pods/%s' % (md['namespace'], md['name']), body)
+    if code not in (200, 202, 404, 409):
+        log('delete', md['namespace'], md['name'], code, j.get('message'))
+
+
+def sync_once(state):
+    if time.time() - state.get('nodes_t', 0) > 15:
+        ensure_nodes()
+        state['nodes_t'] = time.time()
+    code, j = api('GET', '/api/v1/pods?fieldSelector=' + ','.join('metadata.namespace!=' + n for n in IGNORE_NS))
+    if code != 200:
+        log('list pods', code, j.get('message'))
+        return
+    pods = j.get('items', [])
+    states = load_states()
+    seen = set()
+    for pod in pods:
+        md = pod['metadata']
+        uid = md['uid']
+        seen.add(uid)
+        try:
+            node = pod['spec'].get('nodeName')
+            if md.get('deletionTimestamp'):
+                if uid in inflight:
+                    continue
+                st = states.get(uid)
+                if st:
+                    pods_by_uid.pop(uid, None)
+                    teardown(st)
+                delete_pod(pod)
+                continue
+            if not node:
+                bind(pod, choose_node(pod, pods))
+                node = pod['spec'].get('nodeName')
+                if not node:
+                    continue
+            if node not in NODES:
+                continue
+            if (pod.get('status') or {}).get('phase') in ('Succeeded', 'Failed'):
+                continue
+            st = states.get(uid)
+            if st is None:
+                with state_lock:
+                    if uid in inflight:
+                        continue
+                    inflight.add(uid)
+                pool.submit(setup_wrapper, pod)
+                continue
+            if uid in inflight:
+                continue
+            pods_by_uid[uid] = (pod, st)
+            sync_pod(pod, st)
+        except Exception as e:
+            log('pod', md.get('namespace'), md.get('name'), 'error:', e)
+            traceback.print_exc()
+    for uid, st in states.items():
+        if uid not in seen and uid not in inflight:
+            pods_by_uid.pop(uid, None)
+            try:
+                teardown(st)
+            except Exception as e:
+                log('teardown orphan', uid, e)
+    for uid in list(pods_by_uid):
+        if uid not in seen:
+            pods_by_uid.pop(uid, None)
+    if time.time() - state.get('dns_t', 0) > 1:
+        sync_dns()
+        state['dns_t'] = time.time()
+
+
+def main():
+    os.makedirs(PODS_DIR, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    for n in NODES:
+        threading.Thread(target=probe_loop, args=(n,), daemon=True).start()
+    log('lab kubelet started, nodes:', ' '.join(NODES))
+    state = {}
+    while True:
+        t = time.time()
+        try:
+            sync_once(state)
+        except Exception as e:
+            log('sync error:', e)
+        for uid, p in list(procs.items()):
+            p.poll()
+        time.sleep(max(0.1, 0.5 - (time.time() - t)))
+
+
+if __name__ == '__main__':
+    main()
