@@ -32,6 +32,15 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
 	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS = $(PKG_LIBS) -lm
 
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q =
+say = @true
+else
+Q = @
+say = @printf '  %-6s %s\n'
+endif
+
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
@@ -53,28 +62,34 @@ COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 all: knet
 
 knet: $(CMD_OBJ) build/libknet.a
-	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libknet.a $(LDLIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libknet.a $(LDLIBS)
 
 build/libknet.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 build/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # lib/ again, with sanitizers, for the unit tests.
 build/san/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
+	$(say) CC-SAN $<
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -c -o $@ $<
 
 build/libknet-san.a: $(SAN_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
 
 build/unit/%: tests/unit/%.c build/libknet-san.a tests/unit/unit.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
+	$(say) UNIT $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
 		build/libknet-san.a $(LDLIBS)
 
 deps:

@@ -309,33 +309,38 @@ int knet_args_count(const struct knet_args *args, const char *name)
 	return v ? v->count : 0;
 }
 
+/*
+ * Optimal string alignment distance: edits plus swaps of neighbours, so
+ * that "pign" is one step from "ping", as typos usually are.
+ */
 int knet_edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	int row[65], prev, tmp;
+	int d[65][65];
+	int la = (int)strlen(a), lb = (int)strlen(b), i, j;
 
 	/* Long words are never "close" to a command name. */
 	if (la > 64 || lb > 64)
 		return 99;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
 	for (j = 0; j <= lb; j++)
-		row[j] = (int)j;
+		d[0][j] = j;
 	for (i = 1; i <= la; i++) {
-		prev = row[0];
-		row[0] = (int)i;
 		for (j = 1; j <= lb; j++) {
 			int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-			int best = prev + cost;
+			int best = d[i - 1][j - 1] + cost;
 
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev = tmp;
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
 		}
 	}
-	return row[lb];
+	return d[la][lb];
 }
 
 const char *knet_suggest(const char *word, const char *const *candidates,
