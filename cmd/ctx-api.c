@@ -1,23 +1,51 @@
 /* SPDX-License-Identifier: MIT */
-/* Placeholder until the API client lands (issue 4): replaced by it. */
-#include <errno.h>
+/* The API client of a command that has KNET_CMD_API, from the globals. */
+#include <stdio.h>
 
 #include "cmd.h"
+#include "knet/k8s.h"
+
+static void log_line(void *userdata, const char *line)
+{
+	knet_log(userdata, 1, "%s", line);
+}
 
 int knet_ctx_api_setup(struct knet_ctx *ctx)
 {
-	struct knet_error err = {0};
+	struct knet_api_config cfg = {
+		.kubeconfig = ctx->g.kubeconfig,
+		.context = ctx->g.context,
+		.request_timeout = ctx->g.request_timeout,
+		.verbose = ctx->g.verbose,
+		.log = log_line,
+		.log_userdata = ctx,
+	};
+	struct knet_error err = { 0 };
+	int r;
 
-	knet_error_set(&err, -ENOSYS, KNET_EXIT_API, "not available yet");
-	return knet_fail(ctx, &err, "set up the API client", NULL);
+	r = knet_api_new(&cfg, &ctx->api, &err);
+	if (r < 0) {
+		if (err.exit == KNET_EXIT_USAGE)
+			return knet_fail(ctx, &err, "parse options", NULL);
+		return knet_fail(ctx, &err, "load kubeconfig", NULL);
+	}
+	knet_log(ctx, 2, "context %s, server %s, namespace %s",
+		 knet_api_context(ctx->api), knet_api_server(ctx->api),
+		 knet_ctx_namespace(ctx));
+	return 0;
 }
 
 void knet_ctx_api_teardown(struct knet_ctx *ctx)
 {
-	(void)ctx;
+	knet_api_free(ctx->api);
+	ctx->api = NULL;
 }
 
 const char *knet_ctx_namespace(const struct knet_ctx *ctx)
 {
-	return ctx->g.namespace ? ctx->g.namespace : "default";
+	if (ctx->g.namespace)
+		return ctx->g.namespace;
+	if (ctx->api)
+		return knet_api_namespace(ctx->api);
+	return "default";
 }

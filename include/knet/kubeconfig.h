@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_KUBECONFIG_H
+#define KNET_KUBECONFIG_H
+
+/*
+ * Kubeconfig resolution, as kubectl does it.
+ *
+ * --kubeconfig FILE reads that file only.  Otherwise KUBECONFIG is a
+ * colon-separated list of files merged in order: missing files are
+ * skipped, the first file to set a map key (a cluster, user or context
+ * name) wins whole, current-context comes from the first file that sets
+ * it, and relative paths are resolved against the directory of the file
+ * that named them.  Without KUBECONFIG, ~/.kube/config; without that,
+ * the in-cluster service account (KUBERNETES_SERVICE_HOST/PORT, token
+ * and ca.crt).
+ *
+ * All errors are reported with KNET_EXIT_API: whatever is wrong with the
+ * configuration, the cluster cannot be used.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "knet/error.h"
+
+struct knet_kubeconfig_opts {
+	const char *path;    /* --kubeconfig, NULL to search */
+	const char *context; /* --context, NULL for current-context */
+	/*
+	 * Test hooks, NULL for the real thing: the environment lookup
+	 * (getenv) and the service-account directory
+	 * (/var/run/secrets/kubernetes.io/serviceaccount).
+	 */
+	const char *(*getenv)(const char *name);
+	const char *sa_dir;
+};
+
+/* One name=value of an exec plugin's env list. */
+struct knet_kv {
+	char *key;
+	char *value;
+};
+
+struct knet_exec_config {
+	char *api_version; /* client.authentication.k8s.io/v1 or v1beta1 */
+	char *command;	   /* resolved against the kubeconfig if it has a / */
+	char **args;	   /* NULL-terminated, without argv[0] */
+	struct knet_kv *env;
+	int nenv;
+	char *install_hint;
+	bool provide_cluster_info;
+	char *interactive_mode; /* Never, IfAvailable, Always; may be NULL */
+};
+
+/* A blob decoded from a *-data field (base64 in the file). */
+struct knet_blob {
+	unsigned char *data;
+	size_t len;
+};
+
+struct knet_kubeconfig {
+	char *source;	    /* the file(s) read, or "in-cluster", for errors */
+	char *context_name; /* NULL in-cluster */
+	char *cluster_name;
+	char *user_name;
+	char *namespace;    /* the context's, NULL when unset */
+
+	/* cluster */
+	char *server;
+	char *ca_file;
+	struct knet_blob ca_data;
+	bool insecure;
+	char *tls_server_name;
+	char *proxy_url;
+
+	/* user */
+	char *cert_file;
+	struct knet_blob cert_data;
+	char *key_file;
+	struct knet_blob key_data;
+	char *token;
+	char *token_file;
+	struct knet_exec_config *exec;
+	bool in_cluster;
+};
+
+int knet_kubeconfig_load(const struct knet_kubeconfig_opts *opts,
+			 struct knet_kubeconfig **ret_kc,
+			 struct knet_error *err);
+void knet_kubeconfig_free(struct knet_kubeconfig *kc);
+
+/*
+ * Load from an already parsed and merged document (cJSON tree of the
+ * kubeconfig), for the tests and for the merge code.  @source names it
+ * in errors.
+ */
+int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
+			      const char *source,
+			      struct knet_kubeconfig **ret_kc,
+			      struct knet_error *err);
+
+/*
+ * Read and merge a list of files (KUBECONFIG semantics) into one cJSON
+ * document.  @required makes a missing file an error (--kubeconfig).
+ * Returns -ENOENT with no error set when no file exists.
+ */
+int knet_kubeconfig_merge_files(const char *const *paths, int n,
+				bool required, cJSON **ret_doc,
+				struct knet_error *err);
+
+/*
+ * YAML (or JSON, a YAML subset) to cJSON: mappings become objects,
+ * sequences arrays, scalars strings (null for ~/null/empty plain
+ * scalars).  Only the first document is read.  Anchors and aliases are
+ * refused.
+ */
+int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
+		    struct knet_error *err);
+
+/* Standard base64 (padding optional, whitespace skipped); -EINVAL. */
+int knet_base64_decode(const char *in, struct knet_blob *ret_blob);
+void knet_blob_clear(struct knet_blob *b);
+
+/* Read a whole file, NUL-terminated; -errno. */
+int knet_file_read(const char *path, size_t max, char **ret_data,
+		   size_t *ret_len);
+
+#endif
