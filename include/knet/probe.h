@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_PROBE_H
+#define KNET_PROBE_H
+
+/*
+ * Probes: ping (ICMP echo, TCP connect, UDP) and traceroute (UDP, ICMP,
+ * TCP SYN), IPv4 and IPv6.
+ *
+ * Each engine is split in two: knet_*_new() opens every socket it will
+ * need, in the network namespace the calling thread is in (a pod's), and
+ * knet_*_run() does the probing from wherever the thread is afterwards,
+ * with no privileges left.  RTTs come from kernel receive timestamps
+ * (SO_TIMESTAMPNS) where the kernel gives them.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "knet/error.h"
+
+/* --- bounds-checked packet reading (tcpdump's GET_U_1 idea) --- */
+
+struct knet_pkt {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* 0 and the value, or -EBADMSG when the packet is too short. */
+int knet_pkt_u8(const struct knet_pkt *p, size_t off, uint8_t *ret);
+int knet_pkt_be16(const struct knet_pkt *p, size_t off, uint16_t *ret);
+int knet_pkt_be32(const struct knet_pkt *p, size_t off, uint32_t *ret);
+/* The bytes from @off on, or -EBADMSG when @off is past the end. */
+int knet_pkt_sub(const struct knet_pkt *p, size_t off, struct knet_pkt *ret);
+
+/* --- ICMP --- */
+
+/* Internet checksum (RFC 1071) of @len bytes. */
+uint16_t knet_icmp_checksum(const void *data, size_t len);
+
+/*
+ * Build an echo request of @len bytes (header included, >= 8) in @buf:
+ * type 8 (IPv4) or 128 (IPv6), @id, @seq, a recognisable payload and,
+ * for IPv4, the checksum (the kernel does it for ICMPv6).
+ */
+int knet_icmp_echo_build(uint8_t *buf, size_t len, int family, uint16_t id,
+			 uint16_t seq);
+
+struct knet_icmp {
+	uint8_t type, code;
+	uint16_t id, seq; /* echo request/reply */
+	uint8_t ttl;	  /* from the IPv4 header, 0 when not seen */
+	uint32_t mtu;	  /* frag-needed / packet-too-big, else 0 */
+	/* Errors quote the packet that caused them: */
+	bool is_error;
+	uint8_t inner_proto; /* 1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6 */
+	uint16_t inner_id, inner_seq;	   /* quoted echo */
+	uint16_t inner_sport, inner_dport; /* quoted UDP/TCP */
+	uint8_t inner_dst[16];
+};
+
+/*
+ * Parse an ICMP or ICMPv6 message.  With @ip_header, @pkt starts with
+ * the IPv4 header (raw IPv4 sockets); ICMPv6 sockets never include it.
+ */
+int knet_icmp_parse(const struct knet_pkt *pkt, int family, bool ip_header,
+		    struct knet_icmp *ret);
+
+/* Whether @type/@code mean "destination reached / refused" etc. */
+bool knet_icmp_is_echo_reply(int family, uint8_t type);
+bool knet_icmp_is_time_exceeded(int family, uint8_t type);
+bool knet_icmp_is_port_unreachable(int family, uint8_t type, uint8_t code);
+/* traceroute's annotation for an unreachable: "!H", "!N", "!X"..., or "". */
+const char *knet_icmp_unreach_note(int family, uint8_t type, uint8_t code);
+
+/* --- statistics --- */
+
+struct knet_rtt_stats {
+	int sent;
+	int received;
+	long long min_us, max_us;
+	double sum_us, sum2_us; /* for the average and mdev */
+};
+
+void knet_rtt_stats_init(struct knet_rtt_stats *s);
+void knet_rtt_stats_add(struct knet_rtt_stats *s, long long rtt_us);
+double knet_rtt_stats_avg(const struct knet_rtt_stats *s);
+/* ping's mdev: sqrt(E[x^2] - E[x]^2). */
+double knet_rtt_stats_mdev(const struct knet_rtt_stats *s);
+/* Loss in percent of the probes sent, 0 when none were. */
+double knet_rtt_stats_loss(const struct knet_rtt_stats *s);
+
+/* --- addresses --- */
+
+/*
+ * Parse an IPv4 or IPv6 literal (no names: targets are resolved through
+ * the API) into @ret with @port.  -EINVAL when it is not one.
+ */
+int knet_addr_parse(const char *ip, int port, struct sockaddr_storage *ret,
+		    socklen_t *ret_len);
+/* The numeric form of @sa (no port). */
+const char *knet_addr_str(const struct sockaddr *sa, char *buf, size_t len);
+
+/* --- sockets shared by ping and traceroute --- */
+
+enum knet_probe_mode {
+	KNET_PROBE_ICMP,
+	KNET_PROBE_UDP,
+	KNET_PROBE_TCP,
+};
+
+/*
+ * A probe socket for @family in the current namespace: ICMP (datagram,
+ * else raw: *@ret_raw says which), UDP or TCP (non-blocking).  Error
+ * queues (IP_RECVERR), receive timestamps and the answer's TTL are on.
+ * The reason names CAP_NET_RAW when a raw socket is refused.
+ */
+int knet_probe_socket(int family, enum knet_probe_mode mode, bool *ret_raw,
+		      struct knet_error *err);
+int knet_probe_set_ttl(int fd, int family, int ttl);
+/* Don't fragment: IP_PMTUDISC_DO / IPV6_PMTUDISC_DO. */
+int knet_probe_set_df(int fd, int family);
+
+/* One datagram or error-queue message and what the kernel said of it. */
+struct knet_rx {
+	size_t len;		      /* bytes in the buffer */
+	struct timespec ts;	      /* kernel receive time (REALTIME) */
+	int ttl;		      /* -1 unknown */
+	bool is_err;		      /* from the error queue */
+	int ee_errno;		      /* errqueue: EHOSTUNREACH, EMSGSIZE... */
+	uint8_t ee_origin, ee_type, ee_code;
+	uint32_t ee_info;	      /* the MTU for EMSGSIZE */
+	struct sockaddr_storage from; /* sender, or errqueue: the offender */
+	bool has_from;
+	struct sockaddr_storage name; /* errqueue: the original destination */
+};
+
+/*
+ * recvmsg() without blocking, from the error queue when @errqueue.
+ * -EAGAIN when there is nothing.
+ */
+int knet_probe_recv(int fd, bool errqueue, uint8_t *buf, size_t len,
+		    struct knet_rx *ret);
+/* b - a in microseconds. */
+long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
+/* Now, in the clock receive timestamps use (CLOCK_REALTIME). */
+void knet_ts_now(struct timespec *ts);
+
+/* --- ping --- */
+
+struct knet_ping_opts {
+	enum knet_probe_mode mode;
+	struct sockaddr_storage dst; /* port set for UDP and TCP */
+	socklen_t dst_len;
+	int count;	 /* 0: until stopped */
+	double interval; /* seconds between probes */
+	int size;	 /* payload bytes (ICMP data, UDP payload) */
+	double timeout;	 /* seconds to wait for each answer */
+	int ttl;	 /* 0: the system default */
+	bool df;	 /* don't fragment: report the path MTU instead */
+};
+
+enum knet_ping_status {
+	KNET_PING_REPLY,     /* echo reply, UDP answer, TCP connected */
+	KNET_PING_REFUSED,   /* TCP RST, ICMP port unreachable: host is up */
+	KNET_PING_TIMEOUT,   /* nothing within the timeout */
+	KNET_PING_UNREACH,   /* ICMP unreachable from a router */
+	KNET_PING_TTL,	     /* time exceeded on the way */
+	KNET_PING_TOO_BIG,   /* frag needed / packet too big: see mtu */
+	KNET_PING_ERROR,     /* local error: see err */
+};
+
+/* "reply", "refused", "timeout", "unreachable", "ttl-exceeded"... */
+const char *knet_ping_status_name(enum knet_ping_status s);
+
+struct knet_ping_event {
+	enum knet_ping_status status;
+	int seq;
+	long long rtt_us; /* -1 when there is none */
+	int ttl;	  /* of the answer, -1 when unknown */
+	int bytes;	  /* of the answer */
+	char from[46];	  /* who answered, "" when nobody */
+	int mtu;	  /* KNET_PING_TOO_BIG: the path MTU, 0 unknown */
+	int icmp_type, icmp_code;
+	int err; /* KNET_PING_ERROR: negative errno */
+};
+
+struct knet_ping;
+
+/*
+ * Open the sockets (in the current network namespace).  ICMP tries an
+ * ICMP datagram socket first and falls back to a raw one (when
+ * net.ipv4.ping_group_range excludes us); -EPERM then names CAP_NET_RAW.
+ */
+int knet_ping_new(const struct knet_ping_opts *opts, struct knet_ping **ret,
+		  struct knet_error *err);
+void knet_ping_free(struct knet_ping *p);
+/* "icmp-datagram", "icmp-raw", "udp", "tcp". */
+const char *knet_ping_socket_kind(const struct knet_ping *p);
+
+/*
+ * Probe until the count is reached or *@stop becomes non-zero, calling
+ * @on_event for every answer or timeout, in order of sequence.  A
+ * callback returning < 0 stops the run with that code.  @ret_stats may
+ * be NULL.
+ */
+int knet_ping_run(struct knet_ping *p,
+		  int (*on_event)(const struct knet_ping_event *ev, void *ud),
+		  void *ud, volatile sig_atomic_t *stop,
+		  struct knet_rtt_stats *ret_stats, struct knet_error *err);
+
+/* --- traceroute --- */
+
+struct knet_trace_opts {
+	enum knet_probe_mode mode;   /* UDP by default */
+	struct sockaddr_storage dst; /* port: UDP base, TCP destination */
+	socklen_t dst_len;
+	int first_ttl;	/* 1 */
+	int max_hops;	/* 30 */
+	int queries;	/* probes per hop, 3 */
+	double timeout; /* seconds to wait for an answer, 2 */
+	int size;	/* probe payload bytes */
+};
+
+struct knet_trace_probe {
+	long long rtt_us; /* -1: no answer */
+	char from[46];
+	const char *note; /* "", "!H", "!N", "!P", "!X", "!F" (static) */
+	bool reached;	  /* the destination answered */
+};
+
+struct knet_trace_result {
+	int hops; /* rows in probes: first_ttl..last hop */
+	int queries;
+	int first_ttl;
+	bool reached; /* the last hop is the destination */
+	struct knet_trace_probe *probes; /* [hop * queries + query] */
+};
+
+struct knet_trace;
+
+int knet_trace_new(const struct knet_trace_opts *opts,
+		   struct knet_trace **ret, struct knet_error *err);
+void knet_trace_free(struct knet_trace *t);
+
+/*
+ * One traceroute: every TTL and every query in flight at once, lowest
+ * TTL first; stops when the destination hop and everything before it has
+ * answered (or timed out).  Call it again for the next round of a
+ * --report.
+ */
+int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
+		   struct knet_trace_result **ret, struct knet_error *err);
+void knet_trace_result_free(struct knet_trace_result *r);
+
+#endif
