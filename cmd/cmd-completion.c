@@ -114,8 +114,9 @@ static void gen_bash(FILE *f)
 	for (c = knet_commands; *c; c++) {
 		if ((*c)->flags & KNET_CMD_HIDDEN)
 			continue;
-		fprintf(f, "\t%s%s%s)\n\t\tif [[ $cur == -* ]]; then\n"
-			   "\t\t\tCOMPREPLY=($(compgen -W \"",
+		fprintf(f,
+			"\t%s%s%s)\n\t\tif [[ $cur == -* ]]; then\n"
+			"\t\t\tCOMPREPLY=($(compgen -W \"",
 			(*c)->name, (*c)->alias ? "|" : "",
 			(*c)->alias ? (*c)->alias : "");
 		bash_words(f, (*c)->options, false);
@@ -169,8 +170,7 @@ static void zsh_specs(FILE *f, const struct knet_opt *opts)
 				o->short_name, o->name, o->short_name,
 				val ? "+" : "", o->name, val ? "=" : "");
 		else
-			fprintf(f, "'%s--%s%s[", rep, o->name,
-				val ? "=" : "");
+			fprintf(f, "'%s--%s%s[", rep, o->name, val ? "=" : "");
 		zsh_text(f, o->help);
 		fputs("]", f);
 		if (val) {
@@ -253,8 +253,7 @@ static void fish_opts(FILE *f, const struct knet_opt *opts,
 	for (o = opts; o && o->name; o++) {
 		fputs("complete -c knet", f);
 		if (c)
-			fprintf(f,
-				" -n '__fish_seen_subcommand_from %s%s%s'",
+			fprintf(f, " -n '__fish_seen_subcommand_from %s%s%s'",
 				c->name, c->alias ? " " : "",
 				c->alias ? c->alias : "");
 		if (o->short_name)
@@ -270,8 +269,9 @@ static void fish_opts(FILE *f, const struct knet_opt *opts,
 				   strcmp(o->complete, "file") == 0) {
 				fputs(" -r -F", f);
 			} else if (o->complete) {
-				fprintf(f, " -x -a '(knet __complete %s "
-					   "2>/dev/null)'",
+				fprintf(f,
+					" -x -a '(knet __complete %s "
+					"2>/dev/null)'",
 					o->complete);
 			} else {
 				fputs(" -x", f);
@@ -299,8 +299,9 @@ static void gen_fish(FILE *f)
 		if ((*c)->flags & KNET_CMD_HIDDEN)
 			continue;
 		for (i = 0; i < 2 && names[i]; i++) {
-			fprintf(f, "complete -c knet -n __fish_use_subcommand "
-				   "-a %s -d ",
+			fprintf(f,
+				"complete -c knet -n __fish_use_subcommand "
+				"-a %s -d ",
 				names[i]);
 			fish_text(f, (*c)->summary);
 			fputc('\n', f);

@@ -22,8 +22,8 @@ static void opt_spelling(const struct knet_opt *o, char *buf, size_t len)
 	const char *sep = o->metavar ? " " : "";
 
 	if (o->short_name)
-		snprintf(buf, len, "-%c, --%s%s%s", o->short_name, o->name,
-			 sep, meta);
+		snprintf(buf, len, "-%c, --%s%s%s", o->short_name, o->name, sep,
+			 meta);
 	else
 		snprintf(buf, len, "    --%s%s%s", o->name, sep, meta);
 }
@@ -109,14 +109,15 @@ static int exec_help(struct knet_ctx *ctx, const struct knet_args *args)
 	}
 	fputs("Usage: ", stdout);
 	knet_help_usage_line(stdout, c);
-	fprintf(stdout, "\n%s%s%s.\n", c->summary,
-		c->alias ? "; alias: " : "", c->alias ? c->alias : "");
+	fprintf(stdout, "\n%s%s%s.\n", c->summary, c->alias ? "; alias: " : "",
+		c->alias ? c->alias : "");
 	if (c->options && c->options->name) {
 		fputs("\nOptions:\n", stdout);
 		print_options(stdout, c->options);
 	}
-	fprintf(stdout, "\nGlobal options are listed by 'knet help'. "
-			"See also: man knet-%s\n",
+	fprintf(stdout,
+		"\nGlobal options are listed by 'knet help'. "
+		"See also: man knet-%s\n",
 		c->name);
 	return 0;
 }

@@ -32,8 +32,7 @@ static const char *ncurses_number(const char *v)
 	return sp ? sp + 1 : v;
 }
 
-static int add(struct knet_table *t, const char *component,
-	       const char *version)
+static int add(struct knet_table *t, const char *component, const char *version)
 {
 	int r = knet_table_add_row(t);
 

@@ -17,9 +17,9 @@
 #include "knet/output.h"
 
 enum knet_cmd_flags {
-	KNET_CMD_API = 1 << 0,	 /* needs the Kubernetes API client */
-	KNET_CMD_ROOT = 1 << 1,	 /* needs privileges (netns, raw sockets) */
-	KNET_CMD_TTY = 1 << 2,	 /* needs a terminal (flows UI) */
+	KNET_CMD_API = 1 << 0,	  /* needs the Kubernetes API client */
+	KNET_CMD_ROOT = 1 << 1,	  /* needs privileges (netns, raw sockets) */
+	KNET_CMD_TTY = 1 << 2,	  /* needs a terminal (flows UI) */
 	KNET_CMD_STREAM = 1 << 3, /* prints events: JSON Lines in -o json */
 	KNET_CMD_HIDDEN = 1 << 4, /* not listed in help (internal use) */
 };
@@ -63,8 +63,8 @@ struct knet_ctx {
 	struct knet_globals g;
 	const struct knet_cmd *cmd;
 	const char *argv0;
-	bool color_out; /* colour on stdout */
-	bool color_err; /* colour on stderr */
+	bool color_out;	      /* colour on stdout */
+	bool color_err;	      /* colour on stderr */
 	struct knet_api *api; /* set up when the command has KNET_CMD_API */
 };
 

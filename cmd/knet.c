@@ -15,14 +15,14 @@
 
 const struct knet_opt knet_global_options[] = {
 	{"kubeconfig", 0, KNET_OPT_STRING, "FILE",
-	 "kubeconfig file to use (else $KUBECONFIG, ~/.kube/config)", NULL,
-	 0, 0, "file"},
+	 "kubeconfig file to use (else $KUBECONFIG, ~/.kube/config)", NULL, 0,
+	 0, "file"},
 	{"context", 0, KNET_OPT_STRING, "NAME", "kubeconfig context to use",
 	 NULL, 0, 0, "context"},
 	{"namespace", 'n', KNET_OPT_STRING, "NS",
 	 "namespace (default: the context's)", NULL, 0, 0, "namespace"},
-	{"all-namespaces", 'A', KNET_OPT_FLAG, NULL,
-	 "act on every namespace", NULL, 0, 0, NULL},
+	{"all-namespaces", 'A', KNET_OPT_FLAG, NULL, "act on every namespace",
+	 NULL, 0, 0, NULL},
 	{"selector", 'l', KNET_OPT_STRING, "SELECTOR",
 	 "label selector, e.g. app=web", NULL, 0, 0, NULL},
 	{"output", 'o', KNET_OPT_STRING, "FORMAT", "output format",
@@ -124,12 +124,10 @@ static int check_arg_count(struct knet_ctx *ctx, const struct knet_args *a)
 	const struct knet_cmd *c = ctx->cmd;
 
 	if (a->npos < c->min_args)
-		return knet_usage_error(ctx, "'%s' needs %s%d argument%s, got %d",
-					c->name,
-					c->max_args == c->min_args ? ""
-								   : "at least ",
-					c->min_args,
-					c->min_args == 1 ? "" : "s", a->npos);
+		return knet_usage_error(
+			ctx, "'%s' needs %s%d argument%s, got %d", c->name,
+			c->max_args == c->min_args ? "" : "at least ",
+			c->min_args, c->min_args == 1 ? "" : "s", a->npos);
 	if (c->max_args >= 0 && a->npos > c->max_args) {
 		if (c->max_args == 0)
 			return knet_usage_error(ctx,

@@ -23,8 +23,8 @@ struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
 int knet_fail(const struct knet_ctx *ctx, const struct knet_error *err,
 	      const char *verb, const char *subject)
 {
-	const char *reason = err && err->reason[0] ? err->reason
-						   : "unknown error";
+	const char *reason =
+		err && err->reason[0] ? err->reason : "unknown error";
 	int status = err && err->exit ? (int)err->exit : KNET_EXIT_SYSTEM;
 
 	if (subject)
@@ -72,8 +72,7 @@ void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 	bool c = ctx && ctx->color_err;
 
-	fputs(c ? "\033[33mknet: warning:\033[0m " : "knet: warning: ",
-	      stderr);
+	fputs(c ? "\033[33mknet: warning:\033[0m " : "knet: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);

@@ -201,12 +201,10 @@ static int parse_short(const struct knet_opt *const *tables, int argc,
 			continue;
 		}
 		if (p[1])
-			return store_value(v, p[1] == '=' ? p + 2 : p + 1,
-					   err);
+			return store_value(v, p[1] == '=' ? p + 2 : p + 1, err);
 		if (*i + 1 >= argc)
 			return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-					      "option '-%c' needs a value",
-					      *p);
+					      "option '-%c' needs a value", *p);
 		(*i)++;
 		return store_value(v, argv[*i], err);
 	}
@@ -343,8 +341,7 @@ int knet_edit_distance(const char *a, const char *b)
 	return d[la][lb];
 }
 
-const char *knet_suggest(const char *word, const char *const *candidates,
-			 int n)
+const char *knet_suggest(const char *word, const char *const *candidates, int n)
 {
 	const char *best = NULL;
 	int best_d = 99, i;

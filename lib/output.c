@@ -508,11 +508,12 @@ static int render_text(const struct knet_table *t)
 		for (i = 0; i < t->ncols; i++) {
 			const struct cell *c = &t->cells[row * t->ncols + i];
 
-			texts[i] = col_visible(t, i)
-					   ? cell_text(t, c,
-						       bufs + (size_t)i * CELL_BUF,
-						       CELL_BUF)
-					   : NULL;
+			texts[i] =
+				col_visible(t, i)
+					? cell_text(t, c,
+						    bufs + (size_t)i * CELL_BUF,
+						    CELL_BUF)
+					: NULL;
 			tones[i] = c->tone;
 		}
 		print_line(t, texts, tones, widths, false);
@@ -537,9 +538,9 @@ static int render_names(const struct knet_table *t)
 		return -EINVAL;
 	for (row = 0; row < t->nrows; row++) {
 		char buf[CELL_BUF];
-		const char *s = cell_text(
-			t, &t->cells[row * t->ncols + name_col], buf,
-			sizeof(buf));
+		const char *s =
+			cell_text(t, &t->cells[row * t->ncols + name_col], buf,
+				  sizeof(buf));
 
 		if (t->opts.kind)
 			fprintf(t->opts.out, "%s/%s\n", t->opts.kind, s);
@@ -637,8 +638,8 @@ static int stream_widths(struct knet_table *t)
 	for (i = 0; i < t->ncols; i++) {
 		int w = knet_utf8_width(t->cols[i].header);
 
-		t->stream_widths[i] = w > t->cols[i].width ? w
-							   : t->cols[i].width;
+		t->stream_widths[i] =
+			w > t->cols[i].width ? w : t->cols[i].width;
 	}
 	return 0;
 }

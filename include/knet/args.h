@@ -25,18 +25,18 @@ enum knet_opt_type {
 };
 
 struct knet_opt {
-	const char *name;  /* long name without dashes, NULL ends a table */
-	char short_name;   /* 0 when there is none */
+	const char *name; /* long name without dashes, NULL ends a table */
+	char short_name;  /* 0 when there is none */
 	enum knet_opt_type type;
-	const char *metavar; /* shown in help: "NS", "FILE" */
-	const char *help;    /* one line for `knet help` */
-	const char *choices; /* "table|wide|json|name" or NULL: enforced */
-	double min, max;     /* for INT and NUMBER when min < max */
+	const char *metavar;  /* shown in help: "NS", "FILE" */
+	const char *help;     /* one line for `knet help` */
+	const char *choices;  /* "table|wide|json|name" or NULL: enforced */
+	double min, max;      /* for INT and NUMBER when min < max */
 	const char *complete; /* completion hint: "file", "pod", "ns"... */
 };
 
 #define KNET_ARGS_MAX_OPTS 64
-#define KNET_ARGS_MAX_POS 256
+#define KNET_ARGS_MAX_POS  256
 
 struct knet_opt_value {
 	const struct knet_opt *opt;

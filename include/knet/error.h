@@ -27,8 +27,8 @@ enum knet_exit {
 #define KNET_ERROR_MAX 512
 
 struct knet_error {
-	int code;		/* negative errno, 0 when unset */
-	enum knet_exit exit;	/* what the failure means to a script */
+	int code;	     /* negative errno, 0 when unset */
+	enum knet_exit exit; /* what the failure means to a script */
 	char reason[KNET_ERROR_MAX];
 };
 
@@ -39,8 +39,7 @@ struct knet_error {
  * stop, and must never contain a secret.
  */
 int knet_error_set(struct knet_error *err, int code, enum knet_exit exit,
-		   const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 int knet_error_setv(struct knet_error *err, int code, enum knet_exit exit,
 		    const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));

@@ -47,16 +47,16 @@ int knet_color_parse(const char *s, enum knet_color_mode *ret_mode);
 bool knet_color_wanted(enum knet_color_mode mode, int fd);
 
 enum knet_cell_type {
-	KNET_CELL_NONE,	    /* missing: "<none>" in tables, null in JSON */
-	KNET_CELL_STR,	    /* text */
-	KNET_CELL_INT,	    /* signed whole number */
-	KNET_CELL_BOOL,	    /* true/false */
-	KNET_CELL_AGE,	    /* seconds since the epoch; table: "5m" age */
-	KNET_CELL_USEC,	    /* microseconds; table: "1.234ms" */
-	KNET_CELL_BYTES,    /* bytes; table: "1.5KiB" */
-	KNET_CELL_PERCENT,  /* double 0..100; table: "12.5%" */
-	KNET_CELL_STRLIST,  /* JSON array of strings; table: "a,b" */
-	KNET_CELL_JSON,	    /* any JSON (owned); table: its text form */
+	KNET_CELL_NONE,	   /* missing: "<none>" in tables, null in JSON */
+	KNET_CELL_STR,	   /* text */
+	KNET_CELL_INT,	   /* signed whole number */
+	KNET_CELL_BOOL,	   /* true/false */
+	KNET_CELL_AGE,	   /* seconds since the epoch; table: "5m" age */
+	KNET_CELL_USEC,	   /* microseconds; table: "1.234ms" */
+	KNET_CELL_BYTES,   /* bytes; table: "1.5KiB" */
+	KNET_CELL_PERCENT, /* double 0..100; table: "12.5%" */
+	KNET_CELL_STRLIST, /* JSON array of strings; table: "a,b" */
+	KNET_CELL_JSON,	   /* any JSON (owned); table: its text form */
 };
 
 /* A hint for colour; drawn only when colour is on. */
@@ -69,10 +69,10 @@ enum knet_tone {
 };
 
 enum knet_col_flags {
-	KNET_COL_WIDE = 1 << 0,	 /* only in `wide` (always in JSON) */
-	KNET_COL_RIGHT = 1 << 1, /* right-align (numbers) */
-	KNET_COL_NAME = 1 << 2,	 /* the object name, for `-o name` */
-	KNET_COL_NOJSON = 1 << 3, /* table only (a humanised duplicate) */
+	KNET_COL_WIDE = 1 << 0,	   /* only in `wide` (always in JSON) */
+	KNET_COL_RIGHT = 1 << 1,   /* right-align (numbers) */
+	KNET_COL_NAME = 1 << 2,	   /* the object name, for `-o name` */
+	KNET_COL_NOJSON = 1 << 3,  /* table only (a humanised duplicate) */
 	KNET_COL_NOTABLE = 1 << 4, /* JSON only (nested detail) */
 };
 

@@ -25,8 +25,7 @@ static const struct knet_opt ping_opts[] = {
 static const struct knet_opt *const tables[] = {globals, ping_opts, NULL};
 
 /* Parse a NULL-terminated word list into @a; returns the parser's code. */
-static int parse(struct knet_args *a, struct knet_error *err,
-		 char *const *argv)
+static int parse(struct knet_args *a, struct knet_error *err, char *const *argv)
 {
 	int argc = 0;
 
@@ -130,8 +129,8 @@ static void test_stop_at_command(void)
 
 static void test_suggest(void)
 {
-	const char *names[] = {"pods", "ping", "traceroute", "version",
-			       "services", "svc"};
+	const char *names[] = {"pods",	  "ping",     "traceroute",
+			       "version", "services", "svc"};
 
 	CHECK_STR(knet_suggest("verison", names, 6), "version");
 	CHECK_STR(knet_suggest("pign", names, 6), "ping");

@@ -182,11 +182,11 @@ static void test_widths_and_modes(void)
 	enum knet_color_mode m;
 
 	CHECK_INT(knet_utf8_width("abc"), 3);
-	CHECK_INT(knet_utf8_width("\xe7\xbd\x91"), 2);	  /* CJK: wide */
-	CHECK_INT(knet_utf8_width("e\xcc\x81"), 1);	  /* combining */
-	CHECK_INT(knet_utf8_width("caf\xc3\xa9"), 4);	  /* e acute */
-	CHECK_INT(knet_utf8_width("\xff\xfe"), 2);	  /* invalid bytes */
-	CHECK_INT(knet_utf8_width("\xe7\xbd"), 2);	  /* truncated */
+	CHECK_INT(knet_utf8_width("\xe7\xbd\x91"), 2);	   /* CJK: wide */
+	CHECK_INT(knet_utf8_width("e\xcc\x81"), 1);	   /* combining */
+	CHECK_INT(knet_utf8_width("caf\xc3\xa9"), 4);	   /* e acute */
+	CHECK_INT(knet_utf8_width("\xff\xfe"), 2);	   /* invalid bytes */
+	CHECK_INT(knet_utf8_width("\xe7\xbd"), 2);	   /* truncated */
 	CHECK_INT(knet_utf8_width("\xf0\x9f\x9a\x80"), 2); /* emoji */
 
 	CHECK_INT(knet_format_parse("json", &f), 0);

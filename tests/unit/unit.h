@@ -13,43 +13,42 @@
 
 static int unit_passed, unit_failed;
 
-#define CHECK(cond)                                                    \
-	do {                                                           \
-		if (cond) {                                            \
-			unit_passed++;                                 \
-		} else {                                               \
-			unit_failed++;                                 \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n",   \
-				__FILE__, __LINE__, #cond);            \
-		}                                                      \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (cond) {                                                    \
+			unit_passed++;                                         \
+		} else {                                                       \
+			unit_failed++;                                         \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                              \
+		}                                                              \
 	} while (0)
 
-#define CHECK_INT(a, b)                                                \
-	do {                                                           \
-		long long a_ = (long long)(a), b_ = (long long)(b);   \
-		if (a_ == b_) {                                        \
-			unit_passed++;                                 \
-		} else {                                               \
-			unit_failed++;                                 \
-			fprintf(stderr,                                \
-				"%s:%d: %s == %lld, expected %lld\n",  \
-				__FILE__, __LINE__, #a, a_, b_);       \
-		}                                                      \
+#define CHECK_INT(a, b)                                                        \
+	do {                                                                   \
+		long long a_ = (long long)(a), b_ = (long long)(b);            \
+		if (a_ == b_) {                                                \
+			unit_passed++;                                         \
+		} else {                                                       \
+			unit_failed++;                                         \
+			fprintf(stderr, "%s:%d: %s == %lld, expected %lld\n",  \
+				__FILE__, __LINE__, #a, a_, b_);               \
+		}                                                              \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                \
-	do {                                                           \
-		const char *a_ = (a), *b_ = (b);                       \
-		if (a_ && b_ && strcmp(a_, b_) == 0) {                 \
-			unit_passed++;                                 \
-		} else {                                               \
-			unit_failed++;                                 \
-			fprintf(stderr,                                \
-				"%s:%d: %s == \"%s\", expected "       \
-				"\"%s\"\n",                            \
-				__FILE__, __LINE__, #a,                \
-				a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
-		}                                                      \
+#define CHECK_STR(a, b)                                                        \
+	do {                                                                   \
+		const char *a_ = (a), *b_ = (b);                               \
+		if (a_ && b_ && strcmp(a_, b_) == 0) {                         \
+			unit_passed++;                                         \
+		} else {                                                       \
+			unit_failed++;                                         \
+			fprintf(stderr,                                        \
+				"%s:%d: %s == \"%s\", expected "               \
+				"\"%s\"\n",                                    \
+				__FILE__, __LINE__, #a, a_ ? a_ : "(null)",    \
+				b_ ? b_ : "(null)");                           \
+		}                                                              \
 	} while (0)
 
 static inline int unit_done(const char *name)
