@@ -189,7 +189,9 @@ struct knet_endpoints_list {
 /*
  * Endpoints of @service (NULL: every Service) in @ns (NULL: all).
  * EndpointSlices from discovery.k8s.io/v1, then v1beta1, else the core
- * Endpoints.  A Service with no endpoints is absent from the list.
+ * Endpoints (also when slices are forbidden).  A Service whose slice or
+ * Endpoints object lists no address has an entry with n == 0; one with
+ * no such object is absent.
  */
 int knet_endpoints_list(struct knet_api *api, const char *ns,
 			const char *service,
