@@ -19,6 +19,7 @@
 #include <libmnl/libmnl.h>
 
 #include "knet/netns.h"
+#include "knet/node.h"
 
 struct addr_acc {
 	char **v;

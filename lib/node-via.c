@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "knet/netns.h"
+#include "knet/node.h"
 
 static int oom(struct knet_error *err)
 {

@@ -227,8 +227,8 @@ static int send_probe(struct knet_ping *p, int seq)
 	knet_ts_now(&s->sent);
 	n = send(p->fd, p->buf, len, 0);
 	/* A pending error from an earlier probe can surface here once. */
-	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH) &&
-	    p->o.mode == KNET_PROBE_UDP)
+	if (n < 0 && (errno == ECONNREFUSED || errno == EHOSTUNREACH ||
+		      errno == ENETUNREACH || errno == EPROTO))
 		n = send(p->fd, p->buf, len, 0);
 	if (n < 0) {
 		int e = errno;

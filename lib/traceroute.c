@@ -40,6 +40,7 @@ struct knet_trace {
 	struct knet_trace_opts o;
 	int family;
 	int nttl, n;
+	int limit; /* probes to send: fewer once the destination is known */
 	int fd;	  /* UDP or ICMP */
 	int *tcp; /* [n] for TCP */
 	bool raw;
@@ -94,6 +95,7 @@ int knet_trace_new(const struct knet_trace_opts *opts,
 	t->family = opts->dst.ss_family;
 	t->nttl = opts->max_hops - opts->first_ttl + 1;
 	t->n = t->nttl * opts->queries;
+	t->limit = t->n;
 	if (getrandom(&t->id, sizeof(t->id), 0) != sizeof(t->id))
 		t->id = (uint16_t)getpid();
 	if (opts->mode == KNET_PROBE_TCP) {
@@ -144,6 +146,27 @@ static double ts_sec(const struct timespec *ts)
 static uint16_t probe_seq(const struct knet_trace *t, int i)
 {
 	return (uint16_t)(t->round * t->n + i);
+}
+
+/*
+ * An ICMP error about an earlier probe is also left in sk_err, and the
+ * next send returns it once: that is not about this probe, so try again.
+ */
+static bool pending_error(int r)
+{
+	return r == -EHOSTUNREACH || r == -ENETUNREACH || r == -ECONNREFUSED ||
+	       r == -EPROTO || r == -EMSGSIZE;
+}
+
+static int send_one(struct knet_trace *t, struct tprobe *p, int i);
+
+static int send_retry(struct knet_trace *t, struct tprobe *p, int i)
+{
+	int r = send_one(t, p, i);
+
+	if (r < 0 && pending_error(r) && t->o.mode != KNET_PROBE_TCP)
+		r = send_one(t, p, i);
+	return r;
 }
 
 static int send_one(struct knet_trace *t, struct tprobe *p, int i)
@@ -393,11 +416,15 @@ static void poll_round(struct knet_trace *t, struct pollfd *pfd, int wait_ms,
 	int npfd = t->o.mode == KNET_PROBE_TCP ? t->n : 1;
 
 	for (int i = 0; i < npfd; i++) {
-		pfd[i].fd = t->o.mode == KNET_PROBE_TCP ? t->tcp[i] : t->fd;
-		pfd[i].events = t->o.mode == KNET_PROBE_TCP && !pr[i].done
-					? POLLOUT
-					: POLLIN;
 		pfd[i].revents = 0;
+		if (t->o.mode != KNET_PROBE_TCP) {
+			pfd[i].fd = t->fd;
+			pfd[i].events = POLLIN;
+			continue;
+		}
+		/* An unconnected TCP socket polls as writable: skip it. */
+		pfd[i].fd = pr[i].sent && !pr[i].done ? t->tcp[i] : -1;
+		pfd[i].events = POLLOUT;
 	}
 	if (poll(pfd, (nfds_t)npfd, wait_ms) <= 0)
 		return;
@@ -434,7 +461,7 @@ int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 		res->probes[i].note = "";
 		pr[i].ttl = t->o.first_ttl + i / t->o.queries;
 	}
-	for (int i = 0; i < t->n; i++) {
+	for (int i = 0; i < t->limit; i++) {
 		int fd = t->o.mode == KNET_PROBE_TCP ? t->tcp[i] : t->fd;
 
 		if (fd == t->fd && pr[i].ttl == cur_ttl) {
@@ -445,7 +472,7 @@ int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 			goto out;
 		}
 		cur_ttl = pr[i].ttl;
-		r = send_one(t, &pr[i], i);
+		r = send_retry(t, &pr[i], i);
 		if (r == -ENETUNREACH || r == -EHOSTUNREACH) {
 			r = knet_error_set(err, r, KNET_EXIT_PROBLEM,
 					   "no route to the target from here");
@@ -472,6 +499,12 @@ int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 	res->queries = t->o.queries;
 	res->first_ttl = t->o.first_ttl;
 	res->hops = last_hop(t, res->probes, &res->reached);
+	/*
+	 * Later rounds (--report) stop one hop past the destination: every
+	 * probe beyond it only spends the target's ICMP rate limit.
+	 */
+	if (res->reached && res->hops < t->nttl)
+		t->limit = (res->hops + 1) * t->o.queries;
 	t->round++;
 	if (t->o.mode == KNET_PROBE_TCP)
 		reset_tcp(t);

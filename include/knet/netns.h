@@ -3,8 +3,8 @@
 #define KNET_NETNS_H
 
 /*
- * The node side: network namespaces, privileges, which node this is and
- * how to reach another one.
+ * The node side: network namespaces and privileges (see knet/node.h for
+ * which node this is and how to reach another one).
  *
  * Namespaces are entered only on the calling thread (setns(2)), after
  * saving the current one; every socket is opened inside, then the thread
@@ -123,43 +123,5 @@ int knet_cgroup_pod_uid(const char *text, char *ret_uid, size_t len);
 int knet_privs_drop(struct knet_error *err);
 /* Whether the calling thread has capability @cap in its effective set. */
 bool knet_privs_have(int cap);
-
-/*
- * Node transport: a template such as "ssh {node}" or
- * "ip netns exec lab-{node}", split on blanks (no shell), with every
- * "{node}" replaced.  The result is a NULL-terminated vector.
- */
-int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
-		    int *ret_argc, struct knet_error *err);
-
-/*
- * The command line to run knet itself on @node: the transport, the path
- * of /proc/self/exe, "-o json --node NODE", then @argv without the
- * output and node options (they are replaced).
- */
-int knet_via_command(const char *tmpl, const char *node, const char *self,
-		     int argc, char *const *argv, char ***ret_argv,
-		     int *ret_argc, struct knet_error *err);
-
-/* This process's own argv, from /proc/self/cmdline. */
-int knet_self_cmdline(char ***ret_argv, int *ret_argc,
-		      struct knet_error *err);
-
-/*
- * Run @argv with stdout on a pipe and call @line for every line it
- * prints (stderr passes through).  Returns the child's exit status (0..
- * 255, 128+signal) in @ret_status.  A @line callback returning < 0 stops
- * reading (the child is left to finish).
- */
-int knet_via_run(char *const *argv,
-		 int (*line)(const char *line, void *userdata), void *userdata,
-		 int *ret_status, struct knet_error *err);
-
-/*
- * Is @ip one of the addresses of the current namespace's interfaces?
- * Used to find which node this is (its InternalIP is local).
- */
-int knet_node_ip_is_local(const char *ip, bool *ret_local,
-			  struct knet_error *err);
 
 #endif

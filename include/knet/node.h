@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_NODE_H
+#define KNET_NODE_H
+
+/*
+ * Which node this is, where a pod lives, what a target names, and how to
+ * run knet on another node (the node transport).
+ */
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "knet/error.h"
+#include "knet/netns.h"
+#include "knet/output.h"
+
+struct knet_api;
+struct knet_pod;
+
+/*
+ * The name of the node this host is: @override (--node) when set, else
+ * the Node whose InternalIP is on one of this namespace's interfaces.
+ */
+int knet_node_self(struct knet_api *api, const char *override,
+		   char **ret_name, struct knet_error *err);
+
+/* --- targets --- */
+
+enum knet_target_kind {
+	KNET_TARGET_IP,
+	KNET_TARGET_POD,
+	KNET_TARGET_SERVICE,
+	KNET_TARGET_NODE,
+};
+
+/* "ip", "pod", "service", "node". */
+const char *knet_target_kind_name(enum knet_target_kind kind);
+
+struct knet_target {
+	enum knet_target_kind kind;
+	char *ns;   /* pods and Services */
+	char *name; /* the object's name; for an IP the IP */
+	char *ip;   /* the address to probe */
+	char *port; /* as given ("80", "http"), NULL when none */
+	int portnum; /* resolved number, 0 when none */
+	bool udp;    /* "/udp" was given, or the Service port is UDP */
+	bool cluster_ip; /* a Service reached through its ClusterIP */
+	const char *via; /* Service: "clusterIP" or "endpoint" (static) */
+	char *detail;	 /* e.g. the endpoint pod behind a headless Service */
+	int svc_tcp_port; /* Service: its first TCP port, 0 when none */
+};
+
+/*
+ * Split a target without asking anybody: "[pod/]NAME", "NS/NAME",
+ * "svc/NAME", "svc/NS/NAME", "node/NAME", an IPv4 or IPv6 address
+ * ("[fd00::1]:80" with a port), each with an optional ":PORT" and
+ * "/udp" or "/tcp".  -EINVAL with a reason for anything else.
+ */
+int knet_target_parse(const char *s, const char *default_ns,
+		      struct knet_target **ret, struct knet_error *err);
+
+/*
+ * Parse and resolve through the API: a pod's IP (the first of @family,
+ * AF_UNSPEC for any), a Service's ClusterIP (else a ready endpoint), a
+ * node's InternalIP.  Unknown objects are -ENOENT / exit 3; a pod with
+ * no IP yet is -EAGAIN / exit 1.  @api may be NULL for IP targets.
+ */
+int knet_target_resolve(struct knet_api *api, const char *s,
+			const char *default_ns, int family,
+			struct knet_target **ret, struct knet_error *err);
+void knet_target_free(struct knet_target *t);
+
+/* --- where a pod is --- */
+
+struct knet_pod_place {
+	struct knet_pod *pod;	    /* NULL with --netns/--pid and no pod */
+	char *node;		    /* the pod's node */
+	bool local;		    /* on this node: ns is filled */
+	struct knet_netns_info ns; /* the pod's namespace, when local */
+};
+
+/*
+ * Find pod @name in @ns and, when it runs on @self_node, its network
+ * namespace here (by UID in the cgroups, then by IP).  A pod elsewhere
+ * is returned with local = false.  A pod without an IP is -EAGAIN (exit
+ * 1) with the phase in the reason.
+ */
+int knet_pod_locate(struct knet_api *api, const char *ns, const char *name,
+		    const char *self_node, struct knet_pod_place **ret,
+		    struct knet_error *err);
+void knet_pod_place_free(struct knet_pod_place *p);
+
+/*
+ * Whether the namespace found earlier is still there: the same inode at
+ * its path (and its process alive, when it has one).  -ENOENT with a
+ * reason (exit 5) when it vanished.
+ */
+int knet_netns_check(const struct knet_netns_info *info,
+		     struct knet_error *err);
+
+/* --- the node transport --- */
+
+/*
+ * Node transport: a template such as "ssh {node}" or
+ * "ip netns exec lab-{node}", split on blanks (no shell), with every
+ * "{node}" replaced.  The result is a NULL-terminated vector.
+ */
+int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
+		    int *ret_argc, struct knet_error *err);
+
+/*
+ * The command line to run knet itself on @node: the transport, the path
+ * of /proc/self/exe, "-o json --node NODE", then @argv without the
+ * output and node options (they are replaced).
+ */
+int knet_via_command(const char *tmpl, const char *node, const char *self,
+		     int argc, char *const *argv, char ***ret_argv,
+		     int *ret_argc, struct knet_error *err);
+
+/* This process's own argv, from /proc/self/cmdline. */
+int knet_self_cmdline(char ***ret_argv, int *ret_argc,
+		      struct knet_error *err);
+
+/*
+ * Run @argv with stdout on a pipe and call @line for every line it
+ * prints (stderr passes through).  Returns the child's exit status (0..
+ * 255, 128+signal) in @ret_status.  A @line callback returning < 0 stops
+ * reading (the child is left to finish).
+ */
+int knet_via_run(char *const *argv,
+		 int (*line)(const char *line, void *userdata), void *userdata,
+		 int *ret_status, struct knet_error *err);
+
+/*
+ * Is @ip one of the addresses of the current namespace's interfaces?
+ * Used to find which node this is (its InternalIP is local).
+ */
+int knet_node_ip_is_local(const char *ip, bool *ret_local,
+			  struct knet_error *err);
+
+
+/*
+ * Run @argv with stdin, stdout and stderr inherited (exec through the
+ * transport) and return its exit status in @ret_status.
+ */
+int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err);
+
+/* The path of this program, from /proc/self/exe. */
+int knet_self_exe(char **ret_path, struct knet_error *err);
+
+/*
+ * Fill the current row of @t from one JSON object printed by a remote
+ * knet: column i takes obj[cols[i].json_key], set with the setter of
+ * @types[i] (KNET_CELL_STR, INT, BOOL, USEC, BYTES, PERCENT, STRLIST).
+ */
+int knet_via_row(struct knet_table *t, const struct knet_column *cols,
+		 const enum knet_cell_type *types, const cJSON *obj);
+
+#endif
