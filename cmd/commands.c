@@ -7,6 +7,13 @@
 
 #include "cmd.h"
 
+extern const struct knet_cmd knet_cmd_pods;
+extern const struct knet_cmd knet_cmd_services;
+extern const struct knet_cmd knet_cmd_endpoints;
+extern const struct knet_cmd knet_cmd_nodes;
+extern const struct knet_cmd knet_cmd_netpol;
+extern const struct knet_cmd knet_cmd_ingress;
+extern const struct knet_cmd knet_cmd_who;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -14,6 +21,13 @@ extern const struct knet_cmd knet_cmd_complete;
 
 const struct knet_cmd *const knet_commands[] = {
 	/* cluster (API only) */
+	&knet_cmd_pods,
+	&knet_cmd_services,
+	&knet_cmd_endpoints,
+	&knet_cmd_nodes,
+	&knet_cmd_netpol,
+	&knet_cmd_ingress,
+	&knet_cmd_who,
 	/* node (enters the pod's network namespace) */
 	/* analysis */
 	/* other */

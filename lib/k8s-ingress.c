@@ -163,3 +163,18 @@ int knet_ingress_list(struct knet_api *api, const char *ns,
 				 ret, err);
 	return r;
 }
+
+int knet_ingress_get(struct knet_api *api, const char *ns, const char *name,
+		     struct knet_ingress **ret, struct knet_error *err)
+{
+	int r;
+
+	r = knet_k8s_get(api, "networking.k8s.io/v1", ns, "ingresses", name,
+			 parse_ingress, (void **)ret, err);
+	/* A 404 may mean "no v1 here" as well as "no such ingress". */
+	if (r == -ENOENT)
+		r = knet_k8s_get(api, "networking.k8s.io/v1beta1", ns,
+				 "ingresses", name, parse_ingress,
+				 (void **)ret, err);
+	return r;
+}

@@ -104,6 +104,18 @@ const char *knet_labels_get(const struct knet_labels *l, const char *key)
 	return NULL;
 }
 
+cJSON *knet_labels_to_json(const struct knet_labels *l)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	for (int i = 0; o && i < l->n; i++)
+		if (!cJSON_AddStringToObject(o, l->kv[i].key, l->kv[i].value)) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	return o;
+}
+
 /* A growing string for the formatters below. */
 struct sbuf {
 	char *s;

@@ -61,6 +61,14 @@ oom:
 
 KNET_K8S_LIST_FUNCS(netpol, "networkpolicies", knet_netpol_free)
 
+int knet_netpol_get(struct knet_api *api, const char *ns, const char *name,
+		    struct knet_netpol **ret, struct knet_error *err)
+{
+	return knet_k8s_get(api, "networking.k8s.io/v1", ns,
+			    "networkpolicies", name, parse_netpol,
+			    (void **)ret, err);
+}
+
 int knet_netpol_list(struct knet_api *api, const char *ns,
 		     const struct knet_list_opts *opts,
 		     struct knet_netpol_list **ret, struct knet_error *err)

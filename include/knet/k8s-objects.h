@@ -38,6 +38,8 @@ struct knet_labels {
 int knet_labels_from_json(const cJSON *obj, struct knet_labels *ret);
 void knet_labels_clear(struct knet_labels *l);
 const char *knet_labels_get(const struct knet_labels *l, const char *key);
+/* {"k":"v",...} (owned by the caller), NULL on ENOMEM. */
+cJSON *knet_labels_to_json(const struct knet_labels *l);
 /* "k=v,k2=v2", "" when empty; malloc'd. */
 char *knet_labels_format(const struct knet_labels *l);
 /* Whether every pair of @selector is in @labels (a Service selector). */
@@ -257,6 +259,8 @@ struct knet_netpol_list {
 
 int knet_netpol_from_json(const cJSON *item, struct knet_netpol **ret);
 void knet_netpol_free(struct knet_netpol *p);
+int knet_netpol_get(struct knet_api *api, const char *ns, const char *name,
+		    struct knet_netpol **ret, struct knet_error *err);
 int knet_netpol_list(struct knet_api *api, const char *ns,
 		     const struct knet_list_opts *opts,
 		     struct knet_netpol_list **ret, struct knet_error *err);
@@ -291,6 +295,8 @@ struct knet_ingress_list {
 /* Either networking.k8s.io/v1 or v1beta1 (serviceName/servicePort). */
 int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret);
 void knet_ingress_free(struct knet_ingress *i);
+int knet_ingress_get(struct knet_api *api, const char *ns, const char *name,
+		     struct knet_ingress **ret, struct knet_error *err);
 int knet_ingress_list(struct knet_api *api, const char *ns,
 		      const struct knet_list_opts *opts,
 		      struct knet_ingress_list **ret,

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet endpoints (ep) [SVC]: every endpoint of every Service (or of one),
+ * one row per address and port, with the pod behind it, its node and
+ * whether it is ready.  Read from EndpointSlices, or the core Endpoints
+ * where slices are not served or not allowed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "knet/k8s-objects.h"
+
+enum {
+	COL_NS,
+	COL_SERVICE,
+	COL_ENDPOINT,
+	COL_IP,
+	COL_PORT,
+	COL_PROTOCOL,
+	COL_PORT_NAME,
+	COL_POD,
+	COL_NODE,
+	COL_READY,
+	COL_SERVING,
+	COL_TERMINATING,
+	COL_HOSTNAME,
+	COL_SOURCE,
+	NCOLS,
+};
+
+static const struct knet_column columns[] = {
+	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
+	[COL_SERVICE] = { "SERVICE", "service", KNET_COL_NAME, 0 },
+	[COL_ENDPOINT] = { "ENDPOINT", "", KNET_COL_NOJSON, 0 },
+	[COL_IP] = { "", "ip", KNET_COL_NOTABLE, 0 },
+	[COL_PORT] = { "", "port", KNET_COL_NOTABLE, 0 },
+	[COL_PROTOCOL] = { "", "protocol", KNET_COL_NOTABLE, 0 },
+	[COL_PORT_NAME] = { "PORT-NAME", "portName", KNET_COL_WIDE, 0 },
+	[COL_POD] = { "POD", "pod", 0, 0 },
+	[COL_NODE] = { "NODE", "node", 0, 0 },
+	[COL_READY] = { "READY", "ready", 0, 0 },
+	[COL_SERVING] = { "SERVING", "serving", KNET_COL_WIDE, 0 },
+	[COL_TERMINATING] = { "TERMINATING", "terminating", KNET_COL_WIDE,
+			      0 },
+	[COL_HOSTNAME] = { "HOSTNAME", "hostname", KNET_COL_WIDE, 0 },
+	[COL_SOURCE] = { "SOURCE", "source", KNET_COL_WIDE, 0 },
+	[NCOLS] = { NULL, NULL, 0, 0 },
+};
+
+static int add_row(struct knet_table *t,
+		   const struct knet_service_endpoints *se,
+		   const struct knet_endpoint *e)
+{
+	if (knet_table_add_row(t) < 0)
+		return -1;
+	knet_table_set_str(t, COL_NS, se->namespace);
+	knet_table_set_str(t, COL_SERVICE, se->service);
+	knet_table_set_str(t, COL_SOURCE, se->source);
+	if (!e) /* a Service with no endpoint at all */
+		return 0;
+	if (e->port)
+		knet_table_set_strf(t, COL_ENDPOINT,
+				    strchr(e->ip, ':') ? "[%s]:%d/%s"
+						       : "%s:%d/%s",
+				    e->ip, e->port, e->protocol);
+	else
+		knet_table_set_str(t, COL_ENDPOINT, e->ip);
+	knet_table_set_str(t, COL_IP, e->ip);
+	if (e->port) {
+		knet_table_set_int(t, COL_PORT, e->port);
+		knet_table_set_str(t, COL_PROTOCOL, e->protocol);
+	}
+	if (e->port_name)
+		knet_table_set_str(t, COL_PORT_NAME, e->port_name);
+	if (e->pod_name)
+		knet_table_set_str(t, COL_POD, e->pod_name);
+	if (e->node)
+		knet_table_set_str(t, COL_NODE, e->node);
+	knet_table_set_bool(t, COL_READY, e->ready);
+	knet_table_set_tone(t, COL_READY,
+			    e->ready ? KNET_TONE_GOOD : KNET_TONE_BAD);
+	knet_table_set_bool(t, COL_SERVING, e->serving);
+	knet_table_set_bool(t, COL_TERMINATING, e->terminating);
+	if (e->hostname)
+		knet_table_set_str(t, COL_HOSTNAME, e->hostname);
+	return 0;
+}
+
+static int exec_endpoints(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	const char *svc = args->npos ? args->pos[0] : NULL;
+	struct knet_endpoints_list *l = NULL;
+	struct knet_cluster_cmd c;
+	int r;
+
+	r = knet_cluster_begin(&c, ctx, args, "endpoints", "endpoints",
+			       columns, COL_NS);
+	if (r)
+		return r;
+	if (knet_endpoints_list(ctx->api, c.ns, svc, &c.lo, &l, &c.err) < 0) {
+		knet_cluster_fail(&c, "list endpoints", svc);
+		return knet_cluster_end(&c);
+	}
+	knet_log(ctx, 1, "endpoints read from %s", l->source);
+	if (svc && l->n == 0) {
+		knet_error_set(&c.err, -ENOENT, KNET_EXIT_NOT_FOUND,
+			       "no endpoints for service \"%s\" (no such "
+			       "service, or it has no selector)",
+			       svc);
+		knet_cluster_fail(&c, "list endpoints", svc);
+	}
+	for (int i = 0; i < l->n; i++) {
+		const struct knet_service_endpoints *se = l->items[i];
+
+		if (!se->n && add_row(c.t, se, NULL) < 0)
+			knet_cluster_oom(&c);
+		for (int k = 0; k < se->n; k++)
+			if (add_row(c.t, se, &se->eps[k]) < 0)
+				knet_cluster_oom(&c);
+	}
+	knet_endpoints_list_free(l);
+	return knet_cluster_end(&c);
+}
+
+const struct knet_cmd knet_cmd_endpoints = {
+	.name = "endpoints",
+	.alias = "ep",
+	.group = "cluster",
+	.summary = "list every endpoint of Services with its pod, node and "
+		   "readiness",
+	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] [SVC]",
+	.min_args = 0,
+	.max_args = 1,
+	.flags = KNET_CMD_API,
+	.options = NULL,
+	.complete_args = "service",
+	.exec = exec_endpoints,
+};

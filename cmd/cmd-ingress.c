@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet ingress: Ingresses with their class, hosts, address and every
+ * rule as "host/path -> service:port".
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "knet/k8s-objects.h"
+
+enum {
+	COL_NS,
+	COL_NAME,
+	COL_CLASS,
+	COL_HOSTS,
+	COL_ADDRESS,
+	COL_RULES,
+	COL_TLS,
+	COL_AGE,
+	NCOLS,
+};
+
+static const struct knet_column columns[] = {
+	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
+	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
+	[COL_CLASS] = { "CLASS", "class", 0, 0 },
+	[COL_HOSTS] = { "HOSTS", "hosts", 0, 0 },
+	[COL_ADDRESS] = { "ADDRESS", "addresses", 0, 0 },
+	[COL_RULES] = { "RULES", "rules", 0, 0 },
+	[COL_TLS] = { "TLS-HOSTS", "tlsHosts", KNET_COL_WIDE, 0 },
+	[COL_AGE] = { "AGE", "created", 0, 0 },
+	[NCOLS] = { NULL, NULL, 0, 0 },
+};
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+/* [{"host","path","pathType","service","port","resource"}] and text. */
+static int set_rules(struct knet_table *t, const struct knet_ingress *in)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!arr)
+		return -1;
+	f = open_memstream(&text, &len);
+	if (!f) {
+		cJSON_Delete(arr);
+		return -1;
+	}
+	for (int i = 0; i < in->npaths; i++) {
+		const struct knet_ingress_path *p = &in->paths[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o)
+			break;
+		add_str(o, "host", p->host);
+		add_str(o, "path", p->path);
+		add_str(o, "pathType", p->path_type);
+		add_str(o, "service", p->service);
+		add_str(o, "port", p->port);
+		add_str(o, "resource", p->resource);
+		cJSON_AddBoolToObject(o, "default",
+				      !p->host && !p->path && !p->path_type);
+		cJSON_AddItemToArray(arr, o);
+		fprintf(f, "%s%s%s -> ", i ? ", " : "", p->host ? p->host : "*",
+			p->path ? p->path : (p->path_type ? "/" : ""));
+		if (p->service)
+			fprintf(f, "%s:%s", p->service,
+				p->port ? p->port : "?");
+		else
+			fprintf(f, "%s", p->resource ? p->resource : "?");
+	}
+	fclose(f);
+	r = knet_table_set_json(t, COL_RULES, arr,
+				in->npaths ? text : "<none>");
+	free(text);
+	return r;
+}
+
+static int add_row(struct knet_table *t, const struct knet_ingress *in)
+{
+	if (knet_table_add_row(t) < 0)
+		return -1;
+	knet_table_set_str(t, COL_NS, in->meta.namespace);
+	knet_table_set_str(t, COL_NAME, in->meta.name);
+	if (in->class_name)
+		knet_table_set_str(t, COL_CLASS, in->class_name);
+	if (in->hosts.n)
+		knet_table_set_strlist(t, COL_HOSTS,
+				       (const char *const *)in->hosts.v,
+				       in->hosts.n);
+	else if (knet_table_set_json(t, COL_HOSTS, cJSON_CreateArray(),
+				     "*") < 0)
+		return -1;
+	if (in->addresses.n)
+		knet_table_set_strlist(t, COL_ADDRESS,
+				       (const char *const *)in->addresses.v,
+				       in->addresses.n);
+	if (in->tls_hosts.n)
+		knet_table_set_strlist(t, COL_TLS,
+				       (const char *const *)in->tls_hosts.v,
+				       in->tls_hosts.n);
+	knet_table_set_age(t, COL_AGE, in->meta.created);
+	return set_rules(t, in);
+}
+
+static int exec_ingress(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_ingress_list *l = NULL;
+	struct knet_cluster_cmd c;
+	int r;
+
+	r = knet_cluster_begin(&c, ctx, args, "ingress", "ingresses", columns,
+			       COL_NS);
+	if (r)
+		return r;
+	if (args->npos == 0 &&
+	    knet_ingress_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
+		knet_cluster_fail(&c, "list ingresses", NULL);
+	for (int i = 0; l && i < l->n; i++)
+		if (add_row(c.t, l->items[i]) < 0)
+			knet_cluster_oom(&c);
+	for (int i = 0; i < args->npos; i++) {
+		struct knet_ingress *in = NULL;
+
+		if (knet_ingress_get(ctx->api, c.ns, args->pos[i], &in,
+				     &c.err) < 0)
+			knet_cluster_fail(&c, "get ingress", args->pos[i]);
+		else if (add_row(c.t, in) < 0)
+			knet_cluster_oom(&c);
+		knet_ingress_free(in);
+	}
+	knet_ingress_list_free(l);
+	return knet_cluster_end(&c);
+}
+
+const struct knet_cmd knet_cmd_ingress = {
+	.name = "ingress",
+	.alias = "ing",
+	.group = "cluster",
+	.summary = "list Ingresses with their hosts and path -> backend rules",
+	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] "
+		 "[NAME...]",
+	.min_args = 0,
+	.max_args = -1,
+	.flags = KNET_CMD_API,
+	.options = NULL,
+	.complete_args = "ingress",
+	.exec = exec_ingress,
+};

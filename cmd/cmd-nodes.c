@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet nodes: nodes with their readiness, addresses, pod CIDRs and how
+ * many pods run on each (pods that have not finished).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "knet/k8s-objects.h"
+
+enum {
+	COL_NAME,
+	COL_STATUS,
+	COL_READY,
+	COL_UNSCHEDULABLE,
+	COL_INTERNAL_IPS,
+	COL_POD_CIDRS,
+	COL_PODS,
+	COL_AGE,
+	COL_EXTERNAL_IPS,
+	COL_ROLES,
+	COL_VERSION,
+	COL_HOSTNAME,
+	NCOLS,
+};
+
+static const struct knet_column columns[] = {
+	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
+	[COL_STATUS] = { "STATUS", "status", 0, 0 },
+	[COL_READY] = { "", "ready", KNET_COL_NOTABLE, 0 },
+	[COL_UNSCHEDULABLE] = { "", "unschedulable", KNET_COL_NOTABLE, 0 },
+	[COL_INTERNAL_IPS] = { "INTERNAL-IP", "internalIPs", 0, 0 },
+	[COL_POD_CIDRS] = { "POD-CIDR", "podCIDRs", 0, 0 },
+	[COL_PODS] = { "PODS", "pods", KNET_COL_RIGHT, 0 },
+	[COL_AGE] = { "AGE", "created", 0, 0 },
+	[COL_EXTERNAL_IPS] = { "EXTERNAL-IP", "externalIPs", KNET_COL_WIDE,
+			       0 },
+	[COL_ROLES] = { "ROLES", "roles", KNET_COL_WIDE, 0 },
+	[COL_VERSION] = { "VERSION", "kubeletVersion", KNET_COL_WIDE, 0 },
+	[COL_HOSTNAME] = { "HOSTNAME", "hostname", KNET_COL_WIDE, 0 },
+	[NCOLS] = { NULL, NULL, 0, 0 },
+};
+
+static void set_strv(struct knet_table *t, int col,
+		     const struct knet_strv *sv)
+{
+	if (sv->n)
+		knet_table_set_strlist(t, col, (const char *const *)sv->v,
+				       sv->n);
+}
+
+static int add_row(struct knet_table *t, const struct knet_node *n,
+		   const struct knet_pod_list *pods)
+{
+	int count = 0;
+
+	if (knet_table_add_row(t) < 0)
+		return -1;
+	knet_table_set_str(t, COL_NAME, n->meta.name);
+	knet_table_set_strf(t, COL_STATUS, "%s%s",
+			    n->ready ? "Ready" : n->ready_reason ?: "NotReady",
+			    n->unschedulable ? ",SchedulingDisabled" : "");
+	knet_table_set_tone(t, COL_STATUS,
+			    n->ready ? KNET_TONE_GOOD : KNET_TONE_BAD);
+	knet_table_set_bool(t, COL_READY, n->ready);
+	knet_table_set_bool(t, COL_UNSCHEDULABLE, n->unschedulable);
+	set_strv(t, COL_INTERNAL_IPS, &n->internal_ips);
+	set_strv(t, COL_POD_CIDRS, &n->pod_cidrs);
+	set_strv(t, COL_EXTERNAL_IPS, &n->external_ips);
+	set_strv(t, COL_ROLES, &n->roles);
+	if (pods) {
+		for (int i = 0; i < pods->n; i++)
+			count += pods->items[i]->node &&
+				 !strcmp(pods->items[i]->node, n->meta.name);
+		knet_table_set_int(t, COL_PODS, count);
+	}
+	knet_table_set_age(t, COL_AGE, n->meta.created);
+	if (n->kubelet_version)
+		knet_table_set_str(t, COL_VERSION, n->kubelet_version);
+	if (n->hostname)
+		knet_table_set_str(t, COL_HOSTNAME, n->hostname);
+	return 0;
+}
+
+static int exec_nodes(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_list_opts po = {
+		.field_selector = "status.phase!=Succeeded,"
+				  "status.phase!=Failed",
+	};
+	struct knet_node_list *l = NULL;
+	struct knet_pod_list *pods = NULL;
+	struct knet_node *one[64];
+	struct knet_cluster_cmd c;
+	int n = 0, r;
+
+	if (args->npos > (int)(sizeof(one) / sizeof(*one)))
+		return knet_usage_error(ctx, "too many names");
+	r = knet_cluster_begin(&c, ctx, args, "node", "nodes", columns, -1);
+	if (r)
+		return r;
+	if (args->npos == 0 && knet_node_list(ctx->api, &c.lo, &l, &c.err) < 0)
+		knet_cluster_fail(&c, "list nodes", NULL);
+	for (int i = 0; i < args->npos; i++) {
+		if (knet_node_get(ctx->api, args->pos[i], &one[n], &c.err) < 0)
+			knet_cluster_fail(&c, "get node", args->pos[i]);
+		else
+			n++;
+	}
+	/* Pod counts need the right to list pods everywhere. */
+	if (((l && l->n) || n) && c.o.format != KNET_FMT_NAME &&
+	    knet_pod_list(ctx->api, NULL, &po, &pods, &c.err) < 0) {
+		knet_warn(ctx, "cannot count pods: %s", c.err.reason);
+		knet_error_clear(&c.err);
+	}
+	for (int i = 0; l && i < l->n; i++)
+		if (add_row(c.t, l->items[i], pods) < 0)
+			knet_cluster_oom(&c);
+	for (int i = 0; i < n; i++) {
+		if (add_row(c.t, one[i], pods) < 0)
+			knet_cluster_oom(&c);
+		knet_node_free(one[i]);
+	}
+	knet_pod_list_free(pods);
+	knet_node_list_free(l);
+	return knet_cluster_end(&c);
+}
+
+const struct knet_cmd knet_cmd_nodes = {
+	.name = "nodes",
+	.alias = "no",
+	.group = "cluster",
+	.summary = "list nodes with their addresses, pod CIDRs and pods",
+	.usage = "[-l SELECTOR] [-o table|wide|json|name] [NAME...]",
+	.min_args = 0,
+	.max_args = -1,
+	.flags = KNET_CMD_API,
+	.options = NULL,
+	.complete_args = "node",
+	.exec = exec_nodes,
+};

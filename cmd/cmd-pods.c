@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet pods: the pods of a namespace (or all, -A), like kubectl get pods,
+ * with every pod IP and, in wide, the host IP, container ports and the
+ * controller that owns the pod.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "knet/k8s-objects.h"
+
+enum {
+	COL_NS,
+	COL_NAME,
+	COL_READY,
+	COL_READY_N,
+	COL_CONTAINERS,
+	COL_IS_READY,
+	COL_STATUS,
+	COL_PHASE,
+	COL_RESTARTS,
+	COL_IPS,
+	COL_NODE,
+	COL_AGE,
+	COL_HOST_IP,
+	COL_PORTS,
+	COL_OWNER,
+	COL_HOST_NET,
+	COL_UID,
+	COL_LABELS,
+	NCOLS,
+};
+
+static const struct knet_column columns[] = {
+	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
+	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
+	[COL_READY] = { "READY", "readyText", KNET_COL_NOJSON, 0 },
+	[COL_READY_N] = { "", "readyContainers", KNET_COL_NOTABLE, 0 },
+	[COL_CONTAINERS] = { "", "containers", KNET_COL_NOTABLE, 0 },
+	[COL_IS_READY] = { "", "ready", KNET_COL_NOTABLE, 0 },
+	[COL_STATUS] = { "STATUS", "status", 0, 0 },
+	[COL_PHASE] = { "", "phase", KNET_COL_NOTABLE, 0 },
+	[COL_RESTARTS] = { "RESTARTS", "restarts", KNET_COL_RIGHT, 0 },
+	[COL_IPS] = { "IP", "ips", 0, 0 },
+	[COL_NODE] = { "NODE", "node", 0, 0 },
+	[COL_AGE] = { "AGE", "created", 0, 0 },
+	[COL_HOST_IP] = { "HOST IP", "hostIP", KNET_COL_WIDE, 0 },
+	[COL_PORTS] = { "PORTS", "ports", KNET_COL_WIDE, 0 },
+	[COL_OWNER] = { "OWNER", "owner", KNET_COL_WIDE, 0 },
+	[COL_HOST_NET] = { "", "hostNetwork", KNET_COL_NOTABLE, 0 },
+	[COL_UID] = { "", "uid", KNET_COL_NOTABLE, 0 },
+	[COL_LABELS] = { "", "labels", KNET_COL_NOTABLE, 0 },
+	[NCOLS] = { NULL, NULL, 0, 0 },
+};
+
+/* [{"container","name","port","hostPort","protocol"}], "8080/TCP,..." */
+static int set_ports(struct knet_table *t, const struct knet_pod *p)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char text[512] = "";
+	size_t off = 0;
+
+	if (!arr)
+		return -1;
+	for (int i = 0; i < p->nports; i++) {
+		const struct knet_container_port *cp = &p->ports[i];
+		cJSON *o = cJSON_CreateObject();
+
+		if (!o)
+			break;
+		cJSON_AddStringToObject(o, "container", cp->container);
+		if (cp->name)
+			cJSON_AddStringToObject(o, "name", cp->name);
+		else
+			cJSON_AddNullToObject(o, "name");
+		cJSON_AddNumberToObject(o, "port", cp->port);
+		if (cp->host_port)
+			cJSON_AddNumberToObject(o, "hostPort", cp->host_port);
+		cJSON_AddStringToObject(o, "protocol", cp->protocol);
+		cJSON_AddItemToArray(arr, o);
+		if (off < sizeof(text))
+			off += (size_t)snprintf(text + off, sizeof(text) - off,
+						"%s%d/%s", i ? "," : "",
+						cp->port, cp->protocol);
+	}
+	return knet_table_set_json(t, COL_PORTS, arr,
+				   p->nports ? text : "<none>");
+}
+
+static int set_owner(struct knet_table *t, const struct knet_pod *p)
+{
+	cJSON *o;
+	char text[256];
+
+	if (!p->owner_kind)
+		return knet_table_set_none(t, COL_OWNER);
+	o = cJSON_CreateObject();
+	if (!o)
+		return -1;
+	cJSON_AddStringToObject(o, "kind", p->owner_kind);
+	cJSON_AddStringToObject(o, "name", p->owner_name ?: "");
+	snprintf(text, sizeof(text), "%s/%s", p->owner_kind,
+		 p->owner_name ?: "");
+	return knet_table_set_json(t, COL_OWNER, o, text);
+}
+
+static void set_str0(struct knet_table *t, int col, const char *s)
+{
+	if (s && *s)
+		knet_table_set_str(t, col, s);
+}
+
+static int add_row(struct knet_table *t, const struct knet_pod *p)
+{
+	enum knet_tone tone = KNET_TONE_PLAIN;
+
+	if (knet_table_add_row(t) < 0)
+		return -1;
+	knet_table_set_str(t, COL_NS, p->meta.namespace);
+	knet_table_set_str(t, COL_NAME, p->meta.name);
+	knet_table_set_strf(t, COL_READY, "%d/%d", p->containers_ready,
+			    p->containers);
+	knet_table_set_int(t, COL_READY_N, p->containers_ready);
+	knet_table_set_int(t, COL_CONTAINERS, p->containers);
+	knet_table_set_bool(t, COL_IS_READY, p->ready);
+	knet_table_set_str(t, COL_STATUS, p->status);
+	set_str0(t, COL_PHASE, p->phase);
+	knet_table_set_int(t, COL_RESTARTS, p->restarts);
+	if (p->ips.n)
+		knet_table_set_strlist(t, COL_IPS,
+				       (const char *const *)p->ips.v,
+				       p->ips.n);
+	set_str0(t, COL_NODE, p->node);
+	knet_table_set_age(t, COL_AGE, p->meta.created);
+	set_str0(t, COL_HOST_IP, p->host_ip);
+	knet_table_set_bool(t, COL_HOST_NET, p->host_network);
+	set_str0(t, COL_UID, p->meta.uid);
+	if (set_ports(t, p) < 0 || set_owner(t, p) < 0 ||
+	    knet_table_set_json(t, COL_LABELS,
+				knet_labels_to_json(&p->meta.labels), "") < 0)
+		return -1;
+	if (!strcmp(p->status, "Running") && p->ready)
+		tone = KNET_TONE_GOOD;
+	else if (strcmp(p->status, "Completed") &&
+		 strcmp(p->status, "Succeeded"))
+		tone = strcmp(p->status, "Running") ? KNET_TONE_BAD
+						    : KNET_TONE_WARN;
+	knet_table_set_tone(t, COL_STATUS, tone);
+	knet_table_set_tone(t, COL_READY,
+			    p->containers_ready == p->containers
+				    ? KNET_TONE_PLAIN
+				    : KNET_TONE_WARN);
+	return 0;
+}
+
+static int exec_pods(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_pod_list *l = NULL;
+	struct knet_cluster_cmd c;
+	int r;
+
+	r = knet_cluster_begin(&c, ctx, args, "pod", "pods", columns, COL_NS);
+	if (r)
+		return r;
+	if (args->npos == 0 &&
+	    knet_pod_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
+		knet_cluster_fail(&c, "list pods", NULL);
+	for (int i = 0; l && i < l->n; i++)
+		if (add_row(c.t, l->items[i]) < 0)
+			knet_cluster_oom(&c);
+	for (int i = 0; i < args->npos; i++) {
+		struct knet_pod *p = NULL;
+
+		if (knet_pod_get(ctx->api, c.ns, args->pos[i], &p, &c.err) < 0)
+			knet_cluster_fail(&c, "get pod", args->pos[i]);
+		else if (add_row(c.t, p) < 0)
+			knet_cluster_oom(&c);
+		knet_pod_free(p);
+	}
+	knet_pod_list_free(l);
+	return knet_cluster_end(&c);
+}
+
+const struct knet_cmd knet_cmd_pods = {
+	.name = "pods",
+	.alias = "po",
+	.group = "cluster",
+	.summary = "list pods with their IPs, nodes and readiness",
+	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] "
+		 "[NAME...]",
+	.min_args = 0,
+	.max_args = -1,
+	.flags = KNET_CMD_API,
+	.options = NULL,
+	.complete_args = "pod",
+	.exec = exec_pods,
+};

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet services (svc): Services with their cluster and external IPs,
+ * every port with its node port and target port, and how many of their
+ * endpoints are ready.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster.h"
+#include "knet/k8s-objects.h"
+
+enum {
+	COL_NS,
+	COL_NAME,
+	COL_TYPE,
+	COL_CLUSTER_IPS,
+	COL_EXTERNAL_IPS,
+	COL_PORTS,
+	COL_ENDPOINTS,
+	COL_READY_EPS,
+	COL_TOTAL_EPS,
+	COL_SELECTOR,
+	COL_AGE,
+	COL_HEADLESS,
+	COL_EXTERNAL_NAME,
+	COL_AFFINITY,
+	NCOLS,
+};
+
+static const struct knet_column columns[] = {
+	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
+	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
+	[COL_TYPE] = { "TYPE", "type", 0, 0 },
+	[COL_CLUSTER_IPS] = { "CLUSTER-IP", "clusterIPs", 0, 0 },
+	[COL_EXTERNAL_IPS] = { "EXTERNAL-IP", "externalIPs", 0, 0 },
+	[COL_PORTS] = { "PORT(S)", "ports", 0, 0 },
+	[COL_ENDPOINTS] = { "ENDPOINTS", "", KNET_COL_NOJSON, 0 },
+	[COL_READY_EPS] = { "", "readyEndpoints", KNET_COL_NOTABLE, 0 },
+	[COL_TOTAL_EPS] = { "", "totalEndpoints", KNET_COL_NOTABLE, 0 },
+	[COL_SELECTOR] = { "SELECTOR", "selector", 0, 0 },
+	[COL_AGE] = { "AGE", "created", 0, 0 },
+	[COL_HEADLESS] = { "", "headless", KNET_COL_NOTABLE, 0 },
+	[COL_EXTERNAL_NAME] = { "EXTERNAL-NAME", "externalName",
+				KNET_COL_WIDE, 0 },
+	[COL_AFFINITY] = { "AFFINITY", "sessionAffinity", KNET_COL_WIDE, 0 },
+	[NCOLS] = { NULL, NULL, 0, 0 },
+};
+
+/* Ports as kubectl writes them, plus the target: 80:30080/TCP->8080. */
+static int set_ports(struct knet_table *t, const struct knet_service *s)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char text[1024] = "";
+	size_t off = 0;
+
+	if (!arr)
+		return -1;
+	for (int i = 0; i < s->nports; i++) {
+		const struct knet_service_port *p = &s->ports[i];
+		cJSON *o = cJSON_CreateObject();
+		char np[16] = "";
+
+		if (!o)
+			break;
+		if (p->name && *p->name)
+			cJSON_AddStringToObject(o, "name", p->name);
+		else
+			cJSON_AddNullToObject(o, "name");
+		cJSON_AddStringToObject(o, "protocol", p->protocol);
+		cJSON_AddNumberToObject(o, "port", p->port);
+		if (p->node_port)
+			cJSON_AddNumberToObject(o, "nodePort", p->node_port);
+		else
+			cJSON_AddNullToObject(o, "nodePort");
+		/* An unset targetPort means the same as port. */
+		if (p->target_port)
+			cJSON_AddStringToObject(o, "targetPort",
+						p->target_port);
+		else
+			cJSON_AddNullToObject(o, "targetPort");
+		cJSON_AddItemToArray(arr, o);
+		if (p->node_port)
+			snprintf(np, sizeof(np), ":%d", p->node_port);
+		if (off < sizeof(text))
+			off += (size_t)snprintf(
+				text + off, sizeof(text) - off, "%s%d%s/%s%s%s",
+				i ? "," : "", p->port, np, p->protocol,
+				p->target_port ? "->" : "",
+				p->target_port ? p->target_port : "");
+	}
+	return knet_table_set_json(t, COL_PORTS, arr,
+				   s->nports ? text : "<none>");
+}
+
+/* Ready and total endpoint addresses (each address once, not per port). */
+static void count_endpoints(const struct knet_service_endpoints *se,
+			    int *ready, int *total)
+{
+	*ready = *total = 0;
+	for (int i = 0; se && i < se->n; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < i && !seen; k++)
+			seen = !strcmp(se->eps[k].ip, se->eps[i].ip);
+		if (seen)
+			continue;
+		(*total)++;
+		*ready += se->eps[i].ready;
+	}
+}
+
+static int add_row(struct knet_table *t, const struct knet_service *s,
+		   const struct knet_endpoints_list *eps)
+{
+	const struct knet_service_endpoints *se;
+	struct knet_strv ext = { 0 };
+	int ready, total, r = 0;
+
+	if (knet_table_add_row(t) < 0)
+		return -1;
+	knet_table_set_str(t, COL_NS, s->meta.namespace);
+	knet_table_set_str(t, COL_NAME, s->meta.name);
+	knet_table_set_str(t, COL_TYPE, s->type);
+	if (s->cluster_ips.n)
+		knet_table_set_strlist(t, COL_CLUSTER_IPS,
+				       (const char *const *)s->cluster_ips.v,
+				       s->cluster_ips.n);
+	for (int i = 0; i < s->external_ips.n && !r; i++)
+		r = knet_strv_push(&ext, s->external_ips.v[i]);
+	for (int i = 0; i < s->lb_ingress.n && !r; i++)
+		r = knet_strv_push(&ext, s->lb_ingress.v[i]);
+	if (!r && s->external_name && !ext.n)
+		r = knet_strv_push(&ext, s->external_name);
+	if (!r && ext.n)
+		r = knet_table_set_strlist(t, COL_EXTERNAL_IPS,
+					   (const char *const *)ext.v, ext.n);
+	else if (!r && !strcmp(s->type, "LoadBalancer"))
+		r = knet_table_set_str(t, COL_EXTERNAL_IPS, "<pending>");
+	knet_strv_clear(&ext);
+	if (r < 0 || set_ports(t, s) < 0)
+		return -1;
+	if (s->external_name)
+		knet_table_set_str(t, COL_EXTERNAL_NAME, s->external_name);
+	if (s->session_affinity)
+		knet_table_set_str(t, COL_AFFINITY, s->session_affinity);
+	se = eps ? knet_endpoints_list_find(eps, s->meta.namespace,
+					    s->meta.name)
+		 : NULL;
+	if (eps) {
+		count_endpoints(se, &ready, &total);
+		knet_table_set_strf(t, COL_ENDPOINTS, "%d/%d", ready, total);
+		knet_table_set_int(t, COL_READY_EPS, ready);
+		knet_table_set_int(t, COL_TOTAL_EPS, total);
+		if (s->has_selector)
+			knet_table_set_tone(t, COL_ENDPOINTS,
+					    !total	     ? KNET_TONE_BAD
+					    : ready < total ? KNET_TONE_WARN
+							    : KNET_TONE_GOOD);
+	}
+	if (s->has_selector) {
+		char *text = knet_labels_format(&s->selector);
+
+		r = knet_table_set_json(t, COL_SELECTOR,
+					knet_labels_to_json(&s->selector),
+					text ? text : "");
+		free(text);
+		if (r < 0)
+			return -1;
+	}
+	knet_table_set_age(t, COL_AGE, s->meta.created);
+	knet_table_set_bool(t, COL_HEADLESS, s->headless);
+	return 0;
+}
+
+static int exec_services(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_service_list *l = NULL;
+	struct knet_endpoints_list *eps = NULL;
+	struct knet_service *one[64];
+	struct knet_cluster_cmd c;
+	int n = 0, r;
+
+	if (args->npos > (int)(sizeof(one) / sizeof(*one)))
+		return knet_usage_error(ctx, "too many names");
+	r = knet_cluster_begin(&c, ctx, args, "service", "services", columns,
+			       COL_NS);
+	if (r)
+		return r;
+	if (args->npos == 0 &&
+	    knet_service_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
+		knet_cluster_fail(&c, "list services", NULL);
+	for (int i = 0; i < args->npos; i++) {
+		if (knet_service_get(ctx->api, c.ns, args->pos[i], &one[n],
+				     &c.err) < 0)
+			knet_cluster_fail(&c, "get service", args->pos[i]);
+		else
+			n++;
+	}
+	/* Endpoint counts are a bonus: without the right, say so, go on. */
+	if (((l && l->n) || n) &&
+	    knet_endpoints_list(ctx->api, c.ns,
+				args->npos == 1 ? args->pos[0] : NULL, NULL,
+				&eps, &c.err) < 0) {
+		knet_warn(ctx, "cannot count endpoints: %s", c.err.reason);
+		knet_error_clear(&c.err);
+	}
+	for (int i = 0; l && i < l->n; i++)
+		if (add_row(c.t, l->items[i], eps) < 0)
+			knet_cluster_oom(&c);
+	for (int i = 0; i < n; i++) {
+		if (add_row(c.t, one[i], eps) < 0)
+			knet_cluster_oom(&c);
+		knet_service_free(one[i]);
+	}
+	knet_endpoints_list_free(eps);
+	knet_service_list_free(l);
+	return knet_cluster_end(&c);
+}
+
+const struct knet_cmd knet_cmd_services = {
+	.name = "services",
+	.alias = "svc",
+	.group = "cluster",
+	.summary = "list Services with their IPs, ports and ready endpoints",
+	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] "
+		 "[NAME...]",
+	.min_args = 0,
+	.max_args = -1,
+	.flags = KNET_CMD_API,
+	.options = NULL,
+	.complete_args = "service",
+	.exec = exec_services,
+};
