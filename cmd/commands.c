@@ -14,6 +14,7 @@ extern const struct knet_cmd knet_cmd_nodes;
 extern const struct knet_cmd knet_cmd_netpol;
 extern const struct knet_cmd knet_cmd_ingress;
 extern const struct knet_cmd knet_cmd_who;
+extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -29,6 +30,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_ingress,
 	&knet_cmd_who,
 	/* node (enters the pod's network namespace) */
+	&knet_cmd_ping,
 	/* analysis */
 	/* other */
 	&knet_cmd_completion,

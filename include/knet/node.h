@@ -100,6 +100,53 @@ void knet_pod_place_free(struct knet_pod_place *p);
 int knet_netns_check(const struct knet_netns_info *info,
 		     struct knet_error *err);
 
+/* --- where probes come from: --from POD, --netns, --pid, or the node --- */
+
+struct knet_source_opts {
+	const char *from;	/* --from [NS/]POD, NULL: the node */
+	const char *default_ns; /* -n */
+	const char *netns;	/* --netns PATH */
+	long long pid;		/* --pid PID, 0 when not given */
+	const char *node;	/* --node */
+};
+
+struct knet_source {
+	struct knet_pod_place *place; /* with --from */
+	struct knet_netns_info ns;    /* where to open sockets */
+	bool has_ns;		      /* false: stay where we are */
+	char *label;		      /* "pod web/client", "node node-a" */
+	char *self_node;	      /* NULL when not needed or unknown */
+	char *remote_node;	      /* set: run there, via the transport */
+};
+
+/*
+ * Resolve where probes leave from.  With --from, the pod is looked up
+ * (exit 3 unknown, 1 without an IP) and, when it runs on another node,
+ * remote_node says so; --netns and --pid override the namespace search.
+ */
+int knet_source_resolve(struct knet_api *api,
+			const struct knet_source_opts *opts,
+			struct knet_source **ret, struct knet_error *err);
+void knet_source_free(struct knet_source *s);
+
+/*
+ * Enter the source's namespace (nothing to do for the node itself): the
+ * caller opens its sockets, then calls knet_netns_leave(@ret_saved).
+ */
+int knet_source_enter(const struct knet_source *s,
+		      struct knet_netns_saved *ret_saved,
+		      struct knet_error *err);
+
+/*
+ * Run this very command again on @node through the transport @tmpl
+ * (--via / KNET_VIA), with JSON Lines output, feeding each line to @line;
+ * with @line NULL the remote run gets our terminal instead (exec).  No
+ * transport: -EINVAL (exit 2) with a reason saying how to give one.
+ */
+int knet_via_rerun(const char *tmpl, const char *node,
+		   int (*line)(const char *line, void *userdata),
+		   void *userdata, int *ret_status, struct knet_error *err);
+
 /* --- the node transport --- */
 
 /*
