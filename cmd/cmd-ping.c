@@ -452,6 +452,7 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 		if (r)
 			return r;
 	}
+	so.default_ns = knet_ctx_namespace(ctx);
 	r = knet_source_resolve(ctx->api, &so, &src, &err);
 	if (r < 0)
 		return knet_fail(ctx, &err, "find the source",

@@ -15,6 +15,7 @@ extern const struct knet_cmd knet_cmd_netpol;
 extern const struct knet_cmd knet_cmd_ingress;
 extern const struct knet_cmd knet_cmd_who;
 extern const struct knet_cmd knet_cmd_ping;
+extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -31,6 +32,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_who,
 	/* node (enters the pod's network namespace) */
 	&knet_cmd_ping,
+	&knet_cmd_traceroute,
 	/* analysis */
 	/* other */
 	&knet_cmd_completion,

@@ -66,8 +66,8 @@ int knet_via_row(struct knet_table *t, const struct knet_column *cols,
 						   obj, cols[i].json_key)
 					 : NULL;
 
-		if (!v || cJSON_IsNull(v))
-			continue; /* stays "none" */
+		if (!v || cJSON_IsNull(v) || types[i] == KNET_CELL_NONE)
+			continue; /* stays "none", or the caller sets it */
 		switch (types[i]) {
 		case KNET_CELL_INT:
 			r = knet_table_set_int(t, i, (long long)v->valuedouble);
