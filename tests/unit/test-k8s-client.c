@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The API client's pure parts: Status errors, --request-timeout, RFC 3339
+ * times, paths and query strings, ExecCredential parsing, and an exec
+ * plugin run for real (a shell script, run through execve).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "knet/k8s-exec.h"
+#include "knet/k8s.h"
+#include "unit.h"
+
+static void test_status(void)
+{
+	const char *forbidden =
+		"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":"
+		"\"Failure\",\"message\":\"pods is forbidden: User \\\"v\\\" "
+		"cannot list resource \\\"pods\\\"\",\"reason\":\"Forbidden\","
+		"\"code\":403}";
+	const char *notfound = "{\"kind\":\"Status\",\"message\":\"pods "
+			       "\\\"x\\\" not found\",\"code\":404}";
+	struct knet_error err = { 0 };
+
+	CHECK_INT(knet_api_status_error(403, forbidden, strlen(forbidden),
+					&err),
+		  -EPERM);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK_STR(err.reason,
+		  "pods is forbidden: User \"v\" cannot list resource \"pods\"");
+	CHECK_INT(knet_api_status_error(404, notfound, strlen(notfound), &err),
+		  -ENOENT);
+	CHECK_INT(err.exit, KNET_EXIT_NOT_FOUND);
+	CHECK_STR(err.reason, "pods \"x\" not found");
+	CHECK_INT(knet_api_status_error(502, "<html>", 6, &err), -EIO);
+	CHECK_STR(err.reason, "HTTP 502");
+	CHECK_INT(knet_api_status_error(401, NULL, 0, &err), -EACCES);
+	CHECK_STR(err.reason, "unauthorized");
+	CHECK_INT(knet_api_status_error(410, "{\"message\":\"too old\\n\"}",
+					23, &err),
+		  -ESTALE);
+	CHECK_STR(err.reason, "too old");
+}
+
+static void test_timeout(void)
+{
+	long ms = -1;
+
+	CHECK_INT(knet_request_timeout_parse("0", &ms), 0);
+	CHECK_INT(ms, 0);
+	CHECK_INT(knet_request_timeout_parse("5", &ms), 0);
+	CHECK_INT(ms, 5000);
+	CHECK_INT(knet_request_timeout_parse("5s", &ms), 0);
+	CHECK_INT(ms, 5000);
+	CHECK_INT(knet_request_timeout_parse("1m30s", &ms), 0);
+	CHECK_INT(ms, 90000);
+	CHECK_INT(knet_request_timeout_parse("250ms", &ms), 0);
+	CHECK_INT(ms, 250);
+	CHECK_INT(knet_request_timeout_parse("1.5s", &ms), 0);
+	CHECK_INT(ms, 1500);
+	CHECK_INT(knet_request_timeout_parse("2h", &ms), 0);
+	CHECK_INT(ms, 7200000);
+	CHECK_INT(knet_request_timeout_parse("10us", &ms), 0);
+	CHECK_INT(ms, 1);
+	CHECK_INT(knet_request_timeout_parse("", &ms), -EINVAL);
+	CHECK_INT(knet_request_timeout_parse("5x", &ms), -EINVAL);
+	CHECK_INT(knet_request_timeout_parse("-1", &ms), -EINVAL);
+	CHECK_INT(knet_request_timeout_parse("s", &ms), -EINVAL);
+}
+
+static void test_time(void)
+{
+	CHECK_INT(knet_time_parse("1970-01-01T00:00:00Z"), 0);
+	CHECK_INT(knet_time_parse("2024-01-02T03:04:05Z"), 1704164645);
+	CHECK_INT(knet_time_parse("2024-01-02T03:04:05.123456Z"), 1704164645);
+	CHECK_INT(knet_time_parse("2024-01-02T05:04:05+02:00"), 1704164645);
+	CHECK_INT(knet_time_parse("2024-01-02"), -1);
+	CHECK_INT(knet_time_parse("2024-01-02T03:04:05"), -1);
+	CHECK_INT(knet_time_parse(NULL), -1);
+}
+
+static void test_path(void)
+{
+	char buf[256];
+
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", "web", "pods", NULL) > 0);
+	CHECK_STR(buf, "/api/v1/namespaces/web/pods");
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "pods", NULL) > 0);
+	CHECK_STR(buf, "/api/v1/pods");
+	CHECK(knet_api_path(buf, sizeof(buf), "networking.k8s.io/v1", "a",
+			    "ingresses", "x") > 0);
+	CHECK_STR(buf, "/apis/networking.k8s.io/v1/namespaces/a/ingresses/x");
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes", "n") > 0);
+	CHECK_STR(buf, "/api/v1/nodes/n");
+	CHECK_INT(knet_api_path(buf, 8, "v1", NULL, "nodes", NULL),
+		  -ENAMETOOLONG);
+}
+
+static void test_exec_parse(void)
+{
+	const char *v1 = "client.authentication.k8s.io/v1";
+	const char *tok = "{\"kind\":\"ExecCredential\",\"apiVersion\":"
+			  "\"client.authentication.k8s.io/v1\",\"status\":"
+			  "{\"token\":\"s3cret\",\"expirationTimestamp\":"
+			  "\"2030-01-01T00:00:00Z\"}}";
+	const char *cert = "{\"kind\":\"ExecCredential\",\"apiVersion\":"
+			   "\"client.authentication.k8s.io/v1\",\"status\":"
+			   "{\"clientCertificateData\":\"CERT\","
+			   "\"clientKeyData\":\"KEY\"}}";
+	const char *wrongver = "{\"kind\":\"ExecCredential\",\"apiVersion\":"
+			       "\"client.authentication.k8s.io/v1beta1\","
+			       "\"status\":{\"token\":\"s3cret\"}}";
+	const char *empty = "{\"kind\":\"ExecCredential\",\"apiVersion\":"
+			    "\"client.authentication.k8s.io/v1\"}";
+	struct knet_exec_cred c = { 0 };
+	struct knet_error err = { 0 };
+
+	CHECK_INT(knet_exec_credential_parse(v1, "p", tok, strlen(tok), &c,
+					     &err),
+		  0);
+	CHECK_STR(c.token, "s3cret");
+	CHECK_INT(c.expires, 1893456000);
+	knet_exec_cred_clear(&c);
+	CHECK_INT(knet_exec_credential_parse(v1, "p", cert, strlen(cert), &c,
+					     &err),
+		  0);
+	CHECK(c.token == NULL);
+	CHECK_INT((long long)c.cert.len, 4);
+	CHECK(!memcmp(c.key.data, "KEY", 3));
+	knet_exec_cred_clear(&c);
+	CHECK_INT(knet_exec_credential_parse(v1, "p", "garbage s3cret", 14,
+					     &c, &err),
+		  -EINVAL);
+	CHECK(strstr(err.reason, "not JSON") != NULL);
+	/* The output holds secrets: it never shows up in the message. */
+	CHECK(strstr(err.reason, "s3cret") == NULL);
+	CHECK_INT(knet_exec_credential_parse(v1, "p", wrongver,
+					     strlen(wrongver), &c, &err),
+		  -EINVAL);
+	CHECK(strstr(err.reason, "s3cret") == NULL);
+	CHECK(strstr(err.reason, "v1beta1") != NULL);
+	CHECK_INT(knet_exec_credential_parse(v1, "p", empty, strlen(empty),
+					     &c, &err),
+		  -EINVAL);
+	CHECK(strstr(err.reason, "neither a token") != NULL);
+}
+
+/* A real plugin run: argv, env and KUBERNETES_EXEC_INFO reach it. */
+static void test_exec_run(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256];
+	struct knet_exec_config ex = { 0 };
+	struct knet_kubeconfig kc = { 0 };
+	struct knet_exec_cred c = { 0 };
+	struct knet_error err = { 0 };
+	char *args[] = { "one arg", "$HOME;", NULL };
+	struct knet_kv env[] = { { "KNET_TEST_TOKEN", "tok-from-env" } };
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(plugin, sizeof(plugin), "%s/plugin", dir);
+	f = fopen(plugin, "w");
+	/* Arguments arrive verbatim (no shell in between). */
+	fputs("#!/bin/sh\n"
+	      "[ \"$1\" = 'one arg' ] && [ \"$2\" = '$HOME;' ] || exit 7\n"
+	      "case \"$KUBERNETES_EXEC_INFO\" in *ExecCredential*) ;; "
+	      "*) exit 8;; esac\n"
+	      "[ \"$KNET_TEST_FAIL\" = 1 ] && exit 3\n"
+	      "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+	      "\"client.authentication.k8s.io/v1beta1\",\"status\":"
+	      "{\"token\":\"'\"$KNET_TEST_TOKEN\"'\"}}'\n",
+	      f);
+	fclose(f);
+	chmod(plugin, 0755);
+	ex.api_version = "client.authentication.k8s.io/v1beta1";
+	ex.command = plugin;
+	ex.args = args;
+	ex.env = env;
+	ex.nenv = 1;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	CHECK_INT(knet_exec_credential_get(&kc, &c, &err), 0);
+	CHECK_STR(c.token, "tok-from-env");
+	knet_exec_cred_clear(&c);
+
+	setenv("KNET_TEST_FAIL", "1", 1);
+	CHECK_INT(knet_exec_credential_get(&kc, &c, &err), -EIO);
+	CHECK(strstr(err.reason, "failed with exit status 3") != NULL);
+	unsetenv("KNET_TEST_FAIL");
+
+	ex.command = "knet-no-such-plugin";
+	ex.install_hint = "install it from example.com";
+	CHECK_INT(knet_exec_credential_get(&kc, &c, &err), -ENOENT);
+	CHECK(strstr(err.reason, "not found: install it") != NULL);
+	unlink(plugin);
+	rmdir(dir);
+}
+
+static void test_path_lookup(void)
+{
+	char *p = knet_path_lookup("sh", "/nonexistent:/bin:/usr/bin");
+
+	CHECK(p != NULL);
+	if (p)
+		CHECK(!strcmp(p, "/bin/sh") || !strcmp(p, "/usr/bin/sh"));
+	free(p);
+	CHECK(knet_path_lookup("knet-no-such", "/bin") == NULL);
+	CHECK(knet_path_lookup("", "/bin") == NULL);
+}
+
+static void test_api_new_errors(void)
+{
+	struct knet_api_config cfg = {
+		.kubeconfig = "tests/fixtures/kubeconfig/a.yaml",
+		.request_timeout = "soon",
+	};
+	struct knet_error err = { 0 };
+	struct knet_api *api = NULL;
+
+	CHECK_INT(knet_api_new(&cfg, &api, &err), -EINVAL);
+	CHECK_INT(err.exit, KNET_EXIT_USAGE);
+	CHECK(strstr(err.reason, "--request-timeout") != NULL);
+	cfg.request_timeout = "2s";
+	CHECK_INT(knet_api_new(&cfg, &api, &err), 0);
+	if (api) {
+		CHECK_STR(knet_api_namespace(api), "web");
+		CHECK_STR(knet_api_server(api), "https://a.example:6443");
+		CHECK_STR(knet_api_context(api), "ctx-a");
+	}
+	knet_api_free(api);
+	knet_api_free(NULL);
+}
+
+int main(void)
+{
+	test_status();
+	test_timeout();
+	test_time();
+	test_path();
+	test_exec_parse();
+	test_exec_run();
+	test_path_lookup();
+	test_api_new_errors();
+	return unit_done("test-k8s-client");
+}
