@@ -18,6 +18,7 @@
 #include "cmd.h"
 #include "knet/k8s-objects.h"
 #include "knet/k8s-who.h"
+#include "knet/k8s.h"
 #include "knet/node.h"
 #include "knet/probe.h"
 
@@ -313,10 +314,17 @@ static void report_add(struct hopstat *hs, int *nhops,
 					 p->from);
 		}
 	}
-	if (res->reached && res->hops > 0)
+	/* Rows up to the destination; without it, one past the last voice. */
+	if (res->reached && (*nhops <= 0 || res->hops < *nhops)) {
 		*nhops = res->hops;
-	else if (!*nhops || res->hops < *nhops)
-		*nhops = *nhops ? *nhops : res->hops;
+	} else if (*nhops <= 0) {
+		int last = 0;
+
+		for (int h = 0; h < res->hops; h++)
+			if (hs[h].st.received)
+				last = h + 1;
+		*nhops = -(last < res->hops ? last + 1 : last);
+	}
 }
 
 static int print_report(struct knet_table *t, const struct namer *nm,
@@ -470,6 +478,8 @@ static int trace(struct knet_ctx *ctx, const struct knet_args *args,
 	if (!knet_args_has(args, "no-names"))
 		namer_load(ctx, &nm);
 	hs = calloc((size_t)to->max_hops, sizeof(*hs));
+	for (int h = 0; hs && h < to->max_hops; h++)
+		knet_rtt_stats_init(&hs[h].st);
 	r = hs ? knet_table_new(report ? report_cols : hop_cols, &o, &t)
 	       : -ENOMEM;
 	if (r < 0) {
@@ -498,7 +508,8 @@ static int trace(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (report) {
 		knet_table_stream_header(t);
-		print_report(t, &nm, hs, nhops, to->first_ttl);
+		print_report(t, &nm, hs, nhops < 0 ? -nhops : nhops,
+			     to->first_ttl);
 	}
 	r = reached ? KNET_EXIT_OK : KNET_EXIT_PROBLEM;
 out:

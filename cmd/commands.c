@@ -14,6 +14,8 @@ extern const struct knet_cmd knet_cmd_nodes;
 extern const struct knet_cmd knet_cmd_netpol;
 extern const struct knet_cmd knet_cmd_ingress;
 extern const struct knet_cmd knet_cmd_who;
+extern const struct knet_cmd knet_cmd_netns;
+extern const struct knet_cmd knet_cmd_exec;
 extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_help;
@@ -31,6 +33,8 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_ingress,
 	&knet_cmd_who,
 	/* node (enters the pod's network namespace) */
+	&knet_cmd_netns,
+	&knet_cmd_exec,
 	&knet_cmd_ping,
 	&knet_cmd_traceroute,
 	/* analysis */

@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet netns [POD]: the network namespaces of this node and the pods
+ * they belong to, with one process in each, the path to enter it and
+ * how it was found (a cgroup carrying the pod's UID, the pod's IP, a
+ * /var/run/netns file).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "knet/k8s-objects.h"
+#include "knet/k8s.h"
+#include "knet/node.h"
+
+enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE };
+
+static const struct knet_column cols[] = {
+	{"POD", "pod", KNET_COL_NAME, 0},
+	{"IPS", "ips", 0, 0},
+	{"PID", "pid", KNET_COL_RIGHT, 0},
+	{"PATH", "path", 0, 0},
+	{"FOUND", "found_by", 0, 0},
+	{"NODE", "node", KNET_COL_WIDE, 0},
+	{"INODE", "inode", KNET_COL_WIDE | KNET_COL_RIGHT, 0},
+	{NULL, NULL, 0, 0},
+};
+
+static const enum knet_cell_type types[] = {
+	KNET_CELL_STR, KNET_CELL_STRLIST, KNET_CELL_INT, KNET_CELL_STR,
+	KNET_CELL_STR, KNET_CELL_STR,	  KNET_CELL_INT,
+};
+
+static const struct knet_opt netns_options[] = {
+	{"all", 'a', KNET_OPT_FLAG, NULL,
+	 "also namespaces of no pod on this node (the node's own...)", NULL,
+	 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+static int add_row(struct knet_table *t, const struct knet_netns_info *ns,
+		   const struct knet_pod *pod, const char *how)
+{
+	int r = knet_table_add_row(t);
+
+	if (r < 0)
+		return r;
+	if (pod)
+		knet_table_set_strf(t, C_POD, "%s/%s", pod->meta.namespace,
+				    pod->meta.name);
+	knet_table_set_strlist(t, C_IPS, (const char *const *)ns->addrs,
+			       ns->naddrs);
+	if (ns->pid)
+		knet_table_set_int(t, C_PID, ns->pid);
+	knet_table_set_str(t, C_PATH, ns->path);
+	knet_table_set_str(t, C_FOUND, how);
+	if (pod && pod->node)
+		knet_table_set_str(t, C_NODE, pod->node);
+	knet_table_set_int(t, C_INODE, (long long)ns->ino);
+	return 0;
+}
+
+static const struct knet_pod *pod_by_uid(const struct knet_pod_list *pl,
+					 const char *uid)
+{
+	for (int i = 0; pl && uid && i < pl->n; i++)
+		if (pl->items[i]->meta.uid &&
+		    !strcmp(pl->items[i]->meta.uid, uid))
+			return pl->items[i];
+	return NULL;
+}
+
+/* By IP, skipping host-network pods: they share the node's addresses. */
+static const struct knet_pod *pod_by_ip(const struct knet_pod_list *pl,
+					const struct knet_netns_info *ns)
+{
+	for (int i = 0; pl && i < ns->naddrs; i++) {
+		const struct knet_pod *p =
+			knet_pod_list_find_ip(pl, ns->addrs[i]);
+
+		if (p && !p->host_network)
+			return p;
+	}
+	return NULL;
+}
+
+static int list_all(struct knet_ctx *ctx, struct knet_table *t, bool all)
+{
+	struct knet_netns_list *l = NULL;
+	struct knet_pod_list *pods = NULL;
+	struct knet_error err = {0};
+	char *self = NULL;
+	int r;
+
+	if (ctx->api) {
+		if (knet_pod_list(ctx->api, NULL, NULL, &pods, &err) < 0)
+			knet_warn(ctx, "cannot list pods: %s", err.reason);
+		else if (knet_node_self(ctx->api, ctx->g.node, &self, &err) < 0)
+			knet_warn(ctx, "%s: listing every node's pods",
+				  err.reason);
+	}
+	r = knet_netns_scan(&l, &err);
+	if (r < 0) {
+		r = knet_fail(ctx, &err, "list network namespaces", NULL);
+		goto out;
+	}
+	for (int i = 0; i < l->n; i++) {
+		const struct knet_netns_info *ns = &l->items[i];
+		const struct knet_pod *pod = pod_by_uid(pods, ns->pod_uid);
+		const char *how = ns->self ? "self" : ns->how;
+
+		if (!pod && !ns->self) {
+			pod = pod_by_ip(pods, ns);
+			if (pod)
+				how = "ip";
+		}
+		/* Other nodes' pods show up where mounts are shared. */
+		if (!all && (!pod || (self && pod->node &&
+				      strcmp(pod->node, self))))
+			continue;
+		r = add_row(t, ns, pod, how);
+		if (r < 0)
+			break;
+	}
+	r = r < 0 ? KNET_EXIT_SYSTEM : 0;
+out:
+	knet_netns_list_free(l);
+	knet_pod_list_free(pods);
+	free(self);
+	return r;
+}
+
+/* The remote run prints one JSON document, maybe over several lines. */
+struct remote {
+	char *buf;
+	size_t len;
+};
+
+static int remote_line(const char *line, void *ud)
+{
+	struct remote *rm = ud;
+	size_t l = strlen(line);
+	char *nb = realloc(rm->buf, rm->len + l + 2);
+
+	if (!nb)
+		return -ENOMEM;
+	rm->buf = nb;
+	memcpy(rm->buf + rm->len, line, l);
+	rm->len += l;
+	rm->buf[rm->len++] = '\n';
+	rm->buf[rm->len] = '\0';
+	return 0;
+}
+
+static int remote_rows(struct knet_table *t, const struct remote *rm)
+{
+	cJSON *doc = rm->buf ? cJSON_Parse(rm->buf) : NULL, *items, *it;
+	int r = 0;
+
+	if (!doc)
+		return 0;
+	/* {"kind":"...List","items":[...]} or a bare array. */
+	items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "items");
+	cJSON_ArrayForEach(it, items)
+	{
+		r = knet_via_row(t, cols, types, it);
+		if (r < 0)
+			break;
+	}
+	cJSON_Delete(doc);
+	return r;
+}
+
+static int one_pod(struct knet_ctx *ctx, struct knet_table *t,
+		   const char *pod)
+{
+	struct knet_source_opts so = {
+		.from = pod,
+		.default_ns = knet_ctx_namespace(ctx),
+		.node = ctx->g.node,
+	};
+	struct knet_error err = {0};
+	struct knet_source *src = NULL;
+	int status = 0, r;
+
+	r = knet_source_resolve(ctx->api, &so, &src, &err);
+	if (r < 0)
+		return knet_fail(ctx, &err, "find the network namespace of",
+				 pod);
+	if (src->remote_node) {
+		/* The remote run prints one JSON document on one line. */
+		struct remote rm = {0};
+
+		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
+				   &rm, &status, &err);
+		if (r == 0 && status == 0)
+			remote_rows(t, &rm);
+		free(rm.buf);
+		r = r < 0 ? knet_fail(ctx, &err, "reach node",
+				      src->remote_node)
+			  : status;
+	} else {
+		r = add_row(t, &src->ns, src->place->pod, src->ns.how) < 0
+			    ? KNET_EXIT_SYSTEM
+			    : 0;
+	}
+	knet_source_free(src);
+	return r;
+}
+
+/* Without a cluster the list still shows the namespaces, unnamed. */
+static void api_quiet(struct knet_ctx *ctx)
+{
+	struct knet_api_config cfg = {
+		.kubeconfig = ctx->g.kubeconfig,
+		.context = ctx->g.context,
+		.request_timeout = ctx->g.request_timeout,
+	};
+	struct knet_error err = {0};
+
+	if (knet_api_new(&cfg, &ctx->api, &err) < 0) {
+		ctx->api = NULL;
+		knet_warn(ctx, "no cluster (%s): namespaces are not matched "
+			       "to pods", err.reason);
+	}
+}
+
+static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, "netns");
+	struct knet_table *t = NULL;
+	int r;
+
+	if (args->npos) {
+		r = knet_ctx_api_setup(ctx);
+		if (r)
+			return r;
+	} else {
+		api_quiet(ctx);
+	}
+	if (knet_table_new(cols, &o, &t) < 0)
+		return KNET_EXIT_SYSTEM;
+	if (args->npos)
+		r = one_pod(ctx, t, args->pos[0]);
+	else
+		r = list_all(ctx, t, knet_args_has(args, "all") || !ctx->api);
+	if (r == 0 && knet_table_render(t) < 0)
+		r = KNET_EXIT_SYSTEM;
+	knet_table_free(t);
+	return r;
+}
+
+const struct knet_cmd knet_cmd_netns = {
+	.name = "netns",
+	.alias = NULL,
+	.group = "node",
+	.summary = "list this node's pod network namespaces",
+	.usage = "[options] [POD]",
+	.min_args = 0,
+	.max_args = 1,
+	.flags = KNET_CMD_ROOT,
+	.options = netns_options,
+	.complete_args = "pod",
+	.exec = exec_netns,
+};
