@@ -405,6 +405,10 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src)
 	r = knet_table_new(reply_cols, &o, &run.replies);
 	if (r == 0)
 		r = knet_table_new(sum_cols, &o, &run.summary);
+	if (r == 0 && o.format != KNET_FMT_JSON)
+		printf("PING from %s on node %s (through the node "
+		       "transport)\n",
+		       src->label, src->remote_node);
 	if (r == 0)
 		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
 				   &run, &status, &err);

@@ -408,6 +408,10 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
 	int status = 0, r;
 
 	r = knet_table_new(report ? report_cols : hop_cols, &o, &rm.t);
+	if (r == 0 && o.format != KNET_FMT_JSON)
+		printf("traceroute from %s on node %s (through the node "
+		       "transport)\n",
+		       src->label, src->remote_node);
 	if (r == 0)
 		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
 				   &rm, &status, &err);

@@ -111,6 +111,8 @@ int knet_source_resolve(struct knet_api *api,
 		if (!s->label && asprintf(&s->label, "pid %lld", o->pid) < 0)
 			s->label = NULL;
 	}
+	if (!s->label && !s->self_node && api)
+		(void)knet_node_self(api, o->node, &s->self_node, NULL);
 	if (!s->label) {
 		const char *n = s->self_node ? s->self_node : o->node;
 
