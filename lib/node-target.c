@@ -5,6 +5,7 @@
  * they go anywhere near an API path.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,9 @@ void knet_target_free(struct knet_target *t)
 static bool dns_name(const char *s, size_t len)
 {
 	if (len == 0 || len > 253)
+		return false;
+	/* RFC 1123: starts and ends alphanumeric, so never "." or "..". */
+	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[len - 1]))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-.", s[i]))

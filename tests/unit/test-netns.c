@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Namespaces and the node transport: pod UIDs in cgroup paths, template
+ * expansion, the remote command line, target syntax, and entering,
+ * leaving and scanning a throwaway namespace (knet-test-PID, addresses
+ * from 198.18.200.0/24 inside it only).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "knet/netns.h"
+#include "knet/node.h"
+#include "unit.h"
+
+#define UID "0b6f2a8c-1d2e-4f3a-9b8c-7d6e5f4a3b2c"
+
+static void test_cgroup_uid(void)
+{
+	char uid[37];
+
+	CHECK_INT(knet_cgroup_pod_uid("0::/kubepods/besteffort/pod" UID
+				      "/abc123\n",
+				      uid, sizeof(uid)),
+		  0);
+	CHECK_STR(uid, UID);
+	/* systemd driver: underscores, .slice suffix */
+	CHECK_INT(knet_cgroup_pod_uid(
+			  "0::/kubepods.slice/kubepods-burstable.slice/"
+			  "kubepods-burstable-pod0b6f2a8c_1d2e_4f3a_9b8c_"
+			  "7d6e5f4a3b2c.slice/cri-containerd-1.scope\n",
+			  uid, sizeof(uid)),
+		  0);
+	CHECK_STR(uid, UID);
+	/* "kubepods" alone is no pod; neither is a short UID. */
+	CHECK_INT(knet_cgroup_pod_uid("0::/kubepods/besteffort\n", uid,
+				      sizeof(uid)),
+		  -ENOENT);
+	CHECK_INT(knet_cgroup_pod_uid("0::/kubepods/pod1234/x\n", uid,
+				      sizeof(uid)),
+		  -ENOENT);
+	CHECK_INT(knet_cgroup_pod_uid("0::/user.slice\n", uid, 10), -EINVAL);
+}
+
+static void test_via_expand(void)
+{
+	struct knet_error err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	CHECK_INT(knet_via_expand("ip netns exec lab-{node}", "node-b", &v,
+				  &n, &err),
+		  0);
+	CHECK_INT(n, 4);
+	CHECK_STR(v[3], "lab-node-b");
+	CHECK(v[4] == NULL);
+	knet_addrs_free(v, n);
+	CHECK_INT(knet_via_expand("  ssh\t{node}.{node} ", "n1", &v, &n, &err),
+		  0);
+	CHECK_INT(n, 2);
+	CHECK_STR(v[1], "n1.n1");
+	knet_addrs_free(v, n);
+	CHECK_INT(knet_via_expand("", "n1", &v, &n, &err), -EINVAL);
+	CHECK_INT(knet_via_expand("   ", "n1", &v, &n, &err), -EINVAL);
+	/* A node name cannot smuggle options or shell syntax. */
+	CHECK_INT(knet_via_expand("ssh {node}", "a;rm -rf", &v, &n, &err),
+		  -EINVAL);
+	CHECK_INT(err.exit, KNET_EXIT_USAGE);
+}
+
+static void test_via_command(void)
+{
+	char *in[] = {"knet",	"-o", "table", "ping", "web",   "--node=x",
+		      "--from", "client", "-ojson", "--", "-o", NULL};
+	struct knet_error err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	CHECK_INT(knet_via_command("ssh {node}", "node-b", "/usr/bin/knet", 11,
+				   in, &v, &n, &err),
+		  0);
+	/* ssh node-b /usr/bin/knet -o json --node node-b ping web --from
+	 * client -- -o */
+	CHECK_INT(n, 13);
+	CHECK_STR(v[0], "ssh");
+	CHECK_STR(v[2], "/usr/bin/knet");
+	CHECK_STR(v[4], "json");
+	CHECK_STR(v[6], "node-b");
+	CHECK_STR(v[7], "ping");
+	CHECK_STR(v[8], "web");
+	CHECK_STR(v[10], "client");
+	CHECK_STR(v[11], "--");
+	CHECK_STR(v[12], "-o"); /* after "--" it belongs to the command */
+	CHECK(v[13] == NULL);
+	knet_addrs_free(v, n);
+}
+
+static void test_target_parse(void)
+{
+	struct knet_error err = {0};
+	struct knet_target *t = NULL;
+
+	CHECK_INT(knet_target_parse("web-1", "shop", &t, &err), 0);
+	CHECK_INT(t->kind, KNET_TARGET_POD);
+	CHECK_STR(t->ns, "shop");
+	CHECK_STR(t->name, "web-1");
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("svc/other/web:http", "shop", &t, &err),
+		  0);
+	CHECK_INT(t->kind, KNET_TARGET_SERVICE);
+	CHECK_STR(t->ns, "other");
+	CHECK_STR(t->port, "http");
+	CHECK_INT(t->portnum, 0);
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("dns/coredns:53/udp", NULL, &t, &err), 0);
+	CHECK_STR(t->ns, "dns");
+	CHECK_INT(t->portnum, 53);
+	CHECK(t->udp);
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("198.18.200.5:8080", NULL, &t, &err), 0);
+	CHECK_INT(t->kind, KNET_TARGET_IP);
+	CHECK_STR(t->ip, "198.18.200.5");
+	CHECK_INT(t->portnum, 8080);
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("[fd00::5]:443", NULL, &t, &err), 0);
+	CHECK_STR(t->ip, "fd00::5");
+	CHECK_INT(t->portnum, 443);
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("fd00::5", NULL, &t, &err), 0);
+	CHECK_STR(t->ip, "fd00::5");
+	knet_target_free(t);
+	CHECK_INT(knet_target_parse("node/node-a", NULL, &t, &err), 0);
+	CHECK_INT(t->kind, KNET_TARGET_NODE);
+	CHECK(t->ns == NULL);
+	knet_target_free(t);
+	t = NULL;
+	CHECK_INT(knet_target_parse("Web", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("web:0", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("web:80/sctp", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("198.18.200.300", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("node/ns/x", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("../etc", NULL, &t, &err), -EINVAL);
+	CHECK_INT(knet_target_parse("", NULL, &t, &err), -EINVAL);
+	CHECK(t == NULL);
+	CHECK_INT(knet_target_resolve(NULL, "web", "default", 0, &t, &err),
+		  -EINVAL);
+}
+
+static int sh(const char *fmt, const char *name)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), fmt, name, name);
+	return system(cmd);
+}
+
+/* Needs root and ip(8); skipped otherwise. */
+static void test_enter_leave(void)
+{
+	struct knet_netns_saved saved;
+	struct knet_netns_list *l = NULL;
+	struct knet_netns_info info = {0};
+	struct knet_error err = {0};
+	char name[64], path[128];
+	dev_t d0, d1;
+	ino_t i0, i1;
+	int fd = -1, found = 0;
+	char **addrs = NULL;
+	int n = 0;
+
+	snprintf(name, sizeof(name), "knet-test-%d", (int)getpid());
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	if (geteuid() != 0 || sh("ip netns add %s 2>/dev/null", name) != 0) {
+		printf("test-netns: skipping namespace tests (not root)\n");
+		return;
+	}
+	sh("ip -n %s link set lo up && ip -n %s addr add 198.18.200.7/32 "
+	   "dev lo",
+	   name);
+	CHECK_INT(knet_netns_self(&d0, &i0), 0);
+	CHECK_INT(knet_netns_open(path, &fd, &err), 0);
+	CHECK_INT(knet_netns_enter(fd, &saved, &err), 0);
+	CHECK_INT(knet_netns_self(&d1, &i1), 0);
+	CHECK(i1 != i0);
+	CHECK_INT(knet_netns_addrs_self(&addrs, &n, &err), 0);
+	CHECK_INT(n, 1);
+	if (n == 1)
+		CHECK_STR(addrs[0], "198.18.200.7");
+	knet_addrs_free(addrs, n);
+	knet_netns_leave(&saved);
+	CHECK_INT(knet_netns_self(&d1, &i1), 0);
+	CHECK(i1 == i0 && d1 == d0);
+	CHECK_INT(saved.fd, -1);
+	close(fd);
+
+	CHECK_INT(knet_netns_from_path(path, &info, &err), 0);
+	CHECK_STR(info.how, "--netns");
+	CHECK_INT(info.naddrs, 1);
+	CHECK_INT(knet_netns_check(&info, &err), 0);
+	CHECK_INT(knet_netns_scan(&l, &err), 0);
+	for (int i = 0; l && i < l->n; i++)
+		if (l->items[i].ino == info.ino) {
+			found++;
+			CHECK_STR(l->items[i].path, path);
+			CHECK_STR(l->items[i].how, "netns-file");
+		}
+	CHECK_INT(found, 1); /* deduplicated by inode */
+	knet_netns_list_free(l);
+
+	sh("ip netns del %s", name);
+	/* Gone: said as such, with the path. */
+	CHECK_INT(knet_netns_check(&info, &err), -ENOENT);
+	CHECK(strstr(err.reason, "is gone") != NULL);
+	CHECK_INT(knet_netns_open(path, &fd, &err), -ENOENT);
+	CHECK_INT(err.exit, KNET_EXIT_NOT_FOUND);
+	CHECK_INT(knet_netns_open("/etc/hostname", &fd, &err), -EINVAL);
+	knet_netns_info_clear(&info);
+}
+
+int main(void)
+{
+	test_cgroup_uid();
+	test_via_expand();
+	test_via_command();
+	test_target_parse();
+	test_enter_leave();
+	return unit_done("test-netns");
+}
