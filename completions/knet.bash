@@ -4,7 +4,7 @@
 _knet_dynamic()
 {
 	local words
-	words=$("${COMP_WORDS[0]}" __complete "$1" 2>/dev/null)
+	words=$("${COMP_WORDS[0]}" __complete "$1" "${ctxargs[@]}" 2>/dev/null)
 	COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }
 
@@ -13,13 +13,19 @@ _knet()
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=${COMP_WORDS[COMP_CWORD-1]}
 	local i w cmd= vals=" --kubeconfig --context -n --namespace -l --selector -o --output --request-timeout --color --node --via"
+	local -a ctxargs=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
 		case $w in
 		--) break ;;
+		--namespace=*|--kubeconfig=*|--context=*) ctxargs+=("$w") ;;
+		-n|--namespace|--kubeconfig|--context)
+			((i + 1 < COMP_CWORD)) &&
+				ctxargs+=("$w" "${COMP_WORDS[i+1]}")
+			((i++)) ;;
 		-*=*) ;;
 		-*) [[ " $vals " == *" $w "* ]] && ((i++)) ;;
-		*) cmd=$w; break ;;
+		*) [[ -z $cmd ]] && cmd=$w ;;
 		esac
 	done
 	case $prev in
@@ -41,16 +47,95 @@ _knet()
 	--node)
 		_knet_dynamic node
 		return ;;
+	--netns)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--from)
+		_knet_dynamic pod
+		return ;;
+	--netns)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--from)
+		_knet_dynamic pod
+		return ;;
+	--netns)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
 	esac
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute completion version help" -- "$cur"))
 		fi
 		return
 	fi
 	case $cmd in
+	pods|po)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic pod
+		fi ;;
+	services|svc)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic service
+		fi ;;
+	endpoints|ep)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic service
+		fi ;;
+	nodes|no)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic node
+		fi ;;
+	netpol)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic netpol
+		fi ;;
+	ingress|ing)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic ingress
+		fi ;;
+	who)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		fi ;;
+	netns)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -a --all --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic pod
+		fi ;;
+	exec)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --netns --pid --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic pod
+		fi ;;
+	ping)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --from --netns --pid -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
+	traceroute|trace)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --from --netns --pid -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
 	completion)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))

@@ -142,6 +142,8 @@ setup() {
 
 @test "knet p completes to exactly the commands starting with p" {
 	want=$("$KNET" __complete command | grep '^p' | sort | tr '\n' ' ')
+	[[ $want == *"ping "* ]]
+	[[ $want == *"pods "* ]]
 	run bash -c 'source completions/knet.bash
 		COMP_WORDS=(knet p); COMP_CWORD=1; _knet
 		for w in "${COMPREPLY[@]}"; do echo "$w"; done | sort | tr "\n" " "'
