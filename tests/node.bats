@@ -1,0 +1,91 @@
+#!/usr/bin/env bats
+# knet netns and knet exec on the lab's nodes: finding pods' namespaces
+# by cgroup and IP, the node transport, and running node tools in a pod.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab up >&2
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	load lab/helpers
+	LAB=$PWD/tests/lab/lab # helpers.bash assumes tests/lab/*.bats
+	eval "$(tests/lab/lab env)"
+	KNET=$PWD/knet
+}
+
+on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
+
+@test "netns: lists the pods of this node only, found by cgroup" {
+	run --separate-stderr on_a netns -o json
+	[ "$status" -eq 0 ]
+	want=$(k get pods -A --field-selector spec.nodeName=node-a -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort)
+	got=$(echo "$output" | jq -r '.items[].pod' | sort)
+	[ "$got" = "$want" ]
+	ip=$(pod_ip client client)
+	echo "$output" | jq -e ".items[] | select(.pod == \"client/client\") | .ips == [\"$ip\"] and .found_by == \"cgroup\" and (.path | startswith(\"/var/run/netns/cni-\")) and .pid > 0 and .node == \"node-a\""
+}
+
+@test "netns: the process it names is in that namespace" {
+	run --separate-stderr on_a netns client/client -o json
+	[ "$status" -eq 0 ]
+	path=$(echo "$output" | jq -r '.items[0].path')
+	pid=$(echo "$output" | jq -r '.items[0].pid')
+	[ "$(stat -L -c %i "$path")" = "$(stat -L -c %i "/proc/$pid/ns/net")" ]
+	grep -q "pod$(k -n client get pod client -o jsonpath='{.metadata.uid}')" "/proc/$pid/cgroup"
+}
+
+@test "netns: --all adds the node's own namespace" {
+	run --separate-stderr on_a netns --all -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items[] | select(.found_by == "self") | .ips | index("198.18.0.10") != null'
+}
+
+@test "netns: a pod on another node, through the transport" {
+	web_b=$(pod_on web web node-b)
+	run --separate-stderr on_a netns "web/$web_b" -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e ".items[0].pod == \"web/$web_b\" and .items[0].ips == [\"$(pod_ip web "$web_b")\"]"
+}
+
+@test "netns: which node am I, --node, and unknown pods (3)" {
+	run --separate-stderr tests/lab/lab run node-b -- "$KNET" netns -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.items[].node] | all(. == "node-b")'
+	run --separate-stderr on_a netns client/nope
+	[ "$status" -eq 3 ]
+	[[ "$stderr" == "knet: cannot find the network namespace of 'client/nope':"* ]]
+}
+
+@test "exec: ip addr in the pod shows the pod IP" {
+	ip=$(pod_ip client client)
+	run --separate-stderr on_a exec client/client -- ip -4 -o addr show dev eth0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet $ip/"* ]]
+}
+
+@test "exec: a pod on another node, and the command's exit status" {
+	web_b=$(pod_on web web node-b)
+	ip=$(pod_ip web "$web_b")
+	run --separate-stderr on_a exec "web/$web_b" -- ip -4 -o addr show dev eth0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet $ip/"* ]]
+	run --separate-stderr on_a exec client/client -- sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+	run -127 --separate-stderr on_a exec client/client -- /nonexistent
+	[[ "$stderr" == "knet: cannot run '/nonexistent':"* ]]
+}
+
+@test "exec: bad input" {
+	run --separate-stderr on_a exec client/client ip addr
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"put '--' between the pod and the command"* ]]
+	run --separate-stderr on_a exec client/nope -- true
+	[ "$status" -eq 3 ]
+	run --separate-stderr tests/lab/lab run node-a -- capsh --drop=cap_sys_admin -- -c "$KNET exec client/client -- true"
+	[ "$status" -eq 5 ]
+	[[ "$stderr" == *"needs CAP_SYS_ADMIN"* ]]
+}
