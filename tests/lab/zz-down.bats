@@ -1,0 +1,96 @@
+#!/usr/bin/env bats
+# down / up cycle. Runs last (zz-) and ends with the lab UP again, because
+# other suites use it. Takes ~2-3 minutes.
+load helpers
+
+root_snapshot() {
+  {
+    echo "== addr"; ip addr | grep -v -E 'valid_lft|preferred_lft'
+    echo "== route"; ip route
+    echo "== rule"; ip rule
+    echo "== route6"; ip -6 route
+    echo "== rule6"; ip -6 rule
+    echo "== sysctl"; sysctl net.ipv4.ip_forward net.ipv4.conf.all.forwarding net.ipv6.conf.all.forwarding net.bridge.bridge-nf-call-iptables net.ipv4.conf.all.route_localnet 2>/dev/null
+  }
+}
+lab_leftovers() { # prints anything the lab leaves behind
+  ls /var/run/netns 2>/dev/null | grep -E '^(lab-|cni-)' || true
+  ls /etc/netns 2>/dev/null | grep -E '^(lab-|cni-)' || true
+  findmnt -rn -o TARGET | grep -E '/run/netns/(lab-|cni-)|/var/lib/knet-lab|kubepods' || true
+  ls -d /sys/fs/cgroup/*/kubepods 2>/dev/null || true
+  [ ! -e /var/lib/knet-lab ] || echo /var/lib/knet-lab
+  ss -ltn 'sport = :6443' | grep -q LISTEN && echo "listener on 6443" || true
+}
+
+@test "down removes everything; up changes nothing in the root netns; up again leaves the lab up" {
+  lab_env
+  # remember the lab's processes to check they are gone after down
+  pids=""
+  for f in "$KNET_LAB_DIR"/pids/*.pid; do pids+=" $(cat "$f"):$(cat "${f%.pid}.start")"; done
+  for f in "$KNET_LAB_DIR"/pods/*/state.json; do pids+=" $(jq -r .pid "$f"):$(jq -r .starttime "$f")"; done
+  [ -n "$pids" ]
+  run "$LAB" down
+  [ "$status" -eq 0 ]
+  run lab_leftovers
+  echo "$output"
+  [ -z "$output" ]
+  for ps in $pids; do
+    pid=${ps%%:*} st=${ps#*:}
+    if [ -e "/proc/$pid/stat" ]; then
+      now=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null || true)
+      [ "$now" != "$st" ]
+    fi
+  done
+  before=$(root_snapshot)
+  # down twice is fine
+  run "$LAB" down
+  [ "$status" -eq 0 ]
+  run "$LAB" status
+  [[ "$output" == *"down"* ]]
+
+  # up from the binary cache: within 60 s
+  start=$SECONDS
+  run "$LAB" up
+  [ "$status" -eq 0 ]
+  echo "up took $((SECONDS - start))s" >&3
+  [ $((SECONDS - start)) -le 75 ]
+  during=$(root_snapshot)
+  diff <(echo "$before") <(echo "$during")
+  [ "$(k get pods -A --field-selector metadata.namespace!=kube-system -o name | wc -l)" -ge 7 ]
+
+  run "$LAB" down
+  [ "$status" -eq 0 ]
+  after=$(root_snapshot)
+  diff <(echo "$before") <(echo "$after")
+  run lab_leftovers
+  [ -z "$output" ]
+
+  # leave it up for the other suites
+  run "$LAB" up
+  [ "$status" -eq 0 ]
+  eval "$("$LAB" env)"
+  run "$KNET_LAB_KUBECTL" get nodes -o name
+  [ "$(echo "$output" | wc -l)" -eq 3 ]
+}
+
+@test "up recovers a half-dead lab (processes killed, namespaces/cgroups/mounts left)" {
+  lab_env
+  # kill every lab process the way a session stop would (SIGKILL, no cleanup)
+  for f in "$KNET_LAB_DIR"/pids/*.pid; do kill -KILL "$(cat "$f")" 2>/dev/null || true; done
+  for f in "$KNET_LAB_DIR"/pods/*/state.json; do kill -KILL "$(jq -r .pid "$f")" 2>/dev/null || true; done
+  sleep 1
+  ls /var/run/netns | grep -q '^cni-'
+  ls -d /sys/fs/cgroup/pids/kubepods/besteffort/pod* >/dev/null
+  start=$SECONDS
+  run "$LAB" up
+  echo "$output"
+  [ "$status" -eq 0 ]
+  echo "recovery up took $((SECONDS - start))s" >&3
+  # exactly the new pods' netns exist (old ones were removed)
+  n_state=$(ls "$KNET_LAB_DIR"/pods | wc -l)
+  n_cni=$(ls /var/run/netns | grep -c '^cni-')
+  [ "$n_state" -eq "$n_cni" ]
+  [ "$(ls -d /sys/fs/cgroup/pids/kubepods/besteffort/pod* | wc -l)" -eq "$n_state" ]
+  run "$LAB" pod-exec client/client -- curl -sS --max-time 5 "http://$(svc_ip web web)/"
+  [[ "$output" == "pod=web-"* ]]
+}
