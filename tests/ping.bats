@@ -29,12 +29,12 @@ replies() {
 	echo "$output" | jq -s -e "[.[] | select(.event == \"reply\")] | length > 0 and all($1)"
 }
 
-@test "ping: a pod on the same node, from a pod, JSON Lines" {
+@test "ping: a pod on the same node (bridged: TTL 64), JSON Lines" {
 	ip=$(pod_ip web "$WEB_A")
 	run --separate-stderr on_a ping "web/$WEB_A" --from client/client -c 3 -i 0.2 -o json
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | jq -s '[.[] | select(.event == "reply")] | length')" -eq 3 ]
-	replies ".from == \"$ip\" and .status == \"reply\" and .rtt_us >= 0 and .rtt_us < 1000000 and .bytes == 64 and .ttl == 63"
+	replies ".from == \"$ip\" and .status == \"reply\" and .rtt_us >= 0 and .rtt_us < 1000000 and .bytes == 64 and .ttl == 64"
 	summary | jq -e ".sent == 3 and .received == 3 and .loss_percent == 0 and .ip == \"$ip\" and .mode == \"icmp\" and .min_us <= .avg_us and .avg_us <= .max_us and .mdev_us >= 0"
 	summary | jq -e '.source == "pod client/client"'
 }
@@ -54,7 +54,7 @@ replies() {
 	[[ "$output" == *"SEQ"*"RTT"*"STATUS"* ]]
 	[ "$(echo "$output" | grep -c ' reply ')" -eq 2 ]
 	[[ "$output" == *"SENT"*"RECEIVED"*"LOSS"*"MDEV"* ]]
-	echo "$output" | grep -E '^web/'"$WEB_B"' +[0-9.]+ +2 +2 +0\.0%'
+	echo "$output" | grep -E '^pod/web/'"$WEB_B"' +[0-9.]+ +2 +2 +0\.0%'
 }
 
 @test "ping: a node from the node (default source)" {
