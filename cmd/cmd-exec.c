@@ -19,8 +19,8 @@
 
 static const struct knet_opt exec_options[] = {
 	{"netns", 0, KNET_OPT_STRING, "PATH",
-	 "use this network namespace file instead of looking it up", NULL, 0,
-	 0, "file"},
+	 "use this network namespace file instead of looking it up", NULL, 0, 0,
+	 "file"},
 	{"pid", 0, KNET_OPT_INT, "PID",
 	 "use the network namespace of this process", NULL, 1, 4194304, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
@@ -35,8 +35,9 @@ static void child(const struct knet_ctx *ctx, const struct knet_source *src,
 
 	if (src->has_ns) {
 		if (knet_netns_open(src->ns.path, &fd, &err) < 0)
-			_exit(knet_fail(ctx, &err, "enter the network "
-						   "namespace of",
+			_exit(knet_fail(ctx, &err,
+					"enter the network "
+					"namespace of",
 					src->label));
 		if (setns(fd, CLONE_NEWNET) < 0) {
 			knet_error_set(&err, -errno, KNET_EXIT_SYSTEM, "%s",
@@ -122,8 +123,7 @@ static int exec_exec(struct knet_ctx *ctx, const struct knet_args *args)
 			 src->remote_node);
 		r = knet_via_rerun(ctx->g.via, src->remote_node, NULL, NULL,
 				   &status, &err);
-		r = r < 0 ? knet_fail(ctx, &err, "reach node",
-				      src->remote_node)
+		r = r < 0 ? knet_fail(ctx, &err, "reach node", src->remote_node)
 			  : status;
 	} else {
 		knet_log(ctx, 1, "%s: %s (found by %s)", src->label,

@@ -34,8 +34,8 @@ static const enum knet_cell_type types[] = {
 
 static const struct knet_opt netns_options[] = {
 	{"all", 'a', KNET_OPT_FLAG, NULL,
-	 "also namespaces of no pod on this node (the node's own...)", NULL,
-	 0, 0, NULL},
+	 "also namespaces of no pod on this node (the node's own...)", NULL, 0,
+	 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -116,8 +116,8 @@ static int list_all(struct knet_ctx *ctx, struct knet_table *t, bool all)
 				how = "ip";
 		}
 		/* Other nodes' pods show up where mounts are shared. */
-		if (!all && (!pod || (self && pod->node &&
-				      strcmp(pod->node, self))))
+		if (!all &&
+		    (!pod || (self && pod->node && strcmp(pod->node, self))))
 			continue;
 		r = add_row(t, ns, pod, how);
 		if (r < 0)
@@ -172,8 +172,7 @@ static int remote_rows(struct knet_table *t, const struct remote *rm)
 	return r;
 }
 
-static int one_pod(struct knet_ctx *ctx, struct knet_table *t,
-		   const char *pod)
+static int one_pod(struct knet_ctx *ctx, struct knet_table *t, const char *pod)
 {
 	struct knet_source_opts so = {
 		.from = pod,
@@ -197,8 +196,7 @@ static int one_pod(struct knet_ctx *ctx, struct knet_table *t,
 		if (r == 0 && status == 0)
 			remote_rows(t, &rm);
 		free(rm.buf);
-		r = r < 0 ? knet_fail(ctx, &err, "reach node",
-				      src->remote_node)
+		r = r < 0 ? knet_fail(ctx, &err, "reach node", src->remote_node)
 			  : status;
 	} else {
 		r = add_row(t, &src->ns, src->place->pod, src->ns.how) < 0
@@ -221,8 +219,10 @@ static void api_quiet(struct knet_ctx *ctx)
 
 	if (knet_api_new(&cfg, &ctx->api, &err) < 0) {
 		ctx->api = NULL;
-		knet_warn(ctx, "no cluster (%s): namespaces are not matched "
-			       "to pods", err.reason);
+		knet_warn(ctx,
+			  "no cluster (%s): namespaces are not matched "
+			  "to pods",
+			  err.reason);
 	}
 }
 

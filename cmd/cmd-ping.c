@@ -82,9 +82,9 @@ static const struct knet_column sum_cols[] = {
 };
 
 static const enum knet_cell_type sum_types[] = {
-	KNET_CELL_STR,	   KNET_CELL_STR,  KNET_CELL_STR,  KNET_CELL_STR,
-	KNET_CELL_STR,	   KNET_CELL_INT,  KNET_CELL_INT,  KNET_CELL_PERCENT,
-	KNET_CELL_USEC,	   KNET_CELL_USEC, KNET_CELL_USEC, KNET_CELL_USEC,
+	KNET_CELL_STR,	KNET_CELL_STR,	KNET_CELL_STR,	KNET_CELL_STR,
+	KNET_CELL_STR,	KNET_CELL_INT,	KNET_CELL_INT,	KNET_CELL_PERCENT,
+	KNET_CELL_USEC, KNET_CELL_USEC, KNET_CELL_USEC, KNET_CELL_USEC,
 };
 
 static const struct knet_opt ping_options[] = {
@@ -93,29 +93,28 @@ static const struct knet_opt ping_options[] = {
 	{"netns", 0, KNET_OPT_STRING, "PATH",
 	 "probe from this network namespace file", NULL, 0, 0, "file"},
 	{"pid", 0, KNET_OPT_INT, "PID",
-	 "probe from the network namespace of this process", NULL, 1,
-	 4194304, NULL},
+	 "probe from the network namespace of this process", NULL, 1, 4194304,
+	 NULL},
 	{"count", 'c', KNET_OPT_INT, "N", "stop after N probes (default 5)",
 	 NULL, 1, 1000000, NULL},
 	{"interval", 'i', KNET_OPT_NUMBER, "SECONDS",
 	 "time between probes (default 1)", NULL, 0.001, 3600, NULL},
-	{"size", 's', KNET_OPT_INT, "BYTES",
-	 "payload bytes (default 56)", NULL, 0, 65507, NULL},
+	{"size", 's', KNET_OPT_INT, "BYTES", "payload bytes (default 56)", NULL,
+	 0, 65507, NULL},
 	{"timeout", 'W', KNET_OPT_NUMBER, "SECONDS",
 	 "how long to wait for each answer (default 2)", NULL, 0.001, 3600,
 	 NULL},
 	{"ttl", 't', KNET_OPT_INT, "N", "IP time to live", NULL, 1, 255, NULL},
 	{"df", 0, KNET_OPT_FLAG, NULL,
-	 "don't fragment: report the path MTU when too big", NULL, 0, 0,
-	 NULL},
+	 "don't fragment: report the path MTU when too big", NULL, 0, 0, NULL},
 	{"tcp", 0, KNET_OPT_INT, "PORT", "time TCP connects to PORT instead",
 	 NULL, 1, 65535, NULL},
 	{"udp", 0, KNET_OPT_INT, "PORT", "send UDP datagrams to PORT instead",
 	 NULL, 1, 65535, NULL},
-	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address",
-	 NULL, 0, 0, NULL},
-	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address",
-	 NULL, 0, 0, NULL},
+	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address", NULL,
+	 0, 0, NULL},
+	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address", NULL,
+	 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -136,8 +135,8 @@ struct run {
 	int remote_events;
 	int remote_replies;
 	bool header_done;
-	int mtu;	     /* smallest path MTU reported, 0 none */
-	char mtu_from[46];   /* who reported it */
+	int mtu;	   /* smallest path MTU reported, 0 none */
+	char mtu_from[46]; /* who reported it */
 };
 
 static const char *status_note(const struct knet_ping_event *ev, char *buf,
@@ -193,10 +192,9 @@ static int on_event(const struct knet_ping_event *ev, void *ud)
 		knet_table_set_usec(t, COL_RTT, ev->rtt_us);
 	knet_table_set_str(t, COL_STATUS, knet_ping_status_name(ev->status));
 	knet_table_set_tone(t, COL_STATUS,
-			    ev->status == KNET_PING_REPLY ? KNET_TONE_GOOD
-			    : ev->status == KNET_PING_REFUSED
-				    ? KNET_TONE_WARN
-				    : KNET_TONE_BAD);
+			    ev->status == KNET_PING_REPLY     ? KNET_TONE_GOOD
+			    : ev->status == KNET_PING_REFUSED ? KNET_TONE_WARN
+							      : KNET_TONE_BAD);
 	if (ev->mtu > 0) {
 		knet_table_set_int(t, COL_MTU, ev->mtu);
 		if (!run->mtu || ev->mtu < run->mtu) {
@@ -230,8 +228,8 @@ static void add_summary(struct run *run, const struct knet_target *tg,
 	else
 		knet_table_set_strf(t, SUM_TARGET, "%s/%s%s%s",
 				    tg->kind == KNET_TARGET_SERVICE ? "svc"
-				    : tg->kind == KNET_TARGET_NODE	    ? "node"
-									    : "pod",
+				    : tg->kind == KNET_TARGET_NODE  ? "node"
+								    : "pod",
 				    tg->ns ? tg->ns : "", tg->ns ? "/" : "",
 				    tg->name);
 	knet_table_set_str(t, SUM_IP, tg->ip);
@@ -242,8 +240,8 @@ static void add_summary(struct run *run, const struct knet_target *tg,
 	knet_table_set_percent(t, SUM_LOSS, knet_rtt_stats_loss(st));
 	knet_table_set_tone(t, SUM_LOSS,
 			    st->received == st->sent ? KNET_TONE_GOOD
-			    : st->received		 ? KNET_TONE_WARN
-						 : KNET_TONE_BAD);
+			    : st->received	     ? KNET_TONE_WARN
+						     : KNET_TONE_BAD);
 	if (st->received) {
 		knet_table_set_usec(t, SUM_MIN, st->min_us);
 		knet_table_set_usec(t, SUM_AVG,
@@ -304,9 +302,9 @@ static void mtu_report(const struct plan *pl, const struct run *run)
 	fprintf(stderr,
 		"knet: packet too big: %d-byte packets do not fit the path "
 		"MTU %d%s%s; the largest -s that fits is %d\n",
-		pl->po.size + hdr, run->mtu, run->mtu_from[0] ? " reported by "
-							       : "",
-		run->mtu_from, run->mtu - hdr);
+		pl->po.size + hdr, run->mtu,
+		run->mtu_from[0] ? " reported by " : "", run->mtu_from,
+		run->mtu - hdr);
 }
 
 static int pick_mode(struct knet_ctx *ctx, const struct knet_args *args,
@@ -333,10 +331,12 @@ static int pick_mode(struct knet_ctx *ctx, const struct knet_args *args,
 		 * that says nothing about the Service.
 		 */
 		if (!tg->svc_tcp_port) {
-			knet_warn(ctx, "svc/%s/%s is a Service ClusterIP (%s): "
-				       "kube-proxy does not answer ICMP for "
-				       "it, and it has no TCP port to probe "
-				       "instead", tg->ns, tg->name, tg->ip);
+			knet_warn(ctx,
+				  "svc/%s/%s is a Service ClusterIP (%s): "
+				  "kube-proxy does not answer ICMP for "
+				  "it, and it has no TCP port to probe "
+				  "instead",
+				  tg->ns, tg->name, tg->ip);
 		} else {
 			fprintf(stderr,
 				"knet: note: svc/%s/%s is a Service ClusterIP "
@@ -356,8 +356,7 @@ static int pick_mode(struct knet_ctx *ctx, const struct knet_args *args,
 	return 0;
 }
 
-static int read_options(const struct knet_args *args,
-			struct knet_ping_opts *po)
+static int read_options(const struct knet_args *args, struct knet_ping_opts *po)
 {
 	po->count = (int)knet_args_int(args, "count", 5);
 	po->interval = knet_args_number(args, "interval", 1.0);
@@ -489,8 +488,8 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 	}
 	if (o.format != KNET_FMT_JSON)
 		printf("PING %s (%s) from %s: %d bytes, %s (%s socket)\n",
-		       args->pos[0], pl.tg->ip, src->label, pl.po.size,
-		       pl.mode, knet_ping_socket_kind(p));
+		       args->pos[0], pl.tg->ip, src->label, pl.po.size, pl.mode,
+		       knet_ping_socket_kind(p));
 	knet_table_stream_header(run.replies);
 	r = knet_ping_run(p, on_event, &run, &stop_flag, &st, &err);
 	if (r < 0 && run.gone.code) {

@@ -38,8 +38,8 @@ static const struct knet_column hop_cols[] = {
 
 /* NONE: the RTT list is rebuilt by hand (raw in JSON, humanised here). */
 static const enum knet_cell_type hop_types[] = {
-	KNET_CELL_INT, KNET_CELL_STRLIST, KNET_CELL_STR,
-	KNET_CELL_NONE, KNET_CELL_STR, KNET_CELL_BOOL,
+	KNET_CELL_INT,	KNET_CELL_STRLIST, KNET_CELL_STR,
+	KNET_CELL_NONE, KNET_CELL_STR,	   KNET_CELL_BOOL,
 };
 
 enum {
@@ -81,16 +81,16 @@ static const struct knet_opt tr_options[] = {
 	{"netns", 0, KNET_OPT_STRING, "PATH",
 	 "trace from this network namespace file", NULL, 0, 0, "file"},
 	{"pid", 0, KNET_OPT_INT, "PID",
-	 "trace from the network namespace of this process", NULL, 1,
-	 4194304, NULL},
+	 "trace from the network namespace of this process", NULL, 1, 4194304,
+	 NULL},
 	{"icmp", 'I', KNET_OPT_FLAG, NULL, "probe with ICMP echo", NULL, 0, 0,
 	 NULL},
 	{"tcp", 'T', KNET_OPT_FLAG, NULL, "probe with TCP SYN", NULL, 0, 0,
 	 NULL},
-	{"udp", 'U', KNET_OPT_FLAG, NULL, "probe with UDP (the default)",
-	 NULL, 0, 0, NULL},
-	{"port", 'p', KNET_OPT_INT, "PORT",
-	 "TCP destination port (default 80)", NULL, 1, 65535, NULL},
+	{"udp", 'U', KNET_OPT_FLAG, NULL, "probe with UDP (the default)", NULL,
+	 0, 0, NULL},
+	{"port", 'p', KNET_OPT_INT, "PORT", "TCP destination port (default 80)",
+	 NULL, 1, 65535, NULL},
 	{"max-hops", 'm', KNET_OPT_INT, "N", "largest TTL (default 30)", NULL,
 	 1, 255, NULL},
 	{"first-ttl", 'f', KNET_OPT_INT, "N", "first TTL (default 1)", NULL, 1,
@@ -100,18 +100,17 @@ static const struct knet_opt tr_options[] = {
 	{"wait", 'w', KNET_OPT_NUMBER, "SECONDS",
 	 "how long to wait for an answer (default 2)", NULL, 0.01, 60, NULL},
 	{"report", 'r', KNET_OPT_FLAG, NULL,
-	 "repeat and print per-hop loss and RTT statistics", NULL, 0, 0,
-	 NULL},
-	{"count", 'c', KNET_OPT_INT, "N",
-	 "rounds for --report (default 10)", NULL, 1, 100000, NULL},
+	 "repeat and print per-hop loss and RTT statistics", NULL, 0, 0, NULL},
+	{"count", 'c', KNET_OPT_INT, "N", "rounds for --report (default 10)",
+	 NULL, 1, 100000, NULL},
 	{"interval", 'i', KNET_OPT_NUMBER, "SECONDS",
 	 "time between --report rounds (default 1)", NULL, 0.05, 3600, NULL},
 	{"no-names", 0, KNET_OPT_FLAG, NULL,
 	 "do not ask the API who owns each hop", NULL, 0, 0, NULL},
-	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address",
-	 NULL, 0, 0, NULL},
-	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address",
-	 NULL, 0, 0, NULL},
+	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address", NULL,
+	 0, 0, NULL},
+	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address", NULL,
+	 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -230,8 +229,7 @@ static int set_rtts(struct knet_table *t, const cJSON *list)
 		if (len >= sizeof(text))
 			break;
 	}
-	return knet_table_set_json(t, H_RTT, cJSON_Duplicate(list, true),
-				   text);
+	return knet_table_set_json(t, H_RTT, cJSON_Duplicate(list, true), text);
 }
 
 static int print_trace(struct knet_table *t, const struct namer *nm,
@@ -251,11 +249,11 @@ static int print_trace(struct knet_table *t, const struct namer *nm,
 			const struct knet_trace_probe *p =
 				&res->probes[h * res->queries + q];
 
-			cJSON_AddItemToArray(rtts,
-					     p->rtt_us < 0
-						     ? cJSON_CreateNull()
-						     : cJSON_CreateNumber(
-							       (double)p->rtt_us));
+			cJSON_AddItemToArray(
+				rtts, p->rtt_us < 0
+					      ? cJSON_CreateNull()
+					      : cJSON_CreateNumber(
+							(double)p->rtt_us));
 			if (p->note[0])
 				note = p->note;
 			reached |= p->reached;
@@ -354,12 +352,13 @@ static int print_report(struct knet_table *t, const struct namer *nm,
 		knet_table_set_percent(t, R_LOSS, knet_rtt_stats_loss(&s->st));
 		if (s->st.received) {
 			knet_table_set_usec(t, R_LAST, s->last_us);
-			knet_table_set_usec(t, R_AVG,
-					    llround(knet_rtt_stats_avg(&s->st)));
+			knet_table_set_usec(
+				t, R_AVG, llround(knet_rtt_stats_avg(&s->st)));
 			knet_table_set_usec(t, R_BEST, s->st.min_us);
 			knet_table_set_usec(t, R_WORST, s->st.max_us);
-			knet_table_set_usec(t, R_STDEV,
-					    llround(knet_rtt_stats_mdev(&s->st)));
+			knet_table_set_usec(
+				t, R_STDEV,
+				llround(knet_rtt_stats_mdev(&s->st)));
 		}
 		r = knet_table_stream_row(t);
 	}
@@ -601,9 +600,10 @@ static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)
 		goto out;
 	}
 	if (tg->cluster_ip)
-		knet_warn(ctx, "%s is a Service ClusterIP: kube-proxy DNATs "
-			       "it on the first hop, so the path shown is "
-			       "the one to the backend it picked",
+		knet_warn(ctx,
+			  "%s is a Service ClusterIP: kube-proxy DNATs "
+			  "it on the first hop, so the path shown is "
+			  "the one to the backend it picked",
 			  args->pos[0]);
 	r = knet_source_enter(src, &saved, &err);
 	if (r < 0) {

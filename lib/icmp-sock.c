@@ -36,7 +36,7 @@ static int raw_filter(int fd, int family)
 {
 	if (family == AF_INET) {
 		/* Echo replies only: errors come from the error queue. */
-		struct icmp_filter f = { .data = ~(1u << ICMP_ECHOREPLY) };
+		struct icmp_filter f = {.data = ~(1u << ICMP_ECHOREPLY)};
 
 		return setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof(f));
 	}
@@ -126,7 +126,9 @@ int knet_probe_set_ttl(int fd, int family, int ttl)
 {
 	if (family == AF_INET6)
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl,
-				  sizeof(ttl)) < 0 ? -errno : 0;
+				  sizeof(ttl)) < 0
+			       ? -errno
+			       : 0;
 	return setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0
 		       ? -errno
 		       : 0;
@@ -139,7 +141,9 @@ int knet_probe_set_df(int fd, int family)
 	if (family == AF_INET6) {
 		v = IPV6_PMTUDISC_DO;
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v,
-				  sizeof(v)) < 0 ? -errno : 0;
+				  sizeof(v)) < 0
+			       ? -errno
+			       : 0;
 	}
 	v = IP_PMTUDISC_DO;
 	return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v)) < 0
@@ -204,7 +208,7 @@ int knet_probe_recv(int fd, bool errqueue, uint8_t *buf, size_t len,
 {
 	char control[512];
 	struct sockaddr_storage name;
-	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
 	struct msghdr msg = {
 		.msg_name = &name,
 		.msg_namelen = sizeof(name),

@@ -174,7 +174,8 @@ static int parse_inner(const struct knet_pkt *q, int family,
 	}
 	if (knet_pkt_sub(q, hlen, &l4) < 0)
 		return -EBADMSG;
-	if (m->inner_proto == IPPROTO_ICMP || m->inner_proto == IPPROTO_ICMPV6) {
+	if (m->inner_proto == IPPROTO_ICMP ||
+	    m->inner_proto == IPPROTO_ICMPV6) {
 		if (knet_pkt_be16(&l4, 4, &m->inner_id) < 0 ||
 		    knet_pkt_be16(&l4, 6, &m->inner_seq) < 0)
 			return -EBADMSG;
@@ -190,7 +191,7 @@ static int parse_inner(const struct knet_pkt *q, int family,
 int knet_icmp_parse(const struct knet_pkt *pkt, int family, bool ip_header,
 		    struct knet_icmp *ret)
 {
-	struct knet_icmp m = { 0 };
+	struct knet_icmp m = {0};
 	struct knet_pkt icmp = *pkt, quoted;
 	uint16_t mtu16;
 	uint32_t mtu32;

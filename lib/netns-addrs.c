@@ -62,7 +62,7 @@ static bool addr_wanted(int family, const void *a)
 
 static int addr_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
+	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	struct addr_acc *acc = data;
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *a;
@@ -102,7 +102,7 @@ static int dump_addrs(struct mnl_socket *nl, char ***ret_addrs, int *ret_n,
 		      struct knet_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct addr_acc acc = { 0 };
+	struct addr_acc acc = {0};
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 	unsigned int seq = (unsigned int)time(NULL), portid;
@@ -160,8 +160,7 @@ static int open_nl(struct mnl_socket **ret, struct knet_error *err)
 	return 0;
 }
 
-int knet_netns_addrs_self(char ***ret_addrs, int *ret_n,
-			  struct knet_error *err)
+int knet_netns_addrs_self(char ***ret_addrs, int *ret_n, struct knet_error *err)
 {
 	struct mnl_socket *nl;
 	int r;

@@ -20,7 +20,7 @@
 #include "knet/netns.h"
 
 #define NETNS_DIR "/var/run/netns"
-#define UID_LEN 36
+#define UID_LEN	  36
 
 void knet_netns_info_clear(struct knet_netns_info *info)
 {
@@ -103,8 +103,8 @@ static struct knet_netns_info *list_find(struct knet_netns_list *l, dev_t dev,
 }
 
 static struct knet_netns_info *list_add(struct knet_netns_list *l,
-					const char *path, dev_t dev,
-					ino_t ino, const char *how)
+					const char *path, dev_t dev, ino_t ino,
+					const char *how)
 {
 	struct knet_netns_info *items, *it;
 
@@ -283,7 +283,7 @@ int knet_netns_find_pod(const char *uid, const char *const *ips, int nips,
 static int info_from(const char *path, pid_t pid, const char *how,
 		     struct knet_netns_info *ret_info, struct knet_error *err)
 {
-	struct knet_netns_info info = { 0 };
+	struct knet_netns_info info = {0};
 	struct stat st;
 	int fd, r;
 
@@ -305,9 +305,9 @@ static int info_from(const char *path, pid_t pid, const char *how,
 	close(fd);
 	if (r < 0 || !info.path) {
 		knet_netns_info_clear(&info);
-		return r < 0 ? r : knet_error_set(err, -ENOMEM,
-						  KNET_EXIT_SYSTEM,
-						  "out of memory");
+		return r < 0 ? r
+			     : knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+					      "out of memory");
 	}
 	*ret_info = info;
 	return 0;

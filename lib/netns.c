@@ -49,16 +49,15 @@ int knet_netns_open(const char *path, int *ret_fd, struct knet_error *err)
 	if (fd < 0) {
 		r = -errno;
 		if (r == -ENOENT || r == -ESRCH)
-			return knet_error_set(err, -ENOENT,
-					      KNET_EXIT_NOT_FOUND,
+			return knet_error_set(err, -ENOENT, KNET_EXIT_NOT_FOUND,
 					      "network namespace %s is gone",
 					      path);
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM, "open %s: %s",
 				      path, strerror(-r));
 	}
 	/* /proc/N/ns/net opens nsfs; a bind mount of it does too. */
-	if (fstatfs(fd, &sfs) < 0 || (sfs.f_type != NSFS_MAGIC &&
-				      sfs.f_type != PROC_SUPER_MAGIC)) {
+	if (fstatfs(fd, &sfs) < 0 ||
+	    (sfs.f_type != NSFS_MAGIC && sfs.f_type != PROC_SUPER_MAGIC)) {
 		close(fd);
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "%s is not a network namespace", path);
@@ -88,8 +87,7 @@ int knet_netns_enter(int fd, struct knet_netns_saved *ret_saved,
 	saved.fd = open(SELF_NS, O_RDONLY | O_CLOEXEC);
 	if (saved.fd < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-				      "open %s: %s", SELF_NS,
-				      strerror(errno));
+				      "open %s: %s", SELF_NS, strerror(errno));
 	r = knet_netns_self(&saved.dev, &saved.ino);
 	if (r < 0) {
 		close(saved.fd);

@@ -78,8 +78,7 @@ fail:
 	return r;
 }
 
-int knet_netns_check(const struct knet_netns_info *info,
-		     struct knet_error *err)
+int knet_netns_check(const struct knet_netns_info *info, struct knet_error *err)
 {
 	struct stat st;
 
@@ -89,10 +88,12 @@ int knet_netns_check(const struct knet_netns_info *info,
 	    st.st_dev != info->dev)
 		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
 				      "network namespace %s is gone (pod "
-				      "deleted?)", info->path);
+				      "deleted?)",
+				      info->path);
 	if (info->pid > 0 && kill(info->pid, 0) < 0 && errno == ESRCH)
 		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
 				      "the pod's process %d is gone (pod "
-				      "deleted?)", (int)info->pid);
+				      "deleted?)",
+				      (int)info->pid);
 	return 0;
 }

@@ -40,8 +40,8 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
-		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-				      "fork: %s", strerror(errno));
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "fork: %s",
+				      strerror(errno));
 	if (pid == 0) {
 		execvp(argv[0], argv);
 		_exit(127);
@@ -91,9 +91,9 @@ int knet_via_row(struct knet_table *t, const struct knet_column *cols,
 			int n = 0;
 			const cJSON *e;
 
-			cJSON_ArrayForEach(e, v)
-				if (n < 64 && cJSON_IsString(e))
-					items[n++] = e->valuestring;
+			cJSON_ArrayForEach(e,
+					   v) if (n < 64 && cJSON_IsString(e))
+				items[n++] = e->valuestring;
 			r = knet_table_set_strlist(t, i, items, n);
 			break;
 		}

@@ -12,8 +12,8 @@
 #include "knet/k8s-objects.h"
 #include "knet/node.h"
 
-int knet_node_self(struct knet_api *api, const char *override,
-		   char **ret_name, struct knet_error *err)
+int knet_node_self(struct knet_api *api, const char *override, char **ret_name,
+		   struct knet_error *err)
 {
 	struct knet_node_list *nodes = NULL;
 	char *found = NULL;

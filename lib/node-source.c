@@ -58,8 +58,8 @@ static int from_pod(struct knet_api *api, const struct knet_source_opts *o,
 	if (r < 0 && !o->netns && !o->pid)
 		goto out;
 	r = knet_pod_locate(api, ns, name,
-			    o->netns || o->pid ? NULL : s->self_node,
-			    &s->place, err);
+			    o->netns || o->pid ? NULL : s->self_node, &s->place,
+			    err);
 	if (r < 0)
 		goto out;
 	if (asprintf(&s->label, "pod %s/%s", ns, name) < 0)
@@ -76,8 +76,7 @@ out:
 	return r;
 }
 
-int knet_source_resolve(struct knet_api *api,
-			const struct knet_source_opts *o,
+int knet_source_resolve(struct knet_api *api, const struct knet_source_opts *o,
 			struct knet_source **ret, struct knet_error *err)
 {
 	struct knet_source *s = calloc(1, sizeof(*s));
@@ -163,7 +162,8 @@ int knet_via_rerun(const char *tmpl, const char *node,
 				      "the pod runs on node %s, not here, and "
 				      "no node transport is set: give --via "
 				      "TEMPLATE or KNET_VIA (e.g. 'ssh "
-				      "{node}')", node);
+				      "{node}')",
+				      node);
 	r = knet_self_exe(&exe, err);
 	if (r == 0)
 		r = knet_self_cmdline(&self_argv, &self_argc, err);

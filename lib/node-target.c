@@ -42,7 +42,8 @@ static bool dns_name(const char *s, size_t len)
 	if (len == 0 || len > 253)
 		return false;
 	/* RFC 1123: starts and ends alphanumeric, so never "." or "..". */
-	if (!isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[len - 1]))
+	if (!isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[len - 1]))
 		return false;
 	for (size_t i = 0; i < len; i++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-.", s[i]))
@@ -186,11 +187,11 @@ int knet_target_parse(const char *s, const char *default_ns,
 		const char *prefix;
 		enum knet_target_kind kind;
 	} prefixes[] = {
-		{ "svc/", KNET_TARGET_SERVICE },
-		{ "service/", KNET_TARGET_SERVICE },
-		{ "node/", KNET_TARGET_NODE },
-		{ "pod/", KNET_TARGET_POD },
-		{ "po/", KNET_TARGET_POD },
+		{"svc/", KNET_TARGET_SERVICE},
+		{"service/", KNET_TARGET_SERVICE},
+		{"node/", KNET_TARGET_NODE},
+		{"pod/", KNET_TARGET_POD},
+		{"po/", KNET_TARGET_POD},
 	};
 	struct knet_target *t;
 	const char *rest = s;
@@ -206,7 +207,8 @@ int knet_target_parse(const char *s, const char *default_ns,
 				      "out of memory");
 	t->kind = KNET_TARGET_POD;
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
-		if (!strncmp(s, prefixes[i].prefix, strlen(prefixes[i].prefix))) {
+		if (!strncmp(s, prefixes[i].prefix,
+			     strlen(prefixes[i].prefix))) {
 			t->kind = prefixes[i].kind;
 			rest = s + strlen(prefixes[i].prefix);
 			break;
@@ -255,8 +257,7 @@ static const char *pick_ip(char *const *ips, int n, int family)
 	return NULL;
 }
 
-static int no_family(struct knet_target *t, int family,
-		     struct knet_error *err)
+static int no_family(struct knet_target *t, int family, struct knet_error *err)
 {
 	return knet_error_set(err, -EADDRNOTAVAIL, KNET_EXIT_PROBLEM,
 			      "%s %s%s%s has no %s address",
@@ -265,8 +266,8 @@ static int no_family(struct knet_target *t, int family,
 			      family == AF_INET6 ? "IPv6" : "IPv4");
 }
 
-static int resolve_pod(struct knet_api *api, struct knet_target *t,
-		       int family, struct knet_error *err)
+static int resolve_pod(struct knet_api *api, struct knet_target *t, int family,
+		       struct knet_error *err)
 {
 	struct knet_pod *pod;
 	const char *ip;
@@ -278,7 +279,8 @@ static int resolve_pod(struct knet_api *api, struct knet_target *t,
 	if (pod->ips.n == 0) {
 		r = knet_error_set(err, -EAGAIN, KNET_EXIT_PROBLEM,
 				   "pod %s/%s has no IP yet (phase %s)", t->ns,
-				   t->name, pod->phase ? pod->phase : "unknown");
+				   t->name,
+				   pod->phase ? pod->phase : "unknown");
 		goto out;
 	}
 	ip = pick_ip(pod->ips.v, pod->ips.n, family);
@@ -316,7 +318,8 @@ static int resolve_endpoint(struct knet_api *api, struct knet_target *t,
 	se = knet_endpoints_list_find(l, t->ns, t->name);
 	r = knet_error_set(err, -ENOENT, KNET_EXIT_PROBLEM,
 			   "service %s/%s has no ClusterIP and no ready "
-			   "endpoint", t->ns, t->name);
+			   "endpoint",
+			   t->ns, t->name);
 	for (int i = 0; se && i < se->n; i++) {
 		const struct knet_endpoint *ep = &se->eps[i];
 		bool v6 = strchr(ep->ip, ':') != NULL;
@@ -327,8 +330,8 @@ static int resolve_endpoint(struct knet_api *api, struct knet_target *t,
 		t->ip = strdup(ep->ip);
 		if (ep->pod_name)
 			t->detail = strdup(ep->pod_name);
-		if (!t->portnum && ep->port && t->port &&
-		    ep->port_name && !strcmp(ep->port_name, t->port))
+		if (!t->portnum && ep->port && t->port && ep->port_name &&
+		    !strcmp(ep->port_name, t->port))
 			t->portnum = ep->port;
 		t->via = "endpoint";
 		knet_error_clear(err);
@@ -380,8 +383,8 @@ out:
 	return r;
 }
 
-static int resolve_node(struct knet_api *api, struct knet_target *t,
-			int family, struct knet_error *err)
+static int resolve_node(struct knet_api *api, struct knet_target *t, int family,
+			struct knet_error *err)
 {
 	struct knet_node *n;
 	const char *ip;

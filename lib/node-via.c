@@ -94,12 +94,11 @@ fail:
 /* Options the remote run gets from us instead of from the user. */
 static int skip_replaced(int argc, char *const *argv, int i)
 {
-	static const char *const with_value[] = { "-o", "--output", "--node",
-						  "--via" };
+	static const char *const with_value[] = {"-o", "--output", "--node",
+						 "--via"};
 	const char *a = argv[i];
 
-	for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value);
-	     k++) {
+	for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++) {
 		size_t l = strlen(with_value[k]);
 
 		if (!strcmp(a, with_value[k]))
@@ -126,7 +125,7 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 	if (!nv)
 		goto fail;
 	v = nv;
-	const char *head[] = { self, "-o", "json", "--node", node };
+	const char *head[] = {self, "-o", "json", "--node", node};
 
 	for (size_t k = 0; k < sizeof(head) / sizeof(*head); k++) {
 		v[n] = strdup(head[k]);
@@ -156,8 +155,7 @@ fail:
 	return oom(err);
 }
 
-int knet_self_cmdline(char ***ret_argv, int *ret_argc,
-		      struct knet_error *err)
+int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err)
 {
 	char *buf = NULL, **v = NULL;
 	size_t len = 0, cap = 0;
@@ -215,8 +213,7 @@ out:
 	return r;
 }
 
-static int feed_lines(int fd, int (*line)(const char *, void *),
-		      void *userdata)
+static int feed_lines(int fd, int (*line)(const char *, void *), void *userdata)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
@@ -270,8 +267,8 @@ int knet_via_run(char *const *argv,
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-				      "pipe: %s", strerror(errno));
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "pipe: %s",
+				      strerror(errno));
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {

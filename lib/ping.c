@@ -22,7 +22,7 @@
 
 #include "knet/probe.h"
 
-#define SLOTS 4096 /* divides 65536: seq % SLOTS survives the wrap */
+#define SLOTS	  4096 /* divides 65536: seq % SLOTS survives the wrap */
 #define UDP_MAGIC "knet"
 
 struct slot {
@@ -47,9 +47,9 @@ struct knet_ping {
 };
 
 static const char *const status_names[] = {
-	[KNET_PING_REPLY] = "reply",	    [KNET_PING_REFUSED] = "refused",
-	[KNET_PING_TIMEOUT] = "timeout",    [KNET_PING_UNREACH] = "unreachable",
-	[KNET_PING_TTL] = "ttl-exceeded",   [KNET_PING_TOO_BIG] = "too-big",
+	[KNET_PING_REPLY] = "reply",	  [KNET_PING_REFUSED] = "refused",
+	[KNET_PING_TIMEOUT] = "timeout",  [KNET_PING_UNREACH] = "unreachable",
+	[KNET_PING_TTL] = "ttl-exceeded", [KNET_PING_TOO_BIG] = "too-big",
 	[KNET_PING_ERROR] = "error",
 };
 
@@ -131,7 +131,8 @@ int knet_ping_new(const struct knet_ping_opts *opts, struct knet_ping **ret,
 	if (r < 0)
 		goto fail;
 	p->fd = r;
-	if (opts->ttl > 0 && knet_probe_set_ttl(p->fd, p->family, opts->ttl) < 0) {
+	if (opts->ttl > 0 &&
+	    knet_probe_set_ttl(p->fd, p->family, opts->ttl) < 0) {
 		r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "set TTL: %s",
 				   strerror(errno));
 		goto fail;
@@ -143,8 +144,8 @@ int knet_ping_new(const struct knet_ping_opts *opts, struct knet_ping **ret,
 	}
 	/* TCP connects once per probe, in run(). */
 	if (opts->mode != KNET_PROBE_TCP &&
-	    connect(p->fd, (const struct sockaddr *)&opts->dst,
-		    opts->dst_len) < 0) {
+	    connect(p->fd, (const struct sockaddr *)&opts->dst, opts->dst_len) <
+		    0) {
 		r = connect_error(-errno, err);
 		goto fail;
 	}
@@ -253,8 +254,7 @@ static struct slot *oldest_slot(struct knet_ping *p)
 	struct slot *best = NULL;
 
 	for (int i = 0; i < SLOTS; i++)
-		if (p->slots[i].used &&
-		    (!best || p->slots[i].seq < best->seq))
+		if (p->slots[i].used && (!best || p->slots[i].seq < best->seq))
 			best = &p->slots[i];
 	return best;
 }
@@ -263,7 +263,7 @@ static struct slot *match_payload(struct knet_ping *p, const uint8_t *d,
 				  size_t len)
 {
 	if (p->o.mode == KNET_PROBE_ICMP) {
-		struct knet_pkt pk = { d, len };
+		struct knet_pkt pk = {d, len};
 		uint16_t seq;
 
 		if (knet_pkt_be16(&pk, 6, &seq) < 0)
@@ -280,12 +280,12 @@ static void got_reply(struct knet_ping *p, const struct knet_rx *rx)
 	struct knet_ping_event ev;
 	struct knet_icmp m;
 	struct slot *s;
-	struct knet_pkt pk = { p->buf, rx->len };
+	struct knet_pkt pk = {p->buf, rx->len};
 	int bytes = (int)rx->len;
 
 	if (p->o.mode == KNET_PROBE_ICMP) {
-		if (knet_icmp_parse(&pk, p->family, p->raw && p->family == AF_INET,
-				    &m) < 0 ||
+		if (knet_icmp_parse(&pk, p->family,
+				    p->raw && p->family == AF_INET, &m) < 0 ||
 		    !knet_icmp_is_echo_reply(p->family, m.type))
 			return;
 		/* Ping sockets rewrite the id; raw ones see everybody's. */
@@ -325,8 +325,7 @@ static void got_error(struct knet_ping *p, const struct knet_rx *rx)
 		st = KNET_PING_TOO_BIG;
 	else if (rx->ee_errno == ECONNREFUSED)
 		st = KNET_PING_REFUSED;
-	else if ((rx->ee_origin == SO_EE_ORIGIN_ICMP &&
-		  rx->ee_type == 11) ||
+	else if ((rx->ee_origin == SO_EE_ORIGIN_ICMP && rx->ee_type == 11) ||
 		 (rx->ee_origin == SO_EE_ORIGIN_ICMP6 && rx->ee_type == 3))
 		st = KNET_PING_TTL;
 	else
@@ -406,8 +405,8 @@ static void tcp_probe(struct knet_ping *p, int seq, volatile sig_atomic_t *stop)
 {
 	struct knet_ping_event ev;
 	struct timespec t0, t1;
-	struct sockaddr sa_unspec = { .sa_family = AF_UNSPEC };
-	struct pollfd pfd = { .fd = p->fd, .events = POLLOUT };
+	struct sockaddr sa_unspec = {.sa_family = AF_UNSPEC};
+	struct pollfd pfd = {.fd = p->fd, .events = POLLOUT};
 	int soerr = 0, r;
 	socklen_t l = sizeof(soerr);
 
@@ -502,7 +501,7 @@ static int run_tcp(struct knet_ping *p, volatile sig_atomic_t *stop)
 
 static int run_dgram(struct knet_ping *p, volatile sig_atomic_t *stop)
 {
-	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
+	struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
 	struct timespec now;
 	double next, oldest = 0, wake;
 	int seq = 0;
@@ -566,7 +565,7 @@ int knet_ping_run(struct knet_ping *p,
 	if (ret_stats)
 		*ret_stats = p->st;
 	if (p->cb_ret < 0)
-		return knet_error_set(err, p->cb_ret, KNET_EXIT_SYSTEM,
-				      "%s", strerror(-p->cb_ret));
+		return knet_error_set(err, p->cb_ret, KNET_EXIT_SYSTEM, "%s",
+				      strerror(-p->cb_ret));
 	return 0;
 }

@@ -28,7 +28,7 @@
 #include "knet/probe.h"
 
 #define UDP_BASE_PORT 33434
-#define MIN_GRACE 0.02 /* s: how long a missing answer may lag */
+#define MIN_GRACE     0.02 /* s: how long a missing answer may lag */
 
 struct tprobe {
 	int ttl;
@@ -41,8 +41,8 @@ struct knet_trace {
 	int family;
 	int nttl, n;
 	int limit; /* probes to send: fewer once the destination is known */
-	int fd;	  /* UDP or ICMP */
-	int *tcp; /* [n] for TCP */
+	int fd;	   /* UDP or ICMP */
+	int *tcp;  /* [n] for TCP */
 	bool raw;
 	uint16_t id;
 	uint16_t round;
@@ -76,8 +76,8 @@ void knet_trace_result_free(struct knet_trace_result *r)
 	free(r);
 }
 
-int knet_trace_new(const struct knet_trace_opts *opts,
-		   struct knet_trace **ret, struct knet_error *err)
+int knet_trace_new(const struct knet_trace_opts *opts, struct knet_trace **ret,
+		   struct knet_error *err)
 {
 	struct knet_trace *t;
 	int r;
@@ -272,7 +272,7 @@ static int probe_index(const struct knet_trace *t, const struct knet_rx *rx)
 		port -= UDP_BASE_PORT;
 		return port >= 0 && port < t->n ? port : -1;
 	}
-	struct knet_pkt pk = { t->buf, rx->len };
+	struct knet_pkt pk = {t->buf, rx->len};
 	uint16_t seq;
 
 	if (knet_pkt_be16(&pk, 6, &seq) < 0)
@@ -341,8 +341,8 @@ static void check_tcp(struct knet_trace *t, struct tprobe *pr,
 }
 
 static bool finished(struct knet_trace *t, struct tprobe *pr,
-		     struct knet_trace_probe *out, double now,
-		     double last_send, double *ret_wait)
+		     struct knet_trace_probe *out, double now, double last_send,
+		     double *ret_wait)
 {
 	int dest = 0; /* ttl index + 1 of the first reaching hop */
 	long long max_rtt = 0;
@@ -399,7 +399,7 @@ static int last_hop(const struct knet_trace *t,
 
 static void reset_tcp(struct knet_trace *t)
 {
-	struct sockaddr sa = { .sa_family = AF_UNSPEC };
+	struct sockaddr sa = {.sa_family = AF_UNSPEC};
 	struct knet_rx rx;
 
 	for (int i = 0; i < t->n; i++) {

@@ -56,12 +56,12 @@ int knet_netns_self(dev_t *ret_dev, ino_t *ret_ino);
  * "--pid" (given on the command line).
  */
 struct knet_netns_info {
-	char *path;	 /* openable: /var/run/netns/cni-..., /proc/N/ns/net */
-	pid_t pid;	 /* a process in it, 0 when none is known */
+	char *path; /* openable: /var/run/netns/cni-..., /proc/N/ns/net */
+	pid_t pid;  /* a process in it, 0 when none is known */
 	dev_t dev;
 	ino_t ino;
-	char *pod_uid;	 /* from a process's cgroup, NULL when none */
-	char **addrs;	 /* global addresses, "198.19.1.5", "fd00::5" */
+	char *pod_uid; /* from a process's cgroup, NULL when none */
+	char **addrs;  /* global addresses, "198.19.1.5", "fd00::5" */
 	int naddrs;
 	const char *how; /* static string, see above */
 	bool self;	 /* the namespace knet runs in (the node's) */

@@ -23,8 +23,8 @@ struct knet_pod;
  * The name of the node this host is: @override (--node) when set, else
  * the Node whose InternalIP is on one of this namespace's interfaces.
  */
-int knet_node_self(struct knet_api *api, const char *override,
-		   char **ret_name, struct knet_error *err);
+int knet_node_self(struct knet_api *api, const char *override, char **ret_name,
+		   struct knet_error *err);
 
 /* --- targets --- */
 
@@ -40,15 +40,15 @@ const char *knet_target_kind_name(enum knet_target_kind kind);
 
 struct knet_target {
 	enum knet_target_kind kind;
-	char *ns;   /* pods and Services */
-	char *name; /* the object's name; for an IP the IP */
-	char *ip;   /* the address to probe */
-	char *port; /* as given ("80", "http"), NULL when none */
-	int portnum; /* resolved number, 0 when none */
-	bool udp;    /* "/udp" was given, or the Service port is UDP */
-	bool cluster_ip; /* a Service reached through its ClusterIP */
-	const char *via; /* Service: "clusterIP" or "endpoint" (static) */
-	char *detail;	 /* e.g. the endpoint pod behind a headless Service */
+	char *ns;	  /* pods and Services */
+	char *name;	  /* the object's name; for an IP the IP */
+	char *ip;	  /* the address to probe */
+	char *port;	  /* as given ("80", "http"), NULL when none */
+	int portnum;	  /* resolved number, 0 when none */
+	bool udp;	  /* "/udp" was given, or the Service port is UDP */
+	bool cluster_ip;  /* a Service reached through its ClusterIP */
+	const char *via;  /* Service: "clusterIP" or "endpoint" (static) */
+	char *detail;	  /* e.g. the endpoint pod behind a headless Service */
 	int svc_tcp_port; /* Service: its first TCP port, 0 when none */
 };
 
@@ -75,9 +75,9 @@ void knet_target_free(struct knet_target *t);
 /* --- where a pod is --- */
 
 struct knet_pod_place {
-	struct knet_pod *pod;	    /* NULL with --netns/--pid and no pod */
-	char *node;		    /* the pod's node */
-	bool local;		    /* on this node: ns is filled */
+	struct knet_pod *pod;	   /* NULL with --netns/--pid and no pod */
+	char *node;		   /* the pod's node */
+	bool local;		   /* on this node: ns is filled */
 	struct knet_netns_info ns; /* the pod's namespace, when local */
 };
 
@@ -167,8 +167,7 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 		     int *ret_argc, struct knet_error *err);
 
 /* This process's own argv, from /proc/self/cmdline. */
-int knet_self_cmdline(char ***ret_argv, int *ret_argc,
-		      struct knet_error *err);
+int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
 
 /*
  * Run @argv with stdout on a pipe and call @line for every line it
@@ -186,7 +185,6 @@ int knet_via_run(char *const *argv,
  */
 int knet_node_ip_is_local(const char *ip, bool *ret_local,
 			  struct knet_error *err);
-
 
 /*
  * Run @argv with stdin, stdout and stderr inherited (exec through the

@@ -56,8 +56,8 @@ struct knet_icmp {
 	uint32_t mtu;	  /* frag-needed / packet-too-big, else 0 */
 	/* Errors quote the packet that caused them: */
 	bool is_error;
-	uint8_t inner_proto; /* 1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6 */
-	uint16_t inner_id, inner_seq;	   /* quoted echo */
+	uint8_t inner_proto;	      /* 1 ICMP, 6 TCP, 17 UDP, 58 ICMPv6 */
+	uint16_t inner_id, inner_seq; /* quoted echo */
 	uint16_t inner_sport, inner_dport; /* quoted UDP/TCP */
 	uint8_t inner_dst[16];
 };
@@ -126,11 +126,11 @@ int knet_probe_set_df(int fd, int family);
 
 /* One datagram or error-queue message and what the kernel said of it. */
 struct knet_rx {
-	size_t len;		      /* bytes in the buffer */
-	struct timespec ts;	      /* kernel receive time (REALTIME) */
-	int ttl;		      /* -1 unknown */
-	bool is_err;		      /* from the error queue */
-	int ee_errno;		      /* errqueue: EHOSTUNREACH, EMSGSIZE... */
+	size_t len;	    /* bytes in the buffer */
+	struct timespec ts; /* kernel receive time (REALTIME) */
+	int ttl;	    /* -1 unknown */
+	bool is_err;	    /* from the error queue */
+	int ee_errno;	    /* errqueue: EHOSTUNREACH, EMSGSIZE... */
 	uint8_t ee_origin, ee_type, ee_code;
 	uint32_t ee_info;	      /* the MTU for EMSGSIZE */
 	struct sockaddr_storage from; /* sender, or errqueue: the offender */
@@ -164,13 +164,13 @@ struct knet_ping_opts {
 };
 
 enum knet_ping_status {
-	KNET_PING_REPLY,     /* echo reply, UDP answer, TCP connected */
-	KNET_PING_REFUSED,   /* TCP RST, ICMP port unreachable: host is up */
-	KNET_PING_TIMEOUT,   /* nothing within the timeout */
-	KNET_PING_UNREACH,   /* ICMP unreachable from a router */
-	KNET_PING_TTL,	     /* time exceeded on the way */
-	KNET_PING_TOO_BIG,   /* frag needed / packet too big: see mtu */
-	KNET_PING_ERROR,     /* local error: see err */
+	KNET_PING_REPLY,   /* echo reply, UDP answer, TCP connected */
+	KNET_PING_REFUSED, /* TCP RST, ICMP port unreachable: host is up */
+	KNET_PING_TIMEOUT, /* nothing within the timeout */
+	KNET_PING_UNREACH, /* ICMP unreachable from a router */
+	KNET_PING_TTL,	   /* time exceeded on the way */
+	KNET_PING_TOO_BIG, /* frag needed / packet too big: see mtu */
+	KNET_PING_ERROR,   /* local error: see err */
 };
 
 /* "reply", "refused", "timeout", "unreachable", "ttl-exceeded"... */
@@ -236,14 +236,14 @@ struct knet_trace_result {
 	int hops; /* rows in probes: first_ttl..last hop */
 	int queries;
 	int first_ttl;
-	bool reached; /* the last hop is the destination */
+	bool reached;			 /* the last hop is the destination */
 	struct knet_trace_probe *probes; /* [hop * queries + query] */
 };
 
 struct knet_trace;
 
-int knet_trace_new(const struct knet_trace_opts *opts,
-		   struct knet_trace **ret, struct knet_error *err);
+int knet_trace_new(const struct knet_trace_opts *opts, struct knet_trace **ret,
+		   struct knet_error *err);
 void knet_trace_free(struct knet_trace *t);
 
 /*

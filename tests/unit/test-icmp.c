@@ -27,9 +27,9 @@ static void test_echo_build(void)
 	uint8_t buf[64];
 
 	CHECK_INT(knet_icmp_echo_build(buf, 4, AF_INET, 1, 2), -EINVAL);
-	CHECK_INT(knet_icmp_echo_build(buf, sizeof(buf), AF_INET, 0x1234,
-				       0xabcd),
-		  0);
+	CHECK_INT(
+		knet_icmp_echo_build(buf, sizeof(buf), AF_INET, 0x1234, 0xabcd),
+		0);
 	CHECK_INT(buf[0], 8);
 	CHECK_INT(buf[4] << 8 | buf[5], 0x1234);
 	CHECK_INT(buf[6] << 8 | buf[7], 0xabcd);

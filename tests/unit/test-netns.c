@@ -50,8 +50,8 @@ static void test_via_expand(void)
 	char **v = NULL;
 	int n = 0;
 
-	CHECK_INT(knet_via_expand("ip netns exec lab-{node}", "node-b", &v,
-				  &n, &err),
+	CHECK_INT(knet_via_expand("ip netns exec lab-{node}", "node-b", &v, &n,
+				  &err),
 		  0);
 	CHECK_INT(n, 4);
 	CHECK_STR(v[3], "lab-node-b");
@@ -72,8 +72,8 @@ static void test_via_expand(void)
 
 static void test_via_command(void)
 {
-	char *in[] = {"knet",	"-o", "table", "ping", "web",   "--node=x",
-		      "--from", "client", "-ojson", "--", "-o", NULL};
+	char *in[] = {"knet",	"-o",	  "table",  "ping", "web", "--node=x",
+		      "--from", "client", "-ojson", "--",   "-o",  NULL};
 	struct knet_error err = {0};
 	char **v = NULL;
 	int n = 0;
@@ -107,8 +107,7 @@ static void test_target_parse(void)
 	CHECK_STR(t->ns, "shop");
 	CHECK_STR(t->name, "web-1");
 	knet_target_free(t);
-	CHECK_INT(knet_target_parse("svc/other/web:http", "shop", &t, &err),
-		  0);
+	CHECK_INT(knet_target_parse("svc/other/web:http", "shop", &t, &err), 0);
 	CHECK_INT(t->kind, KNET_TARGET_SERVICE);
 	CHECK_STR(t->ns, "other");
 	CHECK_STR(t->port, "http");

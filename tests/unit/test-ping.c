@@ -96,8 +96,8 @@ static int count_event(const struct knet_ping_event *ev, void *ud)
  */
 static void test_loopback(void)
 {
-	struct knet_ping_opts o = {.count = 3, .interval = 0.01,
-				   .timeout = 1, .size = 56};
+	struct knet_ping_opts o = {
+		.count = 3, .interval = 0.01, .timeout = 1, .size = 56};
 	struct knet_error err = {0};
 	struct knet_rtt_stats st;
 	struct knet_ping *p = NULL;
