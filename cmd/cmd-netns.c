@@ -210,20 +210,15 @@ static int one_pod(struct knet_ctx *ctx, struct knet_table *t, const char *pod)
 /* Without a cluster the list still shows the namespaces, unnamed. */
 static void api_quiet(struct knet_ctx *ctx)
 {
-	struct knet_api_config cfg = {
-		.kubeconfig = ctx->g.kubeconfig,
-		.context = ctx->g.context,
-		.request_timeout = ctx->g.request_timeout,
-	};
 	struct knet_error err = {0};
 
-	if (knet_api_new(&cfg, &ctx->api, &err) < 0) {
-		ctx->api = NULL;
+	ctx->api = knet_node_api_optional(ctx->g.kubeconfig, ctx->g.context,
+					  ctx->g.request_timeout, &err);
+	if (!ctx->api)
 		knet_warn(ctx,
 			  "no cluster (%s): namespaces are not matched "
 			  "to pods",
 			  err.reason);
-	}
 }
 
 static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)

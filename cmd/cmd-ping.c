@@ -88,13 +88,7 @@ static const enum knet_cell_type sum_types[] = {
 };
 
 static const struct knet_opt ping_options[] = {
-	{"from", 0, KNET_OPT_STRING, "POD",
-	 "probe from inside this pod's network namespace", NULL, 0, 0, "pod"},
-	{"netns", 0, KNET_OPT_STRING, "PATH",
-	 "probe from this network namespace file", NULL, 0, 0, "file"},
-	{"pid", 0, KNET_OPT_INT, "PID",
-	 "probe from the network namespace of this process", NULL, 1, 4194304,
-	 NULL},
+	KNET_NODE_SOURCE_OPTIONS("probe"),
 	{"count", 'c', KNET_OPT_INT, "N", "stop after N probes (default 5)",
 	 NULL, 1, 1000000, NULL},
 	{"interval", 'i', KNET_OPT_NUMBER, "SECONDS",

@@ -76,13 +76,7 @@ static const enum knet_cell_type report_types[] = {
 };
 
 static const struct knet_opt tr_options[] = {
-	{"from", 0, KNET_OPT_STRING, "POD",
-	 "trace from inside this pod's network namespace", NULL, 0, 0, "pod"},
-	{"netns", 0, KNET_OPT_STRING, "PATH",
-	 "trace from this network namespace file", NULL, 0, 0, "file"},
-	{"pid", 0, KNET_OPT_INT, "PID",
-	 "trace from the network namespace of this process", NULL, 1, 4194304,
-	 NULL},
+	KNET_NODE_SOURCE_OPTIONS("trace"),
 	{"icmp", 'I', KNET_OPT_FLAG, NULL, "probe with ICMP echo", NULL, 0, 0,
 	 NULL},
 	{"tcp", 'T', KNET_OPT_FLAG, NULL, "probe with TCP SYN", NULL, 0, 0,
@@ -526,17 +520,12 @@ out:
 /* Names for the hops of an IP trace are a nicety: go on without them. */
 static void api_quiet(struct knet_ctx *ctx)
 {
-	struct knet_api_config cfg = {
-		.kubeconfig = ctx->g.kubeconfig,
-		.context = ctx->g.context,
-		.request_timeout = ctx->g.request_timeout,
-	};
 	struct knet_error err = {0};
 
-	if (knet_api_new(&cfg, &ctx->api, &err) < 0) {
-		ctx->api = NULL;
+	ctx->api = knet_node_api_optional(ctx->g.kubeconfig, ctx->g.context,
+					  ctx->g.request_timeout, &err);
+	if (!ctx->api)
 		knet_log(ctx, 1, "no names for the hops: %s", err.reason);
-	}
 }
 
 static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "knet/k8s-objects.h"
+#include "knet/k8s.h"
 #include "knet/node.h"
 
 void knet_source_free(struct knet_source *s)
@@ -184,4 +185,21 @@ out:
 	knet_addrs_free(argv, argc);
 	free(exe);
 	return r;
+}
+
+struct knet_api *knet_node_api_optional(const char *kubeconfig,
+					const char *context,
+					const char *request_timeout,
+					struct knet_error *err)
+{
+	struct knet_api_config cfg = {
+		.kubeconfig = kubeconfig,
+		.context = context,
+		.request_timeout = request_timeout,
+	};
+	struct knet_api *api = NULL;
+
+	if (knet_api_new(&cfg, &api, err) < 0)
+		return NULL;
+	return api;
 }

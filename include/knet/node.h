@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "knet/args.h"
 #include "knet/error.h"
 #include "knet/netns.h"
 #include "knet/output.h"
@@ -146,6 +147,32 @@ int knet_source_enter(const struct knet_source *s,
 int knet_via_rerun(const char *tmpl, const char *node,
 		   int (*line)(const char *line, void *userdata),
 		   void *userdata, int *ret_status, struct knet_error *err);
+
+/*
+ * The option-table entries for where probes leave from (--from, --netns,
+ * --pid), shared by ping and traceroute; @verb is "probe", "trace"...
+ */
+/* clang-format off */
+#define KNET_NODE_SOURCE_OPTIONS(verb)					\
+	{"from", 0, KNET_OPT_STRING, "POD",				\
+	 verb " from inside this pod's network namespace", NULL, 0, 0,	\
+	 "pod"},							\
+	{"netns", 0, KNET_OPT_STRING, "PATH",				\
+	 verb " from this network namespace file", NULL, 0, 0, "file"},	\
+	{"pid", 0, KNET_OPT_INT, "PID",					\
+	 verb " from the network namespace of this process", NULL, 1,	\
+	 4194304, NULL}
+/* clang-format on */
+
+/*
+ * The API client where the cluster is optional (names for a trace of an
+ * IP, pods for `knet netns`): NULL with the reason in @err when there is
+ * no usable kubeconfig, and nothing printed.
+ */
+struct knet_api *knet_node_api_optional(const char *kubeconfig,
+					const char *context,
+					const char *request_timeout,
+					struct knet_error *err);
 
 /* --- the node transport --- */
 
