@@ -511,10 +511,10 @@ dns_last = None
 
 def sync_dns():
     global dns_last
-    code, svcs = api('GET', '/api/v1/services')
+    code, svcs = api('GET', '/api/v1/services?resourceVersion=0')
     if code != 200:
         return
-    code, eps = api('GET', '/api/v1/endpoints')
+    code, eps = api('GET', '/api/v1/endpoints?resourceVersion=0')
     if code != 200:
         return
     dom = CFG['domain']
@@ -587,7 +587,7 @@ def sync_once(state):
     if time.time() - state.get('nodes_t', 0) > 15:
         ensure_nodes()
         state['nodes_t'] = time.time()
-    code, j = api('GET', '/api/v1/pods?fieldSelector=' + ','.join('metadata.namespace!=' + n for n in IGNORE_NS))
+    code, j = api('GET', '/api/v1/pods?resourceVersion=0&fieldSelector=' + ','.join('metadata.namespace!=' + n for n in IGNORE_NS))
     if code != 200:
         log('list pods', code, j.get('message'))
         return

@@ -92,7 +92,7 @@ setup() { lab_env; }
   cip=$(svc_ip web web-broken)
   run "$LAB" pod-exec client/client -- curl -sS --max-time 3 "http://$cip/"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"refused"* || "$output" == *"timed out"* ]]
+  [[ "$output" == *"refused"* || "$output" == *"Couldn't connect"* ]]
 }
 
 @test "client -> Service web ClusterIP:80 reaches a backend through kube-proxy DNAT, visible in conntrack" {

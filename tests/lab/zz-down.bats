@@ -3,6 +3,8 @@
 # other suites use it. Takes ~2-3 minutes.
 load helpers
 
+setup_file() { lab_setup_file; }
+
 root_snapshot() {
   {
     echo "== addr"; ip addr | grep -v -E 'valid_lft|preferred_lft'
@@ -37,8 +39,9 @@ lab_leftovers() { # prints anything the lab leaves behind
   for ps in $pids; do
     pid=${ps%%:*} st=${ps#*:}
     if [ -e "/proc/$pid/stat" ]; then
-      now=$(awk '{print $22}' "/proc/$pid/stat" 2>/dev/null || true)
-      [ "$now" != "$st" ]
+      # gone, a zombie waiting for init to reap it, or a reused pid
+      read -r state now < <(awk '{print $3, $22}' "/proc/$pid/stat" 2>/dev/null || true)
+      [ "$state" = Z ] || [ "$now" != "$st" ]
     fi
   done
   before=$(root_snapshot)
@@ -74,6 +77,7 @@ lab_leftovers() { # prints anything the lab leaves behind
 }
 
 @test "up recovers a half-dead lab (processes killed, namespaces/cgroups/mounts left)" {
+  "$LAB" up >&2
   lab_env
   # kill every lab process the way a session stop would (SIGKILL, no cleanup)
   for f in "$KNET_LAB_DIR"/pids/*.pid; do kill -KILL "$(cat "$f")" 2>/dev/null || true; done
