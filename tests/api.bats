@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# The cluster commands against the lab's real apiserver: what knet lists
+# must be what kubectl lists for the same kubeconfig.
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab up >&2
+	eval "$(tests/lab/lab env)"
+	export KUBECONFIG KNET_LAB_VIEWER_KUBECONFIG KNET_LAB_CERT_KUBECONFIG
+	export KNET_LAB_EXEC_KUBECONFIG KNET_LAB_KUBECTL
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	eval "$(tests/lab/lab env)"
+	KNET=$PWD/knet
+}
+
+kc() { "$KNET_LAB_KUBECTL" "$@"; }
+
+# "ns/name" of every pod, sorted, as kubectl sees them.
+kubectl_pods() {
+	kc "$@" get pods -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort
+}
+
+knet_pods() {
+	"$KNET" "$@" pods -o json | jq -r '.items[] | "\(.namespace)/\(.name)"' | sort
+}
+
+@test "pods -A: the same pod set as kubectl (admin token user)" {
+	want=$(kubectl_pods -A)
+	[ -n "$want" ]
+	got=$(knet_pods -A)
+	[ "$got" = "$want" ]
+}
+
+@test "pods: viewer, client-certificate and exec-plugin users see what kubectl sees" {
+	for cfg in "$KNET_LAB_VIEWER_KUBECONFIG" "$KNET_LAB_CERT_KUBECONFIG" \
+		"$KNET_LAB_EXEC_KUBECONFIG"; do
+		want=$(kubectl_pods --kubeconfig "$cfg" -n web)
+		[ -n "$want" ]
+		got=$(knet_pods --kubeconfig "$cfg" -n web)
+		echo "$cfg: $got"
+		[ "$got" = "$want" ]
+	done
+}
+
+@test "pods: IPs, nodes and readiness match the API" {
+	want=$(kc -n web get pods -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP} {.spec.nodeName}{"\n"}{end}' | sort)
+	got=$("$KNET" -n web pods -o json | jq -r '.items[] | "\(.name) \(.ips[0]) \(.node)"' | sort)
+	[ "$got" = "$want" ]
+	# idle never gets ready, the web replicas do
+	run "$KNET" -n web pods -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '[.items[] | select(.name | startswith("idle-"))] | all(.ready == false and .readyContainers == 0)'
+	echo "$output" | jq -e '[.items[] | select(.labels.app == "web")] | length == 3 and all(.ready and .status == "Running")'
+	echo "$output" | jq -e '.kind == "PodList" and (.items[0].created | type == "number")'
+}
+
+@test "pods table: columns, -A adds NAMESPACE, wide adds host IP, ports, owner" {
+	run --separate-stderr "$KNET" -n web pods
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "NAME "*"READY"*"STATUS"*"RESTARTS"*"IP"*"NODE"*"AGE"* ]]
+	[[ ${lines[0]} != *NAMESPACE* ]]
+	run "$KNET" pods -A
+	[[ ${lines[0]} == "NAMESPACE "*"NAME "* ]]
+	run "$KNET" -n web pods -o wide -l app=web
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == *"HOST IP"*"PORTS"*"OWNER"* ]]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[1]} == *"8080/TCP"*"ReplicaSet/web-"* ]]
+}
+
+@test "pods -l selects by label, -o name prints pod/NAME" {
+	run "$KNET" -n web pods -l app=web -o name
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 3 ]
+	for l in "${lines[@]}"; do [[ $l == pod/web-* ]]; done
+}
+
+@test "pods NAME gets one pod; a missing one exits 3 with one line" {
+	name=$(kc -n web get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+	run "$KNET" -n web pods "$name" --no-headers
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ ${lines[0]} == "$name "* ]]
+	run --separate-stderr "$KNET" -n web pods no-such-pod
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "knet: cannot get pod 'web/no-such-pod': pods \"no-such-pod\" not found" ]
+}
+
+@test "services: the same set as kubectl, with cluster IPs, ports and endpoint counts" {
+	want=$(kc get svc -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.clusterIP}{"\n"}{end}' | sort)
+	got=$("$KNET" svc -A -o json | jq -r '.items[] | "\(.namespace)/\(.name) \(.clusterIPs[0])"' | sort)
+	[ "$got" = "$want" ]
+	run "$KNET" -n web services -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items[] | select(.name == "web") | .readyEndpoints == 3 and .totalEndpoints == 3 and .ports[0].port == 80 and .ports[0].targetPort == "8080" and .selector.app == "web"'
+	echo "$output" | jq -e '.items[] | select(.name == "idle") | .readyEndpoints == 0 and .totalEndpoints == 1'
+	echo "$output" | jq -e '.items[] | select(.name == "web-nodeport") | .type == "NodePort" and .ports[0].nodePort == 30080'
+	echo "$output" | jq -e '.items[] | select(.name == "web-headless") | .headless and .clusterIPs == ["None"]'
+	run "$KNET" -n web svc
+	[[ $output == *"web-nodeport"*"NodePort"*"80:30080/TCP->8080"*"3/3"*"app=web"* ]]
+}
+
+@test "services: the viewer sees the web namespace as kubectl does" {
+	want=$(kc --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" -n web get svc -o name | sed 's|^service/||' | sort)
+	got=$("$KNET" --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" -n web svc -o name | sed 's|^service/||' | sort)
+	[ "$got" = "$want" ]
+}
+
+@test "endpoints SVC: every address with its pod, node and readiness" {
+	want=$(kc -n web get endpoints web -o jsonpath='{range .subsets[*].addresses[*]}{.ip} {.targetRef.name} {.nodeName}{"\n"}{end}' | sort)
+	got=$("$KNET" -n web ep web -o json | jq -r '.items[] | "\(.ip) \(.pod) \(.node)"' | sort)
+	[ "$got" = "$want" ]
+	run "$KNET" -n web ep web -o json
+	echo "$output" | jq -e '.items | length == 3 and all(.ready and .port == 8080 and .protocol == "TCP" and .service == "web")'
+	run "$KNET" -n web endpoints idle -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items | length == 1 and (.[0].ready == false)'
+	run "$KNET" -n web ep
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "SERVICE "*"ENDPOINT"*"POD"*"NODE"*"READY"* ]]
+	[[ $output == *"web-broken"*":9999/TCP"* ]]
+	run --separate-stderr "$KNET" -n web ep no-such-svc
+	[ "$status" -eq 3 ]
+	[[ $stderr == "knet: cannot list endpoints 'web/no-such-svc': no endpoints for service \"no-such-svc\""* ]]
+}
+
+@test "nodes: names, internal IPs, pod CIDRs and pod counts match the API" {
+	want=$(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR}{"\n"}{end}' | sort)
+	got=$("$KNET" nodes -o json | jq -r '.items[] | "\(.name) \(.podCIDRs[0])"' | sort)
+	[ "$got" = "$want" ]
+	for n in $KNET_LAB_NODES; do
+		ip=$(kc get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+		pods=$(kc get pods -A --field-selector "spec.nodeName=$n,status.phase!=Succeeded,status.phase!=Failed" -o name | wc -l)
+		"$KNET" nodes -o json | jq -e --arg n "$n" --arg ip "$ip" --argjson p "$pods" \
+			'.items[] | select(.name == $n) | .ready and .internalIPs == [$ip] and .pods == $p'
+	done
+	run "$KNET" nodes
+	[[ ${lines[0]} == "NAME "*"STATUS"*"INTERNAL-IP"*"POD-CIDR"*"PODS"*"AGE"* ]]
+}
+
+@test "netpol: selectors, policy types and rule counts" {
+	run "$KNET" -n secure netpol -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items[] | select(.name == "default-deny") | .podSelector == "" and .policyTypes == ["Ingress"] and .ingressRules == 0 and .egressRules == null'
+	echo "$output" | jq -e '.items[] | select(.name == "allow-web") | .ingressRules == 1'
+	want=$(kc get netpol -A -o name | sort)
+	got=$("$KNET" netpol -A -o name | sort)
+	[ "$got" = "$want" ]
+}
+
+@test "ingress: class, host and each path to its backend" {
+	run "$KNET" -n web ingress -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items[0].name == "web" and .items[0].hosts == ["shop.example"]'
+	echo "$output" | jq -e '[.items[0].rules[] | .path] == ["/", "/api"]'
+	echo "$output" | jq -e 'all(.items[0].rules[]; .service != null and .host == "shop.example")'
+	run "$KNET" -n web ing
+	[[ $output == *"shop.example/ -> web:"* ]]
+}
+
+@test "who: a pod IP, a Service IP, a node IP, and nothing" {
+	pod=$(kc -n web get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+	ip=$(kc -n web get pod "$pod" -o jsonpath='{.status.podIP}')
+	run "$KNET" who "$ip" -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg p "$pod" '.[] | select(.kind == "pod") | .name == $p and .namespace == "web"'
+	echo "$output" | jq -e '[.[] | select(.kind == "endpoint") | .name] | index("web") != null'
+	svcip=$(kc -n web get svc web -o jsonpath='{.spec.clusterIP}')
+	run "$KNET" who "$svcip"
+	[ "$status" -eq 0 ]
+	[[ $output == *"service"*"web"*"web"*"clusterIP"* ]]
+	node=$(kc get nodes -o jsonpath='{.items[0].metadata.name}')
+	nip=$(kc get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+	run "$KNET" who "$nip" -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg n "$node" '.[] | select(.kind == "node") | .name == $n'
+	run --separate-stderr "$KNET" who 203.0.113.77
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "knet: cannot look up '203.0.113.77': no pod, service, endpoint or node has this address" ]
+	run "$KNET" who not-an-ip
+	[ "$status" -eq 2 ]
+}
+
+@test "namespace comes from the context unless -n; -n and -A exclude each other" {
+	cfg=$BATS_TEST_TMPDIR/kc
+	sed 's/namespace: default/namespace: web/' "$KUBECONFIG" > "$cfg"
+	run "$KNET" --kubeconfig "$cfg" pods -o name
+	[ "$status" -eq 0 ]
+	[[ $output == *"pod/web-"* ]]
+	run "$KNET" -n web -A pods
+	[ "$status" -eq 2 ]
+}
+
+@test "-v logs each request (method, URL, status, time) to stderr only" {
+	run --separate-stderr "$KNET" -v -n web pods -o name
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"GET https://"*"/api/v1/namespaces/web/pods?limit=500 200 in "*" ms"* ]]
+	[[ $output != *GET* ]]
+}
