@@ -44,7 +44,9 @@ void knet_cluster_fail(struct knet_cluster_cmd *c, const char *verb,
 		snprintf(subject, sizeof(subject), "%s/%s", c->ns, name);
 	else
 		snprintf(subject, sizeof(subject), "%s",
-			 name ? name : c->ns ? c->ns : "");
+			 name	 ? name
+			 : c->ns ? c->ns
+				 : "");
 	st = knet_fail(c->ctx, &c->err, verb, *subject ? subject : NULL);
 	/* API trouble outranks a missing name. */
 	if (!c->status || st == KNET_EXIT_API)
@@ -60,8 +62,8 @@ void knet_cluster_oom(struct knet_cluster_cmd *c)
 
 int knet_cluster_end(struct knet_cluster_cmd *c)
 {
-	bool quiet = c->o.format == KNET_FMT_JSON ||
-		     c->o.format == KNET_FMT_NAME;
+	bool quiet =
+		c->o.format == KNET_FMT_JSON || c->o.format == KNET_FMT_NAME;
 
 	if (c->t && knet_table_nrows(c->t) == 0 && !quiet) {
 		if (!c->status)

@@ -31,22 +31,21 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_SERVICE] = { "SERVICE", "service", KNET_COL_NAME, 0 },
-	[COL_ENDPOINT] = { "ENDPOINT", "", KNET_COL_NOJSON, 0 },
-	[COL_IP] = { "", "ip", KNET_COL_NOTABLE, 0 },
-	[COL_PORT] = { "", "port", KNET_COL_NOTABLE, 0 },
-	[COL_PROTOCOL] = { "", "protocol", KNET_COL_NOTABLE, 0 },
-	[COL_PORT_NAME] = { "PORT-NAME", "portName", KNET_COL_WIDE, 0 },
-	[COL_POD] = { "POD", "pod", 0, 0 },
-	[COL_NODE] = { "NODE", "node", 0, 0 },
-	[COL_READY] = { "READY", "ready", 0, 0 },
-	[COL_SERVING] = { "SERVING", "serving", KNET_COL_WIDE, 0 },
-	[COL_TERMINATING] = { "TERMINATING", "terminating", KNET_COL_WIDE,
-			      0 },
-	[COL_HOSTNAME] = { "HOSTNAME", "hostname", KNET_COL_WIDE, 0 },
-	[COL_SOURCE] = { "SOURCE", "source", KNET_COL_WIDE, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_SERVICE] = {"SERVICE", "service", KNET_COL_NAME, 0},
+	[COL_ENDPOINT] = {"ENDPOINT", "", KNET_COL_NOJSON, 0},
+	[COL_IP] = {"", "ip", KNET_COL_NOTABLE, 0},
+	[COL_PORT] = {"", "port", KNET_COL_NOTABLE, 0},
+	[COL_PROTOCOL] = {"", "protocol", KNET_COL_NOTABLE, 0},
+	[COL_PORT_NAME] = {"PORT-NAME", "portName", KNET_COL_WIDE, 0},
+	[COL_POD] = {"POD", "pod", 0, 0},
+	[COL_NODE] = {"NODE", "node", 0, 0},
+	[COL_READY] = {"READY", "ready", 0, 0},
+	[COL_SERVING] = {"SERVING", "serving", KNET_COL_WIDE, 0},
+	[COL_TERMINATING] = {"TERMINATING", "terminating", KNET_COL_WIDE, 0},
+	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_COL_WIDE, 0},
+	[COL_SOURCE] = {"SOURCE", "source", KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 static int add_row(struct knet_table *t,
@@ -95,8 +94,8 @@ static int exec_endpoints(struct knet_ctx *ctx, const struct knet_args *args)
 	struct knet_cluster_cmd c;
 	int r;
 
-	r = knet_cluster_begin(&c, ctx, args, "endpoints", "endpoints",
-			       columns, COL_NS);
+	r = knet_cluster_begin(&c, ctx, args, "endpoints", "endpoints", columns,
+			       COL_NS);
 	if (r)
 		return r;
 	if (knet_endpoints_list(ctx->api, c.ns, svc, &c.lo, &l, &c.err) < 0) {

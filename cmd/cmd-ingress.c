@@ -24,15 +24,15 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_CLASS] = { "CLASS", "class", 0, 0 },
-	[COL_HOSTS] = { "HOSTS", "hosts", 0, 0 },
-	[COL_ADDRESS] = { "ADDRESS", "addresses", 0, 0 },
-	[COL_RULES] = { "RULES", "rules", 0, 0 },
-	[COL_TLS] = { "TLS-HOSTS", "tlsHosts", KNET_COL_WIDE, 0 },
-	[COL_AGE] = { "AGE", "created", 0, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_CLASS] = {"CLASS", "class", 0, 0},
+	[COL_HOSTS] = {"HOSTS", "hosts", 0, 0},
+	[COL_ADDRESS] = {"ADDRESS", "addresses", 0, 0},
+	[COL_RULES] = {"RULES", "rules", 0, 0},
+	[COL_TLS] = {"TLS-HOSTS", "tlsHosts", KNET_COL_WIDE, 0},
+	[COL_AGE] = {"AGE", "created", 0, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 static void add_str(cJSON *o, const char *key, const char *v)
@@ -101,8 +101,8 @@ static int add_row(struct knet_table *t, const struct knet_ingress *in)
 		knet_table_set_strlist(t, COL_HOSTS,
 				       (const char *const *)in->hosts.v,
 				       in->hosts.n);
-	else if (knet_table_set_json(t, COL_HOSTS, cJSON_CreateArray(),
-				     "*") < 0)
+	else if (knet_table_set_json(t, COL_HOSTS, cJSON_CreateArray(), "*") <
+		 0)
 		return -1;
 	if (in->addresses.n)
 		knet_table_set_strlist(t, COL_ADDRESS,

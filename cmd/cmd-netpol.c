@@ -22,15 +22,14 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_POD_SELECTOR] = { "POD-SELECTOR", "podSelector", 0, 0 },
-	[COL_TYPES] = { "POLICY-TYPES", "policyTypes", 0, 0 },
-	[COL_INGRESS] = { "INGRESS-RULES", "ingressRules", KNET_COL_RIGHT,
-			  0 },
-	[COL_EGRESS] = { "EGRESS-RULES", "egressRules", KNET_COL_RIGHT, 0 },
-	[COL_AGE] = { "AGE", "created", 0, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_POD_SELECTOR] = {"POD-SELECTOR", "podSelector", 0, 0},
+	[COL_TYPES] = {"POLICY-TYPES", "policyTypes", 0, 0},
+	[COL_INGRESS] = {"INGRESS-RULES", "ingressRules", KNET_COL_RIGHT, 0},
+	[COL_EGRESS] = {"EGRESS-RULES", "egressRules", KNET_COL_RIGHT, 0},
+	[COL_AGE] = {"AGE", "created", 0, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 static int add_row(struct knet_table *t, const struct knet_netpol *p)
@@ -43,10 +42,9 @@ static int add_row(struct knet_table *t, const struct knet_netpol *p)
 	knet_table_set_str(t, COL_NS, p->meta.namespace);
 	knet_table_set_str(t, COL_NAME, p->meta.name);
 	/* The empty selector selects every pod of the namespace. */
-	if (knet_table_set_json(t, COL_POD_SELECTOR,
-				cJSON_CreateString(p->pod_selector),
-				*p->pod_selector ? p->pod_selector
-						 : "<all pods>") < 0)
+	if (knet_table_set_json(
+		    t, COL_POD_SELECTOR, cJSON_CreateString(p->pod_selector),
+		    *p->pod_selector ? p->pod_selector : "<all pods>") < 0)
 		return -1;
 	if (p->ingress)
 		types[n++] = "Ingress";
@@ -87,8 +85,8 @@ static int exec_netpol(struct knet_ctx *ctx, const struct knet_args *args)
 	for (int i = 0; i < args->npos; i++) {
 		struct knet_netpol *p = NULL;
 
-		if (knet_netpol_get(ctx->api, c.ns, args->pos[i], &p,
-				    &c.err) < 0)
+		if (knet_netpol_get(ctx->api, c.ns, args->pos[i], &p, &c.err) <
+		    0)
 			knet_cluster_fail(&c, "get network policy",
 					  args->pos[i]);
 		else if (add_row(c.t, p) < 0)

@@ -28,24 +28,22 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_STATUS] = { "STATUS", "status", 0, 0 },
-	[COL_READY] = { "", "ready", KNET_COL_NOTABLE, 0 },
-	[COL_UNSCHEDULABLE] = { "", "unschedulable", KNET_COL_NOTABLE, 0 },
-	[COL_INTERNAL_IPS] = { "INTERNAL-IP", "internalIPs", 0, 0 },
-	[COL_POD_CIDRS] = { "POD-CIDR", "podCIDRs", 0, 0 },
-	[COL_PODS] = { "PODS", "pods", KNET_COL_RIGHT, 0 },
-	[COL_AGE] = { "AGE", "created", 0, 0 },
-	[COL_EXTERNAL_IPS] = { "EXTERNAL-IP", "externalIPs", KNET_COL_WIDE,
-			       0 },
-	[COL_ROLES] = { "ROLES", "roles", KNET_COL_WIDE, 0 },
-	[COL_VERSION] = { "VERSION", "kubeletVersion", KNET_COL_WIDE, 0 },
-	[COL_HOSTNAME] = { "HOSTNAME", "hostname", KNET_COL_WIDE, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_STATUS] = {"STATUS", "status", 0, 0},
+	[COL_READY] = {"", "ready", KNET_COL_NOTABLE, 0},
+	[COL_UNSCHEDULABLE] = {"", "unschedulable", KNET_COL_NOTABLE, 0},
+	[COL_INTERNAL_IPS] = {"INTERNAL-IP", "internalIPs", 0, 0},
+	[COL_POD_CIDRS] = {"POD-CIDR", "podCIDRs", 0, 0},
+	[COL_PODS] = {"PODS", "pods", KNET_COL_RIGHT, 0},
+	[COL_AGE] = {"AGE", "created", 0, 0},
+	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", KNET_COL_WIDE, 0},
+	[COL_ROLES] = {"ROLES", "roles", KNET_COL_WIDE, 0},
+	[COL_VERSION] = {"VERSION", "kubeletVersion", KNET_COL_WIDE, 0},
+	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
-static void set_strv(struct knet_table *t, int col,
-		     const struct knet_strv *sv)
+static void set_strv(struct knet_table *t, int col, const struct knet_strv *sv)
 {
 	if (sv->n)
 		knet_table_set_strlist(t, col, (const char *const *)sv->v,

@@ -35,25 +35,25 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_READY] = { "READY", "readyText", KNET_COL_NOJSON, 0 },
-	[COL_READY_N] = { "", "readyContainers", KNET_COL_NOTABLE, 0 },
-	[COL_CONTAINERS] = { "", "containers", KNET_COL_NOTABLE, 0 },
-	[COL_IS_READY] = { "", "ready", KNET_COL_NOTABLE, 0 },
-	[COL_STATUS] = { "STATUS", "status", 0, 0 },
-	[COL_PHASE] = { "", "phase", KNET_COL_NOTABLE, 0 },
-	[COL_RESTARTS] = { "RESTARTS", "restarts", KNET_COL_RIGHT, 0 },
-	[COL_IPS] = { "IP", "ips", 0, 0 },
-	[COL_NODE] = { "NODE", "node", 0, 0 },
-	[COL_AGE] = { "AGE", "created", 0, 0 },
-	[COL_HOST_IP] = { "HOST IP", "hostIP", KNET_COL_WIDE, 0 },
-	[COL_PORTS] = { "PORTS", "ports", KNET_COL_WIDE, 0 },
-	[COL_OWNER] = { "OWNER", "owner", KNET_COL_WIDE, 0 },
-	[COL_HOST_NET] = { "", "hostNetwork", KNET_COL_NOTABLE, 0 },
-	[COL_UID] = { "", "uid", KNET_COL_NOTABLE, 0 },
-	[COL_LABELS] = { "", "labels", KNET_COL_NOTABLE, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_READY] = {"READY", "readyText", KNET_COL_NOJSON, 0},
+	[COL_READY_N] = {"", "readyContainers", KNET_COL_NOTABLE, 0},
+	[COL_CONTAINERS] = {"", "containers", KNET_COL_NOTABLE, 0},
+	[COL_IS_READY] = {"", "ready", KNET_COL_NOTABLE, 0},
+	[COL_STATUS] = {"STATUS", "status", 0, 0},
+	[COL_PHASE] = {"", "phase", KNET_COL_NOTABLE, 0},
+	[COL_RESTARTS] = {"RESTARTS", "restarts", KNET_COL_RIGHT, 0},
+	[COL_IPS] = {"IP", "ips", 0, 0},
+	[COL_NODE] = {"NODE", "node", 0, 0},
+	[COL_AGE] = {"AGE", "created", 0, 0},
+	[COL_HOST_IP] = {"HOST IP", "hostIP", KNET_COL_WIDE, 0},
+	[COL_PORTS] = {"PORTS", "ports", KNET_COL_WIDE, 0},
+	[COL_OWNER] = {"OWNER", "owner", KNET_COL_WIDE, 0},
+	[COL_HOST_NET] = {"", "hostNetwork", KNET_COL_NOTABLE, 0},
+	[COL_UID] = {"", "uid", KNET_COL_NOTABLE, 0},
+	[COL_LABELS] = {"", "labels", KNET_COL_NOTABLE, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 /* [{"container","name","port","hostPort","protocol"}], "8080/TCP,..." */
@@ -131,8 +131,7 @@ static int add_row(struct knet_table *t, const struct knet_pod *p)
 	knet_table_set_int(t, COL_RESTARTS, p->restarts);
 	if (p->ips.n)
 		knet_table_set_strlist(t, COL_IPS,
-				       (const char *const *)p->ips.v,
-				       p->ips.n);
+				       (const char *const *)p->ips.v, p->ips.n);
 	set_str0(t, COL_NODE, p->node);
 	knet_table_set_age(t, COL_AGE, p->meta.created);
 	set_str0(t, COL_HOST_IP, p->host_ip);

@@ -31,22 +31,22 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_TYPE] = { "TYPE", "type", 0, 0 },
-	[COL_CLUSTER_IPS] = { "CLUSTER-IP", "clusterIPs", 0, 0 },
-	[COL_EXTERNAL_IPS] = { "EXTERNAL-IP", "externalIPs", 0, 0 },
-	[COL_PORTS] = { "PORT(S)", "ports", 0, 0 },
-	[COL_ENDPOINTS] = { "ENDPOINTS", "", KNET_COL_NOJSON, 0 },
-	[COL_READY_EPS] = { "", "readyEndpoints", KNET_COL_NOTABLE, 0 },
-	[COL_TOTAL_EPS] = { "", "totalEndpoints", KNET_COL_NOTABLE, 0 },
-	[COL_SELECTOR] = { "SELECTOR", "selector", 0, 0 },
-	[COL_AGE] = { "AGE", "created", 0, 0 },
-	[COL_HEADLESS] = { "", "headless", KNET_COL_NOTABLE, 0 },
-	[COL_EXTERNAL_NAME] = { "EXTERNAL-NAME", "externalName",
-				KNET_COL_WIDE, 0 },
-	[COL_AFFINITY] = { "AFFINITY", "sessionAffinity", KNET_COL_WIDE, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_TYPE] = {"TYPE", "type", 0, 0},
+	[COL_CLUSTER_IPS] = {"CLUSTER-IP", "clusterIPs", 0, 0},
+	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", 0, 0},
+	[COL_PORTS] = {"PORT(S)", "ports", 0, 0},
+	[COL_ENDPOINTS] = {"ENDPOINTS", "", KNET_COL_NOJSON, 0},
+	[COL_READY_EPS] = {"", "readyEndpoints", KNET_COL_NOTABLE, 0},
+	[COL_TOTAL_EPS] = {"", "totalEndpoints", KNET_COL_NOTABLE, 0},
+	[COL_SELECTOR] = {"SELECTOR", "selector", 0, 0},
+	[COL_AGE] = {"AGE", "created", 0, 0},
+	[COL_HEADLESS] = {"", "headless", KNET_COL_NOTABLE, 0},
+	[COL_EXTERNAL_NAME] = {"EXTERNAL-NAME", "externalName", KNET_COL_WIDE,
+			       0},
+	[COL_AFFINITY] = {"AFFINITY", "sessionAffinity", KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 /* Ports as kubectl writes them, plus the target: 80:30080/TCP->8080. */
@@ -96,8 +96,8 @@ static int set_ports(struct knet_table *t, const struct knet_service *s)
 }
 
 /* Ready and total endpoint addresses (each address once, not per port). */
-static void count_endpoints(const struct knet_service_endpoints *se,
-			    int *ready, int *total)
+static void count_endpoints(const struct knet_service_endpoints *se, int *ready,
+			    int *total)
 {
 	*ready = *total = 0;
 	for (int i = 0; se && i < se->n; i++) {
@@ -116,7 +116,7 @@ static int add_row(struct knet_table *t, const struct knet_service *s,
 		   const struct knet_endpoints_list *eps)
 {
 	const struct knet_service_endpoints *se;
-	struct knet_strv ext = { 0 };
+	struct knet_strv ext = {0};
 	int ready, total, r = 0;
 
 	if (knet_table_add_row(t) < 0)
@@ -156,7 +156,7 @@ static int add_row(struct knet_table *t, const struct knet_service *s,
 		knet_table_set_int(t, COL_TOTAL_EPS, total);
 		if (s->has_selector)
 			knet_table_set_tone(t, COL_ENDPOINTS,
-					    !total	     ? KNET_TONE_BAD
+					    !total	    ? KNET_TONE_BAD
 					    : ready < total ? KNET_TONE_WARN
 							    : KNET_TONE_GOOD);
 	}

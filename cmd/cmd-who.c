@@ -22,13 +22,13 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_KIND] = { "KIND", "kind", 0, 0 },
-	[COL_NS] = { "NAMESPACE", "namespace", 0, 0 },
-	[COL_NAME] = { "NAME", "name", KNET_COL_NAME, 0 },
-	[COL_VIA] = { "AS", "as", 0, 0 },
-	[COL_NODE] = { "NODE", "node", 0, 0 },
-	[COL_READY] = { "READY", "ready", 0, 0 },
-	[NCOLS] = { NULL, NULL, 0, 0 },
+	[COL_KIND] = {"KIND", "kind", 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
+	[COL_VIA] = {"AS", "as", 0, 0},
+	[COL_NODE] = {"NODE", "node", 0, 0},
+	[COL_READY] = {"READY", "ready", 0, 0},
+	[NCOLS] = {NULL, NULL, 0, 0},
 };
 
 static int add_row(struct knet_table *t, const struct knet_who_match *m)
@@ -59,16 +59,17 @@ static int add_row(struct knet_table *t, const struct knet_who_match *m)
 static int exec_who(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	const char *ip = args->pos[0];
-	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	struct knet_output_opts o = knet_ctx_output(ctx, "owner");
 	struct knet_table *t = NULL;
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 	struct knet_who *w = NULL;
 	int status = 0;
 
 	if (knet_who(ctx->api, ip, &w, &err) < 0) {
 		if (err.exit == KNET_EXIT_USAGE)
-			return knet_usage_error(ctx, "'%s' is not an IP "
-						     "address",
+			return knet_usage_error(ctx,
+						"'%s' is not an IP "
+						"address",
 						ip);
 		return knet_fail(ctx, &err, "look up", ip);
 	}

@@ -20,7 +20,7 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 		.log = log_line,
 		.log_userdata = ctx,
 	};
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 	int r;
 
 	r = knet_api_new(&cfg, &ctx->api, &err);

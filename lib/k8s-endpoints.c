@@ -18,7 +18,7 @@
 #include "knet/k8s-objects.h"
 
 #define SERVICE_NAME_LABEL "kubernetes.io/service-name"
-#define HOSTNAME_TOPOLOGY "kubernetes.io/hostname"
+#define HOSTNAME_TOPOLOGY  "kubernetes.io/hostname"
 
 static void endpoint_clear(struct knet_endpoint *e)
 {
@@ -118,7 +118,8 @@ int knet_endpoints_add_slice(struct knet_service_endpoints *se,
 	const cJSON *ports = knet_json_get(slice, "ports"), *ep, *a;
 
 	se->source = "EndpointSlice";
-	cJSON_ArrayForEach(ep, knet_json_get(slice, "endpoints")) {
+	cJSON_ArrayForEach(ep, knet_json_get(slice, "endpoints"))
+	{
 		const cJSON *cond = knet_json_get(ep, "conditions");
 		/* A missing ready condition means ready (API contract). */
 		bool ready = knet_json_bool(cond, "ready", true);
@@ -129,7 +130,8 @@ int knet_endpoints_add_slice(struct knet_service_endpoints *se,
 		if (!node)
 			node = knet_json_str(knet_json_get(ep, "topology"),
 					     HOSTNAME_TOPOLOGY);
-		cJSON_ArrayForEach(a, knet_json_get(ep, "addresses")) {
+		cJSON_ArrayForEach(a, knet_json_get(ep, "addresses"))
+		{
 			if (!cJSON_IsString(a))
 				continue;
 			if (add_address(se, a->valuestring, ep, node, ready,
@@ -146,20 +148,22 @@ int knet_endpoints_add_endpoints(struct knet_service_endpoints *se,
 	const cJSON *sub, *a;
 
 	se->source = "Endpoints";
-	cJSON_ArrayForEach(sub, knet_json_get(endpoints, "subsets")) {
+	cJSON_ArrayForEach(sub, knet_json_get(endpoints, "subsets"))
+	{
 		const cJSON *ports = knet_json_get(sub, "ports");
 
 		for (int ready = 1; ready >= 0; ready--) {
-			cJSON_ArrayForEach(a, knet_json_get(
-						      sub, ready ? "addresses"
-								 : "notReadyAddresses")) {
+			cJSON_ArrayForEach(
+				a,
+				knet_json_get(sub, ready ? "addresses"
+							 : "notReadyAddresses"))
+			{
 				const char *ip = knet_json_str(a, "ip");
 
-				if (ip && add_address(se, ip, a,
-						      knet_json_str(a,
-								    "nodeName"),
-						      ready, ready, false,
-						      ports) < 0)
+				if (ip &&
+				    add_address(se, ip, a,
+						knet_json_str(a, "nodeName"),
+						ready, ready, false, ports) < 0)
 					return -ENOMEM;
 			}
 		}
@@ -244,12 +248,12 @@ static int cmp_se(const void *a, const void *b)
 	return c ? c : strcmp(x->service, y->service);
 }
 
-static int list_from(struct knet_api *api, const char *gv,
-		     const char *resource, const char *ns, const char *service,
+static int list_from(struct knet_api *api, const char *gv, const char *resource,
+		     const char *ns, const char *service,
 		     const struct knet_list_opts *opts, struct gather *g,
 		     struct knet_error *err)
 {
-	struct knet_list_opts o = { 0 };
+	struct knet_list_opts o = {0};
 	char path[512], *sel = NULL;
 	int r;
 
@@ -282,8 +286,7 @@ static int list_from(struct knet_api *api, const char *gv,
 }
 
 int knet_endpoints_list(struct knet_api *api, const char *ns,
-			const char *service,
-			const struct knet_list_opts *opts,
+			const char *service, const struct knet_list_opts *opts,
 			struct knet_endpoints_list **ret,
 			struct knet_error *err)
 {
@@ -291,7 +294,7 @@ int knet_endpoints_list(struct knet_api *api, const char *ns,
 		"discovery.k8s.io/v1",
 		"discovery.k8s.io/v1beta1",
 	};
-	struct gather g = { 0 };
+	struct gather g = {0};
 	int r = -ENOENT;
 
 	g.l = calloc(1, sizeof(*g.l));
@@ -304,8 +307,7 @@ int knet_endpoints_list(struct knet_api *api, const char *ns,
 			      service, opts, &g, err);
 		if (r == -ENOENT || r == -EPERM)
 			knet_api_log(api, 2, "no %s endpointslices: %s",
-				     slice_versions[i],
-				     err ? err->reason : "");
+				     slice_versions[i], err ? err->reason : "");
 	}
 	/* No slices (or not allowed to read them): the core Endpoints. */
 	if (r == -ENOENT || r == -EPERM) {
@@ -327,9 +329,9 @@ int knet_endpoints_list(struct knet_api *api, const char *ns,
 	return 0;
 }
 
-const struct knet_service_endpoints *
-knet_endpoints_list_find(const struct knet_endpoints_list *l, const char *ns,
-			 const char *service)
+const struct knet_service_endpoints *knet_endpoints_list_find(
+	const struct knet_endpoints_list *l, const char *ns,
+	const char *service)
 {
 	for (int i = 0; i < l->n; i++)
 		if (!strcmp(l->items[i]->namespace, ns) &&

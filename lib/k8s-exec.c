@@ -47,8 +47,8 @@ char *knet_path_lookup(const char *cmd, const char *path)
 		return NULL;
 	if (strchr(cmd, '/'))
 		return access(cmd, X_OK) == 0 ? strdup(cmd) : NULL;
-	for (p = path ?: "/usr/local/bin:/usr/bin:/bin"; p; p = end ? end + 1
-								   : NULL) {
+	for (p = path ?: "/usr/local/bin:/usr/bin:/bin"; p;
+	     p = end ? end + 1 : NULL) {
 		int n;
 
 		end = strchr(p, ':');
@@ -86,7 +86,7 @@ int knet_exec_credential_parse(const char *api_version, const char *cmd,
 			       struct knet_exec_cred *ret,
 			       struct knet_error *err)
 {
-	struct knet_exec_cred c = { 0 };
+	struct knet_exec_cred c = {0};
 	const char *kind, *ver, *tok, *cert, *key, *exp;
 	const cJSON *st;
 	cJSON *doc;
@@ -149,7 +149,8 @@ int knet_exec_credential_parse(const char *api_version, const char *cmd,
 	if (tok && *tok && !(c.token = strdup(tok)))
 		goto oom;
 	if (cert && *cert &&
-	    (blob_from_str(cert, &c.cert) < 0 || blob_from_str(key, &c.key) < 0))
+	    (blob_from_str(cert, &c.cert) < 0 ||
+	     blob_from_str(key, &c.key) < 0))
 		goto oom;
 	*ret = c;
 	memset(&c, 0, sizeof(c));
@@ -194,8 +195,7 @@ static char *exec_info(const struct knet_kubeconfig *kc)
 			free(b);
 		}
 		if (kc->proxy_url)
-			cJSON_AddStringToObject(cl, "proxy-url",
-						kc->proxy_url);
+			cJSON_AddStringToObject(cl, "proxy-url", kc->proxy_url);
 	}
 	s = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
@@ -214,8 +214,8 @@ static char **build_env(const struct knet_exec_config *ex, const char *info)
 	if (!env)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		bool overridden = !strncmp(environ[i], "KUBERNETES_EXEC_INFO=",
-					   21);
+		bool overridden =
+			!strncmp(environ[i], "KUBERNETES_EXEC_INFO=", 21);
 
 		for (int j = 0; j < ex->nenv && !overridden; j++) {
 			size_t kl = strlen(ex->env[j].key);
@@ -272,7 +272,7 @@ static int read_all(int fd, char **ret, size_t *ret_len)
 		return -ENOMEM;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		long waited;
 		ssize_t n;
 
@@ -325,24 +325,21 @@ static int read_all(int fd, char **ret, size_t *ret_len)
 }
 
 int knet_exec_credential_get(const struct knet_kubeconfig *kc,
-			     struct knet_exec_cred *ret,
-			     struct knet_error *err)
+			     struct knet_exec_cred *ret, struct knet_error *err)
 {
 	const struct knet_exec_config *ex = kc->exec;
 	char *path = NULL, *info = NULL, *out = NULL;
 	char **argv = NULL, **env = NULL;
 	size_t nargs = 0, len = 0;
-	int pfd[2] = { -1, -1 }, status, r;
+	int pfd[2] = {-1, -1}, status, r;
 	pid_t pid;
 
 	path = knet_path_lookup(ex->command, getenv("PATH"));
 	if (!path)
 		return knet_error_set(err, -ENOENT, KNET_EXIT_API,
 				      "exec plugin \"%s\" not found%s%s",
-				      ex->command,
-				      ex->install_hint ? ": " : "",
-				      ex->install_hint ? ex->install_hint
-						       : "");
+				      ex->command, ex->install_hint ? ": " : "",
+				      ex->install_hint ? ex->install_hint : "");
 	while (ex->args && ex->args[nargs])
 		nargs++;
 	argv = calloc(nargs + 2, sizeof(*argv));
@@ -385,10 +382,9 @@ int knet_exec_credential_get(const struct knet_kubeconfig *kc,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (r < 0) {
-		knet_error_set(err, r, KNET_EXIT_API,
-			       "exec plugin \"%s\": %s", ex->command,
-			       r == -ETIMEDOUT ? "timed out"
-					       : knet_errstr(r));
+		knet_error_set(err, r, KNET_EXIT_API, "exec plugin \"%s\": %s",
+			       ex->command,
+			       r == -ETIMEDOUT ? "timed out" : knet_errstr(r));
 		goto cleanup;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {

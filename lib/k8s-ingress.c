@@ -79,20 +79,22 @@ static int parse_paths(const cJSON *spec, struct knet_ingress *i)
 	const cJSON *rule, *path, *def;
 	int n = 1;
 
-	cJSON_ArrayForEach(rule, knet_json_get(spec, "rules"))
-		n += cJSON_GetArraySize(knet_json_path(rule, "http", "paths",
-						       NULL)) ?: 1;
+	cJSON_ArrayForEach(rule, knet_json_get(spec, "rules")) n +=
+		cJSON_GetArraySize(knet_json_path(rule, "http", "paths", NULL))
+			?: 1;
 	i->paths = calloc((size_t)n, sizeof(*i->paths));
 	if (!i->paths)
 		return -ENOMEM;
-	cJSON_ArrayForEach(rule, knet_json_get(spec, "rules")) {
+	cJSON_ArrayForEach(rule, knet_json_get(spec, "rules"))
+	{
 		const char *host = knet_json_str(rule, "host");
 
 		if (host && *host && !knet_strv_contains(&i->hosts, host) &&
 		    knet_strv_push(&i->hosts, host) < 0)
 			return -ENOMEM;
-		cJSON_ArrayForEach(path, knet_json_path(rule, "http", "paths",
-							NULL)) {
+		cJSON_ArrayForEach(path,
+				   knet_json_path(rule, "http", "paths", NULL))
+		{
 			struct knet_ingress_path *p = &i->paths[i->npaths++];
 
 			p->host = host && *host ? strdup(host) : NULL;
@@ -121,26 +123,28 @@ int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret)
 		goto oom;
 	cls = knet_json_str(spec, "ingressClassName");
 	if (!cls)
-		cls = knet_json_str(knet_json_path(item, "metadata",
-						   "annotations", NULL),
-				    CLASS_ANNOTATION);
+		cls = knet_json_str(
+			knet_json_path(item, "metadata", "annotations", NULL),
+			CLASS_ANNOTATION);
 	if (cls && !(i->class_name = strdup(cls)))
 		goto oom;
 	if (parse_paths(spec, i) < 0)
 		goto oom;
 	cJSON_ArrayForEach(it, knet_json_path(item, "status", "loadBalancer",
-					      "ingress", NULL)) {
+					      "ingress", NULL))
+	{
 		const char *a = knet_json_str(it, "ip")
 					?: knet_json_str(it, "hostname");
 
 		if (a && *a && knet_strv_push(&i->addresses, a) < 0)
 			goto oom;
 	}
-	cJSON_ArrayForEach(it, knet_json_get(spec, "tls"))
-		cJSON_ArrayForEach(h, knet_json_get(it, "hosts"))
-			if (cJSON_IsString(h) &&
-			    knet_strv_push(&i->tls_hosts, h->valuestring) < 0)
-				goto oom;
+	cJSON_ArrayForEach(it, knet_json_get(spec, "tls")) cJSON_ArrayForEach(
+		h,
+		knet_json_get(it, "hosts")) if (cJSON_IsString(h) &&
+						knet_strv_push(&i->tls_hosts,
+							       h->valuestring) <
+							0) goto oom;
 	*ret = i;
 	return 0;
 oom:
@@ -174,7 +178,7 @@ int knet_ingress_get(struct knet_api *api, const char *ns, const char *name,
 	/* A 404 may mean "no v1 here" as well as "no such ingress". */
 	if (r == -ENOENT)
 		r = knet_k8s_get(api, "networking.k8s.io/v1beta1", ns,
-				 "ingresses", name, parse_ingress,
-				 (void **)ret, err);
+				 "ingresses", name, parse_ingress, (void **)ret,
+				 err);
 	return r;
 }

@@ -18,8 +18,7 @@
  * Returns 0 to go on, non-zero to stop the transfer (kept as the
  * result of the request).
  */
-typedef int (*knet_api_sink_fn)(const char *data, size_t len,
-				void *userdata);
+typedef int (*knet_api_sink_fn)(const char *data, size_t len, void *userdata);
 
 /*
  * One request with the client's retry and re-authentication rules.
@@ -34,8 +33,8 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		struct knet_error *err);
 
 /* -v logging through the configured callback. */
-void knet_api_log(const struct knet_api *api, int level, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
+void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /*
  * Append "?k=v" or "&k=v" (v URL-escaped) to @buf of @len; -ENAMETOOLONG

@@ -33,8 +33,7 @@ const char *knet_json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-long long knet_json_int(const cJSON *obj, const char *key,
-			long long fallback)
+long long knet_json_int(const cJSON *obj, const char *key, long long fallback)
 {
 	const cJSON *v = knet_json_get(obj, key);
 	char *end;

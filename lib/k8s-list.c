@@ -15,7 +15,7 @@
 #include "knet/k8s-json.h"
 #include "knet/k8s.h"
 
-#define PATH_MAX_LEN 4096
+#define PATH_MAX_LEN  4096
 #define DEFAULT_LIMIT 500
 
 int knet_api_path(char *buf, size_t len, const char *group_version,
@@ -124,8 +124,9 @@ int knet_api_list(struct knet_api *api, const char *path,
 		r = knet_api_get_json(api, buf, &page, err);
 		if (r == -ESTALE && cont && !restarted) {
 			/* The continue token expired: start over, once. */
-			knet_api_log(api, 1, "list continue token expired, "
-					     "listing again");
+			knet_api_log(api, 1,
+				     "list continue token expired, "
+				     "listing again");
 			restarted = true;
 			free(cont);
 			cont = NULL;
@@ -133,7 +134,8 @@ int knet_api_list(struct knet_api *api, const char *path,
 		}
 		if (r < 0)
 			goto cleanup;
-		cJSON_ArrayForEach(item, knet_json_get(page, "items")) {
+		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
+		{
 			r = each(item, userdata);
 			if (r) {
 				cJSON_Delete(page);

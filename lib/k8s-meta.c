@@ -54,7 +54,7 @@ bool knet_strv_contains(const struct knet_strv *sv, const char *s)
 
 int knet_labels_from_json(const cJSON *obj, struct knet_labels *ret)
 {
-	struct knet_labels l = { 0 };
+	struct knet_labels l = {0};
 	const cJSON *it;
 	int n = cJSON_IsObject(obj) ? cJSON_GetArraySize(obj) : 0;
 
@@ -67,12 +67,13 @@ int knet_labels_from_json(const cJSON *obj, struct knet_labels *ret)
 		*ret = l;
 		return 0;
 	}
-	cJSON_ArrayForEach(it, obj) {
+	cJSON_ArrayForEach(it, obj)
+	{
 		if (!it->string)
 			continue;
 		l.kv[l.n].key = strdup(it->string);
-		l.kv[l.n].value = strdup(cJSON_IsString(it) ? it->valuestring
-							    : "");
+		l.kv[l.n].value =
+			strdup(cJSON_IsString(it) ? it->valuestring : "");
 		l.n++;
 		if (!l.kv[l.n - 1].key || !l.kv[l.n - 1].value) {
 			knet_labels_clear(&l);
@@ -158,7 +159,7 @@ static char *sb_done(struct sbuf *b)
 
 char *knet_labels_format(const struct knet_labels *l)
 {
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
 	for (int i = 0; i < l->n; i++) {
 		if (i)
@@ -185,16 +186,18 @@ bool knet_labels_match(const struct knet_labels *selector,
 char *knet_selector_format(const cJSON *selector)
 {
 	const cJSON *it, *v;
-	struct sbuf b = { 0 };
+	struct sbuf b = {0};
 
-	cJSON_ArrayForEach(it, knet_json_get(selector, "matchLabels")) {
+	cJSON_ArrayForEach(it, knet_json_get(selector, "matchLabels"))
+	{
 		if (b.len)
 			sb_add(&b, ",");
 		sb_add(&b, it->string);
 		sb_add(&b, "=");
 		sb_add(&b, cJSON_IsString(it) ? it->valuestring : "");
 	}
-	cJSON_ArrayForEach(it, knet_json_get(selector, "matchExpressions")) {
+	cJSON_ArrayForEach(it, knet_json_get(selector, "matchExpressions"))
+	{
 		const char *key = knet_json_str(it, "key") ?: "";
 		const char *op = knet_json_str(it, "operator") ?: "";
 		bool first = true;
@@ -212,7 +215,8 @@ char *knet_selector_format(const cJSON *selector)
 		}
 		sb_add(&b, key);
 		sb_add(&b, !strcmp(op, "NotIn") ? " notin (" : " in (");
-		cJSON_ArrayForEach(v, knet_json_get(it, "values")) {
+		cJSON_ArrayForEach(v, knet_json_get(it, "values"))
+		{
 			if (!first)
 				sb_add(&b, ",");
 			first = false;
@@ -226,7 +230,7 @@ char *knet_selector_format(const cJSON *selector)
 int knet_meta_from_json(const cJSON *obj, struct knet_meta *ret)
 {
 	const cJSON *md = knet_json_get(obj, "metadata");
-	struct knet_meta m = { 0 };
+	struct knet_meta m = {0};
 	const char *ts;
 
 	m.namespace = knet_json_strdup(md, "namespace");
@@ -237,8 +241,8 @@ int knet_meta_from_json(const cJSON *obj, struct knet_meta *ret)
 	if (m.created < 0)
 		m.created = 0;
 	m.deleting = knet_json_str(md, "deletionTimestamp") != NULL;
-	if (!m.name || knet_labels_from_json(knet_json_get(md, "labels"),
-					     &m.labels) < 0) {
+	if (!m.name ||
+	    knet_labels_from_json(knet_json_get(md, "labels"), &m.labels) < 0) {
 		knet_meta_clear(&m);
 		return -ENOMEM;
 	}
@@ -292,7 +296,7 @@ int knet_k8s_collect(struct knet_api *api, const char *group_version,
 		     void ***items, int *n, char **ret_rv,
 		     struct knet_error *err)
 {
-	struct collect c = { .items = items, .n = n, .parse = parse };
+	struct collect c = {.items = items, .n = n, .parse = parse};
 	char path[512];
 	int r;
 

@@ -27,13 +27,14 @@ int knet_netpol_from_json(const cJSON *item, struct knet_netpol **ret)
 	p = calloc(1, sizeof(*p));
 	if (!p || knet_meta_from_json(item, &p->meta) < 0)
 		goto oom;
-	p->pod_selector = knet_selector_format(
-		knet_json_get(spec, "podSelector"));
+	p->pod_selector =
+		knet_selector_format(knet_json_get(spec, "podSelector"));
 	p->spec = cJSON_Duplicate(spec ? spec : NULL, true);
 	if (!p->pod_selector || (spec && !p->spec))
 		goto oom;
 	if (cJSON_GetArraySize(types) > 0) {
-		cJSON_ArrayForEach(t, types) {
+		cJSON_ArrayForEach(t, types)
+		{
 			if (!cJSON_IsString(t))
 				continue;
 			if (!strcmp(t->valuestring, "Ingress"))
@@ -64,9 +65,8 @@ KNET_K8S_LIST_FUNCS(netpol, "networkpolicies", knet_netpol_free)
 int knet_netpol_get(struct knet_api *api, const char *ns, const char *name,
 		    struct knet_netpol **ret, struct knet_error *err)
 {
-	return knet_k8s_get(api, "networking.k8s.io/v1", ns,
-			    "networkpolicies", name, parse_netpol,
-			    (void **)ret, err);
+	return knet_k8s_get(api, "networking.k8s.io/v1", ns, "networkpolicies",
+			    name, parse_netpol, (void **)ret, err);
 }
 
 int knet_netpol_list(struct knet_api *api, const char *ns,

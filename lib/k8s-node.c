@@ -29,7 +29,8 @@ static int parse_status(const cJSON *status, struct knet_node *n)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, knet_json_get(status, "conditions")) {
+	cJSON_ArrayForEach(it, knet_json_get(status, "conditions"))
+	{
 		const char *t = knet_json_str(it, "type");
 
 		if (!t || strcmp(t, "Ready"))
@@ -38,13 +39,14 @@ static int parse_status(const cJSON *status, struct knet_node *n)
 		if (!n->ready) {
 			const char *why = knet_json_str(it, "reason");
 
-			n->ready_reason = strdup(why && *why ? why
-							     : "NotReady");
+			n->ready_reason =
+				strdup(why && *why ? why : "NotReady");
 			if (!n->ready_reason)
 				return -ENOMEM;
 		}
 	}
-	cJSON_ArrayForEach(it, knet_json_get(status, "addresses")) {
+	cJSON_ArrayForEach(it, knet_json_get(status, "addresses"))
+	{
 		const char *t = knet_json_str(it, "type") ?: "";
 		const char *a = knet_json_str(it, "address");
 		int r = 0;
@@ -61,8 +63,8 @@ static int parse_status(const cJSON *status, struct knet_node *n)
 		if (r < 0)
 			return r;
 	}
-	n->kubelet_version = knet_json_strdup(
-		knet_json_get(status, "nodeInfo"), "kubeletVersion");
+	n->kubelet_version = knet_json_strdup(knet_json_get(status, "nodeInfo"),
+					      "kubeletVersion");
 	return 0;
 }
 
@@ -76,10 +78,13 @@ int knet_node_from_json(const cJSON *item, struct knet_node **ret)
 	if (!n || knet_meta_from_json(item, &n->meta) < 0)
 		goto oom;
 	n->unschedulable = knet_json_bool(spec, "unschedulable", false);
-	cJSON_ArrayForEach(it, knet_json_get(spec, "podCIDRs"))
-		if (cJSON_IsString(it) &&
-		    knet_strv_push(&n->pod_cidrs, it->valuestring) < 0)
-			goto oom;
+	cJSON_ArrayForEach(
+		it,
+		knet_json_get(spec,
+			      "podCIDRs")) if (cJSON_IsString(it) &&
+					       knet_strv_push(&n->pod_cidrs,
+							      it->valuestring) <
+						       0) goto oom;
 	cidr = knet_json_str(spec, "podCIDR");
 	if (!n->pod_cidrs.n && cidr && *cidr &&
 	    knet_strv_push(&n->pod_cidrs, cidr) < 0)

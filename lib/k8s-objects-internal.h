@@ -30,42 +30,40 @@ int knet_k8s_get(struct knet_api *api, const char *group_version,
  * list_<kind>(api, group_version, ns, opts, ret, err) for the public
  * list function to call.
  */
-#define KNET_K8S_LIST_FUNCS(kind, resource, free_fn)                 \
-	static int parse_##kind(const cJSON *item, void **ret)             \
-	{                                                                  \
-		return knet_##kind##_from_json(                            \
-			item, (struct knet_##kind **)ret);                 \
-	}                                                                  \
-	void knet_##kind##_list_free(struct knet_##kind##_list *l)         \
-	{                                                                  \
-		if (!l)                                                    \
-			return;                                            \
-		for (int i = 0; i < l->n; i++)                             \
-			free_fn(l->items[i]);                              \
-		free(l->items);                                            \
-		free(l);                                                   \
-	}                                                                  \
-	static int list_##kind(struct knet_api *api, const char *gv,       \
-			       const char *ns,                             \
-			       const struct knet_list_opts *opts,          \
-			       struct knet_##kind##_list **ret,            \
-			       struct knet_error *err)                     \
-	{                                                                  \
-		struct knet_##kind##_list *l = calloc(1, sizeof(*l));      \
-		int r;                                                     \
-		if (!l)                                                    \
-			return knet_error_set(err, -ENOMEM,                \
-					      KNET_EXIT_SYSTEM,            \
-					      "out of memory");            \
-		r = knet_k8s_collect(api, gv, ns, resource, opts,          \
-				     parse_##kind, (void ***)&l->items,    \
-				     &l->n, NULL, err);                    \
-		if (r < 0) {                                               \
-			knet_##kind##_list_free(l);                        \
-			return r;                                          \
-		}                                                          \
-		*ret = l;                                                  \
-		return 0;                                                  \
+#define KNET_K8S_LIST_FUNCS(kind, resource, free_fn)                           \
+	static int parse_##kind(const cJSON *item, void **ret)                 \
+	{                                                                      \
+		return knet_##kind##_from_json(item,                           \
+					       (struct knet_##kind **)ret);    \
+	}                                                                      \
+	void knet_##kind##_list_free(struct knet_##kind##_list *l)             \
+	{                                                                      \
+		if (!l)                                                        \
+			return;                                                \
+		for (int i = 0; i < l->n; i++)                                 \
+			free_fn(l->items[i]);                                  \
+		free(l->items);                                                \
+		free(l);                                                       \
+	}                                                                      \
+	static int list_##kind(                                                \
+		struct knet_api *api, const char *gv, const char *ns,          \
+		const struct knet_list_opts *opts,                             \
+		struct knet_##kind##_list **ret, struct knet_error *err)       \
+	{                                                                      \
+		struct knet_##kind##_list *l = calloc(1, sizeof(*l));          \
+		int r;                                                         \
+		if (!l)                                                        \
+			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,  \
+					      "out of memory");                \
+		r = knet_k8s_collect(api, gv, ns, resource, opts,              \
+				     parse_##kind, (void ***)&l->items, &l->n, \
+				     NULL, err);                               \
+		if (r < 0) {                                                   \
+			knet_##kind##_list_free(l);                            \
+			return r;                                              \
+		}                                                              \
+		*ret = l;                                                      \
+		return 0;                                                      \
 	}
 
 #endif

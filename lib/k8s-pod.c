@@ -37,8 +37,8 @@ void knet_pod_free(struct knet_pod *p)
 }
 
 /* "Signal:9" / "ExitCode:1" when a terminated state gives no reason. */
-static void terminated_reason(const cJSON *term, const char *prefix,
-			      char *buf, size_t len)
+static void terminated_reason(const cJSON *term, const char *prefix, char *buf,
+			      size_t len)
 {
 	const char *reason = knet_json_str(term, "reason");
 	long long sig = knet_json_int(term, "signal", 0);
@@ -67,8 +67,11 @@ static char *pod_status(const cJSON *obj, const struct knet_pod *p)
 	int i = 0;
 
 	snprintf(reason, sizeof(reason), "%s",
-		 r && *r ? r : p->phase ? p->phase : "Unknown");
-	cJSON_ArrayForEach(c, inits) {
+		 r && *r    ? r
+		 : p->phase ? p->phase
+			    : "Unknown");
+	cJSON_ArrayForEach(c, inits)
+	{
 		const cJSON *st = knet_json_get(c, "state");
 		const cJSON *term = knet_json_get(st, "terminated");
 		const cJSON *wait = knet_json_get(st, "waiting");
@@ -127,15 +130,17 @@ static int parse_ports(const cJSON *spec, struct knet_pod *p)
 	const cJSON *c, *port;
 	int n = 0;
 
-	cJSON_ArrayForEach(c, knet_json_get(spec, "containers"))
-		n += cJSON_GetArraySize(knet_json_get(c, "ports"));
+	cJSON_ArrayForEach(c, knet_json_get(spec, "containers")) n +=
+		cJSON_GetArraySize(knet_json_get(c, "ports"));
 	if (!n)
 		return 0;
 	p->ports = calloc((size_t)n, sizeof(*p->ports));
 	if (!p->ports)
 		return -ENOMEM;
-	cJSON_ArrayForEach(c, knet_json_get(spec, "containers")) {
-		cJSON_ArrayForEach(port, knet_json_get(c, "ports")) {
+	cJSON_ArrayForEach(c, knet_json_get(spec, "containers"))
+	{
+		cJSON_ArrayForEach(port, knet_json_get(c, "ports"))
+		{
 			struct knet_container_port *cp = &p->ports[p->nports];
 			const char *proto = knet_json_str(port, "protocol");
 
@@ -158,7 +163,8 @@ static int parse_status(const cJSON *status, struct knet_pod *p)
 	const cJSON *it;
 	int n, k = 0;
 
-	cJSON_ArrayForEach(it, knet_json_get(status, "podIPs")) {
+	cJSON_ArrayForEach(it, knet_json_get(status, "podIPs"))
+	{
 		const char *ip = knet_json_str(it, "ip");
 
 		if (ip && *ip && knet_strv_push(&p->ips, ip) < 0)
@@ -168,7 +174,8 @@ static int parse_status(const cJSON *status, struct knet_pod *p)
 	    *knet_json_str(status, "podIP") &&
 	    knet_strv_push(&p->ips, knet_json_str(status, "podIP")) < 0)
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, knet_json_get(status, "conditions")) {
+	cJSON_ArrayForEach(it, knet_json_get(status, "conditions"))
+	{
 		const char *t = knet_json_str(it, "type");
 
 		if (t && !strcmp(t, "Ready"))
@@ -179,7 +186,8 @@ static int parse_status(const cJSON *status, struct knet_pod *p)
 	p->container_ids = calloc((size_t)n + 1, sizeof(char *));
 	if (!p->container_ids)
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, knet_json_get(status, "containerStatuses")) {
+	cJSON_ArrayForEach(it, knet_json_get(status, "containerStatuses"))
+	{
 		const char *id = knet_json_str(it, "containerID");
 
 		p->containers_ready += knet_json_bool(it, "ready", false);
@@ -213,7 +221,8 @@ int knet_pod_from_json(const cJSON *item, struct knet_pod **ret)
 	p->host_network = knet_json_bool(spec, "hostNetwork", false);
 	p->containers = cJSON_GetArraySize(knet_json_get(spec, "containers"));
 	cJSON_ArrayForEach(owner, knet_json_path(item, "metadata",
-						 "ownerReferences", NULL)) {
+						 "ownerReferences", NULL))
+	{
 		if (!knet_json_bool(owner, "controller", false))
 			continue;
 		p->owner_kind = knet_json_strdup(owner, "kind");
@@ -245,8 +254,8 @@ int knet_pod_get(struct knet_api *api, const char *ns, const char *name,
 }
 
 int knet_pod_list(struct knet_api *api, const char *ns,
-		  const struct knet_list_opts *opts,
-		  struct knet_pod_list **ret, struct knet_error *err)
+		  const struct knet_list_opts *opts, struct knet_pod_list **ret,
+		  struct knet_error *err)
 {
 	struct knet_pod_list *l;
 	int r;

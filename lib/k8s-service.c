@@ -42,10 +42,10 @@ static int push_strings(struct knet_strv *sv, const cJSON *arr)
 	if (cJSON_IsString(arr))
 		return *arr->valuestring ? knet_strv_push(sv, arr->valuestring)
 					 : 0;
-	cJSON_ArrayForEach(it, arr)
-		if (cJSON_IsString(it) && *it->valuestring &&
-		    knet_strv_push(sv, it->valuestring) < 0)
-			return -ENOMEM;
+	cJSON_ArrayForEach(it, arr) if (cJSON_IsString(it) &&
+					*it->valuestring &&
+					knet_strv_push(sv, it->valuestring) <
+						0) return -ENOMEM;
 	return 0;
 }
 
@@ -59,7 +59,8 @@ static int parse_ports(const cJSON *spec, struct knet_service *s)
 	s->ports = calloc((size_t)n, sizeof(*s->ports));
 	if (!s->ports)
 		return -ENOMEM;
-	cJSON_ArrayForEach(it, knet_json_get(spec, "ports")) {
+	cJSON_ArrayForEach(it, knet_json_get(spec, "ports"))
+	{
 		struct knet_service_port *p = &s->ports[s->nports++];
 		const char *proto = knet_json_str(it, "protocol");
 		const cJSON *tp = knet_json_get(it, "targetPort");
@@ -107,11 +108,12 @@ int knet_service_from_json(const cJSON *item, struct knet_service **ret)
 	    knet_strv_push(&s->cluster_ips, cip) < 0)
 		goto oom;
 	s->headless = cip && !strcmp(cip, "None");
-	if (push_strings(&s->external_ips,
-			 knet_json_get(spec, "externalIPs")) < 0)
+	if (push_strings(&s->external_ips, knet_json_get(spec, "externalIPs")) <
+	    0)
 		goto oom;
 	cJSON_ArrayForEach(it, knet_json_path(item, "status", "loadBalancer",
-					      "ingress", NULL)) {
+					      "ingress", NULL))
+	{
 		if (push_strings(&s->lb_ingress, knet_json_get(it, "ip")) < 0 ||
 		    push_strings(&s->lb_ingress,
 				 knet_json_get(it, "hostname")) < 0)
@@ -144,8 +146,8 @@ int knet_service_list(struct knet_api *api, const char *ns,
 	return list_service(api, "v1", ns, opts, ret, err);
 }
 
-const struct knet_service_port *
-knet_service_find_port(const struct knet_service *svc, const char *port)
+const struct knet_service_port *knet_service_find_port(
+	const struct knet_service *svc, const char *port)
 {
 	char *end;
 	long n = strtol(port, &end, 10);

@@ -42,8 +42,8 @@ static int errno_for_status(long code)
 int knet_api_status_error(long http_code, const char *body, size_t len,
 			  struct knet_error *err)
 {
-	enum knet_exit exit = http_code == 404 ? KNET_EXIT_NOT_FOUND
-					       : KNET_EXIT_API;
+	enum knet_exit exit =
+		http_code == 404 ? KNET_EXIT_NOT_FOUND : KNET_EXIT_API;
 	int code = errno_for_status(http_code);
 	const char *msg = NULL;
 	cJSON *st = NULL;
@@ -68,8 +68,8 @@ int knet_api_status_error(long http_code, const char *body, size_t len,
 		if (clean) {
 			size_t n = strlen(clean);
 
-			while (n > 0 && (clean[n - 1] == ' ' ||
-					 clean[n - 1] == '.'))
+			while (n > 0 &&
+			       (clean[n - 1] == ' ' || clean[n - 1] == '.'))
 				clean[--n] = '\0';
 		}
 	}
@@ -145,7 +145,7 @@ int knet_request_timeout_parse(const char *s, long *ret_ms)
 
 long long knet_time_parse(const char *s)
 {
-	struct tm tm = { 0 };
+	struct tm tm = {0};
 	const char *p;
 	long long t;
 	int off = 0;

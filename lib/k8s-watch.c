@@ -16,8 +16,8 @@
 #include "knet/k8s-json.h"
 #include "knet/k8s.h"
 
-#define WATCH_PATH_MAX 4096
-#define WATCH_LINE_MAX (64u << 20)
+#define WATCH_PATH_MAX	4096
+#define WATCH_LINE_MAX	(64u << 20)
 #define WATCH_TIMEOUT_S "300"
 
 struct watch {
@@ -90,8 +90,7 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 					      "watch event too large");
 		nb = realloc(w->line, cap);
 		if (!nb)
-			return knet_error_set(w->err, -ENOMEM,
-					      KNET_EXIT_SYSTEM,
+			return knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
 		w->line = nb;
 		w->cap = cap;
@@ -179,8 +178,9 @@ int knet_api_watch(struct knet_api *api, const char *path,
 				true, err);
 		if (r == -ESTALE) {
 			/* 410 Gone, as a status or an ERROR event. */
-			knet_api_log(api, 1, "watch: resourceVersion %s is "
-					     "gone, listing again",
+			knet_api_log(api, 1,
+				     "watch: resourceVersion %s is "
+				     "gone, listing again",
 				     w.rv);
 			free(w.rv);
 			w.rv = NULL;

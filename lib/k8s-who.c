@@ -130,9 +130,8 @@ static int match_services(const struct knet_who_index *idx,
 		const struct knet_service *s = idx->services->items[i];
 		const char *how = strv_has(&s->cluster_ips, a)	  ? "clusterIP"
 				  : strv_has(&s->external_ips, a) ? "externalIP"
-				  : strv_has(&s->lb_ingress, a)
-					  ? "loadBalancer"
-					  : NULL;
+				  : strv_has(&s->lb_ingress, a) ? "loadBalancer"
+								: NULL;
 
 		if (how && add(w, KNET_WHO_SERVICE, s->meta.namespace,
 			       s->meta.name, NULL, how, true) < 0)
@@ -155,8 +154,8 @@ static int match_endpoints(const struct knet_who_index *idx,
 			if (!addr_is(a, e->ip))
 				continue;
 			if (add(w, KNET_WHO_ENDPOINT, se->namespace,
-				se->service, e->node, e->pod_name, e->ready) <
-			    0)
+				se->service, e->node, e->pod_name,
+				e->ready) < 0)
 				return -ENOMEM;
 			break;
 		}
@@ -169,10 +168,9 @@ static int match_nodes(const struct knet_who_index *idx, const struct addr *a,
 {
 	for (int i = 0; idx->nodes && i < idx->nodes->n; i++) {
 		const struct knet_node *n = idx->nodes->items[i];
-		const char *how = strv_has(&n->internal_ips, a) ? "InternalIP"
-				  : strv_has(&n->external_ips, a)
-					  ? "ExternalIP"
-					  : NULL;
+		const char *how = strv_has(&n->internal_ips, a)	  ? "InternalIP"
+				  : strv_has(&n->external_ips, a) ? "ExternalIP"
+								  : NULL;
 
 		if (how && add(w, KNET_WHO_NODE, NULL, n->meta.name,
 			       n->meta.name, how, n->ready) < 0)
@@ -225,7 +223,7 @@ void knet_who_index_free(struct knet_who_index *idx)
 static int index_load(struct knet_api *api, const char *pod_ip,
 		      struct knet_who_index **ret, struct knet_error *err)
 {
-	struct knet_list_opts popts = { 0 };
+	struct knet_list_opts popts = {0};
 	struct knet_who_index *idx;
 	char *fs = NULL;
 	int r;
@@ -302,11 +300,11 @@ char *knet_who_index_label(const struct knet_who_index *idx, const char *ip)
 		bool host_network;
 		const char *prefix;
 	} pref[] = {
-		{ KNET_WHO_POD, false, "pod" },
-		{ KNET_WHO_SERVICE, false, "svc" },
-		{ KNET_WHO_NODE, false, "node" },
-		{ KNET_WHO_POD, true, "pod" },
-		{ KNET_WHO_ENDPOINT, false, "endpoint" },
+		{KNET_WHO_POD, false, "pod"},
+		{KNET_WHO_SERVICE, false, "svc"},
+		{KNET_WHO_NODE, false, "node"},
+		{KNET_WHO_POD, true, "pod"},
+		{KNET_WHO_ENDPOINT, false, "endpoint"},
 	};
 	struct knet_who *w = NULL;
 	char *label = NULL;
@@ -316,10 +314,12 @@ char *knet_who_index_label(const struct knet_who_index *idx, const char *ip)
 	for (size_t p = 0; p < sizeof(pref) / sizeof(*pref) && !label; p++) {
 		for (int i = 0; i < w->n && !label; i++) {
 			const struct knet_who_match *m = &w->m[i];
-			bool hn = m->detail && !strcmp(m->detail, "hostNetwork");
+			bool hn =
+				m->detail && !strcmp(m->detail, "hostNetwork");
 
 			if (m->kind != pref[p].kind ||
-			    (m->kind == KNET_WHO_POD && hn != pref[p].host_network))
+			    (m->kind == KNET_WHO_POD &&
+			     hn != pref[p].host_network))
 				continue;
 			if (asprintf(&label, "%s %s%s%s", pref[p].prefix,
 				     m->namespace ? m->namespace : "",

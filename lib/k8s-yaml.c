@@ -60,8 +60,7 @@ static bool is_value_event(const yaml_event_t *ev)
 
 /* Place a new node: as the root, or under the frame on top. */
 static int push(struct frame *stack, int *depth, cJSON **root, cJSON *item,
-		bool container, const yaml_event_t *ev,
-		struct knet_error *err)
+		bool container, const yaml_event_t *ev, struct knet_error *err)
 {
 	if (*depth == 0) {
 		cJSON_Delete(*root);
@@ -96,8 +95,7 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 	if (!yaml_parser_initialize(&parser))
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
-				     len);
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 
 	while (!done) {
 		cJSON *item = NULL;
@@ -114,7 +112,8 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 
 		switch (ev.type) {
 		case YAML_SCALAR_EVENT:
-			if (depth > 0 && cJSON_IsObject(stack[depth - 1].node) &&
+			if (depth > 0 &&
+			    cJSON_IsObject(stack[depth - 1].node) &&
 			    !stack[depth - 1].key) {
 				stack[depth - 1].key = strdup(
 					(const char *)ev.data.scalar.value);
@@ -127,8 +126,9 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 			}
 			item = scalar_is_null(&ev)
 				       ? cJSON_CreateNull()
-				       : cJSON_CreateString((const char *)
-						ev.data.scalar.value);
+				       : cJSON_CreateString(
+						 (const char *)
+							 ev.data.scalar.value);
 			break;
 		case YAML_MAPPING_START_EVENT:
 			item = cJSON_CreateObject();

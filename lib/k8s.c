@@ -28,9 +28,9 @@
 #define KNET_VERSION "0"
 #endif
 
-#define MAX_TRIES 3
-#define MAX_RETRY_WAIT_MS 5000
-#define TOKEN_FILE_TTL 60 /* seconds between re-reads of a tokenFile */
+#define MAX_TRIES	   3
+#define MAX_RETRY_WAIT_MS  5000
+#define TOKEN_FILE_TTL	   60 /* seconds between re-reads of a tokenFile */
 #define CONNECT_TIMEOUT_MS 30000L
 
 struct knet_api {
@@ -47,7 +47,7 @@ struct knet_api {
 	/* the receive buffer, kept between requests */
 	char *buf;
 	size_t len, cap;
-	long status; /* of the transfer in progress */
+	long status;	  /* of the transfer in progress */
 	long retry_after; /* seconds, -1 when absent */
 
 	/* streaming */
@@ -63,8 +63,7 @@ struct knet_api {
 	bool creds_applied; /* client cert options set on the handle */
 };
 
-void knet_api_log(const struct knet_api *api, int level, const char *fmt,
-		  ...)
+void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
 {
 	char line[1024];
 	va_list ap;
@@ -215,8 +214,8 @@ static int build_base(struct knet_api *api, struct knet_error *err)
 		rest = ps;
 	}
 	if (asprintf(&api->base, "%.*s%s:%s%.*s", (int)(hs - server), server,
-		     tsn, port, (int)(server + n - rest > 0 ? server + n - rest
-							    : 0),
+		     tsn, port,
+		     (int)(server + n - rest > 0 ? server + n - rest : 0),
 		     rest) < 0) {
 		api->base = NULL;
 		return -ENOMEM;
@@ -256,8 +255,8 @@ static int setup_tls(struct knet_api *api, struct knet_error *err)
 	}
 	if (kc->ca_file)
 		curl_easy_setopt(c, CURLOPT_CAINFO, kc->ca_file);
-	else if (kc->ca_data.len && set_blob(c, CURLOPT_CAINFO_BLOB,
-					     &kc->ca_data) < 0)
+	else if (kc->ca_data.len &&
+		 set_blob(c, CURLOPT_CAINFO_BLOB, &kc->ca_data) < 0)
 		return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
 				      "this libcurl cannot use "
 				      "certificate-authority-data");
@@ -303,8 +302,8 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 	api->log = cfg->log;
 	api->log_userdata = cfg->log_userdata;
 	if (cfg->request_timeout &&
-	    knet_request_timeout_parse(cfg->request_timeout,
-				       &api->timeout_ms) < 0) {
+	    knet_request_timeout_parse(cfg->request_timeout, &api->timeout_ms) <
+		    0) {
 		r = knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				   "invalid --request-timeout '%s' (use e.g. "
 				   "0, 5, 5s, 1m)",
@@ -340,8 +339,7 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 			 (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(api->curl, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(api->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(api->curl, CURLOPT_USERAGENT,
-			 "knet/" KNET_VERSION);
+	curl_easy_setopt(api->curl, CURLOPT_USERAGENT, "knet/" KNET_VERSION);
 	curl_easy_setopt(api->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(api->curl, CURLOPT_WRITEDATA, api);
 	curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -398,8 +396,8 @@ static int refresh_credentials(struct knet_api *api, bool force,
 		if (api->exec.cert.len &&
 		    (set_blob(api->curl, CURLOPT_SSLCERT_BLOB,
 			      &api->exec.cert) < 0 ||
-		     set_blob(api->curl, CURLOPT_SSLKEY_BLOB,
-			      &api->exec.key) < 0))
+		     set_blob(api->curl, CURLOPT_SSLKEY_BLOB, &api->exec.key) <
+			     0))
 			return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
 					      "this libcurl cannot use the "
 					      "exec plugin's certificate");
@@ -473,14 +471,12 @@ static const char *ca_field(const struct knet_kubeconfig *kc)
 	return "certificate-authority (none set: the system CAs were used)";
 }
 
-static int curl_error(struct knet_api *api, CURLcode rc,
-		      struct knet_error *err)
+static int curl_error(struct knet_api *api, CURLcode rc, struct knet_error *err)
 {
 	const struct knet_kubeconfig *kc = api->kc;
 	const char *cluster = kc->cluster_name ?: "in-cluster";
 	const char *user = kc->user_name ?: "in-cluster";
-	const char *why = api->errbuf[0] ? api->errbuf
-					 : curl_easy_strerror(rc);
+	const char *why = api->errbuf[0] ? api->errbuf : curl_easy_strerror(rc);
 	long oserr = 0;
 
 	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
@@ -553,7 +549,7 @@ static long elapsed_ms(const struct timespec *a)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -613,7 +609,8 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 					 ? api->timeout_ms
 					 : CONNECT_TIMEOUT_MS);
 		if (api->verbose >= 2)
-			knet_api_log(api, 2, "%s %s (Accept: application/json%s)",
+			knet_api_log(api, 2,
+				     "%s %s (Accept: application/json%s)",
 				     method, url,
 				     api->token ? ", Authorization: Bearer "
 						  "<redacted>"
@@ -641,11 +638,10 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			r = curl_error(api, rc, err);
 			goto cleanup;
 		}
-		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s",
-			     method, url, api->status, elapsed_ms(&start),
-			     (long long)size,
-			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
-							      : "");
+		knet_api_log(
+			api, 1, "%s %s %ld in %ld ms, %lld bytes%s", method,
+			url, api->status, elapsed_ms(&start), (long long)size,
+			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "");
 		if (api->status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
@@ -671,8 +667,7 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		break;
 	}
 	if (api->status < 200 || api->status >= 300) {
-		r = knet_api_status_error(api->status, api->buf, api->len,
-					  err);
+		r = knet_api_status_error(api->status, api->buf, api->len, err);
 		if (api->status == 401 && err)
 			knet_error_set(err, r, KNET_EXIT_API,
 				       "unauthorized: the server rejected the "

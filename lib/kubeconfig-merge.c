@@ -18,7 +18,7 @@
 
 #define KUBECONFIG_MAX_SIZE (16u << 20)
 
-static const char *const named_lists[] = { "clusters", "users", "contexts" };
+static const char *const named_lists[] = {"clusters", "users", "contexts"};
 
 /*
  * Make a relative path absolute against @dir, in place in the tree.
@@ -56,12 +56,14 @@ static int resolve_paths(cJSON *doc, const char *file)
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
 
-	cJSON_ArrayForEach(it, knet_json_get(doc, "clusters")) {
+	cJSON_ArrayForEach(it, knet_json_get(doc, "clusters"))
+	{
 		cJSON *c = (cJSON *)knet_json_get(it, "cluster");
 
 		r = r ?: resolve_field(c, "certificate-authority", dir);
 	}
-	cJSON_ArrayForEach(it, knet_json_get(doc, "users")) {
+	cJSON_ArrayForEach(it, knet_json_get(doc, "users"))
+	{
 		cJSON *u = (cJSON *)knet_json_get(it, "user");
 		cJSON *ex = (cJSON *)knet_json_get(u, "exec");
 		const char *cmd = knet_json_str(ex, "command");
@@ -80,7 +82,8 @@ static bool list_has_name(const cJSON *list, const char *name)
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, list) {
+	cJSON_ArrayForEach(it, list)
+	{
 		const char *n = knet_json_str(it, "name");
 
 		if (n && !strcmp(n, name))
@@ -96,15 +99,16 @@ static int merge_into(cJSON *into, cJSON *from)
 	const char *have = knet_json_str(into, "current-context");
 
 	if (cc && *cc && !(have && *have)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(into, "current-context");
+		cJSON_DeleteItemFromObjectCaseSensitive(into,
+							"current-context");
 		cJSON_AddStringToObject(into, "current-context", cc);
 	}
 	for (size_t i = 0; i < sizeof(named_lists) / sizeof(*named_lists);
 	     i++) {
-		cJSON *src = cJSON_GetObjectItemCaseSensitive(from,
-							      named_lists[i]);
-		cJSON *dst = cJSON_GetObjectItemCaseSensitive(into,
-							      named_lists[i]);
+		cJSON *src =
+			cJSON_GetObjectItemCaseSensitive(from, named_lists[i]);
+		cJSON *dst =
+			cJSON_GetObjectItemCaseSensitive(into, named_lists[i]);
 
 		if (!cJSON_IsArray(src))
 			continue;
@@ -141,8 +145,8 @@ static int load_one(const char *path, bool required, cJSON **ret_doc,
 	if (r == -ENOENT && !required)
 		return -ENOENT;
 	if (r < 0)
-		return knet_error_set(err, r, KNET_EXIT_API, "%s: %s",
-				      path, knet_errstr(r));
+		return knet_error_set(err, r, KNET_EXIT_API, "%s: %s", path,
+				      knet_errstr(r));
 	knet_error_clear(&yerr);
 	r = knet_yaml_parse(text, len, &doc, &yerr);
 	if (r < 0) {
@@ -186,9 +190,8 @@ cleanup:
 	return r;
 }
 
-int knet_kubeconfig_merge_files(const char *const *paths, int n,
-				bool required, cJSON **ret_doc,
-				struct knet_error *err)
+int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
+				cJSON **ret_doc, struct knet_error *err)
 {
 	cJSON *merged = NULL;
 	int r = 0;

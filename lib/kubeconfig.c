@@ -21,7 +21,8 @@ static const cJSON *find_named(const cJSON *doc, const char *list,
 {
 	const cJSON *it;
 
-	cJSON_ArrayForEach(it, knet_json_get(doc, list)) {
+	cJSON_ArrayForEach(it, knet_json_get(doc, list))
+	{
 		const char *n = knet_json_str(it, "name");
 
 		if (n && !strcmp(n, name))
@@ -89,8 +90,8 @@ static int decode_field(const cJSON *obj, const char *key, const char *what,
 	r = knet_base64_decode(v, ret);
 	if (r == -EINVAL)
 		return knet_error_set(err, r, KNET_EXIT_API,
-				      "%s \"%s\": %s is not valid base64",
-				      what, name, key);
+				      "%s \"%s\": %s is not valid base64", what,
+				      name, key);
 	if (r < 0)
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				      "out of memory");
@@ -111,8 +112,8 @@ static int parse_exec(const cJSON *ex, const char *user,
 	e->command = knet_json_strdup(ex, "command");
 	e->install_hint = knet_json_strdup(ex, "installHint");
 	e->interactive_mode = knet_json_strdup(ex, "interactiveMode");
-	e->provide_cluster_info = knet_json_bool(ex, "provideClusterInfo",
-						 false);
+	e->provide_cluster_info =
+		knet_json_bool(ex, "provideClusterInfo", false);
 	if (!e->command || !*e->command) {
 		r = knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				   "user \"%s\": exec has no command", user);
@@ -136,7 +137,8 @@ static int parse_exec(const cJSON *ex, const char *user,
 	if (!e->args)
 		goto oom;
 	n = 0;
-	cJSON_ArrayForEach(it, knet_json_get(ex, "args")) {
+	cJSON_ArrayForEach(it, knet_json_get(ex, "args"))
+	{
 		const char *a = cJSON_IsString(it) ? it->valuestring : "";
 
 		e->args[n] = strdup(a);
@@ -149,7 +151,8 @@ static int parse_exec(const cJSON *ex, const char *user,
 		if (!e->env)
 			goto oom;
 	}
-	cJSON_ArrayForEach(it, knet_json_get(ex, "env")) {
+	cJSON_ArrayForEach(it, knet_json_get(ex, "env"))
+	{
 		const char *k = knet_json_str(it, "name");
 		const char *v = knet_json_str(it, "value");
 
@@ -356,8 +359,7 @@ static const char *env_get(const struct knet_kubeconfig_opts *o,
 }
 
 static int in_cluster(const struct knet_kubeconfig_opts *o,
-		      struct knet_kubeconfig **ret_kc,
-		      struct knet_error *err)
+		      struct knet_kubeconfig **ret_kc, struct knet_error *err)
 {
 	const char *host = env_get(o, "KUBERNETES_SERVICE_HOST");
 	const char *port = env_get(o, "KUBERNETES_SERVICE_PORT");
@@ -372,8 +374,8 @@ static int in_cluster(const struct knet_kubeconfig_opts *o,
 				      "out of memory");
 	kc->in_cluster = true;
 	kc->source = strdup("in-cluster");
-	if (asprintf(&kc->server, strchr(host, ':') ? "https://[%s]:%s"
-						     : "https://%s:%s",
+	if (asprintf(&kc->server,
+		     strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
 		     host, port) < 0)
 		kc->server = NULL;
 	if (asprintf(&kc->token_file, "%s/token", dir) < 0)
@@ -389,8 +391,8 @@ static int in_cluster(const struct knet_kubeconfig_opts *o,
 	r = knet_file_read(kc->token_file, 1 << 16, &kc->token, NULL);
 	if (r < 0) {
 		knet_error_set(err, r, KNET_EXIT_API,
-			       "in-cluster: cannot read %s: %s",
-			       kc->token_file, knet_errstr(r));
+			       "in-cluster: cannot read %s: %s", kc->token_file,
+			       knet_errstr(r));
 		goto cleanup;
 	}
 	kc->token[strcspn(kc->token, "\r\n")] = '\0';
@@ -447,7 +449,7 @@ int knet_kubeconfig_load(const struct knet_kubeconfig_opts *opts,
 			 struct knet_kubeconfig **ret_kc,
 			 struct knet_error *err)
 {
-	struct knet_kubeconfig_opts none = { 0 };
+	struct knet_kubeconfig_opts none = {0};
 	const char *env, *home;
 	const char **paths = NULL;
 	char *copy = NULL, *homecfg = NULL, *source = NULL;

@@ -22,7 +22,7 @@ kc() { "$KNET_LAB_KUBECTL" "$@"; }
 
 # "ns/name" of every pod, sorted, as kubectl sees them.
 kubectl_pods() {
-	kc "$@" get pods -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort
+	kc get pods "$@" -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort
 }
 
 knet_pods() {
@@ -134,10 +134,17 @@ knet_pods() {
 	got=$("$KNET" nodes -o json | jq -r '.items[] | "\(.name) \(.podCIDRs[0])"' | sort)
 	[ "$got" = "$want" ]
 	for n in $KNET_LAB_NODES; do
-		ip=$(kc get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
-		pods=$(kc get pods -A --field-selector "spec.nodeName=$n,status.phase!=Succeeded,status.phase!=Failed" -o name | wc -l)
-		"$KNET" nodes -o json | jq -e --arg n "$n" --arg ip "$ip" --argjson p "$pods" \
-			'.items[] | select(.name == $n) | .ready and .internalIPs == [$ip] and .pods == $p'
+		# other suites may be adding pods meanwhile: a few tries
+		for try in 1 2 3 4 5; do
+			ip=$(kc get node "$n" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+			pods=$(kc get pods -A --field-selector "spec.nodeName=$n,status.phase!=Succeeded,status.phase!=Failed" -o name | wc -l)
+			if "$KNET" nodes -o json | jq -e --arg n "$n" --arg ip "$ip" --argjson p "$pods" \
+				'.items[] | select(.name == $n) | .ready and .internalIPs == [$ip] and .pods == $p'; then
+				break
+			fi
+			[ "$try" -lt 5 ]
+			sleep 1
+		done
 	done
 	run "$KNET" nodes
 	[[ ${lines[0]} == "NAME "*"STATUS"*"INTERNAL-IP"*"POD-CIDR"*"PODS"*"AGE"* ]]
@@ -148,8 +155,8 @@ knet_pods() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e '.items[] | select(.name == "default-deny") | .podSelector == "" and .policyTypes == ["Ingress"] and .ingressRules == 0 and .egressRules == null'
 	echo "$output" | jq -e '.items[] | select(.name == "allow-web") | .ingressRules == 1'
-	want=$(kc get netpol -A -o name | sort)
-	got=$("$KNET" netpol -A -o name | sort)
+	want=$(kc get netpol -A -o name | sed 's|^[^/]*/||' | sort)
+	got=$("$KNET" netpol -A -o name | sed 's|^networkpolicy/||' | sort)
 	[ "$got" = "$want" ]
 }
 
@@ -168,8 +175,8 @@ knet_pods() {
 	ip=$(kc -n web get pod "$pod" -o jsonpath='{.status.podIP}')
 	run "$KNET" who "$ip" -o json
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e --arg p "$pod" '.[] | select(.kind == "pod") | .name == $p and .namespace == "web"'
-	echo "$output" | jq -e '[.[] | select(.kind == "endpoint") | .name] | index("web") != null'
+	echo "$output" | jq -e --arg p "$pod" '.items[] | select(.kind == "pod") | .name == $p and .namespace == "web"'
+	echo "$output" | jq -e '[.items[] | select(.kind == "endpoint") | .name] | index("web") != null'
 	svcip=$(kc -n web get svc web -o jsonpath='{.spec.clusterIP}')
 	run "$KNET" who "$svcip"
 	[ "$status" -eq 0 ]
@@ -178,7 +185,7 @@ knet_pods() {
 	nip=$(kc get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
 	run "$KNET" who "$nip" -o json
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e --arg n "$node" '.[] | select(.kind == "node") | .name == $n'
+	echo "$output" | jq -e --arg n "$node" '.items[] | select(.kind == "node") | .name == $n'
 	run --separate-stderr "$KNET" who 203.0.113.77
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "knet: cannot look up '203.0.113.77': no pod, service, endpoint or node has this address" ]

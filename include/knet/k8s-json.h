@@ -16,13 +16,11 @@
 /* obj[key] when obj is an object, else NULL (case-sensitive). */
 const cJSON *knet_json_get(const cJSON *obj, const char *key);
 /* A path of keys: knet_json_path(o, "status", "podIP", NULL). */
-const cJSON *knet_json_path(const cJSON *obj, ...)
-	__attribute__((sentinel));
+const cJSON *knet_json_path(const cJSON *obj, ...) __attribute__((sentinel));
 /* The string at obj[key], or NULL. */
 const char *knet_json_str(const cJSON *obj, const char *key);
 /* A number (or a numeric string) at obj[key], else @fallback. */
-long long knet_json_int(const cJSON *obj, const char *key,
-			long long fallback);
+long long knet_json_int(const cJSON *obj, const char *key, long long fallback);
 /* true/false, or the strings "true"/"false" (YAML scalars). */
 bool knet_json_bool(const cJSON *obj, const char *key, bool fallback);
 /* strdup of knet_json_str(), NULL when absent (or out of memory). */

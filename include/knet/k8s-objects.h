@@ -70,7 +70,7 @@ struct knet_container_port {
 	char *container;
 	char *name; /* NULL when unnamed */
 	int port;
-	int host_port; /* 0 when none */
+	int host_port;	  /* 0 when none */
 	char protocol[8]; /* TCP, UDP, SCTP */
 };
 
@@ -106,8 +106,8 @@ void knet_pod_free(struct knet_pod *p);
 int knet_pod_get(struct knet_api *api, const char *ns, const char *name,
 		 struct knet_pod **ret, struct knet_error *err);
 int knet_pod_list(struct knet_api *api, const char *ns,
-		  const struct knet_list_opts *opts,
-		  struct knet_pod_list **ret, struct knet_error *err);
+		  const struct knet_list_opts *opts, struct knet_pod_list **ret,
+		  struct knet_error *err);
 void knet_pod_list_free(struct knet_pod_list *l);
 /* The pod that has @ip (podIPs), NULL when none. */
 const struct knet_pod *knet_pod_list_find_ip(const struct knet_pod_list *l,
@@ -127,7 +127,7 @@ struct knet_service_port {
 struct knet_service {
 	struct knet_meta meta;
 	char *type; /* ClusterIP, NodePort, LoadBalancer, ExternalName */
-	struct knet_strv cluster_ips; /* empty or ["None"] when headless */
+	struct knet_strv cluster_ips;  /* empty or ["None"] when headless */
 	struct knet_strv external_ips; /* spec.externalIPs */
 	struct knet_strv lb_ingress;   /* status.loadBalancer ip/hostname */
 	char *external_name;
@@ -151,20 +151,19 @@ int knet_service_get(struct knet_api *api, const char *ns, const char *name,
 		     struct knet_service **ret, struct knet_error *err);
 int knet_service_list(struct knet_api *api, const char *ns,
 		      const struct knet_list_opts *opts,
-		      struct knet_service_list **ret,
-		      struct knet_error *err);
+		      struct knet_service_list **ret, struct knet_error *err);
 void knet_service_list_free(struct knet_service_list *l);
 /* The port of @svc named or numbered @port ("http", "80"), or NULL. */
-const struct knet_service_port *
-knet_service_find_port(const struct knet_service *svc, const char *port);
+const struct knet_service_port *knet_service_find_port(
+	const struct knet_service *svc, const char *port);
 
 /* --- endpoints (EndpointSlices, Endpoints as fallback) --- */
 
 struct knet_endpoint {
 	char *ip;
 	char *hostname;
-	char *node;	/* NULL when the API does not say */
-	char *pod_ns;	/* targetRef when it is a Pod */
+	char *node;   /* NULL when the API does not say */
+	char *pod_ns; /* targetRef when it is a Pod */
 	char *pod_name;
 	bool ready;
 	bool serving;
@@ -177,7 +176,7 @@ struct knet_endpoint {
 struct knet_service_endpoints {
 	char *namespace;
 	char *service;
-	const char *source; /* "EndpointSlice" or "Endpoints" (static) */
+	const char *source;	   /* "EndpointSlice" or "Endpoints" (static) */
 	struct knet_endpoint *eps; /* one per address and port */
 	int n;
 };
@@ -196,15 +195,14 @@ struct knet_endpoints_list {
  * no such object is absent.
  */
 int knet_endpoints_list(struct knet_api *api, const char *ns,
-			const char *service,
-			const struct knet_list_opts *opts,
+			const char *service, const struct knet_list_opts *opts,
 			struct knet_endpoints_list **ret,
 			struct knet_error *err);
 void knet_endpoints_list_free(struct knet_endpoints_list *l);
 /* The entry for ns/service, or NULL. */
-const struct knet_service_endpoints *
-knet_endpoints_list_find(const struct knet_endpoints_list *l, const char *ns,
-			 const char *service);
+const struct knet_service_endpoints *knet_endpoints_list_find(
+	const struct knet_endpoints_list *l, const char *ns,
+	const char *service);
 /* Parse one EndpointSlice (v1 or v1beta1) or one Endpoints object. */
 int knet_endpoints_add_slice(struct knet_service_endpoints *se,
 			     const cJSON *slice);
@@ -272,8 +270,8 @@ struct knet_ingress_path {
 	char *host; /* NULL: any host */
 	char *path; /* NULL: any path */
 	char *path_type;
-	char *service; /* backend Service, NULL for a resource backend */
-	char *port;    /* "80" or a port name */
+	char *service;	/* backend Service, NULL for a resource backend */
+	char *port;	/* "80" or a port name */
 	char *resource; /* "Kind/name" for a resource backend */
 };
 
@@ -281,7 +279,7 @@ struct knet_ingress {
 	struct knet_meta meta;
 	char *class_name; /* spec.ingressClassName or the annotation */
 	struct knet_strv hosts;
-	struct knet_strv addresses; /* status.loadBalancer ip/hostname */
+	struct knet_strv addresses;	 /* status.loadBalancer ip/hostname */
 	struct knet_ingress_path *paths; /* the default backend comes last */
 	int npaths;
 	struct knet_strv tls_hosts;
@@ -299,8 +297,7 @@ int knet_ingress_get(struct knet_api *api, const char *ns, const char *name,
 		     struct knet_ingress **ret, struct knet_error *err);
 int knet_ingress_list(struct knet_api *api, const char *ns,
 		      const struct knet_list_opts *opts,
-		      struct knet_ingress_list **ret,
-		      struct knet_error *err);
+		      struct knet_ingress_list **ret, struct knet_error *err);
 void knet_ingress_list_free(struct knet_ingress_list *l);
 
 #endif

@@ -106,7 +106,7 @@ int knet_api_list(struct knet_api *api, const char *path,
  * value is returned by knet_api_watch; return 1 for "done, no error").
  */
 typedef int (*knet_api_event_fn)(const char *type, const cJSON *object,
-				  void *userdata);
+				 void *userdata);
 
 /*
  * Called when the watch has to (re)list: first when @resource_version
@@ -115,8 +115,8 @@ typedef int (*knet_api_event_fn)(const char *type, const cJSON *object,
  * *ret_resource_version (malloc'd).
  */
 typedef int (*knet_api_relist_fn)(struct knet_api *api,
-				  char **ret_resource_version,
-				  void *userdata, struct knet_error *err);
+				  char **ret_resource_version, void *userdata,
+				  struct knet_error *err);
 
 /*
  * Watch @path (a collection) from @resource_version, re-listing through

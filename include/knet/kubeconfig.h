@@ -65,7 +65,7 @@ struct knet_kubeconfig {
 	char *context_name; /* NULL in-cluster */
 	char *cluster_name;
 	char *user_name;
-	char *namespace;    /* the context's, NULL when unset */
+	char *namespace; /* the context's, NULL when unset */
 
 	/* cluster */
 	char *server;
@@ -106,9 +106,8 @@ int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
  * document.  @required makes a missing file an error (--kubeconfig).
  * Returns -ENOENT with no error set when no file exists.
  */
-int knet_kubeconfig_merge_files(const char *const *paths, int n,
-				bool required, cJSON **ret_doc,
-				struct knet_error *err);
+int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
+				cJSON **ret_doc, struct knet_error *err);
 
 /*
  * YAML (or JSON, a YAML subset) to cJSON: mappings become objects,

@@ -24,14 +24,15 @@ static void test_status(void)
 		"\"code\":403}";
 	const char *notfound = "{\"kind\":\"Status\",\"message\":\"pods "
 			       "\\\"x\\\" not found\",\"code\":404}";
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 
-	CHECK_INT(knet_api_status_error(403, forbidden, strlen(forbidden),
-					&err),
-		  -EPERM);
+	CHECK_INT(
+		knet_api_status_error(403, forbidden, strlen(forbidden), &err),
+		-EPERM);
 	CHECK_INT(err.exit, KNET_EXIT_API);
-	CHECK_STR(err.reason,
-		  "pods is forbidden: User \"v\" cannot list resource \"pods\"");
+	CHECK_STR(
+		err.reason,
+		"pods is forbidden: User \"v\" cannot list resource \"pods\"");
 	CHECK_INT(knet_api_status_error(404, notfound, strlen(notfound), &err),
 		  -ENOENT);
 	CHECK_INT(err.exit, KNET_EXIT_NOT_FOUND);
@@ -40,8 +41,8 @@ static void test_status(void)
 	CHECK_STR(err.reason, "HTTP 502");
 	CHECK_INT(knet_api_status_error(401, NULL, 0, &err), -EACCES);
 	CHECK_STR(err.reason, "unauthorized");
-	CHECK_INT(knet_api_status_error(410, "{\"message\":\"too old\\n\"}",
-					23, &err),
+	CHECK_INT(knet_api_status_error(410, "{\"message\":\"too old\\n\"}", 23,
+					&err),
 		  -ESTALE);
 	CHECK_STR(err.reason, "too old");
 }
@@ -116,12 +117,12 @@ static void test_exec_parse(void)
 			       "\"status\":{\"token\":\"s3cret\"}}";
 	const char *empty = "{\"kind\":\"ExecCredential\",\"apiVersion\":"
 			    "\"client.authentication.k8s.io/v1\"}";
-	struct knet_exec_cred c = { 0 };
-	struct knet_error err = { 0 };
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
 
-	CHECK_INT(knet_exec_credential_parse(v1, "p", tok, strlen(tok), &c,
-					     &err),
-		  0);
+	CHECK_INT(
+		knet_exec_credential_parse(v1, "p", tok, strlen(tok), &c, &err),
+		0);
 	CHECK_STR(c.token, "s3cret");
 	CHECK_INT(c.expires, 1893456000);
 	knet_exec_cred_clear(&c);
@@ -132,8 +133,8 @@ static void test_exec_parse(void)
 	CHECK_INT((long long)c.cert.len, 4);
 	CHECK(!memcmp(c.key.data, "KEY", 3));
 	knet_exec_cred_clear(&c);
-	CHECK_INT(knet_exec_credential_parse(v1, "p", "garbage s3cret", 14,
-					     &c, &err),
+	CHECK_INT(knet_exec_credential_parse(v1, "p", "garbage s3cret", 14, &c,
+					     &err),
 		  -EINVAL);
 	CHECK(strstr(err.reason, "not JSON") != NULL);
 	/* The output holds secrets: it never shows up in the message. */
@@ -143,8 +144,8 @@ static void test_exec_parse(void)
 		  -EINVAL);
 	CHECK(strstr(err.reason, "s3cret") == NULL);
 	CHECK(strstr(err.reason, "v1beta1") != NULL);
-	CHECK_INT(knet_exec_credential_parse(v1, "p", empty, strlen(empty),
-					     &c, &err),
+	CHECK_INT(knet_exec_credential_parse(v1, "p", empty, strlen(empty), &c,
+					     &err),
 		  -EINVAL);
 	CHECK(strstr(err.reason, "neither a token") != NULL);
 }
@@ -153,12 +154,12 @@ static void test_exec_parse(void)
 static void test_exec_run(void)
 {
 	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256];
-	struct knet_exec_config ex = { 0 };
-	struct knet_kubeconfig kc = { 0 };
-	struct knet_exec_cred c = { 0 };
-	struct knet_error err = { 0 };
-	char *args[] = { "one arg", "$HOME;", NULL };
-	struct knet_kv env[] = { { "KNET_TEST_TOKEN", "tok-from-env" } };
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+	char *args[] = {"one arg", "$HOME;", NULL};
+	struct knet_kv env[] = {{"KNET_TEST_TOKEN", "tok-from-env"}};
 	FILE *f;
 
 	if (!mkdtemp(dir)) {
@@ -221,7 +222,7 @@ static void test_api_new_errors(void)
 		.kubeconfig = "tests/fixtures/kubeconfig/a.yaml",
 		.request_timeout = "soon",
 	};
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 	struct knet_api *api = NULL;
 
 	CHECK_INT(knet_api_new(&cfg, &api, &err), -EINVAL);

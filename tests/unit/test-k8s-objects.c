@@ -19,9 +19,11 @@ static cJSON *parse(const char *s)
 }
 
 static const char pod_json[] =
-	"{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"web\",\"uid\":\"u1\","
+	"{\"metadata\":{\"name\":\"web-1\",\"namespace\":\"web\",\"uid\":"
+	"\"u1\","
 	"\"creationTimestamp\":\"2024-01-02T03:04:05Z\",\"labels\":{\"app\":"
-	"\"web\",\"tier\":\"fe\"},\"ownerReferences\":[{\"kind\":\"ReplicaSet\","
+	"\"web\",\"tier\":\"fe\"},\"ownerReferences\":[{\"kind\":"
+	"\"ReplicaSet\","
 	"\"name\":\"web-abc\",\"controller\":true}]},"
 	"\"spec\":{\"nodeName\":\"node-a\",\"containers\":[{\"name\":\"web\","
 	"\"ports\":[{\"name\":\"http\",\"containerPort\":8080},"
@@ -82,10 +84,11 @@ static void test_pod(void)
 	CHECK(p->meta.deleting);
 	knet_pod_free(p);
 	cJSON_Delete(j);
-	j = parse("{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
-		  "[{}]},\"status\":{\"phase\":\"Failed\",\"containerStatuses\":"
-		  "[{\"state\":{\"terminated\":{\"exitCode\":137,\"signal\":"
-		  "9}}}]}}");
+	j = parse(
+		"{\"metadata\":{\"name\":\"x\"},\"spec\":{\"containers\":"
+		"[{}]},\"status\":{\"phase\":\"Failed\",\"containerStatuses\":"
+		"[{\"state\":{\"terminated\":{\"exitCode\":137,\"signal\":"
+		"9}}}]}}");
 	CHECK_INT(knet_pod_from_json(j, &p), 0);
 	CHECK_STR(p->status, "Signal:9");
 	knet_pod_free(p);
@@ -98,9 +101,11 @@ static void test_pod(void)
 	knet_pod_free(p);
 	cJSON_Delete(j);
 	/* Only a Ready condition (no container statuses): it speaks. */
-	j = parse("{\"metadata\":{\"name\":\"r\"},\"spec\":{\"containers\":"
-		  "[{}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0.1\","
-		  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	j = parse(
+		"{\"metadata\":{\"name\":\"r\"},\"spec\":{\"containers\":"
+		"[{}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"10.0.0."
+		"1\","
+		"\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}");
 	CHECK_INT(knet_pod_from_json(j, &p), 0);
 	CHECK_INT(p->containers_ready, 1);
 	CHECK_STR(p->ips.v[0], "10.0.0.1");
@@ -112,13 +117,18 @@ static void test_service(void)
 {
 	struct knet_service *s = NULL;
 	cJSON *j = parse(
-		"{\"metadata\":{\"name\":\"web\",\"namespace\":\"web\"},\"spec\":"
+		"{\"metadata\":{\"name\":\"web\",\"namespace\":\"web\"},"
+		"\"spec\":"
 		"{\"type\":\"LoadBalancer\",\"clusterIP\":\"198.18.128.10\","
-		"\"clusterIPs\":[\"198.18.128.10\",\"fd00::a\"],\"externalIPs\":"
+		"\"clusterIPs\":[\"198.18.128.10\",\"fd00::a\"],"
+		"\"externalIPs\":"
 		"[\"203.0.113.9\"],\"selector\":{\"app\":\"web\"},\"ports\":[{"
-		"\"name\":\"http\",\"port\":80,\"targetPort\":8080,\"nodePort\":"
-		"30080},{\"port\":53,\"protocol\":\"UDP\",\"targetPort\":\"dns\"},"
-		"{\"port\":9}]},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"name\":\"http\",\"port\":80,\"targetPort\":8080,"
+		"\"nodePort\":"
+		"30080},{\"port\":53,\"protocol\":\"UDP\",\"targetPort\":"
+		"\"dns\"},"
+		"{\"port\":9}]},\"status\":{\"loadBalancer\":{\"ingress\":[{"
+		"\"ip\":"
 		"\"203.0.113.10\"},{\"hostname\":\"lb.example\"}]}}}");
 
 	CHECK_INT(knet_service_from_json(j, &s), 0);
@@ -155,7 +165,7 @@ static void test_service(void)
 
 static void test_endpoints(void)
 {
-	struct knet_service_endpoints se = { 0 };
+	struct knet_service_endpoints se = {0};
 	cJSON *v1 = parse(
 		"{\"metadata\":{\"name\":\"web-x\",\"labels\":{"
 		"\"kubernetes.io/service-name\":\"web\"}},\"ports\":[{\"name\":"
@@ -169,7 +179,8 @@ static void test_endpoints(void)
 		"{\"endpoints\":[{\"addresses\":[\"10.0.0.3\"],\"topology\":{"
 		"\"kubernetes.io/hostname\":\"node-b\"}}]}");
 	cJSON *core = parse(
-		"{\"subsets\":[{\"addresses\":[{\"ip\":\"10.0.0.4\",\"nodeName\":"
+		"{\"subsets\":[{\"addresses\":[{\"ip\":\"10.0.0.4\","
+		"\"nodeName\":"
 		"\"node-c\",\"targetRef\":{\"kind\":\"Pod\",\"name\":\"p4\"}}],"
 		"\"notReadyAddresses\":[{\"ip\":\"10.0.0.5\"}],\"ports\":[{"
 		"\"port\":80},{\"port\":53,\"protocol\":\"UDP\"}]}]}");
@@ -217,10 +228,12 @@ static void test_node(void)
 	struct knet_node *n = NULL;
 	cJSON *j = parse(
 		"{\"metadata\":{\"name\":\"node-a\",\"labels\":{"
-		"\"node-role.kubernetes.io/worker\":\"\"}},\"spec\":{\"podCIDR\":"
+		"\"node-role.kubernetes.io/"
+		"worker\":\"\"}},\"spec\":{\"podCIDR\":"
 		"\"10.1.0.0/24\",\"podCIDRs\":[\"10.1.0.0/24\",\"fd01::/64\"],"
 		"\"unschedulable\":true},\"status\":{\"conditions\":[{\"type\":"
-		"\"Ready\",\"status\":\"False\",\"reason\":\"KubeletNotReady\"}],"
+		"\"Ready\",\"status\":\"False\",\"reason\":\"KubeletNotReady\"}"
+		"],"
 		"\"addresses\":[{\"type\":\"InternalIP\",\"address\":"
 		"\"198.18.0.10\"},{\"type\":\"Hostname\",\"address\":\"a\"}],"
 		"\"nodeInfo\":{\"kubeletVersion\":\"v1.20.2\"}}}");
@@ -245,9 +258,12 @@ static void test_netpol(void)
 	struct knet_netpol *p = NULL;
 	cJSON *j = parse(
 		"{\"metadata\":{\"name\":\"allow\"},\"spec\":{\"podSelector\":{"
-		"\"matchLabels\":{\"app\":\"db\"},\"matchExpressions\":[{\"key\":"
-		"\"tier\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]},{\"key\":"
-		"\"x\",\"operator\":\"DoesNotExist\"},{\"key\":\"y\",\"operator\":"
+		"\"matchLabels\":{\"app\":\"db\"},\"matchExpressions\":[{"
+		"\"key\":"
+		"\"tier\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]},{"
+		"\"key\":"
+		"\"x\",\"operator\":\"DoesNotExist\"},{\"key\":\"y\","
+		"\"operator\":"
 		"\"Exists\"}]},\"ingress\":[{},{}],\"egress\":[]}}");
 
 	CHECK_INT(knet_netpol_from_json(j, &p), 0);
@@ -278,9 +294,11 @@ static void test_ingress(void)
 {
 	struct knet_ingress *in = NULL;
 	cJSON *j = parse(
-		"{\"metadata\":{\"name\":\"web\"},\"spec\":{\"ingressClassName\":"
+		"{\"metadata\":{\"name\":\"web\"},\"spec\":{"
+		"\"ingressClassName\":"
 		"\"nginx\",\"rules\":[{\"host\":\"shop.example\",\"http\":{"
-		"\"paths\":[{\"path\":\"/\",\"pathType\":\"Prefix\",\"backend\":"
+		"\"paths\":[{\"path\":\"/"
+		"\",\"pathType\":\"Prefix\",\"backend\":"
 		"{\"service\":{\"name\":\"web\",\"port\":{\"number\":80}}}},{"
 		"\"path\":\"/api\",\"backend\":{\"service\":{\"name\":\"api\","
 		"\"port\":{\"name\":\"http\"}}}}]}}],\"defaultBackend\":{"
@@ -305,11 +323,12 @@ static void test_ingress(void)
 	knet_ingress_free(in);
 
 	/* v1beta1 with the class annotation. */
-	j = parse("{\"metadata\":{\"name\":\"old\",\"annotations\":{"
-		  "\"kubernetes.io/ingress.class\":\"traefik\"}},\"spec\":{"
-		  "\"backend\":{\"serviceName\":\"def\",\"servicePort\":8080},"
-		  "\"rules\":[{\"http\":{\"paths\":[{\"path\":\"/x\",\"backend\":"
-		  "{\"serviceName\":\"x\",\"servicePort\":\"web\"}}]}}]}}");
+	j = parse(
+		"{\"metadata\":{\"name\":\"old\",\"annotations\":{"
+		"\"kubernetes.io/ingress.class\":\"traefik\"}},\"spec\":{"
+		"\"backend\":{\"serviceName\":\"def\",\"servicePort\":8080},"
+		"\"rules\":[{\"http\":{\"paths\":[{\"path\":\"/x\",\"backend\":"
+		"{\"serviceName\":\"x\",\"servicePort\":\"web\"}}]}}]}}");
 	CHECK_INT(knet_ingress_from_json(j, &in), 0);
 	CHECK_STR(in->class_name, "traefik");
 	CHECK_INT(in->hosts.n, 0);
@@ -324,7 +343,7 @@ static void test_ingress(void)
 
 static void test_labels(void)
 {
-	struct knet_labels sel = { 0 }, l = { 0 };
+	struct knet_labels sel = {0}, l = {0};
 	cJSON *a = parse("{\"app\":\"web\"}");
 	cJSON *b = parse("{\"app\":\"web\",\"tier\":\"fe\"}");
 	char *s;

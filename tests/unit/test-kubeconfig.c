@@ -19,10 +19,10 @@
 
 static char cwd[4096];
 static const char *fake_env[][2] = {
-	{ "KUBECONFIG", NULL },
-	{ "HOME", "/nonexistent-home" },
-	{ "KUBERNETES_SERVICE_HOST", NULL },
-	{ "KUBERNETES_SERVICE_PORT", NULL },
+	{"KUBECONFIG", NULL},
+	{"HOME", "/nonexistent-home"},
+	{"KUBERNETES_SERVICE_HOST", NULL},
+	{"KUBERNETES_SERVICE_PORT", NULL},
 };
 
 static const char *fake_getenv(const char *name)
@@ -36,7 +36,7 @@ static const char *fake_getenv(const char *name)
 static void test_yaml(void)
 {
 	const char *y = "a: 1\nb: ~\nc:\n- x\n- 'y'\nd: {e: true}\nf:\n";
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 	cJSON *j = NULL;
 
 	CHECK_INT(knet_yaml_parse(y, strlen(y), &j, &err), 0);
@@ -76,7 +76,7 @@ static void test_yaml(void)
 
 static void test_base64(void)
 {
-	struct knet_blob b = { 0 };
+	struct knet_blob b = {0};
 	char *enc;
 
 	CHECK_INT(knet_base64_decode("aGVsbG8=", &b), 0);
@@ -123,8 +123,8 @@ static void test_merge(void)
 	char want[8192];
 
 	/* Missing files in the list are skipped. */
-	kc = load(NULL, FIX "/missing.yaml:" FIX "/a.yaml:" FIX "/b.yaml",
-		  NULL, 0, &err);
+	kc = load(NULL, FIX "/missing.yaml:" FIX "/a.yaml:" FIX "/b.yaml", NULL,
+		  0, &err);
 	if (!kc)
 		return;
 	CHECK_STR(kc->context_name, "ctx-a");
@@ -214,9 +214,9 @@ static void test_errors(void)
 	CHECK(strstr(err.reason, "malformed.yaml: invalid YAML at line") !=
 	      NULL);
 	load(FIX "/insecure-ca.yaml", NULL, NULL, -EINVAL, &err);
-	CHECK(strstr(err.reason, "insecure-skip-tls-verify cannot be used "
-				 "together with certificate-authority-data") !=
-	      NULL);
+	CHECK(strstr(err.reason,
+		     "insecure-skip-tls-verify cannot be used "
+		     "together with certificate-authority-data") != NULL);
 	load(FIX "/cert-no-key.yaml", NULL, NULL, -EINVAL, &err);
 	CHECK(strstr(err.reason, "must be set together") != NULL);
 	load(FIX "/exec-old.yaml", NULL, NULL, -EINVAL, &err);
@@ -233,9 +233,9 @@ static void test_errors(void)
 static void test_in_cluster(void)
 {
 	char dir[] = "/tmp/knet-sa-XXXXXX", path[256];
-	struct knet_kubeconfig_opts o = { .getenv = fake_getenv };
+	struct knet_kubeconfig_opts o = {.getenv = fake_getenv};
 	struct knet_kubeconfig *kc = NULL;
-	struct knet_error err = { 0 };
+	struct knet_error err = {0};
 	FILE *f;
 
 	if (!mkdtemp(dir)) {
