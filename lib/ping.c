@@ -44,6 +44,7 @@ struct knet_ping {
 	int (*cb)(const struct knet_ping_event *, void *);
 	void *ud;
 	int cb_ret;
+	int pmtu; /* smallest path MTU an ICMP message reported */
 };
 
 static const char *const status_names[] = {
@@ -178,11 +179,31 @@ static void event_init(struct knet_ping_event *ev, enum knet_ping_status s,
 	ev->ttl = -1;
 }
 
+static void got_error(struct knet_ping *p, const struct knet_rx *rx);
+
+/*
+ * The path MTU after a local EMSGSIZE: the kernel queues it as a local
+ * error (ee_info) on sockets with RECVERR; else what an ICMP message
+ * told us earlier; else the socket's idea of it (IP_MTU), which for IPv6
+ * can lag behind the route's exception.
+ */
 static int path_mtu(struct knet_ping *p)
 {
+	struct knet_rx rx;
 	int mtu = 0;
 	socklen_t l = sizeof(mtu);
 
+	while (knet_probe_recv(p->fd, true, p->buf, p->buflen, &rx) == 0) {
+		if (rx.ee_origin == SO_EE_ORIGIN_LOCAL &&
+		    rx.ee_errno == EMSGSIZE && rx.ee_info > 0)
+			mtu = (int)rx.ee_info;
+		else
+			got_error(p, &rx); /* about another probe */
+	}
+	if (mtu > 0)
+		return mtu;
+	if (p->pmtu > 0)
+		return p->pmtu;
 	if (getsockopt(p->fd, p->family == AF_INET6 ? IPPROTO_IPV6 : IPPROTO_IP,
 		       p->family == AF_INET6 ? IPV6_MTU : IP_MTU, &mtu, &l) < 0)
 		return 0;
@@ -334,8 +355,11 @@ static void got_error(struct knet_ping *p, const struct knet_rx *rx)
 	ev.rtt_us = knet_ts_diff_us(&s->sent, &rx->ts);
 	ev.icmp_type = rx->ee_type;
 	ev.icmp_code = rx->ee_code;
-	if (st == KNET_PING_TOO_BIG)
+	if (st == KNET_PING_TOO_BIG) {
 		ev.mtu = (int)rx->ee_info;
+		if (ev.mtu > 0 && (!p->pmtu || ev.mtu < p->pmtu))
+			p->pmtu = ev.mtu;
+	}
 	if (rx->has_from)
 		knet_addr_str((const struct sockaddr *)&rx->from, ev.from,
 			      sizeof(ev.from));
