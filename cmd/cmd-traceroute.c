@@ -209,6 +209,9 @@ static int set_rtts(struct knet_table *t, const cJSON *list)
 	size_t len = 0;
 	const cJSON *e;
 
+	if (!cJSON_IsArray(list))
+		return 0; /* stays "none" */
+
 	cJSON_ArrayForEach(e, list)
 	{
 		char one[32];

@@ -147,6 +147,73 @@ static void test_target_parse(void)
 		  -EINVAL);
 }
 
+struct lines {
+	char got[4][32];
+	int n;
+};
+
+static int take_line(const char *line, void *ud)
+{
+	struct lines *l = ud;
+
+	if (l->n < 4)
+		snprintf(l->got[l->n++], sizeof(l->got[0]), "%s", line);
+	return 0;
+}
+
+static void test_via_run(void)
+{
+	char *argv[] = {"sh", "-c", "echo one; printf 'two\\nthree'; exit 3",
+			NULL};
+	char *missing[] = {"/nonexistent/knet-transport", NULL};
+	struct knet_error err = {0};
+	struct lines l = {0};
+	char **self = NULL;
+	int status = -1, n = 0;
+
+	CHECK_INT(knet_via_run(argv, take_line, &l, &status, &err), 0);
+	CHECK_INT(status, 3);
+	CHECK_INT(l.n, 3);
+	CHECK_STR(l.got[0], "one");
+	CHECK_STR(l.got[1], "two");
+	CHECK_STR(l.got[2], "three"); /* the last line needs no newline */
+	CHECK_INT(knet_via_run(missing, take_line, &l, &status, &err), 0);
+	CHECK_INT(status, 127);
+	CHECK_INT(knet_self_cmdline(&self, &n, &err), 0);
+	CHECK(n >= 1 && strstr(self[0], "test-netns") != NULL);
+	knet_addrs_free(self, n);
+}
+
+static void test_via_row(void)
+{
+	static const struct knet_column cols[] = {
+		{"HOP", "hop", 0, 0},	 {"RTT", "rtt_us", 0, 0},
+		{"ADDR", "addrs", 0, 0}, {"NAME", "name", 0, 0},
+		{NULL, NULL, 0, 0},
+	};
+	static const enum knet_cell_type types[] = {
+		KNET_CELL_INT, KNET_CELL_USEC, KNET_CELL_STRLIST,
+		KNET_CELL_STR};
+	struct knet_output_opts o = {.format = KNET_FMT_JSON, .out = stdout};
+	struct knet_table *t = NULL;
+	cJSON *in = cJSON_Parse("{\"hop\":2,\"rtt_us\":45,\"addrs\":"
+				"[\"198.18.0.11\"],\"name\":null}");
+	cJSON *out;
+	char *text;
+
+	CHECK(in != NULL);
+	CHECK_INT(knet_table_new(cols, &o, &t), 0);
+	CHECK_INT(knet_via_row(t, cols, types, in), 0);
+	out = knet_table_row_json(t, 0);
+	text = cJSON_PrintUnformatted(out);
+	CHECK_STR(text, "{\"hop\":2,\"rtt_us\":45,\"addrs\":"
+			"[\"198.18.0.11\"],\"name\":null}");
+	free(text);
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	knet_table_free(t);
+}
+
 static int sh(const char *fmt, const char *name)
 {
 	char cmd[512];
@@ -224,6 +291,8 @@ int main(void)
 	test_via_expand();
 	test_via_command();
 	test_target_parse();
+	test_via_run();
+	test_via_row();
 	test_enter_leave();
 	return unit_done("test-netns");
 }
