@@ -327,3 +327,26 @@ setup() { lab_env; }
   [ "$status" -eq 0 ]
   [ "$(k -n scale get pods -o name | wc -l)" -eq 0 ]
 }
+
+@test "a pod process that dies is restarted in the same netns (restartCount + 1)" {
+  pod=$(pod_on secure db '!none')
+  rc=$(k -n secure get pod "$pod" -o jsonpath='{.status.containerStatuses[0].restartCount}')
+  f=$(ls "$KNET_LAB_DIR"/pods/secure_"$pod"_*/state.json)
+  pid=$(jq -r .pid "$f"); netns=$(jq -r .netns "$f"); ip=$(pod_ip secure "$pod")
+  kill -KILL "$pid"
+  RETRIES=40 retry bash -c "[ \"\$($LAB kubectl -n secure get pod $pod -o jsonpath='{.status.containerStatuses[0].restartCount}')\" = $((rc + 1)) ]"
+  RETRIES=40 retry bash -c "[ \"\$($LAB kubectl -n secure get pod $pod -o jsonpath='{.status.containerStatuses[0].ready}')\" = true ]"
+  f=$(ls "$KNET_LAB_DIR"/pods/secure_"$pod"_*/state.json)
+  [ "$(jq -r .pid "$f")" != "$pid" ]
+  [ "$(jq -r .netns "$f")" = "$netns" ]
+  [ "$(pod_ip secure "$pod")" = "$ip" ]
+  run "$LAB" pod-exec client/client -- bash -c "exec 3<>/dev/tcp/$ip/5432; timeout 3 head -n1 <&3"
+  [[ "$output" == "knet-lab pod=$pod "* ]]
+}
+
+@test "pods reach the API through the kubernetes Service (198.18.128.1:443 -> 198.18.0.1:6443)" {
+  run "$LAB" pod-exec client/client -- curl -sS --max-time 5 --cacert "$KNET_LAB_DIR/pki/ca.crt" \
+    -H "Authorization: Bearer $(cat "$KNET_LAB_DIR/tokens/viewer")" https://kubernetes.default.svc/api/v1/namespaces/web/services/web
+  [ "$status" -eq 0 ]
+  [ "$(jq -r .spec.clusterIP <<<"$output")" = "$(svc_ip web web)" ]
+}
