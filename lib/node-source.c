@@ -137,9 +137,11 @@ int knet_source_enter(const struct knet_source *s,
 {
 	int fd, r;
 
-	ret_saved->fd = -1;
-	if (!s->has_ns)
+	if (!s->has_ns) {
+		/* Nothing to enter: knet_netns_leave() will do nothing. */
+		ret_saved->fd = -1;
 		return 0;
+	}
 	r = knet_netns_open(s->ns.path, &fd, err);
 	if (r == -ENOENT)
 		knet_error_set(err, r, KNET_EXIT_SYSTEM,

@@ -28,7 +28,7 @@
 #include "knet/probe.h"
 
 #define UDP_BASE_PORT 33434
-#define MIN_GRACE     0.02 /* s: how long a missing answer may lag */
+#define MIN_GRACE     0.005 /* s: how long a missing answer may lag */
 
 struct tprobe {
 	int ttl;
