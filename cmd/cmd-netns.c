@@ -36,6 +36,11 @@ static const struct knet_opt netns_options[] = {
 	{"all", 'a', KNET_OPT_FLAG, NULL,
 	 "also namespaces of no pod on this node (the node's own...)", NULL, 0,
 	 0, NULL},
+	{"netns", 0, KNET_OPT_STRING, "PATH",
+	 "show this network namespace file (and its pod)", NULL, 0, 0, "file"},
+	{"pid", 0, KNET_OPT_INT, "PID",
+	 "show the network namespace of this process (and its pod)", NULL, 1,
+	 4194304, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -221,6 +226,34 @@ static void api_quiet(struct knet_ctx *ctx)
 			  err.reason);
 }
 
+/* --netns PATH or --pid PID: that namespace, and its pod if known. */
+static int one_ns(struct knet_ctx *ctx, struct knet_table *t,
+		  const struct knet_args *args)
+{
+	const char *path = knet_args_str(args, "netns", NULL);
+	struct knet_pod_list *pods = NULL;
+	struct knet_netns_info ns = {0};
+	struct knet_error err = {0};
+	const struct knet_pod *pod = NULL;
+	int r;
+
+	if (path)
+		r = knet_netns_from_path(path, &ns, &err);
+	else
+		r = knet_netns_from_pid((pid_t)knet_args_int(args, "pid", 0),
+					&ns, &err);
+	if (r < 0)
+		return knet_fail(ctx, &err, "read the network namespace",
+				 path ? path : knet_args_str(args, "pid", ""));
+	if (ctx->api && knet_pod_list(ctx->api, NULL, NULL, &pods, &err) == 0)
+		pod = ns.pod_uid ? pod_by_uid(pods, ns.pod_uid)
+				 : pod_by_ip(pods, &ns);
+	r = add_row(t, &ns, pod, ns.how) < 0 ? KNET_EXIT_SYSTEM : 0;
+	knet_pod_list_free(pods);
+	knet_netns_info_clear(&ns);
+	return r;
+}
+
 static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, "netns");
@@ -236,7 +269,14 @@ static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 	}
 	if (knet_table_new(cols, &o, &t) < 0)
 		return KNET_EXIT_SYSTEM;
-	if (args->npos)
+	if (knet_args_has(args, "netns") && knet_args_has(args, "pid"))
+		r = knet_usage_error(ctx, "give --netns or --pid, not both");
+	else if (args->npos &&
+		 (knet_args_has(args, "netns") || knet_args_has(args, "pid")))
+		r = knet_usage_error(ctx, "give a pod or --netns/--pid");
+	else if (knet_args_has(args, "netns") || knet_args_has(args, "pid"))
+		r = one_ns(ctx, t, args);
+	else if (args->npos)
 		r = one_pod(ctx, t, args->pos[0]);
 	else
 		r = list_all(ctx, t, knet_args_has(args, "all") || !ctx->api);
