@@ -497,6 +497,11 @@ def sync_pod(pod, st):
         save_state(st)
     if current_matches(pod, st, ready):
         return
+    key = (ready, st.get('restarts', 0), st['ip'], pod['metadata'].get('resourceVersion'))
+    lp = last_patch.get(uid)
+    if lp and lp[0] == key and time.time() - lp[1] < 3:
+        return
+    last_patch[uid] = (key, time.time())
     md = pod['metadata']
     code, j = api('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (md['namespace'], md['name']),
                   pod_status(pod, st, ready), 'application/merge-patch+json')
@@ -583,15 +588,83 @@ def delete_pod(pod):
         log('delete', md['namespace'], md['name'], code, j.get('message'))
 
 
+class PodCache:
+    """List+watch of pods outside the ignored namespaces (an informer)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.pods = {}          # uid -> pod
+        self.synced = False
+        self.changed = threading.Event()
+        self.sel = 'fieldSelector=' + ','.join('metadata.namespace!=' + n for n in IGNORE_NS)
+
+    def snapshot(self):
+        with self.lock:
+            return self.synced, list(self.pods.values())
+
+    def run(self):
+        while True:
+            try:
+                self.list_and_watch()
+            except Exception as e:
+                log('pod watch:', e)
+            time.sleep(0.5)
+
+    def list_and_watch(self):
+        code, j = api('GET', '/api/v1/pods?' + self.sel)
+        if code != 200:
+            raise RuntimeError('list pods: %s %s' % (code, j.get('message')))
+        with self.lock:
+            self.pods = {p['metadata']['uid']: p for p in j.get('items', [])}
+            self.synced = True
+        self.changed.set()
+        rv = j['metadata']['resourceVersion']
+        c = http.client.HTTPSConnection(CFG['api_host'], CFG['api_port'], context=_ctx, timeout=90)
+        try:
+            c.request('GET', '/api/v1/pods?watch=1&allowWatchBookmarks=true&timeoutSeconds=60&resourceVersion=%s&%s'
+                      % (rv, self.sel), headers={'Authorization': 'Bearer ' + TOKEN, 'Accept': 'application/json'})
+            r = c.getresponse()
+            if r.status != 200:
+                raise RuntimeError('watch pods: %s' % r.status)
+            n = 0
+            t0 = time.time()
+            while True:
+                line = r.readline()
+                if not line:
+                    if time.time() - t0 < 30:
+                        log('pod watch ended early after %.1fs, %d events' % (time.time() - t0, n))
+                        time.sleep(1)
+                    return
+                n += 1
+                ev = json.loads(line)
+                typ, obj = ev.get('type'), ev.get('object') or {}
+                if typ == 'ERROR':
+                    log('pod watch error:', obj.get('message'))
+                    time.sleep(1)
+                    return
+                if typ == 'BOOKMARK':
+                    continue
+                uid = obj['metadata']['uid']
+                with self.lock:
+                    if typ == 'DELETED':
+                        self.pods.pop(uid, None)
+                    else:
+                        self.pods[uid] = obj
+                self.changed.set()
+        finally:
+            c.close()
+
+
+podcache = PodCache()
+
+
 def sync_once(state):
     if time.time() - state.get('nodes_t', 0) > 15:
         ensure_nodes()
         state['nodes_t'] = time.time()
-    code, j = api('GET', '/api/v1/pods?resourceVersion=0&fieldSelector=' + ','.join('metadata.namespace!=' + n for n in IGNORE_NS))
-    if code != 200:
-        log('list pods', code, j.get('message'))
+    synced, pods = podcache.snapshot()
+    if not synced:
         return
-    pods = j.get('items', [])
     states = load_states()
     seen = set()
     for pod in pods:
@@ -654,16 +727,19 @@ def main():
     for n in NODES:
         threading.Thread(target=probe_loop, args=(n,), daemon=True).start()
     log('lab kubelet started, nodes:', ' '.join(NODES))
+    threading.Thread(target=podcache.run, daemon=True).start()
     state = {}
     while True:
         t = time.time()
+        podcache.changed.clear()
         try:
             sync_once(state)
         except Exception as e:
             log('sync error:', e)
         for uid, p in list(procs.items()):
             p.poll()
-        time.sleep(max(0.1, 0.5 - (time.time() - t)))
+        time.sleep(0.05)
+        podcache.changed.wait(max(0.05, 0.5 - (time.time() - t)))
 
 
 if __name__ == '__main__':

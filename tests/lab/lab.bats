@@ -312,6 +312,7 @@ setup() { lab_env; }
 }
 
 @test "scale: 300 fake pods with status, ignored by the lab kubelet; scale 0 removes them" {
+  before=$(k -n scale get pods -o name 2>/dev/null | wc -l)
   run "$LAB" scale 300
   [ "$status" -eq 0 ]
   run k -n scale get pods -o json
@@ -326,6 +327,8 @@ setup() { lab_env; }
   run "$LAB" scale 0
   [ "$status" -eq 0 ]
   [ "$(k -n scale get pods -o name | wc -l)" -eq 0 ]
+  # put back what other users of the lab had
+  if [ "$before" -gt 0 ]; then "$LAB" scale "$before"; fi
 }
 
 @test "a pod process that dies is restarted in the same netns (restartCount + 1)" {
