@@ -99,11 +99,19 @@ static int list_all(struct knet_ctx *ctx, struct knet_table *t, bool all)
 	int r;
 
 	if (ctx->api) {
-		if (knet_pod_list(ctx->api, NULL, NULL, &pods, &err) < 0)
-			knet_warn(ctx, "cannot list pods: %s", err.reason);
-		else if (knet_node_self(ctx->api, ctx->g.node, &self, &err) < 0)
+		struct knet_list_opts lo = {0};
+		char fs[300];
+
+		if (knet_node_self(ctx->api, ctx->g.node, &self, &err) < 0)
 			knet_warn(ctx, "%s: listing every node's pods",
 				  err.reason);
+		/* Only this node's pods, unless asked for everything. */
+		if (self && !all) {
+			snprintf(fs, sizeof(fs), "spec.nodeName=%s", self);
+			lo.field_selector = fs;
+		}
+		if (knet_pod_list(ctx->api, NULL, &lo, &pods, &err) < 0)
+			knet_warn(ctx, "cannot list pods: %s", err.reason);
 	}
 	r = knet_netns_scan(&l, &err);
 	if (r < 0) {

@@ -119,66 +119,25 @@ static void on_signal(int sig)
 /* --- naming hops --- */
 
 struct namer {
-	struct knet_who_index *idx;
-	struct knet_node_list *nodes;
+	struct knet_hop_namer *hn;
 };
-
-/* The first address of a node's pod CIDR is its pod gateway (cni0). */
-static char *gateway_label(const struct namer *nm, const char *ip)
-{
-	struct in_addr a, net;
-	char *label = NULL;
-
-	if (!nm->nodes || inet_pton(AF_INET, ip, &a) != 1)
-		return NULL;
-	for (int i = 0; i < nm->nodes->n && !label; i++) {
-		const struct knet_node *n = nm->nodes->items[i];
-
-		for (int j = 0; j < n->pod_cidrs.n && !label; j++) {
-			char buf[64], *slash;
-			int bits;
-
-			snprintf(buf, sizeof(buf), "%s", n->pod_cidrs.v[j]);
-			slash = strchr(buf, '/');
-			if (!slash)
-				continue;
-			*slash = '\0';
-			bits = atoi(slash + 1);
-			if (inet_pton(AF_INET, buf, &net) != 1 || bits < 1 ||
-			    bits > 30)
-				continue;
-			if (ntohl(a.s_addr) == ntohl(net.s_addr) + 1 &&
-			    asprintf(&label, "node %s (pod gateway)",
-				     n->meta.name) < 0)
-				label = NULL;
-		}
-	}
-	return label;
-}
 
 static char *hop_name(const struct namer *nm, const char *ip)
 {
-	char *label = nm->idx ? knet_who_index_label(nm->idx, ip) : NULL;
-
-	return label ? label : gateway_label(nm, ip);
+	return knet_hop_namer_name(nm->hn, ip);
 }
 
 static void namer_load(struct knet_ctx *ctx, struct namer *nm)
 {
 	struct knet_error err = {0};
 
-	if (!ctx->api)
-		return;
-	if (knet_who_index_new(ctx->api, &nm->idx, &err) < 0)
+	if (ctx->api && knet_hop_namer_new(ctx->api, &nm->hn, &err) < 0)
 		knet_warn(ctx, "cannot name the hops: %s", err.reason);
-	else if (knet_node_list(ctx->api, NULL, &nm->nodes, &err) < 0)
-		nm->nodes = NULL;
 }
 
 static void namer_clear(struct namer *nm)
 {
-	knet_who_index_free(nm->idx);
-	knet_node_list_free(nm->nodes);
+	knet_hop_namer_free(nm->hn);
 }
 
 /* --- one trace --- */

@@ -73,6 +73,21 @@ int knet_target_resolve(struct knet_api *api, const char *s,
 			struct knet_target **ret, struct knet_error *err);
 void knet_target_free(struct knet_target *t);
 
+/* --- naming the hops of a path --- */
+
+struct knet_hop_namer;
+
+/*
+ * Names for hop addresses: "node NAME", "node NAME (pod gateway)",
+ * "pod NS/NAME", or what the who lookup says ("svc NS/NAME").  Pods are
+ * asked one address at a time, so a large cluster costs no full list.
+ */
+int knet_hop_namer_new(struct knet_api *api, struct knet_hop_namer **ret,
+		       struct knet_error *err);
+void knet_hop_namer_free(struct knet_hop_namer *n);
+/* malloc'd, NULL when nobody owns @ip. */
+char *knet_hop_namer_name(struct knet_hop_namer *n, const char *ip);
+
 /* --- where a pod is --- */
 
 struct knet_pod_place {
