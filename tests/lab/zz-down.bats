@@ -56,7 +56,7 @@ lab_leftovers() { # prints anything the lab leaves behind
   run "$LAB" up
   [ "$status" -eq 0 ]
   echo "up took $((SECONDS - start))s" >&3
-  [ $((SECONDS - start)) -le 75 ]
+  [ $((SECONDS - start)) -le 60 ]
   during=$(root_snapshot)
   diff <(echo "$before") <(echo "$during")
   [ "$(k get pods -A --field-selector metadata.namespace!=kube-system -o name | wc -l)" -ge 7 ]
