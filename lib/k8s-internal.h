@@ -47,4 +47,36 @@ int knet_api_query_add(char *buf, size_t len, const char *key,
 int knet_api_query_selectors(char *buf, size_t len,
 			     const struct knet_list_opts *opts);
 
+/*
+ * Arenas for the parse trees of list pages (lib/k8s-arena.c).  A tree
+ * from knet_arena_parse() lives until the next reset and must never be
+ * given to cJSON_Delete.
+ */
+struct knet_arena;
+
+struct knet_arena *knet_arena_new(void);
+void knet_arena_free(struct knet_arena *a);
+void knet_arena_reset(struct knet_arena *a);
+cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len);
+
+/*
+ * GET a list page and parse it into @arena (reset first).  Same errors
+ * as knet_api_get_json().
+ */
+int knet_api_get_page(struct knet_api *api, const char *path,
+		      struct knet_arena *arena, cJSON **ret_json,
+		      struct knet_error *err);
+
+/*
+ * Fetch @path (a GET) on a second handle in the background, to be
+ * collected by knet_api_prefetch_finish(): 1 with the page parsed into
+ * @arena (reset first), 0 when the caller must fetch it itself (any
+ * failure, which the normal path then reports).  Only one at a time;
+ * knet_api_prefetch_cancel() waits for it and drops it.
+ */
+int knet_api_prefetch_start(struct knet_api *api, const char *path);
+int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
+			     cJSON **ret_json);
+void knet_api_prefetch_cancel(struct knet_api *api);
+
 #endif

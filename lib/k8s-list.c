@@ -101,19 +101,23 @@ int knet_api_list(struct knet_api *api, const char *path,
 		  void *userdata, char **ret_resource_version,
 		  struct knet_error *err)
 {
-	char *cont = NULL, *rv = NULL;
-	bool restarted = false;
-	char *buf;
+	char *cont = NULL, *rv = NULL, *buf;
+	bool restarted = false, prefetched = false;
+	struct knet_arena *arena;
+	cJSON *page = NULL;
 	int r;
 
 	buf = malloc(PATH_MAX_LEN);
-	if (!buf)
+	arena = knet_arena_new();
+	if (!buf || !arena) {
+		free(buf);
+		knet_arena_free(arena);
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
+	}
 	for (;;) {
 		const cJSON *item, *meta;
 		const char *next, *v;
-		cJSON *page = NULL;
 
 		r = page_path(buf, PATH_MAX_LEN, path, opts, cont);
 		if (r < 0) {
@@ -121,7 +125,11 @@ int knet_api_list(struct knet_api *api, const char *path,
 					   "selector too long");
 			goto cleanup;
 		}
-		r = knet_api_get_json(api, buf, &page, err);
+		/* The page fetched while the last one was read, or now. */
+		if (!prefetched ||
+		    knet_api_prefetch_finish(api, arena, &page) != 1)
+			r = knet_api_get_page(api, buf, arena, &page, err);
+		prefetched = false;
 		if (r == -ESTALE && cont && !restarted) {
 			/* The continue token expired: start over, once. */
 			knet_api_log(api, 1,
@@ -134,14 +142,6 @@ int knet_api_list(struct knet_api *api, const char *path,
 		}
 		if (r < 0)
 			goto cleanup;
-		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
-		{
-			r = each(item, userdata);
-			if (r) {
-				cJSON_Delete(page);
-				goto cleanup;
-			}
-		}
 		meta = knet_json_get(page, "metadata");
 		v = knet_json_str(meta, "resourceVersion");
 		if (v) {
@@ -151,7 +151,14 @@ int knet_api_list(struct knet_api *api, const char *path,
 		next = knet_json_str(meta, "continue");
 		free(cont);
 		cont = next && *next ? strdup(next) : NULL;
-		cJSON_Delete(page);
+		if (cont && page_path(buf, PATH_MAX_LEN, path, opts, cont) == 0)
+			prefetched = knet_api_prefetch_start(api, buf) == 0;
+		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
+		{
+			r = each(item, userdata);
+			if (r)
+				goto cleanup;
+		}
 		if (!cont)
 			break;
 	}
@@ -161,8 +168,11 @@ int knet_api_list(struct knet_api *api, const char *path,
 	}
 	r = 0;
 cleanup:
+	if (prefetched)
+		knet_api_prefetch_cancel(api);
 	free(cont);
 	free(rv);
 	free(buf);
+	knet_arena_free(arena);
 	return r;
 }

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,15 +34,10 @@
 #define TOKEN_FILE_TTL	   60 /* seconds between re-reads of a tokenFile */
 #define CONNECT_TIMEOUT_MS 30000L
 
-struct knet_api {
+/* One transfer channel: an easy handle and what its callbacks fill. */
+struct conn {
 	CURL *curl;
-	struct knet_kubeconfig *kc;
-	char *base; /* URL prefix: server, host swapped for tls-server-name */
-	struct curl_slist *connect_to;
-	long timeout_ms;
-	int verbose;
-	void (*log)(void *userdata, const char *line);
-	void *log_userdata;
+	struct knet_api *api; /* NULL for the prefetch channel: no logging */
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* the receive buffer, kept between requests */
@@ -54,15 +50,31 @@ struct knet_api {
 	knet_api_sink_fn sink;
 	void *sink_userdata;
 	int sink_result;
+};
+
+struct knet_api {
+	struct conn c;
+	struct knet_kubeconfig *kc;
+	char *base; /* URL prefix: server, host swapped for tls-server-name */
+	struct curl_slist *connect_to;
+	long timeout_ms;
+	int verbose;
+	void (*log)(void *userdata, const char *line);
+	void *log_userdata;
 
 	/* credentials in force */
 	char *token;
 	time_t token_read; /* when token_file was last read */
 	struct knet_exec_cred exec;
 	bool have_exec;
-	bool creds_applied; /* client cert options set on the handle */
-};
+	unsigned creds_gen; /* bumped when the client certificate changes */
 
+	/* set by knet_api_get_page() for the parse of one page */
+	struct knet_arena *parse_arena;
+
+	/* the next page, fetched on a second handle while one is parsed */
+	struct prefetch *prefetch;
+};
 void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
 {
 	char line[1024];
@@ -99,16 +111,19 @@ static void wipe_free(char *s)
 	free(s);
 }
 
+static void prefetch_free(struct prefetch *p);
+
 void knet_api_free(struct knet_api *api)
 {
 	if (!api)
 		return;
-	if (api->curl)
-		curl_easy_cleanup(api->curl);
+	prefetch_free(api->prefetch);
+	if (api->c.curl)
+		curl_easy_cleanup(api->c.curl);
 	curl_slist_free_all(api->connect_to);
 	knet_kubeconfig_free(api->kc);
 	free(api->base);
-	free(api->buf);
+	free(api->c.buf);
 	wipe_free(api->token);
 	knet_exec_cred_clear(&api->exec);
 	free(api);
@@ -116,64 +131,85 @@ void knet_api_free(struct knet_api *api)
 
 static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 {
-	struct knet_api *api = userdata;
+	struct conn *c = userdata;
 	size_t len = size * n;
 
 	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
-		api->retry_after = strtol(data + 12, NULL, 10);
+		c->retry_after = strtol(data + 12, NULL, 10);
 	} else if (len > 15 && !strncasecmp(data, "Content-Length:", 15)) {
 		/* Size the buffer once instead of doubling through it. */
 		size_t want = strtoull(data + 15, NULL, 10) + 1;
 
-		if (!api->sink && want > api->cap && want < (1ul << 31)) {
-			char *nb = realloc(api->buf, want);
+		if (!c->sink && want > c->cap && want < (1ul << 31)) {
+			char *nb = realloc(c->buf, want);
 
 			if (nb) {
-				api->buf = nb;
-				api->cap = want;
+				c->buf = nb;
+				c->cap = want;
 			}
 		}
-	} else if (len > 8 && !strncasecmp(data, "Warning:", 8)) {
-		knet_api_log(api, 2, "server warning:%.*s", (int)(len - 8 - 2),
-			     data + 8);
+	} else if (len > 8 && !strncasecmp(data, "Warning:", 8) && c->api) {
+		knet_api_log(c->api, 2, "server warning:%.*s",
+			     (int)(len - 8 - 2), data + 8);
 	}
 	return len;
 }
 
-static int buf_append(struct knet_api *api, const char *data, size_t len)
+static int buf_append(struct conn *c, const char *data, size_t len)
 {
-	if (api->len + len + 1 > api->cap) {
-		size_t cap = api->cap ? api->cap : 65536;
+	if (c->len + len + 1 > c->cap) {
+		size_t cap = c->cap ? c->cap : 65536;
 		char *nb;
 
-		while (cap < api->len + len + 1)
+		while (cap < c->len + len + 1)
 			cap *= 2;
-		nb = realloc(api->buf, cap);
+		nb = realloc(c->buf, cap);
 		if (!nb)
 			return -ENOMEM;
-		api->buf = nb;
-		api->cap = cap;
+		c->buf = nb;
+		c->cap = cap;
 	}
-	memcpy(api->buf + api->len, data, len);
-	api->len += len;
-	api->buf[api->len] = '\0';
+	memcpy(c->buf + c->len, data, len);
+	c->len += len;
+	c->buf[c->len] = '\0';
 	return 0;
 }
 
 static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 {
-	struct knet_api *api = userdata;
+	struct conn *c = userdata;
 	size_t len = size * n;
 
-	if (api->sink && !api->status)
-		curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE,
-				  &api->status);
+	if (c->sink && !c->status)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &c->status);
 	/* Errors are buffered for the Status, successes streamed. */
-	if (api->sink && api->status >= 200 && api->status < 300) {
-		api->sink_result = api->sink(data, len, api->sink_userdata);
-		return api->sink_result ? 0 : len;
+	if (c->sink && c->status >= 200 && c->status < 300) {
+		c->sink_result = c->sink(data, len, c->sink_userdata);
+		return c->sink_result ? 0 : len;
 	}
-	return buf_append(api, data, len) < 0 ? 0 : len;
+	return buf_append(c, data, len) < 0 ? 0 : len;
+}
+
+/* Point a handle's callbacks at @c (after curl_easy_duphandle too). */
+static void conn_bind(struct conn *c)
+{
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
+}
+
+/* Ready @c for a transfer of @url with @hdr. */
+static void conn_start(struct conn *c, const char *url, struct curl_slist *hdr)
+{
+	c->len = 0;
+	c->status = 0;
+	c->retry_after = -1;
+	c->errbuf[0] = '\0';
+	c->sink_result = 0;
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdr);
 }
 
 /* Split the server URL so that tls-server-name can stand in for the host. */
@@ -247,7 +283,7 @@ static int set_blob(CURL *c, CURLoption opt, const struct knet_blob *b)
 static int setup_tls(struct knet_api *api, struct knet_error *err)
 {
 	const struct knet_kubeconfig *kc = api->kc;
-	CURL *c = api->curl;
+	CURL *c = api->c.curl;
 
 	if (kc->insecure) {
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -321,8 +357,8 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 		}
 		curl_ready = true;
 	}
-	api->curl = curl_easy_init();
-	if (!api->curl) {
+	api->c.curl = curl_easy_init();
+	if (!api->c.curl) {
 		r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				   "cannot initialise libcurl");
 		goto cleanup;
@@ -332,21 +368,19 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 		r = knet_error_set(err, r, KNET_EXIT_SYSTEM, "out of memory");
 	if (r < 0)
 		goto cleanup;
-	curl_easy_setopt(api->curl, CURLOPT_ERRORBUFFER, api->errbuf);
-	curl_easy_setopt(api->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(api->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(api->curl, CURLOPT_HTTP_VERSION,
+	curl_easy_setopt(api->c.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(api->c.curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(api->c.curl, CURLOPT_HTTP_VERSION,
 			 (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(api->curl, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(api->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	curl_easy_setopt(api->curl, CURLOPT_USERAGENT, "knet/" KNET_VERSION);
-	curl_easy_setopt(api->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(api->curl, CURLOPT_WRITEDATA, api);
-	curl_easy_setopt(api->curl, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(api->curl, CURLOPT_HEADERDATA, api);
-	curl_easy_setopt(api->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (!api->kc->disable_compression)
+		curl_easy_setopt(api->c.curl, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(api->c.curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(api->c.curl, CURLOPT_USERAGENT, "knet/" KNET_VERSION);
+	api->c.api = api;
+	conn_bind(&api->c);
+	curl_easy_setopt(api->c.curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (api->connect_to)
-		curl_easy_setopt(api->curl, CURLOPT_CONNECT_TO,
+		curl_easy_setopt(api->c.curl, CURLOPT_CONNECT_TO,
 				 api->connect_to);
 	r = setup_tls(api, err);
 	if (r < 0)
@@ -387,17 +421,17 @@ static int refresh_credentials(struct knet_api *api, bool force,
 		if (r < 0)
 			return r;
 		api->have_exec = true;
-		api->creds_applied = false;
+		api->creds_gen++;
 		wipe_free(api->token);
 		api->token = NULL;
 		if (api->exec.token && !(api->token = strdup(api->exec.token)))
 			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
 		if (api->exec.cert.len &&
-		    (set_blob(api->curl, CURLOPT_SSLCERT_BLOB,
+		    (set_blob(api->c.curl, CURLOPT_SSLCERT_BLOB,
 			      &api->exec.cert) < 0 ||
-		     set_blob(api->curl, CURLOPT_SSLKEY_BLOB, &api->exec.key) <
-			     0))
+		     set_blob(api->c.curl, CURLOPT_SSLKEY_BLOB,
+			      &api->exec.key) < 0))
 			return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
 					      "this libcurl cannot use the "
 					      "exec plugin's certificate");
@@ -476,10 +510,11 @@ static int curl_error(struct knet_api *api, CURLcode rc, struct knet_error *err)
 	const struct knet_kubeconfig *kc = api->kc;
 	const char *cluster = kc->cluster_name ?: "in-cluster";
 	const char *user = kc->user_name ?: "in-cluster";
-	const char *why = api->errbuf[0] ? api->errbuf : curl_easy_strerror(rc);
+	const char *why =
+		api->c.errbuf[0] ? api->c.errbuf : curl_easy_strerror(rc);
 	long oserr = 0;
 
-	curl_easy_getinfo(api->curl, CURLINFO_OS_ERRNO, &oserr);
+	curl_easy_getinfo(api->c.curl, CURLINFO_OS_ERRNO, &oserr);
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
 		return knet_error_set(err, -ECONNREFUSED, KNET_EXIT_API,
@@ -584,26 +619,20 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 					   "out of memory");
 			goto cleanup;
 		}
-		api->len = 0;
-		api->status = 0;
-		api->retry_after = -1;
-		api->errbuf[0] = '\0';
-		api->sink = sink;
-		api->sink_userdata = sink_userdata;
-		api->sink_result = 0;
-		curl_easy_setopt(api->curl, CURLOPT_URL, url);
-		curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, hdr);
-		curl_easy_setopt(api->curl, CURLOPT_HTTPGET, 1L);
-		curl_easy_setopt(api->curl, CURLOPT_CUSTOMREQUEST,
+		conn_start(&api->c, url, hdr);
+		api->c.sink = sink;
+		api->c.sink_userdata = sink_userdata;
+		curl_easy_setopt(api->c.curl, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(api->c.curl, CURLOPT_CUSTOMREQUEST,
 				 strcmp(method, "GET") ? method : NULL);
 		if (body) {
-			curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(api->curl, CURLOPT_CUSTOMREQUEST,
+			curl_easy_setopt(api->c.curl, CURLOPT_POSTFIELDS, body);
+			curl_easy_setopt(api->c.curl, CURLOPT_CUSTOMREQUEST,
 					 method);
 		}
-		curl_easy_setopt(api->curl, CURLOPT_TIMEOUT_MS,
+		curl_easy_setopt(api->c.curl, CURLOPT_TIMEOUT_MS,
 				 no_timeout ? 0L : api->timeout_ms);
-		curl_easy_setopt(api->curl, CURLOPT_CONNECTTIMEOUT_MS,
+		curl_easy_setopt(api->c.curl, CURLOPT_CONNECTTIMEOUT_MS,
 				 api->timeout_ms && api->timeout_ms <
 							    CONNECT_TIMEOUT_MS
 					 ? api->timeout_ms
@@ -616,33 +645,33 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 						  "<redacted>"
 						: "");
 		clock_gettime(CLOCK_MONOTONIC, &start);
-		rc = curl_easy_perform(api->curl);
+		rc = curl_easy_perform(api->c.curl);
 		free_headers(hdr);
-		curl_easy_setopt(api->curl, CURLOPT_HTTPHEADER, NULL);
+		curl_easy_setopt(api->c.curl, CURLOPT_HTTPHEADER, NULL);
 		if (body)
-			curl_easy_setopt(api->curl, CURLOPT_POSTFIELDS, NULL);
-		api->sink = NULL;
-		curl_easy_getinfo(api->curl, CURLINFO_RESPONSE_CODE,
-				  &api->status);
-		curl_easy_getinfo(api->curl, CURLINFO_HTTP_VERSION, &version);
-		curl_easy_getinfo(api->curl, CURLINFO_SIZE_DOWNLOAD_T, &size);
-		if (rc == CURLE_WRITE_ERROR && api->sink_result) {
-			r = api->sink_result;
+			curl_easy_setopt(api->c.curl, CURLOPT_POSTFIELDS, NULL);
+		api->c.sink = NULL;
+		curl_easy_getinfo(api->c.curl, CURLINFO_RESPONSE_CODE,
+				  &api->c.status);
+		curl_easy_getinfo(api->c.curl, CURLINFO_HTTP_VERSION, &version);
+		curl_easy_getinfo(api->c.curl, CURLINFO_SIZE_DOWNLOAD_T, &size);
+		if (rc == CURLE_WRITE_ERROR && api->c.sink_result) {
+			r = api->c.sink_result;
 			goto cleanup;
 		}
 		if (rc != CURLE_OK) {
 			knet_api_log(api, 1, "%s %s failed in %ld ms: %s",
 				     method, url, elapsed_ms(&start),
-				     api->errbuf[0] ? api->errbuf
-						    : curl_easy_strerror(rc));
+				     api->c.errbuf[0] ? api->c.errbuf
+						      : curl_easy_strerror(rc));
 			r = curl_error(api, rc, err);
 			goto cleanup;
 		}
 		knet_api_log(
 			api, 1, "%s %s %ld in %ld ms, %lld bytes%s", method,
-			url, api->status, elapsed_ms(&start), (long long)size,
+			url, api->c.status, elapsed_ms(&start), (long long)size,
 			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "");
-		if (api->status == 401 && !reauthed &&
+		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
 			reauthed = true;
@@ -651,10 +680,10 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 				goto cleanup;
 			continue;
 		}
-		if ((api->status == 429 || api->status >= 500) &&
+		if ((api->c.status == 429 || api->c.status >= 500) &&
 		    ++tries < MAX_TRIES && waited < MAX_RETRY_WAIT_MS) {
-			long wait = api->retry_after >= 0
-					    ? api->retry_after * 1000
+			long wait = api->c.retry_after >= 0
+					    ? api->c.retry_after * 1000
 					    : 500L * tries;
 
 			if (wait > MAX_RETRY_WAIT_MS - waited)
@@ -666,9 +695,10 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		}
 		break;
 	}
-	if (api->status < 200 || api->status >= 300) {
-		r = knet_api_status_error(api->status, api->buf, api->len, err);
-		if (api->status == 401 && err)
+	if (api->c.status < 200 || api->c.status >= 300) {
+		r = knet_api_status_error(api->c.status, api->c.buf, api->c.len,
+					  err);
+		if (api->c.status == 401 && err)
 			knet_error_set(err, r, KNET_EXIT_API,
 				       "unauthorized: the server rejected the "
 				       "credentials of user \"%s\" (wrong or "
@@ -678,7 +708,11 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 	}
 	r = 0;
 	if (ret_json && !sink) {
-		cJSON *j = cJSON_ParseWithLength(api->buf, api->len);
+		cJSON *j =
+			api->parse_arena
+				? knet_arena_parse(api->parse_arena, api->c.buf,
+						   api->c.len)
+				: cJSON_ParseWithLength(api->c.buf, api->c.len);
 
 		if (!j) {
 			r = knet_error_set(err, -EBADMSG, KNET_EXIT_API,
@@ -692,12 +726,12 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 cleanup:
 	free(url);
 	/* A huge page need not stay allocated after the call. */
-	if (api->cap > (64u << 20)) {
-		free(api->buf);
-		api->buf = NULL;
-		api->cap = 0;
+	if (api->c.cap > (64u << 20)) {
+		free(api->c.buf);
+		api->c.buf = NULL;
+		api->c.cap = 0;
 	}
-	api->len = 0;
+	api->c.len = 0;
 	return r;
 }
 
@@ -715,4 +749,151 @@ int knet_api_request(struct knet_api *api, const char *method,
 {
 	return knet_api_do(api, method, path_and_query, body, content_type,
 			   ret_json, NULL, NULL, false, err);
+}
+
+int knet_api_get_page(struct knet_api *api, const char *path,
+		      struct knet_arena *arena, cJSON **ret_json,
+		      struct knet_error *err)
+{
+	int r;
+
+	knet_arena_reset(arena);
+	api->parse_arena = arena;
+	r = knet_api_do(api, "GET", path, NULL, NULL, ret_json, NULL, NULL,
+			false, err);
+	api->parse_arena = NULL;
+	return r;
+}
+
+/*
+ * Prefetch: while the caller works through one list page, the next one
+ * is fetched on a second handle by a thread, so that the server's time
+ * and knet's overlap.  The thread only runs curl: credentials, parsing
+ * and logging stay on the caller's thread, and any failure is left to
+ * the normal path (retries, re-authentication, error messages).
+ */
+struct prefetch {
+	struct conn c;
+	pthread_t thread;
+	bool running;
+	unsigned creds_gen;
+	char *url;
+	struct curl_slist *hdr;
+	CURLcode rc;
+	struct timespec start;
+};
+
+static void *prefetch_run(void *arg)
+{
+	struct prefetch *p = arg;
+
+	p->rc = curl_easy_perform(p->c.curl);
+	curl_easy_getinfo(p->c.curl, CURLINFO_RESPONSE_CODE, &p->c.status);
+	return NULL;
+}
+
+static void prefetch_join(struct prefetch *p)
+{
+	if (!p || !p->running)
+		return;
+	pthread_join(p->thread, NULL);
+	p->running = false;
+	free_headers(p->hdr);
+	p->hdr = NULL;
+	curl_easy_setopt(p->c.curl, CURLOPT_HTTPHEADER, NULL);
+}
+
+static void prefetch_free(struct prefetch *p)
+{
+	if (!p)
+		return;
+	prefetch_join(p);
+	if (p->c.curl)
+		curl_easy_cleanup(p->c.curl);
+	free(p->c.buf);
+	free(p->url);
+	free(p);
+}
+
+int knet_api_prefetch_start(struct knet_api *api, const char *path)
+{
+	struct prefetch *p = api->prefetch;
+
+	if (!p) {
+		p = calloc(1, sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		api->prefetch = p;
+	}
+	prefetch_join(p);
+	/* A new client certificate (exec plugin) needs a new handle. */
+	if (p->c.curl && p->creds_gen != api->creds_gen) {
+		curl_easy_cleanup(p->c.curl);
+		p->c.curl = NULL;
+	}
+	if (!p->c.curl) {
+		p->c.curl = curl_easy_duphandle(api->c.curl);
+		if (!p->c.curl)
+			return -ENOMEM;
+		conn_bind(&p->c);
+		p->creds_gen = api->creds_gen;
+	}
+	free(p->url);
+	if (asprintf(&p->url, "%s%s", api->base, path) < 0) {
+		p->url = NULL;
+		return -ENOMEM;
+	}
+	p->hdr = build_headers(api, NULL, false);
+	if (!p->hdr)
+		return -ENOMEM;
+	conn_start(&p->c, p->url, p->hdr);
+	p->c.sink = NULL;
+	curl_easy_setopt(p->c.curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(p->c.curl, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(p->c.curl, CURLOPT_TIMEOUT_MS, api->timeout_ms);
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	if (pthread_create(&p->thread, NULL, prefetch_run, p) != 0) {
+		free_headers(p->hdr);
+		p->hdr = NULL;
+		return -EAGAIN;
+	}
+	p->running = true;
+	return 0;
+}
+
+void knet_api_prefetch_cancel(struct knet_api *api)
+{
+	/* curl cannot be interrupted from here: let the transfer end. */
+	prefetch_join(api->prefetch);
+}
+
+int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
+			     cJSON **ret_json)
+{
+	struct prefetch *p = api->prefetch;
+	curl_off_t size = 0;
+	long version = 0;
+	cJSON *j;
+
+	if (!p || !p->running)
+		return 0;
+	prefetch_join(p);
+	curl_easy_getinfo(p->c.curl, CURLINFO_SIZE_DOWNLOAD_T, &size);
+	curl_easy_getinfo(p->c.curl, CURLINFO_HTTP_VERSION, &version);
+	if (p->rc != CURLE_OK || p->c.status != 200) {
+		knet_api_log(api, 2, "GET %s (prefetched) %s %ld; again",
+			     p->url, p->rc == CURLE_OK ? "got" : "failed",
+			     p->c.status);
+		return 0;
+	}
+	knet_api_log(api, 1, "GET %s %ld in %ld ms, %lld bytes%s", p->url,
+		     p->c.status, elapsed_ms(&p->start), (long long)size,
+		     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2, prefetched)"
+						      : " (prefetched)");
+	knet_arena_reset(arena);
+	j = knet_arena_parse(arena, p->c.buf, p->c.len);
+	if (!j)
+		return 0;
+	*ret_json = j;
+	return 1;
 }

@@ -207,6 +207,8 @@ static int fill_cluster(struct knet_kubeconfig *kc, const cJSON *c,
 	kc->insecure = knet_json_bool(c, "insecure-skip-tls-verify", false);
 	kc->tls_server_name = knet_json_strdup(c, "tls-server-name");
 	kc->proxy_url = knet_json_strdup(c, "proxy-url");
+	kc->disable_compression =
+		knet_json_bool(c, "disable-compression", false);
 	if (kc->ca_file && !*kc->ca_file) {
 		free(kc->ca_file);
 		kc->ca_file = NULL;

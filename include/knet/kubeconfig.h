@@ -74,6 +74,7 @@ struct knet_kubeconfig {
 	bool insecure;
 	char *tls_server_name;
 	char *proxy_url;
+	bool disable_compression; /* disable-compression (kubectl 1.26+) */
 
 	/* user */
 	char *cert_file;

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../lib/k8s-internal.h"
 #include "knet/k8s-exec.h"
 #include "knet/k8s.h"
 #include "unit.h"
@@ -239,6 +240,50 @@ static void test_api_new_errors(void)
 	knet_api_free(NULL);
 }
 
+/* Parse trees in an arena: big ones, again after a reset, and the
+ * default hooks back in place afterwards. */
+static void test_arena(void)
+{
+	struct knet_arena *a = knet_arena_new();
+	size_t cap = 4 << 20, len = 0;
+	char *doc = malloc(cap);
+	cJSON *j, *heap;
+
+	if (!a || !doc) {
+		CHECK(0);
+		free(doc);
+		knet_arena_free(a);
+		return;
+	}
+	len += (size_t)snprintf(doc, cap, "{\"items\":[");
+	for (int i = 0; i < 20000; i++)
+		len += (size_t)snprintf(doc + len, cap - len,
+					"%s{\"name\":\"pod-%05d\",\"n\":%d}",
+					i ? "," : "", i, i);
+	len += (size_t)snprintf(doc + len, cap - len, "]}");
+	for (int round = 0; round < 3; round++) {
+		knet_arena_reset(a);
+		j = knet_arena_parse(a, doc, len);
+		CHECK(j != NULL);
+		CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(j, "items")),
+			  20000);
+		CHECK_STR(
+			cJSON_GetObjectItem(
+				cJSON_GetArrayItem(
+					cJSON_GetObjectItem(j, "items"), 19999),
+				"name")
+				->valuestring,
+			"pod-19999");
+	}
+	CHECK(knet_arena_parse(a, "{\"a\":", 5) == NULL);
+	/* Outside a parse, cJSON allocates from the heap again. */
+	heap = cJSON_Parse("{\"x\":[1,2,3]}");
+	CHECK(heap != NULL);
+	cJSON_Delete(heap);
+	free(doc);
+	knet_arena_free(a);
+}
+
 int main(void)
 {
 	test_status();
@@ -249,5 +294,6 @@ int main(void)
 	test_exec_run();
 	test_path_lookup();
 	test_api_new_errors();
+	test_arena();
 	return unit_done("test-k8s-client");
 }
