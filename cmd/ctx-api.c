@@ -29,6 +29,8 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 			return knet_fail(ctx, &err, "parse options", NULL);
 		return knet_fail(ctx, &err, "load kubeconfig", NULL);
 	}
+	if (ctx->g.namespace)
+		knet_api_set_namespace(ctx->api, ctx->g.namespace);
 	knet_log(ctx, 2, "context %s, server %s, namespace %s",
 		 knet_api_context(ctx->api), knet_api_server(ctx->api),
 		 knet_ctx_namespace(ctx));

@@ -223,6 +223,7 @@ void knet_who_index_free(struct knet_who_index *idx)
 static int index_load(struct knet_api *api, const char *pod_ip,
 		      struct knet_who_index **ret, struct knet_error *err)
 {
+	const char *ns = knet_api_namespace(api);
 	struct knet_list_opts popts = {0};
 	struct knet_who_index *idx;
 	char *fs = NULL;
@@ -240,22 +241,32 @@ static int index_load(struct knet_api *api, const char *pod_ip,
 		}
 		popts.field_selector = fs;
 	}
+	/*
+	 * What the user may not list cluster-wide (a namespaced viewer) is
+	 * looked for in the context's namespace, and what they may not
+	 * list at all is left out; only when nothing could be read is it
+	 * an error.
+	 */
 	r = knet_pod_list(api, NULL, &popts, &idx->pods, err);
-	if (!r)
+	if (r == -EPERM)
+		r = knet_pod_list(api, ns, &popts, &idx->pods, err);
+	if (r == -EPERM || !r)
 		r = knet_service_list(api, NULL, NULL, &idx->services, err);
-	if (!r)
+	if (r == -EPERM)
+		r = knet_service_list(api, ns, NULL, &idx->services, err);
+	if (r == -EPERM || !r)
 		r = knet_endpoints_list(api, NULL, NULL, NULL, &idx->endpoints,
 					err);
-	if (!r)
+	if (r == -EPERM)
+		r = knet_endpoints_list(api, ns, NULL, NULL, &idx->endpoints,
+					err);
+	if (r == -EPERM || !r)
 		r = knet_node_list(api, NULL, &idx->nodes, err);
-	/*
-	 * A user who may not list nodes (a namespaced viewer) still learns
-	 * about pods and Services.
-	 */
-	if (r == -EPERM && !idx->nodes && idx->endpoints) {
-		knet_error_clear(err);
+	if (r == -EPERM &&
+	    (idx->pods || idx->services || idx->endpoints || idx->nodes))
 		r = 0;
-	}
+	if (!r)
+		knet_error_clear(err);
 	if (r < 0)
 		goto cleanup;
 	*ret = idx;

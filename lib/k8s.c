@@ -55,6 +55,7 @@ struct conn {
 struct knet_api {
 	struct conn c;
 	struct knet_kubeconfig *kc;
+	const char *ns_override; /* -n */
 	char *base; /* URL prefix: server, host swapped for tls-server-name */
 	struct curl_slist *connect_to;
 	long timeout_ms;
@@ -90,7 +91,12 @@ void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
 
 const char *knet_api_namespace(const struct knet_api *api)
 {
-	return api->kc->namespace ?: "default";
+	return api->ns_override ?: api->kc->namespace ?: "default";
+}
+
+void knet_api_set_namespace(struct knet_api *api, const char *ns)
+{
+	api->ns_override = ns;
 }
 
 const char *knet_api_server(const struct knet_api *api)

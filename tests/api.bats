@@ -193,6 +193,14 @@ knet_pods() {
 	[ "$status" -eq 2 ]
 }
 
+@test "who: a namespaced viewer finds the pods of its namespace" {
+	pod=$(kc -n web get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+	ip=$(kc -n web get pod "$pod" -o jsonpath='{.status.podIP}')
+	run --separate-stderr "$KNET" --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" -n web who "$ip" -o json
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e --arg p "$pod" '.items[] | select(.kind == "pod") | .name == $p'
+}
+
 @test "namespace comes from the context unless -n; -n and -A exclude each other" {
 	cfg=$BATS_TEST_TMPDIR/kc
 	sed 's/namespace: default/namespace: web/' "$KUBECONFIG" > "$cfg"

@@ -43,8 +43,13 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 		 struct knet_error *err);
 void knet_api_free(struct knet_api *api);
 
-/* The context's namespace, "default" when it sets none. */
+/* -n, else the context's namespace, "default" when it sets none. */
 const char *knet_api_namespace(const struct knet_api *api);
+/*
+ * Use @ns as the namespace from now on (-n on the command line); NULL
+ * goes back to the context's.  The string must outlive the client.
+ */
+void knet_api_set_namespace(struct knet_api *api, const char *ns);
 /* The server URL (for messages). */
 const char *knet_api_server(const struct knet_api *api);
 /* The context name, or "in-cluster". */
