@@ -139,6 +139,16 @@ def cgroup_dirs(st):
 # ---------------------------------------------------------------- nodes
 
 
+def node_annotations(n):
+    if CFG.get('overlay') != 'vxlan':
+        return {}
+    idx = int(n['cidr'].split('.')[2])
+    return {'flannel.alpha.coreos.com/backend-type': 'vxlan',
+            'flannel.alpha.coreos.com/backend-data': json.dumps({'VNI': 1, 'VtepMAC': '0a:58:c6:13:%02x:00' % idx}),
+            'flannel.alpha.coreos.com/public-ip': n['ip'],
+            'flannel.alpha.coreos.com/kube-subnet-manager': 'true'}
+
+
 def ensure_nodes():
     for n in CFG['nodes']:
         name = n['name']
@@ -148,7 +158,7 @@ def ensure_nodes():
                 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux',
                 'kubernetes.io/arch': 'amd64', 'beta.kubernetes.io/os': 'linux',
                 'beta.kubernetes.io/arch': 'amd64', 'node-role.kubernetes.io/worker': '',
-                'knet-lab/netns': 'lab-' + name}},
+                'knet-lab/netns': 'lab-' + name}, 'annotations': node_annotations(n)},
                 'spec': {'podCIDR': n['cidr'], 'podCIDRs': [n['cidr']]}}
             code, j = api('POST', '/api/v1/nodes', body)
             if code not in (200, 201, 409):

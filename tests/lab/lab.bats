@@ -183,13 +183,15 @@ setup() { lab_env; }
   [[ "$output" == "knet-lab pod=db-"*" namespace=secure "*"port=5432" ]]
 }
 
-@test "path MTU: 1500-byte DF ping to a pod on another node gets frag needed (mtu 1400); same node works" {
+@test "path MTU: 1500-byte DF ping to a pod on another node gets frag needed (mtu 1400; 1350 with vxlan); same node works" {
+  mtu=$(jq -r .path_mtu "$KNET_LAB_DIR/lab.json")
+  if [ "$KNET_LAB_OVERLAY" = vxlan ]; then [ "$mtu" = 1350 ]; else [ "$mtu" = 1400 ]; fi
   other=$(pod_on web web '!node-a'); same=$(pod_on web web node-a)
   [ -n "$other" ] && [ -n "$same" ]
   run "$LAB" pod-exec client/client -- ping -n -c 2 -W 2 -M do -s 1472 "$(pod_ip web "$other")"
   [ "$status" -ne 0 ]
-  [[ "$output" == *"mtu = 1400"* || "$output" == *"mtu=1400"* ]]
-  run "$LAB" pod-exec client/client -- ping -n -c 1 -W 2 -M do -s 1372 "$(pod_ip web "$other")"
+  [[ "$output" == *"mtu = $mtu"* || "$output" == *"mtu=$mtu"* ]]
+  run "$LAB" pod-exec client/client -- ping -n -c 1 -W 2 -M do -s $((mtu - 28)) "$(pod_ip web "$other")"
   [ "$status" -eq 0 ]
   run "$LAB" pod-exec client/client -- ping -n -c 1 -W 2 -M do -s 1472 "$(pod_ip web "$same")"
   [ "$status" -eq 0 ]
