@@ -35,21 +35,21 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_READY] = {"READY", "readyText", KNET_COL_NOJSON, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", 0, 12},
+	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 36},
+	[COL_READY] = {"READY", "readyText", KNET_COL_NOJSON, 5},
 	[COL_READY_N] = {"", "readyContainers", KNET_COL_NOTABLE, 0},
 	[COL_CONTAINERS] = {"", "containers", KNET_COL_NOTABLE, 0},
 	[COL_IS_READY] = {"", "ready", KNET_COL_NOTABLE, 0},
-	[COL_STATUS] = {"STATUS", "status", 0, 0},
+	[COL_STATUS] = {"STATUS", "status", 0, 10},
 	[COL_PHASE] = {"", "phase", KNET_COL_NOTABLE, 0},
-	[COL_RESTARTS] = {"RESTARTS", "restarts", KNET_COL_RIGHT, 0},
-	[COL_IPS] = {"IP", "ips", 0, 0},
-	[COL_NODE] = {"NODE", "node", 0, 0},
-	[COL_AGE] = {"AGE", "created", 0, 0},
-	[COL_HOST_IP] = {"HOST IP", "hostIP", KNET_COL_WIDE, 0},
-	[COL_PORTS] = {"PORTS", "ports", KNET_COL_WIDE, 0},
-	[COL_OWNER] = {"OWNER", "owner", KNET_COL_WIDE, 0},
+	[COL_RESTARTS] = {"RESTARTS", "restarts", KNET_COL_RIGHT, 8},
+	[COL_IPS] = {"IP", "ips", 0, 15},
+	[COL_NODE] = {"NODE", "node", 0, 10},
+	[COL_AGE] = {"AGE", "created", 0, 5},
+	[COL_HOST_IP] = {"HOST IP", "hostIP", KNET_COL_WIDE, 15},
+	[COL_PORTS] = {"PORTS", "ports", KNET_COL_WIDE, 10},
+	[COL_OWNER] = {"OWNER", "owner", KNET_COL_WIDE, 30},
 	[COL_HOST_NET] = {"", "hostNetwork", KNET_COL_NOTABLE, 0},
 	[COL_UID] = {"", "uid", KNET_COL_NOTABLE, 0},
 	[COL_LABELS] = {"", "labels", KNET_COL_NOTABLE, 0},
@@ -155,6 +155,85 @@ static int add_row(struct knet_table *t, const struct knet_pod *p)
 	return 0;
 }
 
+static const struct knet_opt pods_options[] = {
+	{"watch", 'w', KNET_OPT_FLAG, NULL,
+	 "after the list, print each change as it happens", NULL, 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+/* --watch: rows stream out, with the event that brought each. */
+struct watch {
+	struct knet_cluster_cmd *c;
+	int event_col;
+	int status;
+};
+
+static int stream(struct watch *w, const char *event, const cJSON *item)
+{
+	struct knet_pod *p = NULL;
+
+	if (knet_pod_from_json(item, &p) < 0)
+		return -ENOMEM;
+	if (add_row(w->c->t, p) < 0 ||
+	    knet_table_set_str(w->c->t, w->event_col, event) < 0) {
+		knet_pod_free(p);
+		return -ENOMEM;
+	}
+	knet_pod_free(p);
+	/* A closed stdout (| head) ends the watch. */
+	return knet_table_stream_row(w->c->t) < 0 ? -EPIPE : 0;
+}
+
+static int on_listed(const cJSON *item, void *userdata)
+{
+	return stream(userdata, "ADDED", item);
+}
+
+static int on_event(const char *type, const cJSON *obj, void *userdata)
+{
+	if (!strcmp(type, "BOOKMARK"))
+		return 0;
+	return stream(userdata, type, obj);
+}
+
+static int relist(struct knet_api *api, char **ret_rv, void *userdata,
+		  struct knet_error *err)
+{
+	struct watch *w = userdata;
+	char path[512];
+
+	knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL);
+	return knet_api_list(api, path, &w->c->lo, on_listed, w, ret_rv, err);
+}
+
+static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
+{
+	struct watch w = {.c = c};
+	char path[512];
+	int n = 0, r;
+
+	/* The event column exists only in watch mode. */
+	while (c->cols[n].header)
+		n++;
+	c->cols[n] = (struct knet_column){"EVENT", "event", 0, 9};
+	w.event_col = n;
+	knet_table_free(c->t);
+	c->t = NULL;
+	if (knet_table_new(c->cols, &c->o, &c->t) < 0 ||
+	    knet_table_stream_header(c->t) < 0) {
+		knet_cluster_oom(c);
+		return knet_cluster_end(c);
+	}
+	knet_api_path(path, sizeof(path), "v1", c->ns, "pods", NULL);
+	r = knet_api_watch(ctx->api, path, &c->lo, NULL, on_event, relist, &w,
+			   &c->err);
+	if (r < 0 && r != -EPIPE)
+		knet_cluster_fail(c, "watch pods", NULL);
+	knet_table_free(c->t);
+	c->t = NULL;
+	return c->status;
+}
+
 static int exec_pods(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct knet_pod_list *l = NULL;
@@ -164,6 +243,12 @@ static int exec_pods(struct knet_ctx *ctx, const struct knet_args *args)
 	r = knet_cluster_begin(&c, ctx, args, "pod", "pods", columns, COL_NS);
 	if (r)
 		return r;
+	if (knet_args_has(args, "watch")) {
+		if (args->npos > 0)
+			return knet_usage_error(ctx, "--watch takes no names "
+						     "(use -l)");
+		return watch_pods(ctx, &c);
+	}
 	if (args->npos == 0 &&
 	    knet_pod_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
 		knet_cluster_fail(&c, "list pods", NULL);
@@ -188,12 +273,12 @@ const struct knet_cmd knet_cmd_pods = {
 	.alias = "po",
 	.group = "cluster",
 	.summary = "list pods with their IPs, nodes and readiness",
-	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] "
+	.usage = "[-n NS | -A] [-l SELECTOR] [-o table|wide|json|name] [-w] "
 		 "[NAME...]",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = KNET_CMD_API,
-	.options = NULL,
+	.options = pods_options,
 	.complete_args = "pod",
 	.exec = exec_pods,
 };

@@ -80,6 +80,20 @@ knet_pods() {
 	for l in "${lines[@]}"; do [[ $l == pod/web-* ]]; done
 }
 
+@test "pods -w: the list as JSON Lines events, then it keeps watching" {
+	want=$(kc -n web get pods -o name | wc -l)
+	run timeout 4 "$KNET" -n web pods -w -o json
+	# still watching when the timeout ends it
+	[ "$status" -eq 124 ]
+	[ "${#lines[@]}" -eq "$want" ]
+	for l in "${lines[@]}"; do
+		jq -e '.event == "ADDED" and .namespace == "web"' <<< "$l"
+	done
+	run timeout 4 "$KNET" -n web pods -w
+	[ "$status" -eq 124 ]
+	[[ ${lines[0]} == "NAME "*"EVENT" ]]
+}
+
 @test "pods NAME gets one pod; a missing one exits 3 with one line" {
 	name=$(kc -n web get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
 	run "$KNET" -n web pods "$name" --no-headers
