@@ -24,6 +24,32 @@ lab_leftovers() { # prints anything the lab leaves behind
   ss -ltn 'sport = :6443' | grep -q LISTEN && echo "listener on 6443" || true
 }
 
+@test "up repairs dead helper daemons in place (pods, IPs and netns unchanged)" {
+  lab_env
+  before=$(k get pods -A --field-selector metadata.namespace!=scale -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}' | sort)
+  netns_before=$(ls /var/run/netns | grep '^cni-' | sort)
+  for d in kubelet dnsmasq proxy-node-b fwd-node-c kcm; do kill -KILL "$(cat "$KNET_LAB_DIR/pids/$d.pid")"; done
+  sleep 1
+  start=$SECONDS
+  run "$LAB" up
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"restarting kubelet"* ]]
+  echo "repair up took $((SECONDS - start))s" >&3
+  [ "$(k get pods -A --field-selector metadata.namespace!=scale -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}' | sort)" = "$before" ]
+  [ "$(ls /var/run/netns | grep '^cni-' | sort)" = "$netns_before" ]
+  run "$LAB" status
+  [[ "$output" != *DOWN* ]]
+  run "$LAB" pod-exec client/client -- getent hosts web.web.svc.cluster.local
+  [ "$status" -eq 0 ]
+  run "$LAB" run node-c -- "$KNET_LAB_KUBECTL" --kubeconfig "$KUBECONFIG" get nodes -o name
+  [ "$status" -eq 0 ]
+  # the new kubelet still acts on pods it adopted
+  pod=$(pod_on web web node-b)
+  "$LAB" ready "web/$pod" false
+  "$LAB" ready "web/$pod" true
+}
+
 @test "down removes everything; up changes nothing in the root netns; up again leaves the lab up" {
   lab_env
   # remember the lab's processes to check they are gone after down
