@@ -386,7 +386,8 @@ static int open_probe(struct knet_ctx *ctx, const struct knet_source *src,
 	return 0;
 }
 
-static int run_remote(struct knet_ctx *ctx, struct knet_source *src)
+static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
+		      const char *target)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
 	struct knet_error err = {0};
@@ -399,9 +400,9 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src)
 	if (r == 0)
 		r = knet_table_new(sum_cols, &o, &run.summary);
 	if (r == 0 && o.format != KNET_FMT_JSON)
-		printf("PING from %s on node %s (through the node "
+		printf("PING %s from %s on node %s (through the node "
 		       "transport)\n",
-		       src->label, src->remote_node);
+		       target, src->label, src->remote_node);
 	if (r == 0)
 		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
 				   &run, &status, &err);
@@ -455,7 +456,7 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 		return knet_fail(ctx, &err, "find the source",
 				 so.from ? so.from : so.netns);
 	if (src->remote_node) {
-		r = run_remote(ctx, src);
+		r = run_remote(ctx, src, args->pos[0]);
 		goto out;
 	}
 	r = knet_target_resolve(ctx->api, args->pos[0], so.default_ns, family,

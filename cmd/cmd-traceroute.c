@@ -355,7 +355,7 @@ static int remote_line(const char *line, void *ud)
 }
 
 static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
-		      bool report)
+		      const char *target, bool report)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
 	struct knet_error err = {0};
@@ -364,9 +364,9 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
 
 	r = knet_table_new(report ? report_cols : hop_cols, &o, &rm.t);
 	if (r == 0 && o.format != KNET_FMT_JSON)
-		printf("traceroute from %s on node %s (through the node "
+		printf("traceroute to %s from %s on node %s (through the node "
 		       "transport)\n",
-		       src->label, src->remote_node);
+		       target, src->label, src->remote_node);
 	if (r == 0)
 		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
 				   &rm, &status, &err);
@@ -535,7 +535,8 @@ static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)
 		goto out;
 	}
 	if (src->remote_node) {
-		r = run_remote(ctx, src, knet_args_has(args, "report"));
+		r = run_remote(ctx, src, args->pos[0],
+			       knet_args_has(args, "report"));
 		goto out;
 	}
 	r = knet_target_resolve(ctx->api, args->pos[0], so.default_ns, family,
