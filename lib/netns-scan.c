@@ -200,7 +200,9 @@ static void read_addrs(struct knet_netns_info *it)
 	close(fd);
 }
 
-int knet_netns_scan(struct knet_netns_list **ret_list, struct knet_error *err)
+/* Every namespace, with its addresses only when @addrs (a setns each). */
+static int scan(bool addrs, struct knet_netns_list **ret_list,
+		struct knet_error *err)
 {
 	struct knet_netns_list *l = calloc(1, sizeof(*l));
 	dev_t sdev;
@@ -224,10 +226,15 @@ int knet_netns_scan(struct knet_netns_list **ret_list, struct knet_error *err)
 		if (self)
 			self->self = true;
 	}
-	for (int i = 0; i < l->n; i++)
+	for (int i = 0; addrs && i < l->n; i++)
 		read_addrs(&l->items[i]);
 	*ret_list = l;
 	return 0;
+}
+
+int knet_netns_scan(struct knet_netns_list **ret_list, struct knet_error *err)
+{
+	return scan(true, ret_list, err);
 }
 
 static bool has_ip(const struct knet_netns_info *it, const char *ip)
@@ -258,13 +265,18 @@ int knet_netns_find_pod(const char *uid, const char *const *ips, int nips,
 	struct knet_netns_list *l;
 	int r, i, j;
 
-	r = knet_netns_scan(&l, err);
+	/* Addresses cost a setns per namespace: only when the UID fails. */
+	r = scan(false, &l, err);
 	if (r < 0)
 		return r;
 	r = -ENOENT;
 	for (i = 0; uid && i < l->n && r < 0; i++)
-		if (l->items[i].pod_uid && !strcmp(l->items[i].pod_uid, uid))
+		if (l->items[i].pod_uid && !strcmp(l->items[i].pod_uid, uid)) {
+			read_addrs(&l->items[i]);
 			r = take(&l->items[i], ret_info);
+		}
+	for (i = 0; r < 0 && i < l->n; i++)
+		read_addrs(&l->items[i]);
 	/* The node's own namespace holds no pod IP worth matching. */
 	for (i = 0; r < 0 && i < l->n; i++)
 		for (j = 0; j < nips && r < 0; j++)

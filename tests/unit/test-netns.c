@@ -275,6 +275,20 @@ static void test_enter_leave(void)
 	CHECK_INT(found, 1); /* deduplicated by inode */
 	knet_netns_list_free(l);
 
+	/* No process carries a pod UID there: found by its IP. */
+	{
+		const char *ips[] = {"198.18.200.9", "198.18.200.7"};
+		struct knet_netns_info byip = {0};
+
+		CHECK_INT(knet_netns_find_pod(UID, ips, 2, &byip, &err), 0);
+		CHECK_STR(byip.how, "ip");
+		CHECK(byip.ino == info.ino);
+		knet_netns_info_clear(&byip);
+		CHECK_INT(knet_netns_find_pod(UID, ips, 1, &byip, &err),
+			  -ENOENT);
+		CHECK_INT(err.exit, KNET_EXIT_NOT_FOUND);
+	}
+
 	sh("ip netns del %s", name);
 	/* Gone: said as such, with the path. */
 	CHECK_INT(knet_netns_check(&info, &err), -ENOENT);
