@@ -22,7 +22,7 @@ int knet_cluster_begin(struct knet_cluster_cmd *c, struct knet_ctx *ctx,
 		c->ns = knet_ctx_namespace(ctx);
 	if (ns_col >= 0 && !c->ns && args->npos > 0)
 		return knet_usage_error(ctx, "names need a namespace, not -A");
-	while (cols[n].header && n < KNET_CLUSTER_MAX_COLS - 1)
+	while (n < KNET_CLUSTER_MAX_COLS - 1 && cols[n].header)
 		n++;
 	memcpy(c->cols, cols, (size_t)n * sizeof(*cols));
 	if (ns_col >= 0 && c->ns)

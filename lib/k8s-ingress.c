@@ -80,7 +80,8 @@ static int parse_paths(const cJSON *spec, struct knet_ingress *i)
 	int n = 1;
 
 	cJSON_ArrayForEach(rule, knet_json_get(spec, "rules")) n +=
-		cJSON_GetArraySize(knet_json_path(rule, "http", "paths", NULL))
+		cJSON_GetArraySize(
+			knet_json_path(rule, "http", "paths", KNET_JSON_END))
 			?: 1;
 	i->paths = calloc((size_t)n, sizeof(*i->paths));
 	if (!i->paths)
@@ -92,8 +93,8 @@ static int parse_paths(const cJSON *spec, struct knet_ingress *i)
 		if (host && *host && !knet_strv_contains(&i->hosts, host) &&
 		    knet_strv_push(&i->hosts, host) < 0)
 			return -ENOMEM;
-		cJSON_ArrayForEach(path,
-				   knet_json_path(rule, "http", "paths", NULL))
+		cJSON_ArrayForEach(path, knet_json_path(rule, "http", "paths",
+							KNET_JSON_END))
 		{
 			struct knet_ingress_path *p = &i->paths[i->npaths++];
 
@@ -123,15 +124,16 @@ int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret)
 		goto oom;
 	cls = knet_json_str(spec, "ingressClassName");
 	if (!cls)
-		cls = knet_json_str(
-			knet_json_path(item, "metadata", "annotations", NULL),
-			CLASS_ANNOTATION);
+		cls = knet_json_str(knet_json_path(item, "metadata",
+						   "annotations",
+						   KNET_JSON_END),
+				    CLASS_ANNOTATION);
 	if (cls && !(i->class_name = strdup(cls)))
 		goto oom;
 	if (parse_paths(spec, i) < 0)
 		goto oom;
 	cJSON_ArrayForEach(it, knet_json_path(item, "status", "loadBalancer",
-					      "ingress", NULL))
+					      "ingress", KNET_JSON_END))
 	{
 		const char *a = knet_json_str(it, "ip")
 					?: knet_json_str(it, "hostname");
@@ -139,17 +141,16 @@ int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret)
 		if (a && *a && knet_strv_push(&i->addresses, a) < 0)
 			goto oom;
 	}
-	cJSON_ArrayForEach(it, knet_json_get(spec, "tls")) cJSON_ArrayForEach(
-		h,
-		knet_json_get(it, "hosts")) if (cJSON_IsString(h) &&
-						knet_strv_push(&i->tls_hosts,
-							       h->valuestring) <
-							0) goto oom;
-	*ret = i;
-	return 0;
-oom:
-	knet_ingress_free(i);
-	return -ENOMEM;
+	cJSON_ArrayForEach(it, knet_json_get(spec, "tls")){cJSON_ArrayForEach(
+		h, knet_json_get(it, "hosts")){
+		if (cJSON_IsString(h) &&
+		    knet_strv_push(&i->tls_hosts, h->valuestring) < 0) goto oom;
+}
+}
+*ret = i;
+return 0;
+oom : knet_ingress_free(i);
+return -ENOMEM;
 }
 
 KNET_K8S_LIST_FUNCS(ingress, "ingresses", knet_ingress_free)

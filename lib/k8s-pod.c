@@ -59,7 +59,7 @@ static char *pod_status(const cJSON *obj, const struct knet_pod *p)
 	const cJSON *inits = knet_json_get(status, "initContainerStatuses");
 	const cJSON *cs = knet_json_get(status, "containerStatuses");
 	int ninit = cJSON_GetArraySize(
-		knet_json_path(obj, "spec", "initContainers", NULL));
+		knet_json_path(obj, "spec", "initContainers", KNET_JSON_END));
 	const char *r = knet_json_str(status, "reason");
 	char reason[128];
 	bool initializing = false, running = false;
@@ -220,8 +220,9 @@ int knet_pod_from_json(const cJSON *item, struct knet_pod **ret)
 	p->service_account = knet_json_strdup(spec, "serviceAccountName");
 	p->host_network = knet_json_bool(spec, "hostNetwork", false);
 	p->containers = cJSON_GetArraySize(knet_json_get(spec, "containers"));
-	cJSON_ArrayForEach(owner, knet_json_path(item, "metadata",
-						 "ownerReferences", NULL))
+	cJSON_ArrayForEach(owner,
+			   knet_json_path(item, "metadata", "ownerReferences",
+					  KNET_JSON_END))
 	{
 		if (!knet_json_bool(owner, "controller", false))
 			continue;

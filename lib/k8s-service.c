@@ -112,7 +112,7 @@ int knet_service_from_json(const cJSON *item, struct knet_service **ret)
 	    0)
 		goto oom;
 	cJSON_ArrayForEach(it, knet_json_path(item, "status", "loadBalancer",
-					      "ingress", NULL))
+					      "ingress", KNET_JSON_END))
 	{
 		if (push_strings(&s->lb_ingress, knet_json_get(it, "ip")) < 0 ||
 		    push_strings(&s->lb_ingress,

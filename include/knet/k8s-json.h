@@ -15,7 +15,9 @@
 
 /* obj[key] when obj is an object, else NULL (case-sensitive). */
 const cJSON *knet_json_get(const cJSON *obj, const char *key);
-/* A path of keys: knet_json_path(o, "status", "podIP", NULL). */
+/* The end of a knet_json_path() key list (a typed NULL). */
+#define KNET_JSON_END ((const char *)NULL)
+/* A path of keys: knet_json_path(o, "status", "podIP", KNET_JSON_END). */
 const cJSON *knet_json_path(const cJSON *obj, ...) __attribute__((sentinel));
 /* The string at obj[key], or NULL. */
 const char *knet_json_str(const cJSON *obj, const char *key);
