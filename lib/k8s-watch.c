@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "k8s-internal.h"
 #include "knet/k8s-json.h"
@@ -27,6 +28,7 @@ struct watch {
 	void *userdata;
 	char *rv;
 	bool gone;
+	int events; /* in the current stream */
 	struct knet_error *err;
 };
 
@@ -66,6 +68,7 @@ static int handle_event(struct watch *w, const char *text, size_t len)
 			w->rv = nrv;
 		}
 	}
+	w->events++;
 	if (type)
 		r = w->on_event(type, obj, w->userdata);
 cleanup:
@@ -174,6 +177,7 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		}
 		w.len = 0;
 		w.gone = false;
+		w.events = 0;
 		r = knet_api_do(api, "GET", buf, NULL, NULL, NULL, on_chunk, &w,
 				true, err);
 		if (r == -ESTALE) {
@@ -191,9 +195,15 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		}
 		if (r)
 			goto cleanup;
-		/* The server ended the watch (timeoutSeconds): resume. */
+		/*
+		 * The server ended the watch (timeoutSeconds): resume.  A
+		 * stream that ends at once with nothing in it (a proxy that
+		 * cuts streams) is retried after a pause, not in a loop.
+		 */
 		knet_api_log(api, 2, "watch: stream ended, resuming at %s",
 			     w.rv);
+		if (!w.events)
+			sleep(1);
 	}
 cleanup:
 	free(w.line);
