@@ -7,7 +7,7 @@
  * resetting the arena: it is never passed to cJSON_Delete.
  *
  * cJSON's hooks are global, so they point here only for the duration of
- * one parse, on the thread that parses; knet parses on one thread.
+ * one parse; other threads using cJSON meanwhile get malloc and free.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -36,6 +36,9 @@ static void *arena_alloc(size_t n)
 	struct knet_arena *a = current;
 	struct chunk *c;
 
+	/* Another thread using cJSON meanwhile gets the heap. */
+	if (!a)
+		return malloc(n);
 	n = (n + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	/* Move on through the chunks a reset left behind... */
 	while (a->cur && a->cur->used + n > a->cur->size && a->cur->next)
@@ -65,7 +68,9 @@ static void *arena_alloc(size_t n)
 
 static void arena_free(void *p)
 {
-	(void)p; /* everything goes at the next reset */
+	/* In the parse, everything goes at the next reset. */
+	if (!current)
+		free(p);
 }
 
 struct knet_arena *knet_arena_new(void)
