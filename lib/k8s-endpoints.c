@@ -322,9 +322,11 @@ int knet_endpoints_list(struct knet_api *api, const char *ns,
 	}
 	g.l->source = g.slices ? "EndpointSlice" : "Endpoints";
 	for (int i = 0; i < g.l->n; i++)
-		qsort(g.l->items[i]->eps, (size_t)g.l->items[i]->n,
-		      sizeof(struct knet_endpoint), cmp_ep);
-	qsort(g.l->items, (size_t)g.l->n, sizeof(*g.l->items), cmp_se);
+		if (g.l->items[i]->n)
+			qsort(g.l->items[i]->eps, (size_t)g.l->items[i]->n,
+			      sizeof(struct knet_endpoint), cmp_ep);
+	if (g.l->n)
+		qsort(g.l->items, (size_t)g.l->n, sizeof(*g.l->items), cmp_se);
 	*ret = g.l;
 	return 0;
 }

@@ -265,6 +265,12 @@ static int index_load(struct knet_api *api, const char *pod_ip,
 	if (r == -EPERM &&
 	    (idx->pods || idx->services || idx->endpoints || idx->nodes))
 		r = 0;
+	else if (r == -EPERM)
+		r = knet_error_set(err, r, KNET_EXIT_API,
+				   "these credentials may not list pods, "
+				   "Services, endpoints or nodes in namespace "
+				   "\"%s\" or cluster-wide (try -n)",
+				   ns);
 	if (!r)
 		knet_error_clear(err);
 	if (r < 0)
