@@ -686,7 +686,12 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 				goto cleanup;
 			continue;
 		}
-		if ((api->c.status == 429 || api->c.status >= 500) &&
+		/*
+		 * 429 was not acted on, so any method may be sent again; a
+		 * 5xx may have been, so only reads are.
+		 */
+		if ((api->c.status == 429 ||
+		     (api->c.status >= 500 && !strcmp(method, "GET"))) &&
 		    ++tries < MAX_TRIES && waited < MAX_RETRY_WAIT_MS) {
 			long wait = api->c.retry_after >= 0
 					    ? api->c.retry_after * 1000

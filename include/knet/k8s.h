@@ -10,8 +10,8 @@
  * Errors: an API answer that is not 2xx is read as a Status object and
  * its message becomes the reason; 404 gives -ENOENT/KNET_EXIT_NOT_FOUND,
  * everything else (connect, TLS, 401, 403, 5xx) KNET_EXIT_API.  Retries
- * happen only for 429 and 5xx, honouring Retry-After, at most 3 tries and
- * 5 seconds of waiting.  Redirects are not followed.
+ * happen only for 429 and (for GET) 5xx, honouring Retry-After, at most 3
+ * tries and 5 seconds of waiting.  Redirects are not followed.
  *
  * The client never logs a token, key or certificate: -v lines carry the
  * method, URL, status and timing only.
