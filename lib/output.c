@@ -31,6 +31,7 @@ struct knet_table {
 	int nrows, cap;
 	int streamed_rows; /* rows already printed by stream_row */
 	int *stream_widths;
+	bool header_pending; /* printed with the first row, to fit it */
 };
 
 int knet_format_parse(const char *s, enum knet_format *ret_format)
@@ -644,24 +645,34 @@ static int stream_widths(struct knet_table *t)
 	return 0;
 }
 
+/*
+ * The header of a stream waits for the first row: its columns are then
+ * as wide as that row needs (a summary is usually one row), and later
+ * rows only widen a column when they must.
+ */
 int knet_table_stream_header(struct knet_table *t)
 {
-	const char *texts[64];
-	enum knet_tone tones[64] = {0};
-	int i, r;
-
 	if (t->opts.format == KNET_FMT_JSON ||
 	    t->opts.format == KNET_FMT_NAME || t->opts.no_headers)
 		return 0;
 	if (t->ncols > 64)
 		return -E2BIG;
-	r = stream_widths(t);
-	if (r < 0)
-		return r;
+	t->header_pending = true;
+	return stream_widths(t);
+}
+
+static void print_pending_header(struct knet_table *t)
+{
+	const char *texts[64];
+	enum knet_tone tones[64] = {0};
+	int i;
+
+	if (!t->header_pending)
+		return;
+	t->header_pending = false;
 	for (i = 0; i < t->ncols; i++)
 		texts[i] = col_visible(t, i) ? t->cols[i].header : NULL;
 	print_line(t, texts, tones, t->stream_widths, true);
-	return fflush(t->opts.out) ? -errno : 0;
 }
 
 int knet_table_stream_row(struct knet_table *t)
@@ -700,7 +711,11 @@ int knet_table_stream_row(struct knet_table *t)
 						       sizeof(bufs[i]))
 					   : NULL;
 			tones[i] = row[i].tone;
+			if (texts[i] &&
+			    knet_utf8_width(texts[i]) > t->stream_widths[i])
+				t->stream_widths[i] = knet_utf8_width(texts[i]);
 		}
+		print_pending_header(t);
 		print_line(t, texts, tones, t->stream_widths, false);
 	}
 	drop_rows(t);

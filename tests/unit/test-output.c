@@ -150,6 +150,29 @@ static void test_stream(void)
 	free(s);
 }
 
+/* A first row wider than the declared widths: the header fits it. */
+static void test_stream_fits_first_row(void)
+{
+	struct knet_output_opts o = {.format = KNET_FMT_TABLE};
+	struct knet_table *t;
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.out = open_memstream(&buf, &len);
+	CHECK_INT(knet_table_new(stream_cols, &o, &t), 0);
+	CHECK_INT(knet_table_stream_header(t), 0);
+	knet_table_add_row(t);
+	knet_table_set_int(t, 0, 123456);
+	knet_table_set_usec(t, 1, 1500);
+	knet_table_set_str(t, 2, "x");
+	knet_table_stream_row(t);
+	knet_table_free(t);
+	fclose(o.out);
+	CHECK_STR(buf, "   SEQ         RTT   FROM\n"
+		       "123456     1.500ms   x\n");
+	free(buf);
+}
+
 static void test_humanise(void)
 {
 	char b[32];
@@ -228,6 +251,7 @@ int main(void)
 	test_table();
 	test_json_and_names();
 	test_stream();
+	test_stream_fits_first_row();
 	test_humanise();
 	test_widths_and_modes();
 	test_misuse();
