@@ -2,8 +2,9 @@
 /*
  * knet traceroute TARGET [--from POD]: the path to a target, every hop
  * named after what owns its address (a node, its pod gateway, a pod, a
- * Service).  All TTLs are in flight at once; --report repeats the trace
- * and prints mtr-style loss and RTT statistics per hop.
+ * Service).  Probes leave in waves, lowest TTL first, never past the
+ * destination; --report repeats the trace and prints mtr-style loss and
+ * RTT statistics per hop.
  */
 #include <arpa/inet.h>
 #include <errno.h>

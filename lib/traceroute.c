@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * traceroute with every TTL in flight at once.
+ * traceroute in waves: the probes of a hop leave together, lowest TTL
+ * first, as soon as the hop before it has said time exceeded (or stayed
+ * silent for a short lag), with a bounded number in flight, and nothing
+ * leaves past the first hop that answered as the destination (or with
+ * an unreachable).  A --report round after the first sends every hop up
+ * to the destination it found at once.  See traceroute-sched.c.
  *
- * Classic traceroute waits for each hop (or a window of them); here all
- * probes of a round leave back to back, lowest TTL first, and the round
- * ends as soon as the destination hop and every hop before it have
- * answered.  Lowest TTL first matters: routers rate-limit ICMP errors per
- * source (a burst of about 5, then 1 a second), so the probes that reach
- * the destination first must be the ones we want answered.
+ * Why not everything at once: routers and the destination rate-limit
+ * ICMP errors per source (a burst of 6, then 1 a second), and every
+ * probe past the destination spends one of its tokens; with all TTLs in
+ * flight the destination's answers to its own hop ran out, in this
+ * round or the next, and showed as loss that was not there.
  *
  * Answers: time exceeded and unreachable come from the error queue
  * (IP_RECVERR) with the router as offender; the probe is recognised by
@@ -26,23 +30,34 @@
 #include <linux/errqueue.h>
 
 #include "knet/probe.h"
+#include "traceroute-sched.h"
 
 #define UDP_BASE_PORT 33434
 #define MIN_GRACE     0.005 /* s: how long a missing answer may lag */
+#define MIN_LAG	      0.02  /* s: a silent hop holds the next one back */
+#define LAG_RTTS      4	    /* ...or this many of the longest RTT seen */
+#define WINDOW	      16    /* probes in flight, as traceroute -N 16 */
 
 struct tprobe {
 	int ttl;
-	bool sent, done;
 	struct timespec ts;
+};
+
+/* One round's probes: what the scheduler sees, and what we keep. */
+struct tround {
+	struct tprobe *pr;
+	struct knet_tsched_probe *sp;
+	struct knet_trace_probe *out;
+	int cur_ttl; /* of the shared socket, -1 unknown */
 };
 
 struct knet_trace {
 	struct knet_trace_opts o;
 	int family;
 	int nttl, n;
-	int limit; /* probes to send: fewer once the destination is known */
-	int fd;	   /* UDP or ICMP */
-	int *tcp;  /* [n] for TCP */
+	int open; /* hops sent at once: up to a known destination */
+	int fd;	  /* UDP or ICMP */
+	int *tcp; /* [n] for TCP */
 	bool raw;
 	uint16_t id;
 	uint16_t round;
@@ -95,7 +110,7 @@ int knet_trace_new(const struct knet_trace_opts *opts, struct knet_trace **ret,
 	t->family = opts->dst.ss_family;
 	t->nttl = opts->max_hops - opts->first_ttl + 1;
 	t->n = t->nttl * opts->queries;
-	t->limit = t->n;
+	t->open = 1;
 	if (getrandom(&t->id, sizeof(t->id), 0) != sizeof(t->id))
 		t->id = (uint16_t)getpid();
 	if (opts->mode == KNET_PROBE_TCP) {
@@ -200,30 +215,32 @@ static int send_one(struct knet_trace *t, struct tprobe *p, int i)
 			r = -errno;
 		break;
 	}
-	p->sent = r == 0;
 	return r;
 }
 
-static void answer(struct knet_trace *t, struct tprobe *pr,
-		   struct knet_trace_probe *out, const struct knet_rx *rx,
+/* Probe @i is answered: by a router, the destination or an unreachable. */
+static void answer(struct tround *rd, int i, const struct knet_rx *rx,
 		   bool reached, const char *note, const struct sockaddr *from)
 {
-	if (pr->done)
+	struct knet_trace_probe *out = &rd->out[i];
+	struct knet_tsched_probe *sp = &rd->sp[i];
+
+	/* Not sent this round: a late answer to the one before. */
+	if (sp->sent < 0 || sp->answer != KNET_TSCHED_NONE)
 		return;
-	pr->done = true;
-	out->rtt_us = knet_ts_diff_us(&pr->ts, &rx->ts);
+	sp->answer = reached || note[0] ? KNET_TSCHED_END : KNET_TSCHED_PASSED;
+	out->rtt_us = knet_ts_diff_us(&rd->pr[i].ts, &rx->ts);
 	if (out->rtt_us < 0)
 		out->rtt_us = 0;
 	out->reached = reached;
 	out->note = note;
 	if (from)
 		knet_addr_str(from, out->from, sizeof(out->from));
-	(void)t;
 }
 
 /* An error-queue message: a router (or the target) about probe @i. */
-static void error_answer(struct knet_trace *t, struct tprobe *pr,
-			 struct knet_trace_probe *out, const struct knet_rx *rx)
+static void error_answer(struct knet_trace *t, struct tround *rd, int i,
+			 const struct knet_rx *rx)
 {
 	bool icmp = rx->ee_origin == SO_EE_ORIGIN_ICMP ||
 		    rx->ee_origin == SO_EE_ORIGIN_ICMP6;
@@ -254,8 +271,7 @@ static void error_answer(struct knet_trace *t, struct tprobe *pr,
 			}
 		}
 	}
-	answer(t, pr, out, rx, reached, note,
-	       (const struct sockaddr *)&rx->from);
+	answer(rd, i, rx, reached, note, (const struct sockaddr *)&rx->from);
 }
 
 static int probe_index(const struct knet_trace *t, const struct knet_rx *rx)
@@ -281,8 +297,7 @@ static int probe_index(const struct knet_trace *t, const struct knet_rx *rx)
 	return seq < t->n ? seq : -1;
 }
 
-static void drain_shared(struct knet_trace *t, struct tprobe *pr,
-			 struct knet_trace_probe *out)
+static void drain_shared(struct knet_trace *t, struct tround *rd)
 {
 	struct knet_rx rx;
 	int i, guard;
@@ -293,7 +308,7 @@ static void drain_shared(struct knet_trace *t, struct tprobe *pr,
 			break;
 		i = probe_index(t, &rx);
 		if (i >= 0)
-			error_answer(t, &pr[i], &out[i], &rx);
+			error_answer(t, rd, i, &rx);
 	}
 	for (guard = 0; guard < 4096; guard++) {
 		struct knet_icmp m;
@@ -314,13 +329,19 @@ static void drain_shared(struct knet_trace *t, struct tprobe *pr,
 			continue;
 		i = (uint16_t)(m.seq - probe_seq(t, 0));
 		if (i >= 0 && i < t->n)
-			answer(t, &pr[i], &out[i], &rx, true, "",
+			answer(rd, i, &rx, true, "",
 			       (const struct sockaddr *)&t->o.dst);
 	}
 }
 
-static void check_tcp(struct knet_trace *t, struct tprobe *pr,
-		      struct knet_trace_probe *out, int i, short revents)
+/* Sent and not answered yet. */
+static bool waiting(const struct tround *rd, int i)
+{
+	return rd->sp[i].sent >= 0 && rd->sp[i].answer == KNET_TSCHED_NONE;
+}
+
+static void check_tcp(struct knet_trace *t, struct tround *rd, int i,
+		      short revents)
 {
 	struct knet_rx rx;
 	int soerr = 0;
@@ -329,55 +350,15 @@ static void check_tcp(struct knet_trace *t, struct tprobe *pr,
 	/* Routers first: the error queue says who dropped the SYN. */
 	while (knet_probe_recv(t->tcp[i], true, t->buf, sizeof(t->buf), &rx) ==
 	       0)
-		error_answer(t, &pr[i], &out[i], &rx);
-	if (pr[i].done || !(revents & (POLLOUT | POLLERR | POLLHUP)))
+		error_answer(t, rd, i, &rx);
+	if (!waiting(rd, i) || !(revents & (POLLOUT | POLLERR | POLLHUP)))
 		return;
 	getsockopt(t->tcp[i], SOL_SOCKET, SO_ERROR, &soerr, &l);
 	if (soerr == 0 || soerr == ECONNREFUSED) {
 		knet_ts_now(&rx.ts);
-		answer(t, &pr[i], &out[i], &rx, true, "",
+		answer(rd, i, &rx, true, "",
 		       (const struct sockaddr *)&t->o.dst);
 	}
-}
-
-static bool finished(struct knet_trace *t, struct tprobe *pr,
-		     struct knet_trace_probe *out, double now, double last_send,
-		     double *ret_wait)
-{
-	int dest = 0; /* ttl index + 1 of the first reaching hop */
-	long long max_rtt = 0;
-	double grace, wait = last_send + t->o.timeout - now;
-
-	for (int i = 0; i < t->n; i++) {
-		if (!pr[i].done)
-			continue;
-		if (out[i].rtt_us > max_rtt)
-			max_rtt = out[i].rtt_us;
-		if ((out[i].reached || out[i].note[0]) &&
-		    (!dest || i / t->o.queries + 1 < dest))
-			dest = i / t->o.queries + 1;
-	}
-	grace = (double)max_rtt * 10 / 1e6;
-	if (grace < MIN_GRACE)
-		grace = MIN_GRACE;
-	bool all = true;
-
-	for (int i = 0; i < t->n; i++) {
-		double left;
-
-		if (pr[i].done || !pr[i].sent)
-			continue;
-		if (dest && i / t->o.queries + 1 > dest)
-			continue; /* past the destination: irrelevant */
-		left = ts_sec(&pr[i].ts) + (dest ? grace : t->o.timeout) - now;
-		if (left > 0) {
-			all = false;
-			if (left < wait)
-				wait = left;
-		}
-	}
-	*ret_wait = wait;
-	return all || wait <= 0;
 }
 
 static int last_hop(const struct knet_trace *t,
@@ -410,8 +391,8 @@ static void reset_tcp(struct knet_trace *t)
 	}
 }
 
-static void poll_round(struct knet_trace *t, struct pollfd *pfd, int wait_ms,
-		       struct tprobe *pr, struct knet_trace_probe *out)
+static void poll_round(struct knet_trace *t, struct tround *rd,
+		       struct pollfd *pfd, int wait_ms)
 {
 	int npfd = t->o.mode == KNET_PROBE_TCP ? t->n : 1;
 
@@ -423,88 +404,156 @@ static void poll_round(struct knet_trace *t, struct pollfd *pfd, int wait_ms,
 			continue;
 		}
 		/* An unconnected TCP socket polls as writable: skip it. */
-		pfd[i].fd = pr[i].sent && !pr[i].done ? t->tcp[i] : -1;
+		pfd[i].fd = waiting(rd, i) ? t->tcp[i] : -1;
 		pfd[i].events = POLLOUT;
 	}
 	if (poll(pfd, (nfds_t)npfd, wait_ms) <= 0)
 		return;
 	if (t->o.mode != KNET_PROBE_TCP) {
-		drain_shared(t, pr, out);
+		drain_shared(t, rd);
 		return;
 	}
 	for (int i = 0; i < t->n; i++)
-		if (pfd[i].revents && !pr[i].done)
-			check_tcp(t, pr, out, i, pfd[i].revents);
+		if (pfd[i].revents && waiting(rd, i))
+			check_tcp(t, rd, i, pfd[i].revents);
+}
+
+/* Send probe @i at its TTL; a probe that cannot leave is given up. */
+static int send_probe(struct knet_trace *t, struct tround *rd, int i,
+		      struct knet_error *err)
+{
+	struct tprobe *p = &rd->pr[i];
+	int fd = t->o.mode == KNET_PROBE_TCP ? t->tcp[i] : t->fd;
+	int r;
+
+	if (fd != t->fd || p->ttl != rd->cur_ttl) {
+		if (knet_probe_set_ttl(fd, t->family, p->ttl) < 0)
+			return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+					      "set TTL: %s", strerror(errno));
+		rd->cur_ttl = fd == t->fd ? p->ttl : -1;
+	}
+	r = send_retry(t, p, i);
+	rd->sp[i].sent = ts_sec(&p->ts);
+	if (r == -ENETUNREACH || r == -EHOSTUNREACH)
+		return knet_error_set(err, r, KNET_EXIT_PROBLEM,
+				      "no route to the target from here");
+	if (r < 0)
+		rd->sp[i].answer = KNET_TSCHED_FAILED;
+	return 0;
+}
+
+/* Send every probe the schedule lets go now. */
+static int send_ready(struct knet_trace *t, struct tround *rd,
+		      const struct knet_tsched *s, double *ret_wait,
+		      struct knet_error *err)
+{
+	struct timespec now;
+	int i, r;
+
+	for (;;) {
+		knet_ts_now(&now);
+		i = knet_tsched_next(s, rd->sp, ts_sec(&now), ret_wait);
+		if (i < 0)
+			return 0;
+		r = send_probe(t, rd, i, err);
+		if (r < 0)
+			return r;
+	}
+}
+
+/* How long a missing answer may lag, from the longest RTT seen. */
+static void tune(const struct knet_trace *t, const struct tround *rd,
+		 struct knet_tsched *s)
+{
+	long long max_rtt = 0;
+
+	for (int i = 0; i < t->n; i++)
+		if (rd->out[i].rtt_us > max_rtt)
+			max_rtt = rd->out[i].rtt_us;
+	s->grace = (double)max_rtt * 10 / 1e6;
+	if (s->grace < MIN_GRACE)
+		s->grace = MIN_GRACE;
+	s->lag = (double)max_rtt * LAG_RTTS / 1e6;
+	if (s->lag < MIN_LAG)
+		s->lag = MIN_LAG;
+	if (s->lag > s->timeout)
+		s->lag = s->timeout;
+}
+
+static int trace_loop(struct knet_trace *t, struct tround *rd,
+		      struct pollfd *pfd, volatile sig_atomic_t *stop,
+		      struct knet_error *err)
+{
+	struct knet_tsched s = {
+		.nhops = t->nttl,
+		.queries = t->o.queries,
+		.open = t->open,
+		.window = WINDOW,
+		.timeout = t->o.timeout,
+	};
+	struct timespec now;
+	double send_wait, wait;
+	int r;
+
+	for (;;) {
+		tune(t, rd, &s);
+		r = send_ready(t, rd, &s, &send_wait, err);
+		if (r < 0)
+			return r;
+		knet_ts_now(&now);
+		if (knet_tsched_done(&s, rd->sp, ts_sec(&now), &wait) ||
+		    (stop && *stop))
+			return 0;
+		if (send_wait < wait)
+			wait = send_wait;
+		poll_round(t, rd, pfd,
+			   wait >= 0.1 ? 100 : (int)(wait * 1000) + 1);
+	}
+}
+
+static int round_alloc(struct knet_trace *t, struct tround *rd,
+		       struct knet_trace_result *res)
+{
+	rd->cur_ttl = -1;
+	rd->pr = calloc((size_t)t->n, sizeof(*rd->pr));
+	rd->sp = calloc((size_t)t->n, sizeof(*rd->sp));
+	res->probes = calloc((size_t)t->n, sizeof(*res->probes));
+	rd->out = res->probes;
+	if (!rd->pr || !rd->sp || !rd->out)
+		return -ENOMEM;
+	for (int i = 0; i < t->n; i++) {
+		rd->out[i].rtt_us = -1;
+		rd->out[i].note = "";
+		rd->pr[i].ttl = t->o.first_ttl + i / t->o.queries;
+		rd->sp[i].sent = -1;
+		rd->sp[i].answer = KNET_TSCHED_NONE;
+	}
+	return 0;
 }
 
 int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 		   struct knet_trace_result **ret, struct knet_error *err)
 {
 	struct knet_trace_result *res = NULL;
-	struct tprobe *pr = NULL;
+	struct tround rd = {0};
 	struct pollfd *pfd = NULL;
-	struct timespec now;
-	double last_send = 0, wait;
-	int r = 0, cur_ttl = -1;
+	int r = 0;
 
 	res = calloc(1, sizeof(*res));
-	pr = calloc((size_t)t->n, sizeof(*pr));
 	pfd = calloc((size_t)t->n, sizeof(*pfd));
-	if (res)
-		res->probes = calloc((size_t)t->n, sizeof(*res->probes));
-	if (!res || !pr || !pfd || !res->probes) {
+	if (!res || !pfd || round_alloc(t, &rd, res) < 0) {
 		r = oom(err);
 		goto out;
 	}
-	for (int i = 0; i < t->n; i++) {
-		res->probes[i].rtt_us = -1;
-		res->probes[i].note = "";
-		pr[i].ttl = t->o.first_ttl + i / t->o.queries;
-	}
-	for (int i = 0; i < t->limit; i++) {
-		int fd = t->o.mode == KNET_PROBE_TCP ? t->tcp[i] : t->fd;
-
-		if (fd == t->fd && pr[i].ttl == cur_ttl) {
-			/* same TTL as the previous probe on this socket */
-		} else if (knet_probe_set_ttl(fd, t->family, pr[i].ttl) < 0) {
-			r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-					   "set TTL: %s", strerror(errno));
-			goto out;
-		}
-		cur_ttl = pr[i].ttl;
-		r = send_retry(t, &pr[i], i);
-		if (r == -ENETUNREACH || r == -EHOSTUNREACH) {
-			r = knet_error_set(err, r, KNET_EXIT_PROBLEM,
-					   "no route to the target from here");
-			goto out;
-		}
-		r = 0;
-		/* Answers to the first probes may already be here. */
-		if (i % 8 == 7)
-			poll_round(t, pfd, 0, pr, res->probes);
-	}
-	knet_ts_now(&now);
-	last_send = ts_sec(&now);
-	for (;;) {
-		int ms;
-
-		knet_ts_now(&now);
-		if (finished(t, pr, res->probes, ts_sec(&now), last_send,
-			     &wait) ||
-		    (stop && *stop))
-			break;
-		ms = (int)(wait * 1000) + 1;
-		poll_round(t, pfd, ms > 100 ? 100 : ms, pr, res->probes);
-	}
+	r = trace_loop(t, &rd, pfd, stop, err);
+	if (r < 0)
+		goto out;
 	res->queries = t->o.queries;
 	res->first_ttl = t->o.first_ttl;
 	res->hops = last_hop(t, res->probes, &res->reached);
-	/*
-	 * Later rounds (--report) stop one hop past the destination: every
-	 * probe beyond it only spends the target's ICMP rate limit.
-	 */
-	if (res->reached && res->hops < t->nttl)
-		t->limit = (res->hops + 1) * t->o.queries;
+	/* Later rounds (--report) send every hop up to it at once. */
+	if (res->reached)
+		t->open = res->hops;
 	t->round++;
 	if (t->o.mode == KNET_PROBE_TCP)
 		reset_tcp(t);
@@ -512,7 +561,8 @@ int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 	res = NULL;
 out:
 	knet_trace_result_free(res);
-	free(pr);
+	free(rd.pr);
+	free(rd.sp);
 	free(pfd);
 	return r;
 }

@@ -247,10 +247,13 @@ int knet_trace_new(const struct knet_trace_opts *opts, struct knet_trace **ret,
 void knet_trace_free(struct knet_trace *t);
 
 /*
- * One traceroute: every TTL and every query in flight at once, lowest
- * TTL first; stops when the destination hop and everything before it has
- * answered (or timed out).  Call it again for the next round of a
- * --report.
+ * One traceroute, in waves: a hop's probes leave together, lowest TTL
+ * first, once the hop before it has answered as a router (or stayed
+ * silent for a short lag), at most 16 in flight, and none past the
+ * first hop that answered as the destination or with an unreachable;
+ * stops when the destination hop and everything before it has answered
+ * (or timed out).  Call it again for the next round of a --report: it
+ * then sends every hop up to the destination found at once.
  */
 int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 		   struct knet_trace_result **ret, struct knet_error *err);
