@@ -1,7 +1,7 @@
 # knet: Kubernetes network troubleshooting toolkit.
 #
 #   make            build ./knet (and libknet.a)
-#   make check      dependencies, unit tests under ASan+UBSan, lint of the
+#   make check      dependencies, lint, unit tests under ASan+UBSan, the
 #                   generated files and man pages, then the bats suite
 #                   against the lab (brought up if needed)
 #   make demo       dependencies, build, lab, and a short tour
@@ -108,6 +108,7 @@ bats: knet
 
 check: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) check-generated
 	$(MAKE) bats
