@@ -105,10 +105,10 @@ static const struct knet_opt ping_options[] = {
 	 NULL, 1, 65535, NULL},
 	{"udp", 0, KNET_OPT_INT, "PORT", "send UDP datagrams to PORT instead",
 	 NULL, 1, 65535, NULL},
-	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address", NULL,
-	 0, 0, NULL},
-	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address", NULL,
-	 0, 0, NULL},
+	{"ipv6", '6', KNET_OPT_FLAG, NULL, "use the target's IPv6 address",
+	 NULL, 0, 0, NULL},
+	{"ipv4", '4', KNET_OPT_FLAG, NULL, "use the target's IPv4 address",
+	 NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 

@@ -102,10 +102,10 @@ static const struct knet_opt tr_options[] = {
 	 "time between --report rounds (default 1)", NULL, 0.05, 3600, NULL},
 	{"no-names", 0, KNET_OPT_FLAG, NULL,
 	 "do not ask the API who owns each hop", NULL, 0, 0, NULL},
-	{"ipv6", 0, KNET_OPT_FLAG, NULL, "use the target's IPv6 address", NULL,
-	 0, 0, NULL},
-	{"ipv4", 0, KNET_OPT_FLAG, NULL, "use the target's IPv4 address", NULL,
-	 0, 0, NULL},
+	{"ipv6", '6', KNET_OPT_FLAG, NULL, "use the target's IPv6 address",
+	 NULL, 0, 0, NULL},
+	{"ipv4", '4', KNET_OPT_FLAG, NULL, "use the target's IPv4 address",
+	 NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 

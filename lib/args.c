@@ -211,13 +211,17 @@ static int parse_short(const struct knet_opt *const *tables, int argc,
 	return 0;
 }
 
-/* A lone "-" and negative numbers ("-5") are arguments, not options. */
-static int looks_like_option(const char *a)
+/*
+ * A lone "-" is an argument, and so is a negative number ("-5"), unless
+ * a table declares that digit as a short option (ping's -4 and -6).
+ */
+static int looks_like_option(const struct knet_opt *const *tables,
+			     const char *a)
 {
 	if (a[0] != '-' || a[1] == '\0')
 		return 0;
 	if (a[1] >= '0' && a[1] <= '9')
-		return 0;
+		return knet_opt_find(tables, NULL, a[1]) != NULL;
 	return 1;
 }
 
@@ -242,7 +246,7 @@ int knet_args_parse(const struct knet_opt *const *tables, int argc,
 			}
 			break;
 		}
-		if (!looks_like_option(a)) {
+		if (!looks_like_option(tables, a)) {
 			if (stop_at_positional)
 				break;
 			r = add_positional(args, a, err);

@@ -171,6 +171,13 @@ replies() {
 	run --separate-stderr on_a ping client/client --ipv6 -c 1
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"pod client/client has no IPv6 address"* ]]
+	# -6 and -4 are the short spellings, as in iputils
+	run --separate-stderr on_a ping client/client -6 -c 1
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"pod client/client has no IPv6 address"* ]]
+	run --separate-stderr on_a ping client/client -4 -c 1 -o json
+	[ "$status" -eq 0 ]
+	[ "$(jq -rs 'map(select(.event == "summary"))[0].received' <<<"$output")" = 1 ]
 }
 
 @test "ping: without CAP_SYS_ADMIN entering the pod fails, naming it (5)" {

@@ -19,6 +19,7 @@ static const struct knet_opt ping_opts[] = {
 	{"interval", 'i', KNET_OPT_NUMBER, "S", "interval", NULL, 0.002, 60,
 	 NULL},
 	{"df", 0, KNET_OPT_FLAG, NULL, "df", NULL, 0, 0, NULL},
+	{"ipv6", '6', KNET_OPT_FLAG, NULL, "v6", NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -71,6 +72,29 @@ static void test_spellings(void)
 	CHECK_STR(a.pos[0], "-c");
 	CHECK(!knet_args_has(&a, "count"));
 	CHECK(!knet_args_has(&a, "df"));
+}
+
+/* A digit is an option only where a table declares it (ping's -6). */
+static void test_digits(void)
+{
+	struct knet_args a;
+	struct knet_error err;
+	char *v6[] = {"-6", "host", NULL};
+	char *neg[] = {"-5", "-", NULL};
+	char *value[] = {"-c", "-6", NULL};
+
+	CHECK_INT(parse(&a, &err, v6), 0);
+	CHECK(knet_args_has(&a, "ipv6"));
+	CHECK_INT(a.npos, 1);
+	CHECK_INT(parse(&a, &err, neg), 0);
+	CHECK_INT(a.npos, 2);
+	CHECK_STR(a.pos[0], "-5");
+	CHECK_STR(a.pos[1], "-");
+	/* an option's value is taken as it is, even if it looks like one */
+	CHECK_INT(parse(&a, &err, value), -EINVAL);
+	CHECK_STR(err.reason,
+		  "value -6 for -c/--count is out of range (1 to 1000000)");
+	CHECK(!knet_args_has(&a, "ipv6"));
 }
 
 static void test_bad_input(void)
@@ -144,6 +168,7 @@ static void test_suggest(void)
 int main(void)
 {
 	test_spellings();
+	test_digits();
 	test_bad_input();
 	test_stop_at_command();
 	test_suggest();
