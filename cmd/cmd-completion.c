@@ -13,12 +13,6 @@
 
 #include "cmd.h"
 
-static bool takes_value(const struct knet_opt *o)
-{
-	return o->type == KNET_OPT_STRING || o->type == KNET_OPT_INT ||
-	       o->type == KNET_OPT_NUMBER;
-}
-
 static void print_choices(FILE *f, const char *choices)
 {
 	for (; *choices; choices++)
@@ -31,7 +25,7 @@ static void bash_words(FILE *f, const struct knet_opt *opts, bool values)
 	const struct knet_opt *o;
 
 	for (o = opts; o && o->name; o++) {
-		if (values && !takes_value(o))
+		if (values && !knet_opt_takes_value(o))
 			continue;
 		if (o->short_name)
 			fprintf(f, " -%c", o->short_name);
@@ -45,7 +39,7 @@ static void bash_value_arms(FILE *f, const struct knet_opt *opts)
 	const struct knet_opt *o;
 
 	for (o = opts; o && o->name; o++) {
-		if (!takes_value(o) || (!o->choices && !o->complete))
+		if (!knet_opt_takes_value(o) || (!o->choices && !o->complete))
 			continue;
 		fputs("\t", f);
 		if (o->short_name)
@@ -172,7 +166,7 @@ static void zsh_specs(FILE *f, const struct knet_opt *opts)
 
 	for (o = opts; o && o->name; o++) {
 		const char *rep = o->type == KNET_OPT_COUNT ? "*" : "";
-		bool val = takes_value(o);
+		bool val = knet_opt_takes_value(o);
 
 		fputs(" \\\n\t\t", f);
 		if (o->short_name)
@@ -265,7 +259,7 @@ static void fish_opts(FILE *f, const struct knet_opt *opts,
 		if (o->short_name)
 			fprintf(f, " -s %c", o->short_name);
 		fprintf(f, " -l %s", o->name);
-		if (takes_value(o)) {
+		if (knet_opt_takes_value(o)) {
 			if (o->choices) {
 				fputs(" -x -a ", f);
 				fputc('\'', f);

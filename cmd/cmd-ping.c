@@ -112,14 +112,6 @@ static const struct knet_opt ping_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 struct run {
 	struct knet_ctx *ctx;
 	struct knet_table *replies;
@@ -128,7 +120,6 @@ struct run {
 	struct knet_error gone; /* set when the namespace vanished */
 	int remote_events;
 	int remote_replies;
-	bool header_done;
 	int mtu;	   /* smallest path MTU reported, 0 none */
 	char mtu_from[46]; /* who reported it */
 };
@@ -269,10 +260,6 @@ static int remote_line(const char *line, void *ud)
 			knet_table_stream_row(run->summary);
 		}
 	} else if (ev && !strcmp(ev, "reply")) {
-		if (!run->header_done) {
-			knet_table_stream_header(run->replies);
-			run->header_done = true;
-		}
 		r = knet_via_row(run->replies, reply_cols, reply_types, o);
 		if (r == 0)
 			r = knet_table_stream_row(run->replies);
@@ -399,6 +386,9 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
 	r = knet_table_new(reply_cols, &o, &run.replies);
 	if (r == 0)
 		r = knet_table_new(sum_cols, &o, &run.summary);
+	/* printed with the first reply, if one comes */
+	if (r == 0)
+		r = knet_table_stream_header(run.replies);
 	if (r == 0 && o.format != KNET_FMT_JSON)
 		printf("PING %s from %s on node %s (through the node "
 		       "transport)\n",
@@ -429,7 +419,6 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 	struct knet_rtt_stats st;
 	struct plan pl = {0};
 	struct run run = {.ctx = ctx};
-	struct sigaction sa = {.sa_handler = on_signal};
 	int family = AF_UNSPEC, r;
 	bool need_api;
 
@@ -471,8 +460,6 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 	r = open_probe(ctx, src, &pl, &p);
 	if (r)
 		goto out;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	run.src = src;
 	r = knet_table_new(reply_cols, &o, &run.replies);
 	if (r == 0)
@@ -486,7 +473,7 @@ static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 		       args->pos[0], pl.tg->ip, src->label, pl.po.size, pl.mode,
 		       knet_ping_socket_kind(p));
 	knet_table_stream_header(run.replies);
-	r = knet_ping_run(p, on_event, &run, &stop_flag, &st, &err);
+	r = knet_ping_run(p, on_event, &run, knet_catch_stop(), &st, &err);
 	if (r < 0 && run.gone.code) {
 		r = knet_fail(ctx, &run.gone, "ping from", src->label);
 		goto out;

@@ -109,14 +109,6 @@ static const struct knet_opt tr_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
-
 /* --- naming hops --- */
 
 struct namer {
@@ -327,7 +319,6 @@ static int print_report(struct knet_table *t, const struct namer *nm,
 struct remote {
 	struct knet_table *t;
 	bool report;
-	bool header_done;
 };
 
 static int remote_line(const char *line, void *ud)
@@ -340,10 +331,6 @@ static int remote_line(const char *line, void *ud)
 		if (*line)
 			fprintf(stderr, "%s\n", line);
 		return 0;
-	}
-	if (!rm->header_done) {
-		knet_table_stream_header(rm->t);
-		rm->header_done = true;
 	}
 	r = knet_via_row(rm->t, rm->report ? report_cols : hop_cols,
 			 rm->report ? report_types : hop_types, o);
@@ -364,6 +351,9 @@ static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
 	int status = 0, r;
 
 	r = knet_table_new(report ? report_cols : hop_cols, &o, &rm.t);
+	/* printed with the first hop, if one comes */
+	if (r == 0)
+		r = knet_table_stream_header(rm.t);
 	if (r == 0 && o.format != KNET_FMT_JSON)
 		printf("traceroute to %s from %s on node %s (through the node "
 		       "transport)\n",
@@ -422,7 +412,8 @@ static void sleep_between(double seconds)
 }
 
 static int trace(struct knet_ctx *ctx, const struct knet_args *args,
-		 struct knet_trace *tr, const struct knet_trace_opts *to)
+		 struct knet_trace *tr, const struct knet_trace_opts *to,
+		 volatile sig_atomic_t *stop)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
 	bool report = knet_args_has(args, "report");
@@ -446,12 +437,12 @@ static int trace(struct knet_ctx *ctx, const struct knet_args *args,
 		r = KNET_EXIT_SYSTEM;
 		goto out;
 	}
-	for (int i = 0; i < rounds && !stop_flag; i++) {
+	for (int i = 0; i < rounds && !*stop; i++) {
 		if (i)
 			sleep_between(interval);
-		if (stop_flag)
+		if (*stop)
 			break;
-		r = knet_trace_run(tr, &stop_flag, &res, &err);
+		r = knet_trace_run(tr, stop, &res, &err);
 		if (r < 0) {
 			r = knet_fail(ctx, &err, "trace", args->pos[0]);
 			goto out;
@@ -500,7 +491,7 @@ static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)
 		.pid = knet_args_int(args, "pid", 0),
 		.node = ctx->g.node,
 	};
-	struct sigaction sa = {.sa_handler = on_signal};
+	volatile sig_atomic_t *stop;
 	struct knet_trace_opts to = {0};
 	struct knet_error err = {0};
 	struct knet_netns_saved saved;
@@ -575,15 +566,14 @@ static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)
 		r = knet_fail(ctx, &err, "drop privileges", NULL);
 		goto out;
 	}
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	stop = knet_catch_stop();
 	if (ctx->g.format != KNET_FMT_JSON)
 		printf("traceroute to %s (%s) from %s, %d hops max, %s\n",
 		       args->pos[0], tg->ip, src->label, to.max_hops,
 		       to.mode == KNET_PROBE_ICMP  ? "icmp"
 		       : to.mode == KNET_PROBE_TCP ? "tcp syn"
 						   : "udp");
-	r = trace(ctx, args, tr, &to);
+	r = trace(ctx, args, tr, &to, stop);
 	if (r == 0 && src->has_ns && knet_netns_check(&src->ns, &err) < 0)
 		r = knet_fail(ctx, &err, "trace from", src->label);
 out:

@@ -9,6 +9,7 @@
  * shell, `knet help` and the completions walk the same table.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -107,6 +108,12 @@ void knet_ctx_api_teardown(struct knet_ctx *ctx);
 
 /* "knet NAME USAGE" and a newline: the synopsis line, shared with help. */
 void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
+
+/*
+ * Turn SIGINT and SIGTERM into a flag that probe loops poll, so that
+ * Ctrl-C still prints the summary.  Returns the flag.
+ */
+volatile sig_atomic_t *knet_catch_stop(void);
 
 /* The namespace a command should use: -n, else the context's. */
 const char *knet_ctx_namespace(const struct knet_ctx *ctx);

@@ -1,10 +1,28 @@
 /* SPDX-License-Identifier: MIT */
 /* What every command shares: error lines, logging, output options. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cmd.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+volatile sig_atomic_t *knet_catch_stop(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return &stop_flag;
+}
 
 struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
 					const char *kind)

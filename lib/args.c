@@ -121,7 +121,7 @@ static int store_value(struct knet_opt_value *v, const char *value,
 	return 0;
 }
 
-static int takes_value(const struct knet_opt *o)
+bool knet_opt_takes_value(const struct knet_opt *o)
 {
 	return o->type == KNET_OPT_STRING || o->type == KNET_OPT_INT ||
 	       o->type == KNET_OPT_NUMBER;
@@ -161,7 +161,7 @@ static int parse_long(const struct knet_opt *const *tables, int argc,
 	if (!v)
 		return knet_error_set(err, -E2BIG, KNET_EXIT_USAGE,
 				      "too many options");
-	if (!takes_value(o)) {
+	if (!knet_opt_takes_value(o)) {
 		if (eq)
 			return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 					      "option '--%s' takes no value",
@@ -196,7 +196,7 @@ static int parse_short(const struct knet_opt *const *tables, int argc,
 		if (!v)
 			return knet_error_set(err, -E2BIG, KNET_EXIT_USAGE,
 					      "too many options");
-		if (!takes_value(o)) {
+		if (!knet_opt_takes_value(o)) {
 			v->count++;
 			continue;
 		}

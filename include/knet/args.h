@@ -81,6 +81,9 @@ double knet_args_number(const struct knet_args *args, const char *name,
 			double fallback);
 int knet_args_count(const struct knet_args *args, const char *name);
 
+/* Whether the option takes a value (STRING, INT, NUMBER). */
+bool knet_opt_takes_value(const struct knet_opt *o);
+
 /* Find an option in a table by long name, or by short letter. */
 const struct knet_opt *knet_opt_find(const struct knet_opt *const *tables,
 				     const char *name, char short_name);
