@@ -192,27 +192,34 @@ int knet_netns_addrs(int fd, char ***ret_addrs, int *ret_n,
 	return r;
 }
 
-int knet_node_ip_is_local(const char *ip, bool *ret_local,
-			  struct knet_error *err)
+bool knet_addrs_contain(char *const *addrs, int n, const char *ip)
 {
 	unsigned char want[16], have[16];
 	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	bool found = false;
+
+	if (inet_pton(family, ip, want) != 1)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (inet_pton(family, addrs[i], have) == 1 &&
+		    memcmp(want, have, family == AF_INET ? 4 : 16) == 0)
+			return true;
+	return false;
+}
+
+int knet_node_ip_is_local(const char *ip, bool *ret_local,
+			  struct knet_error *err)
+{
+	unsigned char buf[16];
 	char **addrs;
 	int n, r;
 
-	if (inet_pton(family, ip, want) != 1)
+	if (inet_pton(strchr(ip, ':') ? AF_INET6 : AF_INET, ip, buf) != 1)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "'%s' is not an IP address", ip);
 	r = knet_netns_addrs_self(&addrs, &n, err);
 	if (r < 0)
 		return r;
-	/* Compare binary forms: "fd00::0:5" and "fd00::5" are one address. */
-	for (int i = 0; i < n && !found; i++)
-		if (inet_pton(family, addrs[i], have) == 1 &&
-		    memcmp(want, have, family == AF_INET ? 4 : 16) == 0)
-			found = true;
+	*ret_local = knet_addrs_contain(addrs, n, ip);
 	knet_addrs_free(addrs, n);
-	*ret_local = found;
 	return 0;
 }

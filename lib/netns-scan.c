@@ -237,20 +237,6 @@ int knet_netns_scan(struct knet_netns_list **ret_list, struct knet_error *err)
 	return scan(true, ret_list, err);
 }
 
-static bool has_ip(const struct knet_netns_info *it, const char *ip)
-{
-	unsigned char a[16], b[16];
-	int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
-
-	if (inet_pton(fam, ip, a) != 1)
-		return false;
-	for (int i = 0; i < it->naddrs; i++)
-		if (inet_pton(fam, it->addrs[i], b) == 1 &&
-		    memcmp(a, b, fam == AF_INET ? 4 : 16) == 0)
-			return true;
-	return false;
-}
-
 static int take(struct knet_netns_info *from, struct knet_netns_info *to)
 {
 	*to = *from;
@@ -280,7 +266,9 @@ int knet_netns_find_pod(const char *uid, const char *const *ips, int nips,
 	/* The node's own namespace holds no pod IP worth matching. */
 	for (i = 0; r < 0 && i < l->n; i++)
 		for (j = 0; j < nips && r < 0; j++)
-			if (!l->items[i].self && has_ip(&l->items[i], ips[j])) {
+			if (!l->items[i].self &&
+			    knet_addrs_contain(l->items[i].addrs,
+					       l->items[i].naddrs, ips[j])) {
 				l->items[i].how = "ip";
 				r = take(&l->items[i], ret_info);
 			}

@@ -109,6 +109,12 @@ int knet_netns_addrs_self(char ***ret_addrs, int *ret_n,
 void knet_addrs_free(char **v, int n);
 
 /*
+ * Whether @ip is one of @addrs, comparing binary forms ("fd00::0:5" and
+ * "fd00::5" are one address).  False when @ip is not an address.
+ */
+bool knet_addrs_contain(char *const *addrs, int n, const char *ip);
+
+/*
  * The pod UID in one /proc/PID/cgroup text: the "pod<UID>" path element
  * of cgroupfs ("pod1234-...") and systemd ("pod1234_....slice") drivers,
  * returned with dashes.  -ENOENT when there is none.

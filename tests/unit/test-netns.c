@@ -299,8 +299,22 @@ static void test_enter_leave(void)
 	knet_netns_info_clear(&info);
 }
 
+/* Addresses compare by value, not by spelling. */
+static void test_addrs_contain(void)
+{
+	char *addrs[] = {"198.19.1.5", "fd00::5"};
+
+	CHECK(knet_addrs_contain(addrs, 2, "198.19.1.5"));
+	CHECK(knet_addrs_contain(addrs, 2, "fd00:0::0:5"));
+	CHECK(!knet_addrs_contain(addrs, 2, "198.19.1.50"));
+	CHECK(!knet_addrs_contain(addrs, 2, "fd00::6"));
+	CHECK(!knet_addrs_contain(addrs, 2, "not-an-ip"));
+	CHECK(!knet_addrs_contain(addrs, 0, "198.19.1.5"));
+}
+
 int main(void)
 {
+	test_addrs_contain();
 	test_cgroup_uid();
 	test_via_expand();
 	test_via_command();
