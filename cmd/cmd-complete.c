@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "knet/k8s-json.h"
 #include "knet/k8s.h"
 
 /* Completion is interactive: never wait long for the cluster. */
@@ -42,13 +43,11 @@ static void print_names(struct knet_ctx *ctx, const char *path,
 	snprintf(query, sizeof(query), "%s" COMPLETE_LIMIT, path);
 	if (knet_api_get_json(ctx->api, query, &list, &err) < 0)
 		return;
-	cJSON_ArrayForEach(item, cJSON_GetObjectItem(list, "items"))
+	cJSON_ArrayForEach(item, knet_json_get(list, "items"))
 	{
-		cJSON *meta = cJSON_GetObjectItem(item, "metadata");
-		const char *name =
-			cJSON_GetStringValue(cJSON_GetObjectItem(meta, "name"));
-		const char *ns = cJSON_GetStringValue(
-			cJSON_GetObjectItem(meta, "namespace"));
+		const cJSON *meta = knet_json_get(item, "metadata");
+		const char *name = knet_json_str(meta, "name");
+		const char *ns = knet_json_str(meta, "namespace");
 
 		if (!name)
 			continue;
