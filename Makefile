@@ -7,7 +7,8 @@
 #   make demo       dependencies, build, lab, and a short tour
 #   make install    PREFIX=/usr/local DESTDIR= : binary, kubectl-knet
 #                   link, man pages, bash/zsh/fish completions
-#   make lint       clang-format check and cppcheck
+#   make lint       layout boundaries (scripts/lint-boundaries),
+#                   clang-format check and cppcheck
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -44,8 +45,8 @@ endif
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 
-LIB_SRC = $(sort $(wildcard lib/*.c))
-CMD_SRC = $(sort $(wildcard cmd/*.c))
+LIB_SRC = $(sort $(wildcard lib/*/*.c))
+CMD_SRC = $(sort $(wildcard cmd/*.c cmd/*/*.c))
 UNIT_SRC = $(sort $(wildcard tests/unit/test-*.c))
 
 LIB_OBJ = $(LIB_SRC:%.c=build/%.o)
@@ -119,8 +120,9 @@ completions: knet
 	./knet completion fish > completions/knet.fish
 
 lint:
+	scripts/lint-boundaries
 	clang-format --dry-run -Werror $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) \
-		include/knet/*.h cmd/*.h tests/unit/*.h
+		include/knet/*.h lib/*/*.h cmd/*.h cmd/*/*.h tests/unit/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D__GNUC__ -Iinclude $(LIB_SRC) \
 		$(CMD_SRC)

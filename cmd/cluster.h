@@ -10,7 +10,7 @@
  */
 
 #include "cmd.h"
-#include "knet/k8s.h"
+#include "knet/api.h"
 
 #define KNET_CLUSTER_MAX_COLS 32
 

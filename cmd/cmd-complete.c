@@ -8,8 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "knet/k8s-json.h"
-#include "knet/k8s.h"
+#include "knet/api.h"
 
 /* Completion is interactive: never wait long for the cluster. */
 #define COMPLETE_TIMEOUT "3s"

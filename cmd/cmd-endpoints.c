@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "cluster.h"
-#include "knet/k8s-objects.h"
+#include "knet/objects.h"
 
 enum {
 	COL_NS,

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "knet/k8s-objects.h"
-#include "knet/k8s.h"
+#include "knet/objects.h"
+#include "knet/api.h"
 #include "knet/node.h"
 
 enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE };

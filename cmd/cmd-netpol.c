@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cluster.h"
-#include "knet/k8s-objects.h"
+#include "knet/objects.h"
 
 enum {
 	COL_NS,

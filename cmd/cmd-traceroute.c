@@ -17,9 +17,8 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
-#include "knet/k8s-objects.h"
-#include "knet/k8s-who.h"
-#include "knet/k8s.h"
+#include "knet/objects.h"
+#include "knet/api.h"
 #include "knet/node.h"
 #include "knet/probe.h"
 

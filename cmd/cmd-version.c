@@ -4,14 +4,14 @@
  * use at run time (not the ones it was built against), since a bug
  * report about TLS or capture depends on those.
  */
-#include <curl/curl.h>
-#include <curses.h>
-#include <pcap/pcap.h>
-#include <readline/readline.h>
 #include <string.h>
-#include <yaml.h>
 
 #include "cmd.h"
+#include "knet/api.h"
+#include "knet/capture.h"
+#include "knet/kubeconfig.h"
+#include "shell/shell.h"
+#include "ui/ui.h"
 
 #ifndef KNET_VERSION
 #define KNET_VERSION "0.0.0-dev"
@@ -24,13 +24,6 @@ static const struct knet_column columns[] = {
 	{"VERSION", "version", 0, 0},
 	{NULL, NULL, 0, 0},
 };
-
-static const char *ncurses_number(const char *v)
-{
-	const char *sp = strchr(v, ' ');
-
-	return sp ? sp + 1 : v;
-}
 
 static int add(struct knet_table *t, const char *component, const char *version)
 {
@@ -46,39 +39,32 @@ static int add(struct knet_table *t, const char *component, const char *version)
 static int exec_version(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, "component");
-	const curl_version_info_data *curl = curl_version_info(CURLVERSION_NOW);
 	struct knet_error err = {0};
 	struct knet_table *t = NULL;
 	char pcap[64], rl[16];
-	const char *p;
 	int r;
 
 	(void)args;
-	/* "libpcap version 1.10.3 (with TPACKET_V3)" -> "1.10.3" */
-	p = pcap_lib_version();
-	if (sscanf(p, "libpcap version %63s", pcap) != 1)
-		snprintf(pcap, sizeof(pcap), "%s", p);
-	snprintf(rl, sizeof(rl), "%d.%d", rl_readline_version >> 8,
-		 rl_readline_version & 0xff);
+	knet_capture_lib_version(pcap, sizeof(pcap));
+	knet_shell_readline_version(rl, sizeof(rl));
 
 	r = knet_table_new(columns, &o, &t);
 	if (r == 0)
 		r = add(t, "knet", KNET_VERSION);
 	if (r == 0)
-		r = add(t, "libcurl", curl->version);
+		r = add(t, "libcurl", knet_api_curl_version());
 	if (r == 0)
-		r = add(t, "ssl", curl->ssl_version ? curl->ssl_version : "");
+		r = add(t, "ssl", knet_api_tls_version());
 	if (r == 0)
 		r = add(t, "libpcap", pcap);
 	if (r == 0)
 		r = add(t, "cJSON", cJSON_Version());
-	/* "ncurses 6.4.20221231" -> "6.4.20221231" */
 	if (r == 0)
-		r = add(t, "ncurses", ncurses_number(curses_version()));
+		r = add(t, "ncurses", knet_ui_ncurses_version());
 	if (r == 0)
 		r = add(t, "readline", rl);
 	if (r == 0)
-		r = add(t, "libyaml", yaml_get_version_string());
+		r = add(t, "libyaml", knet_yaml_version());
 	if (r == 0)
 		r = knet_table_render(t);
 	knet_table_free(t);

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cluster.h"
-#include "knet/k8s-who.h"
+#include "knet/objects.h"
 
 enum {
 	COL_KIND,

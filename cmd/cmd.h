@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "knet/args.h"
-#include "knet/error.h"
+#include "knet/cli.h"
+#include "knet/base.h"
 #include "knet/output.h"
 
 enum knet_cmd_flags {

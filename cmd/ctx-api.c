@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "knet/k8s.h"
+#include "knet/api.h"
 
 static void log_line(void *userdata, const char *line)
 {

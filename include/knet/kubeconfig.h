@@ -23,7 +23,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "knet/error.h"
+#include "knet/base.h"
 
 struct knet_kubeconfig_opts {
 	const char *path;    /* --kubeconfig, NULL to search */
@@ -52,12 +52,6 @@ struct knet_exec_config {
 	char *install_hint;
 	bool provide_cluster_info;
 	char *interactive_mode; /* Never, IfAvailable, Always; may be NULL */
-};
-
-/* A blob decoded from a *-data field (base64 in the file). */
-struct knet_blob {
-	unsigned char *data;
-	size_t len;
 };
 
 struct knet_kubeconfig {
@@ -119,12 +113,7 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 		    struct knet_error *err);
 
-/* Standard base64 (padding optional, whitespace skipped); -EINVAL. */
-int knet_base64_decode(const char *in, struct knet_blob *ret_blob);
-void knet_blob_clear(struct knet_blob *b);
-
-/* Read a whole file, NUL-terminated; -errno. */
-int knet_file_read(const char *path, size_t max, char **ret_data,
-		   size_t *ret_len);
+/* The run-time libyaml version, for `knet version`. */
+const char *knet_yaml_version(void);
 
 #endif

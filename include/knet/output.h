@@ -20,7 +20,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "knet/error.h"
+#include "knet/base.h"
 
 enum knet_format {
 	KNET_FMT_TABLE,
@@ -141,14 +141,6 @@ int knet_table_stream_row(struct knet_table *t);
 
 /* The current row as a JSON object (owned by the caller). */
 cJSON *knet_table_row_json(const struct knet_table *t, int row);
-
-/* Humanisers shared with commands that print summaries. */
-void knet_fmt_age(long long seconds, char *buf, size_t len);
-void knet_fmt_usec(long long usec, char *buf, size_t len);
-void knet_fmt_bytes(long long bytes, char *buf, size_t len);
-
-/* Display width of a UTF-8 string in terminal cells. */
-int knet_utf8_width(const char *s);
 
 /*
  * Print a single JSON value (a document) to @out, pretty, with a final

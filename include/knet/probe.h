@@ -20,7 +20,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "knet/error.h"
+#include "knet/base.h"
 
 /* --- bounds-checked packet reading (tcpdump's GET_U_1 idea) --- */
 
@@ -144,10 +144,6 @@ struct knet_rx {
  */
 int knet_probe_recv(int fd, bool errqueue, uint8_t *buf, size_t len,
 		    struct knet_rx *ret);
-/* b - a in microseconds. */
-long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
-/* Now, in the clock receive timestamps use (CLOCK_REALTIME). */
-void knet_ts_now(struct timespec *ts);
 
 /* --- ping --- */
 

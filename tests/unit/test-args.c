@@ -2,7 +2,7 @@
 /* The option parser: kubectl-style spellings, bad input, suggestions. */
 #include <errno.h>
 
-#include "knet/args.h"
+#include "knet/cli.h"
 #include "unit.h"
 
 static const struct knet_opt globals[] = {

@@ -11,9 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/k8s-internal.h"
-#include "knet/k8s-exec.h"
-#include "knet/k8s.h"
+#include "../../lib/api/api-internal.h"
+#include "knet/api.h"
 #include "unit.h"
 
 static void test_status(void)

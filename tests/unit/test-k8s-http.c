@@ -15,8 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "knet/k8s-json.h"
-#include "knet/k8s.h"
+#include "knet/api.h"
 #include "unit.h"
 
 /* The scripts below leave delay and streaming out when they are unused. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knet/k8s-objects.h"
+#include "knet/objects.h"
 #include "unit.h"
 
 static cJSON *parse(const char *s)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "knet/k8s-json.h"
+#include "knet/api.h"
 #include "knet/kubeconfig.h"
 #include "unit.h"
 

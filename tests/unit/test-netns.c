@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "knet/netns.h"
 #include "knet/node.h"
 #include "unit.h"
 

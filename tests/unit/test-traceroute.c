@@ -6,7 +6,7 @@
  * flight, and a round ends when every hop up to the end has answered or
  * waited long enough.
  */
-#include "../../lib/traceroute-sched.h"
+#include "../../lib/probe/traceroute-sched.h"
 #include "unit.h"
 
 #define HOPS	5

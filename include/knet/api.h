@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_API_H
+#define KNET_API_H
+
+/*
+ * The Kubernetes API client: libcurl (one easy handle, kept alive, HTTP/2
+ * where offered, compressed) and cJSON (parsed straight from the receive
+ * buffer).
+ *
+ * Errors: an API answer that is not 2xx is read as a Status object and
+ * its message becomes the reason; 404 gives -ENOENT/KNET_EXIT_NOT_FOUND,
+ * everything else (connect, TLS, 401, 403, 5xx) KNET_EXIT_API.  Retries
+ * happen only for 429 and (for GET) 5xx, honouring Retry-After, at most 3
+ * tries and 5 seconds of waiting.  Redirects are not followed.
+ *
+ * The client never logs a token, key or certificate: -v lines carry the
+ * method, URL, status and timing only.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "knet/base.h"
+#include "knet/kubeconfig.h"
+
+struct knet_api;
+
+struct knet_api_config {
+	const char *kubeconfig;	     /* --kubeconfig or NULL */
+	const char *context;	     /* --context or NULL */
+	const char *request_timeout; /* kubectl syntax, NULL or "0": none */
+	int verbose;		     /* -v count: 1 requests, 2 + headers */
+	/* Where -v lines go (lib/ never prints); NULL drops them. */
+	void (*log)(void *userdata, const char *line);
+	void *log_userdata;
+	/* Test hooks, NULL for the real thing (see kubeconfig.h). */
+	const char *(*getenv)(const char *name);
+	const char *sa_dir;
+};
+
+int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
+		 struct knet_error *err);
+void knet_api_free(struct knet_api *api);
+
+/* -n, else the context's namespace, "default" when it sets none. */
+const char *knet_api_namespace(const struct knet_api *api);
+/*
+ * Use @ns as the namespace from now on (-n on the command line); NULL
+ * goes back to the context's.  The string must outlive the client.
+ */
+void knet_api_set_namespace(struct knet_api *api, const char *ns);
+/* -v logging through the configured callback (objects use it too). */
+void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* The server URL (for messages). */
+const char *knet_api_server(const struct knet_api *api);
+/* The context name, or "in-cluster". */
+const char *knet_api_context(const struct knet_api *api);
+
+/*
+ * GET @path_and_query ("/api/v1/namespaces/web/pods/x") and parse the
+ * answer.  The caller frees *ret_json with cJSON_Delete.
+ */
+int knet_api_get_json(struct knet_api *api, const char *path_and_query,
+		      cJSON **ret_json, struct knet_error *err);
+
+/*
+ * Any method with an optional JSON body (@body may be NULL) and content
+ * type (NULL: application/json).  @ret_json may be NULL.
+ */
+int knet_api_request(struct knet_api *api, const char *method,
+		     const char *path_and_query, const char *body,
+		     const char *content_type, cJSON **ret_json,
+		     struct knet_error *err);
+
+/*
+ * Build "/api/v1/namespaces/NS/pods" or "/apis/G/V/pods" (all
+ * namespaces when @ns is NULL), with "/NAME" when @name is set.
+ * @group_version is "v1" for the core group or "apps/v1".  Returns the
+ * length, or -ENAMETOOLONG.
+ */
+int knet_api_path(char *buf, size_t len, const char *group_version,
+		  const char *ns, const char *resource, const char *name);
+
+struct knet_list_opts {
+	const char *label_selector; /* -l, NULL for all */
+	const char *field_selector; /* NULL for all */
+	int limit;		    /* page size, 0 means 500 */
+};
+
+/*
+ * Called once per item of a list, in order.  @item belongs to the page
+ * and is freed after the page: copy what is needed.  Return non-zero (a
+ * negative errno) to stop the listing with that code.
+ */
+typedef int (*knet_api_item_fn)(const cJSON *item, void *userdata);
+
+/*
+ * List a collection page by page (limit/continue), calling @each for
+ * every item.  A page is freed before the next is fetched, so memory
+ * stays bounded by one page.  *ret_resource_version (may be NULL) gets
+ * the list's resourceVersion, for a watch.  A continue token that
+ * expired (410) restarts the list from scratch, once.
+ */
+int knet_api_list(struct knet_api *api, const char *path,
+		  const struct knet_list_opts *opts, knet_api_item_fn each,
+		  void *userdata, char **ret_resource_version,
+		  struct knet_error *err);
+
+/*
+ * Watch events.  @type is "ADDED", "MODIFIED", "DELETED" or "BOOKMARK";
+ * @object belongs to the event.  Return non-zero to stop the watch (that
+ * value is returned by knet_api_watch; return 1 for "done, no error").
+ */
+typedef int (*knet_api_event_fn)(const char *type, const cJSON *object,
+				 void *userdata);
+
+/*
+ * Called when the watch has to (re)list: first when @resource_version
+ * is NULL, and again after 410 Gone.  The implementation lists (e.g.
+ * with knet_api_list) and returns the new resourceVersion in
+ * *ret_resource_version (malloc'd).
+ */
+typedef int (*knet_api_relist_fn)(struct knet_api *api,
+				  char **ret_resource_version, void *userdata,
+				  struct knet_error *err);
+
+/*
+ * Watch @path (a collection) from @resource_version, re-listing through
+ * @relist on 410 Gone (both the HTTP status and an ERROR event with
+ * code 410), and reconnecting when the server ends a watch cleanly.
+ * Runs until a callback stops it or an error happens.  The request
+ * timeout does not apply (timeoutSeconds is set per watch instead).
+ */
+int knet_api_watch(struct knet_api *api, const char *path,
+		   const struct knet_list_opts *opts,
+		   const char *resource_version, knet_api_event_fn on_event,
+		   knet_api_relist_fn relist, void *userdata,
+		   struct knet_error *err);
+
+/*
+ * kubectl's --request-timeout: "0" (none), "5s", "1m30s", "500ms", or a
+ * plain number of seconds.  -EINVAL on anything else.
+ */
+int knet_request_timeout_parse(const char *s, long *ret_ms);
+
+/*
+ * Map an HTTP status and its body (a Status object, or anything) to
+ * @err: the Status message when there is one, else "HTTP <code>".
+ * Returns the negative errno.  Exposed for the tests.
+ */
+int knet_api_status_error(long http_code, const char *body, size_t len,
+			  struct knet_error *err);
+
+/* The run-time libcurl version and its TLS library ("OpenSSL/3.0.11"). */
+const char *knet_api_curl_version(void);
+const char *knet_api_tls_version(void);
+
+/* --- JSON accessors --- */
+
+/*
+ * Small cJSON accessors shared by the kubeconfig and object-model code:
+ * they tolerate missing keys and wrong types (returning the fallback),
+ * since API objects and kubeconfig files omit empty fields.
+ */
+
+/* obj[key] when obj is an object, else NULL (case-sensitive). */
+const cJSON *knet_json_get(const cJSON *obj, const char *key);
+/* The end of a knet_json_path() key list (a typed NULL). */
+#define KNET_JSON_END ((const char *)NULL)
+/* A path of keys: knet_json_path(o, "status", "podIP", KNET_JSON_END). */
+const cJSON *knet_json_path(const cJSON *obj, ...) __attribute__((sentinel));
+/* The string at obj[key], or NULL. */
+const char *knet_json_str(const cJSON *obj, const char *key);
+/* A number (or a numeric string) at obj[key], else @fallback. */
+long long knet_json_int(const cJSON *obj, const char *key, long long fallback);
+/* true/false, or the strings "true"/"false" (YAML scalars). */
+bool knet_json_bool(const cJSON *obj, const char *key, bool fallback);
+/* strdup of knet_json_str(), NULL when absent (or out of memory). */
+char *knet_json_strdup(const cJSON *obj, const char *key);
+
+/* --- exec credential plugins --- */
+
+/*
+ * Exec credential plugins (client.authentication.k8s.io v1 and v1beta1).
+ * The plugin runs with fork+execve and an argv array, never a shell, with
+ * the kubeconfig's env added and KUBERNETES_EXEC_INFO set; its stdout is
+ * an ExecCredential whose status carries a token or a client certificate
+ * and key, maybe with an expirationTimestamp.  The plugin's stderr is
+ * passed through (it is how plugins talk to the user).  Its stdout is
+ * never repeated in an error message: it holds secrets.
+ */
+
+struct knet_exec_cred {
+	char *token;
+	struct knet_blob cert; /* PEM */
+	struct knet_blob key;  /* PEM */
+	long long expires;     /* seconds since the epoch, 0: no expiry */
+};
+
+/* Run the plugin of @kc->exec and parse what it prints. */
+int knet_exec_credential_get(const struct knet_kubeconfig *kc,
+			     struct knet_exec_cred *ret,
+			     struct knet_error *err);
+
+/* Parse an ExecCredential document; @cmd names the plugin in errors. */
+int knet_exec_credential_parse(const char *api_version, const char *cmd,
+			       const char *out, size_t len,
+			       struct knet_exec_cred *ret,
+			       struct knet_error *err);
+
+void knet_exec_cred_clear(struct knet_exec_cred *c);
+
+/*
+ * Find @cmd as execvp would: as given when it has a '/', else in each
+ * PATH directory (an executable regular file).  malloc'd, or NULL.
+ */
+char *knet_path_lookup(const char *cmd, const char *path);
+
+#endif

@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_OBJECTS_H
+#define KNET_OBJECTS_H
+
+/*
+ * Object models: the parts of pods, services, endpoints, nodes, network
+ * policies and ingresses that knet uses, copied out of the API objects
+ * so that the JSON pages can be freed while listing.
+ *
+ * Every list function takes @ns (NULL: all namespaces) and list options
+ * (selectors; may be NULL), and returns a list owned by the caller.
+ */
+
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "knet/api.h"
+#include "knet/base.h"
+#include "knet/kubeconfig.h"
+
+/* Labels (or any string map), in API order. */
+struct knet_labels {
+	struct knet_kv *kv;
+	int n;
+};
+
+int knet_labels_from_json(const cJSON *obj, struct knet_labels *ret);
+void knet_labels_clear(struct knet_labels *l);
+const char *knet_labels_get(const struct knet_labels *l, const char *key);
+/* {"k":"v",...} (owned by the caller), NULL on ENOMEM. */
+cJSON *knet_labels_to_json(const struct knet_labels *l);
+/* "k=v,k2=v2", "" when empty; malloc'd. */
+char *knet_labels_format(const struct knet_labels *l);
+/* Whether every pair of @selector is in @labels (a Service selector). */
+bool knet_labels_match(const struct knet_labels *selector,
+		       const struct knet_labels *labels);
+/*
+ * A LabelSelector (matchLabels + matchExpressions) as kubectl writes it:
+ * "app=web,tier in (a,b),!x"; "" for the empty selector. malloc'd.
+ */
+char *knet_selector_format(const cJSON *selector);
+
+/* Common object metadata. */
+struct knet_meta {
+	char *namespace; /* NULL for cluster-scoped objects */
+	char *name;
+	char *uid;
+	long long created; /* seconds since the epoch, 0 unknown */
+	bool deleting;	   /* has a deletionTimestamp */
+	struct knet_labels labels;
+};
+
+int knet_meta_from_json(const cJSON *obj, struct knet_meta *ret);
+void knet_meta_clear(struct knet_meta *m);
+
+/* --- pods --- */
+
+struct knet_container_port {
+	char *container;
+	char *name; /* NULL when unnamed */
+	int port;
+	int host_port;	  /* 0 when none */
+	char protocol[8]; /* TCP, UDP, SCTP */
+};
+
+struct knet_pod {
+	struct knet_meta meta;
+	char *node;   /* spec.nodeName, NULL when unscheduled */
+	char *phase;  /* Pending, Running, Succeeded, Failed, Unknown */
+	char *status; /* kubectl's STATUS column (reason, waiting...) */
+	char *host_ip;
+	struct knet_strv ips; /* status.podIPs (else podIP) */
+	bool host_network;
+	bool ready; /* the Ready condition */
+	int containers_ready;
+	int containers;
+	int restarts;
+	struct knet_container_port *ports;
+	int nports;
+	char *owner_kind; /* controller owner, NULL when none */
+	char *owner_name;
+	char *service_account;
+	char **container_ids; /* "containerd://abc...", NULL-terminated */
+};
+
+struct knet_pod_list {
+	struct knet_pod **items;
+	int n;
+	char *resource_version;
+};
+
+int knet_pod_from_json(const cJSON *item, struct knet_pod **ret);
+void knet_pod_free(struct knet_pod *p);
+/* -ENOENT / KNET_EXIT_NOT_FOUND when there is no such pod. */
+int knet_pod_get(struct knet_api *api, const char *ns, const char *name,
+		 struct knet_pod **ret, struct knet_error *err);
+int knet_pod_list(struct knet_api *api, const char *ns,
+		  const struct knet_list_opts *opts, struct knet_pod_list **ret,
+		  struct knet_error *err);
+void knet_pod_list_free(struct knet_pod_list *l);
+/* The pod that has @ip (podIPs), NULL when none. */
+const struct knet_pod *knet_pod_list_find_ip(const struct knet_pod_list *l,
+					     const char *ip);
+
+/* --- services --- */
+
+struct knet_service_port {
+	char *name;
+	char protocol[8];
+	int port;
+	int node_port;	   /* 0 when none */
+	char *target_port; /* "8080" or a port name; NULL: same as port */
+	char *app_protocol;
+};
+
+struct knet_service {
+	struct knet_meta meta;
+	char *type; /* ClusterIP, NodePort, LoadBalancer, ExternalName */
+	struct knet_strv cluster_ips;  /* empty or ["None"] when headless */
+	struct knet_strv external_ips; /* spec.externalIPs */
+	struct knet_strv lb_ingress;   /* status.loadBalancer ip/hostname */
+	char *external_name;
+	struct knet_service_port *ports;
+	int nports;
+	struct knet_labels selector;
+	bool has_selector;
+	bool headless;
+	char *session_affinity;
+	char *external_traffic_policy;
+};
+
+struct knet_service_list {
+	struct knet_service **items;
+	int n;
+};
+
+int knet_service_from_json(const cJSON *item, struct knet_service **ret);
+void knet_service_free(struct knet_service *s);
+int knet_service_get(struct knet_api *api, const char *ns, const char *name,
+		     struct knet_service **ret, struct knet_error *err);
+int knet_service_list(struct knet_api *api, const char *ns,
+		      const struct knet_list_opts *opts,
+		      struct knet_service_list **ret, struct knet_error *err);
+void knet_service_list_free(struct knet_service_list *l);
+/* The port of @svc named or numbered @port ("http", "80"), or NULL. */
+const struct knet_service_port *knet_service_find_port(
+	const struct knet_service *svc, const char *port);
+
+/* --- endpoints (EndpointSlices, Endpoints as fallback) --- */
+
+struct knet_endpoint {
+	char *ip;
+	char *hostname;
+	char *node;   /* NULL when the API does not say */
+	char *pod_ns; /* targetRef when it is a Pod */
+	char *pod_name;
+	bool ready;
+	bool serving;
+	bool terminating;
+	char *port_name; /* NULL when unnamed */
+	int port;	 /* 0: the slice has no ports */
+	char protocol[8];
+};
+
+struct knet_service_endpoints {
+	char *namespace;
+	char *service;
+	const char *source;	   /* "EndpointSlice" or "Endpoints" (static) */
+	struct knet_endpoint *eps; /* one per address and port */
+	int n;
+};
+
+struct knet_endpoints_list {
+	struct knet_service_endpoints **items; /* sorted by ns, name */
+	int n;
+	const char *source; /* what the API offered */
+};
+
+/*
+ * Endpoints of @service (NULL: every Service) in @ns (NULL: all).
+ * EndpointSlices from discovery.k8s.io/v1, then v1beta1, else the core
+ * Endpoints (also when slices are forbidden).  A Service whose slice or
+ * Endpoints object lists no address has an entry with n == 0; one with
+ * no such object is absent.
+ */
+int knet_endpoints_list(struct knet_api *api, const char *ns,
+			const char *service, const struct knet_list_opts *opts,
+			struct knet_endpoints_list **ret,
+			struct knet_error *err);
+void knet_endpoints_list_free(struct knet_endpoints_list *l);
+/* The entry for ns/service, or NULL. */
+const struct knet_service_endpoints *knet_endpoints_list_find(
+	const struct knet_endpoints_list *l, const char *ns,
+	const char *service);
+/* Parse one EndpointSlice (v1 or v1beta1) or one Endpoints object. */
+int knet_endpoints_add_slice(struct knet_service_endpoints *se,
+			     const cJSON *slice);
+int knet_endpoints_add_endpoints(struct knet_service_endpoints *se,
+				 const cJSON *endpoints);
+void knet_service_endpoints_free(struct knet_service_endpoints *se);
+
+/* --- nodes --- */
+
+struct knet_node {
+	struct knet_meta meta;
+	bool ready;
+	char *ready_reason; /* when not ready */
+	struct knet_strv internal_ips;
+	struct knet_strv external_ips;
+	char *hostname;
+	struct knet_strv pod_cidrs;
+	bool unschedulable;
+	char *kubelet_version;
+	struct knet_strv roles; /* node-role.kubernetes.io/<role> labels */
+};
+
+struct knet_node_list {
+	struct knet_node **items;
+	int n;
+};
+
+int knet_node_from_json(const cJSON *item, struct knet_node **ret);
+void knet_node_free(struct knet_node *n);
+int knet_node_get(struct knet_api *api, const char *name,
+		  struct knet_node **ret, struct knet_error *err);
+int knet_node_list(struct knet_api *api, const struct knet_list_opts *opts,
+		   struct knet_node_list **ret, struct knet_error *err);
+void knet_node_list_free(struct knet_node_list *l);
+
+/* --- network policies --- */
+
+struct knet_netpol {
+	struct knet_meta meta;
+	char *pod_selector; /* knet_selector_format(), "" selects all */
+	bool ingress;	    /* policyTypes has Ingress */
+	bool egress;
+	int ingress_rules; /* -1 when the type is absent */
+	int egress_rules;
+	cJSON *spec; /* the whole spec, for policy analysis */
+};
+
+struct knet_netpol_list {
+	struct knet_netpol **items;
+	int n;
+};
+
+int knet_netpol_from_json(const cJSON *item, struct knet_netpol **ret);
+void knet_netpol_free(struct knet_netpol *p);
+int knet_netpol_get(struct knet_api *api, const char *ns, const char *name,
+		    struct knet_netpol **ret, struct knet_error *err);
+int knet_netpol_list(struct knet_api *api, const char *ns,
+		     const struct knet_list_opts *opts,
+		     struct knet_netpol_list **ret, struct knet_error *err);
+void knet_netpol_list_free(struct knet_netpol_list *l);
+
+/* --- ingresses --- */
+
+struct knet_ingress_path {
+	char *host; /* NULL: any host */
+	char *path; /* NULL: any path */
+	char *path_type;
+	char *service;	/* backend Service, NULL for a resource backend */
+	char *port;	/* "80" or a port name */
+	char *resource; /* "Kind/name" for a resource backend */
+};
+
+struct knet_ingress {
+	struct knet_meta meta;
+	char *class_name; /* spec.ingressClassName or the annotation */
+	struct knet_strv hosts;
+	struct knet_strv addresses;	 /* status.loadBalancer ip/hostname */
+	struct knet_ingress_path *paths; /* the default backend comes last */
+	int npaths;
+	struct knet_strv tls_hosts;
+};
+
+struct knet_ingress_list {
+	struct knet_ingress **items;
+	int n;
+};
+
+/* Either networking.k8s.io/v1 or v1beta1 (serviceName/servicePort). */
+int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret);
+void knet_ingress_free(struct knet_ingress *i);
+int knet_ingress_get(struct knet_api *api, const char *ns, const char *name,
+		     struct knet_ingress **ret, struct knet_error *err);
+int knet_ingress_list(struct knet_api *api, const char *ns,
+		      const struct knet_list_opts *opts,
+		      struct knet_ingress_list **ret, struct knet_error *err);
+void knet_ingress_list_free(struct knet_ingress_list *l);
+
+/* --- who owns an address --- */
+
+/*
+ * Who owns an address: a pod (its IP), a Service (cluster IP, external
+ * IP or load-balancer IP), a Service endpoint (an address in its
+ * EndpointSlices, with the Service named), or a node (internal or
+ * external IP).  One address may have several owners: a pod that backs
+ * two Services, a host-network pod on a node.
+ *
+ * For one address, knet_who() asks the API directly.  For many (naming
+ * the hops of a traceroute), build a knet_who_index once and look up in
+ * it without further requests.
+ */
+
+enum knet_who_kind {
+	KNET_WHO_POD,
+	KNET_WHO_SERVICE,
+	KNET_WHO_ENDPOINT,
+	KNET_WHO_NODE,
+};
+
+struct knet_who_match {
+	enum knet_who_kind kind;
+	char *namespace; /* NULL for nodes */
+	char *name;	 /* pod, Service or node name */
+	char *node;	 /* pod: its node; endpoint: its node if known */
+	/*
+	 * What the address is to it: pod "podIP"/"hostNetwork"; service
+	 * "clusterIP", "externalIP", "loadBalancer"; endpoint the pod name
+	 * behind it or NULL; node "InternalIP", "ExternalIP".
+	 */
+	char *detail;
+	bool ready; /* pod: Ready condition; endpoint: ready; node: Ready */
+};
+
+struct knet_who {
+	char *ip;
+	struct knet_who_match *m;
+	int n;
+};
+
+/* The kind as a word: "pod", "service", "endpoint", "node". */
+const char *knet_who_kind_name(enum knet_who_kind kind);
+
+/*
+ * Everything the API knows about @ip.  *ret has n == 0 when nothing is
+ * known (not an error: the command turns it into exit 3).  -EINVAL for
+ * a string that is not an IP address.
+ */
+int knet_who(struct knet_api *api, const char *ip, struct knet_who **ret,
+	     struct knet_error *err);
+void knet_who_free(struct knet_who *w);
+
+struct knet_who_index;
+
+/* Load pods, Services, endpoints and nodes of all namespaces once. */
+int knet_who_index_new(struct knet_api *api, struct knet_who_index **ret,
+		       struct knet_error *err);
+void knet_who_index_free(struct knet_who_index *idx);
+/* Like knet_who(), from the index; -EINVAL for a bad IP, -ENOMEM. */
+int knet_who_index_lookup(const struct knet_who_index *idx, const char *ip,
+			  struct knet_who **ret);
+/*
+ * A short name for a traceroute hop: "pod web/web-1", "svc web/web",
+ * "node node-a"; NULL when nothing is known.  malloc'd.
+ */
+char *knet_who_index_label(const struct knet_who_index *idx, const char *ip);
+
+#endif

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Watch streams: one JSON event per line, resumed from the last
+ * resourceVersion seen when the server ends the stream, re-listed when
+ * that version is gone (410).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api-internal.h"
+#include "knet/api.h"
+
+#define WATCH_PATH_MAX	4096
+#define WATCH_LINE_MAX	(64u << 20)
+#define WATCH_TIMEOUT_S "300"
+
+struct watch {
+	char *line;
+	size_t len, cap;
+	knet_api_event_fn on_event;
+	void *userdata;
+	char *rv;
+	bool gone;
+	int events; /* in the current stream */
+	struct knet_error *err;
+};
+
+static int handle_event(struct watch *w, const char *text, size_t len)
+{
+	const char *type, *v;
+	const cJSON *obj;
+	cJSON *ev;
+	int r = 0;
+
+	ev = cJSON_ParseWithLength(text, len);
+	if (!ev)
+		return knet_error_set(w->err, -EBADMSG, KNET_EXIT_API,
+				      "the server sent an invalid watch event");
+	type = knet_json_str(ev, "type");
+	obj = knet_json_get(ev, "object");
+	if (type && !strcmp(type, "ERROR")) {
+		long long code = knet_json_int(obj, "code", 0);
+		const char *msg = knet_json_str(obj, "message");
+
+		if (code == 410) {
+			w->gone = true;
+			r = -ESTALE;
+		} else {
+			r = knet_error_set(w->err, -EIO, KNET_EXIT_API,
+					   "watch failed: %s",
+					   msg ? msg : "unknown error");
+		}
+		goto cleanup;
+	}
+	v = knet_json_str(knet_json_get(obj, "metadata"), "resourceVersion");
+	if (v && *v) {
+		char *nrv = strdup(v);
+
+		if (nrv) {
+			free(w->rv);
+			w->rv = nrv;
+		}
+	}
+	w->events++;
+	if (type)
+		r = w->on_event(type, obj, w->userdata);
+cleanup:
+	cJSON_Delete(ev);
+	return r;
+}
+
+static int on_chunk(const char *data, size_t len, void *userdata)
+{
+	struct watch *w = userdata;
+	size_t start = 0;
+	char *nl;
+
+	if (w->len + len + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 65536;
+		char *nb;
+
+		while (cap < w->len + len + 1)
+			cap *= 2;
+		if (cap > WATCH_LINE_MAX)
+			return knet_error_set(w->err, -EFBIG, KNET_EXIT_API,
+					      "watch event too large");
+		nb = realloc(w->line, cap);
+		if (!nb)
+			return knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
+					      "out of memory");
+		w->line = nb;
+		w->cap = cap;
+	}
+	memcpy(w->line + w->len, data, len);
+	w->len += len;
+	w->line[w->len] = '\0';
+	while ((nl = memchr(w->line + start, '\n', w->len - start))) {
+		size_t n = (size_t)(nl - (w->line + start));
+		int r = n ? handle_event(w, w->line + start, n) : 0;
+
+		start += n + 1;
+		if (r) {
+			w->len = 0;
+			return r;
+		}
+	}
+	memmove(w->line, w->line + start, w->len - start);
+	w->len -= start;
+	return 0;
+}
+
+static int watch_path(char *buf, const char *path,
+		      const struct knet_list_opts *opts, const char *rv)
+{
+	int r;
+
+	if (snprintf(buf, WATCH_PATH_MAX, "%s", path) >= WATCH_PATH_MAX)
+		return -ENAMETOOLONG;
+	r = knet_api_query_add(buf, WATCH_PATH_MAX, "watch", "1");
+	if (!r)
+		r = knet_api_query_add(buf, WATCH_PATH_MAX, "resourceVersion",
+				       rv);
+	if (!r)
+		r = knet_api_query_add(buf, WATCH_PATH_MAX,
+				       "allowWatchBookmarks", "true");
+	if (!r)
+		r = knet_api_query_add(buf, WATCH_PATH_MAX, "timeoutSeconds",
+				       WATCH_TIMEOUT_S);
+	if (!r)
+		r = knet_api_query_selectors(buf, WATCH_PATH_MAX, opts);
+	return r;
+}
+
+int knet_api_watch(struct knet_api *api, const char *path,
+		   const struct knet_list_opts *opts,
+		   const char *resource_version, knet_api_event_fn on_event,
+		   knet_api_relist_fn relist, void *userdata,
+		   struct knet_error *err)
+{
+	struct watch w = {
+		.on_event = on_event,
+		.userdata = userdata,
+		.err = err,
+	};
+	char *buf;
+	int r;
+
+	buf = malloc(WATCH_PATH_MAX);
+	if (!buf)
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	if (resource_version && *resource_version) {
+		w.rv = strdup(resource_version);
+	} else {
+		r = relist(api, &w.rv, userdata, err);
+		if (r < 0)
+			goto cleanup;
+	}
+	for (;;) {
+		if (!w.rv) {
+			r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+					   "out of memory");
+			goto cleanup;
+		}
+		r = watch_path(buf, path, opts, w.rv);
+		if (r < 0) {
+			r = knet_error_set(err, r, KNET_EXIT_USAGE,
+					   "selector too long");
+			goto cleanup;
+		}
+		w.len = 0;
+		w.gone = false;
+		w.events = 0;
+		r = knet_api_do(api, "GET", buf, NULL, NULL, NULL, on_chunk, &w,
+				true, err);
+		if (r == -ESTALE) {
+			/* 410 Gone, as a status or an ERROR event. */
+			knet_api_log(api, 1,
+				     "watch: resourceVersion %s is "
+				     "gone, listing again",
+				     w.rv);
+			free(w.rv);
+			w.rv = NULL;
+			r = relist(api, &w.rv, userdata, err);
+			if (r < 0)
+				goto cleanup;
+			continue;
+		}
+		if (r)
+			goto cleanup;
+		/*
+		 * The server ended the watch (timeoutSeconds): resume.  A
+		 * stream that ends at once with nothing in it (a proxy that
+		 * cuts streams) is retried after a pause, not in a loop.
+		 */
+		knet_api_log(api, 2, "watch: stream ended, resuming at %s",
+			     w.rv);
+		if (!w.events)
+			sleep(1);
+	}
+cleanup:
+	free(w.line);
+	free(w.rv);
+	free(buf);
+	return r;
+}
