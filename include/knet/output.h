@@ -148,4 +148,14 @@ cJSON *knet_table_row_json(const struct knet_table *t, int row);
  */
 int knet_json_print(FILE *out, const cJSON *json);
 
+/*
+ * Terminal safety for text from outside: whether @s holds nothing a
+ * terminal acts on, and a malloc'd copy (NULL on ENOMEM) where C0
+ * controls but tab (and newline with @keep_newline), DEL, C1 controls
+ * and bytes that are not UTF-8 are written as "\xNN".  Valid UTF-8
+ * (CJK, emoji) is kept as it is.
+ */
+bool knet_text_is_safe(const char *s, bool keep_newline);
+char *knet_text_escape(const char *s, bool keep_newline);
+
 #endif

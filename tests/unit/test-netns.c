@@ -238,7 +238,7 @@ static void test_enter_leave(void)
 	snprintf(name, sizeof(name), "knet-test-%d", (int)getpid());
 	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
 	if (geteuid() != 0 || sh("ip netns add %s 2>/dev/null", name) != 0) {
-		printf("test-netns: skipping namespace tests (not root)\n");
+		UNIT_SKIP("test-netns", "namespace tests need root and ip(8)");
 		return;
 	}
 	sh("ip -n %s link set lo up && ip -n %s addr add 198.18.200.7/32 "

@@ -103,11 +103,11 @@ static void test_loopback(void)
 	struct knet_ping *p = NULL;
 
 	if (unshare(CLONE_NEWNET) < 0) {
-		printf("test-ping: skipping loopback run (no CAP_SYS_ADMIN)\n");
+		UNIT_SKIP("test-ping", "loopback run needs CAP_SYS_ADMIN");
 		return;
 	}
 	if (system("ip link set lo up") != 0) {
-		printf("test-ping: skipping loopback run (no ip)\n");
+		UNIT_SKIP("test-ping", "loopback run needs ip(8)");
 		return;
 	}
 	knet_addr_parse("127.0.0.1", 0, &o.dst, &o.dst_len);

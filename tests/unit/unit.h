@@ -4,14 +4,22 @@
 
 /*
  * A minimal unit-test harness: CHECK macros count passes and failures,
- * and unit_done() prints "<name>: N passed, N failed" and returns the
- * exit status.  Tests run under ASan+UBSan (see the Makefile).
+ * UNIT_SKIP() counts a group of checks that could not run here, and
+ * unit_done() prints "<name>: N passed, N failed, N skipped" and returns
+ * the exit status.  Tests run under ASan+UBSan (see the Makefile).
  */
 
 #include <stdio.h>
 #include <string.h>
 
-static int unit_passed, unit_failed;
+static int unit_passed, unit_failed, unit_skipped;
+
+/* A group of checks skipped, with the reason on stdout. */
+#define UNIT_SKIP(name, why)                                                   \
+	do {                                                                   \
+		unit_skipped++;                                                \
+		printf("%s: skipped: %s\n", name, why);                        \
+	} while (0)
 
 #define CHECK(cond)                                                            \
 	do {                                                                   \
@@ -53,7 +61,8 @@ static int unit_passed, unit_failed;
 
 static inline int unit_done(const char *name)
 {
-	printf("%s: %d passed, %d failed\n", name, unit_passed, unit_failed);
+	printf("%s: %d passed, %d failed, %d skipped\n", name, unit_passed,
+	       unit_failed, unit_skipped);
 	return unit_failed ? 1 : 0;
 }
 
