@@ -182,6 +182,13 @@ bool knet_json_bool(const cJSON *obj, const char *key, bool fallback);
 /* strdup of knet_json_str(), NULL when absent (or out of memory). */
 char *knet_json_strdup(const cJSON *obj, const char *key);
 
+/*
+ * cJSON_Delete() for trees that may hold secrets (kubeconfigs, exec
+ * plugin output, token reviews): every string is zeroed first.
+ * Accepts NULL.
+ */
+void knet_json_wipe_delete(cJSON *json);
+
 /* --- exec credential plugins --- */
 
 /*

@@ -70,3 +70,26 @@ char *knet_json_strdup(const cJSON *obj, const char *key)
 {
 	return knet_strdup0(knet_json_str(obj, key));
 }
+
+/* Zero every string and key of @j and below (cJSON keeps them in heap). */
+static void wipe(cJSON *j)
+{
+	for (; j; j = j->next) {
+		if (j->valuestring)
+			explicit_bzero(j->valuestring, strlen(j->valuestring));
+		if (j->string && !(j->type & cJSON_StringIsConst))
+			explicit_bzero(j->string, strlen(j->string));
+		wipe(j->child);
+	}
+}
+
+void knet_json_wipe_delete(cJSON *json)
+{
+	if (!json)
+		return;
+	/* The root's siblings are not part of the tree: wipe from the top. */
+	if (json->valuestring)
+		explicit_bzero(json->valuestring, strlen(json->valuestring));
+	wipe(json->child);
+	cJSON_Delete(json);
+}
