@@ -31,21 +31,25 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_SERVICE] = {"SERVICE", "service", KNET_COL_NAME, 0},
-	[COL_ENDPOINT] = {"ENDPOINT", "", KNET_COL_NOJSON, 0},
-	[COL_IP] = {"", "ip", KNET_COL_NOTABLE, 0},
-	[COL_PORT] = {"", "port", KNET_COL_NOTABLE, 0},
-	[COL_PROTOCOL] = {"", "protocol", KNET_COL_NOTABLE, 0},
-	[COL_PORT_NAME] = {"PORT-NAME", "portName", KNET_COL_WIDE, 0},
-	[COL_POD] = {"POD", "pod", 0, 0},
-	[COL_NODE] = {"NODE", "node", 0, 0},
-	[COL_READY] = {"READY", "ready", 0, 0},
-	[COL_SERVING] = {"SERVING", "serving", KNET_COL_WIDE, 0},
-	[COL_TERMINATING] = {"TERMINATING", "terminating", KNET_COL_WIDE, 0},
-	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_COL_WIDE, 0},
-	[COL_SOURCE] = {"SOURCE", "source", KNET_COL_WIDE, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 0},
+	[COL_SERVICE] = {"SERVICE", "service", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_ENDPOINT] = {"ENDPOINT", "", KNET_CELL_STR, KNET_COL_NOJSON, 0},
+	[COL_IP] = {"", "ip", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[COL_PORT] = {"", "port", KNET_CELL_INT, KNET_COL_NOTABLE, 0},
+	[COL_PROTOCOL] = {"", "protocol", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[COL_PORT_NAME] = {"PORT-NAME", "portName", KNET_CELL_STR,
+			   KNET_COL_WIDE, 0},
+	[COL_POD] = {"POD", "pod", KNET_CELL_STR, 0, 0},
+	[COL_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
+	[COL_READY] = {"READY", "ready", KNET_CELL_BOOL, 0, 0},
+	[COL_SERVING] = {"SERVING", "serving", KNET_CELL_BOOL, KNET_COL_WIDE,
+			 0},
+	[COL_TERMINATING] = {"TERMINATING", "terminating", KNET_CELL_BOOL,
+			     KNET_COL_WIDE, 0},
+	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_CELL_STR, KNET_COL_WIDE,
+			  0},
+	[COL_SOURCE] = {"SOURCE", "source", KNET_CELL_STR, KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static int add_row(struct knet_table *t,
@@ -87,40 +91,63 @@ static int add_row(struct knet_table *t,
 	return 0;
 }
 
-static int exec_endpoints(struct knet_ctx *ctx, const struct knet_args *args)
+/* One row per endpoint, or one for a Service with none. */
+static int endpoint_rows(struct knet_table *t, const void *obj,
+			 const void *extra)
 {
-	const char *svc = args->npos ? args->pos[0] : NULL;
+	const struct knet_service_endpoints *se = obj;
+
+	(void)extra;
+	if (!se->n)
+		return add_row(t, se, NULL);
+	for (int k = 0; k < se->n; k++)
+		if (add_row(t, se, &se->eps[k]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Every Service's endpoints, or those of @svc (there is no "get"). */
+static int list_endpoints(struct knet_cluster_cmd *c, const char *svc)
+{
 	struct knet_endpoints_list *l = NULL;
-	struct knet_cluster_cmd c;
 	int r;
 
-	r = knet_cluster_begin(&c, ctx, args, "endpoints", "endpoints", columns,
-			       COL_NS);
-	if (r)
+	r = knet_endpoints_list(c->ctx->api, c->ns, svc, &c->lo, &l, &c->err);
+	if (r < 0)
 		return r;
-	if (knet_endpoints_list(ctx->api, c.ns, svc, &c.lo, &l, &c.err) < 0) {
-		knet_cluster_fail(&c, "list endpoints", svc);
-		return knet_cluster_end(&c);
-	}
-	knet_log(ctx, 1, "endpoints read from %s", l->source);
-	if (svc && l->n == 0) {
-		knet_error_set(&c.err, -ENOENT, KNET_EXIT_NOT_FOUND,
-			       "no endpoints for service \"%s\" (no such "
-			       "service, or it has no selector)",
-			       svc);
-		knet_cluster_fail(&c, "list endpoints", svc);
-	}
-	for (int i = 0; i < l->n; i++) {
-		const struct knet_service_endpoints *se = l->items[i];
-
-		if (!se->n && add_row(c.t, se, NULL) < 0)
-			knet_cluster_oom(&c);
-		for (int k = 0; k < se->n; k++)
-			if (add_row(c.t, se, &se->eps[k]) < 0)
-				knet_cluster_oom(&c);
-	}
+	knet_log(c->ctx, 1, "endpoints read from %s", l->source);
+	if (svc && l->n == 0)
+		r = knet_error_set(&c->err, -ENOENT, KNET_EXIT_NOT_FOUND,
+				   "no endpoints for service \"%s\" (no such "
+				   "service, or it has no selector)",
+				   svc);
+	for (int i = 0; i < l->n; i++)
+		knet_cluster_keep(c, l->items[i]);
+	l->n = 0; /* kept */
 	knet_endpoints_list_free(l);
-	return knet_cluster_end(&c);
+	return r;
+}
+
+static void free_service_endpoints(void *obj)
+{
+	knet_service_endpoints_free(obj);
+}
+
+static const struct knet_cluster_kind endpoints_kind = {
+	.kind = "endpoints",
+	.plural = "endpoints",
+	.noun = "endpoints",
+	.cols = columns,
+	.ns_col = COL_NS,
+	.list = list_endpoints,
+	.get = NULL,
+	.free = free_service_endpoints,
+	.rows = endpoint_rows,
+};
+
+static int exec_endpoints(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return knet_cluster_run(ctx, args, &endpoints_kind);
 }
 
 const struct knet_cmd knet_cmd_endpoints = {

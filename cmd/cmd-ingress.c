@@ -24,15 +24,16 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_CLASS] = {"CLASS", "class", 0, 0},
-	[COL_HOSTS] = {"HOSTS", "hosts", 0, 0},
-	[COL_ADDRESS] = {"ADDRESS", "addresses", 0, 0},
-	[COL_RULES] = {"RULES", "rules", 0, 0},
-	[COL_TLS] = {"TLS-HOSTS", "tlsHosts", KNET_COL_WIDE, 0},
-	[COL_AGE] = {"AGE", "created", 0, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_CLASS] = {"CLASS", "class", KNET_CELL_STR, 0, 0},
+	[COL_HOSTS] = {"HOSTS", "hosts", KNET_CELL_STRLIST, 0, 0},
+	[COL_ADDRESS] = {"ADDRESS", "addresses", KNET_CELL_STRLIST, 0, 0},
+	[COL_RULES] = {"RULES", "rules", KNET_CELL_JSON, 0, 0},
+	[COL_TLS] = {"TLS-HOSTS", "tlsHosts", KNET_CELL_STRLIST, KNET_COL_WIDE,
+		     0},
+	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static void add_str(cJSON *o, const char *key, const char *v)
@@ -89,8 +90,11 @@ static int set_rules(struct knet_table *t, const struct knet_ingress *in)
 	return r;
 }
 
-static int add_row(struct knet_table *t, const struct knet_ingress *in)
+static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
+	const struct knet_ingress *in = obj;
+
+	(void)extra;
 	if (knet_table_add_row(t) < 0)
 		return -1;
 	knet_table_set_str(t, COL_NS, in->meta.namespace);
@@ -116,34 +120,51 @@ static int add_row(struct knet_table *t, const struct knet_ingress *in)
 	return set_rules(t, in);
 }
 
-static int exec_ingress(struct knet_ctx *ctx, const struct knet_args *args)
+static int list_ingresses(struct knet_cluster_cmd *c, const char *name)
 {
 	struct knet_ingress_list *l = NULL;
-	struct knet_cluster_cmd c;
 	int r;
 
-	r = knet_cluster_begin(&c, ctx, args, "ingress", "ingresses", columns,
-			       COL_NS);
-	if (r)
-		return r;
-	if (args->npos == 0 &&
-	    knet_ingress_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
-		knet_cluster_fail(&c, "list ingresses", NULL);
+	(void)name;
+	r = knet_ingress_list(c->ctx->api, c->ns, &c->lo, &l, &c->err);
 	for (int i = 0; l && i < l->n; i++)
-		if (add_row(c.t, l->items[i]) < 0)
-			knet_cluster_oom(&c);
-	for (int i = 0; i < args->npos; i++) {
-		struct knet_ingress *in = NULL;
-
-		if (knet_ingress_get(ctx->api, c.ns, args->pos[i], &in,
-				     &c.err) < 0)
-			knet_cluster_fail(&c, "get ingress", args->pos[i]);
-		else if (add_row(c.t, in) < 0)
-			knet_cluster_oom(&c);
-		knet_ingress_free(in);
-	}
+		knet_cluster_keep(c, l->items[i]);
+	if (l)
+		l->n = 0; /* kept */
 	knet_ingress_list_free(l);
-	return knet_cluster_end(&c);
+	return r;
+}
+
+static int get_ingress(struct knet_cluster_cmd *c, const char *name,
+		       void **ret_obj)
+{
+	struct knet_ingress *in = NULL;
+	int r = knet_ingress_get(c->ctx->api, c->ns, name, &in, &c->err);
+
+	*ret_obj = in;
+	return r;
+}
+
+static void free_ingress(void *obj)
+{
+	knet_ingress_free(obj);
+}
+
+static const struct knet_cluster_kind ingress_kind = {
+	.kind = "ingress",
+	.plural = "ingresses",
+	.noun = "ingress",
+	.cols = columns,
+	.ns_col = COL_NS,
+	.list = list_ingresses,
+	.get = get_ingress,
+	.free = free_ingress,
+	.rows = add_row,
+};
+
+static int exec_ingress(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return knet_cluster_run(ctx, args, &ingress_kind);
 }
 
 const struct knet_cmd knet_cmd_ingress = {

@@ -14,22 +14,18 @@
 #include "knet/api.h"
 #include "knet/node.h"
 
-enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE };
+enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE, NCOLS };
 
 static const struct knet_column cols[] = {
-	{"POD", "pod", KNET_COL_NAME, 0},
-	{"IPS", "ips", 0, 0},
-	{"PID", "pid", KNET_COL_RIGHT, 0},
-	{"PATH", "path", 0, 0},
-	{"FOUND", "found_by", 0, 0},
-	{"NODE", "node", KNET_COL_WIDE, 0},
-	{"INODE", "inode", KNET_COL_WIDE | KNET_COL_RIGHT, 0},
-	{NULL, NULL, 0, 0},
-};
-
-static const enum knet_cell_type types[] = {
-	KNET_CELL_STR, KNET_CELL_STRLIST, KNET_CELL_INT, KNET_CELL_STR,
-	KNET_CELL_STR, KNET_CELL_STR,	  KNET_CELL_INT,
+	[C_POD] = {"POD", "pod", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[C_IPS] = {"IPS", "ips", KNET_CELL_STRLIST, 0, 0},
+	[C_PID] = {"PID", "pid", KNET_CELL_INT, KNET_COL_RIGHT, 0},
+	[C_PATH] = {"PATH", "path", KNET_CELL_STR, 0, 0},
+	[C_FOUND] = {"FOUND", "found_by", KNET_CELL_STR, 0, 0},
+	[C_NODE] = {"NODE", "node", KNET_CELL_STR, KNET_COL_WIDE, 0},
+	[C_INODE] = {"INODE", "inode", KNET_CELL_INT,
+		     KNET_COL_WIDE | KNET_COL_RIGHT, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static const struct knet_opt netns_options[] = {
@@ -177,7 +173,7 @@ static int remote_rows(struct knet_table *t, const struct remote *rm)
 	items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "items");
 	cJSON_ArrayForEach(it, items)
 	{
-		r = knet_via_row(t, cols, types, it);
+		r = knet_via_row(t, it);
 		if (r < 0)
 			break;
 	}

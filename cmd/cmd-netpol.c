@@ -22,21 +22,26 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_POD_SELECTOR] = {"POD-SELECTOR", "podSelector", 0, 0},
-	[COL_TYPES] = {"POLICY-TYPES", "policyTypes", 0, 0},
-	[COL_INGRESS] = {"INGRESS-RULES", "ingressRules", KNET_COL_RIGHT, 0},
-	[COL_EGRESS] = {"EGRESS-RULES", "egressRules", KNET_COL_RIGHT, 0},
-	[COL_AGE] = {"AGE", "created", 0, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_POD_SELECTOR] = {"POD-SELECTOR", "podSelector", KNET_CELL_STR, 0,
+			      0},
+	[COL_TYPES] = {"POLICY-TYPES", "policyTypes", KNET_CELL_STRLIST, 0, 0},
+	[COL_INGRESS] = {"INGRESS-RULES", "ingressRules", KNET_CELL_INT,
+			 KNET_COL_RIGHT, 0},
+	[COL_EGRESS] = {"EGRESS-RULES", "egressRules", KNET_CELL_INT,
+			KNET_COL_RIGHT, 0},
+	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
-static int add_row(struct knet_table *t, const struct knet_netpol *p)
+static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
+	const struct knet_netpol *p = obj;
 	const char *types[2];
 	int n = 0;
 
+	(void)extra;
 	if (knet_table_add_row(t) < 0)
 		return -1;
 	knet_table_set_str(t, COL_NS, p->meta.namespace);
@@ -66,35 +71,51 @@ static int add_row(struct knet_table *t, const struct knet_netpol *p)
 	return 0;
 }
 
-static int exec_netpol(struct knet_ctx *ctx, const struct knet_args *args)
+static int list_netpols(struct knet_cluster_cmd *c, const char *name)
 {
 	struct knet_netpol_list *l = NULL;
-	struct knet_cluster_cmd c;
 	int r;
 
-	r = knet_cluster_begin(&c, ctx, args, "networkpolicy",
-			       "network policies", columns, COL_NS);
-	if (r)
-		return r;
-	if (args->npos == 0 &&
-	    knet_netpol_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
-		knet_cluster_fail(&c, "list network policies", NULL);
+	(void)name;
+	r = knet_netpol_list(c->ctx->api, c->ns, &c->lo, &l, &c->err);
 	for (int i = 0; l && i < l->n; i++)
-		if (add_row(c.t, l->items[i]) < 0)
-			knet_cluster_oom(&c);
-	for (int i = 0; i < args->npos; i++) {
-		struct knet_netpol *p = NULL;
-
-		if (knet_netpol_get(ctx->api, c.ns, args->pos[i], &p, &c.err) <
-		    0)
-			knet_cluster_fail(&c, "get network policy",
-					  args->pos[i]);
-		else if (add_row(c.t, p) < 0)
-			knet_cluster_oom(&c);
-		knet_netpol_free(p);
-	}
+		knet_cluster_keep(c, l->items[i]);
+	if (l)
+		l->n = 0; /* kept */
 	knet_netpol_list_free(l);
-	return knet_cluster_end(&c);
+	return r;
+}
+
+static int get_netpol(struct knet_cluster_cmd *c, const char *name,
+		      void **ret_obj)
+{
+	struct knet_netpol *p = NULL;
+	int r = knet_netpol_get(c->ctx->api, c->ns, name, &p, &c->err);
+
+	*ret_obj = p;
+	return r;
+}
+
+static void free_netpol(void *obj)
+{
+	knet_netpol_free(obj);
+}
+
+static const struct knet_cluster_kind netpol_kind = {
+	.kind = "networkpolicy",
+	.plural = "network policies",
+	.noun = "network policy",
+	.cols = columns,
+	.ns_col = COL_NS,
+	.list = list_netpols,
+	.get = get_netpol,
+	.free = free_netpol,
+	.rows = add_row,
+};
+
+static int exec_netpol(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return knet_cluster_run(ctx, args, &netpol_kind);
 }
 
 const struct knet_cmd knet_cmd_netpol = {

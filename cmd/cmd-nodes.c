@@ -28,19 +28,24 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_STATUS] = {"STATUS", "status", 0, 0},
-	[COL_READY] = {"", "ready", KNET_COL_NOTABLE, 0},
-	[COL_UNSCHEDULABLE] = {"", "unschedulable", KNET_COL_NOTABLE, 0},
-	[COL_INTERNAL_IPS] = {"INTERNAL-IP", "internalIPs", 0, 0},
-	[COL_POD_CIDRS] = {"POD-CIDR", "podCIDRs", 0, 0},
-	[COL_PODS] = {"PODS", "pods", KNET_COL_RIGHT, 0},
-	[COL_AGE] = {"AGE", "created", 0, 0},
-	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", KNET_COL_WIDE, 0},
-	[COL_ROLES] = {"ROLES", "roles", KNET_COL_WIDE, 0},
-	[COL_VERSION] = {"VERSION", "kubeletVersion", KNET_COL_WIDE, 0},
-	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_COL_WIDE, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_STATUS] = {"STATUS", "status", KNET_CELL_STR, 0, 0},
+	[COL_READY] = {"", "ready", KNET_CELL_BOOL, KNET_COL_NOTABLE, 0},
+	[COL_UNSCHEDULABLE] = {"", "unschedulable", KNET_CELL_BOOL,
+			       KNET_COL_NOTABLE, 0},
+	[COL_INTERNAL_IPS] = {"INTERNAL-IP", "internalIPs", KNET_CELL_STRLIST,
+			      0, 0},
+	[COL_POD_CIDRS] = {"POD-CIDR", "podCIDRs", KNET_CELL_STRLIST, 0, 0},
+	[COL_PODS] = {"PODS", "pods", KNET_CELL_INT, KNET_COL_RIGHT, 0},
+	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", KNET_CELL_STRLIST,
+			      KNET_COL_WIDE, 0},
+	[COL_ROLES] = {"ROLES", "roles", KNET_CELL_STRLIST, KNET_COL_WIDE, 0},
+	[COL_VERSION] = {"VERSION", "kubeletVersion", KNET_CELL_STR,
+			 KNET_COL_WIDE, 0},
+	[COL_HOSTNAME] = {"HOSTNAME", "hostname", KNET_CELL_STR, KNET_COL_WIDE,
+			  0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static void set_strv(struct knet_table *t, int col, const struct knet_strv *sv)
@@ -50,9 +55,10 @@ static void set_strv(struct knet_table *t, int col, const struct knet_strv *sv)
 				       sv->n);
 }
 
-static int add_row(struct knet_table *t, const struct knet_node *n,
-		   const struct knet_pod_list *pods)
+static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
+	const struct knet_node *n = obj;
+	const struct knet_pod_list *pods = extra;
 	int count = 0;
 
 	if (knet_table_add_row(t) < 0)
@@ -83,48 +89,76 @@ static int add_row(struct knet_table *t, const struct knet_node *n,
 	return 0;
 }
 
-static int exec_nodes(struct knet_ctx *ctx, const struct knet_args *args)
+static int list_nodes(struct knet_cluster_cmd *c, const char *name)
+{
+	struct knet_node_list *l = NULL;
+	int r;
+
+	(void)name;
+	r = knet_node_list(c->ctx->api, &c->lo, &l, &c->err);
+	for (int i = 0; l && i < l->n; i++)
+		knet_cluster_keep(c, l->items[i]);
+	if (l)
+		l->n = 0; /* kept */
+	knet_node_list_free(l);
+	return r;
+}
+
+static int get_node(struct knet_cluster_cmd *c, const char *name,
+		    void **ret_obj)
+{
+	struct knet_node *n = NULL;
+	int r = knet_node_get(c->ctx->api, name, &n, &c->err);
+
+	*ret_obj = n;
+	return r;
+}
+
+static void free_node(void *obj)
+{
+	knet_node_free(obj);
+}
+
+/* Pod counts need the right to list pods everywhere. */
+static void *node_pods(struct knet_cluster_cmd *c)
 {
 	struct knet_list_opts po = {
 		.field_selector = "status.phase!=Succeeded,"
 				  "status.phase!=Failed",
 	};
-	struct knet_node_list *l = NULL;
 	struct knet_pod_list *pods = NULL;
-	struct knet_node *one[64];
-	struct knet_cluster_cmd c;
-	int n = 0, r;
 
-	if (args->npos > (int)(sizeof(one) / sizeof(*one)))
-		return knet_usage_error(ctx, "too many names");
-	r = knet_cluster_begin(&c, ctx, args, "node", "nodes", columns, -1);
-	if (r)
-		return r;
-	if (args->npos == 0 && knet_node_list(ctx->api, &c.lo, &l, &c.err) < 0)
-		knet_cluster_fail(&c, "list nodes", NULL);
-	for (int i = 0; i < args->npos; i++) {
-		if (knet_node_get(ctx->api, args->pos[i], &one[n], &c.err) < 0)
-			knet_cluster_fail(&c, "get node", args->pos[i]);
-		else
-			n++;
+	if (c->o.format == KNET_FMT_NAME)
+		return NULL;
+	if (knet_pod_list(c->ctx->api, NULL, &po, &pods, &c->err) < 0) {
+		knet_warn(c->ctx, "cannot count pods: %s", c->err.reason);
+		knet_error_clear(&c->err);
 	}
-	/* Pod counts need the right to list pods everywhere. */
-	if (((l && l->n) || n) && c.o.format != KNET_FMT_NAME &&
-	    knet_pod_list(ctx->api, NULL, &po, &pods, &c.err) < 0) {
-		knet_warn(ctx, "cannot count pods: %s", c.err.reason);
-		knet_error_clear(&c.err);
-	}
-	for (int i = 0; l && i < l->n; i++)
-		if (add_row(c.t, l->items[i], pods) < 0)
-			knet_cluster_oom(&c);
-	for (int i = 0; i < n; i++) {
-		if (add_row(c.t, one[i], pods) < 0)
-			knet_cluster_oom(&c);
-		knet_node_free(one[i]);
-	}
-	knet_pod_list_free(pods);
-	knet_node_list_free(l);
-	return knet_cluster_end(&c);
+	return pods;
+}
+
+static void free_pods(void *extra)
+{
+	knet_pod_list_free(extra);
+}
+
+static const struct knet_cluster_kind nodes_kind = {
+	.kind = "node",
+	.plural = "nodes",
+	.noun = "node",
+	.cols = columns,
+	.ns_col = -1,
+	.list = list_nodes,
+	.get = get_node,
+	.free = free_node,
+	.extra = node_pods,
+	.free_extra = free_pods,
+	.rows = add_row,
+};
+
+static int exec_nodes(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return knet_cluster_run(ctx, args, &nodes_kind);
 }
 
 const struct knet_cmd knet_cmd_nodes = {

@@ -29,25 +29,21 @@ enum {
 	COL_STATUS,
 	COL_MTU,
 	COL_NOTE,
+	NREPLY_COLS,
 };
 
 static const struct knet_column reply_cols[] = {
-	{"EVENT", "event", KNET_COL_NOTABLE, 0},
-	{"SEQ", "seq", KNET_COL_RIGHT, 3},
-	{"FROM", "from", 0, 15},
-	{"BYTES", "bytes", KNET_COL_RIGHT, 5},
-	{"TTL", "ttl", KNET_COL_RIGHT, 3},
-	{"RTT", "rtt_us", KNET_COL_RIGHT, 9},
-	{"STATUS", "status", 0, 7},
-	{"MTU", "mtu", KNET_COL_WIDE, 0},
-	{"NOTE", "note", 0, 0},
-	{NULL, NULL, 0, 0},
-};
-
-static const enum knet_cell_type reply_types[] = {
-	KNET_CELL_STR, KNET_CELL_INT, KNET_CELL_STR,
-	KNET_CELL_INT, KNET_CELL_INT, KNET_CELL_USEC,
-	KNET_CELL_STR, KNET_CELL_INT, KNET_CELL_STR,
+	[COL_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[COL_SEQ] = {"SEQ", "seq", KNET_CELL_INT, KNET_COL_RIGHT, 3},
+	[COL_FROM] = {"FROM", "from", KNET_CELL_STR, 0, 15},
+	[COL_BYTES] = {"BYTES", "bytes", KNET_CELL_INT, KNET_COL_RIGHT, 5},
+	[COL_TTL] = {"TTL", "ttl", KNET_CELL_INT, KNET_COL_RIGHT, 3},
+	[COL_RTT] = {"RTT", "rtt_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	/* as wide as "unreachable", the longest status */
+	[COL_STATUS] = {"STATUS", "status", KNET_CELL_STR, 0, 11},
+	[COL_MTU] = {"MTU", "mtu", KNET_CELL_INT, KNET_COL_WIDE, 0},
+	[COL_NOTE] = {"NOTE", "note", KNET_CELL_STR, 0, 0},
+	[NREPLY_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 enum {
@@ -63,28 +59,25 @@ enum {
 	SUM_AVG,
 	SUM_MAX,
 	SUM_MDEV,
+	NSUM_COLS,
 };
 
 static const struct knet_column sum_cols[] = {
-	{"EVENT", "event", KNET_COL_NOTABLE, 0},
-	{"TARGET", "target", 0, 20},
-	{"IP", "ip", 0, 15},
-	{"SOURCE", "source", KNET_COL_WIDE, 20},
-	{"MODE", "mode", KNET_COL_WIDE, 4},
-	{"SENT", "sent", KNET_COL_RIGHT, 4},
-	{"RECEIVED", "received", KNET_COL_RIGHT, 8},
-	{"LOSS", "loss_percent", KNET_COL_RIGHT, 6},
-	{"MIN", "min_us", KNET_COL_RIGHT, 9},
-	{"AVG", "avg_us", KNET_COL_RIGHT, 9},
-	{"MAX", "max_us", KNET_COL_RIGHT, 9},
-	{"MDEV", "mdev_us", KNET_COL_RIGHT, 9},
-	{NULL, NULL, 0, 0},
-};
-
-static const enum knet_cell_type sum_types[] = {
-	KNET_CELL_STR,	KNET_CELL_STR,	KNET_CELL_STR,	KNET_CELL_STR,
-	KNET_CELL_STR,	KNET_CELL_INT,	KNET_CELL_INT,	KNET_CELL_PERCENT,
-	KNET_CELL_USEC, KNET_CELL_USEC, KNET_CELL_USEC, KNET_CELL_USEC,
+	[SUM_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[SUM_TARGET] = {"TARGET", "target", KNET_CELL_STR, 0, 20},
+	[SUM_IP] = {"IP", "ip", KNET_CELL_STR, 0, 15},
+	[SUM_SOURCE] = {"SOURCE", "source", KNET_CELL_STR, KNET_COL_WIDE, 20},
+	[SUM_MODE] = {"MODE", "mode", KNET_CELL_STR, KNET_COL_WIDE, 4},
+	[SUM_SENT] = {"SENT", "sent", KNET_CELL_INT, KNET_COL_RIGHT, 4},
+	[SUM_RECEIVED] = {"RECEIVED", "received", KNET_CELL_INT, KNET_COL_RIGHT,
+			  8},
+	[SUM_LOSS] = {"LOSS", "loss_percent", KNET_CELL_PERCENT, KNET_COL_RIGHT,
+		      6},
+	[SUM_MIN] = {"MIN", "min_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	[SUM_AVG] = {"AVG", "avg_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	[SUM_MAX] = {"MAX", "max_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	[SUM_MDEV] = {"MDEV", "mdev_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	[NSUM_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static const struct knet_opt ping_options[] = {
@@ -255,12 +248,12 @@ static int remote_line(const char *line, void *ud)
 	}
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
 	if (ev && !strcmp(ev, "summary")) {
-		if (knet_via_row(run->summary, sum_cols, sum_types, o) == 0) {
+		if (knet_via_row(run->summary, o) == 0) {
 			knet_table_stream_header(run->summary);
 			knet_table_stream_row(run->summary);
 		}
 	} else if (ev && !strcmp(ev, "reply")) {
-		r = knet_via_row(run->replies, reply_cols, reply_types, o);
+		r = knet_via_row(run->replies, o);
 		if (r == 0)
 			r = knet_table_stream_row(run->replies);
 	}

@@ -31,29 +31,41 @@ enum {
 	COL_HOST_NET,
 	COL_UID,
 	COL_LABELS,
+	COL_EVENT,
 	NCOLS,
 };
 
+/*
+ * EVENT shows only with --watch, which clears its flags.  The widths are
+ * for --watch (rows printed as they come): STATUS fits
+ * "ContainerCreating".
+ */
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 12},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 36},
-	[COL_READY] = {"READY", "readyText", KNET_COL_NOJSON, 5},
-	[COL_READY_N] = {"", "readyContainers", KNET_COL_NOTABLE, 0},
-	[COL_CONTAINERS] = {"", "containers", KNET_COL_NOTABLE, 0},
-	[COL_IS_READY] = {"", "ready", KNET_COL_NOTABLE, 0},
-	[COL_STATUS] = {"STATUS", "status", 0, 10},
-	[COL_PHASE] = {"", "phase", KNET_COL_NOTABLE, 0},
-	[COL_RESTARTS] = {"RESTARTS", "restarts", KNET_COL_RIGHT, 8},
-	[COL_IPS] = {"IP", "ips", 0, 15},
-	[COL_NODE] = {"NODE", "node", 0, 10},
-	[COL_AGE] = {"AGE", "created", 0, 5},
-	[COL_HOST_IP] = {"HOST IP", "hostIP", KNET_COL_WIDE, 15},
-	[COL_PORTS] = {"PORTS", "ports", KNET_COL_WIDE, 10},
-	[COL_OWNER] = {"OWNER", "owner", KNET_COL_WIDE, 30},
-	[COL_HOST_NET] = {"", "hostNetwork", KNET_COL_NOTABLE, 0},
-	[COL_UID] = {"", "uid", KNET_COL_NOTABLE, 0},
-	[COL_LABELS] = {"", "labels", KNET_COL_NOTABLE, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 12},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 36},
+	[COL_READY] = {"READY", "readyText", KNET_CELL_STR, KNET_COL_NOJSON, 5},
+	[COL_READY_N] = {"", "readyContainers", KNET_CELL_INT, KNET_COL_NOTABLE,
+			 0},
+	[COL_CONTAINERS] = {"", "containers", KNET_CELL_INT, KNET_COL_NOTABLE,
+			    0},
+	[COL_IS_READY] = {"", "ready", KNET_CELL_BOOL, KNET_COL_NOTABLE, 0},
+	[COL_STATUS] = {"STATUS", "status", KNET_CELL_STR, 0, 17},
+	[COL_PHASE] = {"", "phase", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[COL_RESTARTS] = {"RESTARTS", "restarts", KNET_CELL_INT, KNET_COL_RIGHT,
+			  8},
+	[COL_IPS] = {"IP", "ips", KNET_CELL_STRLIST, 0, 15},
+	[COL_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 10},
+	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 5},
+	[COL_HOST_IP] = {"HOST IP", "hostIP", KNET_CELL_STR, KNET_COL_WIDE, 15},
+	[COL_PORTS] = {"PORTS", "ports", KNET_CELL_JSON, KNET_COL_WIDE, 10},
+	[COL_OWNER] = {"OWNER", "owner", KNET_CELL_JSON, KNET_COL_WIDE, 30},
+	[COL_HOST_NET] = {"", "hostNetwork", KNET_CELL_BOOL, KNET_COL_NOTABLE,
+			  0},
+	[COL_UID] = {"", "uid", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[COL_LABELS] = {"", "labels", KNET_CELL_JSON, KNET_COL_NOTABLE, 0},
+	[COL_EVENT] = {"EVENT", "event", KNET_CELL_STR,
+		       KNET_COL_NOTABLE | KNET_COL_NOJSON, 9},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 /* [{"container","name","port","hostPort","protocol"}], "8080/TCP,..." */
@@ -113,10 +125,12 @@ static void set_str0(struct knet_table *t, int col, const char *s)
 		knet_table_set_str(t, col, s);
 }
 
-static int add_row(struct knet_table *t, const struct knet_pod *p)
+static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
+	const struct knet_pod *p = obj;
 	enum knet_tone tone = KNET_TONE_PLAIN;
 
+	(void)extra;
 	if (knet_table_add_row(t) < 0)
 		return -1;
 	knet_table_set_str(t, COL_NS, p->meta.namespace);
@@ -164,7 +178,6 @@ static const struct knet_opt pods_options[] = {
 /* --watch: rows stream out, with the event that brought each. */
 struct watch {
 	struct knet_cluster_cmd *c;
-	int event_col;
 	int status;
 };
 
@@ -174,8 +187,8 @@ static int stream(struct watch *w, const char *event, const cJSON *item)
 
 	if (knet_pod_from_json(item, &p) < 0)
 		return -ENOMEM;
-	if (add_row(w->c->t, p) < 0 ||
-	    knet_table_set_str(w->c->t, w->event_col, event) < 0) {
+	if (add_row(w->c->t, p, NULL) < 0 ||
+	    knet_table_set_str(w->c->t, COL_EVENT, event) < 0) {
 		knet_pod_free(p);
 		return -ENOMEM;
 	}
@@ -210,13 +223,10 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 {
 	struct watch w = {.c = c};
 	char path[512];
-	int n = 0, r;
+	int r;
 
-	/* The event column exists only in watch mode. */
-	while (c->cols[n].header)
-		n++;
-	c->cols[n] = (struct knet_column){"EVENT", "event", 0, 9};
-	w.event_col = n;
+	/* The event column shows only in watch mode. */
+	c->cols[COL_EVENT].flags = 0;
 	knet_table_free(c->t);
 	c->t = NULL;
 	if (knet_table_new(c->cols, &c->o, &c->t) < 0 ||
@@ -229,43 +239,66 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 			   &c->err);
 	if (r < 0 && r != -EPIPE)
 		knet_cluster_fail(c, "watch pods", NULL);
+	/* Every row is printed: no table, no "no pods found" at the end. */
 	knet_table_free(c->t);
 	c->t = NULL;
-	return c->status;
+	return knet_cluster_end(c);
 }
+
+static int list_pods(struct knet_cluster_cmd *c, const char *name)
+{
+	struct knet_pod_list *l = NULL;
+	int r;
+
+	(void)name;
+	r = knet_pod_list(c->ctx->api, c->ns, &c->lo, &l, &c->err);
+	for (int i = 0; l && i < l->n; i++)
+		knet_cluster_keep(c, l->items[i]);
+	if (l)
+		l->n = 0; /* kept */
+	knet_pod_list_free(l);
+	return r;
+}
+
+static int get_pod(struct knet_cluster_cmd *c, const char *name, void **ret_obj)
+{
+	struct knet_pod *p = NULL;
+	int r = knet_pod_get(c->ctx->api, c->ns, name, &p, &c->err);
+
+	*ret_obj = p;
+	return r;
+}
+
+static void free_pod(void *obj)
+{
+	knet_pod_free(obj);
+}
+
+static const struct knet_cluster_kind pods_kind = {
+	.kind = "pod",
+	.plural = "pods",
+	.noun = "pod",
+	.cols = columns,
+	.ns_col = COL_NS,
+	.list = list_pods,
+	.get = get_pod,
+	.free = free_pod,
+	.rows = add_row,
+};
 
 static int exec_pods(struct knet_ctx *ctx, const struct knet_args *args)
 {
-	struct knet_pod_list *l = NULL;
 	struct knet_cluster_cmd c;
 	int r;
 
-	r = knet_cluster_begin(&c, ctx, args, "pod", "pods", columns, COL_NS);
+	if (!knet_args_has(args, "watch"))
+		return knet_cluster_run(ctx, args, &pods_kind);
+	if (args->npos > 0)
+		return knet_usage_error(ctx, "--watch takes no names (use -l)");
+	r = knet_cluster_begin(&c, ctx, args, &pods_kind);
 	if (r)
 		return r;
-	if (knet_args_has(args, "watch")) {
-		if (args->npos > 0)
-			return knet_usage_error(ctx, "--watch takes no names "
-						     "(use -l)");
-		return watch_pods(ctx, &c);
-	}
-	if (args->npos == 0 &&
-	    knet_pod_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
-		knet_cluster_fail(&c, "list pods", NULL);
-	for (int i = 0; l && i < l->n; i++)
-		if (add_row(c.t, l->items[i]) < 0)
-			knet_cluster_oom(&c);
-	for (int i = 0; i < args->npos; i++) {
-		struct knet_pod *p = NULL;
-
-		if (knet_pod_get(ctx->api, c.ns, args->pos[i], &p, &c.err) < 0)
-			knet_cluster_fail(&c, "get pod", args->pos[i]);
-		else if (add_row(c.t, p) < 0)
-			knet_cluster_oom(&c);
-		knet_pod_free(p);
-	}
-	knet_pod_list_free(l);
-	return knet_cluster_end(&c);
+	return watch_pods(ctx, &c);
 }
 
 const struct knet_cmd knet_cmd_pods = {

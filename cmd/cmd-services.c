@@ -31,22 +31,27 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_TYPE] = {"TYPE", "type", 0, 0},
-	[COL_CLUSTER_IPS] = {"CLUSTER-IP", "clusterIPs", 0, 0},
-	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", 0, 0},
-	[COL_PORTS] = {"PORT(S)", "ports", 0, 0},
-	[COL_ENDPOINTS] = {"ENDPOINTS", "", KNET_COL_NOJSON, 0},
-	[COL_READY_EPS] = {"", "readyEndpoints", KNET_COL_NOTABLE, 0},
-	[COL_TOTAL_EPS] = {"", "totalEndpoints", KNET_COL_NOTABLE, 0},
-	[COL_SELECTOR] = {"SELECTOR", "selector", 0, 0},
-	[COL_AGE] = {"AGE", "created", 0, 0},
-	[COL_HEADLESS] = {"", "headless", KNET_COL_NOTABLE, 0},
-	[COL_EXTERNAL_NAME] = {"EXTERNAL-NAME", "externalName", KNET_COL_WIDE,
-			       0},
-	[COL_AFFINITY] = {"AFFINITY", "sessionAffinity", KNET_COL_WIDE, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_TYPE] = {"TYPE", "type", KNET_CELL_STR, 0, 0},
+	[COL_CLUSTER_IPS] = {"CLUSTER-IP", "clusterIPs", KNET_CELL_STRLIST, 0,
+			     0},
+	[COL_EXTERNAL_IPS] = {"EXTERNAL-IP", "externalIPs", KNET_CELL_STRLIST,
+			      0, 0},
+	[COL_PORTS] = {"PORT(S)", "ports", KNET_CELL_JSON, 0, 0},
+	[COL_ENDPOINTS] = {"ENDPOINTS", "", KNET_CELL_STR, KNET_COL_NOJSON, 0},
+	[COL_READY_EPS] = {"", "readyEndpoints", KNET_CELL_INT,
+			   KNET_COL_NOTABLE, 0},
+	[COL_TOTAL_EPS] = {"", "totalEndpoints", KNET_CELL_INT,
+			   KNET_COL_NOTABLE, 0},
+	[COL_SELECTOR] = {"SELECTOR", "selector", KNET_CELL_JSON, 0, 0},
+	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[COL_HEADLESS] = {"", "headless", KNET_CELL_BOOL, KNET_COL_NOTABLE, 0},
+	[COL_EXTERNAL_NAME] = {"EXTERNAL-NAME", "externalName", KNET_CELL_STR,
+			       KNET_COL_WIDE, 0},
+	[COL_AFFINITY] = {"AFFINITY", "sessionAffinity", KNET_CELL_STR,
+			  KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 /* Ports as kubectl writes them, plus the target: 80:30080/TCP->8080. */
@@ -112,9 +117,10 @@ static void count_endpoints(const struct knet_service_endpoints *se, int *ready,
 	}
 }
 
-static int add_row(struct knet_table *t, const struct knet_service *s,
-		   const struct knet_endpoints_list *eps)
+static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
+	const struct knet_service *s = obj;
+	const struct knet_endpoints_list *eps = extra;
 	const struct knet_service_endpoints *se;
 	struct knet_strv ext = {0};
 	int ready, total, r = 0;
@@ -138,7 +144,9 @@ static int add_row(struct knet_table *t, const struct knet_service *s,
 		r = knet_table_set_strlist(t, COL_EXTERNAL_IPS,
 					   (const char *const *)ext.v, ext.n);
 	else if (!r && !strcmp(s->type, "LoadBalancer"))
-		r = knet_table_set_str(t, COL_EXTERNAL_IPS, "<pending>");
+		/* No address yet: still a list in JSON, kubectl's text here. */
+		r = knet_table_set_json(t, COL_EXTERNAL_IPS,
+					cJSON_CreateArray(), "<pending>");
 	knet_strv_clear(&ext);
 	if (r < 0 || set_ports(t, s) < 0)
 		return -1;
@@ -175,49 +183,73 @@ static int add_row(struct knet_table *t, const struct knet_service *s,
 	return 0;
 }
 
-static int exec_services(struct knet_ctx *ctx, const struct knet_args *args)
+static int list_services(struct knet_cluster_cmd *c, const char *name)
 {
 	struct knet_service_list *l = NULL;
-	struct knet_endpoints_list *eps = NULL;
-	struct knet_service *one[64];
-	struct knet_cluster_cmd c;
-	int n = 0, r;
+	int r;
 
-	if (args->npos > (int)(sizeof(one) / sizeof(*one)))
-		return knet_usage_error(ctx, "too many names");
-	r = knet_cluster_begin(&c, ctx, args, "service", "services", columns,
-			       COL_NS);
-	if (r)
-		return r;
-	if (args->npos == 0 &&
-	    knet_service_list(ctx->api, c.ns, &c.lo, &l, &c.err) < 0)
-		knet_cluster_fail(&c, "list services", NULL);
-	for (int i = 0; i < args->npos; i++) {
-		if (knet_service_get(ctx->api, c.ns, args->pos[i], &one[n],
-				     &c.err) < 0)
-			knet_cluster_fail(&c, "get service", args->pos[i]);
-		else
-			n++;
-	}
-	/* Endpoint counts are a bonus: without the right, say so, go on. */
-	if (((l && l->n) || n) &&
-	    knet_endpoints_list(ctx->api, c.ns,
-				args->npos == 1 ? args->pos[0] : NULL, NULL,
-				&eps, &c.err) < 0) {
-		knet_warn(ctx, "cannot count endpoints: %s", c.err.reason);
-		knet_error_clear(&c.err);
-	}
+	(void)name;
+	r = knet_service_list(c->ctx->api, c->ns, &c->lo, &l, &c->err);
 	for (int i = 0; l && i < l->n; i++)
-		if (add_row(c.t, l->items[i], eps) < 0)
-			knet_cluster_oom(&c);
-	for (int i = 0; i < n; i++) {
-		if (add_row(c.t, one[i], eps) < 0)
-			knet_cluster_oom(&c);
-		knet_service_free(one[i]);
-	}
-	knet_endpoints_list_free(eps);
+		knet_cluster_keep(c, l->items[i]);
+	if (l)
+		l->n = 0; /* kept */
 	knet_service_list_free(l);
-	return knet_cluster_end(&c);
+	return r;
+}
+
+static int get_service(struct knet_cluster_cmd *c, const char *name,
+		       void **ret_obj)
+{
+	struct knet_service *s = NULL;
+	int r = knet_service_get(c->ctx->api, c->ns, name, &s, &c->err);
+
+	*ret_obj = s;
+	return r;
+}
+
+static void free_service(void *obj)
+{
+	knet_service_free(obj);
+}
+
+/* Endpoint counts are a bonus: without the right, say so, go on. */
+static void *service_endpoints(struct knet_cluster_cmd *c)
+{
+	const struct knet_args *args = c->args;
+	struct knet_endpoints_list *eps = NULL;
+
+	if (knet_endpoints_list(c->ctx->api, c->ns,
+				args->npos == 1 ? args->pos[0] : NULL, NULL,
+				&eps, &c->err) < 0) {
+		knet_warn(c->ctx, "cannot count endpoints: %s", c->err.reason);
+		knet_error_clear(&c->err);
+	}
+	return eps;
+}
+
+static void free_endpoints(void *extra)
+{
+	knet_endpoints_list_free(extra);
+}
+
+static const struct knet_cluster_kind services_kind = {
+	.kind = "service",
+	.plural = "services",
+	.noun = "service",
+	.cols = columns,
+	.ns_col = COL_NS,
+	.list = list_services,
+	.get = get_service,
+	.free = free_service,
+	.extra = service_endpoints,
+	.free_extra = free_endpoints,
+	.rows = add_row,
+};
+
+static int exec_services(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return knet_cluster_run(ctx, args, &services_kind);
 }
 
 const struct knet_cmd knet_cmd_services = {

@@ -24,22 +24,21 @@
 
 #define MAX_ADDRS 4 /* distinct answering addresses kept per hop */
 
-enum { H_HOP, H_ADDR, H_NAME, H_RTT, H_NOTE, H_REACHED };
+enum { H_HOP, H_ADDR, H_NAME, H_RTT, H_NOTE, H_REACHED, NHOP_COLS };
 
+/*
+ * Widths fit what hops usually show ("pod NS/NAME-5f7c9d8b6-x2x9q",
+ * three "1.234ms"), so a stream rarely has to print its header again.
+ * RTT is JSON: raw in JSON, its table text humanised by set_rtts().
+ */
 static const struct knet_column hop_cols[] = {
-	{"HOP", "hop", KNET_COL_RIGHT, 3},
-	{"ADDRESS", "addresses", 0, 15},
-	{"NAME", "name", 0, 24},
-	{"RTT", "rtts_us", 0, 24},
-	{"NOTE", "note", 0, 0},
-	{"REACHED", "reached", KNET_COL_WIDE, 0},
-	{NULL, NULL, 0, 0},
-};
-
-/* NONE: the RTT list is rebuilt by hand (raw in JSON, humanised here). */
-static const enum knet_cell_type hop_types[] = {
-	KNET_CELL_INT,	KNET_CELL_STRLIST, KNET_CELL_STR,
-	KNET_CELL_NONE, KNET_CELL_STR,	   KNET_CELL_BOOL,
+	[H_HOP] = {"HOP", "hop", KNET_CELL_INT, KNET_COL_RIGHT, 3},
+	[H_ADDR] = {"ADDRESS", "addresses", KNET_CELL_STRLIST, 0, 15},
+	[H_NAME] = {"NAME", "name", KNET_CELL_STR, 0, 40},
+	[H_RTT] = {"RTT", "rtts_us", KNET_CELL_JSON, 0, 25},
+	[H_NOTE] = {"NOTE", "note", KNET_CELL_STR, 0, 0},
+	[H_REACHED] = {"REACHED", "reached", KNET_CELL_BOOL, KNET_COL_WIDE, 0},
+	[NHOP_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 enum {
@@ -53,26 +52,22 @@ enum {
 	R_BEST,
 	R_WORST,
 	R_STDEV,
+	NREPORT_COLS,
 };
 
 static const struct knet_column report_cols[] = {
-	{"HOP", "hop", KNET_COL_RIGHT, 3},
-	{"ADDRESS", "addresses", 0, 15},
-	{"NAME", "name", 0, 24},
-	{"SENT", "sent", KNET_COL_RIGHT, 4},
-	{"LOSS", "loss_percent", KNET_COL_RIGHT, 6},
-	{"LAST", "last_us", KNET_COL_RIGHT, 8},
-	{"AVG", "avg_us", KNET_COL_RIGHT, 8},
-	{"BEST", "best_us", KNET_COL_RIGHT, 8},
-	{"WORST", "worst_us", KNET_COL_RIGHT, 8},
-	{"STDEV", "stdev_us", KNET_COL_RIGHT, 8},
-	{NULL, NULL, 0, 0},
-};
-
-static const enum knet_cell_type report_types[] = {
-	KNET_CELL_INT,	   KNET_CELL_STRLIST, KNET_CELL_STR,  KNET_CELL_INT,
-	KNET_CELL_PERCENT, KNET_CELL_USEC,    KNET_CELL_USEC, KNET_CELL_USEC,
-	KNET_CELL_USEC,	   KNET_CELL_USEC,
+	[R_HOP] = {"HOP", "hop", KNET_CELL_INT, KNET_COL_RIGHT, 3},
+	[R_ADDR] = {"ADDRESS", "addresses", KNET_CELL_STRLIST, 0, 15},
+	[R_NAME] = {"NAME", "name", KNET_CELL_STR, 0, 24},
+	[R_SENT] = {"SENT", "sent", KNET_CELL_INT, KNET_COL_RIGHT, 4},
+	[R_LOSS] = {"LOSS", "loss_percent", KNET_CELL_PERCENT, KNET_COL_RIGHT,
+		    6},
+	[R_LAST] = {"LAST", "last_us", KNET_CELL_USEC, KNET_COL_RIGHT, 8},
+	[R_AVG] = {"AVG", "avg_us", KNET_CELL_USEC, KNET_COL_RIGHT, 8},
+	[R_BEST] = {"BEST", "best_us", KNET_CELL_USEC, KNET_COL_RIGHT, 8},
+	[R_WORST] = {"WORST", "worst_us", KNET_CELL_USEC, KNET_COL_RIGHT, 8},
+	[R_STDEV] = {"STDEV", "stdev_us", KNET_CELL_USEC, KNET_COL_RIGHT, 8},
+	[NREPORT_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static const struct knet_opt tr_options[] = {
@@ -331,8 +326,7 @@ static int remote_line(const char *line, void *ud)
 			fprintf(stderr, "%s\n", line);
 		return 0;
 	}
-	r = knet_via_row(rm->t, rm->report ? report_cols : hop_cols,
-			 rm->report ? report_types : hop_types, o);
+	r = knet_via_row(rm->t, o);
 	if (r == 0 && !rm->report)
 		r = set_rtts(rm->t, cJSON_GetObjectItem(o, "rtts_us"));
 	if (r == 0)

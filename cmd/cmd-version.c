@@ -17,12 +17,13 @@
 #define KNET_VERSION "0.0.0-dev"
 #endif
 
-enum { COL_COMPONENT, COL_VERSION };
+enum { COL_COMPONENT, COL_VERSION, NCOLS };
 
 static const struct knet_column columns[] = {
-	{"COMPONENT", "component", KNET_COL_NAME, 0},
-	{"VERSION", "version", 0, 0},
-	{NULL, NULL, 0, 0},
+	[COL_COMPONENT] = {"COMPONENT", "component", KNET_CELL_STR,
+			   KNET_COL_NAME, 0},
+	[COL_VERSION] = {"VERSION", "version", KNET_CELL_STR, 0, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static int add(struct knet_table *t, const char *component, const char *version)

@@ -22,13 +22,13 @@ enum {
 };
 
 static const struct knet_column columns[] = {
-	[COL_KIND] = {"KIND", "kind", 0, 0},
-	[COL_NS] = {"NAMESPACE", "namespace", 0, 0},
-	[COL_NAME] = {"NAME", "name", KNET_COL_NAME, 0},
-	[COL_VIA] = {"AS", "as", 0, 0},
-	[COL_NODE] = {"NODE", "node", 0, 0},
-	[COL_READY] = {"READY", "ready", 0, 0},
-	[NCOLS] = {NULL, NULL, 0, 0},
+	[COL_KIND] = {"KIND", "kind", KNET_CELL_STR, 0, 0},
+	[COL_NS] = {"NAMESPACE", "namespace", KNET_CELL_STR, 0, 0},
+	[COL_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[COL_VIA] = {"AS", "as", KNET_CELL_STR, 0, 0},
+	[COL_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
+	[COL_READY] = {"READY", "ready", KNET_CELL_BOOL, 0, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static int add_row(struct knet_table *t, const struct knet_who_match *m)

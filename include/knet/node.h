@@ -362,11 +362,11 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err);
 int knet_self_exe(char **ret_path, struct knet_error *err);
 
 /*
- * Fill the current row of @t from one JSON object printed by a remote
- * knet: column i takes obj[cols[i].json_key], set with the setter of
- * @types[i] (KNET_CELL_STR, INT, BOOL, USEC, BYTES, PERCENT, STRLIST).
+ * Add a row to @t from one JSON object printed by a remote knet: column
+ * i takes obj[json_key] with the setter of its declared type.  Missing,
+ * null and mistyped values stay missing; KNET_CELL_JSON columns are left
+ * to the caller, who knows their table text.
  */
-int knet_via_row(struct knet_table *t, const struct knet_column *cols,
-		 const enum knet_cell_type *types, const cJSON *obj);
+int knet_via_row(struct knet_table *t, const cJSON *obj);
 
 #endif

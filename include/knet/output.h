@@ -46,6 +46,12 @@ int knet_color_parse(const char *s, enum knet_color_mode *ret_mode);
  */
 bool knet_color_wanted(enum knet_color_mode mode, int fd);
 
+/*
+ * What a cell holds.  A column declares one type; its setter must match
+ * (knet_table_set_int() on a KNET_CELL_INT column, and so on), so a
+ * column is always the same JSON type and tables humanise it the same
+ * way.  Any cell may be left missing (KNET_CELL_NONE).
+ */
 enum knet_cell_type {
 	KNET_CELL_NONE,	   /* missing: "<none>" in tables, null in JSON */
 	KNET_CELL_STR,	   /* text */
@@ -76,11 +82,20 @@ enum knet_col_flags {
 	KNET_COL_NOTABLE = 1 << 4, /* JSON only (nested detail) */
 };
 
+/*
+ * One column, declared once: header, JSON key, type, visibility and
+ * alignment.  Commands index their column arrays with an enum and
+ * designated initialisers (`[COL_NAME] = {...}`), so the order of the
+ * enum is the only order there is; a gap leaves a NULL header, which
+ * ends the list early and makes every later setter fail.
+ */
 struct knet_column {
 	const char *header;   /* "NAME"; NULL ends the list */
 	const char *json_key; /* "name" */
+	enum knet_cell_type type;
 	unsigned flags;
-	int width; /* minimum width, for streams (rows unknown ahead) */
+	/* Streams: the width the data usually needs (see stream.c). */
+	int width;
 };
 
 struct knet_table;
@@ -102,7 +117,11 @@ void knet_table_free(struct knet_table *t);
 
 /*
  * Start a row, then set its cells by column index.  Unset cells are
- * KNET_CELL_NONE.  Setting a cell twice replaces it.
+ * KNET_CELL_NONE.  Setting a cell twice replaces it.  A setter that does
+ * not match the column's declared type, a column out of range or no
+ * memory returns -EINVAL / -ENOMEM, leaves the cell missing and is
+ * remembered: rendering the table then fails with that error instead of
+ * printing a table with holes nobody sees.
  */
 int knet_table_add_row(struct knet_table *t);
 int knet_table_set_str(struct knet_table *t, int col, const char *s);
@@ -116,13 +135,20 @@ int knet_table_set_bytes(struct knet_table *t, int col, long long bytes);
 int knet_table_set_percent(struct knet_table *t, int col, double pct);
 int knet_table_set_strlist(struct knet_table *t, int col,
 			   const char *const *items, int n);
-/* Takes ownership of @json; @text is its table form (NULL: printed JSON). */
+/*
+ * Takes ownership of @json; @text is its table form (NULL: printed JSON).
+ * On a KNET_CELL_JSON column any value; on another column a value of
+ * that column's JSON shape with a table text of its own (a string on a
+ * STR column, an array of strings on a STRLIST column, a number, a bool).
+ */
 int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
 			const char *text);
 int knet_table_set_none(struct knet_table *t, int col);
 void knet_table_set_tone(struct knet_table *t, int col, enum knet_tone tone);
 
 int knet_table_nrows(const struct knet_table *t);
+/* The column declaration @t was made with. */
+const struct knet_column *knet_table_columns(const struct knet_table *t);
 
 /*
  * Render the whole table: aligned text, or a JSON document
@@ -133,8 +159,13 @@ int knet_table_render(const struct knet_table *t);
 
 /*
  * Streams: print the current (last) row now, as one line or one JSON
- * object (JSON Lines), and drop it.  Column widths in a stream come from
- * the headers and `min_width`, since later rows are unknown.
+ * object (JSON Lines), and drop it.  Later rows are unknown, so a column
+ * starts as wide as its header, its declared width and the first row;
+ * a missing cell prints "-" (not "<none>" on every line).  When a later
+ * cell is wider, its column grows for good and, unless --no-headers, the
+ * header is printed again above that row, so that every row lines up
+ * with the header above it.  The last column never forces this: nothing
+ * follows it.
  */
 int knet_table_stream_header(struct knet_table *t);
 int knet_table_stream_row(struct knet_table *t);

@@ -55,9 +55,29 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 	return 0;
 }
 
-int knet_via_row(struct knet_table *t, const struct knet_column *cols,
-		 const enum knet_cell_type *types, const cJSON *obj)
+/* A remote string list, as many items as it has. */
+static int set_strlist(struct knet_table *t, int col, const cJSON *v)
 {
+	int n = 0, cap = cJSON_GetArraySize(v), r;
+	const char **items;
+	const cJSON *e;
+
+	items = calloc(cap > 0 ? (size_t)cap : 1, sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v)
+	{
+		if (n < cap && cJSON_IsString(e))
+			items[n++] = e->valuestring;
+	}
+	r = knet_table_set_strlist(t, col, items, n);
+	free(items);
+	return r;
+}
+
+int knet_via_row(struct knet_table *t, const cJSON *obj)
+{
+	const struct knet_column *cols = knet_table_columns(t);
 	int r = knet_table_add_row(t);
 
 	for (int i = 0; r == 0 && cols[i].header; i++) {
@@ -65,41 +85,46 @@ int knet_via_row(struct knet_table *t, const struct knet_column *cols,
 					 ? cJSON_GetObjectItemCaseSensitive(
 						   obj, cols[i].json_key)
 					 : NULL;
+		long long n = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
 
-		if (!v || cJSON_IsNull(v) || types[i] == KNET_CELL_NONE)
-			continue; /* stays "none", or the caller sets it */
-		switch (types[i]) {
+		if (!v || cJSON_IsNull(v))
+			continue; /* stays missing */
+		switch (cols[i].type) {
 		case KNET_CELL_INT:
-			r = knet_table_set_int(t, i, (long long)v->valuedouble);
+			if (cJSON_IsNumber(v))
+				r = knet_table_set_int(t, i, n);
+			break;
+		case KNET_CELL_AGE:
+			if (cJSON_IsNumber(v))
+				r = knet_table_set_age(t, i, n);
 			break;
 		case KNET_CELL_USEC:
-			r = knet_table_set_usec(t, i,
-						(long long)v->valuedouble);
+			if (cJSON_IsNumber(v))
+				r = knet_table_set_usec(t, i, n);
 			break;
 		case KNET_CELL_BYTES:
-			r = knet_table_set_bytes(t, i,
-						 (long long)v->valuedouble);
+			if (cJSON_IsNumber(v))
+				r = knet_table_set_bytes(t, i, n);
 			break;
 		case KNET_CELL_PERCENT:
-			r = knet_table_set_percent(t, i, v->valuedouble);
+			if (cJSON_IsNumber(v))
+				r = knet_table_set_percent(t, i,
+							   v->valuedouble);
 			break;
 		case KNET_CELL_BOOL:
-			r = knet_table_set_bool(t, i, cJSON_IsTrue(v));
+			if (cJSON_IsBool(v))
+				r = knet_table_set_bool(t, i, cJSON_IsTrue(v));
 			break;
-		case KNET_CELL_STRLIST: {
-			const char *items[64];
-			int n = 0;
-			const cJSON *e;
-
-			cJSON_ArrayForEach(e,
-					   v) if (n < 64 && cJSON_IsString(e))
-				items[n++] = e->valuestring;
-			r = knet_table_set_strlist(t, i, items, n);
+		case KNET_CELL_STRLIST:
+			if (cJSON_IsArray(v))
+				r = set_strlist(t, i, v);
 			break;
-		}
-		default:
+		case KNET_CELL_STR:
 			if (cJSON_IsString(v))
 				r = knet_table_set_str(t, i, v->valuestring);
+			break;
+		case KNET_CELL_JSON: /* the caller knows its table text */
+		case KNET_CELL_NONE:
 			break;
 		}
 	}

@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "knet/output.h"
+#include "output-internal.h"
 
 /*
  * The length of the valid UTF-8 sequence at @p (1..4), or 0 when it is
  * not one (overlong, surrogate, beyond U+10FFFF, truncated).
  */
-static int utf8_seq(const unsigned char *p)
+int output_utf8_seq(const unsigned char *p)
 {
 	unsigned cp;
 	int n;
@@ -59,7 +59,7 @@ bool knet_text_is_safe(const char *s, bool keep_newline)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		int n = utf8_seq(p);
+		int n = output_utf8_seq(p);
 
 		if (unsafe(p, n, keep_newline))
 			return false;
@@ -78,7 +78,7 @@ char *knet_text_escape(const char *s, bool keep_newline)
 	if (!out)
 		return NULL;
 	while (*p) {
-		int n = utf8_seq(p);
+		int n = output_utf8_seq(p);
 
 		if (!unsafe(p, n, keep_newline)) {
 			memcpy(o, p, (size_t)n);

@@ -1,94 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The one printing layer: rows of typed cells rendered as an aligned
- * table or as JSON.  Commands never format output themselves.
+ * Rows of typed cells.  Every setter checks the column's declared type,
+ * and text from outside is escaped for the terminal here, once, when it
+ * is set: whatever renders the table later prints cell texts as they are.
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <unistd.h>
 
-#include "knet/output.h"
-
-struct cell {
-	enum knet_cell_type type;
-	enum knet_tone tone;
-	long long i;
-	double d;
-	char *s;     /* STR text; JSON table text */
-	char **list; /* STRLIST */
-	int nlist;
-	cJSON *json; /* JSON */
-};
-
-struct knet_table {
-	const struct knet_column *cols;
-	int ncols;
-	struct knet_output_opts opts;
-	struct cell *cells; /* nrows * ncols */
-	int nrows, cap;
-	int streamed_rows; /* rows already printed by stream_row */
-	int *stream_widths;
-	bool header_pending; /* printed with the first row, to fit it */
-};
-
-int knet_format_parse(const char *s, enum knet_format *ret_format)
-{
-	static const struct {
-		const char *name;
-		enum knet_format f;
-	} map[] = {
-		{"table", KNET_FMT_TABLE},
-		{"wide", KNET_FMT_WIDE},
-		{"json", KNET_FMT_JSON},
-		{"name", KNET_FMT_NAME},
-	};
-	size_t i;
-
-	for (i = 0; s && i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strcmp(s, map[i].name) == 0) {
-			*ret_format = map[i].f;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int knet_color_parse(const char *s, enum knet_color_mode *ret_mode)
-{
-	if (!s)
-		return -EINVAL;
-	if (strcmp(s, "auto") == 0)
-		*ret_mode = KNET_COLOR_AUTO;
-	else if (strcmp(s, "always") == 0)
-		*ret_mode = KNET_COLOR_ALWAYS;
-	else if (strcmp(s, "never") == 0)
-		*ret_mode = KNET_COLOR_NEVER;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-bool knet_color_wanted(enum knet_color_mode mode, int fd)
-{
-	const char *no_color = getenv("NO_COLOR");
-
-	if (no_color && *no_color)
-		return false;
-	if (mode == KNET_COLOR_ALWAYS)
-		return true;
-	if (mode == KNET_COLOR_NEVER)
-		return false;
-	if (!isatty(fd))
-		return false;
-	{
-		const char *term = getenv("TERM");
-
-		return !(term && strcmp(term, "dumb") == 0);
-	}
-}
+#include "output-internal.h"
 
 int knet_table_new(const struct knet_column *cols,
 		   const struct knet_output_opts *opts,
@@ -97,8 +19,9 @@ int knet_table_new(const struct knet_column *cols,
 	struct knet_table *t;
 	int n = 0;
 
-	while (cols[n].header)
-		n++;
+	for (; cols[n].header; n++)
+		if (cols[n].type == KNET_CELL_NONE)
+			return -EINVAL; /* every column says what it holds */
 	if (n == 0)
 		return -EINVAL;
 	t = calloc(1, sizeof(*t));
@@ -109,15 +32,23 @@ int knet_table_new(const struct knet_column *cols,
 	t->opts = *opts;
 	if (!t->opts.out)
 		t->opts.out = stdout;
+	t->texts = calloc((size_t)n, sizeof(*t->texts));
+	t->tones = calloc((size_t)n, sizeof(*t->tones));
+	t->nums = calloc((size_t)n, sizeof(*t->nums));
+	if (!t->texts || !t->tones || !t->nums) {
+		knet_table_free(t);
+		return -ENOMEM;
+	}
 	*ret_table = t;
 	return 0;
 }
 
-static void cell_clear(struct cell *c)
+static void cell_clear(struct output_cell *c)
 {
 	int i;
 
 	free(c->s);
+	free(c->text);
 	for (i = 0; i < c->nlist; i++)
 		free(c->list[i]);
 	free(c->list);
@@ -125,7 +56,7 @@ static void cell_clear(struct cell *c)
 	memset(c, 0, sizeof(*c));
 }
 
-static void drop_rows(struct knet_table *t)
+void output_drop_rows(struct knet_table *t)
 {
 	int i;
 
@@ -138,8 +69,11 @@ void knet_table_free(struct knet_table *t)
 {
 	if (!t)
 		return;
-	drop_rows(t);
+	output_drop_rows(t);
 	free(t->cells);
+	free(t->texts);
+	free(t->tones);
+	free(t->nums);
 	free(t->stream_widths);
 	free(t);
 }
@@ -149,40 +83,75 @@ int knet_table_nrows(const struct knet_table *t)
 	return t->nrows;
 }
 
+const struct knet_column *knet_table_columns(const struct knet_table *t)
+{
+	return t->cols;
+}
+
+/* Remember the first failure: rendering reports it. */
+static int fail(struct knet_table *t, int r)
+{
+	if (!t->error)
+		t->error = r;
+	return r;
+}
+
 int knet_table_add_row(struct knet_table *t)
 {
 	if (t->nrows == t->cap) {
 		int cap = t->cap ? t->cap * 2 : 16;
-		struct cell *c;
+		struct output_cell *c;
 
+		if (t->cap > INT32_MAX / 2 / t->ncols)
+			return fail(t, -ENOMEM);
 		c = realloc(t->cells, sizeof(*c) * (size_t)cap * t->ncols);
 		if (!c)
-			return -ENOMEM;
+			return fail(t, -ENOMEM);
 		t->cells = c;
 		t->cap = cap;
 	}
 	memset(&t->cells[t->nrows * t->ncols], 0,
-	       sizeof(struct cell) * t->ncols);
+	       sizeof(struct output_cell) * t->ncols);
 	t->nrows++;
 	return 0;
 }
 
-/* The cell @col of the current (last) row, cleared for a new value. */
-static struct cell *cur(struct knet_table *t, int col)
+/*
+ * The cell @col of the current (last) row, cleared for a value of
+ * @type; NULL (and the table's error set) when there is no such cell or
+ * the column holds another type.
+ */
+static struct output_cell *cur(struct knet_table *t, int col,
+			       enum knet_cell_type type)
 {
-	struct cell *c;
+	struct output_cell *c;
 
-	if (t->nrows == 0 || col < 0 || col >= t->ncols)
+	if (t->nrows == 0 || col < 0 || col >= t->ncols ||
+	    (type != KNET_CELL_NONE && type != t->cols[col].type)) {
+		fail(t, -EINVAL);
 		return NULL;
+	}
 	c = &t->cells[(t->nrows - 1) * t->ncols + col];
 	cell_clear(c);
 	return c;
 }
 
+/* @c's table text: @raw escaped for a terminal. */
+static int set_text(struct knet_table *t, struct output_cell *c,
+		    const char *raw)
+{
+	c->text = knet_text_escape(raw, false);
+	if (!c->text) {
+		cell_clear(c);
+		return fail(t, -ENOMEM);
+	}
+	return 0;
+}
+
 static int set_num(struct knet_table *t, int col, enum knet_cell_type type,
 		   long long i, double d)
 {
-	struct cell *c = cur(t, col);
+	struct output_cell *c = cur(t, col, type);
 
 	if (!c)
 		return -EINVAL;
@@ -194,18 +163,18 @@ static int set_num(struct knet_table *t, int col, enum knet_cell_type type,
 
 int knet_table_set_str(struct knet_table *t, int col, const char *s)
 {
-	struct cell *c;
+	struct output_cell *c;
 
 	if (!s)
 		return knet_table_set_none(t, col);
-	c = cur(t, col);
+	c = cur(t, col, KNET_CELL_STR);
 	if (!c)
 		return -EINVAL;
 	c->s = strdup(s);
 	if (!c->s)
-		return -ENOMEM;
+		return fail(t, -ENOMEM);
 	c->type = KNET_CELL_STR;
-	return 0;
+	return set_text(t, c, s);
 }
 
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
@@ -218,7 +187,7 @@ int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (r < 0)
-		return -ENOMEM;
+		return fail(t, -ENOMEM);
 	r = knet_table_set_str(t, col, s);
 	free(s);
 	return r;
@@ -259,42 +228,120 @@ int knet_table_set_none(struct knet_table *t, int col)
 	return set_num(t, col, KNET_CELL_NONE, 0, 0);
 }
 
+/* "a,b,c": the table text of a list. */
+static char *join(char *const *items, int n)
+{
+	size_t len = 1, off = 0;
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += strlen(items[i]) + 1;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (i = 0; i < n; i++) {
+		size_t l = strlen(items[i]);
+
+		if (i)
+			s[off++] = ',';
+		memcpy(s + off, items[i], l + 1);
+		off += l;
+	}
+	return s;
+}
+
 int knet_table_set_strlist(struct knet_table *t, int col,
 			   const char *const *items, int n)
 {
-	struct cell *c = cur(t, col);
-	int i;
+	struct output_cell *c;
+	char *text;
+	int i, r;
 
-	if (!c || n < 0)
+	if (n < 0)
+		return fail(t, -EINVAL);
+	c = cur(t, col, KNET_CELL_STRLIST);
+	if (!c)
 		return -EINVAL;
 	c->type = KNET_CELL_STRLIST;
 	if (n == 0)
 		return 0;
 	c->list = calloc((size_t)n, sizeof(char *));
 	if (!c->list)
-		return -ENOMEM;
+		goto oom;
 	for (i = 0; i < n; i++) {
 		c->list[i] = strdup(items[i] ? items[i] : "");
 		if (!c->list[i])
-			return -ENOMEM;
+			goto oom;
 		c->nlist++;
 	}
-	return 0;
+	text = join(c->list, c->nlist);
+	if (!text)
+		goto oom;
+	r = set_text(t, c, text);
+	free(text);
+	return r;
+oom:
+	cell_clear(c);
+	return fail(t, -ENOMEM);
+}
+
+/* Whether @json has the JSON shape of a column of @type. */
+static bool json_fits(const cJSON *json, enum knet_cell_type type)
+{
+	const cJSON *e;
+
+	switch (type) {
+	case KNET_CELL_JSON:
+		return true;
+	case KNET_CELL_STR:
+		return cJSON_IsString(json);
+	case KNET_CELL_BOOL:
+		return cJSON_IsBool(json);
+	case KNET_CELL_STRLIST:
+		if (!cJSON_IsArray(json))
+			return false;
+		cJSON_ArrayForEach(e, json)
+		{
+			if (!cJSON_IsString(e))
+				return false;
+		}
+		return true;
+	case KNET_CELL_NONE:
+		return false;
+	default:
+		return cJSON_IsNumber(json);
+	}
 }
 
 int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
 			const char *text)
 {
-	struct cell *c = cur(t, col);
+	struct output_cell *c = NULL;
+	char *printed = NULL;
+	int r;
 
+	if (json && t->nrows > 0 && col >= 0 && col < t->ncols &&
+	    json_fits(json, t->cols[col].type))
+		c = cur(t, col, t->cols[col].type);
 	if (!c) {
+		r = json ? -EINVAL : -ENOMEM; /* NULL: a cJSON_Create failed */
+		fail(t, r);
 		cJSON_Delete(json);
-		return -EINVAL;
+		return r;
 	}
 	c->type = KNET_CELL_JSON;
 	c->json = json;
-	c->s = text ? strdup(text) : cJSON_PrintUnformatted(json);
-	return c->s ? 0 : -ENOMEM;
+	if (!text)
+		text = printed = cJSON_PrintUnformatted(json);
+	if (!text) {
+		cell_clear(c);
+		return fail(t, -ENOMEM);
+	}
+	r = set_text(t, c, text);
+	free(printed);
+	return r;
 }
 
 void knet_table_set_tone(struct knet_table *t, int col, enum knet_tone tone)
@@ -304,422 +351,23 @@ void knet_table_set_tone(struct knet_table *t, int col, enum knet_tone tone)
 	t->cells[(t->nrows - 1) * t->ncols + col].tone = tone;
 }
 
-/* The table text of a cell, humanised; written into @buf or returned. */
-static const char *cell_text(const struct knet_table *t, const struct cell *c,
-			     char *buf, size_t len)
-{
-	time_t now = t->opts.now ? t->opts.now : time(NULL);
-	size_t off = 0;
-	int i;
-
-	switch (c->type) {
-	case KNET_CELL_NONE:
-		return "<none>";
-	case KNET_CELL_STR:
-	case KNET_CELL_JSON:
-		return c->s;
-	case KNET_CELL_INT:
-		snprintf(buf, len, "%lld", c->i);
-		return buf;
-	case KNET_CELL_BOOL:
-		return c->i ? "true" : "false";
-	case KNET_CELL_AGE:
-		if (c->i <= 0)
-			return "<unknown>";
-		knet_fmt_age((long long)now - c->i < 0 ? 0
-						       : (long long)now - c->i,
-			     buf, len);
-		return buf;
-	case KNET_CELL_USEC:
-		knet_fmt_usec(c->i, buf, len);
-		return buf;
-	case KNET_CELL_BYTES:
-		knet_fmt_bytes(c->i, buf, len);
-		return buf;
-	case KNET_CELL_PERCENT:
-		snprintf(buf, len, "%.1f%%", c->d);
-		return buf;
-	case KNET_CELL_STRLIST:
-		if (c->nlist == 0)
-			return "<none>";
-		buf[0] = '\0';
-		for (i = 0; i < c->nlist && off + 1 < len; i++) {
-			int w = snprintf(buf + off, len - off, "%s%s",
-					 i ? "," : "", c->list[i]);
-
-			if (w < 0)
-				break;
-			off += (size_t)w;
-		}
-		return buf;
-	}
-	return "";
-}
-
-static cJSON *cell_json(const struct cell *c)
-{
-	cJSON *a;
-	int i;
-
-	switch (c->type) {
-	case KNET_CELL_NONE:
-		return cJSON_CreateNull();
-	case KNET_CELL_STR:
-		return cJSON_CreateString(c->s);
-	case KNET_CELL_INT:
-	case KNET_CELL_AGE:
-	case KNET_CELL_USEC:
-	case KNET_CELL_BYTES:
-		return cJSON_CreateNumber((double)c->i);
-	case KNET_CELL_PERCENT:
-		return cJSON_CreateNumber(c->d);
-	case KNET_CELL_BOOL:
-		return cJSON_CreateBool(c->i != 0);
-	case KNET_CELL_STRLIST:
-		a = cJSON_CreateArray();
-		for (i = 0; a && i < c->nlist; i++)
-			cJSON_AddItemToArray(a, cJSON_CreateString(c->list[i]));
-		return a;
-	case KNET_CELL_JSON:
-		return cJSON_Duplicate(c->json, 1);
-	}
-	return cJSON_CreateNull();
-}
-
-cJSON *knet_table_row_json(const struct knet_table *t, int row)
-{
-	cJSON *o;
-	int i;
-
-	if (row < 0 || row >= t->nrows)
-		return NULL;
-	o = cJSON_CreateObject();
-	if (!o)
-		return NULL;
-	for (i = 0; i < t->ncols; i++) {
-		const struct knet_column *col = &t->cols[i];
-
-		if ((col->flags & KNET_COL_NOJSON) || !col->json_key)
-			continue;
-		cJSON_AddItemToObject(o, col->json_key,
-				      cell_json(&t->cells[row * t->ncols + i]));
-	}
-	return o;
-}
-
-static bool col_visible(const struct knet_table *t, int i)
-{
-	unsigned f = t->cols[i].flags;
-
-	if (f & KNET_COL_NOTABLE)
-		return false;
-	if ((f & KNET_COL_WIDE) && t->opts.format != KNET_FMT_WIDE)
-		return false;
-	return true;
-}
-
-static const char *tone_code(enum knet_tone tone)
-{
-	switch (tone) {
-	case KNET_TONE_GOOD:
-		return "\033[32m";
-	case KNET_TONE_WARN:
-		return "\033[33m";
-	case KNET_TONE_BAD:
-		return "\033[31m";
-	case KNET_TONE_DIM:
-		return "\033[2m";
-	default:
-		return NULL;
-	}
-}
-
-/* One aligned line; @texts[i] NULL for hidden columns. */
-static void print_line(const struct knet_table *t, const char *const *texts,
-		       const enum knet_tone *tones, const int *widths,
-		       bool header)
-{
-	FILE *f = t->opts.out;
-	int i, last = -1;
-
-	for (i = 0; i < t->ncols; i++)
-		if (texts[i])
-			last = i;
-	for (i = 0; i < t->ncols; i++) {
-		const char *code = NULL;
-		int pad;
-
-		if (!texts[i])
-			continue;
-		if (t->opts.color)
-			code = header ? "\033[1m" : tone_code(tones[i]);
-		pad = widths[i] - knet_utf8_width(texts[i]);
-		if (pad < 0)
-			pad = 0;
-		if (t->cols[i].flags & KNET_COL_RIGHT)
-			fprintf(f, "%*s", pad, "");
-		fprintf(f, "%s%s%s", code ? code : "", texts[i],
-			code ? "\033[0m" : "");
-		if (i == last)
-			break;
-		if (!(t->cols[i].flags & KNET_COL_RIGHT))
-			fprintf(f, "%*s", pad, "");
-		fputs("   ", f);
-	}
-	fputc('\n', f);
-}
-
-#define CELL_BUF 4096
-
-static int render_text(const struct knet_table *t)
-{
-	const char **texts = NULL;
-	enum knet_tone *tones = NULL;
-	char *bufs = NULL;
-	int *widths = NULL, r = -ENOMEM, row, i;
-
-	texts = calloc((size_t)t->ncols, sizeof(*texts));
-	tones = calloc((size_t)t->ncols, sizeof(*tones));
-	widths = calloc((size_t)t->ncols, sizeof(*widths));
-	bufs = malloc((size_t)t->ncols * CELL_BUF);
-	if (!texts || !tones || !widths || !bufs)
-		goto out;
-	for (i = 0; i < t->ncols; i++)
-		if (col_visible(t, i) && !t->opts.no_headers)
-			widths[i] = knet_utf8_width(t->cols[i].header);
-	for (row = 0; row < t->nrows; row++)
-		for (i = 0; i < t->ncols; i++) {
-			const char *s;
-			int w;
-
-			if (!col_visible(t, i))
-				continue;
-			s = cell_text(t, &t->cells[row * t->ncols + i],
-				      bufs + (size_t)i * CELL_BUF, CELL_BUF);
-			w = knet_utf8_width(s);
-			if (w > widths[i])
-				widths[i] = w;
-		}
-	if (!t->opts.no_headers) {
-		for (i = 0; i < t->ncols; i++)
-			texts[i] = col_visible(t, i) ? t->cols[i].header : NULL;
-		print_line(t, texts, tones, widths, true);
-	}
-	for (row = 0; row < t->nrows; row++) {
-		for (i = 0; i < t->ncols; i++) {
-			const struct cell *c = &t->cells[row * t->ncols + i];
-
-			texts[i] =
-				col_visible(t, i)
-					? cell_text(t, c,
-						    bufs + (size_t)i * CELL_BUF,
-						    CELL_BUF)
-					: NULL;
-			tones[i] = c->tone;
-		}
-		print_line(t, texts, tones, widths, false);
-	}
-	r = 0;
-out:
-	free(texts);
-	free(tones);
-	free(widths);
-	free(bufs);
-	return r;
-}
-
-static int render_names(const struct knet_table *t)
-{
-	int row, i, name_col = -1;
-
-	for (i = 0; i < t->ncols; i++)
-		if (t->cols[i].flags & KNET_COL_NAME)
-			name_col = i;
-	if (name_col < 0)
-		return -EINVAL;
-	for (row = 0; row < t->nrows; row++) {
-		char buf[CELL_BUF];
-		const char *s =
-			cell_text(t, &t->cells[row * t->ncols + name_col], buf,
-				  sizeof(buf));
-
-		if (t->opts.kind)
-			fprintf(t->opts.out, "%s/%s\n", t->opts.kind, s);
-		else
-			fprintf(t->opts.out, "%s\n", s);
-	}
-	return 0;
-}
-
-/* "pod" -> "PodList", the kind of a JSON list document. */
-static cJSON *list_document(const struct knet_table *t, cJSON *items)
-{
-	cJSON *doc = cJSON_CreateObject();
-	char kind[64];
-
-	if (!doc)
-		return NULL;
-	if (t->opts.kind) {
-		snprintf(kind, sizeof(kind), "%sList", t->opts.kind);
-		if (kind[0] >= 'a' && kind[0] <= 'z')
-			kind[0] = (char)(kind[0] - 'a' + 'A');
-		cJSON_AddStringToObject(doc, "kind", kind);
-	}
-	cJSON_AddItemToObject(doc, "items", items);
-	return doc;
-}
-
-int knet_json_print(FILE *out, const cJSON *json)
-{
-	char *s = cJSON_Print(json);
-
-	if (!s)
-		return -ENOMEM;
-	fputs(s, out);
-	fputc('\n', out);
-	free(s);
-	return ferror(out) ? -EIO : 0;
-}
-
-static int render_json(const struct knet_table *t)
-{
-	cJSON *items = cJSON_CreateArray(), *doc;
-	int row, r;
-
-	if (!items)
-		return -ENOMEM;
-	for (row = 0; row < t->nrows; row++) {
-		cJSON *o = knet_table_row_json(t, row);
-
-		if (!o) {
-			cJSON_Delete(items);
-			return -ENOMEM;
-		}
-		cJSON_AddItemToArray(items, o);
-	}
-	doc = list_document(t, items);
-	if (!doc) {
-		cJSON_Delete(items);
-		return -ENOMEM;
-	}
-	r = knet_json_print(t->opts.out, doc);
-	cJSON_Delete(doc);
-	return r;
-}
-
 int knet_table_render(const struct knet_table *t)
 {
 	int r;
 
+	if (t->error)
+		return t->error;
 	switch (t->opts.format) {
 	case KNET_FMT_JSON:
-		r = render_json(t);
+		r = output_render_json(t);
 		break;
 	case KNET_FMT_NAME:
-		r = render_names(t);
+		r = output_render_names(t);
 		break;
 	default:
-		r = render_text(t);
+		r = output_render_text(t);
 		break;
 	}
-	if (r == 0 && fflush(t->opts.out) != 0)
-		r = -errno;
-	return r;
-}
-
-static int stream_widths(struct knet_table *t)
-{
-	int i;
-
-	if (t->stream_widths)
-		return 0;
-	t->stream_widths = calloc((size_t)t->ncols, sizeof(int));
-	if (!t->stream_widths)
-		return -ENOMEM;
-	for (i = 0; i < t->ncols; i++) {
-		int w = knet_utf8_width(t->cols[i].header);
-
-		t->stream_widths[i] =
-			w > t->cols[i].width ? w : t->cols[i].width;
-	}
-	return 0;
-}
-
-/*
- * The header of a stream waits for the first row: its columns are then
- * as wide as that row needs (a summary is usually one row), and later
- * rows only widen a column when they must.
- */
-int knet_table_stream_header(struct knet_table *t)
-{
-	if (t->opts.format == KNET_FMT_JSON ||
-	    t->opts.format == KNET_FMT_NAME || t->opts.no_headers)
-		return 0;
-	if (t->ncols > 64)
-		return -E2BIG;
-	t->header_pending = true;
-	return stream_widths(t);
-}
-
-static void print_pending_header(struct knet_table *t)
-{
-	const char *texts[64];
-	enum knet_tone tones[64] = {0};
-	int i;
-
-	if (!t->header_pending)
-		return;
-	t->header_pending = false;
-	for (i = 0; i < t->ncols; i++)
-		texts[i] = col_visible(t, i) ? t->cols[i].header : NULL;
-	print_line(t, texts, tones, t->stream_widths, true);
-}
-
-int knet_table_stream_row(struct knet_table *t)
-{
-	int r = 0, i;
-
-	if (t->nrows == 0)
-		return -EINVAL;
-	if (t->opts.format == KNET_FMT_JSON) {
-		cJSON *o = knet_table_row_json(t, t->nrows - 1);
-		char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-
-		if (s)
-			fprintf(t->opts.out, "%s\n", s);
-		else
-			r = -ENOMEM;
-		free(s);
-		cJSON_Delete(o);
-	} else if (t->opts.format == KNET_FMT_NAME) {
-		r = render_names(t);
-	} else {
-		const char *texts[64];
-		enum knet_tone tones[64];
-		char bufs[64][256];
-		const struct cell *row;
-
-		if (t->ncols > 64)
-			return -E2BIG;
-		r = stream_widths(t);
-		if (r < 0)
-			return r;
-		row = &t->cells[(t->nrows - 1) * t->ncols];
-		for (i = 0; i < t->ncols; i++) {
-			texts[i] = col_visible(t, i)
-					   ? cell_text(t, &row[i], bufs[i],
-						       sizeof(bufs[i]))
-					   : NULL;
-			tones[i] = row[i].tone;
-			if (texts[i] &&
-			    knet_utf8_width(texts[i]) > t->stream_widths[i])
-				t->stream_widths[i] = knet_utf8_width(texts[i]);
-		}
-		print_pending_header(t);
-		print_line(t, texts, tones, t->stream_widths, false);
-	}
-	drop_rows(t);
-	t->streamed_rows++;
 	if (r == 0 && fflush(t->opts.out) != 0)
 		r = -errno;
 	return r;

@@ -186,13 +186,12 @@ static void test_via_run(void)
 static void test_via_row(void)
 {
 	static const struct knet_column cols[] = {
-		{"HOP", "hop", 0, 0},	 {"RTT", "rtt_us", 0, 0},
-		{"ADDR", "addrs", 0, 0}, {"NAME", "name", 0, 0},
-		{NULL, NULL, 0, 0},
+		{"HOP", "hop", KNET_CELL_INT, 0, 0},
+		{"RTT", "rtt_us", KNET_CELL_USEC, 0, 0},
+		{"ADDR", "addrs", KNET_CELL_STRLIST, 0, 0},
+		{"NAME", "name", KNET_CELL_STR, 0, 0},
+		{NULL, NULL, KNET_CELL_NONE, 0, 0},
 	};
-	static const enum knet_cell_type types[] = {
-		KNET_CELL_INT, KNET_CELL_USEC, KNET_CELL_STRLIST,
-		KNET_CELL_STR};
 	struct knet_output_opts o = {.format = KNET_FMT_JSON, .out = stdout};
 	struct knet_table *t = NULL;
 	cJSON *in = cJSON_Parse("{\"hop\":2,\"rtt_us\":45,\"addrs\":"
@@ -202,7 +201,7 @@ static void test_via_row(void)
 
 	CHECK(in != NULL);
 	CHECK_INT(knet_table_new(cols, &o, &t), 0);
-	CHECK_INT(knet_via_row(t, cols, types, in), 0);
+	CHECK_INT(knet_via_row(t, in), 0);
 	out = knet_table_row_json(t, 0);
 	text = cJSON_PrintUnformatted(out);
 	CHECK_STR(text, "{\"hop\":2,\"rtt_us\":45,\"addrs\":"

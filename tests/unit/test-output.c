@@ -6,15 +6,15 @@
 #include "knet/output.h"
 #include "unit.h"
 
-enum { C_NAME, C_READY, C_AGE, C_IPS, C_NODE };
+enum { C_NAME, C_READY, C_AGE, C_IPS, C_NODE, NCOLS };
 
 static const struct knet_column cols[] = {
-	{"NAME", "name", KNET_COL_NAME, 0},
-	{"READY", "ready", KNET_COL_RIGHT, 0},
-	{"AGE", "created", 0, 0},
-	{"IPS", "ips", 0, 0},
-	{"NODE", "node", KNET_COL_WIDE, 0},
-	{NULL, NULL, 0, 0},
+	[C_NAME] = {"NAME", "name", KNET_CELL_STR, KNET_COL_NAME, 0},
+	[C_READY] = {"READY", "ready", KNET_CELL_INT, KNET_COL_RIGHT, 0},
+	[C_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[C_IPS] = {"IPS", "ips", KNET_CELL_STRLIST, 0, 0},
+	[C_NODE] = {"NODE", "node", KNET_CELL_STR, KNET_COL_WIDE, 0},
+	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 /* Render a fixed two-row table in @format into a string (caller frees). */
@@ -104,10 +104,10 @@ static void test_json_and_names(void)
 }
 
 static const struct knet_column stream_cols[] = {
-	{"SEQ", "seq", KNET_COL_RIGHT, 4},
-	{"RTT", "rtt_us", KNET_COL_RIGHT, 9},
-	{"FROM", "from", 0, 0},
-	{NULL, NULL, 0, 0},
+	{"SEQ", "seq", KNET_CELL_INT, KNET_COL_RIGHT, 4},
+	{"RTT", "rtt_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
+	{"FROM", "from", KNET_CELL_STR, 0, 0},
+	{NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 static char *stream(enum knet_format format)
@@ -231,7 +231,8 @@ static void test_widths_and_modes(void)
 static void test_misuse(void)
 {
 	struct knet_output_opts o = {.format = KNET_FMT_TABLE, .out = stdout};
-	static const struct knet_column none[] = {{NULL, NULL, 0, 0}};
+	static const struct knet_column none[] = {
+		{NULL, NULL, KNET_CELL_NONE, 0, 0}};
 	struct knet_table *t = NULL;
 
 	CHECK_INT(knet_table_new(none, &o, &t), -EINVAL);

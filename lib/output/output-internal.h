@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_OUTPUT_INTERNAL_H
+#define KNET_OUTPUT_INTERNAL_H
+
+/*
+ * What the files of lib/output share: a table is rows of typed cells
+ * (table.c); text.c lines them up, json.c writes documents, stream.c
+ * prints one row at a time, format.c decides formats and colours.
+ */
+
+#include "knet/output.h"
+
+/* Room for any number a cell humanises ("-9223372036854775808", "1.5KiB"). */
+#define OUTPUT_NUM_BUF 64
+
+struct output_cell {
+	enum knet_cell_type type;
+	enum knet_tone tone;
+	long long i;
+	double d;
+	char *s;    /* STR text (raw, for JSON) */
+	char *text; /* table text, escaped for a terminal (STR, STRLIST, JSON) */
+	char **list; /* STRLIST */
+	int nlist;
+	cJSON *json; /* JSON, or the value of a typed column set by set_json */
+};
+
+struct knet_table {
+	const struct knet_column *cols;
+	int ncols;
+	struct knet_output_opts opts;
+	struct output_cell *cells; /* nrows * ncols */
+	int nrows, cap;
+	int error; /* the first failed setter: rendering returns it */
+	/* Per column, for one line at a time (see output_line_texts). */
+	const char **texts;
+	enum knet_tone *tones;
+	char (*nums)[OUTPUT_NUM_BUF];
+	/* Streams */
+	int *stream_widths;  /* NULL until the first row */
+	bool stream_headers; /* knet_table_stream_header() asked for them */
+	bool header_pending; /* printed above the next row */
+};
+
+/* table.c */
+void output_drop_rows(struct knet_table *t);
+
+/* format.c: whether column @i shows in table/wide output. */
+bool output_col_visible(const struct knet_table *t, int i);
+/* The escape sequence of a tone, or NULL for none. */
+const char *output_tone_code(enum knet_tone tone);
+
+/*
+ * text.c: the table text of every visible column of @row into t->texts
+ * (NULL for hidden ones) and t->tones.  @missing is what a missing cell
+ * prints ("<none>" in tables, "-" in streams).
+ */
+void output_line_texts(const struct knet_table *t, int row,
+		       const char *missing);
+/* One aligned line of t->texts with @widths. */
+void output_print_line(const struct knet_table *t, const int *widths,
+		       bool header);
+/* t->texts set to the headers. */
+void output_header_texts(const struct knet_table *t);
+int output_render_text(const struct knet_table *t);
+int output_render_names(const struct knet_table *t);
+
+/* json.c */
+int output_render_json(const struct knet_table *t);
+/* Print @json on one line (JSON Lines). */
+int output_json_line(FILE *out, const cJSON *json);
+
+/* escape.c: length of the valid UTF-8 sequence at @p (1..4), or 0. */
+int output_utf8_seq(const unsigned char *p);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Aligned text: `table`, `wide`, `--no-headers` and `-o name`.  Widths
+ * are display widths (knet_utf8_width), so UTF-8 names line up under
+ * LANG=C too.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "output-internal.h"
+
+/* The table text of a cell, humanised; numbers are written into @buf. */
+static const char *cell_text(const struct knet_table *t,
+			     const struct output_cell *c, const char *missing,
+			     char *buf, size_t len)
+{
+	time_t now = t->opts.now ? t->opts.now : time(NULL);
+
+	switch (c->type) {
+	case KNET_CELL_NONE:
+		return missing;
+	case KNET_CELL_STR:
+	case KNET_CELL_JSON:
+		return c->text;
+	case KNET_CELL_INT:
+		snprintf(buf, len, "%lld", c->i);
+		return buf;
+	case KNET_CELL_BOOL:
+		return c->i ? "true" : "false";
+	case KNET_CELL_AGE:
+		if (c->i <= 0)
+			return "<unknown>";
+		knet_fmt_age((long long)now - c->i < 0 ? 0
+						       : (long long)now - c->i,
+			     buf, len);
+		return buf;
+	case KNET_CELL_USEC:
+		knet_fmt_usec(c->i, buf, len);
+		return buf;
+	case KNET_CELL_BYTES:
+		knet_fmt_bytes(c->i, buf, len);
+		return buf;
+	case KNET_CELL_PERCENT:
+		snprintf(buf, len, "%.1f%%", c->d);
+		return buf;
+	case KNET_CELL_STRLIST:
+		return c->nlist ? c->text : missing;
+	}
+	return "";
+}
+
+void output_line_texts(const struct knet_table *t, int row, const char *missing)
+{
+	const struct output_cell *cells = &t->cells[row * t->ncols];
+
+	for (int i = 0; i < t->ncols; i++) {
+		t->texts[i] = output_col_visible(t, i)
+				      ? cell_text(t, &cells[i], missing,
+						  t->nums[i], OUTPUT_NUM_BUF)
+				      : NULL;
+		t->tones[i] = cells[i].tone;
+	}
+}
+
+void output_header_texts(const struct knet_table *t)
+{
+	for (int i = 0; i < t->ncols; i++) {
+		t->texts[i] =
+			output_col_visible(t, i) ? t->cols[i].header : NULL;
+		t->tones[i] = KNET_TONE_PLAIN;
+	}
+}
+
+void output_print_line(const struct knet_table *t, const int *widths,
+		       bool header)
+{
+	FILE *f = t->opts.out;
+	int i, last = -1;
+
+	/* Empty cells at the end are not padded: no trailing blanks. */
+	for (i = 0; i < t->ncols; i++)
+		if (t->texts[i] && *t->texts[i])
+			last = i;
+	for (i = 0; i < t->ncols; i++) {
+		const char *code = NULL, *s = t->texts[i];
+		int pad;
+
+		if (!s)
+			continue;
+		if (t->opts.color)
+			code = header ? "\033[1m"
+				      : output_tone_code(t->tones[i]);
+		pad = widths[i] - knet_utf8_width(s);
+		if (pad < 0)
+			pad = 0;
+		if (t->cols[i].flags & KNET_COL_RIGHT)
+			fprintf(f, "%*s", pad, "");
+		fprintf(f, "%s%s%s", code ? code : "", s,
+			code ? "\033[0m" : "");
+		if (i == last)
+			break;
+		if (!(t->cols[i].flags & KNET_COL_RIGHT))
+			fprintf(f, "%*s", pad, "");
+		fputs("   ", f);
+	}
+	fputc('\n', f);
+}
+
+/* Widen @widths to fit t->texts. */
+static void fit(const struct knet_table *t, int *widths)
+{
+	for (int i = 0; i < t->ncols; i++) {
+		int w = t->texts[i] ? knet_utf8_width(t->texts[i]) : 0;
+
+		if (w > widths[i])
+			widths[i] = w;
+	}
+}
+
+int output_render_text(const struct knet_table *t)
+{
+	int *widths = calloc((size_t)t->ncols, sizeof(*widths));
+	int row;
+
+	if (!widths)
+		return -ENOMEM;
+	if (!t->opts.no_headers) {
+		output_header_texts(t);
+		fit(t, widths);
+	}
+	for (row = 0; row < t->nrows; row++) {
+		output_line_texts(t, row, "<none>");
+		fit(t, widths);
+	}
+	if (!t->opts.no_headers) {
+		output_header_texts(t);
+		output_print_line(t, widths, true);
+	}
+	for (row = 0; row < t->nrows; row++) {
+		output_line_texts(t, row, "<none>");
+		output_print_line(t, widths, false);
+	}
+	free(widths);
+	return 0;
+}
+
+int output_render_names(const struct knet_table *t)
+{
+	int row, i, name_col = -1;
+
+	for (i = 0; i < t->ncols; i++)
+		if (t->cols[i].flags & KNET_COL_NAME)
+			name_col = i;
+	if (name_col < 0)
+		return -EINVAL;
+	for (row = 0; row < t->nrows; row++) {
+		const struct output_cell *c =
+			&t->cells[row * t->ncols + name_col];
+		const char *s = cell_text(t, c, "<none>", t->nums[name_col],
+					  OUTPUT_NUM_BUF);
+
+		if (t->opts.kind)
+			fprintf(t->opts.out, "%s/%s\n", t->opts.kind, s);
+		else
+			fprintf(t->opts.out, "%s\n", s);
+	}
+	return 0;
+}
