@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -38,37 +39,68 @@ struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
 	return o;
 }
 
+/*
+ * One line on stderr: @prefix, the message, @suffix, a newline.  The
+ * message carries text from outside (Status messages from the server,
+ * names the user typed, remote lines), so control characters in it are
+ * escaped; @prefix and @suffix are knet's own (colours).
+ */
+static void vline(const char *prefix, const char *suffix, const char *fmt,
+		  va_list ap)
+{
+	char *msg = NULL, *safe = NULL;
+
+	if (vasprintf(&msg, fmt, ap) >= 0)
+		safe = knet_text_escape(msg, false);
+	fprintf(stderr, "%s%s%s\n", prefix, safe ? safe : "(out of memory)",
+		suffix);
+	free(safe);
+	free(msg);
+}
+
+static void line(const char *prefix, const char *suffix, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void line(const char *prefix, const char *suffix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vline(prefix, suffix, fmt, ap);
+	va_end(ap);
+}
+
 int knet_fail(const struct knet_ctx *ctx, const struct knet_error *err,
 	      const char *verb, const char *subject)
 {
 	const char *reason =
 		err && err->reason[0] ? err->reason : "unknown error";
 	int status = err && err->exit ? (int)err->exit : KNET_EXIT_SYSTEM;
+	char help[128] = "";
 
-	if (subject)
-		fprintf(stderr, "knet: cannot %s '%s': %s", verb, subject,
-			reason);
-	else
-		fprintf(stderr, "knet: cannot %s: %s", verb, reason);
 	/* usage errors point at the help, on the same line */
 	if (status == KNET_EXIT_USAGE && ctx && ctx->cmd)
-		fprintf(stderr, "; try 'knet help %s'", ctx->cmd->name);
-	fputc('\n', stderr);
+		snprintf(help, sizeof(help), "; try 'knet help %s'",
+			 ctx->cmd->name);
+	if (subject)
+		line("knet: ", help, "cannot %s '%s': %s", verb, subject,
+		     reason);
+	else
+		line("knet: ", help, "cannot %s: %s", verb, reason);
 	return status;
 }
 
 int knet_usage_error(const struct knet_ctx *ctx, const char *fmt, ...)
 {
+	char help[128] = "; try 'knet help'";
 	va_list ap;
 
-	fputs("knet: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	if (ctx && ctx->cmd)
-		fprintf(stderr, "; try 'knet help %s'\n", ctx->cmd->name);
-	else
-		fputs("; try 'knet help'\n", stderr);
+		snprintf(help, sizeof(help), "; try 'knet help %s'",
+			 ctx->cmd->name);
+	va_start(ap, fmt);
+	vline("knet: ", help, fmt, ap);
+	va_end(ap);
 	return KNET_EXIT_USAGE;
 }
 
@@ -78,11 +110,10 @@ void knet_log(const struct knet_ctx *ctx, int level, const char *fmt, ...)
 
 	if (!ctx || ctx->g.verbose < level)
 		return;
-	fputs(ctx->color_err ? "\033[2mknet: " : "knet: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline(ctx->color_err ? "\033[2mknet: " : "knet: ",
+	      ctx->color_err ? "\033[0m" : "", fmt, ap);
 	va_end(ap);
-	fputs(ctx->color_err ? "\033[0m\n" : "\n", stderr);
 }
 
 void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
@@ -90,9 +121,8 @@ void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 	bool c = ctx && ctx->color_err;
 
-	fputs(c ? "\033[33mknet: warning:\033[0m " : "knet: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vline(c ? "\033[33mknet: warning:\033[0m " : "knet: warning: ", "", fmt,
+	      ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }

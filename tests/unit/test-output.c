@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The output layer: alignment (UTF-8 too), wide, JSON, names, streams. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "knet/output.h"
 #include "unit.h"
@@ -228,6 +230,305 @@ static void test_widths_and_modes(void)
 	unsetenv("NO_COLOR");
 }
 
+/* Print a table of @cols (filled by @fill) in @format to a string. */
+static char *capture(const struct knet_column *c, enum knet_format format,
+		     bool no_headers, void (*fill)(struct knet_table *t),
+		     int *ret_render)
+{
+	struct knet_output_opts o = {.format = format,
+				     .no_headers = no_headers,
+				     .kind = "pod",
+				     .now = 1000000};
+	struct knet_table *t = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.out = open_memstream(&buf, &len);
+	if (!o.out)
+		return NULL;
+	if (knet_table_new(c, &o, &t) == 0) {
+		fill(t);
+		*ret_render = knet_table_render(t);
+	}
+	knet_table_free(t);
+	fclose(o.out);
+	return buf;
+}
+
+static void fill_mistyped(struct knet_table *t)
+{
+	knet_table_add_row(t);
+	CHECK_INT(knet_table_set_str(t, C_NAME, "web-1"), 0);
+	/* READY is an INT column, AGE an AGE one, IPS a string list */
+	CHECK_INT(knet_table_set_str(t, C_READY, "1"), -EINVAL);
+	CHECK_INT(knet_table_set_int(t, C_AGE, 5), -EINVAL);
+	CHECK_INT(knet_table_set_str(t, C_IPS, "198.19.1.5"), -EINVAL);
+	/* missing is fine anywhere */
+	CHECK_INT(knet_table_set_none(t, C_READY), 0);
+}
+
+static void fill_json_shapes(struct knet_table *t)
+{
+	knet_table_add_row(t);
+	/* a value of the column's JSON shape, with a text of its own */
+	CHECK_INT(knet_table_set_json(t, C_IPS, cJSON_CreateArray(), "*"), 0);
+	CHECK_INT(knet_table_set_json(t, C_NAME, cJSON_CreateString("a"),
+				      "<all pods>"),
+		  0);
+	CHECK_INT(knet_table_set_json(t, C_READY, cJSON_CreateNumber(3), "3!"),
+		  0);
+}
+
+static void fill_json_misfit(struct knet_table *t)
+{
+	knet_table_add_row(t);
+	CHECK_INT(knet_table_set_json(t, C_IPS, cJSON_CreateString("x"), "x"),
+		  -EINVAL);
+}
+
+/* A setter must match the column's declared type; rendering says so. */
+static void test_declared_types(void)
+{
+	static const struct knet_column untyped[] = {
+		{"NAME", "name", KNET_CELL_NONE, 0, 0},
+		{NULL, NULL, KNET_CELL_NONE, 0, 0},
+	};
+	struct knet_output_opts o = {.format = KNET_FMT_TABLE, .out = stdout};
+	struct knet_table *t = NULL;
+	int r = 1;
+	char *s;
+
+	/* a column must say what it holds */
+	CHECK_INT(knet_table_new(untyped, &o, &t), -EINVAL);
+
+	s = capture(cols, KNET_FMT_TABLE, false, fill_mistyped, &r);
+	CHECK_INT(r, -EINVAL);
+	CHECK_STR(s, ""); /* nothing half-filled is printed */
+	free(s);
+	r = 1;
+	s = capture(cols, KNET_FMT_JSON, false, fill_json_shapes, &r);
+	CHECK_INT(r, 0);
+	CHECK(s && strstr(s, "\"ips\":\t[]") != NULL);
+	CHECK(s && strstr(s, "\"name\":\t\"a\"") != NULL);
+	free(s);
+	s = capture(cols, KNET_FMT_TABLE, false, fill_json_shapes, &r);
+	CHECK_INT(r, 0);
+	CHECK_STR(s, "NAME         READY   AGE      IPS\n"
+		     "<all pods>      3!   <none>   *\n");
+	free(s);
+	s = capture(cols, KNET_FMT_TABLE, false, fill_json_misfit, &r);
+	CHECK_INT(r, -EINVAL);
+	free(s);
+}
+
+static void fill_hostile(struct knet_table *t)
+{
+	const char *ips[] = {"198.19.1.5", "\x1b]0;owned\x07"};
+
+	knet_table_add_row(t);
+	knet_table_set_str(t, C_NAME, "web\x1b[2J-1");
+	knet_table_set_int(t, C_READY, 1);
+	knet_table_set_age(t, C_AGE, 1000000 - 300);
+	knet_table_set_strlist(t, C_IPS, ips, 2);
+	knet_table_set_json(t, C_NODE, cJSON_CreateString("n\x9b"),
+			    "node\xc2\x9b-a\x7f");
+}
+
+/* Text from outside cannot drive the terminal, in any format. */
+static void test_escaped_cells(void)
+{
+	enum knet_format fmts[] = {KNET_FMT_TABLE, KNET_FMT_WIDE, KNET_FMT_NAME,
+				   KNET_FMT_JSON};
+	cJSON *doc, *first;
+	int r = 1;
+	char *s;
+
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(*fmts); i++) {
+		s = capture(cols, fmts[i], false, fill_hostile, &r);
+		CHECK_INT(r, 0);
+		CHECK(s && !strchr(s, '\x1b') && !strchr(s, '\x07') &&
+		      !strchr(s, '\x7f') && !strstr(s, "\xc2\x9b") &&
+		      !strchr(s, '\x9b'));
+		free(s);
+	}
+	s = capture(cols, KNET_FMT_WIDE, true, fill_hostile, &r);
+	CHECK_STR(s, "web\\x1b[2J-1   1   5m0s   "
+		     "198.19.1.5,\\x1b]0;owned\\x07   node\\xc2\\x9b-a\\x7f\n");
+	free(s);
+	s = capture(cols, KNET_FMT_NAME, false, fill_hostile, &r);
+	CHECK_STR(s, "pod/web\\x1b[2J-1\n");
+	free(s);
+	/* JSON: cJSON writes \u001b; the value itself is kept */
+	s = capture(cols, KNET_FMT_JSON, false, fill_hostile, &r);
+	CHECK(s && strstr(s, "web\\u001b[2J-1") != NULL);
+	CHECK(s && strstr(s, "\\u001b]0;owned\\u0007") != NULL);
+	/* C1 controls and bytes that are not UTF-8 are escaped too */
+	CHECK(s && strstr(s, "\"n\\ufffd\"") != NULL);
+	doc = s ? cJSON_Parse(s) : NULL;
+	first = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "items"), 0);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(first, "name")),
+		  "web\x1b[2J-1");
+	cJSON_Delete(doc);
+	free(s);
+}
+
+static void test_json_print_escapes(void)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cJSON_AddStringToObject(o, "m",
+				"a\x7f"
+				"b\xc2\x9b"
+				"c\xc3\xa9");
+	CHECK_INT(knet_json_print(f, o), 0);
+	fclose(f);
+	CHECK_STR(buf, "{\n\t\"m\":\t\"a\\u007fb\\u009bc\xc3\xa9\"\n}\n");
+	free(buf);
+	cJSON_Delete(o);
+}
+
+#define MANY_COLS 100
+
+static struct knet_column many_cols[MANY_COLS + 1];
+static char many_names[MANY_COLS][16];
+static int many_n;
+
+static void fill_many(struct knet_table *t)
+{
+	knet_table_add_row(t);
+	for (int i = 0; i < many_n; i++)
+		CHECK_INT(knet_table_set_int(t, i, i), 0);
+}
+
+/* No cap on columns: 40 (a command's table) and 100 (a stream). */
+static void test_many_columns(void)
+{
+	struct knet_output_opts o = {.format = KNET_FMT_TABLE};
+	struct knet_table *t = NULL;
+	char *buf = NULL, *s, *last;
+	size_t len = 0;
+	int r = 1;
+
+	for (int i = 0; i < MANY_COLS; i++) {
+		snprintf(many_names[i], sizeof(many_names[i]), "C%d", i);
+		many_cols[i] = (struct knet_column){
+			many_names[i], many_names[i], KNET_CELL_INT, 0, 0};
+	}
+	/* 40 columns: the cluster commands were capped at 31 */
+	many_cols[40].header = NULL;
+	many_n = 40;
+	s = capture(many_cols, KNET_FMT_JSON, false, fill_many, &r);
+	CHECK_INT(r, 0);
+	CHECK(s && strstr(s, "\"C39\":\t39") != NULL);
+	free(s);
+	many_cols[40] = (struct knet_column){many_names[40], many_names[40],
+					     KNET_CELL_INT, 0, 0};
+	/* 100 in a stream: streams were capped at 64 */
+	o.out = open_memstream(&buf, &len);
+	CHECK_INT(knet_table_new(many_cols, &o, &t), 0);
+	CHECK_INT(knet_table_stream_header(t), 0);
+	knet_table_add_row(t);
+	for (int i = 0; i < MANY_COLS; i++)
+		knet_table_set_int(t, i, i);
+	CHECK_INT(knet_table_stream_row(t), 0);
+	knet_table_free(t);
+	fclose(o.out);
+	last = buf ? strrchr(buf, 'C') : NULL;
+	CHECK(last && !strncmp(last, "C99\n", 4));
+	CHECK(buf && strstr(buf, "   99\n") != NULL);
+	free(buf);
+}
+
+static void fill_long(struct knet_table *t)
+{
+	static char big[5000];
+	const char *items[100];
+	char item[100][24];
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (int i = 0; i < 100; i++) {
+		snprintf(item[i], sizeof(item[i]), "198.19.0.%d", i);
+		items[i] = item[i];
+	}
+	knet_table_add_row(t);
+	knet_table_set_str(t, C_NAME, big);
+	knet_table_set_strlist(t, C_IPS, items, 100);
+}
+
+/* Long cells print whole (they were cut at 4096 bytes, 256 in streams). */
+static void test_long_cells(void)
+{
+	int r = 1;
+	char *s = capture(cols, KNET_FMT_TABLE, true, fill_long, &r);
+
+	CHECK_INT(r, 0);
+	CHECK(s && strlen(s) > 4999 + 1200);
+	CHECK(s && strstr(s, ",198.19.0.99\n") != NULL);
+	free(s);
+}
+
+/* Stream rows of (SEQ, FROM, NOTE) into a string. */
+static char *stream_rows(bool no_headers, const char *const *from,
+			 const char *const *note, int n)
+{
+	static const struct knet_column c[] = {
+		{"SEQ", "seq", KNET_CELL_INT, KNET_COL_RIGHT, 3},
+		{"FROM", "from", KNET_CELL_STR, 0, 10},
+		{"NOTE", "note", KNET_CELL_STR, 0, 0},
+		{NULL, NULL, KNET_CELL_NONE, 0, 0},
+	};
+	struct knet_output_opts o = {.format = KNET_FMT_TABLE,
+				     .no_headers = no_headers};
+	struct knet_table *t;
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.out = open_memstream(&buf, &len);
+	if (!o.out || knet_table_new(c, &o, &t) < 0)
+		return NULL;
+	knet_table_stream_header(t);
+	for (int i = 0; i < n; i++) {
+		knet_table_add_row(t);
+		knet_table_set_int(t, 0, i);
+		knet_table_set_str(t, 1, from[i]);
+		knet_table_set_str(t, 2, note[i]);
+		CHECK_INT(knet_table_stream_row(t), 0);
+	}
+	knet_table_free(t);
+	fclose(o.out);
+	return buf;
+}
+
+/*
+ * Streams: a missing cell is "-" (nothing at the end of the line), never
+ * "<none>"; a wider cell grows its column and the header comes again.
+ */
+static void test_stream_rule(void)
+{
+	const char *from[] = {"10.0.0.1", NULL, "fd00:1234:5678::1",
+			      "10.0.0.2"};
+	const char *note[] = {NULL, "no reply", "a much longer note", NULL};
+	char *s = stream_rows(false, from, note, 4);
+
+	CHECK_STR(s, "SEQ   FROM         NOTE\n"
+		     "  0   10.0.0.1\n"
+		     "  1   -            no reply\n"
+		     "SEQ   FROM                NOTE\n"
+		     "  2   fd00:1234:5678::1   a much longer note\n"
+		     "  3   10.0.0.2\n");
+	free(s);
+	/* without headers, the column grows all the same */
+	s = stream_rows(true, from, note, 4);
+	CHECK_STR(s, "  0   10.0.0.1\n"
+		     "  1   -            no reply\n"
+		     "  2   fd00:1234:5678::1   a much longer note\n"
+		     "  3   10.0.0.2\n");
+	free(s);
+}
+
 static void test_misuse(void)
 {
 	struct knet_output_opts o = {.format = KNET_FMT_TABLE, .out = stdout};
@@ -256,5 +557,11 @@ int main(void)
 	test_humanise();
 	test_widths_and_modes();
 	test_misuse();
+	test_declared_types();
+	test_escaped_cells();
+	test_json_print_escapes();
+	test_many_columns();
+	test_long_cells();
+	test_stream_rule();
 	return unit_done("test-output");
 }
