@@ -33,8 +33,10 @@ complete_words() {
 
 @test "targets complete to pods, svc/ and node/ names" {
 	run complete_words knet ping node/
+	[ "$status" -eq 0 ]
 	[ "$(sort <<<"$output" | tr '\n' ' ')" = "node/node-a node/node-b node/node-c " ]
 	run complete_words knet -n web ping svc/web
+	[ "$status" -eq 0 ]
 	[[ $output == *"svc/web-headless"* ]]
 	[[ $output == *"svc/web-nodeport"* ]]
 	run complete_words knet exec client/
@@ -43,6 +45,8 @@ complete_words() {
 
 @test "namespaces complete after -n, from the same kubeconfig" {
 	run complete_words knet -n ""
+	[ "$status" -eq 0 ]
+	[ -n "$output" ]
 	for ns in web udp secure client default; do
 		grep -qx "$ns" <<<"$output"
 	done
