@@ -183,35 +183,6 @@ static void test_via_run(void)
 	knet_addrs_free(self, n);
 }
 
-static void test_via_row(void)
-{
-	static const struct knet_column cols[] = {
-		{"HOP", "hop", KNET_CELL_INT, 0, 0},
-		{"RTT", "rtt_us", KNET_CELL_USEC, 0, 0},
-		{"ADDR", "addrs", KNET_CELL_STRLIST, 0, 0},
-		{"NAME", "name", KNET_CELL_STR, 0, 0},
-		{NULL, NULL, KNET_CELL_NONE, 0, 0},
-	};
-	struct knet_output_opts o = {.format = KNET_FMT_JSON, .out = stdout};
-	struct knet_table *t = NULL;
-	cJSON *in = cJSON_Parse("{\"hop\":2,\"rtt_us\":45,\"addrs\":"
-				"[\"198.18.0.11\"],\"name\":null}");
-	cJSON *out;
-	char *text;
-
-	CHECK(in != NULL);
-	CHECK_INT(knet_table_new(cols, &o, &t), 0);
-	CHECK_INT(knet_via_row(t, in), 0);
-	out = knet_table_row_json(t, 0);
-	text = cJSON_PrintUnformatted(out);
-	CHECK_STR(text, "{\"hop\":2,\"rtt_us\":45,\"addrs\":"
-			"[\"198.18.0.11\"],\"name\":null}");
-	free(text);
-	cJSON_Delete(out);
-	cJSON_Delete(in);
-	knet_table_free(t);
-}
-
 static int sh(const char *fmt, const char *name)
 {
 	char cmd[512];
@@ -318,7 +289,6 @@ int main(void)
 	test_via_command();
 	test_target_parse();
 	test_via_run();
-	test_via_row();
 	test_enter_leave();
 	return unit_done("test-netns");
 }

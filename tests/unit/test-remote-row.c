@@ -48,29 +48,43 @@ static void test_long_list(void)
 	knet_table_free(t);
 }
 
-/* The declared types decide; wrong JSON types stay missing. */
-static void test_types(void)
+/* @line through knet_via_row and back out as JSON text (caller frees). */
+static char *round_trip(const char *line)
 {
 	struct knet_output_opts o = {.format = KNET_FMT_JSON, .out = stdout};
 	struct knet_table *t = NULL;
-	cJSON *in = cJSON_Parse("{\"hop\":\"2\",\"rtt_us\":45,\"ok\":true,"
-				"\"loss\":12.5,\"name\":7,\"detail\":{}}");
-	cJSON *out;
-	char *text;
+	cJSON *in = cJSON_Parse(line), *out = NULL;
+	char *text = NULL;
 
 	CHECK(in != NULL);
 	CHECK_INT(knet_table_new(cols, &o, &t), 0);
 	CHECK_INT(knet_via_row(t, in), 0);
 	out = knet_table_row_json(t, 0);
 	text = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	cJSON_Delete(in);
+	knet_table_free(t);
+	return text;
+}
+
+/* The declared types decide; wrong JSON types stay missing. */
+static void test_types(void)
+{
+	char *text = round_trip("{\"hop\":2,\"rtt_us\":45,\"addrs\":"
+				"[\"198.18.0.11\"],\"name\":null,"
+				"\"ok\":false,\"loss\":0}");
+
+	CHECK_STR(text, "{\"hop\":2,\"addrs\":[\"198.18.0.11\"],"
+			"\"rtt_us\":45,\"ok\":false,\"loss\":0,"
+			"\"name\":null,\"detail\":null}");
+	free(text);
+	text = round_trip("{\"hop\":\"2\",\"rtt_us\":45,\"ok\":true,"
+			  "\"loss\":12.5,\"name\":7,\"detail\":{}}");
 	/* JSON columns are the caller's to fill */
 	CHECK_STR(text, "{\"hop\":null,\"addrs\":null,\"rtt_us\":45,"
 			"\"ok\":true,\"loss\":12.5,\"name\":null,"
 			"\"detail\":null}");
 	free(text);
-	cJSON_Delete(out);
-	cJSON_Delete(in);
-	knet_table_free(t);
 }
 
 int main(void)
