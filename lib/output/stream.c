@@ -7,15 +7,13 @@
  * a wider cell later grows its column for good and the header is
  * printed again above that row, so every row lines up with the header
  * above it.  The last column grows nothing: nothing comes after it.
- * A missing cell is "-", or nothing at the end of the line, not
- * "<none>" on every line.
+ * A missing cell is "-", not "<none>" on every line: short, and the
+ * line keeps one word per column for awk.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "output-internal.h"
-
-static const char dash[] = "-";
 
 int knet_table_stream_header(struct knet_table *t)
 {
@@ -73,20 +71,12 @@ static int grow(struct knet_table *t, bool *ret_grew)
 	return 0;
 }
 
-/* The texts of the current row; a missing last cell prints nothing. */
-static void row_texts(struct knet_table *t, int last)
-{
-	output_line_texts(t, t->nrows - 1, dash);
-	if (last >= 0 && t->texts[last] == dash)
-		t->texts[last] = "";
-}
-
 static int stream_text(struct knet_table *t)
 {
-	int last = last_visible(t), r;
 	bool grew;
+	int r;
 
-	row_texts(t, last);
+	output_line_texts(t, t->nrows - 1, "-");
 	r = grow(t, &grew);
 	if (r < 0)
 		return r;
@@ -96,7 +86,7 @@ static int stream_text(struct knet_table *t)
 		output_header_texts(t);
 		output_print_line(t, t->stream_widths, true);
 		t->header_pending = false;
-		row_texts(t, last);
+		output_line_texts(t, t->nrows - 1, "-");
 	}
 	output_print_line(t, t->stream_widths, false);
 	return 0;

@@ -498,8 +498,8 @@ static char *stream_rows(bool no_headers, const char *const *from,
 }
 
 /*
- * Streams: a missing cell is "-" (nothing at the end of the line), never
- * "<none>"; a wider cell grows its column and the header comes again.
+ * Streams: a missing cell is "-", never "<none>"; a wider cell grows its
+ * column and the header comes again.
  */
 static void test_stream_rule(void)
 {
@@ -509,18 +509,18 @@ static void test_stream_rule(void)
 	char *s = stream_rows(false, from, note, 4);
 
 	CHECK_STR(s, "SEQ   FROM         NOTE\n"
-		     "  0   10.0.0.1\n"
+		     "  0   10.0.0.1     -\n"
 		     "  1   -            no reply\n"
 		     "SEQ   FROM                NOTE\n"
 		     "  2   fd00:1234:5678::1   a much longer note\n"
-		     "  3   10.0.0.2\n");
+		     "  3   10.0.0.2            -\n");
 	free(s);
 	/* without headers, the column grows all the same */
 	s = stream_rows(true, from, note, 4);
-	CHECK_STR(s, "  0   10.0.0.1\n"
+	CHECK_STR(s, "  0   10.0.0.1     -\n"
 		     "  1   -            no reply\n"
 		     "  2   fd00:1234:5678::1   a much longer note\n"
-		     "  3   10.0.0.2\n");
+		     "  3   10.0.0.2            -\n");
 	free(s);
 }
 
