@@ -314,8 +314,8 @@ struct knet_ct_cpu_stats {
 };
 
 struct knet_ct_stats {
-	uint32_t count; /* entries in this namespace's table */
-	uint32_t max;	/* nf_conntrack_max (global) */
+	uint32_t count;			/* entries in this namespace's table */
+	uint32_t max;			/* nf_conntrack_max (global) */
 	struct knet_ct_cpu_stats total; /* summed (total.cpu is 0) */
 	struct knet_ct_cpu_stats *cpus; /* cpu set to the CPU number */
 	int ncpus;
@@ -368,9 +368,8 @@ struct knet_ct_event {
 
 struct knet_ct_events;
 
-int knet_ct_events_open(const struct knet_ct_filter *filter,
-			unsigned int types, struct knet_ct_events **ret,
-			struct knet_error *err);
+int knet_ct_events_open(const struct knet_ct_filter *filter, unsigned int types,
+			struct knet_ct_events **ret, struct knet_error *err);
 /* The socket, to poll(2) with other descriptors. */
 int knet_ct_events_fd(const struct knet_ct_events *ev);
 /*

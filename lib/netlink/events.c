@@ -16,8 +16,8 @@
 
 /* What to ask for first, and how far ENOBUFS may grow it. */
 #define EV_RCVBUF_START (8 * 1024 * 1024)
-#define EV_RCVBUF_MAX (128 * 1024 * 1024)
-#define EV_BUF (64 * 1024)
+#define EV_RCVBUF_MAX	(128 * 1024 * 1024)
+#define EV_BUF		(64 * 1024)
 
 struct knet_ct_events {
 	struct mnl_socket *nl;
@@ -40,16 +40,16 @@ static int set_rcvbuf(struct knet_ct_events *ev, int size)
 	socklen_t len = sizeof(got);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+				 sizeof(size));
 	ev->rcvbuf = size;
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) == 0)
 		return got;
 	return size;
 }
 
-int knet_ct_events_open(const struct knet_ct_filter *filter,
-			unsigned int types, struct knet_ct_events **ret,
-			struct knet_error *err)
+int knet_ct_events_open(const struct knet_ct_filter *filter, unsigned int types,
+			struct knet_ct_events **ret, struct knet_error *err)
 {
 	struct knet_ct_events *ev = calloc(1, sizeof(*ev));
 	unsigned int groups = 0;
@@ -172,8 +172,7 @@ static int lost(struct knet_ct_events *ev, struct knet_ct_event *ret)
 }
 
 int knet_ct_events_next(struct knet_ct_events *ev, int timeout_ms,
-			struct knet_ct_event *ret_event,
-			struct knet_error *err)
+			struct knet_ct_event *ret_event, struct knet_error *err)
 {
 	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
 	struct pollfd pfd = {.fd = mnl_socket_get_fd(ev->nl), .events = POLLIN};

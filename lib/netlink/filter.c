@@ -44,7 +44,7 @@ static const struct {
 	const char *name;
 	uint8_t proto;
 } protos[] = {
-	{"tcp", IPPROTO_TCP},	  {"udp", IPPROTO_UDP},
+	{"tcp", IPPROTO_TCP},	      {"udp", IPPROTO_UDP},
 	{"udplite", IPPROTO_UDPLITE}, {"icmp", IPPROTO_ICMP},
 	{"icmpv6", IPPROTO_ICMPV6},   {"ipv6-icmp", IPPROTO_ICMPV6},
 	{"sctp", IPPROTO_SCTP},	      {"dccp", IPPROTO_DCCP},
@@ -275,11 +275,16 @@ int knet_ct_filter_set(struct knet_ct_filter *f, const char *key,
 		const char *key;
 		unsigned int bit;
 	} keys[] = {
-		{"family", KNET_CT_FILTER_FAMILY}, {"proto", KNET_CT_FILTER_PROTO},
-		{"src", KNET_CT_FILTER_SRC},	   {"dst", KNET_CT_FILTER_DST},
-		{"sport", KNET_CT_FILTER_SPORT},   {"dport", KNET_CT_FILTER_DPORT},
-		{"state", KNET_CT_FILTER_STATE},   {"status", KNET_CT_FILTER_STATUS},
-		{"nat", KNET_CT_FILTER_NAT},	   {"zone", KNET_CT_FILTER_ZONE},
+		{"family", KNET_CT_FILTER_FAMILY},
+		{"proto", KNET_CT_FILTER_PROTO},
+		{"src", KNET_CT_FILTER_SRC},
+		{"dst", KNET_CT_FILTER_DST},
+		{"sport", KNET_CT_FILTER_SPORT},
+		{"dport", KNET_CT_FILTER_DPORT},
+		{"state", KNET_CT_FILTER_STATE},
+		{"status", KNET_CT_FILTER_STATUS},
+		{"nat", KNET_CT_FILTER_NAT},
+		{"zone", KNET_CT_FILTER_ZONE},
 		{"mark", KNET_CT_FILTER_MARK},
 	};
 	unsigned int bit = 0;
@@ -332,8 +337,9 @@ int knet_ct_filter_set(struct knet_ct_filter *f, const char *key,
 	return 0;
 }
 
-static int check_family(struct knet_ct_filter *f, const struct knet_ct_prefix *p,
-			unsigned int bit, struct knet_error *err)
+static int check_family(struct knet_ct_filter *f,
+			const struct knet_ct_prefix *p, unsigned int bit,
+			struct knet_error *err)
 {
 	if (!(f->set & bit))
 		return 0;
@@ -424,9 +430,11 @@ unsigned int ct_filter_fails(const struct knet_ct_filter *f,
 	if ((set & KNET_CT_FILTER_DST) &&
 	    !prefix_match(&f->dst, e->family, e->orig.dst))
 		fails |= KNET_CT_FILTER_DST;
-	if ((set & KNET_CT_FILTER_SPORT) && (!ports || e->orig.sport != f->sport))
+	if ((set & KNET_CT_FILTER_SPORT) &&
+	    (!ports || e->orig.sport != f->sport))
 		fails |= KNET_CT_FILTER_SPORT;
-	if ((set & KNET_CT_FILTER_DPORT) && (!ports || e->orig.dport != f->dport))
+	if ((set & KNET_CT_FILTER_DPORT) &&
+	    (!ports || e->orig.dport != f->dport))
 		fails |= KNET_CT_FILTER_DPORT;
 	if ((set & KNET_CT_FILTER_STATE) &&
 	    (!(e->has & KNET_CT_HAS_STATE) || e->proto != f->proto ||

@@ -76,10 +76,10 @@ const char *knet_ct_state_name(uint8_t proto, uint8_t state)
 
 /* Bit i of the status is IPS_*_BIT i; names as conntrack(8) has them. */
 const char *const ct_status_names[CT_STATUS_BITS] = {
-	"EXPECTED",	"SEEN_REPLY",	"ASSURED",	"CONFIRMED",
-	"SRC_NAT",	"DST_NAT",	"SEQ_ADJUST",	"SRC_NAT_DONE",
-	"DST_NAT_DONE", "DYING",	"FIXED_TIMEOUT", "TEMPLATE",
-	"UNTRACKED",	"HELPER",	"OFFLOAD",	"HW_OFFLOAD",
+	"EXPECTED",	"SEEN_REPLY", "ASSURED",       "CONFIRMED",
+	"SRC_NAT",	"DST_NAT",    "SEQ_ADJUST",    "SRC_NAT_DONE",
+	"DST_NAT_DONE", "DYING",      "FIXED_TIMEOUT", "TEMPLATE",
+	"UNTRACKED",	"HELPER",     "OFFLOAD",       "HW_OFFLOAD",
 };
 
 static int append(char *buf, size_t len, size_t *pos, const char *s)
@@ -197,8 +197,7 @@ unsigned int knet_ct_nat(const struct knet_ct_entry *e)
 		nat |= KNET_CT_NAT_DNAT;
 	if (memcmp(e->orig.src, e->reply.dst, n) ||
 	    (ports && e->orig.sport != e->reply.dport) ||
-	    (ct_proto_is_icmp(e->proto) &&
-	     e->orig.icmp_id != e->reply.icmp_id))
+	    (ct_proto_is_icmp(e->proto) && e->orig.icmp_id != e->reply.icmp_id))
 		nat |= KNET_CT_NAT_SNAT;
 	return nat;
 }

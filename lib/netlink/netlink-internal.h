@@ -29,11 +29,11 @@
 #define CT_MSG(t) ((NFNL_SUBSYS_CTNETLINK << 8) | (t))
 
 /* The kernel's tuple filter flags (net/netfilter/nf_internals.h). */
-#define CT_FILTER_F_IP_SRC (1u << 0)
-#define CT_FILTER_F_IP_DST (1u << 1)
+#define CT_FILTER_F_IP_SRC    (1u << 0)
+#define CT_FILTER_F_IP_DST    (1u << 1)
 #define CT_FILTER_F_PROTO_NUM (1u << 3)
-#define CT_FILTER_F_SRC_PORT (1u << 4)
-#define CT_FILTER_F_DST_PORT (1u << 5)
+#define CT_FILTER_F_SRC_PORT  (1u << 4)
+#define CT_FILTER_F_DST_PORT  (1u << 5)
 
 struct knet_ct {
 	struct mnl_socket *dump; /* dumps only */
@@ -43,7 +43,7 @@ struct knet_ct {
 	/* the dump under way (begin .. finish) */
 	const struct knet_ct_filter *filter;
 	struct knet_ct_filter filter_copy;
-	unsigned int sent;    /* KNET_CT_KERNEL_* in the request */
+	unsigned int sent; /* KNET_CT_KERNEL_* in the request */
 	unsigned int dump_seq;
 	bool dumping;
 	unsigned char *dbuf; /* CT_DUMP_BUF */
@@ -78,9 +78,8 @@ int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
  * to the caller (who knows what was asked); local errors fill @err.
  */
 int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
-	   unsigned int seq,
-	   int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
-	   bool *ret_kernel, struct knet_error *err);
+	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
+	   void *data, bool *ret_kernel, struct knet_error *err);
 
 /* The filter fields @e fails (KNET_CT_FILTER_*), 0 when it passes. */
 unsigned int ct_filter_fails(const struct knet_ct_filter *f,
@@ -92,9 +91,8 @@ unsigned int ct_filter_fails(const struct knet_ct_filter *f,
  * @policy (MNL_TYPE_*, with a size for MNL_TYPE_BINARY in @sizes) and
  * that nothing is left over: -EBADMSG otherwise.
  */
-int ct_attrs(const void *payload, size_t len, const struct nlattr **tb,
-	     int max, const enum mnl_attr_data_type *policy,
-	     const uint8_t *sizes);
+int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
+	     const enum mnl_attr_data_type *policy, const uint8_t *sizes);
 
 /*
  * Append tuple @t as attribute @type (CTA_TUPLE_ORIG...), with only the
@@ -118,7 +116,7 @@ const char *const *ct_states(uint8_t proto, size_t *ret_n);
 extern const char *const ct_status_names[CT_STATUS_BITS];
 
 /* The global count and max (IPCTNL_MSG_CT_GET_STATS). */
-int ct_stats_global(struct knet_ct *ct, uint32_t *ret_count,
-		    uint32_t *ret_max, struct knet_error *err);
+int ct_stats_global(struct knet_ct *ct, uint32_t *ret_count, uint32_t *ret_max,
+		    struct knet_error *err);
 
 #endif

@@ -17,9 +17,8 @@
 
 #include "netlink-internal.h"
 
-int ct_attrs(const void *payload, size_t len, const struct nlattr **tb,
-	     int max, const enum mnl_attr_data_type *policy,
-	     const uint8_t *sizes)
+int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
+	     const enum mnl_attr_data_type *policy, const uint8_t *sizes)
 {
 	const struct nlattr *attr;
 	const char *end = (const char *)payload + len;
@@ -186,9 +185,11 @@ static int parse_proto(const struct nlattr *a, uint8_t family,
 		    (!tb[CTA_PROTO_SRC_PORT] || !tb[CTA_PROTO_DST_PORT]))
 			return bad(err, "tuple without its ports");
 		if (tb[CTA_PROTO_SRC_PORT])
-			t->sport = ntohs(mnl_attr_get_u16(tb[CTA_PROTO_SRC_PORT]));
+			t->sport =
+				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_SRC_PORT]));
 		if (tb[CTA_PROTO_DST_PORT])
-			t->dport = ntohs(mnl_attr_get_u16(tb[CTA_PROTO_DST_PORT]));
+			t->dport =
+				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_DST_PORT]));
 	} else if (ct_proto_is_icmp(proto)) {
 		if (!tb[id] || !tb[type] || !tb[code])
 			return bad(err, "icmp tuple without id, type or code");
@@ -226,7 +227,7 @@ static int parse_state(const struct nlattr *a, struct knet_ct_entry *e,
 
 	if (nested(a, tb, CTA_PROTOINFO_MAX, pinfo_policy, NULL) < 0)
 		return bad(err, "protocol info");
-	p = tb[CTA_PROTOINFO_TCP] ? tb[CTA_PROTOINFO_TCP]
+	p = tb[CTA_PROTOINFO_TCP]    ? tb[CTA_PROTOINFO_TCP]
 	    : tb[CTA_PROTOINFO_SCTP] ? tb[CTA_PROTOINFO_SCTP]
 				     : tb[CTA_PROTOINFO_DCCP];
 	if (!p)
@@ -271,8 +272,8 @@ static int parse_attrs(const struct nlattr *const *tb, struct knet_ct_entry *e,
 			err);
 	if (r < 0)
 		return r;
-	r = parse_tuple(tb[CTA_TUPLE_REPLY], e->family, &reply_proto,
-			&e->reply, err);
+	r = parse_tuple(tb[CTA_TUPLE_REPLY], e->family, &reply_proto, &e->reply,
+			err);
 	if (r < 0)
 		return r;
 	if (tb[CTA_PROTOINFO]) {
@@ -315,8 +316,7 @@ static int parse_attrs(const struct nlattr *const *tb, struct knet_ct_entry *e,
 }
 
 int knet_ct_entry_parse(const void *msg, size_t len,
-			struct knet_ct_entry *ret_entry,
-			struct knet_error *err)
+			struct knet_ct_entry *ret_entry, struct knet_error *err)
 {
 	const struct nlattr *tb[CTA_MAX + 1];
 	const struct nlmsghdr *nlh = msg;

@@ -40,14 +40,15 @@ static void put_proto(struct nlmsghdr *nlh, uint8_t family, uint8_t proto,
 			mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT,
 					 htons(t->dport));
 	} else if (ct_proto_is_icmp(proto) && flags == CT_TUPLE_ALL) {
-		mnl_attr_put_u16(nlh, v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID,
+		mnl_attr_put_u16(nlh,
+				 v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID,
 				 htons(t->icmp_id));
-		mnl_attr_put_u8(nlh,
-				v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
-				t->icmp_type);
-		mnl_attr_put_u8(nlh,
-				v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE,
-				t->icmp_code);
+		mnl_attr_put_u8(
+			nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
+			t->icmp_type);
+		mnl_attr_put_u8(
+			nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE,
+			t->icmp_code);
 	}
 	mnl_attr_nest_end(nlh, pr);
 }

@@ -18,7 +18,8 @@
 int ct_socket_open(unsigned int groups, struct mnl_socket **ret,
 		   struct knet_error *err)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct mnl_socket *nl =
+		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	int r;
 
 	if (!nl) {
@@ -146,9 +147,8 @@ static int run_msg(const struct nlmsghdr *nlh, struct run_state *st)
 }
 
 int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
-	   unsigned int seq,
-	   int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
-	   bool *ret_kernel, struct knet_error *err)
+	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
+	   void *data, bool *ret_kernel, struct knet_error *err)
 {
 	struct run_state st = {.fn = fn, .data = data, .err = err};
 	unsigned int portid = mnl_socket_get_portid(nl);

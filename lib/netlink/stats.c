@@ -11,10 +11,9 @@
 
 #include "netlink-internal.h"
 
-static const enum mnl_attr_data_type
-	global_policy[CTA_STATS_GLOBAL_MAX + 1] = {
-		[CTA_STATS_GLOBAL_ENTRIES] = MNL_TYPE_U32,
-		[CTA_STATS_GLOBAL_MAX_ENTRIES] = MNL_TYPE_U32,
+static const enum mnl_attr_data_type global_policy[CTA_STATS_GLOBAL_MAX + 1] = {
+	[CTA_STATS_GLOBAL_ENTRIES] = MNL_TYPE_U32,
+	[CTA_STATS_GLOBAL_MAX_ENTRIES] = MNL_TYPE_U32,
 };
 
 static const enum mnl_attr_data_type cpu_policy[CTA_STATS_MAX + 1] = {
@@ -43,8 +42,7 @@ static int stats_attrs(const struct nlmsghdr *nlh, uint16_t type,
 	if (plen < sizeof(struct nfgenmsg) ||
 	    ct_attrs((const char *)mnl_nlmsg_get_payload(nlh) +
 			     sizeof(struct nfgenmsg),
-		     plen - sizeof(struct nfgenmsg), tb, max, policy,
-		     NULL) < 0)
+		     plen - sizeof(struct nfgenmsg), tb, max, policy, NULL) < 0)
 		return knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
 				      "malformed conntrack statistics from "
 				      "the kernel");
@@ -99,8 +97,8 @@ static int simple_request(struct knet_ct *ct, uint16_t type, uint16_t flags,
 	return r;
 }
 
-int ct_stats_global(struct knet_ct *ct, uint32_t *ret_count,
-		    uint32_t *ret_max, struct knet_error *err)
+int ct_stats_global(struct knet_ct *ct, uint32_t *ret_count, uint32_t *ret_max,
+		    struct knet_error *err)
 {
 	struct global_state st = {.err = err};
 	int r;
@@ -192,8 +190,8 @@ int knet_ct_stats_get(struct knet_ct *ct, struct knet_ct_stats **ret,
 	r = ct_stats_global(ct, &s->count, &s->max, err);
 	if (r < 0)
 		goto fail;
-	r = simple_request(ct, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP,
-			   cpu_msg, &st, "conntrack per-cpu statistics", err);
+	r = simple_request(ct, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP, cpu_msg,
+			   &st, "conntrack per-cpu statistics", err);
 	if (r < 0)
 		goto fail;
 	*ret = s;
