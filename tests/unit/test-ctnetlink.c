@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -295,31 +296,25 @@ static void test_filter_parse(void)
 	CHECK_INT(knet_ct_filter_check(&f, &err), 0);
 	CHECK_INT(f.state, 2);
 
-	/* Fields that contradict each other. */
-	memset(&f, 0, sizeof(f));
-	fset(&f, "state", "COOKIE_WAIT");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL); /* TCP implied */
-	CHECK_INT(err.exit, KNET_EXIT_USAGE);
-	memset(&f, 0, sizeof(f));
-	fset(&f, "src", "198.18.0.1");
-	fset(&f, "dst", "fd00::1");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
-	memset(&f, 0, sizeof(f));
-	fset(&f, "family", "ipv6");
-	fset(&f, "src", "198.18.0.1");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
-	memset(&f, 0, sizeof(f));
-	fset(&f, "proto", "icmp");
-	fset(&f, "dport", "53");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
-	memset(&f, 0, sizeof(f));
-	fset(&f, "proto", "icmp");
-	fset(&f, "family", "ipv6");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
-	memset(&f, 0, sizeof(f));
-	fset(&f, "proto", "udp");
-	fset(&f, "state", "ESTABLISHED");
-	CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
+	/* Fields that contradict each other (state alone implies TCP). */
+	static const char *const conflicts[][4] = {
+		{"state", "COOKIE_WAIT", NULL, NULL},
+		{"src", "198.18.0.1", "dst", "fd00::1"},
+		{"family", "ipv6", "src", "198.18.0.1"},
+		{"proto", "icmp", "dport", "53"},
+		{"proto", "icmp", "family", "ipv6"},
+		{"proto", "udp", "state", "ESTABLISHED"},
+	};
+	for (size_t i = 0; i < sizeof(conflicts) / sizeof(conflicts[0]); i++) {
+		memset(&f, 0, sizeof(f));
+		CHECK_INT(fset(&f, conflicts[i][0], conflicts[i][1]), 0);
+		if (conflicts[i][2])
+			CHECK_INT(fset(&f, conflicts[i][2], conflicts[i][3]),
+				  0);
+		err.exit = KNET_EXIT_OK;
+		CHECK_INT(knet_ct_filter_check(&f, &err), -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+	}
 }
 
 static void test_names(void)
@@ -711,6 +706,45 @@ static void test_stats_delete(struct knet_ct *ct)
 	CHECK_INT(ct_count_oracle(""), 4);
 }
 
+/*
+ * An overrun: a tiny receive buffer and a burst of NEW events.  The loss
+ * must come out as a LOST event, with the buffer grown.
+ */
+static void test_events_lost(int nsfd)
+{
+	struct knet_netns_saved saved;
+	struct knet_ct_events *ev = NULL;
+	struct knet_ct_event e;
+	struct knet_error err = {0};
+	struct mnl_socket *nl = NULL;
+	int small = 4096, r, lost = 0;
+
+	if (knet_netns_enter(nsfd, &saved, &err) < 0) {
+		CHECK(0);
+		return;
+	}
+	r = knet_ct_events_open(NULL, KNET_CT_EVENT_NEW, &ev, &err);
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	knet_netns_leave(&saved);
+	CHECK_INT(r, 0);
+	if (r < 0 || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		goto out;
+	setsockopt(knet_ct_events_fd(ev), SOL_SOCKET, SO_RCVBUF, &small,
+		   sizeof(small));
+	CHECK_INT(ct_fill_tcp(nl, 0xc612fe00, 0xc612fb01, 81, 0, 3000), 3000);
+	while ((r = knet_ct_events_next(ev, 2000, &e, &err)) == 1)
+		if (e.type == KNET_CT_EVENT_LOST) {
+			lost = 1;
+			break;
+		}
+	CHECK_INT(lost, 1);
+	CHECK(e.overruns >= 1 && e.resync && e.rcvbuf > small);
+out:
+	if (nl)
+		mnl_socket_close(nl);
+	knet_ct_events_close(ev);
+}
+
 static void test_events(int nsfd)
 {
 	struct knet_netns_saved saved;
@@ -756,6 +790,7 @@ static void test_events(int nsfd)
 	CHECK(r >= 0);
 	CHECK_INT(knet_ct_events_next(ev, 0, &e, &err), 0);
 	knet_ct_events_close(ev);
+	test_events_lost(nsfd);
 }
 
 /* No CAP_NET_ADMIN: a child that became nobody inside the namespace. */
