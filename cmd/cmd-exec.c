@@ -16,6 +16,7 @@
 
 #include "cmd.h"
 #include "knet/node.h"
+#include "node-common.h"
 
 static const struct knet_opt exec_options[] = {
 	{"netns", 0, KNET_OPT_STRING, "PATH",
@@ -26,61 +27,69 @@ static const struct knet_opt exec_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
+/* What a shell says when exec fails: 127 not found, 126 not runnable. */
+static int exec_status(int e)
+{
+	return e == ENOENT ? 127 : 126;
+}
+
 /* In the child: enter, then become the command. Never returns. */
 static void child(const struct knet_ctx *ctx, const struct knet_source *src,
 		  char *const *argv)
 {
 	struct knet_error err = {0};
-	int fd;
+	int e;
 
+	/* By the fd pinned when the pod was found, never by its path. */
 	if (src->has_ns) {
-		if (knet_netns_open(src->ns.path, &fd, &err) < 0)
+		if (knet_netns_verify(&src->ns, &err) < 0)
 			_exit(knet_fail(ctx, &err,
-					"enter the network "
-					"namespace of",
+					"enter the network namespace of",
 					src->label));
-		if (setns(fd, CLONE_NEWNET) < 0) {
-			knet_error_set(&err, -errno, KNET_EXIT_SYSTEM, "%s",
-				       errno == EPERM
-					       ? "entering a network namespace "
-						 "needs CAP_SYS_ADMIN"
-					       : strerror(errno));
+		if (setns(src->ns.fd, CLONE_NEWNET) < 0) {
+			e = errno;
+			knet_error_set(&err, -e, KNET_EXIT_SYSTEM, "%s",
+				       e == EPERM ? "entering a network "
+						    "namespace needs "
+						    "CAP_SYS_ADMIN"
+						  : strerror(e));
 			_exit(knet_fail(ctx, &err,
 					"enter the network namespace of",
 					src->label));
 		}
-		close(fd);
 	}
 	execvp(argv[0], argv);
-	knet_error_set(&err, -errno, KNET_EXIT_SYSTEM, "%s", strerror(errno));
+	/* Before anything (stdio included) can change errno. */
+	e = errno;
+	knet_error_set(&err, -e, KNET_EXIT_SYSTEM, "%s", strerror(e));
 	knet_fail(ctx, &err, "run", argv[0]);
-	/* What a shell says: 127 not found, 126 not executable. */
-	_exit(errno == ENOENT ? 127 : 126);
+	_exit(exec_status(e));
 }
 
-static int run_local(struct knet_ctx *ctx, const struct knet_source *src,
-		     char *const *argv)
+static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 {
+	char *const *argv = job->data;
 	int status;
 	pid_t pid;
 
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		struct knet_error err = {0};
-
-		knet_error_set(&err, -errno, KNET_EXIT_SYSTEM, "fork: %s",
+		knet_error_set(&job->err, -errno, KNET_EXIT_SYSTEM, "fork: %s",
 			       strerror(errno));
-		return knet_fail(ctx, &err, "run", argv[0]);
+		return knet_fail(ctx, &job->err, "run", argv[0]);
 	}
 	if (pid == 0)
-		child(ctx, src, argv);
+		child(ctx, job->src, argv);
 	/* ^C goes to the command (same process group), not to us. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return KNET_EXIT_SYSTEM;
+		if (errno != EINTR) {
+			knet_error_set(&job->err, -errno, KNET_EXIT_SYSTEM,
+				       "waitpid: %s", strerror(errno));
+			return knet_fail(ctx, &job->err, "run", argv[0]);
+		}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
@@ -88,49 +97,31 @@ static int run_local(struct knet_ctx *ctx, const struct knet_source *src,
 
 static int exec_exec(struct knet_ctx *ctx, const struct knet_args *args)
 {
-	struct knet_source_opts so = {
-		.from = args->pos[0],
-		.netns = knet_args_str(args, "netns", NULL),
-		.pid = knet_args_int(args, "pid", 0),
-		.node = ctx->g.node,
-	};
-	struct knet_error err = {0};
-	struct knet_source *src = NULL;
 	char *argv[KNET_ARGS_MAX_POS + 1];
-	int argc = 0, status = 0, r;
+	struct knet_node_job job;
+	int argc = 0, r;
 
+	knet_node_job_init(&job, ctx, args);
+	job.so.from = args->pos[0];
 	/* With --netns or --pid the pod may be left out. */
-	if (args->dashdash == 0 && (so.netns || so.pid))
-		so.from = NULL;
+	if (args->dashdash == 0 && (job.so.netns || job.so.pid))
+		job.so.from = NULL;
 	else if (args->dashdash != 1)
 		return knet_usage_error(ctx, "put '--' between the pod and the "
 					     "command: knet exec POD -- CMD");
 	for (int i = args->dashdash; i < args->npos; i++)
 		argv[argc++] = (char *)args->pos[i];
 	argv[argc] = NULL;
-	if (so.from) {
-		r = knet_ctx_api_setup(ctx);
-		if (r)
-			return r;
-	}
-	so.default_ns = knet_ctx_namespace(ctx);
-	r = knet_source_resolve(ctx->api, &so, &src, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "find the network namespace of",
-				 so.from ? so.from : so.netns);
-	if (src->remote_node) {
-		knet_log(ctx, 1, "%s runs on node %s", src->label,
-			 src->remote_node);
-		r = knet_via_rerun(ctx->g.via, src->remote_node, NULL, NULL,
-				   &status, &err);
-		r = r < 0 ? knet_fail(ctx, &err, "reach node", src->remote_node)
-			  : status;
-	} else {
-		knet_log(ctx, 1, "%s: %s (found by %s)", src->label,
-			 src->ns.path, src->ns.how);
-		r = run_local(ctx, src, argv);
-	}
-	knet_source_free(src);
+	job.verb = "run";
+	job.verb_from = "run in";
+	job.find_verb = "find the network namespace of";
+	/* The user's command runs as root in the pod, as with nsenter. */
+	job.keep_privileges = true;
+	job.remote_tty = true;
+	job.run = run_local;
+	job.data = argv;
+	r = knet_node_run(ctx, &job);
+	knet_node_job_clear(&job);
 	return r;
 }
 

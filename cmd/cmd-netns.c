@@ -13,6 +13,7 @@
 #include "knet/objects.h"
 #include "knet/api.h"
 #include "knet/node.h"
+#include "node-common.h"
 
 enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE, NCOLS };
 
@@ -140,79 +141,94 @@ out:
 	return r;
 }
 
-/* The remote run prints one JSON document, maybe over several lines. */
-struct remote {
+/* One pod's row; the remote run prints one JSON document, over lines. */
+struct one {
+	struct knet_table *t;
 	char *buf;
 	size_t len;
 };
 
-static int remote_line(const char *line, void *ud)
+static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
+		       const char *line)
 {
-	struct remote *rm = ud;
+	struct one *one = job->data;
 	size_t l = strlen(line);
-	char *nb = realloc(rm->buf, rm->len + l + 2);
+	char *nb = realloc(one->buf, one->len + l + 2);
 
+	(void)ctx;
 	if (!nb)
 		return -ENOMEM;
-	rm->buf = nb;
-	memcpy(rm->buf + rm->len, line, l);
-	rm->len += l;
-	rm->buf[rm->len++] = '\n';
-	rm->buf[rm->len] = '\0';
+	one->buf = nb;
+	memcpy(one->buf + one->len, line, l);
+	one->len += l;
+	one->buf[one->len++] = '\n';
+	one->buf[one->len] = '\0';
 	return 0;
 }
 
-static int remote_rows(struct knet_table *t, const struct remote *rm)
+static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
+		      int status)
 {
-	cJSON *doc = rm->buf ? cJSON_Parse(rm->buf) : NULL, *items, *it;
+	struct one *one = job->data;
+	cJSON *doc, *items, *it;
 	int r = 0;
 
-	if (!doc)
-		return 0;
+	(void)ctx;
+	if (status != 0)
+		return status; /* its error line came through stderr */
+	doc = one->buf ? cJSON_Parse(one->buf) : NULL;
+	if (!doc) {
+		knet_error_set(&job->err, -EBADMSG, KNET_EXIT_SYSTEM,
+			       "node %s sent no JSON document",
+			       job->src->remote_node);
+		return knet_fail(ctx, &job->err, "list network namespaces on",
+				 job->src->remote_node);
+	}
 	/* {"kind":"...List","items":[...]} or a bare array. */
 	items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "items");
 	cJSON_ArrayForEach(it, items)
 	{
-		r = knet_via_row(t, it);
+		r = knet_via_row(one->t, it);
 		if (r < 0)
 			break;
 	}
 	cJSON_Delete(doc);
-	return r;
+	return r < 0 ? KNET_EXIT_SYSTEM : 0;
 }
 
-static int one_pod(struct knet_ctx *ctx, struct knet_table *t, const char *pod)
+static int run_one(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	struct knet_source_opts so = {
-		.from = pod,
-		.default_ns = knet_ctx_namespace(ctx),
-		.node = ctx->g.node,
-	};
-	struct knet_error err = {0};
-	struct knet_source *src = NULL;
-	int status = 0, r;
+	struct one *one = job->data;
+	const struct knet_source *src = job->src;
 
-	r = knet_source_resolve(ctx->api, &so, &src, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "find the network namespace of",
-				 pod);
-	if (src->remote_node) {
-		/* The remote run prints one JSON document on one line. */
-		struct remote rm = {0};
+	(void)ctx;
+	return add_row(one->t, &src->ns, src->place->pod, src->ns.how) < 0
+		       ? KNET_EXIT_SYSTEM
+		       : 0;
+}
 
-		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
-				   &rm, &status, &err);
-		if (r == 0 && status == 0)
-			remote_rows(t, &rm);
-		free(rm.buf);
-		r = r < 0 ? knet_fail(ctx, &err, "reach node", src->remote_node)
-			  : status;
-	} else {
-		r = add_row(t, &src->ns, src->place->pod, src->ns.how) < 0
-			    ? KNET_EXIT_SYSTEM
-			    : 0;
-	}
-	knet_source_free(src);
+static int one_pod(struct knet_ctx *ctx, struct knet_table *t,
+		   const struct knet_args *args)
+{
+	struct one one = {.t = t};
+	struct knet_node_job job;
+	int r;
+
+	knet_node_job_init(&job, ctx, args);
+	job.so.from = args->pos[0];
+	job.so.netns = NULL;
+	job.so.pid = 0;
+	job.verb = "list the network namespace of";
+	job.verb_from = job.verb;
+	job.find_verb = "find the network namespace of";
+	job.keep_privileges = true;
+	job.run = run_one;
+	job.remote_line = remote_line;
+	job.remote_end = remote_end;
+	job.data = &one;
+	r = knet_node_run(ctx, &job);
+	free(one.buf);
+	knet_node_job_clear(&job);
 	return r;
 }
 
@@ -264,13 +280,9 @@ static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 	struct knet_table *t = NULL;
 	int r;
 
-	if (args->npos) {
-		r = knet_ctx_api_setup(ctx);
-		if (r)
-			return r;
-	} else {
+	/* One pod: the node pipeline sets the API up. */
+	if (!args->npos)
 		api_quiet(ctx);
-	}
 	if (knet_table_new(cols, &o, &t) < 0)
 		return KNET_EXIT_SYSTEM;
 	if (knet_args_has(args, "netns") && knet_args_has(args, "pid"))
@@ -281,7 +293,7 @@ static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 	else if (knet_args_has(args, "netns") || knet_args_has(args, "pid"))
 		r = one_ns(ctx, t, args);
 	else if (args->npos)
-		r = one_pod(ctx, t, args->pos[0]);
+		r = one_pod(ctx, t, args);
 	else
 		r = list_all(ctx, t, knet_args_has(args, "all") || !ctx->api);
 	if (r == 0 && knet_table_render(t) < 0)

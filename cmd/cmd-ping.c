@@ -3,9 +3,10 @@
  * knet ping TARGET [--from POD]: ICMP echo (or TCP connect / UDP) from the
  * node or from inside a pod's network namespace.
  *
- * Order matters: resolve everything through the API, enter the
- * namespace, open the socket, come back, drop every capability, and only
- * then start probing and parsing what the network sends back.
+ * The node pipeline (node-common.h) does the order that matters:
+ * resolve everything through the API, enter the namespace, open the
+ * socket, come back, drop root and every capability, and only then
+ * probe and parse what the network sends back.
  */
 #include <errno.h>
 #include <math.h>
@@ -18,6 +19,7 @@
 #include "cmd.h"
 #include "knet/node.h"
 #include "knet/probe.h"
+#include "node-common.h"
 
 enum {
 	COL_EVENT,
@@ -82,6 +84,7 @@ static const struct knet_column sum_cols[] = {
 
 static const struct knet_opt ping_options[] = {
 	KNET_NODE_SOURCE_OPTIONS("probe"),
+	KNET_NODE_RUN_AS_OPTION,
 	{"count", 'c', KNET_OPT_INT, "N", "stop after N probes (default 5)",
 	 NULL, 1, 1000000, NULL},
 	{"interval", 'i', KNET_OPT_NUMBER, "SECONDS",
@@ -105,14 +108,15 @@ static const struct knet_opt ping_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
+/* One ping, local or remote: what the pipeline's callbacks share. */
 struct run {
-	struct knet_ctx *ctx;
+	const struct knet_args *args;
 	struct knet_table *replies;
 	struct knet_table *summary;
-	const struct knet_source *src;
-	struct knet_error gone; /* set when the namespace vanished */
-	int remote_events;
-	int remote_replies;
+	struct knet_ping_opts po;
+	struct knet_ping *p;
+	struct knet_rtt_stats st;
+	const char *mode;
 	int mtu;	   /* smallest path MTU reported, 0 none */
 	char mtu_from[46]; /* who reported it */
 };
@@ -149,7 +153,8 @@ static const char *status_note(const struct knet_ping_event *ev, char *buf,
 
 static int on_event(const struct knet_ping_event *ev, void *ud)
 {
-	struct run *run = ud;
+	struct knet_node_job *job = ud;
+	struct run *run = job->data;
 	struct knet_table *t = run->replies;
 	char note[160];
 	const char *n;
@@ -188,18 +193,20 @@ static int on_event(const struct knet_ping_event *ev, void *ud)
 	if (r < 0)
 		return r;
 	/* A pod deleted under us: stop cleanly rather than time out. */
-	if (run->src->has_ns && knet_netns_check(&run->src->ns, &run->gone) < 0)
-		return -ENOENT;
-	return 0;
+	return knet_node_check(job);
 }
 
-static void add_summary(struct run *run, const struct knet_target *tg,
-			const char *mode, const struct knet_rtt_stats *st)
+static int add_summary(struct knet_node_job *job)
 {
+	const struct knet_target *tg = job->tg;
+	struct run *run = job->data;
+	const struct knet_rtt_stats *st = &run->st;
 	struct knet_table *t = run->summary;
+	int r;
 
-	if (knet_table_add_row(t) < 0)
-		return;
+	r = knet_table_add_row(t);
+	if (r < 0)
+		return r;
 	knet_table_set_str(t, SUM_EVENT, "summary");
 	if (tg->kind == KNET_TARGET_IP)
 		knet_table_set_str(t, SUM_TARGET, tg->ip);
@@ -211,8 +218,8 @@ static void add_summary(struct run *run, const struct knet_target *tg,
 				    tg->ns ? tg->ns : "", tg->ns ? "/" : "",
 				    tg->name);
 	knet_table_set_str(t, SUM_IP, tg->ip);
-	knet_table_set_str(t, SUM_SOURCE, run->src->label);
-	knet_table_set_str(t, SUM_MODE, mode);
+	knet_table_set_str(t, SUM_SOURCE, job->src->label);
+	knet_table_set_str(t, SUM_MODE, run->mode);
 	knet_table_set_int(t, SUM_SENT, st->sent);
 	knet_table_set_int(t, SUM_RECEIVED, st->received);
 	knet_table_set_percent(t, SUM_LOSS, knet_rtt_stats_loss(st));
@@ -228,30 +235,135 @@ static void add_summary(struct run *run, const struct knet_target *tg,
 		knet_table_set_usec(t, SUM_MDEV,
 				    llround(knet_rtt_stats_mdev(st)));
 	}
-	knet_table_stream_header(t);
-	knet_table_stream_row(t);
+	r = knet_table_stream_header(t);
+	return r < 0 ? r : knet_table_stream_row(t);
+}
+
+/* With --df, the one line a person needs: what fits and who said so. */
+static void mtu_report(const struct run *run)
+{
+	int family = run->po.dst.ss_family;
+
+	fprintf(stderr,
+		"knet: packet too big: %d-byte packets do not fit the path "
+		"MTU %d%s%s; the largest -s that fits is %d\n",
+		run->po.size + knet_ping_header_bytes(family), run->mtu,
+		run->mtu_from[0] ? " reported by " : "", run->mtu_from,
+		knet_ping_df_max_size(family, run->mtu));
+}
+
+static int tables_new(struct knet_ctx *ctx, struct run *run)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	int r = knet_table_new(reply_cols, &o, &run->replies);
+
+	if (r == 0)
+		r = knet_table_new(sum_cols, &o, &run->summary);
+	return r;
+}
+
+/* The mode, and why when it is not what was asked (a ClusterIP). */
+static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	const struct knet_target *tg = job->tg;
+	struct run *run = job->data;
+	struct knet_ping_mode m;
+	int r;
+
+	r = knet_target_ping_mode(tg, (int)knet_args_int(run->args, "tcp", 0),
+				  (int)knet_args_int(run->args, "udp", 0), &m,
+				  &job->err);
+	if (r < 0)
+		return knet_usage_error(ctx, "%s", job->err.reason);
+	if (m.cluster_ip_no_tcp)
+		knet_warn(ctx,
+			  "svc/%s (namespace %s) is a Service ClusterIP (%s): "
+			  "kube-proxy does not answer ICMP for it, and it "
+			  "has no TCP port to probe instead",
+			  tg->name, tg->ns, tg->ip);
+	if (m.cluster_ip_tcp)
+		fprintf(stderr,
+			"knet: note: svc/%s (namespace %s) is a Service "
+			"ClusterIP (%s): kube-proxy does not answer ICMP for "
+			"it; probing TCP port %d instead\n",
+			tg->name, tg->ns, tg->ip, m.port);
+	run->po.mode = (enum knet_probe_mode)m.mode;
+	run->mode = run->po.mode == KNET_PROBE_TCP   ? "tcp"
+		    : run->po.mode == KNET_PROBE_UDP ? "udp"
+						     : "icmp";
+	if (knet_addr_parse(tg->ip, m.port, &run->po.dst, &run->po.dst_len) < 0)
+		return knet_usage_error(ctx, "'%s' is not an IP address",
+					tg->ip);
+	return tables_new(ctx, run) < 0 ? KNET_EXIT_SYSTEM : 0;
+}
+
+static int open_probe(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+
+	(void)ctx;
+	return knet_ping_new(&run->po, &run->p, &job->err);
+}
+
+static int run_ping(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	int r;
+
+	if (ctx->g.format != KNET_FMT_JSON)
+		printf("PING %s (%s) from %s: %d bytes, %s (%s socket)\n",
+		       job->target, job->tg->ip, job->src->label, run->po.size,
+		       run->mode, knet_ping_socket_kind(run->p));
+	knet_table_stream_header(run->replies);
+	r = knet_ping_run(run->p, on_event, job, job->stop, &run->st,
+			  &job->err);
+	return r < 0 ? r : 0;
+}
+
+static int summary(struct knet_ctx *ctx, struct knet_node_job *job, int status)
+{
+	struct run *run = job->data;
+
+	(void)status;
+	if (ctx->g.format != KNET_FMT_JSON)
+		printf("\n");
+	if (add_summary(job) < 0)
+		return KNET_EXIT_SYSTEM;
+	if (run->mtu)
+		mtu_report(run);
+	return run->st.received > 0 ? KNET_EXIT_OK : KNET_EXIT_PROBLEM;
+}
+
+static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+
+	if (tables_new(ctx, run) < 0)
+		return KNET_EXIT_SYSTEM;
+	/* printed with the first reply, if one comes */
+	knet_table_stream_header(run->replies);
+	return 0;
 }
 
 /* A line from the remote knet: one reply or the summary, as JSON. */
-static int remote_line(const char *line, void *ud)
+static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
+		       const char *line)
 {
-	struct run *run = ud;
-	cJSON *o = cJSON_Parse(line);
+	struct run *run = job->data;
+	cJSON *o = knet_node_remote_json(line);
 	const char *ev;
 	int r = 0;
 
-	if (!o) {
-		/* Not ours (a banner from ssh?): pass it on, to stderr. */
-		if (*line)
-			fprintf(stderr, "%s\n", line);
+	(void)ctx;
+	if (!o)
 		return 0;
-	}
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
 	if (ev && !strcmp(ev, "summary")) {
-		if (knet_via_row(run->summary, o) == 0) {
-			knet_table_stream_header(run->summary);
-			knet_table_stream_row(run->summary);
-		}
+		r = knet_via_row(run->summary, o);
+		if (r == 0)
+			r = knet_table_stream_header(run->summary);
+		if (r == 0)
+			r = knet_table_stream_row(run->summary);
 	} else if (ev && !strcmp(ev, "reply")) {
 		r = knet_via_row(run->replies, o);
 		if (r == 0)
@@ -261,76 +373,8 @@ static int remote_line(const char *line, void *ud)
 	return r;
 }
 
-struct plan {
-	struct knet_ping_opts po;
-	struct knet_target *tg;
-	const char *mode;
-};
-
-/* With --df, the one line a person needs: what fits and who said so. */
-static void mtu_report(const struct plan *pl, const struct run *run)
-{
-	/* IP header plus the 8 of ICMP or UDP in front of the payload */
-	int hdr = pl->po.dst.ss_family == AF_INET6 ? 48 : 28;
-
-	fprintf(stderr,
-		"knet: packet too big: %d-byte packets do not fit the path "
-		"MTU %d%s%s; the largest -s that fits is %d\n",
-		pl->po.size + hdr, run->mtu,
-		run->mtu_from[0] ? " reported by " : "", run->mtu_from,
-		run->mtu - hdr);
-}
-
-static int pick_mode(struct knet_ctx *ctx, const struct knet_args *args,
-		     struct plan *pl)
-{
-	struct knet_target *tg = pl->tg;
-	bool tcp = knet_args_has(args, "tcp"), udp = knet_args_has(args, "udp");
-	int port = 0;
-
-	if (tcp && udp)
-		return knet_usage_error(ctx, "give --tcp or --udp, not both");
-	pl->po.mode = KNET_PROBE_ICMP;
-	if (tcp || (tg->portnum && !udp && !tg->udp)) {
-		pl->po.mode = KNET_PROBE_TCP;
-		port = tcp ? (int)knet_args_int(args, "tcp", 0) : tg->portnum;
-	} else if (udp || tg->portnum) {
-		pl->po.mode = KNET_PROBE_UDP;
-		port = udp ? (int)knet_args_int(args, "udp", 0) : tg->portnum;
-	}
-	if (pl->po.mode == KNET_PROBE_ICMP && tg->cluster_ip) {
-		/*
-		 * kube-proxy only DNATs the Service's ports: the ClusterIP
-		 * itself answers nothing, so plain ICMP would be 100% loss
-		 * that says nothing about the Service.
-		 */
-		if (!tg->svc_tcp_port) {
-			knet_warn(ctx,
-				  "svc/%s/%s is a Service ClusterIP (%s): "
-				  "kube-proxy does not answer ICMP for "
-				  "it, and it has no TCP port to probe "
-				  "instead",
-				  tg->ns, tg->name, tg->ip);
-		} else {
-			fprintf(stderr,
-				"knet: note: svc/%s/%s is a Service ClusterIP "
-				"(%s): kube-proxy does not answer ICMP for "
-				"it; probing TCP port %d instead\n",
-				tg->ns, tg->name, tg->ip, tg->svc_tcp_port);
-			pl->po.mode = KNET_PROBE_TCP;
-			port = tg->svc_tcp_port;
-		}
-	}
-	pl->mode = pl->po.mode == KNET_PROBE_TCP   ? "tcp"
-		   : pl->po.mode == KNET_PROBE_UDP ? "udp"
-						   : "icmp";
-	if (knet_addr_parse(tg->ip, port, &pl->po.dst, &pl->po.dst_len) < 0)
-		return knet_usage_error(ctx, "'%s' is not an IP address",
-					tg->ip);
-	return 0;
-}
-
-static int read_options(const struct knet_args *args, struct knet_ping_opts *po)
+static void read_options(const struct knet_args *args,
+			 struct knet_ping_opts *po)
 {
 	po->count = (int)knet_args_int(args, "count", 5);
 	po->interval = knet_args_number(args, "interval", 1.0);
@@ -338,155 +382,35 @@ static int read_options(const struct knet_args *args, struct knet_ping_opts *po)
 	po->timeout = knet_args_number(args, "timeout", 2.0);
 	po->ttl = (int)knet_args_int(args, "ttl", 0);
 	po->df = knet_args_has(args, "df");
-	return 0;
-}
-
-static int open_probe(struct knet_ctx *ctx, const struct knet_source *src,
-		      struct plan *pl, struct knet_ping **ret_p)
-{
-	struct knet_netns_saved saved;
-	struct knet_error err = {0};
-	int r;
-
-	r = knet_source_enter(src, &saved, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "enter the network namespace of",
-				 src->label);
-	r = knet_ping_new(&pl->po, ret_p, &err);
-	knet_netns_leave(&saved);
-	if (r < 0)
-		return knet_fail(ctx, &err, "ping", pl->tg->ip);
-	/* From here on nothing needs a privilege. */
-	r = knet_privs_drop(&err);
-	if (r < 0) {
-		knet_ping_free(*ret_p);
-		*ret_p = NULL;
-		return knet_fail(ctx, &err, "drop privileges", NULL);
-	}
-	return 0;
-}
-
-static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
-		      const char *target)
-{
-	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
-	struct knet_error err = {0};
-	struct run run = {.ctx = ctx, .src = src};
-	int status = 0, r;
-
-	knet_log(ctx, 1, "%s runs on node %s: going through '%s'", src->label,
-		 src->remote_node, ctx->g.via ? ctx->g.via : "");
-	r = knet_table_new(reply_cols, &o, &run.replies);
-	if (r == 0)
-		r = knet_table_new(sum_cols, &o, &run.summary);
-	/* printed with the first reply, if one comes */
-	if (r == 0)
-		r = knet_table_stream_header(run.replies);
-	if (r == 0 && o.format != KNET_FMT_JSON)
-		printf("PING %s from %s on node %s (through the node "
-		       "transport)\n",
-		       target, src->label, src->remote_node);
-	if (r == 0)
-		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
-				   &run, &status, &err);
-	knet_table_free(run.replies);
-	knet_table_free(run.summary);
-	if (r < 0)
-		return knet_fail(ctx, &err, "reach node", src->remote_node);
-	return status;
 }
 
 static int exec_ping(struct knet_ctx *ctx, const struct knet_args *args)
 {
-	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
-	struct knet_source_opts so = {
-		.from = knet_args_str(args, "from", NULL),
-		.default_ns = knet_ctx_namespace(ctx),
-		.netns = knet_args_str(args, "netns", NULL),
-		.pid = knet_args_int(args, "pid", 0),
-		.node = ctx->g.node,
-	};
-	struct knet_error err = {0};
-	struct knet_source *src = NULL;
-	struct knet_ping *p = NULL;
-	struct knet_rtt_stats st;
-	struct plan pl = {0};
-	struct run run = {.ctx = ctx};
-	int family = AF_UNSPEC, r;
-	bool need_api;
+	struct run run = {.args = args};
+	struct knet_node_job job;
+	int r;
 
-	read_options(args, &pl.po);
-	if (knet_args_has(args, "ipv6"))
-		family = AF_INET6;
-	else if (knet_args_has(args, "ipv4"))
-		family = AF_INET;
-	/* An IP from the node's own namespace needs no cluster at all. */
-	r = knet_target_parse(args->pos[0], so.default_ns, &pl.tg, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "ping", args->pos[0]);
-	need_api = so.from || pl.tg->kind != KNET_TARGET_IP;
-	knet_target_free(pl.tg);
-	pl.tg = NULL;
-	if (need_api) {
-		r = knet_ctx_api_setup(ctx);
-		if (r)
-			return r;
-	}
-	so.default_ns = knet_ctx_namespace(ctx);
-	r = knet_source_resolve(ctx->api, &so, &src, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "find the source",
-				 so.from ? so.from : so.netns);
-	if (src->remote_node) {
-		r = run_remote(ctx, src, args->pos[0]);
-		goto out;
-	}
-	r = knet_target_resolve(ctx->api, args->pos[0], so.default_ns, family,
-				&pl.tg, &err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "resolve", args->pos[0]);
-		goto out;
-	}
-	r = pick_mode(ctx, args, &pl);
-	if (r)
-		goto out;
-	r = open_probe(ctx, src, &pl, &p);
-	if (r)
-		goto out;
-	run.src = src;
-	r = knet_table_new(reply_cols, &o, &run.replies);
-	if (r == 0)
-		r = knet_table_new(sum_cols, &o, &run.summary);
-	if (r < 0) {
-		r = KNET_EXIT_SYSTEM;
-		goto out;
-	}
-	if (o.format != KNET_FMT_JSON)
-		printf("PING %s (%s) from %s: %d bytes, %s (%s socket)\n",
-		       args->pos[0], pl.tg->ip, src->label, pl.po.size, pl.mode,
-		       knet_ping_socket_kind(p));
-	knet_table_stream_header(run.replies);
-	r = knet_ping_run(p, on_event, &run, knet_catch_stop(), &st, &err);
-	if (r < 0 && run.gone.code) {
-		r = knet_fail(ctx, &run.gone, "ping from", src->label);
-		goto out;
-	}
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "ping", pl.tg->ip);
-		goto out;
-	}
-	if (o.format != KNET_FMT_JSON)
-		printf("\n");
-	add_summary(&run, pl.tg, pl.mode, &st);
-	if (run.mtu)
-		mtu_report(&pl, &run);
-	r = st.received > 0 ? KNET_EXIT_OK : KNET_EXIT_PROBLEM;
-out:
+	if (knet_args_has(args, "tcp") && knet_args_has(args, "udp"))
+		return knet_usage_error(ctx, "give --tcp or --udp, not both");
+	knet_node_job_init(&job, ctx, args);
+	job.verb = "ping";
+	job.verb_from = "ping from";
+	job.find_verb = "find the source";
+	job.target = args->pos[0];
+	job.remote_banner = "PING";
+	job.prepare = prepare;
+	job.open = open_probe;
+	job.run = run_ping;
+	job.summary = summary;
+	job.remote_begin = remote_begin;
+	job.remote_line = remote_line;
+	job.data = &run;
+	read_options(args, &run.po);
+	r = knet_node_run(ctx, &job);
 	knet_table_free(run.replies);
 	knet_table_free(run.summary);
-	knet_ping_free(p);
-	knet_target_free(pl.tg);
-	knet_source_free(src);
+	knet_ping_free(run.p);
+	knet_node_job_clear(&job);
 	return r;
 }
 

@@ -21,8 +21,7 @@
 #include "knet/api.h"
 #include "knet/node.h"
 #include "knet/probe.h"
-
-#define MAX_ADDRS 4 /* distinct answering addresses kept per hop */
+#include "node-common.h"
 
 enum { H_HOP, H_ADDR, H_NAME, H_RTT, H_NOTE, H_REACHED, NHOP_COLS };
 
@@ -72,6 +71,7 @@ static const struct knet_column report_cols[] = {
 
 static const struct knet_opt tr_options[] = {
 	KNET_NODE_SOURCE_OPTIONS("trace"),
+	KNET_NODE_RUN_AS_OPTION,
 	{"icmp", 'I', KNET_OPT_FLAG, NULL, "probe with ICMP echo", NULL, 0, 0,
 	 NULL},
 	{"tcp", 'T', KNET_OPT_FLAG, NULL, "probe with TCP SYN", NULL, 0, 0,
@@ -103,28 +103,20 @@ static const struct knet_opt tr_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-/* --- naming hops --- */
-
-struct namer {
-	struct knet_hop_namer *hn;
+/* One traceroute, local or remote: what the pipeline's callbacks share. */
+struct tr {
+	const struct knet_args *args;
+	struct knet_trace_opts to;
+	int port;
+	bool report;
+	struct knet_trace *trace;
+	struct knet_table *t;
+	struct knet_hop_namer *names; /* NULL: no names */
 };
 
-static char *hop_name(const struct namer *nm, const char *ip)
+static char *hop_name(const struct tr *tr, const char *ip)
 {
-	return knet_hop_namer_name(nm->hn, ip);
-}
-
-static void namer_load(struct knet_ctx *ctx, struct namer *nm)
-{
-	struct knet_error err = {0};
-
-	if (ctx->api && knet_hop_namer_new(ctx->api, &nm->hn, &err) < 0)
-		knet_warn(ctx, "cannot name the hops: %s", err.reason);
-}
-
-static void namer_clear(struct namer *nm)
-{
-	knet_hop_namer_free(nm->hn);
+	return tr->names ? knet_hop_namer_name(tr->names, ip) : NULL;
 }
 
 /* --- one trace --- */
@@ -149,40 +141,59 @@ static int hop_addrs(const struct knet_trace_result *res, int h,
 	return n;
 }
 
+/* The RTT cell: raw numbers (null for silence) in JSON, humanised here. */
 static int set_rtts(struct knet_table *t, const cJSON *list)
 {
-	char text[256] = "";
-	size_t len = 0;
+	size_t len = 0, cap = 0;
 	const cJSON *e;
+	char *text = NULL;
+	int r;
 
 	if (!cJSON_IsArray(list))
 		return 0; /* stays "none" */
-
 	cJSON_ArrayForEach(e, list)
 	{
 		char one[32];
+		size_t l;
 
 		if (cJSON_IsNumber(e))
 			knet_fmt_usec((long long)e->valuedouble, one,
 				      sizeof(one));
 		else
 			snprintf(one, sizeof(one), "*");
-		len += (size_t)snprintf(text + len, sizeof(text) - len, "%s%s",
+		l = strlen(one) + 2;
+		/* as long as the list is: a remote run may send many */
+		if (len + l + 1 > cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			char *nt;
+
+			while (ncap < len + l + 1)
+				ncap *= 2;
+			nt = realloc(text, ncap);
+			if (!nt) {
+				free(text);
+				return -ENOMEM;
+			}
+			text = nt;
+			cap = ncap;
+		}
+		len += (size_t)snprintf(text + len, cap - len, "%s%s",
 					len ? "  " : "", one);
-		if (len >= sizeof(text))
-			break;
 	}
-	return knet_table_set_json(t, H_RTT, cJSON_Duplicate(list, true), text);
+	r = knet_table_set_json(t, H_RTT, cJSON_Duplicate(list, true),
+				text ? text : "");
+	free(text);
+	return r;
 }
 
-static int print_trace(struct knet_table *t, const struct namer *nm,
-		       const struct knet_trace_result *res)
+static int print_trace(struct tr *tr, const struct knet_trace_result *res)
 {
+	struct knet_table *t = tr->t;
 	int r = 0;
 
 	for (int h = 0; h < res->hops && r == 0; h++) {
-		const char *addrs[MAX_ADDRS];
-		int n = hop_addrs(res, h, addrs, MAX_ADDRS);
+		const char *addrs[KNET_HOP_ADDRS];
+		int n = hop_addrs(res, h, addrs, KNET_HOP_ADDRS);
 		cJSON *rtts = cJSON_CreateArray();
 		const char *note = "";
 		bool reached = false;
@@ -209,12 +220,14 @@ static int print_trace(struct knet_table *t, const struct namer *nm,
 		knet_table_set_int(t, H_HOP, res->first_ttl + h);
 		if (n)
 			knet_table_set_strlist(t, H_ADDR, addrs, n);
-		name = n ? hop_name(nm, addrs[0]) : NULL;
+		name = n ? hop_name(tr, addrs[0]) : NULL;
 		if (name)
 			knet_table_set_str(t, H_NAME, name);
 		free(name);
-		set_rtts(t, rtts);
+		r = set_rtts(t, rtts);
 		cJSON_Delete(rtts);
+		if (r < 0)
+			break;
 		if (note[0])
 			knet_table_set_str(t, H_NOTE, note);
 		knet_table_set_bool(t, H_REACHED, reached);
@@ -223,174 +236,110 @@ static int print_trace(struct knet_table *t, const struct namer *nm,
 	return r;
 }
 
-/* --- --report: per-hop statistics over rounds --- */
+/* --- --report: per-hop statistics over rounds (lib/probe/report.c) --- */
 
-struct hopstat {
-	struct knet_rtt_stats st;
-	long long last_us;
-	char addrs[MAX_ADDRS][46];
-	int naddrs;
-};
-
-static void report_add(struct hopstat *hs, int *nhops,
-		       const struct knet_trace_result *res)
+static int print_report(struct tr *tr, const struct knet_trace_report *rep)
 {
-	for (int h = 0; h < res->hops; h++) {
-		struct hopstat *s = &hs[h];
-
-		for (int q = 0; q < res->queries; q++) {
-			const struct knet_trace_probe *p =
-				&res->probes[h * res->queries + q];
-			bool seen = false;
-
-			s->st.sent++;
-			if (p->rtt_us < 0)
-				continue;
-			knet_rtt_stats_add(&s->st, p->rtt_us);
-			s->last_us = p->rtt_us;
-			for (int k = 0; k < s->naddrs; k++)
-				seen |= !strcmp(s->addrs[k], p->from);
-			if (!seen && s->naddrs < MAX_ADDRS)
-				snprintf(s->addrs[s->naddrs++], 46, "%s",
-					 p->from);
-		}
-	}
-	/* Rows up to the destination; without it, one past the last voice. */
-	if (res->reached && (*nhops <= 0 || res->hops < *nhops)) {
-		*nhops = res->hops;
-	} else if (*nhops <= 0) {
-		int last = 0;
-
-		for (int h = 0; h < res->hops; h++)
-			if (hs[h].st.received)
-				last = h + 1;
-		*nhops = -(last < res->hops ? last + 1 : last);
-	}
-}
-
-static int print_report(struct knet_table *t, const struct namer *nm,
-			const struct hopstat *hs, int nhops, int first_ttl)
-{
+	struct knet_table *t = tr->t;
+	struct knet_hop_summary hs;
 	int r = 0;
 
-	for (int h = 0; h < nhops && r == 0; h++) {
-		const struct hopstat *s = &hs[h];
-		const char *addrs[MAX_ADDRS];
+	for (int h = 0; r == 0 && knet_trace_report_hop(rep, h, &hs); h++) {
 		char *name = NULL;
 
 		r = knet_table_add_row(t);
 		if (r < 0)
 			break;
-		knet_table_set_int(t, R_HOP, first_ttl + h);
-		for (int k = 0; k < s->naddrs; k++)
-			addrs[k] = s->addrs[k];
-		if (s->naddrs) {
-			knet_table_set_strlist(t, R_ADDR, addrs, s->naddrs);
-			name = hop_name(nm, addrs[0]);
+		knet_table_set_int(t, R_HOP, hs.ttl);
+		if (hs.naddrs) {
+			knet_table_set_strlist(t, R_ADDR, hs.addrs, hs.naddrs);
+			name = hop_name(tr, hs.addrs[0]);
 		}
 		if (name)
 			knet_table_set_str(t, R_NAME, name);
 		free(name);
-		knet_table_set_int(t, R_SENT, s->st.sent);
-		knet_table_set_percent(t, R_LOSS, knet_rtt_stats_loss(&s->st));
-		if (s->st.received) {
-			knet_table_set_usec(t, R_LAST, s->last_us);
-			knet_table_set_usec(
-				t, R_AVG, llround(knet_rtt_stats_avg(&s->st)));
-			knet_table_set_usec(t, R_BEST, s->st.min_us);
-			knet_table_set_usec(t, R_WORST, s->st.max_us);
-			knet_table_set_usec(
-				t, R_STDEV,
-				llround(knet_rtt_stats_mdev(&s->st)));
+		knet_table_set_int(t, R_SENT, hs.sent);
+		knet_table_set_percent(t, R_LOSS, hs.loss_percent);
+		if (hs.received) {
+			knet_table_set_usec(t, R_LAST, hs.last_us);
+			knet_table_set_usec(t, R_AVG, hs.avg_us);
+			knet_table_set_usec(t, R_BEST, hs.best_us);
+			knet_table_set_usec(t, R_WORST, hs.worst_us);
+			knet_table_set_usec(t, R_STDEV, hs.stdev_us);
 		}
 		r = knet_table_stream_row(t);
 	}
 	return r;
 }
 
-/* --- the remote end --- */
+/* --- the pipeline's callbacks --- */
 
-struct remote {
-	struct knet_table *t;
-	bool report;
-};
-
-static int remote_line(const char *line, void *ud)
+static int table_new(struct knet_ctx *ctx, struct tr *tr)
 {
-	struct remote *rm = ud;
-	cJSON *o = cJSON_Parse(line);
+	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+
+	return knet_table_new(tr->report ? report_cols : hop_cols, &o, &tr->t);
+}
+
+static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct tr *tr = job->data;
+
+	if (table_new(ctx, tr) < 0)
+		return KNET_EXIT_SYSTEM;
+	/* printed with the first hop, if one comes */
+	knet_table_stream_header(tr->t);
+	return 0;
+}
+
+static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
+		       const char *line)
+{
+	struct tr *tr = job->data;
+	cJSON *o = knet_node_remote_json(line);
 	int r;
 
-	if (!o) {
-		if (*line)
-			fprintf(stderr, "%s\n", line);
+	(void)ctx;
+	if (!o)
 		return 0;
-	}
-	r = knet_via_row(rm->t, o);
-	if (r == 0 && !rm->report)
-		r = set_rtts(rm->t, cJSON_GetObjectItem(o, "rtts_us"));
+	r = knet_via_row(tr->t, o);
+	if (r == 0 && !tr->report)
+		r = set_rtts(tr->t, cJSON_GetObjectItem(o, "rtts_us"));
 	if (r == 0)
-		r = knet_table_stream_row(rm->t);
+		r = knet_table_stream_row(tr->t);
 	cJSON_Delete(o);
 	return r;
 }
 
-static int run_remote(struct knet_ctx *ctx, struct knet_source *src,
-		      const char *target, bool report)
+static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	const struct knet_target *tg = job->tg;
+	struct tr *tr = job->data;
 	struct knet_error err = {0};
-	struct remote rm = {.report = report};
-	int status = 0, r;
 
-	r = knet_table_new(report ? report_cols : hop_cols, &o, &rm.t);
-	/* printed with the first hop, if one comes */
-	if (r == 0)
-		r = knet_table_stream_header(rm.t);
-	if (r == 0 && o.format != KNET_FMT_JSON)
-		printf("traceroute to %s from %s on node %s (through the node "
-		       "transport)\n",
-		       target, src->label, src->remote_node);
-	if (r == 0)
-		r = knet_via_rerun(ctx->g.via, src->remote_node, remote_line,
-				   &rm, &status, &err);
-	knet_table_free(rm.t);
-	if (r < 0)
-		return knet_fail(ctx, &err, "reach node", src->remote_node);
-	return status;
+	if (!tr->port && tg->portnum && tr->to.mode == KNET_PROBE_TCP)
+		tr->port = tg->portnum;
+	if (knet_addr_parse(tg->ip, tr->port, &tr->to.dst, &tr->to.dst_len) < 0)
+		return knet_usage_error(ctx, "'%s' is not an IP address",
+					tg->ip);
+	if (tg->cluster_ip)
+		knet_warn(ctx,
+			  "%s is a Service ClusterIP: kube-proxy DNATs "
+			  "it on the first hop, so the path shown is "
+			  "the one to the backend it picked",
+			  job->target);
+	if (ctx->api && !knet_args_has(tr->args, "no-names") &&
+	    knet_hop_namer_new(ctx->api, &tr->names, &err) < 0)
+		knet_warn(ctx, "cannot name the hops: %s", err.reason);
+	return table_new(ctx, tr) < 0 ? KNET_EXIT_SYSTEM : 0;
 }
 
-/* --- the command --- */
-
-static int read_options(struct knet_ctx *ctx, const struct knet_args *args,
-			struct knet_trace_opts *to, int *ret_port)
+static int open_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	int modes = knet_args_has(args, "icmp") + knet_args_has(args, "tcp") +
-		    knet_args_has(args, "udp");
-	bool report = knet_args_has(args, "report");
+	struct tr *tr = job->data;
 
-	if (modes > 1)
-		return knet_usage_error(ctx, "give one of --icmp, --tcp, "
-					     "--udp");
-	to->mode = knet_args_has(args, "icmp")	? KNET_PROBE_ICMP
-		   : knet_args_has(args, "tcp") ? KNET_PROBE_TCP
-						: KNET_PROBE_UDP;
-	to->first_ttl = (int)knet_args_int(args, "first-ttl", 1);
-	to->max_hops = (int)knet_args_int(args, "max-hops", 30);
-	/* Routers answer about one probe a second per source after a
-	 * burst: one query per round keeps a long report honest. */
-	to->queries = (int)knet_args_int(args, "queries", report ? 1 : 3);
-	to->timeout = knet_args_number(args, "wait", 2.0);
-	to->size = 32;
-	if (to->first_ttl > to->max_hops)
-		return knet_usage_error(ctx, "--first-ttl is larger than "
-					     "--max-hops");
-	if ((knet_args_has(args, "count") || knet_args_has(args, "interval")) &&
-	    !report)
-		return knet_usage_error(ctx, "-c and -i go with --report");
-	*ret_port = (int)knet_args_int(args, "port",
-				       to->mode == KNET_PROBE_TCP ? 80 : 0);
-	return 0;
+	(void)ctx;
+	return knet_trace_new(&tr->to, &tr->trace, &job->err);
 }
 
 static void sleep_between(double seconds)
@@ -404,175 +353,115 @@ static void sleep_between(double seconds)
 	nanosleep(&ts, NULL);
 }
 
-static int trace(struct knet_ctx *ctx, const struct knet_args *args,
-		 struct knet_trace *tr, const struct knet_trace_opts *to,
-		 volatile sig_atomic_t *stop)
+static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
-	bool report = knet_args_has(args, "report");
-	int rounds = report ? (int)knet_args_int(args, "count", 10) : 1;
-	double interval = knet_args_number(args, "interval", 1.0);
-	struct knet_error err = {0};
+	struct tr *tr = job->data;
+	int rounds = tr->report ? (int)knet_args_int(tr->args, "count", 10) : 1;
+	double interval = knet_args_number(tr->args, "interval", 1.0);
 	struct knet_trace_result *res = NULL;
-	struct knet_table *t = NULL;
-	struct hopstat *hs = NULL;
-	struct namer nm = {0};
-	int nhops = 0, r, reached = 0;
+	struct knet_trace_report *rep = NULL;
+	bool reached = false;
+	int r;
 
-	if (!knet_args_has(args, "no-names"))
-		namer_load(ctx, &nm);
-	hs = calloc((size_t)to->max_hops, sizeof(*hs));
-	for (int h = 0; hs && h < to->max_hops; h++)
-		knet_rtt_stats_init(&hs[h].st);
-	r = hs ? knet_table_new(report ? report_cols : hop_cols, &o, &t)
-	       : -ENOMEM;
-	if (r < 0) {
-		r = KNET_EXIT_SYSTEM;
-		goto out;
-	}
-	for (int i = 0; i < rounds && !*stop; i++) {
+	if (ctx->g.format != KNET_FMT_JSON)
+		printf("traceroute to %s (%s) from %s, %d hops max, %s\n",
+		       job->target, job->tg->ip, job->src->label,
+		       tr->to.max_hops,
+		       tr->to.mode == KNET_PROBE_ICMP  ? "icmp"
+		       : tr->to.mode == KNET_PROBE_TCP ? "tcp syn"
+						       : "udp");
+	r = knet_trace_report_new(tr->to.max_hops, &rep);
+	for (int i = 0; r == 0 && i < rounds && !*job->stop; i++) {
 		if (i)
 			sleep_between(interval);
-		if (*stop)
+		if (*job->stop)
 			break;
-		r = knet_trace_run(tr, stop, &res, &err);
-		if (r < 0) {
-			r = knet_fail(ctx, &err, "trace", args->pos[0]);
-			goto out;
-		}
+		r = knet_trace_run(tr->trace, job->stop, &res, &job->err);
+		if (r < 0)
+			break;
 		reached |= res->reached;
-		if (report) {
-			report_add(hs, &nhops, res);
+		if (tr->report) {
+			knet_trace_report_add(rep, res);
 		} else {
-			knet_table_stream_header(t);
-			print_trace(t, &nm, res);
+			knet_table_stream_header(tr->t);
+			r = print_trace(tr, res);
 		}
 		knet_trace_result_free(res);
 		res = NULL;
 	}
-	if (report) {
-		knet_table_stream_header(t);
-		print_report(t, &nm, hs, nhops < 0 ? -nhops : nhops,
-			     to->first_ttl);
+	/* The report is the summary: printed after Ctrl-C too. */
+	if (r == 0 && tr->report) {
+		knet_table_stream_header(tr->t);
+		r = print_report(tr, rep);
 	}
-	r = reached ? KNET_EXIT_OK : KNET_EXIT_PROBLEM;
-out:
-	knet_trace_result_free(res);
-	knet_table_free(t);
-	free(hs);
-	namer_clear(&nm);
-	return r;
+	knet_trace_report_free(rep);
+	if (r < 0)
+		return r;
+	return reached ? KNET_EXIT_OK : KNET_EXIT_PROBLEM;
 }
 
-/* Names for the hops of an IP trace are a nicety: go on without them. */
-static void api_quiet(struct knet_ctx *ctx)
-{
-	struct knet_error err = {0};
+/* --- the command --- */
 
-	ctx->api = knet_node_api_optional(ctx->g.kubeconfig, ctx->g.context,
-					  ctx->g.request_timeout, &err);
-	if (!ctx->api)
-		knet_log(ctx, 1, "no names for the hops: %s", err.reason);
+static int read_options(struct knet_ctx *ctx, struct tr *tr)
+{
+	const struct knet_args *args = tr->args;
+	struct knet_trace_opts *to = &tr->to;
+	int modes = knet_args_has(args, "icmp") + knet_args_has(args, "tcp") +
+		    knet_args_has(args, "udp");
+
+	tr->report = knet_args_has(args, "report");
+	if (modes > 1)
+		return knet_usage_error(ctx, "give one of --icmp, --tcp, "
+					     "--udp");
+	to->mode = knet_args_has(args, "icmp")	? KNET_PROBE_ICMP
+		   : knet_args_has(args, "tcp") ? KNET_PROBE_TCP
+						: KNET_PROBE_UDP;
+	to->first_ttl = (int)knet_args_int(args, "first-ttl", 1);
+	to->max_hops = (int)knet_args_int(args, "max-hops", 30);
+	/* Routers answer about one probe a second per source after a
+	 * burst: one query per round keeps a long report honest. */
+	to->queries = (int)knet_args_int(args, "queries", tr->report ? 1 : 3);
+	to->timeout = knet_args_number(args, "wait", 2.0);
+	to->size = 32;
+	if (to->first_ttl > to->max_hops)
+		return knet_usage_error(ctx, "--first-ttl is larger than "
+					     "--max-hops");
+	if ((knet_args_has(args, "count") || knet_args_has(args, "interval")) &&
+	    !tr->report)
+		return knet_usage_error(ctx, "-c and -i go with --report");
+	tr->port = (int)knet_args_int(args, "port",
+				      to->mode == KNET_PROBE_TCP ? 80 : 0);
+	return 0;
 }
 
 static int exec_traceroute(struct knet_ctx *ctx, const struct knet_args *args)
 {
-	struct knet_source_opts so = {
-		.from = knet_args_str(args, "from", NULL),
-		.default_ns = knet_ctx_namespace(ctx),
-		.netns = knet_args_str(args, "netns", NULL),
-		.pid = knet_args_int(args, "pid", 0),
-		.node = ctx->g.node,
-	};
-	volatile sig_atomic_t *stop;
-	struct knet_trace_opts to = {0};
-	struct knet_error err = {0};
-	struct knet_netns_saved saved;
-	struct knet_source *src = NULL;
-	struct knet_target *tg = NULL;
-	struct knet_trace *tr = NULL;
-	int family = AF_UNSPEC, port = 0, r;
+	struct tr tr = {.args = args};
+	struct knet_node_job job;
+	int r;
 
-	r = read_options(ctx, args, &to, &port);
+	r = read_options(ctx, &tr);
 	if (r)
 		return r;
-	if (knet_args_has(args, "ipv6"))
-		family = AF_INET6;
-	else if (knet_args_has(args, "ipv4"))
-		family = AF_INET;
-	r = knet_target_parse(args->pos[0], so.default_ns, &tg, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "trace", args->pos[0]);
-	if (so.from || tg->kind != KNET_TARGET_IP) {
-		r = knet_ctx_api_setup(ctx);
-		if (r)
-			goto out;
-	} else if (!knet_args_has(args, "no-names")) {
-		api_quiet(ctx);
-	}
-	so.default_ns = knet_ctx_namespace(ctx);
-	knet_target_free(tg);
-	tg = NULL;
-	r = knet_source_resolve(ctx->api, &so, &src, &err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "find the source",
-			      so.from ? so.from : so.netns);
-		goto out;
-	}
-	if (src->remote_node) {
-		r = run_remote(ctx, src, args->pos[0],
-			       knet_args_has(args, "report"));
-		goto out;
-	}
-	r = knet_target_resolve(ctx->api, args->pos[0], so.default_ns, family,
-				&tg, &err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "resolve", args->pos[0]);
-		goto out;
-	}
-	if (!port && tg->portnum && to.mode == KNET_PROBE_TCP)
-		port = tg->portnum;
-	if (knet_addr_parse(tg->ip, port, &to.dst, &to.dst_len) < 0) {
-		r = knet_usage_error(ctx, "'%s' is not an IP address", tg->ip);
-		goto out;
-	}
-	if (tg->cluster_ip)
-		knet_warn(ctx,
-			  "%s is a Service ClusterIP: kube-proxy DNATs "
-			  "it on the first hop, so the path shown is "
-			  "the one to the backend it picked",
-			  args->pos[0]);
-	r = knet_source_enter(src, &saved, &err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "enter the network namespace of",
-			      src->label);
-		goto out;
-	}
-	r = knet_trace_new(&to, &tr, &err);
-	knet_netns_leave(&saved);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "trace", tg->ip);
-		goto out;
-	}
-	r = knet_privs_drop(&err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "drop privileges", NULL);
-		goto out;
-	}
-	stop = knet_catch_stop();
-	if (ctx->g.format != KNET_FMT_JSON)
-		printf("traceroute to %s (%s) from %s, %d hops max, %s\n",
-		       args->pos[0], tg->ip, src->label, to.max_hops,
-		       to.mode == KNET_PROBE_ICMP  ? "icmp"
-		       : to.mode == KNET_PROBE_TCP ? "tcp syn"
-						   : "udp");
-	r = trace(ctx, args, tr, &to, stop);
-	if (r == 0 && src->has_ns && knet_netns_check(&src->ns, &err) < 0)
-		r = knet_fail(ctx, &err, "trace from", src->label);
-out:
-	knet_trace_free(tr);
-	knet_target_free(tg);
-	knet_source_free(src);
+	knet_node_job_init(&job, ctx, args);
+	job.verb = "trace";
+	job.verb_from = "trace from";
+	job.find_verb = "find the source";
+	job.target = args->pos[0];
+	job.remote_banner = "traceroute to";
+	/* Names for the hops of an IP trace are a nicety. */
+	job.api_optional = !knet_args_has(args, "no-names");
+	job.prepare = prepare;
+	job.open = open_trace;
+	job.run = run_trace;
+	job.remote_begin = remote_begin;
+	job.remote_line = remote_line;
+	job.data = &tr;
+	r = knet_node_run(ctx, &job);
+	knet_table_free(tr.t);
+	knet_trace_free(tr.trace);
+	knet_hop_namer_free(tr.names);
+	knet_node_job_clear(&job);
 	return r;
 }
 

@@ -17,12 +17,23 @@
 #include "knet/base.h"
 #include "knet/output.h"
 
+/* What a command needs; dispatch (cmd/knet.c) acts on each. */
 enum knet_cmd_flags {
-	KNET_CMD_API = 1 << 0,	  /* needs the Kubernetes API client */
-	KNET_CMD_ROOT = 1 << 1,	  /* needs privileges (netns, raw sockets) */
-	KNET_CMD_TTY = 1 << 2,	  /* needs a terminal (flows UI) */
-	KNET_CMD_STREAM = 1 << 3, /* prints events: JSON Lines in -o json */
-	KNET_CMD_HIDDEN = 1 << 4, /* not listed in help (internal use) */
+	/* The API client is set up before exec(). */
+	KNET_CMD_API = 1 << 0,
+	/*
+	 * Enters network namespaces on this node: the node pipeline
+	 * (node-common.h) refuses early, naming CAP_SYS_ADMIN (exit 5),
+	 * once it knows the work is local and not through the transport.
+	 */
+	KNET_CMD_ROOT = 1 << 1,
+	/* Needs a terminal on stdin and stdout, else a usage error. */
+	KNET_CMD_TTY = 1 << 2,
+	/* Prints events, one line or JSON object each, line-buffered;
+	 * -o name is a usage error. */
+	KNET_CMD_STREAM = 1 << 3,
+	/* Not listed in help or completions (internal use). */
+	KNET_CMD_HIDDEN = 1 << 4,
 };
 
 struct knet_ctx;
@@ -111,7 +122,8 @@ void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
 
 /*
  * Turn SIGINT and SIGTERM into a flag that probe loops poll, so that
- * Ctrl-C still prints the summary.  Returns the flag.
+ * Ctrl-C still prints the summary.  Returns the flag, which holds the
+ * signal's number once one came (the node transport passes it on).
  */
 volatile sig_atomic_t *knet_catch_stop(void);
 

@@ -206,6 +206,20 @@ int main(int argc, char **argv)
 	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
 		return knet_usage_error(&ctx, "'%s' needs a terminal",
 					ctx.cmd->name);
+	if (ctx.cmd->flags & KNET_CMD_STREAM) {
+		/* Events have no names: a list of them is no list. */
+		if (ctx.g.format == KNET_FMT_NAME)
+			return knet_usage_error(&ctx,
+						"'%s' prints events: -o name "
+						"does not apply (use table, "
+						"wide or json)",
+						ctx.cmd->name);
+		/* One JSON object or row per event, as it happens, also
+		 * into a pipe (jq, the node transport). */
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
+	/* KNET_CMD_ROOT: checked by the node pipeline (node-common.c),
+	 * once it knows the work is here and not through the transport. */
 	if (ctx.cmd->flags & KNET_CMD_API) {
 		r = knet_ctx_api_setup(&ctx);
 		if (r)

@@ -10,14 +10,15 @@
 
 static volatile sig_atomic_t stop_flag;
 
+/* The flag holds the signal, so the node transport can pass it on. */
 static void on_stop(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	stop_flag = sig;
 }
 
 volatile sig_atomic_t *knet_catch_stop(void)
 {
+	/* No SA_RESTART: a blocking wait returns at once with EINTR. */
 	struct sigaction sa = {.sa_handler = on_stop};
 
 	sigaction(SIGINT, &sa, NULL);

@@ -129,13 +129,13 @@ _knet()
 		fi ;;
 	ping)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	traceroute|trace)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;

@@ -4,20 +4,10 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	cd "$BATS_TEST_DIRNAME/.."
-	tests/lab/lab up >&2
-}
+load node-helpers
 
-setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	load lab/helpers
-	LAB=$PWD/tests/lab/lab # helpers.bash assumes tests/lab/*.bats
-	eval "$(tests/lab/lab env)"
-	KNET=$PWD/knet
-}
-
-on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
+setup_file() { node_setup_file; }
+setup() { node_env; }
 
 @test "netns: lists the pods of this node only, found by cgroup" {
 	run --separate-stderr on_a netns -o json
@@ -25,6 +15,7 @@ on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 	# the lab's `scale` pods are API objects only: they have no netns
 	want=$(k get pods -A --field-selector spec.nodeName=node-a,metadata.namespace!=scale -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}' | sort)
 	got=$(echo "$output" | jq -r '.items[].pod' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 	ip=$(pod_ip client client)
 	echo "$output" | jq -e ".items[] | select(.pod == \"client/client\") | .ips == [\"$ip\"] and .found_by == \"cgroup\" and (.path | startswith(\"/var/run/netns/cni-\")) and .pid > 0 and .node == \"node-a\""
@@ -46,7 +37,7 @@ on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 }
 
 @test "netns: a pod on another node, through the transport" {
-	web_b=$(pod_on web web node-b)
+	web_b=$WEB_B
 	run --separate-stderr on_a netns "web/$web_b" -o json
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e ".items[0].pod == \"web/$web_b\" and .items[0].ips == [\"$(pod_ip web "$web_b")\"]"
@@ -55,7 +46,7 @@ on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 @test "netns: which node am I, --node, and unknown pods (3)" {
 	run --separate-stderr tests/lab/lab run node-b -- "$KNET" netns -o json
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -e '[.items[].node] | all(. == "node-b")'
+	echo "$output" | jq -e '[.items[].node] | length > 0 and all(. == "node-b")'
 	run --separate-stderr on_a netns client/nope
 	[ "$status" -eq 3 ]
 	[[ "$stderr" == "knet: cannot find the network namespace of 'client/nope':"* ]]
@@ -69,7 +60,7 @@ on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 }
 
 @test "exec: a pod on another node, and the command's exit status" {
-	web_b=$(pod_on web web node-b)
+	web_b=$WEB_B
 	ip=$(pod_ip web "$web_b")
 	run --separate-stderr on_a exec "web/$web_b" -- ip -4 -o addr show dev eth0
 	[ "$status" -eq 0 ]
@@ -78,6 +69,29 @@ on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 	[ "$status" -eq 7 ]
 	run -127 --separate-stderr on_a exec client/client -- /nonexistent
 	[[ "$stderr" == "knet: cannot run '/nonexistent':"* ]]
+}
+
+@test "exec: not found is 127, not executable 126, as in a shell" {
+	run -127 --separate-stderr on_a exec client/client -- /nonexistent
+	[ "$stderr" = "knet: cannot run '/nonexistent': No such file or directory" ]
+	run -127 --separate-stderr on_a exec client/client -- knet-no-such-command
+	# even when saying so fails (stderr full): errno is read first
+	st=0
+	on_a exec client/client -- /nonexistent 2>/dev/full || st=$?
+	[ "$st" -eq 127 ]
+	plain=$BATS_TEST_TMPDIR/not-executable
+	echo 'echo ran' >"$plain"
+	chmod 644 "$plain"
+	run --separate-stderr on_a exec client/client -- "$plain"
+	[ "$status" -eq 126 ]
+	[ "$stderr" = "knet: cannot run '$plain': Permission denied" ]
+	run --separate-stderr on_a exec client/client -- /etc
+	[ "$status" -eq 126 ]
+	# the same through the transport, from the remote knet
+	run -127 --separate-stderr on_a exec "web/$WEB_B" -- /nonexistent
+	[[ "$stderr" == "knet: cannot run '/nonexistent':"* ]]
+	run --separate-stderr on_a exec "web/$WEB_B" -- "$plain"
+	[ "$status" -eq 126 ]
 }
 
 @test "exec: bad input" {

@@ -5,23 +5,10 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	cd "$BATS_TEST_DIRNAME/.."
-	tests/lab/lab up >&2
-}
+load node-helpers
 
-setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	load lab/helpers
-	LAB=$PWD/tests/lab/lab # helpers.bash assumes tests/lab/*.bats
-	eval "$(tests/lab/lab env)"
-	KNET=$PWD/knet
-	WEB_A=$(pod_on web web node-a)
-	WEB_B=$(pod_on web web node-b)
-	[ -n "$WEB_A" ] && [ -n "$WEB_B" ]
-}
-
-on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
+setup_file() { node_setup_file; }
+setup() { node_env; }
 
 summary() { echo "$output" | jq -c 'select(.event == "summary")'; }
 # every reply line satisfies the jq condition $1 (and there is one)
@@ -74,7 +61,7 @@ replies() {
 	cip=$(svc_ip web web)
 	run --separate-stderr on_a -n web ping svc/web --from client/client -c 2 -i 0.2 -o json
 	[ "$status" -eq 0 ]
-	[[ "$stderr" == *"is a Service ClusterIP ($cip)"* ]]
+	[[ "$stderr" == *"svc/web (namespace web) is a Service ClusterIP ($cip)"* ]]
 	[[ "$stderr" == *"does not answer ICMP"*"probing TCP port 80 instead"* ]]
 	summary | jq -e ".mode == \"tcp\" and .ip == \"$cip\" and .received == 2"
 	replies '.status == "reply"'
@@ -117,6 +104,32 @@ replies() {
 	run --separate-stderr on_a ping client/client --from "web/$WEB_B" -c 1
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == *"on node node-b (through the node transport)"* ]]
+}
+
+@test "ping: Ctrl-C through the transport still gives the summary" {
+	ip=$(pod_ip client client)
+	# SIGINT as a terminal would deliver it (not ignored, as bats
+	# leaves it for background jobs)
+	env --default-signal=INT tests/lab/lab run node-a -- "$KNET" ping client/client --from "web/$WEB_B" -c 50 -i 0.2 -o json >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 2
+	[ "$(readlink "/proc/$pid/exe")" = "$KNET" ]
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[ "$st" -eq 0 ]
+	n=$(jq -s '[.[] | select(.event == "reply" and .from == "'"$ip"'")] | length' "$BATS_TEST_TMPDIR/out")
+	echo "replies: $n"
+	[ "$n" -ge 5 ] && [ "$n" -lt 50 ]
+	jq -s -e "[.[] | select(.event == \"summary\")] | length == 1 and (.[0] | .sent == $n and .received == $n and .loss_percent == 0 and .source == \"pod web/$WEB_B\")" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "ping: events have no names: -o name is a usage error (2)" {
+	run --separate-stderr on_a ping 198.18.0.11 -c 1 -o name
+	[ "$status" -eq 2 ]
+	[ "$output" = "" ]
+	[[ "$stderr" == "knet: 'ping' prints events: -o name does not apply"*"try 'knet help ping'" ]]
 }
 
 @test "ping: no transport for a pod elsewhere is said clearly (2)" {
@@ -184,6 +197,10 @@ replies() {
 	run --separate-stderr tests/lab/lab run node-a -- capsh --drop=cap_sys_admin -- -c "$KNET ping 198.18.0.11 --from client/client -c 1"
 	[ "$status" -eq 5 ]
 	[[ "$stderr" == *"needs CAP_SYS_ADMIN"* ]]
+	# said early: before the target is even looked up
+	run --separate-stderr tests/lab/lab run node-a -- capsh --drop=cap_sys_admin -- -c "$KNET ping client/nope --from client/client -c 1"
+	[ "$status" -eq 5 ]
+	[ "$stderr" = "knet: cannot enter the network namespace of 'pod client/client': entering a network namespace needs CAP_SYS_ADMIN (run knet as root)" ]
 }
 
 @test "ping: without CAP_NET_RAW the raw socket fails, naming it (5)" {
@@ -192,21 +209,45 @@ replies() {
 	[[ "$stderr" == *"needs CAP_NET_RAW"* ]]
 }
 
-@test "ping: every capability is dropped while probing" {
-	tests/lab/lab run node-a -- "$KNET" ping "web/$WEB_B" --from client/client -c 30 -i 0.1 -o json >"$BATS_TEST_TMPDIR/out" 2>&1 &
+# Uid, Gid (real, effective, saved, fs), CapEff, CapPrm, NoNewPrivs of
+# a knet pinging in the background, once it probes.
+privs_while_pinging() {
+	tests/lab/lab run node-a -- "$KNET" ping "web/$WEB_B" --from client/client -c 30 -i 0.1 -o json "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	pid=$!
 	sleep 1
+	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+	gid=$(awk '/^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+	groups=$(awk '/^Groups:/ {print $2}' "/proc/$pid/status")
 	caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
 	prm=$(awk '/^CapPrm:/ {print $2}' "/proc/$pid/status")
 	nnp=$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$pid/status")
 	exe=$(readlink "/proc/$pid/exe")
 	wait "$pid"
-	echo "exe=$exe caps=$caps prm=$prm nnp=$nnp"
+	echo "exe=$exe uid=$uid gid=$gid groups=$groups caps=$caps prm=$prm nnp=$nnp"
 	[ "$exe" = "$KNET" ]
 	[ "$caps" = 0000000000000000 ]
 	[ "$prm" = 0000000000000000 ]
 	[ "$nnp" = 1 ]
+	[ -z "$groups" ]
 	jq -e 'select(.event == "summary") | .received == 30' "$BATS_TEST_TMPDIR/out"
+}
+
+@test "ping: every capability and uid 0 are dropped while probing" {
+	privs_while_pinging
+	[ "$uid" = "65534 65534 65534 65534" ]
+	[ "$gid" = "65534 65534 65534 65534" ]
+}
+
+@test "ping: -Z USER is who it runs as after opening the socket" {
+	privs_while_pinging -Z daemon
+	[ "$uid" = "1 1 1 1" ]
+	[ "$gid" = "1 1 1 1" ]
+	run --separate-stderr on_a ping 198.18.0.11 -c 1 --run-as knet-no-such-user
+	[ "$status" -eq 5 ]
+	[ "$stderr" = "knet: cannot drop privileges: no user 'knet-no-such-user' to run as" ]
+	[ "$output" = "" ]
+	run --separate-stderr on_a ping 198.18.0.11 -c 1 -Z root
+	[ "$status" -eq 2 ]
 }
 
 @test "ping: a namespace that vanishes mid-run ends cleanly (5)" {

@@ -7,25 +7,13 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	cd "$BATS_TEST_DIRNAME/.."
-	tests/lab/lab up >&2
-}
+load node-helpers
 
+setup_file() { node_setup_file; }
 setup() {
-	cd "$BATS_TEST_DIRNAME/.."
-	load lab/helpers
-	LAB=$PWD/tests/lab/lab # helpers.bash assumes tests/lab/*.bats
-	eval "$(tests/lab/lab env)"
-	KNET=$PWD/knet
-	WEB_A=$(pod_on web web node-a)
-	WEB_B=$(pod_on web web node-b)
-	WEB_C=$(pod_on web web node-c)
-	[ -n "$WEB_A" ] && [ -n "$WEB_B" ] && [ -n "$WEB_C" ]
+	node_env
 	sleep 2 # let the routers' ICMP rate limit refill
 }
-
-on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
 hop() { echo "$output" | jq -c "select(.hop == $1)"; }
 
 @test "traceroute: pod to pod across nodes names gateway, node and pod" {
@@ -79,7 +67,7 @@ hop() { echo "$output" | jq -c "select(.hop == $1)"; }
 	run --separate-stderr on_a traceroute "web/$WEB_B" --from "web/$WEB_A" --report -c 3 -o json
 	[ "$status" -eq 0 ]
 	[ "$(echo "$output" | wc -l)" -eq 3 ]
-	echo "$output" | jq -e '.sent == 3 and .best_us <= .avg_us and .avg_us <= .worst_us and .stdev_us >= 0'
+	echo "$output" | jq -s -e 'length == 3 and all(.sent == 3 and .best_us <= .avg_us and .avg_us <= .worst_us and .stdev_us >= 0)'
 	hop 2 | jq -e '.name == "node node-b" and .loss_percent < 100'
 	hop 3 | jq -e ".name == \"pod web/$WEB_B\" and .loss_percent == 0"
 	run --separate-stderr on_a traceroute "web/$WEB_B" --from "web/$WEB_A" --report -c 2 -i 0.5

@@ -44,6 +44,15 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 		 struct knet_error *err);
 void knet_api_free(struct knet_api *api);
 
+/*
+ * Before the process gives up root: read every credential now (tokenFile,
+ * certificate-authority, client-certificate and -key files, the exec
+ * plugin's output) and keep it in memory, so that later requests need no
+ * file or plugin that only root may use.  From then on a refused
+ * credential (401) is an error instead of a re-read.
+ */
+int knet_api_pin_credentials(struct knet_api *api, struct knet_error *err);
+
 /* -n, else the context's namespace, "default" when it sets none. */
 const char *knet_api_namespace(const struct knet_api *api);
 /*

@@ -7,6 +7,7 @@
  * run knet on another node (the node transport).
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -76,6 +77,8 @@ struct knet_netns_info {
 	int naddrs;
 	const char *how; /* static string, see above */
 	bool self;	 /* the namespace knet runs in (the node's) */
+	bool pinned;	 /* fd is open on the namespace found */
+	int fd;
 };
 
 struct knet_netns_list {
@@ -102,7 +105,25 @@ int knet_netns_find_pod(const char *uid, const char *const *ips, int nips,
 			struct knet_netns_info *ret_info,
 			struct knet_error *err);
 
-/* Fill @ret_info for an explicit --netns PATH or --pid PID. */
+/*
+ * Keep the namespace found open (@info->fd), after checking that @path
+ * still names the device and inode seen when it was found: a PID reused
+ * or a pod restarted since would name another pod's network.  -ESTALE
+ * (exit 5) when it does not, -ENOENT when it is gone.  Found namespaces
+ * (knet_netns_find_pod, _from_path, _from_pid) come back pinned.
+ */
+int knet_netns_pin(struct knet_netns_info *info, struct knet_error *err);
+
+/*
+ * Before entering the pinned namespace: its path must still name it.
+ * -ESTALE (exit 5) when the path names another namespace now (entering
+ * the pinned one would probe a network that is no longer the pod's),
+ * -ENOENT (exit 5) when it is gone.
+ */
+int knet_netns_verify(const struct knet_netns_info *info,
+		      struct knet_error *err);
+
+/* Fill @ret_info for an explicit --netns PATH or --pid PID (pinned). */
 int knet_netns_from_path(const char *path, struct knet_netns_info *ret_info,
 			 struct knet_error *err);
 int knet_netns_from_pid(pid_t pid, struct knet_netns_info *ret_info,
@@ -133,11 +154,18 @@ bool knet_addrs_contain(char *const *addrs, int n, const char *ip);
 int knet_cgroup_pod_uid(const char *text, char *ret_uid, size_t len);
 
 /*
- * Privileges: drop every capability (effective, permitted, inheritable,
- * ambient and, when allowed, the bounding set) with libcap-ng, and set
- * PR_SET_NO_NEW_PRIVS so nothing exec'd later regains them.
+ * Privileges: set PR_SET_NO_NEW_PRIVS, drop the bounding set (when
+ * allowed), become @user (NULL: nobody) with its group and no
+ * supplementary groups, and drop every remaining capability (effective,
+ * permitted, inheritable, ambient).  What needs root (tokens, keys,
+ * namespace files) must be read before.  A process that cannot change
+ * its uid (not root, no CAP_SETUID) only drops its capabilities, unless
+ * @user was asked for: then it fails.
  */
-int knet_privs_drop(struct knet_error *err);
+int knet_privs_drop(const char *user, struct knet_error *err);
+/* The uid and primary gid of @user (a name or a number; NULL: nobody). */
+int knet_privs_user(const char *user, uid_t *ret_uid, gid_t *ret_gid,
+		    struct knet_error *err);
 /* Whether the calling thread has capability @cap in its effective set. */
 bool knet_privs_have(int cap);
 
@@ -196,6 +224,25 @@ int knet_target_resolve(struct knet_api *api, const char *s,
 			const char *default_ns, int family,
 			struct knet_target **ret, struct knet_error *err);
 void knet_target_free(struct knet_target *t);
+
+/*
+ * How ping probes @t: ICMP, unless --tcp PORT / --udp PORT (@tcp_port,
+ * @udp_port, 0 when not given) or a port in the target ("web:80" is TCP,
+ * "dns:53/udp" UDP) say otherwise.  A Service's ClusterIP answers no
+ * ICMP (kube-proxy only DNATs its ports), so plain ping of one probes
+ * its first TCP port instead (cluster_ip_tcp), or, without one, stays
+ * ICMP and says so (cluster_ip_no_tcp).  Both ports: -EINVAL, exit 2.
+ */
+struct knet_ping_mode {
+	int mode; /* enum knet_probe_mode (knet/probe.h) */
+	int port; /* 0 for ICMP */
+	bool cluster_ip_tcp;
+	bool cluster_ip_no_tcp;
+};
+
+int knet_target_ping_mode(const struct knet_target *t, int tcp_port,
+			  int udp_port, struct knet_ping_mode *ret,
+			  struct knet_error *err);
 
 /* --- naming the hops of a path --- */
 
@@ -279,13 +326,15 @@ int knet_source_enter(const struct knet_source *s,
 
 /*
  * Run this very command again on @node through the transport @tmpl
- * (--via / KNET_VIA), with JSON Lines output, feeding each line to @line;
- * with @line NULL the remote run gets our terminal instead (exec).  No
- * transport: -EINVAL (exit 2) with a reason saying how to give one.
+ * (--via / KNET_VIA), with JSON Lines output, feeding each line to @line
+ * (see knet_via_run for @stop); with @line NULL the remote run gets our
+ * terminal instead (exec).  No transport: -EINVAL (exit 2) with a reason
+ * saying how to give one.
  */
 int knet_via_rerun(const char *tmpl, const char *node,
 		   int (*line)(const char *line, void *userdata),
-		   void *userdata, int *ret_status, struct knet_error *err);
+		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
+		   struct knet_error *err);
 
 /*
  * The option-table entries for where probes leave from (--from, --netns,
@@ -301,6 +350,11 @@ int knet_via_rerun(const char *tmpl, const char *node,
 	{"pid", 0, KNET_OPT_INT, "PID",					\
 	 verb " from the network namespace of this process", NULL, 1,	\
 	 4194304, NULL}
+/* Who to be once the sockets are open (tcpdump's -Z). */
+#define KNET_NODE_RUN_AS_OPTION						\
+	{"run-as", 'Z', KNET_OPT_STRING, "USER",			\
+	 "after opening the sockets, run as USER (default nobody)",	\
+	 NULL, 0, 0, NULL}
 /* clang-format on */
 
 /*
@@ -336,14 +390,19 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
 
 /*
- * Run @argv with stdout on a pipe and call @line for every line it
- * prints (stderr passes through).  Returns the child's exit status (0..
- * 255, 128+signal) in @ret_status.  A @line callback returning < 0 stops
- * reading (the child is left to finish).
+ * Run @argv with stdout on a pipe and stdin on /dev/null, and call @line
+ * for every line it prints (stderr passes through; lines grow up to 16
+ * MiB, past which the run fails with -E2BIG).  Returns the child's exit
+ * status (0..255, 128+signal) in @ret_status.  With @stop, the child
+ * runs in its own process group and the signal number *@stop is set to
+ * (knet_catch_stop) is forwarded to it once; reading goes on until it
+ * exits, so its summary still arrives.  A @line callback returning < 0
+ * ends the child (SIGTERM), and that code is returned once it is gone.
  */
 int knet_via_run(char *const *argv,
 		 int (*line)(const char *line, void *userdata), void *userdata,
-		 int *ret_status, struct knet_error *err);
+		 volatile sig_atomic_t *stop, int *ret_status,
+		 struct knet_error *err);
 
 /*
  * Is @ip one of the addresses of the current namespace's interfaces?

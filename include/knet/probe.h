@@ -93,6 +93,53 @@ double knet_rtt_stats_mdev(const struct knet_rtt_stats *s);
 /* Loss in percent of the probes sent, 0 when none were. */
 double knet_rtt_stats_loss(const struct knet_rtt_stats *s);
 
+/* --- traceroute --report: mtr-style statistics per hop --- */
+
+#define KNET_HOP_ADDRS 4 /* distinct answering addresses kept per hop */
+
+struct knet_hop_report {
+	struct knet_rtt_stats st;
+	long long last_us; /* -1 before the first answer */
+	char addrs[KNET_HOP_ADDRS][46];
+	int naddrs;
+};
+
+struct knet_trace_report {
+	struct knet_hop_report *hops; /* [max_hops] */
+	int max_hops;
+	int first_ttl;
+	int rounds;
+	int nhops;    /* rows to show, see knet_trace_report_add */
+	bool reached; /* the destination answered in some round */
+};
+
+/* What one row of the report says; RTTs -1 when the hop never answered. */
+struct knet_hop_summary {
+	int ttl;
+	int sent, received;
+	double loss_percent;
+	long long last_us, avg_us, best_us, worst_us;
+	long long stdev_us; /* ping's mdev over the hop's answers */
+	const char *addrs[KNET_HOP_ADDRS];
+	int naddrs;
+};
+
+struct knet_trace_result;
+
+int knet_trace_report_new(int max_hops, struct knet_trace_report **ret);
+void knet_trace_report_free(struct knet_trace_report *rep);
+/*
+ * Count one round.  The rows go up to the destination, at the nearest
+ * hop it ever answered from; until it has answered, one row past the
+ * last hop that did (where the path goes dark).
+ */
+void knet_trace_report_add(struct knet_trace_report *rep,
+			   const struct knet_trace_result *res);
+int knet_trace_report_rows(const struct knet_trace_report *rep);
+/* Row @h (0-based) of the report; false past the last row. */
+bool knet_trace_report_hop(const struct knet_trace_report *rep, int h,
+			   struct knet_hop_summary *ret);
+
 /* --- addresses --- */
 
 /*
@@ -168,6 +215,14 @@ enum knet_ping_status {
 	KNET_PING_TOO_BIG, /* frag needed / packet too big: see mtu */
 	KNET_PING_ERROR,   /* local error: see err */
 };
+
+/*
+ * With --df: the bytes in front of the payload (IP header and the 8 of
+ * ICMP or UDP: 28 for IPv4, 48 for IPv6), and so the largest -s that
+ * fits a path MTU @mtu (0 when nothing does).
+ */
+int knet_ping_header_bytes(int family);
+int knet_ping_df_max_size(int family, int mtu);
 
 /* "reply", "refused", "timeout", "unreachable", "ttl-exceeded"... */
 const char *knet_ping_status_name(enum knet_ping_status s);

@@ -67,6 +67,7 @@ struct knet_api {
 	struct knet_exec_cred exec;
 	bool have_exec;
 	unsigned creds_gen; /* bumped when the client certificate changes */
+	bool pinned;	    /* knet_api_pin_credentials: files are off limits */
 
 	/* set by knet_api_get_page() for the parse of one page */
 	struct knet_arena *parse_arena;
@@ -413,6 +414,14 @@ static int refresh_credentials(struct knet_api *api, bool force,
 	time_t now = time(NULL);
 	int r;
 
+	if (api->pinned) {
+		if (!force)
+			return 0;
+		return knet_error_set(err, -EACCES, KNET_EXIT_API,
+				      "the credential was refused and cannot "
+				      "be renewed once knet has dropped its "
+				      "privileges");
+	}
 	if (kc->exec) {
 		if (api->have_exec && !force &&
 		    (!api->exec.expires || api->exec.expires > now + 10))
@@ -457,6 +466,56 @@ static int refresh_credentials(struct knet_api *api, bool force,
 		api->token_read = now;
 	}
 	return 0;
+}
+
+/* A credential file into memory, handed to curl as a blob. */
+static int pin_file(struct knet_api *api, CURLoption path_opt,
+		    CURLoption blob_opt, const char *path,
+		    struct knet_error *err)
+{
+	struct knet_blob b = {0};
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	r = knet_file_read(path, 1 << 20, &data, &len);
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_API,
+				      "cannot read %s: %s", path,
+				      knet_errstr(r));
+	b.data = (unsigned char *)data;
+	b.len = len;
+	r = set_blob(api->c.curl, blob_opt, &b);
+	explicit_bzero(data, len);
+	free(data);
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_API,
+				      "this libcurl cannot take %s from memory",
+				      path);
+	curl_easy_setopt(api->c.curl, path_opt, NULL);
+	return 0;
+}
+
+int knet_api_pin_credentials(struct knet_api *api, struct knet_error *err)
+{
+	const struct knet_kubeconfig *kc = api->kc;
+	int r;
+
+	if (api->pinned)
+		return 0;
+	r = refresh_credentials(api, false, err);
+	if (r == 0 && kc->ca_file)
+		r = pin_file(api, CURLOPT_CAINFO, CURLOPT_CAINFO_BLOB,
+			     kc->ca_file, err);
+	if (r == 0 && kc->cert_file && !api->exec.cert.len)
+		r = pin_file(api, CURLOPT_SSLCERT, CURLOPT_SSLCERT_BLOB,
+			     kc->cert_file, err);
+	if (r == 0 && kc->key_file && !api->exec.key.len)
+		r = pin_file(api, CURLOPT_SSLKEY, CURLOPT_SSLKEY_BLOB,
+			     kc->key_file, err);
+	if (r == 0)
+		api->pinned = true;
+	return r;
 }
 
 static struct curl_slist *build_headers(const struct knet_api *api,

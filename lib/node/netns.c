@@ -118,6 +118,73 @@ int knet_netns_enter(int fd, struct knet_netns_saved *ret_saved,
 	return 0;
 }
 
+/* Which namespace @path names now: -ENOENT when nothing does. */
+static int identity_at(const char *path, struct stat *ret)
+{
+	if (stat(path, ret) == 0)
+		return 0;
+	return errno == ENOENT || errno == ESRCH ? -ENOENT : -errno;
+}
+
+static int not_the_one(const char *path, struct knet_error *err)
+{
+	return knet_error_set(err, -ESTALE, KNET_EXIT_SYSTEM,
+			      "network namespace %s is not the one found "
+			      "(replaced since: pod restarted, or its process "
+			      "ID reused?); refusing to enter it",
+			      path);
+}
+
+int knet_netns_pin(struct knet_netns_info *info, struct knet_error *err)
+{
+	struct stat st;
+	int fd, r;
+
+	if (info->pinned)
+		return 0;
+	r = knet_netns_open(info->path, &fd, err);
+	if (r == -ENOENT)
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "network namespace %s is gone",
+				      info->path);
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0 || st.st_dev != info->dev ||
+	    st.st_ino != info->ino) {
+		close(fd);
+		return not_the_one(info->path, err);
+	}
+	info->fd = fd;
+	info->pinned = true;
+	return 0;
+}
+
+int knet_netns_verify(const struct knet_netns_info *info,
+		      struct knet_error *err)
+{
+	struct stat pinned, now;
+	int r;
+
+	if (!info->pinned)
+		return knet_error_set(err, -EBADF, KNET_EXIT_SYSTEM,
+				      "network namespace %s was not kept open",
+				      info->path);
+	if (fstat(info->fd, &pinned) < 0)
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+				      "stat namespace: %s", strerror(errno));
+	r = identity_at(info->path, &now);
+	if (r == -ENOENT)
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "network namespace %s is gone",
+				      info->path);
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM, "stat %s: %s",
+				      info->path, strerror(-r));
+	if (now.st_dev != pinned.st_dev || now.st_ino != pinned.st_ino)
+		return not_the_one(info->path, err);
+	return 0;
+}
+
 void knet_netns_leave(struct knet_netns_saved *saved)
 {
 	dev_t dev;

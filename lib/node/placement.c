@@ -84,8 +84,13 @@ int knet_netns_check(const struct knet_netns_info *info, struct knet_error *err)
 
 	if (info->self)
 		return 0;
-	if (stat(info->path, &st) < 0 || st.st_ino != info->ino ||
-	    st.st_dev != info->dev)
+	/*
+	 * Once knet runs as nobody, another user's /proc/PID/ns/net is
+	 * closed to it (ptrace rules): then the process tells instead.
+	 */
+	if (stat(info->path, &st) < 0
+		    ? !((errno == EACCES || errno == EPERM) && info->pid > 0)
+		    : st.st_ino != info->ino || st.st_dev != info->dev)
 		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
 				      "network namespace %s is gone (pod "
 				      "deleted?)",

@@ -3,34 +3,123 @@
  * Dropping privileges once the sockets are open.
  *
  * Everything after that point (parsing replies from the network, talking
- * to the API, printing) runs with no capability at all, so a bug in a
- * decoder cannot be turned into root.  PR_SET_NO_NEW_PRIVS keeps an
- * exec'd helper from gaining any back through set-uid or file caps.
+ * to the API, printing) runs with no capability and as an unprivileged
+ * user, so a bug in a decoder can neither use a capability nor write the
+ * root-owned files uid 0 can write without one.  That is tcpdump's -Z:
+ * the user is nobody unless one is named.  PR_SET_NO_NEW_PRIVS keeps an
+ * exec'd helper from gaining anything back through set-uid or file caps.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <cap-ng.h>
 
 #include "knet/node.h"
 
-int knet_privs_drop(struct knet_error *err)
+#define DEFAULT_USER "nobody"
+
+int knet_privs_user(const char *name, uid_t *ret_uid, gid_t *ret_gid,
+		    struct knet_error *err)
 {
+	const char *who = name && *name ? name : DEFAULT_USER;
+	struct passwd *pw;
+	char *end;
+
+	errno = 0;
+	pw = getpwnam(who);
+	if (!pw) {
+		/* A number is a uid, as with tcpdump -Z and su. */
+		unsigned long n = strtoul(who, &end, 10);
+
+		if (*who && !*end && n > 0 && n < (unsigned long)(uid_t)-1) {
+			*ret_uid = (uid_t)n;
+			*ret_gid = (gid_t)n;
+			return 0;
+		}
+		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
+				      "no user '%s' to run as%s", who,
+				      name ? "" : " (give one with -Z USER)");
+	}
+	if (pw->pw_uid == 0)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				      "user '%s' is root: running as it "
+				      "would keep root's files writable",
+				      who);
+	*ret_uid = pw->pw_uid;
+	*ret_gid = pw->pw_gid;
+	return 0;
+}
+
+/* Whether this process may change its uid at all. */
+static bool can_change_ids(void)
+{
+	return geteuid() == 0 || knet_privs_have(CAP_SETUID);
+}
+
+static int change_ids(uid_t uid, gid_t gid, struct knet_error *err)
+{
+	uid_t ru, eu, su;
+
+	/* Groups first: without CAP_SETGID, which goes with the uid. */
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0)
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+				      "cannot change to group %u: %s",
+				      (unsigned)gid, strerror(errno));
+	if (setresuid(uid, uid, uid) < 0)
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+				      "cannot change to user %u: %s",
+				      (unsigned)uid, strerror(errno));
+	/* As OpenSSH does: make sure there is no way back. */
+	if (getresuid(&ru, &eu, &su) < 0 || ru != uid || eu != uid ||
+	    su != uid || setuid(0) == 0)
+		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
+				      "user %u did not stick", (unsigned)uid);
+	return 0;
+}
+
+int knet_privs_drop(const char *user, struct knet_error *err)
+{
+	uid_t uid;
+	gid_t gid;
+	int r;
+
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				      "set no_new_privs: %s", strerror(errno));
-	capng_clear(CAPNG_SELECT_ALL);
 	/*
-	 * Clearing the bounding set needs CAP_SETPCAP; without it, the
-	 * effective, permitted, inheritable and ambient sets still go.
+	 * Already an ordinary user with nothing to change ids with: there
+	 * is no uid to leave, only capabilities (file caps) to drop.
 	 */
-	if (capng_apply(CAPNG_SELECT_ALL) < 0) {
-		capng_clear(CAPNG_SELECT_BOTH);
-		if (capng_apply(CAPNG_SELECT_BOTH) < 0)
-			return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
-					      "cannot drop capabilities");
+	if (can_change_ids()) {
+		r = knet_privs_user(user, &uid, &gid, err);
+		if (r < 0)
+			return r;
+		/* The bounding set needs CAP_SETPCAP: while we still have
+		 * it; without it the other sets still go. */
+		capng_get_caps_process();
+		capng_clear(CAPNG_SELECT_BOUNDS);
+		(void)capng_apply(CAPNG_SELECT_BOUNDS);
+		r = change_ids(uid, gid, err);
+		if (r < 0)
+			return r;
+	} else if (user) {
+		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
+				      "cannot run as '%s': changing user "
+				      "needs root or CAP_SETUID",
+				      user);
 	}
+	/* Leaving uid 0 cleared them already; an ordinary user may hold
+	 * file capabilities, ambient ones included. */
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
+		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
+				      "cannot drop capabilities");
+	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -34,7 +35,8 @@ int knet_self_exe(char **ret_path, struct knet_error *err)
 
 int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 {
-	int status;
+	struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+	int status, r = 0;
 	pid_t pid;
 
 	fflush(NULL);
@@ -46,13 +48,22 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 		execvp(argv[0], argv);
 		_exit(127);
 	}
+	/* ^C and ^\ are for the command (our process group), as in a
+	 * shell: we stay to pass its exit status on. */
+	sigaction(SIGINT, &ign, &oint);
+	sigaction(SIGQUIT, &ign, &oquit);
 	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-					      "waitpid: %s", strerror(errno));
-	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status)
-					: 128 + WTERMSIG(status);
-	return 0;
+		if (errno != EINTR) {
+			r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+					   "waitpid: %s", strerror(errno));
+			break;
+		}
+	sigaction(SIGINT, &oint, NULL);
+	sigaction(SIGQUIT, &oquit, NULL);
+	if (r == 0)
+		*ret_status = WIFEXITED(status) ? WEXITSTATUS(status)
+						: 128 + WTERMSIG(status);
+	return r;
 }
 
 /* A remote string list, as many items as it has. */

@@ -26,6 +26,8 @@ void knet_netns_info_clear(struct knet_netns_info *info)
 {
 	if (!info)
 		return;
+	if (info->pinned)
+		close(info->fd);
 	free(info->path);
 	free(info->pod_uid);
 	knet_addrs_free(info->addrs, info->naddrs);
@@ -277,7 +279,15 @@ int knet_netns_find_pod(const char *uid, const char *const *ips, int nips,
 		return knet_error_set(err, -ENOENT, KNET_EXIT_NOT_FOUND,
 				      "no network namespace on this node has "
 				      "the pod's UID or IP");
-	return 0;
+	/*
+	 * Pin the namespace the scan matched (by the inode seen next to the
+	 * pod's cgroup or IP): what a path or PID names later may be
+	 * another pod's.
+	 */
+	r = knet_netns_pin(ret_info, err);
+	if (r < 0)
+		knet_netns_info_clear(ret_info);
+	return r;
 }
 
 static int info_from(const char *path, pid_t pid, const char *how,
@@ -301,8 +311,10 @@ static int info_from(const char *path, pid_t pid, const char *how,
 	info.dev = st.st_dev;
 	info.ino = st.st_ino;
 	info.how = how;
+	/* Keep it open: what is entered later is this one. */
+	info.fd = fd;
+	info.pinned = true;
 	r = knet_netns_addrs(fd, &info.addrs, &info.naddrs, err);
-	close(fd);
 	if (r < 0 || !info.path) {
 		knet_netns_info_clear(&info);
 		return r < 0 ? r

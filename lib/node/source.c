@@ -124,6 +124,12 @@ int knet_source_resolve(struct knet_api *api, const struct knet_source_opts *o,
 				   "out of memory");
 		goto fail;
 	}
+	/* What gets entered is the namespace found now, by its fd. */
+	if (s->has_ns) {
+		r = knet_netns_pin(&s->ns, err);
+		if (r < 0)
+			goto fail;
+	}
 	*ret = s;
 	return 0;
 fail:
@@ -135,27 +141,24 @@ int knet_source_enter(const struct knet_source *s,
 		      struct knet_netns_saved *ret_saved,
 		      struct knet_error *err)
 {
-	int fd, r;
+	int r;
 
 	if (!s->has_ns) {
 		/* Nothing to enter: knet_netns_leave() will do nothing. */
 		ret_saved->fd = -1;
 		return 0;
 	}
-	r = knet_netns_open(s->ns.path, &fd, err);
-	if (r == -ENOENT)
-		knet_error_set(err, r, KNET_EXIT_SYSTEM,
-			       "network namespace %s is gone", s->ns.path);
+	/* Never re-open by path: enter the pinned one, if still named. */
+	r = knet_netns_verify(&s->ns, err);
 	if (r < 0)
 		return r;
-	r = knet_netns_enter(fd, ret_saved, err);
-	close(fd);
-	return r;
+	return knet_netns_enter(s->ns.fd, ret_saved, err);
 }
 
 int knet_via_rerun(const char *tmpl, const char *node,
 		   int (*line)(const char *line, void *userdata),
-		   void *userdata, int *ret_status, struct knet_error *err)
+		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
+		   struct knet_error *err)
 {
 	char **self_argv = NULL, **argv = NULL, *exe = NULL;
 	int self_argc = 0, argc = 0, r;
@@ -176,7 +179,7 @@ int knet_via_rerun(const char *tmpl, const char *node,
 	if (r < 0)
 		goto out;
 	if (line)
-		r = knet_via_run(argv, line, userdata, ret_status, err);
+		r = knet_via_run(argv, line, userdata, stop, ret_status, err);
 	else
 		r = knet_via_exec(argv, ret_status, err);
 	if (r == 0 && line && *ret_status == 127)

@@ -12,6 +12,7 @@
 
 #include "knet/objects.h"
 #include "knet/node.h"
+#include "knet/probe.h"
 
 static const char *const kind_names[] = {
 	[KNET_TARGET_IP] = "ip",
@@ -442,5 +443,40 @@ int knet_target_resolve(struct knet_api *api, const char *s,
 		return r;
 	}
 	*ret = t;
+	return 0;
+}
+
+int knet_target_ping_mode(const struct knet_target *t, int tcp_port,
+			  int udp_port, struct knet_ping_mode *ret,
+			  struct knet_error *err)
+{
+	struct knet_ping_mode m = {.mode = KNET_PROBE_ICMP};
+
+	if (tcp_port && udp_port)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				      "give --tcp or --udp, not both");
+	/* A port in the target means TCP, unless it says /udp. */
+	if (tcp_port || (t->portnum && !udp_port && !t->udp)) {
+		m.mode = KNET_PROBE_TCP;
+		m.port = tcp_port ? tcp_port : t->portnum;
+	} else if (udp_port || t->portnum) {
+		m.mode = KNET_PROBE_UDP;
+		m.port = udp_port ? udp_port : t->portnum;
+	}
+	/*
+	 * kube-proxy only DNATs the Service's ports: the ClusterIP itself
+	 * answers nothing, so plain ICMP would be 100% loss that says
+	 * nothing about the Service.  Its first TCP port says more.
+	 */
+	if (m.mode == KNET_PROBE_ICMP && t->cluster_ip) {
+		if (t->svc_tcp_port) {
+			m.mode = KNET_PROBE_TCP;
+			m.port = t->svc_tcp_port;
+			m.cluster_ip_tcp = true;
+		} else {
+			m.cluster_ip_no_tcp = true;
+		}
+	}
+	*ret = m;
 	return 0;
 }

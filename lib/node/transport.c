@@ -10,7 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,90 +215,201 @@ out:
 	return r;
 }
 
-static int feed_lines(int fd, int (*line)(const char *, void *), void *userdata)
+/*
+ * No line knet prints comes near this; past it the other end is not a
+ * knet (or is broken), and growing further would only exhaust memory.
+ */
+#define MAX_LINE (16u << 20)
+
+struct reader {
+	int fd;
+	pid_t pid;	/* the transport, leader of its process group */
+	bool own_group; /* signals are forwarded to it */
+	volatile sig_atomic_t *stop;
+	bool forwarded;
+	int (*line)(const char *, void *);
+	void *userdata;
+	int result; /* the first error: a callback's or ours */
+	char *buf;
+	size_t len, cap;
+};
+
+/*
+ * Stop the remote run the way it was asked to stop here (SIGINT for
+ * Ctrl-C), so that it prints its summary, which we go on reading.
+ */
+static void forward_stop(struct reader *rd)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int stop = 0;
+	int sig = *rd->stop > 0 ? (int)*rd->stop : SIGINT;
 
-	for (;;) {
-		char *nl;
-		ssize_t got;
+	rd->forwarded = true;
+	if (rd->own_group)
+		kill(-rd->pid, sig);
+	else
+		kill(rd->pid, sig);
+}
 
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 16384);
+static void fail(struct reader *rd, int r)
+{
+	if (rd->result == 0)
+		rd->result = r;
+	/* Nothing more is wanted: end it, and drain until it is gone. */
+	if (rd->own_group)
+		kill(-rd->pid, SIGTERM);
+	else
+		kill(rd->pid, SIGTERM);
+}
 
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-			cap += 16384;
+static void take_lines(struct reader *rd)
+{
+	char *nl;
+
+	while ((nl = memchr(rd->buf, '\n', rd->len))) {
+		*nl = '\0';
+		if (rd->result == 0) {
+			int r = rd->line(rd->buf, rd->userdata);
+
+			if (r < 0)
+				fail(rd, r);
 		}
-		got = read(fd, buf + len, cap - len - 1);
+		rd->len -= (size_t)(nl + 1 - rd->buf);
+		memmove(rd->buf, nl + 1, rd->len);
+		rd->buf[rd->len] = '\0';
+	}
+}
+
+static int grow(struct reader *rd)
+{
+	size_t ncap = rd->cap ? rd->cap * 2 : 16384;
+	char *nb;
+
+	if (rd->cap >= MAX_LINE + 1)
+		return -E2BIG;
+	if (ncap > MAX_LINE + 1)
+		ncap = MAX_LINE + 1;
+	nb = realloc(rd->buf, ncap);
+	if (!nb)
+		return -ENOMEM;
+	rd->buf = nb;
+	rd->cap = ncap;
+	return 0;
+}
+
+static void feed_lines(struct reader *rd)
+{
+	for (;;) {
+		struct pollfd p = {.fd = rd->fd, .events = POLLIN};
+		ssize_t got;
+		int r;
+
+		if (rd->stop && *rd->stop && !rd->forwarded)
+			forward_stop(rd);
+		if (rd->cap - rd->len < 4096) {
+			r = grow(rd);
+			if (r < 0) {
+				fail(rd, r);
+				rd->len = 0; /* drop the overlong line */
+				if (rd->cap - rd->len < 2)
+					break;
+			}
+		}
+		/* A short timeout: a stop flag set just before poll() is
+		 * seen soon, not at the next line. */
+		r = poll(&p, 1, rd->stop ? 200 : -1);
+		if (r < 0 && errno != EINTR)
+			break;
+		if (r <= 0)
+			continue;
+		got = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			break;
-		len += (size_t)got;
-		buf[len] = '\0';
-		while (!stop && (nl = memchr(buf, '\n', len))) {
-			*nl = '\0';
-			if (line(buf, userdata) < 0)
-				stop = 1;
-			len -= (size_t)(nl + 1 - buf);
-			memmove(buf, nl + 1, len);
-			buf[len] = '\0';
-		}
-		if (stop)
-			break;
+		rd->len += (size_t)got;
+		rd->buf[rd->len] = '\0';
+		take_lines(rd);
 	}
-	if (!stop && len > 0) {
-		buf[len] = '\0';
-		line(buf, userdata);
+	if (rd->len > 0 && rd->result == 0) {
+		int r = rd->line(rd->buf, rd->userdata);
+
+		if (r < 0)
+			rd->result = r;
 	}
-	free(buf);
+}
+
+static int wait_child(pid_t pid, int *ret_status, struct knet_error *err)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+					      "waitpid: %s", strerror(errno));
+	*ret_status = WIFEXITED(status) ? WEXITSTATUS(status)
+					: 128 + WTERMSIG(status);
 	return 0;
 }
 
 int knet_via_run(char *const *argv,
 		 int (*line)(const char *line, void *userdata), void *userdata,
-		 int *ret_status, struct knet_error *err)
+		 volatile sig_atomic_t *stop, int *ret_status,
+		 struct knet_error *err)
 {
-	int pfd[2], status, r;
-	pid_t pid;
+	struct reader rd = {
+		.line = line,
+		.userdata = userdata,
+		.stop = stop,
+		.own_group = stop != NULL,
+	};
+	int pfd[2], r;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "pipe: %s",
 				      strerror(errno));
 	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
+	rd.pid = fork();
+	if (rd.pid < 0) {
 		r = -errno;
 		close(pfd[0]);
 		close(pfd[1]);
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM, "fork: %s",
 				      strerror(-r));
 	}
-	if (pid == 0) {
-		if (dup2(pfd[1], STDOUT_FILENO) < 0)
+	if (rd.pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		/*
+		 * Its own process group, so a stop reaches it only through
+		 * us and we are still there to read its summary; no stdin,
+		 * which a background group could not read anyway.
+		 */
+		if (stop)
+			setpgid(0, 0);
+		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
+		    dup2(null, STDIN_FILENO) < 0)
 			_exit(127);
 		execvp(argv[0], argv);
 		/* 127 is what a shell says for "command not found". */
 		_exit(127);
 	}
+	if (stop)
+		setpgid(rd.pid, rd.pid); /* whichever of us runs first */
 	close(pfd[1]);
-	r = feed_lines(pfd[0], line, userdata);
+	rd.fd = pfd[0];
+	feed_lines(&rd);
 	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
-					      "waitpid: %s", strerror(errno));
+	free(rd.buf);
+	r = wait_child(rd.pid, ret_status, err);
 	if (r < 0)
-		return oom(err);
-	if (WIFEXITED(status))
-		*ret_status = WEXITSTATUS(status);
-	else
-		*ret_status = 128 + WTERMSIG(status);
+		return r;
+	if (rd.result == -E2BIG)
+		return knet_error_set(err, -E2BIG, KNET_EXIT_SYSTEM,
+				      "%s sent a line longer than %u MiB: "
+				      "not a knet",
+				      argv[0], MAX_LINE >> 20);
+	if (rd.result < 0)
+		return knet_error_set(err, rd.result, KNET_EXIT_SYSTEM,
+				      "cannot show what %s sent: %s", argv[0],
+				      strerror(-rd.result));
 	return 0;
 }

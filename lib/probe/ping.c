@@ -54,6 +54,19 @@ static const char *const status_names[] = {
 	[KNET_PING_ERROR] = "error",
 };
 
+int knet_ping_header_bytes(int family)
+{
+	/* 40 or 20 of IP, 8 of ICMP echo or UDP; options never set here */
+	return family == AF_INET6 ? 40 + 8 : 20 + 8;
+}
+
+int knet_ping_df_max_size(int family, int mtu)
+{
+	int n = mtu - knet_ping_header_bytes(family);
+
+	return n > 0 ? n : 0;
+}
+
 const char *knet_ping_status_name(enum knet_ping_status s)
 {
 	if ((unsigned)s >= sizeof(status_names) / sizeof(*status_names))

@@ -36,7 +36,9 @@ setup() { lab_env; }
 }
 
 @test "each pod runs in a cni-<uuid> netns with kubelet-shaped cgroups and the pod resolv.conf" {
-  for f in "$KNET_LAB_DIR"/pods/*/state.json; do
+  states=("$KNET_LAB_DIR"/pods/*/state.json)
+  [ "${#states[@]}" -ge 6 ] && [ -e "${states[0]}" ]
+  for f in "${states[@]}"; do
     uid=$(jq -r .uid "$f"); pid=$(jq -r .pid "$f"); netns=$(jq -r .netns "$f"); ip=$(jq -r .ip "$f")
     [[ "$netns" =~ ^cni-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]
     [ -e "/var/run/netns/$netns" ]
@@ -52,7 +54,7 @@ setup() { lab_env; }
     grep -qx "search $ns.svc.cluster.local svc.cluster.local cluster.local" /proc/$pid/root/etc/resolv.conf
     grep -qx 'options ndots:5' /proc/$pid/root/etc/resolv.conf
     # the root mount namespace keeps its own resolv.conf
-    ! grep -q 198.18.128.10 /etc/resolv.conf
+    [ -z "$(grep 198.18.128.10 /etc/resolv.conf)" ]
   done
 }
 
@@ -120,7 +122,9 @@ setup() { lab_env; }
     out=$("$LAB" pod-exec client/client -- curl -sS --max-time 3 "http://$cip/")
     seen+=" $(sed -n 's/^pod=\([^ ]*\) .*/\1/p' <<<"$out")"
   done
-  for p in $(k -n web get pods -l app=web -o jsonpath='{.items[*].metadata.name}'); do
+  pods=$(k -n web get pods -l app=web -o jsonpath='{.items[*].metadata.name}')
+  [ "$(wc -w <<<"$pods")" -eq 3 ]
+  for p in $pods; do
     [[ "$seen" == *" $p"* ]]
   done
 }
@@ -304,11 +308,17 @@ setup() { lab_env; }
   f=$(ls "$KNET_LAB_DIR"/pods/udp_"$pod"_*/state.json)
   uid=$(jq -r .uid "$f"); pid=$(jq -r .pid "$f"); netns=$(jq -r .netns "$f")
   k -n udp delete pod "$pod" --wait=true --timeout=30s
-  ! k -n udp get pod "$pod" 2>/dev/null
+  run k -n udp get pod "$pod"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *NotFound* || "$output" == *"not found"* ]]
   [ ! -e "/var/run/netns/$netns" ]
   [ ! -d "/sys/fs/cgroup/pids/kubepods/besteffort/pod$uid" ]
   [ ! -d "/sys/fs/cgroup/systemd/kubepods/besteffort/pod$uid" ]
-  [ ! -e "/proc/$pid" ] || ! grep -q "pod$uid" "/proc/$pid/cgroup"
+  # gone, or the pid was reused by a process outside the pod
+  if [ -e "/proc/$pid" ]; then
+    run grep -q "pod$uid" "/proc/$pid/cgroup"
+    [ "$status" -ne 0 ]
+  fi
   RETRIES=60 retry bash -c "[ \"\$($LAB kubectl -n udp get deploy echo -o jsonpath='{.status.readyReplicas}')\" = 1 ]"
   RETRIES=60 retry bash -c "[ -n \"\$($LAB kubectl -n udp get endpoints echo -o jsonpath='{.subsets[*].addresses[*].ip}')\" ]"
 }
@@ -323,7 +333,7 @@ setup() { lab_env; }
   [ "$(jq -r '.items[0].status.podIP' <<<"$output")" = 198.19.128.1 ]
   [ "$(jq -r '[.items[].spec.nodeName] | unique | join(",")' <<<"$output")" = node-a,node-b,node-c ]
   # no netns or state for them
-  ! ls "$KNET_LAB_DIR"/pods | grep -q '^scale_'
+  [ -z "$(ls "$KNET_LAB_DIR"/pods | grep '^scale_')" ]
   sleep 2
   [ "$(k -n scale get pod scale-00001 -o jsonpath='{.status.podIP}')" = 198.19.128.1 ]
   run "$LAB" scale 0

@@ -56,7 +56,8 @@ lab_leftovers() { # prints anything the lab leaves behind
   pids=""
   for f in "$KNET_LAB_DIR"/pids/*.pid; do pids+=" $(cat "$f"):$(cat "${f%.pid}.start")"; done
   for f in "$KNET_LAB_DIR"/pods/*/state.json; do pids+=" $(jq -r .pid "$f"):$(jq -r .starttime "$f")"; done
-  [ -n "$pids" ]
+  # the control plane's daemons and every pod's process
+  [ "$(wc -w <<<"$pids")" -ge 10 ]
   run "$LAB" down
   [ "$status" -eq 0 ]
   run lab_leftovers

@@ -6,12 +6,14 @@
  * from 198.18.200.0/24 inside it only).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "knet/node.h"
+#include "knet/probe.h"
 #include "unit.h"
 
 #define UID "0b6f2a8c-1d2e-4f3a-9b8c-7d6e5f4a3b2c"
@@ -146,9 +148,64 @@ static void test_target_parse(void)
 		  -EINVAL);
 }
 
+/* How ping probes a target; a ClusterIP answers no ICMP: TCP instead. */
+static void test_ping_mode(void)
+{
+	struct knet_target pod = {.kind = KNET_TARGET_POD, .ip = "198.19.1.5"};
+	struct knet_target svc = {
+		.kind = KNET_TARGET_SERVICE,
+		.ip = "198.18.128.10",
+		.cluster_ip = true,
+		.svc_tcp_port = 80,
+	};
+	struct knet_target udp_svc = svc;
+	struct knet_error err = {0};
+	struct knet_ping_mode m;
+
+	CHECK_INT(knet_target_ping_mode(&pod, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_ICMP);
+	CHECK_INT(m.port, 0);
+	CHECK(!m.cluster_ip_tcp && !m.cluster_ip_no_tcp);
+	CHECK_INT(knet_target_ping_mode(&pod, 8080, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_TCP);
+	CHECK_INT(m.port, 8080);
+	CHECK_INT(knet_target_ping_mode(&pod, 0, 7, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_UDP);
+	CHECK_INT(m.port, 7);
+	CHECK_INT(knet_target_ping_mode(&pod, 80, 53, &m, &err), -EINVAL);
+	CHECK_INT(err.exit, KNET_EXIT_USAGE);
+	/* "web:8080" is TCP, "dns:53/udp" UDP */
+	pod.portnum = 8080;
+	CHECK_INT(knet_target_ping_mode(&pod, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_TCP);
+	CHECK_INT(m.port, 8080);
+	pod.udp = true;
+	CHECK_INT(knet_target_ping_mode(&pod, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_UDP);
+	CHECK_INT(m.port, 8080);
+	/* the ClusterIP rule */
+	CHECK_INT(knet_target_ping_mode(&svc, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_TCP);
+	CHECK_INT(m.port, 80);
+	CHECK(m.cluster_ip_tcp);
+	/* asked for UDP: asked for UDP */
+	CHECK_INT(knet_target_ping_mode(&svc, 0, 53, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_UDP);
+	CHECK(!m.cluster_ip_tcp);
+	udp_svc.svc_tcp_port = 0;
+	CHECK_INT(knet_target_ping_mode(&udp_svc, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_ICMP);
+	CHECK(m.cluster_ip_no_tcp && !m.cluster_ip_tcp);
+	/* a headless Service resolved to an endpoint answers ICMP */
+	svc.cluster_ip = false;
+	CHECK_INT(knet_target_ping_mode(&svc, 0, 0, &m, &err), 0);
+	CHECK_INT(m.mode, KNET_PROBE_ICMP);
+}
+
 struct lines {
 	char got[4][32];
 	int n;
+	volatile sig_atomic_t stop;
 };
 
 static int take_line(const char *line, void *ud)
@@ -170,17 +227,60 @@ static void test_via_run(void)
 	char **self = NULL;
 	int status = -1, n = 0;
 
-	CHECK_INT(knet_via_run(argv, take_line, &l, &status, &err), 0);
+	CHECK_INT(knet_via_run(argv, take_line, &l, NULL, &status, &err), 0);
 	CHECK_INT(status, 3);
 	CHECK_INT(l.n, 3);
 	CHECK_STR(l.got[0], "one");
 	CHECK_STR(l.got[1], "two");
 	CHECK_STR(l.got[2], "three"); /* the last line needs no newline */
-	CHECK_INT(knet_via_run(missing, take_line, &l, &status, &err), 0);
+	CHECK_INT(knet_via_run(missing, take_line, &l, NULL, &status, &err), 0);
 	CHECK_INT(status, 127);
+	/* A line no knet prints fails loudly instead of eating memory. */
+	{
+		char *huge[] = {"sh", "-c",
+				"head -c 17000000 /dev/zero | tr '\\0' a; "
+				"echo; echo after",
+				NULL};
+		struct lines h = {0};
+
+		CHECK_INT(
+			knet_via_run(huge, take_line, &h, NULL, &status, &err),
+			-E2BIG);
+		CHECK(strstr(err.reason, "longer than 16 MiB") != NULL);
+		CHECK_INT(h.n, 0);
+	}
 	CHECK_INT(knet_self_cmdline(&self, &n, &err), 0);
 	CHECK(n >= 1 && strstr(self[0], "test-netns") != NULL);
 	knet_addrs_free(self, n);
+}
+
+static int stop_at_start(const char *line, void *ud)
+{
+	struct lines *l = ud;
+
+	take_line(line, ud);
+	/* what Ctrl-C does to the flag of knet_catch_stop() */
+	if (!strcmp(line, "start"))
+		l->stop = SIGINT;
+	return 0;
+}
+
+/* A stop is passed on to the remote run, whose summary is still read. */
+static void test_via_stop(void)
+{
+	char *argv[] = {"sh", "-c",
+			"trap 'echo summary; exit 0' INT; echo start; "
+			"while :; do sleep 0.05; done",
+			NULL};
+	struct knet_error err = {0};
+	struct lines l = {0};
+	int status = -1;
+
+	CHECK_INT(knet_via_run(argv, stop_at_start, &l, &l.stop, &status, &err),
+		  0);
+	CHECK_INT(status, 0);
+	CHECK_INT(l.n, 2);
+	CHECK_STR(l.got[1], "summary");
 }
 
 static int sh(const char *fmt, const char *name)
@@ -268,6 +368,51 @@ static void test_enter_leave(void)
 	knet_netns_info_clear(&info);
 }
 
+/*
+ * A namespace found, then replaced at the same path (a pod restarted, a
+ * PID reused): entering must refuse, not enter the other network.
+ */
+static void test_replaced(void)
+{
+	struct knet_source_opts so = {0};
+	struct knet_netns_saved saved = {.fd = -1};
+	struct knet_source *src = NULL;
+	struct knet_error err = {0};
+	char name[64], path[128];
+	dev_t d0, d1;
+	ino_t i0, i1;
+	int r;
+
+	snprintf(name, sizeof(name), "knet-test-r%d", (int)getpid());
+	snprintf(path, sizeof(path), "/var/run/netns/%s", name);
+	if (geteuid() != 0 || sh("ip netns add %s 2>/dev/null", name) != 0) {
+		UNIT_SKIP("test-netns", "namespace tests need root and ip(8)");
+		return;
+	}
+	so.netns = path;
+	CHECK_INT(knet_source_resolve(NULL, &so, &src, &err), 0);
+	/* the same name, another namespace */
+	sh("ip netns del %s && ip netns add %s", name);
+	CHECK_INT(knet_netns_self(&d0, &i0), 0);
+	r = src ? knet_source_enter(src, &saved, &err) : -1;
+	CHECK_INT(r, -ESTALE);
+	CHECK_INT(err.exit, KNET_EXIT_SYSTEM);
+	CHECK(strstr(err.reason, "not the one found") != NULL);
+	if (r == 0)
+		knet_netns_leave(&saved);
+	CHECK_INT(knet_netns_self(&d1, &i1), 0);
+	CHECK(d1 == d0 && i1 == i0); /* still at home */
+	/* and once the path is gone, it says so */
+	sh("ip netns del %s", name);
+	r = src ? knet_source_enter(src, &saved, &err) : -1;
+	CHECK_INT(r, -ENOENT);
+	CHECK(strstr(err.reason, "is gone") != NULL);
+	CHECK_INT(err.exit, KNET_EXIT_SYSTEM);
+	if (r == 0)
+		knet_netns_leave(&saved);
+	knet_source_free(src);
+}
+
 /* Addresses compare by value, not by spelling. */
 static void test_addrs_contain(void)
 {
@@ -288,7 +433,10 @@ int main(void)
 	test_via_expand();
 	test_via_command();
 	test_target_parse();
+	test_ping_mode();
 	test_via_run();
+	test_via_stop();
 	test_enter_leave();
+	test_replaced();
 	return unit_done("test-netns");
 }

@@ -40,6 +40,20 @@ static void test_stats(void)
 	CHECK(knet_rtt_stats_mdev(&s) == 0.0);
 }
 
+/* --df: what fits a path MTU, IP and ICMP/UDP headers taken off. */
+static void test_df_size(void)
+{
+	CHECK_INT(knet_ping_header_bytes(AF_INET), 28);
+	CHECK_INT(knet_ping_header_bytes(AF_INET6), 48);
+	/* the lab's 1400-byte overlay: ping -M do -s 1372 fits, 1373 not */
+	CHECK_INT(knet_ping_df_max_size(AF_INET, 1400), 1372);
+	CHECK_INT(knet_ping_df_max_size(AF_INET, 1500), 1472);
+	CHECK_INT(knet_ping_df_max_size(AF_INET6, 1500), 1452);
+	CHECK_INT(knet_ping_df_max_size(AF_INET6, 1280), 1232);
+	CHECK_INT(knet_ping_df_max_size(AF_INET, 20), 0);
+	CHECK_INT(knet_ping_df_max_size(AF_INET, 0), 0);
+}
+
 static void test_addr(void)
 {
 	struct sockaddr_storage ss;
@@ -144,6 +158,7 @@ static void test_loopback(void)
 int main(void)
 {
 	test_stats();
+	test_df_size();
 	test_addr();
 	test_invalid_opts();
 	test_loopback();

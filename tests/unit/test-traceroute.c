@@ -6,7 +6,11 @@
  * flight, and a round ends when every hop up to the end has answered or
  * waited long enough.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "../../lib/probe/traceroute-sched.h"
+#include "knet/probe.h"
 #include "unit.h"
 
 #define HOPS	5
@@ -141,8 +145,90 @@ static void test_open_window(void)
 	CHECK_INT(send_all(&s, p, 0.020, &wait), QUERIES);
 }
 
+/* One round of @hops hops, 1 query each: rtts[h] < 0 is silence. */
+static void round_of(struct knet_trace_result *res,
+		     struct knet_trace_probe *probes, int hops,
+		     const long long *rtts, bool reached)
+{
+	static const char *const from[] = {"198.19.1.1", "198.18.0.11",
+					   "198.19.2.5", "198.19.2.6"};
+
+	memset(probes, 0, sizeof(*probes) * (size_t)hops);
+	for (int h = 0; h < hops; h++) {
+		probes[h].rtt_us = rtts[h];
+		if (rtts[h] >= 0)
+			snprintf(probes[h].from, sizeof(probes[h].from), "%s",
+				 from[h]);
+		probes[h].note = "";
+	}
+	probes[hops - 1].reached = reached;
+	res->hops = hops;
+	res->queries = 1;
+	res->first_ttl = 1;
+	res->reached = reached;
+	res->probes = probes;
+}
+
+/* mtr's columns: loss, last, avg, best, worst, stdev per hop. */
+static void test_report(void)
+{
+	struct knet_trace_report *rep = NULL;
+	struct knet_trace_probe probes[4];
+	struct knet_trace_result res;
+	struct knet_hop_summary hs;
+	const long long r1[] = {100, -1, -1, -1};
+	const long long r2[] = {300, 1000, 2000, -1};
+	const long long r3[] = {200, 3000, 4000};
+
+	CHECK_INT(knet_trace_report_new(0, &rep), -EINVAL);
+	CHECK_INT(knet_trace_report_new(30, &rep), 0);
+	/* nothing past hop 1 answers: rows up to the first silent hop */
+	round_of(&res, probes, 4, r1, false);
+	knet_trace_report_add(rep, &res);
+	CHECK_INT(knet_trace_report_rows(rep), 2);
+	CHECK(knet_trace_report_hop(rep, 1, &hs));
+	CHECK_INT(hs.sent, 1);
+	CHECK_INT(hs.received, 0);
+	CHECK(hs.loss_percent == 100.0);
+	CHECK_INT(hs.last_us, -1);
+	CHECK_INT(hs.naddrs, 0);
+	/* further now, still no destination */
+	round_of(&res, probes, 4, r2, false);
+	knet_trace_report_add(rep, &res);
+	CHECK_INT(knet_trace_report_rows(rep), 4);
+	/* the destination at hop 3: rows stop there for good */
+	round_of(&res, probes, 3, r3, true);
+	knet_trace_report_add(rep, &res);
+	CHECK_INT(knet_trace_report_rows(rep), 3);
+	CHECK(!knet_trace_report_hop(rep, 3, &hs));
+	CHECK(knet_trace_report_hop(rep, 0, &hs));
+	CHECK_INT(hs.ttl, 1);
+	CHECK_INT(hs.sent, 3);
+	CHECK_INT(hs.received, 3);
+	CHECK(hs.loss_percent == 0.0);
+	CHECK_INT(hs.last_us, 200);
+	CHECK_INT(hs.avg_us, 200);
+	CHECK_INT(hs.best_us, 100);
+	CHECK_INT(hs.worst_us, 300);
+	CHECK_INT(hs.stdev_us, 82); /* sqrt(20000/3) = 81.6 */
+	CHECK_INT(hs.naddrs, 1);
+	CHECK_STR(hs.addrs[0], "198.19.1.1");
+	CHECK(knet_trace_report_hop(rep, 1, &hs));
+	CHECK_INT(hs.ttl, 2);
+	CHECK_INT(hs.sent, 3);
+	CHECK_INT(hs.received, 2);
+	CHECK(hs.loss_percent > 33.3 && hs.loss_percent < 33.4);
+	CHECK_INT(hs.last_us, 3000);
+	CHECK_INT(hs.avg_us, 2000);
+	CHECK_INT(hs.best_us, 1000);
+	CHECK_INT(hs.worst_us, 3000);
+	CHECK_INT(hs.stdev_us, 1000);
+	knet_trace_report_free(rep);
+}
+
 int main(void)
 {
+	test_report();
 	test_in_order();
 	test_silent_hop();
 	test_open_window();

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/* The node pipeline (see node-common.h): one path for every node command. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/capability.h>
+
+#include "node-common.h"
+#include "knet/api.h"
+
+void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,
+			const struct knet_args *args)
+{
+	memset(job, 0, sizeof(*job));
+	job->ctx = ctx;
+	job->family = AF_UNSPEC;
+	job->so.from = knet_args_str(args, "from", NULL);
+	job->so.netns = knet_args_str(args, "netns", NULL);
+	job->so.pid = knet_args_int(args, "pid", 0);
+	job->so.node = ctx->g.node;
+	job->run_as = knet_args_str(args, "run-as", NULL);
+	if (knet_args_has(args, "ipv6"))
+		job->family = AF_INET6;
+	else if (knet_args_has(args, "ipv4"))
+		job->family = AF_INET;
+}
+
+void knet_node_job_clear(struct knet_node_job *job)
+{
+	knet_target_free(job->tg);
+	job->tg = NULL;
+	knet_source_free(job->src);
+	job->src = NULL;
+}
+
+/* A callback's failure: its reason, never "unknown error". */
+static int job_fail(struct knet_ctx *ctx, struct knet_node_job *job, int r,
+		    const char *verb, const char *subject)
+{
+	if (!job->err.reason[0])
+		knet_error_set(&job->err, r, KNET_EXIT_SYSTEM, "%s",
+			       strerror(-r));
+	return knet_fail(ctx, &job->err, verb, subject);
+}
+
+int knet_node_check(struct knet_node_job *job)
+{
+	if (!job->src || !job->src->has_ns)
+		return 0;
+	return knet_netns_check(&job->src->ns, &job->gone);
+}
+
+cJSON *knet_node_remote_json(const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	char *safe;
+
+	if (o || !*line)
+		return o;
+	safe = knet_text_escape(line, false);
+	fprintf(stderr, "%s\n", safe ? safe : "?");
+	free(safe);
+	return NULL;
+}
+
+/* Which API the job gets: needed for pods and objects, else optional. */
+static int api_setup(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_error err = {0};
+	bool need = job->so.from != NULL;
+
+	if (job->target) {
+		struct knet_target *t = NULL;
+
+		/* An IP from the node's own namespace needs no cluster. */
+		if (knet_target_parse(job->target, knet_ctx_namespace(ctx), &t,
+				      &err) < 0)
+			return knet_fail(ctx, &err, job->verb, job->target);
+		need |= t->kind != KNET_TARGET_IP;
+		knet_target_free(t);
+	}
+	if (need)
+		return knet_ctx_api_setup(ctx);
+	if (job->api_optional) {
+		ctx->api = knet_node_api_optional(ctx->g.kubeconfig,
+						  ctx->g.context,
+						  ctx->g.request_timeout, &err);
+		if (!ctx->api)
+			knet_log(ctx, 1, "no cluster: %s", err.reason);
+	}
+	return 0;
+}
+
+struct remote_feed {
+	struct knet_ctx *ctx;
+	struct knet_node_job *job;
+};
+
+static int feed_line(const char *line, void *ud)
+{
+	struct remote_feed *f = ud;
+
+	return f->job->remote_line(f->ctx, f->job, line);
+}
+
+static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	const char *node = job->src->remote_node;
+	struct remote_feed f = {.ctx = ctx, .job = job};
+	struct knet_error err = {0};
+	int status = 0, r;
+
+	knet_log(ctx, 1, "%s runs on node %s: going through '%s'",
+		 job->src->label, node, ctx->g.via ? ctx->g.via : "");
+	if (job->remote_begin) {
+		r = job->remote_begin(ctx, job);
+		if (r)
+			return r < 0 ? job_fail(ctx, job, r, job->verb, node)
+				     : r;
+	}
+	if (job->remote_banner && ctx->g.format != KNET_FMT_JSON)
+		printf("%s %s from %s on node %s (through the node "
+		       "transport)\n",
+		       job->remote_banner, job->target, job->src->label, node);
+	if (job->remote_tty) {
+		r = knet_via_rerun(ctx->g.via, node, NULL, NULL, NULL, &status,
+				   &err);
+	} else {
+		job->stop = knet_catch_stop();
+		r = knet_via_rerun(ctx->g.via, node, feed_line, &f, job->stop,
+				   &status, &err);
+	}
+	/* What a callback said beats the transport's generic reason. */
+	if (r < 0 && job->err.reason[0])
+		return knet_fail(ctx, &job->err, job->verb, node);
+	if (r < 0)
+		return knet_fail(ctx, &err, "reach node", node);
+	return job->remote_end ? job->remote_end(ctx, job, status) : status;
+}
+
+/*
+ * KNET_CMD_ROOT, checked once the work is known to be local: entering a
+ * namespace needs CAP_SYS_ADMIN, said before anything else is done.
+ * CAP_NET_RAW is named by the socket that needs it (ICMP may do with a
+ * datagram socket).
+ */
+static int check_privileges(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_error err = {0};
+
+	if (!(ctx->cmd->flags & KNET_CMD_ROOT) || !job->src->has_ns ||
+	    knet_privs_have(CAP_SYS_ADMIN))
+		return 0;
+	knet_error_set(&err, -EPERM, KNET_EXIT_SYSTEM,
+		       "entering a network namespace needs CAP_SYS_ADMIN "
+		       "(run knet as root)");
+	return knet_fail(ctx, &err, "enter the network namespace of",
+			 job->src->label);
+}
+
+static const char *subject(const struct knet_node_job *job)
+{
+	return job->tg ? job->tg->ip : job->src->label;
+}
+
+/* Enter, open, leave; then nothing privileged is left to do. */
+static int open_and_drop(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_netns_saved saved;
+	struct knet_error err = {0};
+	int r;
+
+	if (job->open) {
+		r = knet_source_enter(job->src, &saved, &err);
+		if (r < 0)
+			return knet_fail(ctx, &err,
+					 "enter the network namespace of",
+					 job->src->label);
+		r = job->open(ctx, job);
+		knet_netns_leave(&saved);
+		if (r)
+			return r < 0 ? job_fail(ctx, job, r, job->verb,
+						subject(job))
+				     : r;
+	}
+	if (job->keep_privileges)
+		return 0;
+	/* Tokens and keys may be root's files: read them while we can. */
+	if (ctx->api && knet_api_pin_credentials(ctx->api, &err) < 0)
+		return knet_fail(ctx, &err, "read the credentials", NULL);
+	if (knet_privs_drop(job->run_as, &err) < 0)
+		return knet_fail(ctx, &err, "drop privileges", NULL);
+	return 0;
+}
+
+static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_error err = {0};
+	int r;
+
+	r = check_privileges(ctx, job);
+	if (r)
+		return r;
+	if (job->target) {
+		r = knet_target_resolve(ctx->api, job->target,
+					knet_ctx_namespace(ctx), job->family,
+					&job->tg, &err);
+		if (r < 0)
+			return knet_fail(ctx, &err, "resolve", job->target);
+	}
+	if (job->prepare) {
+		r = job->prepare(ctx, job);
+		if (r)
+			return r < 0 ? job_fail(ctx, job, r, job->verb,
+						subject(job))
+				     : r;
+	}
+	r = open_and_drop(ctx, job);
+	if (r)
+		return r;
+	job->stop = knet_catch_stop();
+	r = job->run(ctx, job);
+	if (r < 0 && job->gone.code)
+		return knet_fail(ctx, &job->gone, job->verb_from,
+				 job->src->label);
+	if (r < 0)
+		return job_fail(ctx, job, r, job->verb, subject(job));
+	if (job->summary)
+		r = job->summary(ctx, job, r);
+	/* Gone while we worked: what was shown may be half a story. */
+	if (r == 0 && knet_node_check(job) < 0)
+		return knet_fail(ctx, &job->gone, job->verb_from,
+				 job->src->label);
+	return r;
+}
+
+int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_error err = {0};
+	int r;
+
+	job->ctx = ctx;
+	r = api_setup(ctx, job);
+	if (r)
+		return r;
+	job->so.default_ns = knet_ctx_namespace(ctx);
+	r = knet_source_resolve(ctx->api, &job->so, &job->src, &err);
+	if (r < 0)
+		return knet_fail(ctx, &err, job->find_verb,
+				 job->so.from ? job->so.from : job->so.netns);
+	if (job->src->remote_node)
+		return run_remote(ctx, job);
+	knet_log(ctx, 1, "%s: %s (found by %s)", job->src->label,
+		 job->src->has_ns ? job->src->ns.path : "this namespace",
+		 job->src->has_ns ? job->src->ns.how : "default");
+	return run_local(ctx, job);
+}

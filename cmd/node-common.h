@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_NODE_COMMON_H
+#define KNET_NODE_COMMON_H
+
+/*
+ * The node pipeline: what every node command (ping, traceroute, exec,
+ * netns, and conntrack, capture, flows after them) does around its own
+ * work, in this order:
+ *
+ *   parse the target, set up the API when something needs it, resolve
+ *   the source (--from POD, --netns, --pid or the node), and then either
+ *
+ *   remote: the pod runs on another node: re-run this command there
+ *     through the transport (--via, KNET_VIA), feed its JSON Lines to
+ *     remote_line(); Ctrl-C is forwarded to it and its summary line is
+ *     still read; its own error line reaches the user on stderr, and its
+ *     exit status is ours;
+ *
+ *   local: check the privileges, resolve the target, prepare(), enter
+ *     the namespace (the fd pinned when it was found), open(), come back,
+ *     pin the API credentials and drop every privilege (uid, gid,
+ *     capabilities; -Z USER), then run() and summary() with Ctrl-C
+ *     caught, and say so when the namespace vanished meanwhile.
+ *
+ * Callbacks return an exit status (after printing their own error line)
+ * or a negative errno with job->err filled, which the pipeline prints as
+ * "knet: cannot <verb> '<target IP or source>': <reason>".
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "knet/node.h"
+
+struct knet_node_job {
+	/* --- set by the command --- */
+	const char *verb;      /* "ping": "cannot ping '10.0.0.1'" */
+	const char *verb_from; /* "ping from": the namespace vanished */
+	const char *find_verb; /* "find the source" */
+	struct knet_source_opts so;
+	const char *target; /* to resolve, NULL: the command has none */
+	int family;	    /* AF_UNSPEC, AF_INET, AF_INET6 */
+	/* Use the API when it is there even if nothing needs it (names). */
+	bool api_optional;
+	/* exec: the work keeps root (it is the user's command to run). */
+	bool keep_privileges;
+	/* exec: the remote run gets our terminal instead of a pipe. */
+	bool remote_tty;
+	const char *run_as; /* -Z USER, NULL: nobody */
+	/* Remote, in tables: "<banner> TARGET from SRC on node N (...)". */
+	const char *remote_banner;
+
+	/* After the target resolved, before entering: modes, notes. */
+	int (*prepare)(struct knet_ctx *ctx, struct knet_node_job *job);
+	/* In the namespace, privileged: open every socket or handle. */
+	int (*open)(struct knet_ctx *ctx, struct knet_node_job *job);
+	/* Back home, unprivileged (unless keep_privileges): the work. */
+	int (*run)(struct knet_ctx *ctx, struct knet_node_job *job);
+	/* After run() (also after Ctrl-C): gets run's status, returns ours. */
+	int (*summary)(struct knet_ctx *ctx, struct knet_node_job *job,
+		       int status);
+	/* Remote: once before the run (headers), then every line it prints. */
+	int (*remote_begin)(struct knet_ctx *ctx, struct knet_node_job *job);
+	int (*remote_line)(struct knet_ctx *ctx, struct knet_node_job *job,
+			   const char *line);
+	/* Remote: after it ended with @status; returns ours. */
+	int (*remote_end)(struct knet_ctx *ctx, struct knet_node_job *job,
+			  int status);
+	void *data; /* the command's */
+
+	/* --- set by the pipeline --- */
+	struct knet_ctx *ctx;
+	struct knet_source *src;
+	struct knet_target *tg;	     /* NULL without a target */
+	volatile sig_atomic_t *stop; /* set on SIGINT / SIGTERM */
+	struct knet_error err;	     /* for callbacks returning < 0 */
+	struct knet_error gone;	     /* knet_node_check() */
+};
+
+/* --from, --netns, --pid, -Z, -4 and -6 of @args into @job. */
+void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,
+			const struct knet_args *args);
+
+/* Run @job; returns the exit status. */
+int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job);
+/* Free what the pipeline set (source, target). */
+void knet_node_job_clear(struct knet_node_job *job);
+
+/*
+ * In run(): whether the namespace is still the pod's; -ENOENT when it
+ * vanished (a pod deleted under us), which the pipeline then reports as
+ * "cannot <verb> from '<source>'" (exit 5) when run() returns it.
+ */
+int knet_node_check(struct knet_node_job *job);
+
+/*
+ * A remote line as JSON; anything else (a banner from ssh?) goes to
+ * stderr, escaped, and NULL comes back.
+ */
+cJSON *knet_node_remote_json(const char *line);
+
+#endif

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Names and text forms of conntrack entries, into caller buffers: the
+ * command's table and JSON go through lib/output, which takes strings.
+ * Names are conntrack(8)'s, so what engineers know still reads the same.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/netfilter/nf_conntrack_sctp.h>
+#include <linux/netfilter/nf_conntrack_tcp.h>
+
+#include "netlink-internal.h"
+
+static const char *const tcp_states[] = {
+	[TCP_CONNTRACK_NONE] = "NONE",
+	[TCP_CONNTRACK_SYN_SENT] = "SYN_SENT",
+	[TCP_CONNTRACK_SYN_RECV] = "SYN_RECV",
+	[TCP_CONNTRACK_ESTABLISHED] = "ESTABLISHED",
+	[TCP_CONNTRACK_FIN_WAIT] = "FIN_WAIT",
+	[TCP_CONNTRACK_CLOSE_WAIT] = "CLOSE_WAIT",
+	[TCP_CONNTRACK_LAST_ACK] = "LAST_ACK",
+	[TCP_CONNTRACK_TIME_WAIT] = "TIME_WAIT",
+	[TCP_CONNTRACK_CLOSE] = "CLOSE",
+	/* conntrack(8) still prints the old name of SYN_SENT2 */
+	[TCP_CONNTRACK_SYN_SENT2] = "SYN_SENT2",
+};
+
+static const char *const sctp_states[] = {
+	[SCTP_CONNTRACK_NONE] = "NONE",
+	[SCTP_CONNTRACK_CLOSED] = "CLOSED",
+	[SCTP_CONNTRACK_COOKIE_WAIT] = "COOKIE_WAIT",
+	[SCTP_CONNTRACK_COOKIE_ECHOED] = "COOKIE_ECHOED",
+	[SCTP_CONNTRACK_ESTABLISHED] = "ESTABLISHED",
+	[SCTP_CONNTRACK_SHUTDOWN_SENT] = "SHUTDOWN_SENT",
+	[SCTP_CONNTRACK_SHUTDOWN_RECD] = "SHUTDOWN_RECD",
+	[SCTP_CONNTRACK_SHUTDOWN_ACK_SENT] = "SHUTDOWN_ACK_SENT",
+	[SCTP_CONNTRACK_HEARTBEAT_SENT] = "HEARTBEAT_SENT",
+	[SCTP_CONNTRACK_HEARTBEAT_ACKED] = "HEARTBEAT_ACKED",
+};
+
+/* DCCP's states (include/uapi/linux/netfilter/nf_conntrack_dccp.h). */
+static const char *const dccp_states[] = {
+	"NONE",	    "REQUEST", "RESPOND",  "PARTOPEN", "OPEN",
+	"CLOSEREQ", "CLOSING", "TIMEWAIT", "IGNORE",   "INVALID",
+};
+
+const char *const *ct_states(uint8_t proto, size_t *ret_n)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		*ret_n = sizeof(tcp_states) / sizeof(tcp_states[0]);
+		return tcp_states;
+	case IPPROTO_SCTP:
+		*ret_n = sizeof(sctp_states) / sizeof(sctp_states[0]);
+		return sctp_states;
+	case IPPROTO_DCCP:
+		*ret_n = sizeof(dccp_states) / sizeof(dccp_states[0]);
+		return dccp_states;
+	}
+	*ret_n = 0;
+	return NULL;
+}
+
+const char *knet_ct_state_name(uint8_t proto, uint8_t state)
+{
+	size_t n;
+	const char *const *t = ct_states(proto, &n);
+
+	return t && state < n ? t[state] : NULL;
+}
+
+/* Bit i of the status is IPS_*_BIT i; names as conntrack(8) has them. */
+const char *const ct_status_names[CT_STATUS_BITS] = {
+	"EXPECTED",	"SEEN_REPLY", "ASSURED",       "CONFIRMED",
+	"SRC_NAT",	"DST_NAT",    "SEQ_ADJUST",    "SRC_NAT_DONE",
+	"DST_NAT_DONE", "DYING",      "FIXED_TIMEOUT", "TEMPLATE",
+	"UNTRACKED",	"HELPER",     "OFFLOAD",       "HW_OFFLOAD",
+};
+
+static int append(char *buf, size_t len, size_t *pos, const char *s)
+{
+	size_t n = strlen(s) + (*pos ? 1 : 0);
+
+	if (*pos + n >= len)
+		return -ENOSPC;
+	if (*pos)
+		buf[(*pos)++] = ',';
+	memcpy(buf + *pos, s, strlen(s) + 1);
+	*pos += strlen(s);
+	return 0;
+}
+
+int knet_ct_format_status(uint32_t status, char *buf, size_t len)
+{
+	size_t pos = 0;
+
+	if (len == 0)
+		return -ENOSPC;
+	buf[0] = '\0';
+	if (!(status & IPS_SEEN_REPLY) && append(buf, len, &pos, "UNREPLIED"))
+		return -ENOSPC;
+	for (int i = 0; i < CT_STATUS_BITS; i++)
+		if ((status & (1u << i)) &&
+		    append(buf, len, &pos, ct_status_names[i]))
+			return -ENOSPC;
+	return (int)pos;
+}
+
+const char *knet_ct_proto_name(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+		return "tcp";
+	case IPPROTO_UDP:
+		return "udp";
+	case IPPROTO_UDPLITE:
+		return "udplite";
+	case IPPROTO_ICMP:
+		return "icmp";
+	case IPPROTO_ICMPV6:
+		return "icmpv6";
+	case IPPROTO_SCTP:
+		return "sctp";
+	case IPPROTO_DCCP:
+		return "dccp";
+	case IPPROTO_GRE:
+		return "gre";
+	}
+	return NULL;
+}
+
+const char *knet_ct_family_name(uint8_t family)
+{
+	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : NULL;
+}
+
+int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
+			size_t len)
+{
+	if ((family != AF_INET && family != AF_INET6) || len > 0x7fffffff)
+		return -EAFNOSUPPORT;
+	if (!inet_ntop(family, addr, buf, (socklen_t)len))
+		return -ENOSPC;
+	return (int)strlen(buf);
+}
+
+static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
+		      uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int n, r;
+
+	r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
+	if (r < 0)
+		return r;
+	if (!ct_proto_has_ports(e->proto))
+		n = snprintf(buf, len, "%s", a);
+	else if (e->family == AF_INET6)
+		n = snprintf(buf, len, "[%s]:%u", a, port);
+	else
+		n = snprintf(buf, len, "%s:%u", a, port);
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}
+
+int knet_ct_format_src(const struct knet_ct_entry *e,
+		       const struct knet_ct_tuple *t, char *buf, size_t len)
+{
+	return format_end(e, t->src, t->sport, buf, len);
+}
+
+int knet_ct_format_dst(const struct knet_ct_entry *e,
+		       const struct knet_ct_tuple *t, char *buf, size_t len)
+{
+	return format_end(e, t->dst, t->dport, buf, len);
+}
+
+static size_t addr_len(uint8_t family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+unsigned int knet_ct_nat(const struct knet_ct_entry *e)
+{
+	size_t n = addr_len(e->family);
+	bool ports = ct_proto_has_ports(e->proto);
+	unsigned int nat = 0;
+
+	if (memcmp(e->orig.dst, e->reply.src, n) ||
+	    (ports && e->orig.dport != e->reply.sport))
+		nat |= KNET_CT_NAT_DNAT;
+	if (memcmp(e->orig.src, e->reply.dst, n) ||
+	    (ports && e->orig.sport != e->reply.dport) ||
+	    (ct_proto_is_icmp(e->proto) && e->orig.icmp_id != e->reply.icmp_id))
+		nat |= KNET_CT_NAT_SNAT;
+	return nat;
+}
+
+const char *knet_ct_nat_name(unsigned int nat)
+{
+	switch (nat & (KNET_CT_NAT_DNAT | KNET_CT_NAT_SNAT)) {
+	case KNET_CT_NAT_DNAT:
+		return "DNAT";
+	case KNET_CT_NAT_SNAT:
+		return "SNAT";
+	case KNET_CT_NAT_DNAT | KNET_CT_NAT_SNAT:
+		return "DNAT+SNAT";
+	}
+	return "";
+}
+
+bool knet_ct_unreplied(const struct knet_ct_entry *e)
+{
+	return !(e->status & IPS_SEEN_REPLY);
+}

@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctnetlink messages to struct knet_ct_entry.
+ *
+ * The kernel is trusted to mean well, not to be bug-free: every length
+ * is checked before anything is read, each attribute knet uses is
+ * checked for its exact size with mnl_attr_validate(), and bytes left
+ * over after the last whole attribute make the message malformed
+ * (mnl_attr_parse() would stop there silently).  Only the attributes
+ * knet shows are read; the rest are skipped without a look.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netlink-internal.h"
+
+int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
+	     const enum mnl_attr_data_type *policy, const uint8_t *sizes)
+{
+	const struct nlattr *attr;
+	const char *end = (const char *)payload + len;
+	int type;
+
+	memset(tb, 0, (size_t)(max + 1) * sizeof(*tb));
+	if (len > 0xffff)
+		return -EBADMSG;
+	mnl_attr_for_each_payload(payload, len)
+	{
+		type = mnl_attr_get_type(attr);
+		if (type > max)
+			continue;
+		if (policy[type] == MNL_TYPE_BINARY) {
+			if (mnl_attr_validate2(attr, MNL_TYPE_BINARY,
+					       sizes[type]) < 0 ||
+			    mnl_attr_get_payload_len(attr) != sizes[type])
+				return -EBADMSG;
+		} else if (policy[type] != MNL_TYPE_UNSPEC &&
+			   mnl_attr_validate(attr, policy[type]) < 0) {
+			return -EBADMSG;
+		}
+		tb[type] = attr;
+	}
+	/*
+	 * What is left is not a whole attribute: a truncated one, or one
+	 * whose length runs past the end.  (The last attribute's padding
+	 * may be missing, which leaves attr past the end: fine.)
+	 */
+	if ((const char *)attr < end)
+		return -EBADMSG;
+	return 0;
+}
+
+static const enum mnl_attr_data_type ct_policy[CTA_MAX + 1] = {
+	[CTA_TUPLE_ORIG] = MNL_TYPE_NESTED,
+	[CTA_TUPLE_REPLY] = MNL_TYPE_NESTED,
+	[CTA_STATUS] = MNL_TYPE_U32,
+	[CTA_PROTOINFO] = MNL_TYPE_NESTED,
+	[CTA_TIMEOUT] = MNL_TYPE_U32,
+	[CTA_MARK] = MNL_TYPE_U32,
+	[CTA_COUNTERS_ORIG] = MNL_TYPE_NESTED,
+	[CTA_COUNTERS_REPLY] = MNL_TYPE_NESTED,
+	[CTA_USE] = MNL_TYPE_U32,
+	[CTA_ID] = MNL_TYPE_U32,
+	[CTA_ZONE] = MNL_TYPE_U16,
+};
+
+static const enum mnl_attr_data_type tuple_policy[CTA_TUPLE_MAX + 1] = {
+	[CTA_TUPLE_IP] = MNL_TYPE_NESTED,
+	[CTA_TUPLE_PROTO] = MNL_TYPE_NESTED,
+	[CTA_TUPLE_ZONE] = MNL_TYPE_U16,
+};
+
+static const enum mnl_attr_data_type ip_policy[CTA_IP_MAX + 1] = {
+	[CTA_IP_V4_SRC] = MNL_TYPE_U32,
+	[CTA_IP_V4_DST] = MNL_TYPE_U32,
+	[CTA_IP_V6_SRC] = MNL_TYPE_BINARY,
+	[CTA_IP_V6_DST] = MNL_TYPE_BINARY,
+};
+
+static const uint8_t ip_sizes[CTA_IP_MAX + 1] = {
+	[CTA_IP_V6_SRC] = 16,
+	[CTA_IP_V6_DST] = 16,
+};
+
+static const enum mnl_attr_data_type proto_policy[CTA_PROTO_MAX + 1] = {
+	[CTA_PROTO_NUM] = MNL_TYPE_U8,
+	[CTA_PROTO_SRC_PORT] = MNL_TYPE_U16,
+	[CTA_PROTO_DST_PORT] = MNL_TYPE_U16,
+	[CTA_PROTO_ICMP_ID] = MNL_TYPE_U16,
+	[CTA_PROTO_ICMP_TYPE] = MNL_TYPE_U8,
+	[CTA_PROTO_ICMP_CODE] = MNL_TYPE_U8,
+	[CTA_PROTO_ICMPV6_ID] = MNL_TYPE_U16,
+	[CTA_PROTO_ICMPV6_TYPE] = MNL_TYPE_U8,
+	[CTA_PROTO_ICMPV6_CODE] = MNL_TYPE_U8,
+};
+
+static const enum mnl_attr_data_type pinfo_policy[CTA_PROTOINFO_MAX + 1] = {
+	[CTA_PROTOINFO_TCP] = MNL_TYPE_NESTED,
+	[CTA_PROTOINFO_DCCP] = MNL_TYPE_NESTED,
+	[CTA_PROTOINFO_SCTP] = MNL_TYPE_NESTED,
+};
+
+/* TCP, DCCP and SCTP all number their state attribute 1. */
+static const enum mnl_attr_data_type state_policy[CTA_PROTOINFO_TCP_MAX + 1] = {
+	[CTA_PROTOINFO_TCP_STATE] = MNL_TYPE_U8,
+};
+
+static const enum mnl_attr_data_type counters_policy[CTA_COUNTERS_MAX + 1] = {
+	[CTA_COUNTERS_PACKETS] = MNL_TYPE_U64,
+	[CTA_COUNTERS_BYTES] = MNL_TYPE_U64,
+};
+
+static int nested(const struct nlattr *a, const struct nlattr **tb, int max,
+		  const enum mnl_attr_data_type *policy, const uint8_t *sizes)
+{
+	return ct_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
+			tb, max, policy, sizes);
+}
+
+static int bad(struct knet_error *err, const char *what)
+{
+	return knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
+			      "malformed conntrack message from the kernel: %s",
+			      what);
+}
+
+bool ct_proto_has_ports(uint8_t proto)
+{
+	switch (proto) {
+	case IPPROTO_TCP:
+	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
+	case IPPROTO_SCTP:
+	case IPPROTO_DCCP:
+	case IPPROTO_GRE:
+		return true;
+	}
+	return false;
+}
+
+bool ct_proto_is_icmp(uint8_t proto)
+{
+	return proto == IPPROTO_ICMP || proto == IPPROTO_ICMPV6;
+}
+
+static int parse_addrs(const struct nlattr *a, uint8_t family,
+		       struct knet_ct_tuple *t, struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_IP_MAX + 1];
+	int s = family == AF_INET ? CTA_IP_V4_SRC : CTA_IP_V6_SRC;
+	int d = family == AF_INET ? CTA_IP_V4_DST : CTA_IP_V6_DST;
+	size_t n = family == AF_INET ? 4 : 16;
+
+	if (nested(a, tb, CTA_IP_MAX, ip_policy, ip_sizes) < 0)
+		return bad(err, "tuple addresses");
+	if (!tb[s] || !tb[d])
+		return bad(err, "tuple without its addresses");
+	memcpy(t->src, mnl_attr_get_payload(tb[s]), n);
+	memcpy(t->dst, mnl_attr_get_payload(tb[d]), n);
+	return 0;
+}
+
+static int parse_proto(const struct nlattr *a, uint8_t family,
+		       uint8_t *ret_proto, struct knet_ct_tuple *t,
+		       struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_PROTO_MAX + 1];
+	bool v6 = family == AF_INET6;
+	int id = v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID;
+	int type = v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE;
+	int code = v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE;
+	uint8_t proto;
+
+	if (nested(a, tb, CTA_PROTO_MAX, proto_policy, NULL) < 0)
+		return bad(err, "tuple protocol");
+	if (!tb[CTA_PROTO_NUM])
+		return bad(err, "tuple without a protocol number");
+	proto = mnl_attr_get_u8(tb[CTA_PROTO_NUM]);
+	if (ct_proto_has_ports(proto)) {
+		/* GRE keys are optional (PPTP only); ports are not. */
+		if (proto != IPPROTO_GRE &&
+		    (!tb[CTA_PROTO_SRC_PORT] || !tb[CTA_PROTO_DST_PORT]))
+			return bad(err, "tuple without its ports");
+		if (tb[CTA_PROTO_SRC_PORT])
+			t->sport =
+				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_SRC_PORT]));
+		if (tb[CTA_PROTO_DST_PORT])
+			t->dport =
+				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_DST_PORT]));
+	} else if (ct_proto_is_icmp(proto)) {
+		if (!tb[id] || !tb[type] || !tb[code])
+			return bad(err, "icmp tuple without id, type or code");
+		t->icmp_id = ntohs(mnl_attr_get_u16(tb[id]));
+		t->icmp_type = mnl_attr_get_u8(tb[type]);
+		t->icmp_code = mnl_attr_get_u8(tb[code]);
+	}
+	*ret_proto = proto;
+	return 0;
+}
+
+static int parse_tuple(const struct nlattr *a, uint8_t family,
+		       uint8_t *ret_proto, struct knet_ct_tuple *t,
+		       struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_TUPLE_MAX + 1];
+	int r;
+
+	if (nested(a, tb, CTA_TUPLE_MAX, tuple_policy, NULL) < 0)
+		return bad(err, "tuple");
+	if (!tb[CTA_TUPLE_IP] || !tb[CTA_TUPLE_PROTO])
+		return bad(err, "tuple without addresses or protocol");
+	r = parse_addrs(tb[CTA_TUPLE_IP], family, t, err);
+	if (r < 0)
+		return r;
+	return parse_proto(tb[CTA_TUPLE_PROTO], family, ret_proto, t, err);
+}
+
+static int parse_state(const struct nlattr *a, struct knet_ct_entry *e,
+		       struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_PROTOINFO_MAX + 1];
+	const struct nlattr *st[CTA_PROTOINFO_TCP_MAX + 1];
+	const struct nlattr *p;
+
+	if (nested(a, tb, CTA_PROTOINFO_MAX, pinfo_policy, NULL) < 0)
+		return bad(err, "protocol info");
+	p = tb[CTA_PROTOINFO_TCP]    ? tb[CTA_PROTOINFO_TCP]
+	    : tb[CTA_PROTOINFO_SCTP] ? tb[CTA_PROTOINFO_SCTP]
+				     : tb[CTA_PROTOINFO_DCCP];
+	if (!p)
+		return 0;
+	if (nested(p, st, CTA_PROTOINFO_TCP_MAX, state_policy, NULL) < 0)
+		return bad(err, "protocol state");
+	if (st[CTA_PROTOINFO_TCP_STATE]) {
+		e->state = mnl_attr_get_u8(st[CTA_PROTOINFO_TCP_STATE]);
+		e->has |= KNET_CT_HAS_STATE;
+	}
+	return 0;
+}
+
+static int parse_counters(const struct nlattr *a, uint64_t *ret_packets,
+			  uint64_t *ret_bytes, struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_COUNTERS_MAX + 1];
+
+	if (nested(a, tb, CTA_COUNTERS_MAX, counters_policy, NULL) < 0)
+		return bad(err, "counters");
+	if (!tb[CTA_COUNTERS_PACKETS] || !tb[CTA_COUNTERS_BYTES])
+		return bad(err, "counters without packets or bytes");
+	*ret_packets = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_PACKETS]));
+	*ret_bytes = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_BYTES]));
+	return 0;
+}
+
+static uint32_t get_be32(const struct nlattr *a)
+{
+	return ntohl(mnl_attr_get_u32(a));
+}
+
+static int parse_attrs(const struct nlattr *const *tb, struct knet_ct_entry *e,
+		       struct knet_error *err)
+{
+	uint8_t reply_proto;
+	int r;
+
+	if (!tb[CTA_TUPLE_ORIG] || !tb[CTA_TUPLE_REPLY])
+		return bad(err, "entry without both tuples");
+	r = parse_tuple(tb[CTA_TUPLE_ORIG], e->family, &e->proto, &e->orig,
+			err);
+	if (r < 0)
+		return r;
+	r = parse_tuple(tb[CTA_TUPLE_REPLY], e->family, &reply_proto, &e->reply,
+			err);
+	if (r < 0)
+		return r;
+	if (tb[CTA_PROTOINFO]) {
+		r = parse_state(tb[CTA_PROTOINFO], e, err);
+		if (r < 0)
+			return r;
+	}
+	if (tb[CTA_COUNTERS_ORIG] && tb[CTA_COUNTERS_REPLY]) {
+		r = parse_counters(tb[CTA_COUNTERS_ORIG], &e->orig_packets,
+				   &e->orig_bytes, err);
+		if (r == 0)
+			r = parse_counters(tb[CTA_COUNTERS_REPLY],
+					   &e->reply_packets, &e->reply_bytes,
+					   err);
+		if (r < 0)
+			return r;
+		e->has |= KNET_CT_HAS_COUNTERS;
+	}
+	if (tb[CTA_STATUS]) {
+		e->status = get_be32(tb[CTA_STATUS]);
+		e->has |= KNET_CT_HAS_STATUS;
+	}
+	if (tb[CTA_TIMEOUT]) {
+		e->timeout = get_be32(tb[CTA_TIMEOUT]);
+		e->has |= KNET_CT_HAS_TIMEOUT;
+	}
+	if (tb[CTA_ID]) {
+		e->id = get_be32(tb[CTA_ID]);
+		e->has |= KNET_CT_HAS_ID;
+	}
+	if (tb[CTA_USE]) {
+		e->use = get_be32(tb[CTA_USE]);
+		e->has |= KNET_CT_HAS_USE;
+	}
+	if (tb[CTA_MARK])
+		e->mark = get_be32(tb[CTA_MARK]);
+	if (tb[CTA_ZONE])
+		e->zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
+	return 0;
+}
+
+int knet_ct_entry_parse(const void *msg, size_t len,
+			struct knet_ct_entry *ret_entry, struct knet_error *err)
+{
+	const struct nlattr *tb[CTA_MAX + 1];
+	const struct nlmsghdr *nlh = msg;
+	const struct nfgenmsg *nfg;
+	struct knet_ct_entry e;
+	size_t plen;
+	int r;
+
+	if (len < sizeof(*nlh) || nlh->nlmsg_len < sizeof(*nlh) ||
+	    nlh->nlmsg_len > len)
+		return bad(err, "truncated message");
+	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW) &&
+	    nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_DELETE))
+		return bad(err, "not a conntrack entry");
+	plen = mnl_nlmsg_get_payload_len(nlh);
+	if (plen < sizeof(*nfg))
+		return bad(err, "truncated header");
+	nfg = mnl_nlmsg_get_payload(nlh);
+	memset(&e, 0, sizeof(e));
+	e.family = nfg->nfgen_family;
+	if (e.family != AF_INET && e.family != AF_INET6)
+		return bad(err, "unknown address family");
+	r = ct_attrs((const char *)nfg + sizeof(*nfg), plen - sizeof(*nfg), tb,
+		     CTA_MAX, ct_policy, NULL);
+	if (r < 0)
+		return bad(err, "attribute lengths");
+	r = parse_attrs(tb, &e, err);
+	if (r < 0)
+		return r;
+	*ret_entry = e;
+	return 0;
+}

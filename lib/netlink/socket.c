@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ctnetlink sockets and the one receive loop every request uses.
+ *
+ * A struct knet_ct holds two sockets, both opened in the caller's
+ * namespace at knet_ct_new(): one for dumps and one for everything
+ * else, so that a dump callback can delete the entry it was given
+ * (as conntrack -D does) while the dump is still being read.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netlink-internal.h"
+
+int ct_socket_open(unsigned int groups, struct mnl_socket **ret,
+		   struct knet_error *err)
+{
+	struct mnl_socket *nl =
+		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	int r;
+
+	if (!nl) {
+		r = -errno;
+		if (r == -EPROTONOSUPPORT)
+			return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+					      "netfilter netlink is not "
+					      "available: nfnetlink is not "
+					      "loaded");
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "netlink socket: %s", knet_errstr(r));
+	}
+	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		mnl_socket_close(nl);
+		return ct_error(err, r, "netlink bind");
+	}
+	*ret = nl;
+	return 0;
+}
+
+int ct_error(struct knet_error *err, int code, const char *what)
+{
+	if (code == -EPERM || code == -EACCES)
+		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
+				      "%s: permission denied: ctnetlink "
+				      "needs CAP_NET_ADMIN in this network "
+				      "namespace",
+				      what);
+	return knet_error_set(err, code, KNET_EXIT_SYSTEM, "%s: %s", what,
+			      knet_errstr(code));
+}
+
+struct nlmsghdr *ct_msg_start(struct knet_ct *ct, void *buf, uint16_t type,
+			      uint16_t flags, uint8_t family)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = CT_MSG(type);
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++ct->seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
+	    struct knet_error *err)
+{
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return ct_error(err, -errno, "netlink send");
+	return 0;
+}
+
+/* The first failure is the one reported; later ones only end the run. */
+static int first_error(int *saved, int code)
+{
+	if (!*saved)
+		*saved = code;
+	return *saved;
+}
+
+/*
+ * One message of the request: 1 when the request is complete, 0 to go
+ * on.  Kernel errors and the callback's go into @st.
+ */
+struct run_state {
+	int (*fn)(const struct nlmsghdr *nlh, void *data);
+	void *data;
+	int error;   /* first error, negative errno */
+	bool kernel; /* ... and it came from the kernel */
+	bool stop;   /* fn said stop: drain */
+	struct knet_error *err;
+};
+
+static int run_msg(const struct nlmsghdr *nlh, struct run_state *st)
+{
+	const struct nlmsgerr *e;
+	int r;
+
+	switch (nlh->nlmsg_type) {
+	case NLMSG_NOOP:
+	case NLMSG_OVERRUN:
+		return 0;
+	case NLMSG_DONE:
+		/* A dump that failed half-way says why in NLMSG_DONE. */
+		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+			int code;
+
+			memcpy(&code, mnl_nlmsg_get_payload(nlh), sizeof(code));
+			if (code < 0 && !st->error) {
+				st->error = code;
+				st->kernel = true;
+			}
+		}
+		return 1;
+	case NLMSG_ERROR:
+		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+			if (!st->error)
+				knet_error_set(st->err, -EBADMSG,
+					       KNET_EXIT_SYSTEM,
+					       "malformed netlink error "
+					       "message from the kernel");
+			first_error(&st->error, -EBADMSG);
+			return 1;
+		}
+		e = mnl_nlmsg_get_payload(nlh);
+		if (e->error < 0 && !st->error) {
+			st->error = e->error;
+			st->kernel = true;
+		}
+		return 1;
+	}
+	if (st->fn && !st->error && !st->stop) {
+		r = st->fn(nlh, st->data);
+		if (r < 0)
+			first_error(&st->error, r);
+		else if (r > 0)
+			st->stop = true;
+	}
+	return 0;
+}
+
+int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
+	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
+	   void *data, bool *ret_kernel, struct knet_error *err)
+{
+	struct run_state st = {.fn = fn, .data = data, .err = err};
+	unsigned int portid = mnl_socket_get_portid(nl);
+	const struct nlmsghdr *nlh;
+	bool done = false;
+	ssize_t n;
+	int left;
+
+	if (ret_kernel)
+		*ret_kernel = false;
+	while (!done) {
+		n = mnl_socket_recvfrom(nl, buf, buflen);
+		if (n < 0) {
+			int r = -errno;
+
+			if (r == -EINTR)
+				continue;
+			/* The request is lost with its socket's state. */
+			if (!st.error)
+				ct_error(err, r, "netlink receive");
+			return st.error ? st.error : r;
+		}
+		left = (int)n;
+		for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
+		     nlh = mnl_nlmsg_next(nlh, &left)) {
+			/* Answers to an earlier, abandoned request. */
+			if (!mnl_nlmsg_portid_ok(nlh, portid) ||
+			    !mnl_nlmsg_seq_ok(nlh, seq))
+				continue;
+			if (run_msg(nlh, &st)) {
+				done = true;
+				break;
+			}
+		}
+		/* Bytes that are no whole message: malformed datagram. */
+		if (!done && left > 0 && !st.error) {
+			st.error = -EBADMSG;
+			knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
+				       "malformed netlink message from the "
+				       "kernel (%d stray bytes)",
+				       left);
+		}
+	}
+	if (ret_kernel)
+		*ret_kernel = st.kernel;
+	return st.error;
+}
+
+static int ct_probe(struct knet_ct *ct, struct knet_error *err)
+{
+	uint32_t count, max;
+	int r;
+
+	r = ct_stats_global(ct, &count, &max, err);
+	if (r == -EINVAL || r == -EOPNOTSUPP || r == -ENOENT) {
+		/* nfnetlink answers EINVAL for a subsystem nobody loaded. */
+		if (access("/proc/sys/net/netfilter/nf_conntrack_max", F_OK))
+			return knet_error_set(err, -EOPNOTSUPP,
+					      KNET_EXIT_SYSTEM,
+					      "conntrack is not available in "
+					      "this network namespace: "
+					      "nf_conntrack is not loaded");
+		return knet_error_set(err, -EOPNOTSUPP, KNET_EXIT_SYSTEM,
+				      "conntrack is not available in this "
+				      "network namespace: "
+				      "nf_conntrack_netlink is not loaded");
+	}
+	return r;
+}
+
+int knet_ct_new(struct knet_ct **ret, struct knet_error *err)
+{
+	struct knet_ct *ct = calloc(1, sizeof(*ct));
+	int r;
+
+	if (!ct)
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	ct->dbuf = malloc(CT_DUMP_BUF);
+	ct->rbuf = malloc(CT_REQ_BUF);
+	if (!ct->dbuf || !ct->rbuf) {
+		r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				   "out of memory");
+		goto fail;
+	}
+	ct->seq = (unsigned int)time(NULL) ^ ((unsigned int)getpid() << 16);
+	ct->kernel = KNET_CT_KERNEL_ALL;
+	r = ct_socket_open(0, &ct->dump, err);
+	if (r < 0)
+		goto fail;
+	r = ct_socket_open(0, &ct->req, err);
+	if (r < 0)
+		goto fail;
+	r = ct_probe(ct, err);
+	if (r < 0)
+		goto fail;
+	*ret = ct;
+	return 0;
+fail:
+	knet_ct_free(ct);
+	return r;
+}
+
+void knet_ct_free(struct knet_ct *ct)
+{
+	if (!ct)
+		return;
+	if (ct->dump)
+		mnl_socket_close(ct->dump);
+	if (ct->req)
+		mnl_socket_close(ct->req);
+	free(ct->dbuf);
+	free(ct->rbuf);
+	free(ct);
+}
+
+unsigned int knet_ct_kernel_filters(const struct knet_ct *ct)
+{
+	return ct->kernel;
+}
+
+void knet_ct_set_kernel_filters(struct knet_ct *ct, unsigned int mask)
+{
+	ct->kernel &= mask;
+}
