@@ -31,7 +31,8 @@
  *  - auth-provider is not supported: an error when it would be the
  *    credential, ignored when a token or password is sent instead (its
  *    round tripper leaves an Authorization header alone).
- *  - over plain http:// no credential is sent at all.
+ *  - one difference: client-go sends no credential to a plain http://
+ *    server; knet still does (see doc/design-notes.md).
  *
  * All errors are reported with KNET_EXIT_API: whatever is wrong with the
  * configuration, the cluster cannot be used.

@@ -533,9 +533,6 @@ int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
 	r = fill_user(kc, user, ov, err);
 	if (r < 0)
 		goto cleanup;
-	/* client-go reads no credential unless the transport is TLS. */
-	if (!strncmp(kc->server, "http://", 7))
-		drop_credentials(kc);
 	*ret_kc = kc;
 	return 0;
 oom:
