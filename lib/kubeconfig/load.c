@@ -522,12 +522,20 @@ int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
 	if (kc->user_name)
 		user = find_named(doc, "users", kc->user_name, "user");
 	/*
-	 * --user must exist; a context's user that does not is no user at
-	 * all (anonymous), as in kubectl.
+	 * --user must exist.  For a context's user that does not, kubectl
+	 * prompts for a password and fails without a terminal; knet never
+	 * prompts, so it is the same error.
 	 */
 	if (!user && ov && ov->user) {
 		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
 				   "user \"%s\" does not exist", ov->user);
+		goto cleanup;
+	}
+	if (!user && kc->user_name) {
+		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
+				   "user \"%s\" of context \"%s\" does not "
+				   "exist",
+				   kc->user_name, context);
 		goto cleanup;
 	}
 	r = fill_user(kc, user, ov, err);

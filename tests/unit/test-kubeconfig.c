@@ -463,7 +463,7 @@ static void test_credential_precedence(void)
 		  NULL, -EINVAL, &err);
 	CHECK(strstr(err.reason, "cannot be used together") != NULL);
 
-	/* A context's user that does not exist is no user (anonymous). */
+	/* A context's user that does not exist is an error (kubectl prompts). */
 	{
 		char y[] = "current-context: nouser\n"
 			   "clusters:\n- name: c\n  cluster:\n"
@@ -476,11 +476,10 @@ static void test_credential_precedence(void)
 		CHECK_INT(knet_yaml_parse(y, strlen(y), &doc, &err), 0);
 		CHECK_INT(knet_kubeconfig_from_json(doc, NULL, NULL, "t", &kc,
 						    &err),
-			  0);
-		if (kc)
-			CHECK(!kc->token && !kc->token_file && !kc->exec &&
-			      !kc->cert_file && !kc->cert_data.len);
-		knet_kubeconfig_free(kc);
+			  -ENOENT);
+		CHECK_STR(err.reason, "user \"gone\" of context \"nouser\" "
+				      "does not exist");
+		CHECK(kc == NULL);
 		cJSON_Delete(doc);
 	}
 	unlink(tf);
