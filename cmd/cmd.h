@@ -15,6 +15,7 @@
 
 #include "knet/cli.h"
 #include "knet/base.h"
+#include "knet/kubeconfig.h"
 #include "knet/output.h"
 
 /* What a command needs; dispatch (cmd/knet.c) acts on each. */
@@ -67,6 +68,9 @@ struct knet_globals {
 	enum knet_color_mode color;
 	const char *node;
 	const char *via;
+	/* kubectl's overrides of the kubeconfig (kubeconfig.h). */
+	struct knet_kubeconfig_overrides kube;
+	const char *as_groups[32]; /* --as-group..., NULL-terminated */
 };
 
 struct knet_api; /* lib/ API client, opaque here */

@@ -15,6 +15,7 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 	struct knet_api_config cfg = {
 		.kubeconfig = ctx->g.kubeconfig,
 		.context = ctx->g.context,
+		.overrides = &ctx->g.kube,
 		.request_timeout = ctx->g.request_timeout,
 		.verbose = ctx->g.verbose,
 		.log = log_line,

@@ -19,6 +19,28 @@ const struct knet_opt knet_global_options[] = {
 	 0, "file"},
 	{"context", 0, KNET_OPT_STRING, "NAME", "kubeconfig context to use",
 	 NULL, 0, 0, "context"},
+	{"cluster", 0, KNET_OPT_STRING, "NAME",
+	 "kubeconfig cluster to use (instead of the context's)", NULL, 0, 0,
+	 NULL},
+	{"user", 0, KNET_OPT_STRING, "NAME",
+	 "kubeconfig user to use (instead of the context's)", NULL, 0, 0, NULL},
+	/* -s is --server before the command; a command's own -s wins after. */
+	{"server", 's', KNET_OPT_STRING, "URL", "API server address", NULL, 0,
+	 0, NULL},
+	{"token", 0, KNET_OPT_STRING, "TOKEN",
+	 "bearer token for the API server", NULL, 0, 0, NULL},
+	{"certificate-authority", 0, KNET_OPT_STRING, "FILE",
+	 "CA certificate file to verify the server with", NULL, 0, 0, "file"},
+	{"insecure-skip-tls-verify", 0, KNET_OPT_FLAG, NULL,
+	 "do not verify the server's certificate (insecure)", NULL, 0, 0, NULL},
+	{"tls-server-name", 0, KNET_OPT_STRING, "NAME",
+	 "name to verify the server's certificate against", NULL, 0, 0, NULL},
+	{"as", 0, KNET_OPT_STRING, "USER",
+	 "act as this user or service account (impersonation)", NULL, 0, 0,
+	 NULL},
+	{"as-group", 0, KNET_OPT_STRING, "GROUP",
+	 "act as a member of this group (repeatable; needs --as)", NULL, 0, 0,
+	 NULL},
 	{"namespace", 'n', KNET_OPT_STRING, "NS",
 	 "namespace (default: the context's)", NULL, 0, 0, "namespace"},
 	{"all-namespaces", 'A', KNET_OPT_FLAG, NULL, "act on every namespace",
@@ -98,6 +120,19 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 	g->request_timeout = knet_args_str(a, "request-timeout", NULL);
 	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
 	g->via = knet_args_str(a, "via", getenv("KNET_VIA"));
+	g->kube.cluster = knet_args_str(a, "cluster", NULL);
+	g->kube.user = knet_args_str(a, "user", NULL);
+	g->kube.server = knet_args_str(a, "server", NULL);
+	g->kube.token = knet_args_str(a, "token", NULL);
+	g->kube.ca_file = knet_args_str(a, "certificate-authority", NULL);
+	g->kube.insecure = knet_args_has(a, "insecure-skip-tls-verify");
+	g->kube.tls_server_name = knet_args_str(a, "tls-server-name", NULL);
+	g->kube.as = knet_args_str(a, "as", NULL);
+	if (knet_args_strv(
+		    a, "as-group", g->as_groups,
+		    (int)(sizeof(g->as_groups) / sizeof(*g->as_groups))) < 0)
+		return knet_usage_error(ctx, "too many --as-group options");
+	g->kube.as_groups = g->as_groups;
 	s = knet_args_str(a, "output", NULL);
 	g->format = KNET_FMT_TABLE;
 	if (s) {
@@ -189,7 +224,14 @@ int main(int argc, char **argv)
 		return unknown_command(argv[next]);
 
 	/* ...and after it, mixed with the command's own, like kubectl. */
-	tables[1] = ctx.cmd->options;
+	/*
+	 * A command's own options come first after its name, so that its
+	 * -s (ping's size) wins over the global -s (--server).
+	 */
+	if (ctx.cmd->options) {
+		tables[0] = ctx.cmd->options;
+		tables[1] = knet_global_options;
+	}
 	r = knet_args_parse(tables, argc - next - 1, argv + next + 1, false,
 			    &args, NULL, &err);
 	if (r < 0)

@@ -12,7 +12,7 @@ _knet()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=${COMP_WORDS[COMP_CWORD-1]}
-	local i w cmd= vals=" --kubeconfig --context -n --namespace -l --selector -o --output --request-timeout --color --node --via"
+	local i w cmd= vals=" --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via"
 	local -a ctxargs=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -34,6 +34,9 @@ _knet()
 		return ;;
 	--context)
 		_knet_dynamic context
+		return ;;
+	--certificate-authority)
+		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-n|--namespace)
 		_knet_dynamic namespace
@@ -68,7 +71,7 @@ _knet()
 	esac
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute completion version help" -- "$cur"))
 		fi
@@ -77,81 +80,81 @@ _knet()
 	case $cmd in
 	pods|po)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -w --watch --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -w --watch --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	services|svc)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 		fi ;;
 	endpoints|ep)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 		fi ;;
 	nodes|no)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic node
 		fi ;;
 	netpol)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic netpol
 		fi ;;
 	ingress|ing)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic ingress
 		fi ;;
 	who)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	netns)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -a --all --netns --pid --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -a --all --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	exec)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --netns --pid --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	ping)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	traceroute|trace)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	completion)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic shell
 		fi ;;
 	version)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	help)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic command
 		fi ;;

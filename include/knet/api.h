@@ -28,8 +28,10 @@
 struct knet_api;
 
 struct knet_api_config {
-	const char *kubeconfig;	     /* --kubeconfig or NULL */
-	const char *context;	     /* --context or NULL */
+	const char *kubeconfig; /* --kubeconfig or NULL */
+	const char *context;	/* --context or NULL */
+	/* --server, --token, --as...: see kubeconfig.h; NULL for none. */
+	const struct knet_kubeconfig_overrides *overrides;
 	const char *request_timeout; /* kubectl syntax, NULL or "0": none */
 	int verbose;		     /* -v count: 1 requests, 2 + headers */
 	/* Where -v lines go (lib/ never prints); NULL drops them. */

@@ -52,6 +52,10 @@ struct knet_args {
 	const char *pos[KNET_ARGS_MAX_POS]; /* positional arguments */
 	int npos;
 	int dashdash; /* index in pos[] where `--` was seen, -1 if never */
+	/* Every option value in order (knet_args_strv). */
+	const struct knet_opt *all_opt[KNET_ARGS_MAX_POS];
+	const char *all_str[KNET_ARGS_MAX_POS];
+	int nall;
 };
 
 /*
@@ -80,6 +84,12 @@ long long knet_args_int(const struct knet_args *args, const char *name,
 double knet_args_number(const struct knet_args *args, const char *name,
 			double fallback);
 int knet_args_count(const struct knet_args *args, const char *name);
+/*
+ * Every value given to a repeatable option, in order, into @ret (which
+ * is NULL-terminated, so at most @max - 1 values); the count, or -E2BIG.
+ */
+int knet_args_strv(const struct knet_args *args, const char *name,
+		   const char **ret, int max);
 
 /* Whether the option takes a value (STRING, INT, NUMBER). */
 bool knet_opt_takes_value(const struct knet_opt *o);

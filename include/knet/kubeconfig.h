@@ -14,6 +14,26 @@
  * the in-cluster service account (KUBERNETES_SERVICE_HOST/PORT, token
  * and ca.crt).
  *
+ * Which credential is used follows client-go 1.20 (clientcmd
+ * client_config.go, transport/round_trippers.go, exec.go), because the
+ * server, not the client, decides between those that are sent:
+ *  - token and tokenFile: the file is re-read and wins while it can be
+ *    read and is not empty; the token is the fallback.  tokenFile alone
+ *    must be readable at start.
+ *  - a bearer token (either) turns the exec plugin off; a plugin's token
+ *    never replaces username/password; a static client certificate wins
+ *    over a plugin's certificate.
+ *  - a client certificate is sent along with any token or password (the
+ *    apiserver tries x509 first); a client key without a certificate is
+ *    ignored.
+ *  - token with username/password, exec with auth-provider, file with
+ *    *-data for the same item: errors, as in kubectl.
+ *  - auth-provider is not supported: an error when it would be the
+ *    credential, ignored when a token or password is sent instead (its
+ *    round tripper leaves an Authorization header alone).
+ *  - one difference: client-go sends no credential to a plain http://
+ *    server; knet still does (see doc/design-notes.md).
+ *
  * All errors are reported with KNET_EXIT_API: whatever is wrong with the
  * configuration, the cluster cannot be used.
  */
@@ -25,9 +45,32 @@
 
 #include "knet/base.h"
 
+/*
+ * kubectl's global options that override the kubeconfig (NULL or false:
+ * not given), with kubectl's precedence: --cluster and --user pick
+ * entries (which must then exist); --server replaces the cluster's
+ * server and drops its tls-server-name unless --tls-server-name is given
+ * too; --certificate-authority or --insecure-skip-tls-verify replace
+ * all three of the cluster's CA, CA data and insecure flag; --token
+ * replaces the user's token (in-cluster: also the service-account
+ * token file); --as and --as-group replace the user's as/as-groups.
+ */
+struct knet_kubeconfig_overrides {
+	const char *cluster;
+	const char *user;
+	const char *server;
+	const char *token;
+	const char *ca_file;
+	bool insecure;
+	const char *tls_server_name;
+	const char *as;
+	const char *const *as_groups; /* NULL-terminated, NULL for none */
+};
+
 struct knet_kubeconfig_opts {
 	const char *path;    /* --kubeconfig, NULL to search */
 	const char *context; /* --context, NULL for current-context */
+	const struct knet_kubeconfig_overrides *overrides; /* NULL: none */
 	/*
 	 * Test hooks, NULL for the real thing: the environment lookup
 	 * (getenv) and the service-account directory
@@ -70,14 +113,23 @@ struct knet_kubeconfig {
 	char *proxy_url;
 	bool disable_compression; /* disable-compression (kubectl 1.26+) */
 
-	/* user */
+	/*
+	 * user: only the credentials that are sent (see above).  exec is
+	 * NULL when a bearer token is set; username and password are set
+	 * together or not at all.
+	 */
 	char *cert_file;
 	struct knet_blob cert_data;
 	char *key_file;
 	struct knet_blob key_data;
-	char *token;
-	char *token_file;
+	char *token;	  /* static token; the fallback when token_file fails */
+	char *token_file; /* re-read (knet_kubeconfig_read_token) */
+	char *username;
+	char *password;
 	struct knet_exec_config *exec;
+	/* Impersonate-User / Impersonate-Group; groups NULL-terminated. */
+	char *impersonate_user;
+	char **impersonate_groups;
 	bool in_cluster;
 };
 
@@ -92,9 +144,19 @@ void knet_kubeconfig_free(struct knet_kubeconfig *kc);
  * in errors.
  */
 int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
+			      const struct knet_kubeconfig_overrides *ov,
 			      const char *source,
 			      struct knet_kubeconfig **ret_kc,
 			      struct knet_error *err);
+
+/*
+ * The bearer token to send now: token_file's content (surrounding white
+ * space trimmed) while it reads and is not empty, else the static token,
+ * as client-go's refreshing bearer round tripper does.  *ret_token is
+ * NULL when neither is set.  The caller wipes and frees it.
+ */
+int knet_kubeconfig_read_token(const struct knet_kubeconfig *kc,
+			       char **ret_token, struct knet_error *err);
 
 /*
  * Read and merge a list of files (KUBECONFIG semantics) into one cJSON

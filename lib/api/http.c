@@ -329,6 +329,7 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 	struct knet_kubeconfig_opts kopts = {
 		.path = cfg->kubeconfig,
 		.context = cfg->context,
+		.overrides = cfg->overrides, /* h-kubeconfig: kubectl flags */
 		.getenv = cfg->getenv,
 		.sa_dir = cfg->sa_dir,
 	};
@@ -440,7 +441,9 @@ static int refresh_credentials(struct knet_api *api, bool force,
 		if (api->exec.token && !(api->token = strdup(api->exec.token)))
 			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
-		if (api->exec.cert.len &&
+		/* h-kubeconfig: a static client certificate wins (client-go). */
+		if (api->exec.cert.len && !kc->cert_file &&
+		    !kc->cert_data.len &&
 		    (set_blob(api->c.curl, CURLOPT_SSLCERT_BLOB,
 			      &api->exec.cert) < 0 ||
 		     set_blob(api->c.curl, CURLOPT_SSLKEY_BLOB,
@@ -450,17 +453,17 @@ static int refresh_credentials(struct knet_api *api, bool force,
 					      "exec plugin's certificate");
 		return 0;
 	}
-	/* A token in the kubeconfig wins over tokenFile, as in kubectl. */
-	if (kc->token_file && (!kc->token || kc->in_cluster) &&
+	/*
+	 * h-kubeconfig: tokenFile re-read once a minute; while it reads it
+	 * wins over a static token, which is the fallback (client-go).
+	 */
+	if (kc->token_file &&
 	    (force || !api->token || now - api->token_read >= TOKEN_FILE_TTL)) {
 		char *tok = NULL;
 
-		r = knet_file_read(kc->token_file, 1 << 16, &tok, NULL);
+		r = knet_kubeconfig_read_token(kc, &tok, err);
 		if (r < 0)
-			return knet_error_set(err, r, KNET_EXIT_API,
-					      "cannot read tokenFile %s: %s",
-					      kc->token_file, knet_errstr(r));
-		tok[strcspn(tok, "\r\n")] = '\0';
+			return r;
 		wipe_free(api->token);
 		api->token = tok;
 		api->token_read = now;
@@ -518,36 +521,83 @@ int knet_api_pin_credentials(struct knet_api *api, struct knet_error *err)
 	return r;
 }
 
+/*
+ * h-kubeconfig: append "NAME: VALUE" to @h; NULL (and @h freed) when out
+ * of memory.  The line is wiped: it may hold a credential.
+ */
+static struct curl_slist *add_header(struct curl_slist *h, const char *name,
+				     const char *value)
+{
+	struct curl_slist *n = NULL;
+	char *line;
+
+	if (asprintf(&line, "%s: %s", name, value) >= 0) {
+		n = curl_slist_append(h, line);
+		wipe_free(line);
+	}
+	if (!n)
+		curl_slist_free_all(h);
+	return n;
+}
+
+/*
+ * h-kubeconfig: the Authorization value, NULL when none: username and
+ * password first (a plugin's token never replaces them; lib/kubeconfig
+ * refuses them together with a token), else the bearer token.
+ */
+static int auth_value(const struct knet_api *api, char **ret)
+{
+	const struct knet_kubeconfig *kc = api->kc;
+	char *pair = NULL, *b64;
+	int r;
+
+	*ret = NULL;
+	if (kc->username || kc->password) {
+		if (asprintf(&pair, "%s:%s", kc->username ?: "",
+			     kc->password ?: "") < 0)
+			return -ENOMEM;
+		b64 = knet_base64_encode((unsigned char *)pair, strlen(pair));
+		wipe_free(pair);
+		if (!b64)
+			return -ENOMEM;
+		r = asprintf(ret, "Basic %s", b64);
+		wipe_free(b64);
+	} else if (api->token && *api->token) {
+		r = asprintf(ret, "Bearer %s", api->token);
+	} else {
+		return 0;
+	}
+	if (r < 0) {
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static struct curl_slist *build_headers(const struct knet_api *api,
 					const char *content_type, bool body)
 {
-	struct curl_slist *h = NULL, *n;
+	struct curl_slist *h;
 	char *auth = NULL;
 
-	h = curl_slist_append(h, "Accept: application/json");
-	if (h && body) {
-		char ct[128];
-
-		snprintf(ct, sizeof(ct), "Content-Type: %s",
-			 content_type ?: "application/json");
-		n = curl_slist_append(h, ct);
-		if (!n)
-			goto fail;
-		h = n;
+	h = curl_slist_append(NULL, "Accept: application/json");
+	if (h && body)
+		h = add_header(h, "Content-Type",
+			       content_type ?: "application/json");
+	if (h && auth_value(api, &auth) < 0) {
+		curl_slist_free_all(h);
+		h = NULL;
 	}
-	if (h && api->token && *api->token) {
-		if (asprintf(&auth, "Authorization: Bearer %s", api->token) < 0)
-			goto fail;
-		n = curl_slist_append(h, auth);
-		wipe_free(auth);
-		if (!n)
-			goto fail;
-		h = n;
-	}
+	if (h && auth)
+		h = add_header(h, "Authorization", auth);
+	wipe_free(auth);
+	/* h-kubeconfig: impersonation (--as, --as-group, as/as-groups). */
+	if (h && api->kc->impersonate_user)
+		h = add_header(h, "Impersonate-User",
+			       api->kc->impersonate_user);
+	for (char **g = api->kc->impersonate_groups; h && g && *g; g++)
+		h = add_header(h, "Impersonate-Group", *g);
 	return h;
-fail:
-	curl_slist_free_all(h);
-	return NULL;
 }
 
 static void free_headers(struct curl_slist *h)

@@ -38,13 +38,21 @@ int knet_file_read(const char *path, size_t max, char **ret_data,
 				r = -EFBIG;
 				goto cleanup;
 			}
-			cap *= 2;
-			nbuf = realloc(buf, cap);
+			/*
+			 * Not realloc: the old block would go back to the
+			 * heap unwiped, and files read here hold secrets
+			 * (kubeconfigs, token files).
+			 */
+			nbuf = malloc(cap * 2);
 			if (!nbuf) {
 				r = -ENOMEM;
 				goto cleanup;
 			}
+			memcpy(nbuf, buf, len);
+			explicit_bzero(buf, cap);
+			free(buf);
 			buf = nbuf;
+			cap *= 2;
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
@@ -64,6 +72,8 @@ int knet_file_read(const char *path, size_t max, char **ret_data,
 	buf = NULL;
 	r = 0;
 cleanup:
+	if (buf)
+		explicit_bzero(buf, cap);
 	free(buf);
 	close(fd);
 	return r;

@@ -71,8 +71,8 @@ static void opt_label(const struct knet_opt *o, char *buf, size_t len)
 		snprintf(buf, len, "--%s", o->name);
 }
 
-static int store_value(struct knet_opt_value *v, const char *value,
-		       struct knet_error *err)
+static int store_value(struct knet_args *args, struct knet_opt_value *v,
+		       const char *value, struct knet_error *err)
 {
 	const struct knet_opt *o = v->opt;
 	char label[64], *end;
@@ -116,6 +116,12 @@ static int store_value(struct knet_opt_value *v, const char *value,
 					      value, label, o->min, o->max);
 		v->number = d;
 	}
+	/* Every value in order too, for repeatable options (--as-group). */
+	if (args->nall >= KNET_ARGS_MAX_POS)
+		return knet_error_set(err, -E2BIG, KNET_EXIT_USAGE,
+				      "too many options");
+	args->all_opt[args->nall] = o;
+	args->all_str[args->nall++] = value;
 	v->str = value;
 	v->count++;
 	return 0;
@@ -170,12 +176,12 @@ static int parse_long(const struct knet_opt *const *tables, int argc,
 		return 0;
 	}
 	if (eq)
-		return store_value(v, eq + 1, err);
+		return store_value(args, v, eq + 1, err);
 	if (*i + 1 >= argc)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "option '--%s' needs a value", name);
 	(*i)++;
-	return store_value(v, argv[*i], err);
+	return store_value(args, v, argv[*i], err);
 }
 
 /* "-A", "-Av", "-n web", "-nweb", "-o=json"; may consume argv[*i + 1]. */
@@ -201,12 +207,13 @@ static int parse_short(const struct knet_opt *const *tables, int argc,
 			continue;
 		}
 		if (p[1])
-			return store_value(v, p[1] == '=' ? p + 2 : p + 1, err);
+			return store_value(args, v, p[1] == '=' ? p + 2 : p + 1,
+					   err);
 		if (*i + 1 >= argc)
 			return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 					      "option '-%c' needs a value", *p);
 		(*i)++;
-		return store_value(v, argv[*i], err);
+		return store_value(args, v, argv[*i], err);
 	}
 	return 0;
 }
@@ -302,6 +309,22 @@ double knet_args_number(const struct knet_args *args, const char *name,
 	const struct knet_opt_value *v = knet_args_get(args, name);
 
 	return v ? v->number : fallback;
+}
+
+int knet_args_strv(const struct knet_args *args, const char *name,
+		   const char **ret, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < args->nall; i++) {
+		if (strcmp(args->all_opt[i]->name, name) != 0)
+			continue;
+		if (n >= max - 1)
+			return -E2BIG;
+		ret[n++] = args->all_str[i];
+	}
+	ret[n] = NULL;
+	return n;
 }
 
 int knet_args_count(const struct knet_args *args, const char *name)

@@ -31,23 +31,55 @@ static const cJSON *find_named(const cJSON *doc, const char *list,
 	return NULL;
 }
 
+/* free() for strings that may hold a secret. */
+static void wipe_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void strv_free(char **v)
+{
+	for (char **p = v; p && *p; p++)
+		wipe_free(*p);
+	free(v);
+}
+
 static void exec_config_free(struct knet_exec_config *ex)
 {
 	if (!ex)
 		return;
 	free(ex->api_version);
 	free(ex->command);
-	for (char **a = ex->args; a && *a; a++)
-		free(*a);
-	free(ex->args);
+	/* Plugins take secrets in arguments and env too. */
+	strv_free(ex->args);
 	for (int i = 0; i < ex->nenv; i++) {
 		free(ex->env[i].key);
-		free(ex->env[i].value);
+		wipe_free(ex->env[i].value);
 	}
 	free(ex->env);
 	free(ex->install_hint);
 	free(ex->interactive_mode);
 	free(ex);
+}
+
+/* Forget every credential of the user (the identity, not impersonation). */
+static void drop_credentials(struct knet_kubeconfig *kc)
+{
+	free(kc->cert_file);
+	knet_blob_clear(&kc->cert_data);
+	free(kc->key_file);
+	knet_blob_clear(&kc->key_data);
+	wipe_free(kc->token);
+	free(kc->token_file);
+	wipe_free(kc->username);
+	wipe_free(kc->password);
+	exec_config_free(kc->exec);
+	kc->cert_file = kc->key_file = kc->token = kc->token_file = NULL;
+	kc->username = kc->password = NULL;
+	kc->exec = NULL;
 }
 
 void knet_kubeconfig_free(struct knet_kubeconfig *kc)
@@ -64,16 +96,9 @@ void knet_kubeconfig_free(struct knet_kubeconfig *kc)
 	knet_blob_clear(&kc->ca_data);
 	free(kc->tls_server_name);
 	free(kc->proxy_url);
-	free(kc->cert_file);
-	knet_blob_clear(&kc->cert_data);
-	free(kc->key_file);
-	knet_blob_clear(&kc->key_data);
-	if (kc->token) {
-		explicit_bzero(kc->token, strlen(kc->token));
-		free(kc->token);
-	}
-	free(kc->token_file);
-	exec_config_free(kc->exec);
+	drop_credentials(kc);
+	free(kc->impersonate_user);
+	strv_free(kc->impersonate_groups);
 	free(kc);
 }
 
@@ -96,6 +121,11 @@ static int decode_field(const cJSON *obj, const char *key, const char *what,
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				      "out of memory");
 	return 0;
+}
+
+static int oom(struct knet_error *err)
+{
+	return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
 }
 
 static int parse_exec(const cJSON *ex, const char *user,
@@ -172,54 +202,10 @@ static int parse_exec(const cJSON *ex, const char *user,
 	*ret = e;
 	return 0;
 oom:
-	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
+	r = oom(err);
 cleanup:
 	exec_config_free(e);
 	return r;
-}
-
-static int fill_cluster(struct knet_kubeconfig *kc, const cJSON *c,
-			struct knet_error *err)
-{
-	const char *name = kc->cluster_name;
-	int r;
-
-	kc->server = knet_json_strdup(c, "server");
-	if (!kc->server || !*kc->server)
-		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
-				      "cluster \"%s\" has no server", name);
-	if (strncmp(kc->server, "https://", 8) &&
-	    strncmp(kc->server, "http://", 7)) {
-		/* kubectl assumes https for a bare host:port. */
-		char *s;
-
-		if (asprintf(&s, "https://%s", kc->server) < 0)
-			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-					      "out of memory");
-		free(kc->server);
-		kc->server = s;
-	}
-	kc->ca_file = knet_json_strdup(c, "certificate-authority");
-	r = decode_field(c, "certificate-authority-data", "cluster", name,
-			 &kc->ca_data, err);
-	if (r < 0)
-		return r;
-	kc->insecure = knet_json_bool(c, "insecure-skip-tls-verify", false);
-	kc->tls_server_name = knet_json_strdup(c, "tls-server-name");
-	kc->proxy_url = knet_json_strdup(c, "proxy-url");
-	kc->disable_compression =
-		knet_json_bool(c, "disable-compression", false);
-	if (kc->ca_file && !*kc->ca_file) {
-		free(kc->ca_file);
-		kc->ca_file = NULL;
-	}
-	if (kc->insecure && (kc->ca_file || kc->ca_data.len))
-		return knet_error_set(
-			err, -EINVAL, KNET_EXIT_API,
-			"cluster \"%s\": insecure-skip-tls-verify cannot be "
-			"used together with certificate-authority%s",
-			name, kc->ca_data.len ? "-data" : "");
-	return 0;
 }
 
 static char *nonempty_dup(const cJSON *obj, const char *key)
@@ -229,17 +215,175 @@ static char *nonempty_dup(const cJSON *obj, const char *key)
 	return v && *v ? strdup(v) : NULL;
 }
 
-static int fill_user(struct knet_kubeconfig *kc, const cJSON *u,
-		     struct knet_error *err)
+/* Replace *@field by a copy of @value (NULL clears it). */
+static int set_str(char **field, const char *value)
 {
-	const char *name = kc->user_name;
-	const cJSON *ex;
+	char *c = value ? strdup(value) : NULL;
+
+	if (value && !c)
+		return -ENOMEM;
+	wipe_free(*field);
+	*field = c;
+	return 0;
+}
+
+static int fill_cluster(struct knet_kubeconfig *kc, const cJSON *c,
+			const struct knet_kubeconfig_overrides *ov,
+			struct knet_error *err)
+{
+	const char *name = kc->cluster_name ?: "(none)";
+	bool flags_ca = ov && (ov->insecure || ov->ca_file);
 	int r;
 
+	kc->server = ov && ov->server ? strdup(ov->server)
+				      : nonempty_dup(c, "server");
+	if (!kc->server || !*kc->server)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "cluster \"%s\" has no server", name);
+	if (strncmp(kc->server, "https://", 8) &&
+	    strncmp(kc->server, "http://", 7)) {
+		/* kubectl assumes https for a bare host:port. */
+		char *s;
+
+		if (asprintf(&s, "https://%s", kc->server) < 0)
+			return oom(err);
+		free(kc->server);
+		kc->server = s;
+	}
+	kc->ca_file = nonempty_dup(c, "certificate-authority");
+	r = decode_field(c, "certificate-authority-data", "cluster", name,
+			 &kc->ca_data, err);
+	if (r < 0)
+		return r;
+	kc->insecure = knet_json_bool(c, "insecure-skip-tls-verify", false);
+	kc->tls_server_name = nonempty_dup(c, "tls-server-name");
+	kc->proxy_url = nonempty_dup(c, "proxy-url");
+	kc->disable_compression =
+		knet_json_bool(c, "disable-compression", false);
+	/* client-go's getCluster: the flags replace the three together. */
+	if (flags_ca) {
+		knet_blob_clear(&kc->ca_data);
+		kc->insecure = ov->insecure;
+		if (set_str(&kc->ca_file, ov->ca_file) < 0)
+			return oom(err);
+	}
+	/* --server drops the file's tls-server-name: it named another host. */
+	if (ov && (ov->server || ov->tls_server_name) &&
+	    set_str(&kc->tls_server_name, ov->tls_server_name) < 0)
+		return oom(err);
+	if (kc->ca_file && kc->ca_data.len)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "cluster \"%s\": both "
+				      "certificate-authority and "
+				      "certificate-authority-data are set",
+				      name);
+	if (kc->insecure && flags_ca && kc->ca_file)
+		return knet_error_set(
+			err, -EINVAL, KNET_EXIT_API,
+			"--insecure-skip-tls-verify cannot be used together "
+			"with --certificate-authority");
+	if (kc->insecure && (kc->ca_file || kc->ca_data.len))
+		return knet_error_set(
+			err, -EINVAL, KNET_EXIT_API,
+			"cluster \"%s\": insecure-skip-tls-verify cannot be "
+			"used together with certificate-authority%s",
+			name, kc->ca_data.len ? "-data" : "");
+	return 0;
+}
+
+/* Header values: no control characters (CR/LF would add headers). */
+static bool header_safe(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
+/* --as/--as-group, else the user's as/as-groups. */
+static int fill_impersonation(struct knet_kubeconfig *kc, const cJSON *u,
+			      const struct knet_kubeconfig_overrides *ov,
+			      struct knet_error *err)
+{
+	const char *name = kc->user_name ?: "(none)";
+	const char *as =
+		ov && ov->as && *ov->as ? ov->as : knet_json_str(u, "as");
+	const cJSON *it, *groups = knet_json_get(u, "as-groups");
+	int n = 0;
+
+	if (knet_json_get(u, "as-user-extra"))
+		return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
+				      "user \"%s\": as-user-extra is not "
+				      "supported",
+				      name);
+	if (ov && ov->as_groups && ov->as_groups[0]) {
+		while (ov->as_groups[n])
+			n++;
+		groups = NULL;
+	} else {
+		n = cJSON_GetArraySize(groups);
+	}
+	if (n && !(as && *as))
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "user \"%s\": impersonating groups "
+				      "needs a user to impersonate (--as)",
+				      name);
+	if (as && *as && !(kc->impersonate_user = strdup(as)))
+		return oom(err);
+	if (kc->impersonate_user && !header_safe(kc->impersonate_user))
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "the user to impersonate holds a "
+				      "control character");
+	if (!n)
+		return 0;
+	kc->impersonate_groups = calloc((size_t)n + 1, sizeof(char *));
+	if (!kc->impersonate_groups)
+		return oom(err);
+	n = 0;
+	if (groups) {
+		cJSON_ArrayForEach(it, groups)
+		{
+			const char *g =
+				cJSON_IsString(it) ? it->valuestring : "";
+
+			if (!(kc->impersonate_groups[n++] = strdup(g)))
+				return oom(err);
+		}
+	} else {
+		for (; ov->as_groups[n]; n++)
+			if (!(kc->impersonate_groups[n] =
+				      strdup(ov->as_groups[n])))
+				return oom(err);
+	}
+	for (char **g = kc->impersonate_groups; *g; g++)
+		if (!**g || !header_safe(*g))
+			return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+					      "a group to impersonate is empty "
+					      "or holds a control character");
+	return 0;
+}
+
+static int fill_user(struct knet_kubeconfig *kc, const cJSON *u,
+		     const struct knet_kubeconfig_overrides *ov,
+		     struct knet_error *err)
+{
+	const char *name = kc->user_name ?: "(none)";
+	const cJSON *ex = knet_json_get(u, "exec");
+	const cJSON *ap = knet_json_get(u, "auth-provider");
+	bool cert, bearer, basic;
+	int r;
+
+	if (ex && cJSON_IsNull(ex))
+		ex = NULL;
+	if (ap && cJSON_IsNull(ap))
+		ap = NULL;
 	kc->cert_file = nonempty_dup(u, "client-certificate");
 	kc->key_file = nonempty_dup(u, "client-key");
-	kc->token = nonempty_dup(u, "token");
+	kc->token = ov && ov->token && *ov->token ? strdup(ov->token)
+						  : nonempty_dup(u, "token");
 	kc->token_file = nonempty_dup(u, "tokenFile");
+	kc->username = nonempty_dup(u, "username");
+	kc->password = nonempty_dup(u, "password");
 	r = decode_field(u, "client-certificate-data", "user", name,
 			 &kc->cert_data, err);
 	if (r < 0)
@@ -248,110 +392,204 @@ static int fill_user(struct knet_kubeconfig *kc, const cJSON *u,
 			 err);
 	if (r < 0)
 		return r;
+	cert = kc->cert_file || kc->cert_data.len;
+	bearer = kc->token || kc->token_file;
+	basic = kc->username || kc->password;
+	/* The validation kubectl does (clientcmd validation.go). */
 	if (kc->cert_file && kc->cert_data.len)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				      "user \"%s\": both client-certificate "
 				      "and client-certificate-data are set",
 				      name);
-	if (kc->key_file && kc->key_data.len)
+	if (cert && kc->key_file && kc->key_data.len)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				      "user \"%s\": both client-key and "
 				      "client-key-data are set",
 				      name);
-	if ((kc->cert_file || kc->cert_data.len) !=
-	    (kc->key_file || kc->key_data.len))
+	if (cert && !kc->key_file && !kc->key_data.len)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				      "user \"%s\": client-certificate and "
 				      "client-key must be set together",
 				      name);
-	if (knet_json_get(u, "auth-provider"))
+	if (bearer && basic)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "user \"%s\": a token and "
+				      "username/password are both set (only "
+				      "one is allowed)",
+				      name);
+	if (ex && ap)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "user \"%s\": exec and auth-provider "
+				      "cannot be used together",
+				      name);
+	if (!cert) {
+		/* client-go takes the key only with a certificate. */
+		free(kc->key_file);
+		kc->key_file = NULL;
+		knet_blob_clear(&kc->key_data);
+	}
+	if (ap && !bearer && !basic)
 		return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
 				      "user \"%s\": auth-provider plugins are "
 				      "not supported (use exec)",
 				      name);
-	if (knet_json_get(u, "username") || knet_json_get(u, "password"))
-		return knet_error_set(err, -ENOTSUP, KNET_EXIT_API,
-				      "user \"%s\": basic authentication is "
-				      "not supported",
-				      name);
-	ex = knet_json_get(u, "exec");
-	if (ex && !cJSON_IsNull(ex))
-		return parse_exec(ex, name, &kc->exec, err);
-	return 0;
+	r = fill_impersonation(kc, u, ov, err);
+	if (r < 0)
+		return r;
+	if (!ex)
+		return 0;
+	/* A bearer token turns the plugin off; it must still be valid. */
+	if (bearer) {
+		const char *cmd = knet_json_str(ex, "command");
+		const char *av = knet_json_str(ex, "apiVersion");
+
+		if (!cmd || !*cmd || !av || !*av)
+			return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+					      "user \"%s\": exec needs a "
+					      "command and an apiVersion",
+					      name);
+		return 0;
+	}
+	return parse_exec(ex, name, &kc->exec, err);
 }
 
 int knet_kubeconfig_from_json(const cJSON *doc, const char *context,
+			      const struct knet_kubeconfig_overrides *ov,
 			      const char *source,
 			      struct knet_kubeconfig **ret_kc,
 			      struct knet_error *err)
 {
 	struct knet_kubeconfig *kc;
-	const cJSON *ctx, *cluster, *user;
+	const cJSON *ctx = NULL, *cluster = NULL, *user = NULL;
 	const char *ns;
 	int r = -ENOMEM;
 
 	kc = calloc(1, sizeof(*kc));
 	if (!kc)
-		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				      "out of memory");
+		return oom(err);
 	kc->source = strdup(source ?: "kubeconfig");
 	if (!context || !*context)
 		context = knet_json_str(doc, "current-context");
-	if (!context || !*context) {
+	if (context && *context) {
+		ctx = find_named(doc, "contexts", context, "context");
+		if (!ctx) {
+			r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
+					   "context \"%s\" does not exist",
+					   context);
+			goto cleanup;
+		}
+		kc->context_name = strdup(context);
+		if (!kc->context_name)
+			goto oom;
+	} else if (!ov || !(ov->server || ov->cluster)) {
+		/* Without a context, only flags can say where to go. */
 		r = knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				   "no current-context is set (use --context)");
 		goto cleanup;
 	}
-	ctx = find_named(doc, "contexts", context, "context");
-	if (!ctx) {
-		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
-				   "context \"%s\" does not exist", context);
-		goto cleanup;
-	}
-	kc->context_name = strdup(context);
-	kc->cluster_name = knet_json_strdup(ctx, "cluster");
-	kc->user_name = knet_json_strdup(ctx, "user");
+	kc->cluster_name = ov && ov->cluster ? strdup(ov->cluster)
+					     : nonempty_dup(ctx, "cluster");
+	kc->user_name =
+		ov && ov->user ? strdup(ov->user) : nonempty_dup(ctx, "user");
 	ns = knet_json_str(ctx, "namespace");
-	if (ns && *ns)
-		kc->namespace = strdup(ns);
-	if (!kc->context_name)
+	if (ns && *ns && !(kc->namespace = strdup(ns)))
 		goto oom;
-	if (!kc->cluster_name || !*kc->cluster_name) {
-		r = knet_error_set(err, -EINVAL, KNET_EXIT_API,
-				   "context \"%s\" names no cluster", context);
-		goto cleanup;
-	}
-	cluster = find_named(doc, "clusters", kc->cluster_name, "cluster");
-	if (!cluster) {
+	if (kc->cluster_name)
+		cluster = find_named(doc, "clusters", kc->cluster_name,
+				     "cluster");
+	if (!cluster && ov && ov->cluster) {
 		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
-				   "cluster \"%s\" of context \"%s\" does not "
-				   "exist",
-				   kc->cluster_name, context);
+				   "cluster \"%s\" does not exist",
+				   ov->cluster);
 		goto cleanup;
 	}
-	r = fill_cluster(kc, cluster, err);
+	/* --server stands in for a cluster the context does not name. */
+	if (!cluster && !(ov && ov->server)) {
+		if (kc->cluster_name)
+			r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
+					   "cluster \"%s\" of context \"%s\" "
+					   "does not exist",
+					   kc->cluster_name, context);
+		else
+			r = knet_error_set(err, -EINVAL, KNET_EXIT_API,
+					   "context \"%s\" names no cluster",
+					   context);
+		goto cleanup;
+	}
+	r = fill_cluster(kc, cluster, ov, err);
 	if (r < 0)
 		goto cleanup;
-	if (kc->user_name && *kc->user_name) {
+	if (kc->user_name)
 		user = find_named(doc, "users", kc->user_name, "user");
-		if (!user) {
-			r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
-					   "user \"%s\" of context \"%s\" does "
-					   "not exist",
-					   kc->user_name, context);
-			goto cleanup;
-		}
-		r = fill_user(kc, user, err);
-		if (r < 0)
-			goto cleanup;
+	/*
+	 * --user must exist.  For a context's user that does not, kubectl
+	 * prompts for a password and fails without a terminal; knet never
+	 * prompts, so it is the same error.
+	 */
+	if (!user && ov && ov->user) {
+		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
+				   "user \"%s\" does not exist", ov->user);
+		goto cleanup;
 	}
+	if (!user && kc->user_name) {
+		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
+				   "user \"%s\" of context \"%s\" does not "
+				   "exist",
+				   kc->user_name, context);
+		goto cleanup;
+	}
+	r = fill_user(kc, user, ov, err);
+	if (r < 0)
+		goto cleanup;
 	*ret_kc = kc;
 	return 0;
 oom:
-	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
+	r = oom(err);
 cleanup:
 	knet_kubeconfig_free(kc);
 	return r;
+}
+
+int knet_kubeconfig_read_token(const struct knet_kubeconfig *kc,
+			       char **ret_token, struct knet_error *err)
+{
+	char *tok = NULL;
+	size_t a, b;
+	int r = 0;
+
+	if (kc->token_file) {
+		r = knet_file_read(kc->token_file, 1 << 16, &tok, NULL);
+		if (r == 0) {
+			a = strspn(tok, " \t\r\n");
+			b = strlen(tok);
+			while (b > a && strchr(" \t\r\n", tok[b - 1]))
+				b--;
+			memmove(tok, tok + a, b - a);
+			explicit_bzero(tok + (b - a), strlen(tok + (b - a)));
+			if (b > a) {
+				*ret_token = tok;
+				return 0;
+			}
+			wipe_free(tok);
+			r = -ENODATA;
+		}
+	}
+	if (kc->token) {
+		/* client-go falls back to the token when the file fails. */
+		if (!(tok = strdup(kc->token)))
+			return oom(err);
+		*ret_token = tok;
+		return 0;
+	}
+	if (r == -ENODATA)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "tokenFile %s is empty", kc->token_file);
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_API,
+				      "cannot read tokenFile %s: %s",
+				      kc->token_file, knet_errstr(r));
+	*ret_token = NULL;
+	return 0;
 }
 
 static const char *env_get(const struct knet_kubeconfig_opts *o,
@@ -363,6 +601,7 @@ static const char *env_get(const struct knet_kubeconfig_opts *o,
 static int in_cluster(const struct knet_kubeconfig_opts *o,
 		      struct knet_kubeconfig **ret_kc, struct knet_error *err)
 {
+	const struct knet_kubeconfig_overrides *ov = o->overrides;
 	const char *host = env_get(o, "KUBERNETES_SERVICE_HOST");
 	const char *port = env_get(o, "KUBERNETES_SERVICE_PORT");
 	const char *dir = o->sa_dir ?: SA_DIR;
@@ -372,32 +611,49 @@ static int in_cluster(const struct knet_kubeconfig_opts *o,
 
 	kc = calloc(1, sizeof(*kc));
 	if (!kc)
-		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				      "out of memory");
+		return oom(err);
 	kc->in_cluster = true;
 	kc->source = strdup("in-cluster");
-	if (asprintf(&kc->server,
-		     strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
-		     host, port) < 0)
+	if (ov && ov->server)
+		kc->server = strdup(ov->server);
+	else if (asprintf(&kc->server,
+			  strchr(host, ':') ? "https://[%s]:%s"
+					    : "https://%s:%s",
+			  host, port) < 0)
 		kc->server = NULL;
-	if (asprintf(&kc->token_file, "%s/token", dir) < 0)
-		kc->token_file = NULL;
 	if (asprintf(&kc->ca_file, "%s/ca.crt", dir) < 0)
 		kc->ca_file = NULL;
-	if (!kc->source || !kc->server || !kc->token_file || !kc->ca_file) {
-		r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				   "out of memory");
+	if (!kc->source || !kc->server || !kc->ca_file)
+		goto oom;
+	/*
+	 * client-go's in-cluster config takes only --server, --token and
+	 * --certificate-authority; knet honours --as/--as-group too, since
+	 * ignoring them would act as someone else without a word.
+	 */
+	if (ov && ov->ca_file && set_str(&kc->ca_file, ov->ca_file) < 0)
+		goto oom;
+	r = fill_impersonation(kc, NULL, ov, err);
+	if (r < 0)
 		goto cleanup;
+	if (ov && ov->token && *ov->token) {
+		if (!(kc->token = strdup(ov->token)))
+			goto oom;
+	} else {
+		if (asprintf(&kc->token_file, "%s/token", dir) < 0) {
+			kc->token_file = NULL;
+			goto oom;
+		}
+		/* The token must be there now; it is re-read while running. */
+		r = knet_kubeconfig_read_token(kc, &kc->token, err);
+		if (r < 0) {
+			char why[KNET_ERROR_MAX];
+
+			snprintf(why, sizeof(why), "%s", err->reason);
+			knet_error_set(err, r, KNET_EXIT_API, "in-cluster: %s",
+				       why);
+			goto cleanup;
+		}
 	}
-	/* The token must be there now; it is re-read while running. */
-	r = knet_file_read(kc->token_file, 1 << 16, &kc->token, NULL);
-	if (r < 0) {
-		knet_error_set(err, r, KNET_EXIT_API,
-			       "in-cluster: cannot read %s: %s", kc->token_file,
-			       knet_errstr(r));
-		goto cleanup;
-	}
-	kc->token[strcspn(kc->token, "\r\n")] = '\0';
 	{
 		char *p;
 
@@ -414,6 +670,8 @@ static int in_cluster(const struct knet_kubeconfig_opts *o,
 	}
 	*ret_kc = kc;
 	return 0;
+oom:
+	r = oom(err);
 cleanup:
 	knet_kubeconfig_free(kc);
 	return r;
@@ -447,20 +705,30 @@ static int split_list(char *copy, const char ***ret, int *ret_n)
 	return 0;
 }
 
+/* Whether flags choose something a kubeconfig must hold. */
+static bool wants_kubeconfig(const struct knet_kubeconfig_opts *o)
+{
+	const struct knet_kubeconfig_overrides *ov = o->overrides;
+
+	return o->context || (ov && (ov->cluster || ov->user));
+}
+
 int knet_kubeconfig_load(const struct knet_kubeconfig_opts *opts,
 			 struct knet_kubeconfig **ret_kc,
 			 struct knet_error *err)
 {
 	struct knet_kubeconfig_opts none = {0};
+	const struct knet_kubeconfig_overrides *ov;
 	const char *env, *home;
 	const char **paths = NULL;
 	char *copy = NULL, *homecfg = NULL, *source = NULL;
 	cJSON *doc = NULL;
-	bool required = false;
+	bool required = false, in_cluster_ok;
 	int n = 0, r;
 
 	if (!opts)
 		opts = &none;
+	ov = opts->overrides;
 	env = env_get(opts, "KUBECONFIG");
 	home = env_get(opts, "HOME");
 	if (opts->path) {
@@ -482,17 +750,28 @@ int knet_kubeconfig_load(const struct knet_kubeconfig_opts *opts,
 			paths[n++] = copy;
 	}
 	if (!copy || !paths) {
-		r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				   "out of memory");
+		r = oom(err);
 		goto cleanup;
 	}
 	/* The source, for messages: the list as given. */
 	source = strdup(opts->path ?: (env && *env) ? env : homecfg);
+	/*
+	 * As client-go's deferred loading: in-cluster only when the files
+	 * give nothing and no flag names a context, cluster, user or
+	 * server (--server alone is a complete configuration).
+	 */
+	in_cluster_ok = in_cluster_available(opts) && !wants_kubeconfig(opts) &&
+			!(ov && ov->server);
 
 	r = knet_kubeconfig_merge_files(paths, n, required, &doc, err);
 	if (r == -ENOENT && !required) {
-		if (in_cluster_available(opts) && !opts->context) {
+		if (in_cluster_ok) {
 			r = in_cluster(opts, ret_kc, err);
+			goto cleanup;
+		}
+		if (ov && ov->server && !wants_kubeconfig(opts)) {
+			r = knet_kubeconfig_from_json(
+				NULL, NULL, ov, "command line", ret_kc, err);
 			goto cleanup;
 		}
 		r = knet_error_set(err, -ENOENT, KNET_EXIT_API,
@@ -506,13 +785,15 @@ int knet_kubeconfig_load(const struct knet_kubeconfig_opts *opts,
 	/* Files that exist but say nothing fall back to in-cluster too. */
 	if (!knet_json_str(doc, "current-context") &&
 	    cJSON_GetArraySize(knet_json_get(doc, "contexts")) == 0 &&
-	    in_cluster_available(opts) && !opts->context) {
+	    in_cluster_ok) {
 		r = in_cluster(opts, ret_kc, err);
 		goto cleanup;
 	}
-	r = knet_kubeconfig_from_json(doc, opts->context, source, ret_kc, err);
+	r = knet_kubeconfig_from_json(doc, opts->context, ov, source, ret_kc,
+				      err);
 cleanup:
-	cJSON_Delete(doc);
+	/* The tree holds the tokens and keys of every user in the files. */
+	knet_json_wipe_delete(doc);
 	free(paths);
 	free(copy);
 	free(homecfg);

@@ -124,7 +124,7 @@ static int merge_into(cJSON *into, cJSON *from)
 			const char *name = knet_json_str(item, "name");
 
 			if (!name || list_has_name(dst, name))
-				cJSON_Delete(item);
+				knet_json_wipe_delete(item);
 			else
 				cJSON_AddItemToArray(dst, item);
 		}
@@ -137,7 +137,7 @@ static int load_one(const char *path, bool required, cJSON **ret_doc,
 {
 	struct knet_error yerr;
 	char *text = NULL;
-	size_t len;
+	size_t len = 0;
 	cJSON *doc = NULL;
 	int r;
 
@@ -156,7 +156,7 @@ static int load_one(const char *path, bool required, cJSON **ret_doc,
 	}
 	if (cJSON_IsNull(doc)) {
 		/* An empty file is an empty config, as for kubectl. */
-		cJSON_Delete(doc);
+		knet_json_wipe_delete(doc);
 		doc = cJSON_CreateObject();
 	}
 	if (!cJSON_IsObject(doc)) {
@@ -185,7 +185,10 @@ static int load_one(const char *path, bool required, cJSON **ret_doc,
 	*ret_doc = doc;
 	doc = NULL;
 cleanup:
-	cJSON_Delete(doc);
+	knet_json_wipe_delete(doc);
+	/* The text holds every token and key of the file. */
+	if (text)
+		explicit_bzero(text, len);
 	free(text);
 	return r;
 }
@@ -211,7 +214,7 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 			continue;
 		}
 		r = merge_into(merged, doc);
-		cJSON_Delete(doc);
+		knet_json_wipe_delete(doc);
 		if (r < 0) {
 			knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				       "out of memory");
@@ -224,6 +227,6 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 	merged = NULL;
 	r = 0;
 cleanup:
-	cJSON_Delete(merged);
+	knet_json_wipe_delete(merged);
 	return r;
 }

@@ -3,6 +3,9 @@
  * YAML to cJSON, for kubeconfig files.  Going through cJSON lets the
  * kubeconfig code walk one tree type whether the file was YAML or JSON.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 
 #include <yaml.h>
 
+#include "knet/api.h"
 #include "knet/kubeconfig.h"
 
 #define YAML_MAX_DEPTH 64
@@ -80,6 +84,18 @@ static int push(struct frame *stack, int *depth, cJSON **root, cJSON *item,
 	stack[*depth].key = NULL;
 	(*depth)++;
 	return 0;
+}
+
+/* The parser's copies of the input (raw and decoded), before the free. */
+static void wipe_parser(yaml_parser_t *p)
+{
+	if (p->raw_buffer.start)
+		explicit_bzero(
+			p->raw_buffer.start,
+			(size_t)(p->raw_buffer.end - p->raw_buffer.start));
+	if (p->buffer.start)
+		explicit_bzero(p->buffer.start,
+			       (size_t)(p->buffer.end - p->buffer.start));
 }
 
 int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
@@ -161,6 +177,10 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 		else if (!r && !item && !key_stored && is_value_event(&ev))
 			r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 					   "out of memory");
+		/* Scalars are tokens and keys: libyaml frees without wiping. */
+		if (ev.type == YAML_SCALAR_EVENT && ev.data.scalar.value)
+			explicit_bzero(ev.data.scalar.value,
+				       ev.data.scalar.length);
 		yaml_event_delete(&ev);
 		if (r < 0)
 			goto cleanup;
@@ -173,7 +193,8 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 cleanup:
 	while (depth > 0)
 		free(stack[--depth].key);
-	cJSON_Delete(root);
+	knet_json_wipe_delete(root);
+	wipe_parser(&parser);
 	yaml_parser_delete(&parser);
 	return r;
 }

@@ -2,8 +2,13 @@
 /*
  * Kubeconfig: YAML to JSON, base64, KUBECONFIG merging (first file wins
  * a name, first current-context wins, relative paths against the file),
- * validation errors, and the in-cluster fallback.
+ * validation errors, the in-cluster fallback, which credential is used
+ * when a user sets several (client-go's rules), kubectl's overrides,
+ * and that no freed block still holds a secret.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +19,15 @@
 #include "knet/api.h"
 #include "knet/kubeconfig.h"
 #include "unit.h"
+
+#if defined(__SANITIZE_ADDRESS__)
+/* From sanitizer/allocator_interface.h, which gcc does not install. */
+int __sanitizer_install_malloc_and_free_hooks(
+	void (*malloc_hook)(const volatile void *, size_t),
+	void (*free_hook)(const volatile void *));
+size_t __sanitizer_get_allocated_size(const volatile void *p);
+#define HAVE_FREE_HOOK 1
+#endif
 
 #define FIX "tests/fixtures/kubeconfig"
 
@@ -274,6 +288,412 @@ static void test_in_cluster(void)
 	rmdir(dir);
 }
 
+/*
+ * One cluster c (https://c.example, tls-server-name c.internal, CA data),
+ * one context x naming c and user u; @user is the body of u.
+ */
+static struct knet_kubeconfig *from_yaml(
+	const char *user, const struct knet_kubeconfig_overrides *ov, int want,
+	struct knet_error *err)
+{
+	char y[4096];
+	struct knet_kubeconfig *kc = NULL;
+	cJSON *doc = NULL;
+	int r;
+
+	snprintf(y, sizeof(y),
+		 "current-context: x\n"
+		 "clusters:\n- name: c\n  cluster:\n"
+		 "    server: https://c.example\n"
+		 "    tls-server-name: c.internal\n"
+		 "    certificate-authority-data: eA==\n"
+		 "- name: d\n  cluster:\n    server: https://d.example\n"
+		 "contexts:\n- name: x\n  context:\n    cluster: c\n"
+		 "    user: u\n    namespace: web\n"
+		 "- name: nouser\n  context:\n    cluster: c\n    user: gone\n"
+		 "users:\n- name: v\n  user:\n    token: v-token\n"
+		 "- name: u\n  user:\n%s\n",
+		 user);
+	knet_error_clear(err);
+	if (knet_yaml_parse(y, strlen(y), &doc, err) < 0) {
+		CHECK(0);
+		return NULL;
+	}
+	r = knet_kubeconfig_from_json(doc, NULL, ov, "test", &kc, err);
+	CHECK_INT(r, want);
+	if (r < 0)
+		CHECK_INT(err->exit, KNET_EXIT_API);
+	knet_json_wipe_delete(doc);
+	return kc;
+}
+
+/* knet_kubeconfig_read_token, checked for @want (NULL: an error). */
+static void check_token(const struct knet_kubeconfig *kc, const char *want)
+{
+	struct knet_error err = {0};
+	char *tok = NULL;
+	int r = knet_kubeconfig_read_token(kc, &tok, &err);
+
+	if (want) {
+		CHECK_INT(r, 0);
+		CHECK_STR(tok, want);
+	} else {
+		CHECK(r < 0);
+		CHECK(tok == NULL);
+	}
+	free(tok);
+}
+
+static void test_credential_precedence(void)
+{
+	char dir[] = "/tmp/knet-kc-XXXXXX", tf[256], user[512];
+	struct knet_error err;
+	struct knet_kubeconfig *kc;
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(tf, sizeof(tf), "%s/token", dir);
+	f = fopen(tf, "w");
+	fputs("  file-token \n", f);
+	fclose(f);
+
+	/* token and tokenFile: the file wins while it reads (client-go). */
+	snprintf(user, sizeof(user), "    token: static\n    tokenFile: %s",
+		 tf);
+	kc = from_yaml(user, NULL, 0, &err);
+	if (kc) {
+		check_token(kc, "file-token");
+		CHECK(kc->exec == NULL);
+	}
+	knet_kubeconfig_free(kc);
+	/* ...and the token is the fallback when it does not. */
+	kc = from_yaml("    token: static\n    tokenFile: /nonexistent/t", NULL,
+		       0, &err);
+	if (kc)
+		check_token(kc, "static");
+	knet_kubeconfig_free(kc);
+	kc = from_yaml("    tokenFile: /nonexistent/t", NULL, 0, &err);
+	if (kc)
+		check_token(kc, NULL);
+	knet_kubeconfig_free(kc);
+
+	/* A bearer token turns the exec plugin off. */
+	kc = from_yaml("    token: t\n    exec:\n"
+		       "      apiVersion: client.authentication.k8s.io/v1\n"
+		       "      command: plugin",
+		       NULL, 0, &err);
+	if (kc) {
+		CHECK(kc->exec == NULL);
+		check_token(kc, "t");
+	}
+	knet_kubeconfig_free(kc);
+	snprintf(user, sizeof(user),
+		 "    tokenFile: %s\n    exec:\n"
+		 "      apiVersion: client.authentication.k8s.io/v1alpha1\n"
+		 "      command: plugin",
+		 tf);
+	kc = from_yaml(user, NULL, 0, &err);
+	if (kc)
+		CHECK(kc->exec == NULL);
+	knet_kubeconfig_free(kc);
+	/* ...but must still be valid, as kubectl checks it. */
+	from_yaml("    token: t\n    exec:\n      command: plugin", NULL,
+		  -EINVAL, &err);
+	kc = from_yaml("    exec:\n"
+		       "      apiVersion: client.authentication.k8s.io/v1\n"
+		       "      command: plugin",
+		       NULL, 0, &err);
+	if (kc)
+		CHECK(kc->exec != NULL);
+	knet_kubeconfig_free(kc);
+
+	/* A certificate goes along with a token: the server chooses. */
+	kc = from_yaml("    token: t\n    client-certificate-data: eA==\n"
+		       "    client-key-data: eQ==",
+		       NULL, 0, &err);
+	if (kc) {
+		CHECK_INT((long long)kc->cert_data.len, 1);
+		CHECK_INT((long long)kc->key_data.len, 1);
+		check_token(kc, "t");
+	}
+	knet_kubeconfig_free(kc);
+	/* A key without a certificate is ignored. */
+	kc = from_yaml("    token: t\n    client-key: /k", NULL, 0, &err);
+	if (kc)
+		CHECK(kc->key_file == NULL);
+	knet_kubeconfig_free(kc);
+	from_yaml("    client-certificate: /c\n"
+		  "    client-certificate-data: eA==\n    client-key: /k",
+		  NULL, -EINVAL, &err);
+	CHECK(strstr(err.reason, "both client-certificate and") != NULL);
+	from_yaml("    client-certificate: /c\n    client-key: /k\n"
+		  "    client-key-data: eA==",
+		  NULL, -EINVAL, &err);
+
+	/* Basic authentication: never with a token; with exec it wins. */
+	from_yaml("    token: t\n    username: a\n    password: b", NULL,
+		  -EINVAL, &err);
+	CHECK(strstr(err.reason, "only one is allowed") != NULL);
+	snprintf(user, sizeof(user), "    tokenFile: %s\n    username: a", tf);
+	from_yaml(user, NULL, -EINVAL, &err);
+	kc = from_yaml("    username: a\n    password: b\n    exec:\n"
+		       "      apiVersion: client.authentication.k8s.io/v1\n"
+		       "      command: plugin",
+		       NULL, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->username, "a");
+		CHECK_STR(kc->password, "b");
+		CHECK(kc->exec != NULL);
+	}
+	knet_kubeconfig_free(kc);
+
+	/* auth-provider: an error only when it would be the credential. */
+	from_yaml("    auth-provider:\n      name: oidc", NULL, -ENOTSUP, &err);
+	kc = from_yaml("    token: t\n    auth-provider:\n      name: oidc",
+		       NULL, 0, &err);
+	if (kc)
+		check_token(kc, "t");
+	knet_kubeconfig_free(kc);
+	from_yaml("    auth-provider:\n      name: oidc\n    exec:\n"
+		  "      apiVersion: client.authentication.k8s.io/v1\n"
+		  "      command: plugin",
+		  NULL, -EINVAL, &err);
+	CHECK(strstr(err.reason, "cannot be used together") != NULL);
+
+	/* A context's user that does not exist is an error (kubectl prompts). */
+	{
+		char y[] = "current-context: nouser\n"
+			   "clusters:\n- name: c\n  cluster:\n"
+			   "    server: https://c.example\n"
+			   "contexts:\n- name: nouser\n  context:\n"
+			   "    cluster: c\n    user: gone\n";
+		cJSON *doc = NULL;
+
+		kc = NULL;
+		CHECK_INT(knet_yaml_parse(y, strlen(y), &doc, &err), 0);
+		CHECK_INT(knet_kubeconfig_from_json(doc, NULL, NULL, "t", &kc,
+						    &err),
+			  -ENOENT);
+		CHECK_STR(err.reason, "user \"gone\" of context \"nouser\" "
+				      "does not exist");
+		CHECK(kc == NULL);
+		cJSON_Delete(doc);
+	}
+	unlink(tf);
+	rmdir(dir);
+}
+
+static void test_overrides(void)
+{
+	const char *groups[] = {"g1", "g2", NULL};
+	struct knet_kubeconfig_overrides ov;
+	struct knet_error err;
+	struct knet_kubeconfig *kc;
+
+	/* --token replaces the token; a tokenFile stays (client-go 1.20). */
+	ov = (struct knet_kubeconfig_overrides){.token = "flag"};
+	kc = from_yaml("    token: file\n    exec:\n"
+		       "      apiVersion: client.authentication.k8s.io/v1\n"
+		       "      command: plugin",
+		       &ov, 0, &err);
+	if (kc) {
+		check_token(kc, "flag");
+		CHECK(kc->exec == NULL);
+	}
+	knet_kubeconfig_free(kc);
+	kc = from_yaml("    tokenFile: /nonexistent/t", &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->token_file, "/nonexistent/t");
+		check_token(kc, "flag");
+	}
+	knet_kubeconfig_free(kc);
+
+	/* --server drops the file's tls-server-name; --tls-server-name sets. */
+	ov = (struct knet_kubeconfig_overrides){.server = "https://s:1"};
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->server, "https://s:1");
+		CHECK(kc->tls_server_name == NULL);
+		CHECK_INT((long long)kc->ca_data.len, 1);
+		CHECK_STR(kc->namespace, "web");
+	}
+	knet_kubeconfig_free(kc);
+	ov.tls_server_name = "n.example";
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc)
+		CHECK_STR(kc->tls_server_name, "n.example");
+	knet_kubeconfig_free(kc);
+	ov = (struct knet_kubeconfig_overrides){.tls_server_name = "m"};
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->server, "https://c.example");
+		CHECK_STR(kc->tls_server_name, "m");
+	}
+	knet_kubeconfig_free(kc);
+
+	/* The CA flags replace CA, CA data and insecure together. */
+	ov = (struct knet_kubeconfig_overrides){.insecure = true};
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc) {
+		CHECK(kc->insecure);
+		CHECK_INT((long long)kc->ca_data.len, 0);
+	}
+	knet_kubeconfig_free(kc);
+	ov = (struct knet_kubeconfig_overrides){.ca_file = "/ca.crt"};
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->ca_file, "/ca.crt");
+		CHECK_INT((long long)kc->ca_data.len, 0);
+		CHECK(!kc->insecure);
+	}
+	knet_kubeconfig_free(kc);
+	ov.insecure = true;
+	from_yaml("    token: t", &ov, -EINVAL, &err);
+	CHECK(strstr(err.reason,
+		     "--insecure-skip-tls-verify cannot be used "
+		     "together with --certificate-authority") != NULL);
+
+	/* --cluster and --user pick entries that must exist. */
+	ov = (struct knet_kubeconfig_overrides){.cluster = "d", .user = "v"};
+	kc = from_yaml("    token: t", &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->server, "https://d.example");
+		CHECK_STR(kc->user_name, "v");
+		CHECK_STR(kc->token, "v-token");
+		CHECK(kc->tls_server_name == NULL);
+	}
+	knet_kubeconfig_free(kc);
+	ov = (struct knet_kubeconfig_overrides){.cluster = "nope"};
+	from_yaml("    token: t", &ov, -ENOENT, &err);
+	CHECK_STR(err.reason, "cluster \"nope\" does not exist");
+	ov = (struct knet_kubeconfig_overrides){.user = "nope"};
+	from_yaml("    token: t", &ov, -ENOENT, &err);
+	CHECK_STR(err.reason, "user \"nope\" does not exist");
+
+	/* Impersonation: the flags replace the user's as/as-groups. */
+	kc = from_yaml("    token: t\n    as: file-user\n    as-groups: [fg]",
+		       NULL, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->impersonate_user, "file-user");
+		CHECK_STR(kc->impersonate_groups[0], "fg");
+		CHECK(kc->impersonate_groups[1] == NULL);
+	}
+	knet_kubeconfig_free(kc);
+	ov = (struct knet_kubeconfig_overrides){.as = "sa",
+						.as_groups = groups};
+	kc = from_yaml("    token: t\n    as: file-user\n    as-groups: [fg]",
+		       &ov, 0, &err);
+	if (kc) {
+		CHECK_STR(kc->impersonate_user, "sa");
+		CHECK_STR(kc->impersonate_groups[0], "g1");
+		CHECK_STR(kc->impersonate_groups[1], "g2");
+		CHECK(kc->impersonate_groups[2] == NULL);
+	}
+	knet_kubeconfig_free(kc);
+	ov = (struct knet_kubeconfig_overrides){.as_groups = groups};
+	from_yaml("    token: t", &ov, -EINVAL, &err);
+	CHECK(strstr(err.reason, "needs a user to impersonate") != NULL);
+	ov = (struct knet_kubeconfig_overrides){.as = "a\r\nX-Evil: 1"};
+	from_yaml("    token: t", &ov, -EINVAL, &err);
+	from_yaml("    token: t\n    as: u\n    as-user-extra: {k: [v]}", NULL,
+		  -ENOTSUP, &err);
+
+	/* --server with no kubeconfig at all is a whole configuration. */
+	{
+		struct knet_kubeconfig_opts o = {.getenv = fake_getenv};
+
+		ov = (struct knet_kubeconfig_overrides){.server = "https://z",
+							.token = "zt"};
+		o.overrides = &ov;
+		fake_env[0][1] = FIX "/missing.yaml";
+		kc = NULL;
+		CHECK_INT(knet_kubeconfig_load(&o, &kc, &err), 0);
+		if (kc) {
+			CHECK_STR(kc->server, "https://z");
+			CHECK_STR(kc->token, "zt");
+			CHECK(kc->namespace == NULL);
+		}
+		knet_kubeconfig_free(kc);
+		/* ...but --context still needs one. */
+		o.context = "x";
+		kc = NULL;
+		CHECK(knet_kubeconfig_load(&o, &kc, &err) < 0);
+		CHECK(kc == NULL);
+	}
+}
+
+#ifdef HAVE_FREE_HOOK
+/*
+ * Every block freed while the hook is armed must hold none of the
+ * secrets below whole: ASan calls the hook before the memory is
+ * released.  Whole values, because libyaml's scanner grows a scalar
+ * with realloc and has no allocator hook, so a prefix shorter than the
+ * old buffer stays in freed memory; that is out of knet's reach.
+ */
+static const char *const secrets[] = {
+	"S3CRETTOKEN-one",
+	"S3CRETTOKEN-dup-merged-away",
+	"S3CRETPASSWORD",
+	"S3CRETKEY-not-a-real-pem",
+	"UzNDUkVUS0VZLW5vdC1hLXJlYWwtcGVt", /* the key, base64 */
+};
+static bool hook_armed;
+static int hook_leaks, hook_frees;
+
+static void malloc_hook(const volatile void *p, size_t n)
+{
+	(void)p;
+	(void)n;
+}
+
+static void free_hook(const volatile void *p)
+{
+	size_t n;
+
+	if (!hook_armed || !p)
+		return;
+	hook_frees++;
+	n = __sanitizer_get_allocated_size((const void *)p);
+	for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
+		if (memmem((const void *)p, n, secrets[i], strlen(secrets[i])))
+			hook_leaks++;
+}
+#endif
+
+static void test_wipe(void)
+{
+#ifdef HAVE_FREE_HOOK
+	static bool installed;
+	struct knet_error err;
+	struct knet_kubeconfig *kc;
+
+	if (!installed && !__sanitizer_install_malloc_and_free_hooks(
+				  malloc_hook, free_hook)) {
+		UNIT_SKIP("wipe", "cannot install a free hook");
+		return;
+	}
+	installed = true;
+	hook_armed = true;
+	hook_leaks = hook_frees = 0;
+	/* Both files: the duplicate user is dropped by the merge. */
+	kc = load(NULL, FIX "/secrets.yaml:" FIX "/secrets-dup.yaml", NULL, 0,
+		  &err);
+	if (kc) {
+		CHECK_STR(kc->token, "S3CRETTOKEN-one");
+		CHECK_INT((long long)kc->key_data.len, 24);
+	}
+	knet_kubeconfig_free(kc);
+	hook_armed = false;
+	CHECK(hook_frees > 20); /* the hook saw the frees */
+	CHECK_INT(hook_leaks, 0);
+#else
+	UNIT_SKIP("wipe", "needs AddressSanitizer's free hook");
+#endif
+}
+
 int main(void)
 {
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -284,5 +704,8 @@ int main(void)
 	test_json_and_exec();
 	test_errors();
 	test_in_cluster();
+	test_credential_precedence();
+	test_overrides();
+	test_wipe();
 	return unit_done("test-kubeconfig");
 }
