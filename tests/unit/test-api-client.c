@@ -294,5 +294,5 @@ int main(void)
 	test_path_lookup();
 	test_api_new_errors();
 	test_arena();
-	return unit_done("test-k8s-client");
+	return unit_done("test-api-client");
 }

@@ -424,5 +424,5 @@ int main(void)
 		unlink(p);
 		rmdir(dir);
 	}
-	return unit_done("test-k8s-http");
+	return unit_done("test-api-http");
 }
