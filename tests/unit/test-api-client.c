@@ -82,6 +82,38 @@ static void test_time(void)
 	CHECK_INT(knet_time_parse("2024-01-02"), -1);
 	CHECK_INT(knet_time_parse("2024-01-02T03:04:05"), -1);
 	CHECK_INT(knet_time_parse(NULL), -1);
+	CHECK_INT(knet_time_parse("2024-01-02T01:34:05-01:30"), 1704164645);
+}
+
+/*
+ * Offsets are exactly "+HH:MM": anything shorter used to make the parser
+ * step over the terminating NUL (a heap over-read, caught by ASan here
+ * because each string is copied to a heap block of its exact size).
+ */
+static void test_time_bad_offsets(void)
+{
+	static const char *const bad[] = {
+		"2024-01-02T03:04:05+1:2",    "2024-01-02T03:04:05+1:20",
+		"2024-01-02T03:04:05+01:2",   "2024-01-02T03:04:05+01",
+		"2024-01-02T03:04:05+",	      "2024-01-02T03:04:05-",
+		"2024-01-02T03:04:05+0100",   "2024-01-02T03:04:05+01:00x",
+		"2024-01-02T03:04:05+ 1:00",  "2024-01-02T03:04:05+-1:00",
+		"2024-01-02T03:04:05+01:-0",  "2024-01-02T03:04:05+24:00",
+		"2024-01-02T03:04:05+01:60",  "2024-01-02T03:04:05+01:00:00",
+		"2024-01-02T03:04:05.+01:00", "2024-01-02T03:04:05Zx",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = strdup(bad[i]);
+
+		CHECK(s != NULL);
+		if (!s)
+			continue;
+		if (knet_time_parse(s) != -1)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+		CHECK_INT(knet_time_parse(s), -1);
+		free(s);
+	}
 }
 
 static void test_path(void)
@@ -288,6 +320,7 @@ int main(void)
 	test_status();
 	test_timeout();
 	test_time();
+	test_time_bad_offsets();
 	test_path();
 	test_exec_parse();
 	test_exec_run();
