@@ -113,6 +113,14 @@ void knet_api_prefetch_free(struct knet_prefetch *p);
 /* request.c: milliseconds since @start (CLOCK_MONOTONIC). */
 long knet_api_elapsed_ms(const struct timespec *start);
 
+/*
+ * exec-credential.c: knet_exec_credential_get() with a bound on the
+ * plugin's whole run other than the default (60 s), for the tests.
+ */
+int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
+			     struct knet_exec_cred *ret,
+			     struct knet_error *err);
+
 /* Free a string that may hold a secret, zeroed first.  Accepts NULL. */
 void knet_api_wipe_free(char *s);
 

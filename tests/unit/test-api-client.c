@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/api/api-internal.h"
@@ -236,6 +237,147 @@ static void test_exec_run(void)
 	rmdir(dir);
 }
 
+/* Write an executable script @text as @dir/@name into @path. */
+static void write_plugin(const char *dir, const char *name, const char *text,
+			 char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Gone, or a zombie waiting for init: not running any more. */
+static bool pid_gone(const char *pidfile)
+{
+	char stat[64], buf[256] = "";
+	FILE *f = fopen(pidfile, "r");
+	long pid = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return false;
+	for (int i = 0; i < 100; i++) {
+		snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
+		f = fopen(stat, "r");
+		if (!f)
+			return true;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		if (strstr(buf, ") Z ") || strstr(buf, ") X "))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Plugins that misbehave: too much output, no end, stdout closed while
+ * running on.  Each is stopped and reaped within the bound, with one
+ * clear error (exit 4).  An alarm turns a hang (the old waitpid) into
+ * a failed test instead of a stuck one.
+ */
+static void test_exec_limits(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256], pidfile[300];
+	char script[1024];
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+	char *args[] = {pidfile, NULL};
+	long t0;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	ex.api_version = "client.authentication.k8s.io/v1";
+	ex.args = args;
+	ex.command = plugin;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	alarm(30);
+
+	/* 2 MiB on stdout, and it would go on writing. */
+	write_plugin(dir, "big",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "head -c 2097152 /dev/zero | tr '\\0' x\nsleep 1000\n",
+		     plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 5000, &c, &err), -EFBIG);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK(!strncmp(err.reason, "exec plugin \"", 13));
+	CHECK(strstr(err.reason, "/big\" printed more than 1 MiB; "
+				 "stopped it") != NULL);
+	CHECK(mono_ms() - t0 < 4000);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* Never ends; its child (sleep) is stopped with it. */
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\nsleep 1000 &\necho $! > \"$1\"\nwait\n");
+	write_plugin(dir, "forever", script, plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 500, &c, &err), -ETIMEDOUT);
+	CHECK(mono_ms() - t0 < 1500);
+	CHECK(strstr(err.reason, "/forever\" did not finish within 500 ms; "
+				 "stopped it") != NULL);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* Prints a credential, closes stdout, and runs on. */
+	write_plugin(dir, "closes",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+		     "\"client.authentication.k8s.io/v1\",\"status\":"
+		     "{\"token\":\"t\"}}'\nexec >&-\nsleep 1000\n",
+		     plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 500, &c, &err), -ETIMEDOUT);
+	CHECK(mono_ms() - t0 < 1500);
+	CHECK(strstr(err.reason, "/closes\" did not finish within 500 ms") !=
+	      NULL);
+	CHECK(c.token == NULL);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* A whole second bound is said in seconds. */
+	write_plugin(dir, "forever", script, plugin, sizeof(plugin));
+	CHECK_INT(knet_exec_credential_run(&kc, 1000, &c, &err), -ETIMEDOUT);
+	CHECK(strstr(err.reason, "within 1 s; stopped it") != NULL);
+	pid_gone(pidfile);
+	alarm(0);
+	unlink(pidfile);
+	snprintf(plugin, sizeof(plugin), "%s/big", dir);
+	unlink(plugin);
+	snprintf(plugin, sizeof(plugin), "%s/forever", dir);
+	unlink(plugin);
+	snprintf(plugin, sizeof(plugin), "%s/closes", dir);
+	unlink(plugin);
+	rmdir(dir);
+}
+
 static void test_path_lookup(void)
 {
 	char *p = knet_path_lookup("sh", "/nonexistent:/bin:/usr/bin");
@@ -324,6 +466,7 @@ int main(void)
 	test_path();
 	test_exec_parse();
 	test_exec_run();
+	test_exec_limits();
 	test_path_lookup();
 	test_api_new_errors();
 	test_arena();
