@@ -11,7 +11,8 @@
  * its message becomes the reason; 404 gives -ENOENT/KNET_EXIT_NOT_FOUND,
  * everything else (connect, TLS, 401, 403, 5xx) KNET_EXIT_API.  Retries
  * happen only for 429 and (for GET) 5xx, honouring Retry-After, at most 3
- * tries and 5 seconds of waiting.  Redirects are not followed.
+ * tries and 5 seconds of waiting (a Retry-After beyond what is left of
+ * them gives the error at once).  Redirects are not followed.
  *
  * The client never logs a token, key or certificate: -v lines carry the
  * method, URL, status and timing only.

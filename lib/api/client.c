@@ -72,7 +72,7 @@ void knet_api_free(struct knet_api *api)
 	curl_slist_free_all(api->connect_to);
 	knet_kubeconfig_free(api->kc);
 	free(api->base);
-	free(api->c.buf);
+	knet_conn_release(&api->c);
 	knet_api_wipe_free(api->token);
 	knet_exec_cred_clear(&api->exec);
 	free(api);

@@ -4,35 +4,117 @@
  * body in one growing buffer (which cJSON then parses in place) or hand
  * it to a streaming sink, and pick the few headers knet acts on.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "api-internal.h"
+#include "knet/output.h"
+
+/* Longer than any wait knet does; keeps the milliseconds in range. */
+#define RETRY_AFTER_MAX 86400
+/* Content-Length beyond this sizes nothing up front. */
+#define CONTENT_LENGTH_HINT (1ll << 31)
+
+/*
+ * The trimmed value of header @name when @data (one header line of @len
+ * bytes, not NUL-terminated) is that header, else NULL.
+ */
+static const char *header_value(const char *data, size_t len, const char *name,
+				size_t *ret_len)
+{
+	size_t n = strlen(name);
+	const char *v, *end = data + len;
+
+	if (len <= n || strncasecmp(data, name, n) || data[n] != ':')
+		return NULL;
+	v = data + n + 1;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == '\r' || end[-1] == '\n' ||
+			   end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	*ret_len = (size_t)(end - v);
+	return v;
+}
+
+/* A decimal header value, clamped to @max; -1 when not all digits. */
+static long long header_number(const char *v, size_t len, long long max)
+{
+	long long n = 0;
+
+	if (!len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)v[i]))
+			return -1;
+		/* @max is far below LLONG_MAX / 10: no overflow here. */
+		if (n <= max)
+			n = n * 10 + (v[i] - '0');
+	}
+	return n > max ? max : n;
+}
+
+/*
+ * Make room for @want bytes.  The old block is zeroed before it is
+ * freed: a body may hold a token (a Secret, a TokenReview).
+ */
+static int reserve(struct knet_conn *c, size_t want)
+{
+	char *nb;
+
+	if (want <= c->cap)
+		return 0;
+	nb = malloc(want);
+	if (!nb)
+		return -ENOMEM;
+	if (c->buf) {
+		memcpy(nb, c->buf, c->len);
+		explicit_bzero(c->buf, c->cap);
+		free(c->buf);
+	}
+	c->buf = nb;
+	c->cap = want;
+	return 0;
+}
+
+static void log_warning(struct knet_conn *c, const char *v, size_t len)
+{
+	char *text, *safe;
+
+	if (!c->api || c->api->verbose < 2 || !len)
+		return;
+	/* Server text on a terminal: escaped. */
+	text = strndup(v, len);
+	safe = text ? knet_text_escape(text, false) : NULL;
+	if (safe)
+		knet_api_log(c->api, 2, "server warning: %s", safe);
+	free(safe);
+	free(text);
+}
 
 static size_t on_header(char *data, size_t size, size_t n, void *userdata)
 {
 	struct knet_conn *c = userdata;
-	size_t len = size * n;
+	size_t len = size * n, vlen = 0;
+	const char *v;
 
-	if (len > 12 && !strncasecmp(data, "Retry-After:", 12)) {
-		c->retry_after = strtol(data + 12, NULL, 10);
-	} else if (len > 15 && !strncasecmp(data, "Content-Length:", 15)) {
+	if ((v = header_value(data, len, "Retry-After", &vlen))) {
+		/* Seconds; the HTTP-date form is not used by apiservers. */
+		c->retry_after = (long)header_number(v, vlen, RETRY_AFTER_MAX);
+	} else if ((v = header_value(data, len, "Content-Length", &vlen))) {
 		/* Size the buffer once instead of doubling through it. */
-		size_t want = strtoull(data + 15, NULL, 10) + 1;
+		long long want = header_number(v, vlen, CONTENT_LENGTH_HINT);
 
-		if (!c->sink && want > c->cap && want < (1ul << 31)) {
-			char *nb = realloc(c->buf, want);
-
-			if (nb) {
-				c->buf = nb;
-				c->cap = want;
-			}
-		}
-	} else if (len > 8 && !strncasecmp(data, "Warning:", 8) && c->api) {
-		knet_api_log(c->api, 2, "server warning:%.*s",
-			     (int)(len - 8 - 2), data + 8);
+		if (!c->sink && want >= 0 && want < CONTENT_LENGTH_HINT)
+			reserve(c, (size_t)want + 1);
+	} else if ((v = header_value(data, len, "Warning", &vlen))) {
+		log_warning(c, v, vlen);
 	}
 	return len;
 }
@@ -41,15 +123,11 @@ static int buf_append(struct knet_conn *c, const char *data, size_t len)
 {
 	if (c->len + len + 1 > c->cap) {
 		size_t cap = c->cap ? c->cap : 65536;
-		char *nb;
 
 		while (cap < c->len + len + 1)
 			cap *= 2;
-		nb = realloc(c->buf, cap);
-		if (!nb)
+		if (reserve(c, cap) < 0)
 			return -ENOMEM;
-		c->buf = nb;
-		c->cap = cap;
 	}
 	memcpy(c->buf + c->len, data, len);
 	c->len += len;
@@ -95,6 +173,8 @@ void knet_conn_start(struct knet_conn *c, const char *url,
 
 void knet_conn_release(struct knet_conn *c)
 {
+	if (c->buf)
+		explicit_bzero(c->buf, c->cap);
 	free(c->buf);
 	c->buf = NULL;
 	c->cap = 0;

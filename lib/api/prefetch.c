@@ -54,7 +54,7 @@ void knet_api_prefetch_free(struct knet_prefetch *p)
 	prefetch_join(p);
 	if (p->c.curl)
 		curl_easy_cleanup(p->c.curl);
-	free(p->c.buf);
+	knet_conn_release(&p->c);
 	free(p->url);
 	free(p);
 }

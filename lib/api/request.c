@@ -205,10 +205,18 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		if ((api->c.status == 429 ||
 		     (api->c.status >= 500 && !strcmp(method, "GET"))) &&
 		    ++tries < MAX_TRIES && waited < MAX_RETRY_WAIT_MS) {
+			/* retry_after is at most a day: no overflow. */
 			long wait = api->c.retry_after >= 0
 					    ? api->c.retry_after * 1000
 					    : 500L * tries;
 
+			/*
+			 * Asked to wait longer than the budget has left:
+			 * trying earlier would only be refused again.
+			 */
+			if (api->c.retry_after >= 0 &&
+			    wait > MAX_RETRY_WAIT_MS - waited)
+				break;
 			if (wait > MAX_RETRY_WAIT_MS - waited)
 				wait = MAX_RETRY_WAIT_MS - waited;
 			knet_api_log(api, 1, "retrying in %ld ms", wait);
@@ -249,11 +257,8 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 cleanup:
 	free(url);
 	/* A huge page need not stay allocated after the call. */
-	if (api->c.cap > (64u << 20)) {
-		free(api->c.buf);
-		api->c.buf = NULL;
-		api->c.cap = 0;
-	}
+	if (api->c.cap > (64u << 20))
+		knet_conn_release(&api->c);
 	api->c.len = 0;
 	return r;
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "knet/api.h"
@@ -175,10 +176,25 @@ static void write_file(const char *name, const char *text)
 	}
 }
 
+/* What the client logged at -vv. */
+static char logged[32][256];
+static int nlogged;
+
+static void on_log(void *userdata, const char *line)
+{
+	(void)userdata;
+	if (nlogged < 32)
+		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+}
+
 /* A client for the scripted server; @user is the kubeconfig user. */
 static struct knet_api *client(const char *user, const char *timeout)
 {
-	struct knet_api_config cfg = {.request_timeout = timeout};
+	struct knet_api_config cfg = {
+		.request_timeout = timeout,
+		.verbose = 2,
+		.log = on_log,
+	};
 	struct knet_error err = {0};
 	struct knet_api *api = NULL;
 	char text[1024], path[256];
@@ -333,6 +349,66 @@ static void test_token_file_and_timeout(void)
 	knet_api_free(api);
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Headers from the server are parsed with bounds: a Retry-After too big
+ * for "seconds * 1000" (UB, caught by UBSan) and a Warning with no
+ * value (a precision of -1 for "%.*s") used to be taken as they came.
+ */
+static void test_header_bounds(void)
+{
+	static const struct answer a[] = {
+		{"GET /huge ", 429, "Retry-After: 99999999999999999999\r\n",
+		 "{\"kind\":\"Status\",\"message\":\"slow down\"}"},
+		{"GET /neg ", 429, "Retry-After: -5\r\n",
+		 "{\"kind\":\"Status\",\"message\":\"slow down\"}"},
+		{"GET /neg ", 200, NULL, "{}"},
+		{"GET /warn ", 200,
+		 "Warning:\nWarning: 299 - \"x\x1b[31mred\"\r\n", "{}"},
+	};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	cJSON *j = NULL;
+	int warnings = 0;
+	long t0;
+
+	if (!api)
+		return;
+	set_script(a, 4);
+	/* More than the 5 s budget: the error at once, no wait. */
+	t0 = mono_ms();
+	CHECK_INT(knet_api_get_json(api, "/huge", &j, &err), -EAGAIN);
+	CHECK(mono_ms() - t0 < 1000);
+	CHECK_STR(err.reason, "slow down");
+	CHECK_INT(nseen, 1);
+	/* Not a number of seconds: the usual backoff, then the answer. */
+	CHECK_INT(knet_api_get_json(api, "/neg", &j, &err), 0);
+	cJSON_Delete(j);
+	CHECK_INT(nseen, 3);
+	nlogged = 0;
+	CHECK_INT(knet_api_get_json(api, "/warn", &j, &err), 0);
+	cJSON_Delete(j);
+	for (int i = 0; i < nlogged; i++) {
+		CHECK(!strpbrk(logged[i], "\r\n\x1b"));
+		if (!strncmp(logged[i], "server warning:", 15))
+			warnings++;
+	}
+	/* The empty one says nothing; the other is escaped. */
+	CHECK_INT(warnings, 1);
+	for (int i = 0; i < nlogged; i++)
+		if (!strncmp(logged[i], "server warning:", 15))
+			CHECK_STR(logged[i],
+				  "server warning: 299 - \"x\\x1b[31mred\"");
+	knet_api_free(api);
+}
+
 struct watch_log {
 	char events[16][64];
 	int n;
@@ -413,6 +489,7 @@ int main(void)
 	test_list_pages();
 	test_retries_and_errors();
 	test_token_file_and_timeout();
+	test_header_bounds();
 	test_watch();
 	unlink("/tmp/x");
 	{
