@@ -137,15 +137,22 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		struct knet_error *err);
 
 /*
- * Append "?k=v" or "&k=v" (v URL-escaped) to @buf of @len; -ENAMETOOLONG
- * when it does not fit.
+ * A path with its query string, grown as needed: nothing is ever cut
+ * (a long selector or continue token just takes more room).
  */
-int knet_api_query_add(char *buf, size_t len, const char *key,
-		       const char *value);
+struct knet_url {
+	char *s;
+	size_t len, cap;
+};
 
+/* Start over with @path (no query yet).  -ENOMEM. */
+int knet_url_set(struct knet_url *u, const char *path);
+/* Append "?k=v" or "&k=v", @value percent-encoded.  -ENOMEM. */
+int knet_url_add(struct knet_url *u, const char *key, const char *value);
 /* Add labelSelector and fieldSelector from @opts (may be NULL). */
-int knet_api_query_selectors(char *buf, size_t len,
-			     const struct knet_list_opts *opts);
+int knet_url_add_selectors(struct knet_url *u,
+			   const struct knet_list_opts *opts);
+void knet_url_free(struct knet_url *u);
 
 /*
  * Arenas for the parse trees of list pages (arena.c).  A tree

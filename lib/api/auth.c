@@ -78,11 +78,13 @@ struct curl_slist *knet_api_build_headers(const struct knet_api *api,
 
 	h = curl_slist_append(h, "Accept: application/json");
 	if (h && body) {
-		char ct[128];
+		char *ct = NULL;
 
-		snprintf(ct, sizeof(ct), "Content-Type: %s",
-			 content_type ?: "application/json");
+		if (asprintf(&ct, "Content-Type: %s",
+			     content_type ?: "application/json") < 0)
+			goto fail;
 		n = curl_slist_append(h, ct);
+		free(ct);
 		if (!n)
 			goto fail;
 		h = n;

@@ -23,15 +23,20 @@
 
 void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
 {
-	char line[1024];
+	char *line = NULL;
 	va_list ap;
+	int n;
 
 	if (!api->log || api->verbose < level)
 		return;
+	/* Grown to fit: a long URL is logged whole, never cut. */
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	n = vasprintf(&line, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
 	api->log(api->log_userdata, line);
+	free(line);
 }
 
 const char *knet_api_namespace(const struct knet_api *api)

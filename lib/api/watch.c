@@ -16,7 +16,6 @@
 #include "api-internal.h"
 #include "knet/api.h"
 
-#define WATCH_PATH_MAX	4096
 #define WATCH_LINE_MAX	(64u << 20)
 #define WATCH_TIMEOUT_S "300"
 
@@ -60,12 +59,16 @@ static int handle_event(struct watch *w, const char *text, size_t len)
 	}
 	v = knet_json_str(knet_json_get(obj, "metadata"), "resourceVersion");
 	if (v && *v) {
+		/* Losing it would resume from an older version: fail. */
 		char *nrv = strdup(v);
 
-		if (nrv) {
-			free(w->rv);
-			w->rv = nrv;
+		if (!nrv) {
+			r = knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
+					   "out of memory");
+			goto cleanup;
 		}
+		free(w->rv);
+		w->rv = nrv;
 	}
 	w->events++;
 	if (type)
@@ -115,25 +118,21 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 	return 0;
 }
 
-static int watch_path(char *buf, const char *path,
+static int watch_path(struct knet_url *u, const char *path,
 		      const struct knet_list_opts *opts, const char *rv)
 {
-	int r;
+	int r = knet_url_set(u, path);
 
-	if (snprintf(buf, WATCH_PATH_MAX, "%s", path) >= WATCH_PATH_MAX)
-		return -ENAMETOOLONG;
-	r = knet_api_query_add(buf, WATCH_PATH_MAX, "watch", "1");
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX, "resourceVersion",
-				       rv);
+		r = knet_url_add(u, "watch", "1");
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX,
-				       "allowWatchBookmarks", "true");
+		r = knet_url_add(u, "resourceVersion", rv);
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX, "timeoutSeconds",
-				       WATCH_TIMEOUT_S);
+		r = knet_url_add(u, "allowWatchBookmarks", "true");
 	if (!r)
-		r = knet_api_query_selectors(buf, WATCH_PATH_MAX, opts);
+		r = knet_url_add(u, "timeoutSeconds", WATCH_TIMEOUT_S);
+	if (!r)
+		r = knet_url_add_selectors(u, opts);
 	return r;
 }
 
@@ -148,13 +147,9 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		.userdata = userdata,
 		.err = err,
 	};
-	char *buf;
+	struct knet_url url = {0};
 	int r;
 
-	buf = malloc(WATCH_PATH_MAX);
-	if (!buf)
-		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				      "out of memory");
 	if (resource_version && *resource_version) {
 		w.rv = strdup(resource_version);
 	} else {
@@ -168,17 +163,17 @@ int knet_api_watch(struct knet_api *api, const char *path,
 					   "out of memory");
 			goto cleanup;
 		}
-		r = watch_path(buf, path, opts, w.rv);
+		r = watch_path(&url, path, opts, w.rv);
 		if (r < 0) {
-			r = knet_error_set(err, r, KNET_EXIT_USAGE,
-					   "selector too long");
+			r = knet_error_set(err, r, KNET_EXIT_SYSTEM,
+					   "out of memory");
 			goto cleanup;
 		}
 		w.len = 0;
 		w.gone = false;
 		w.events = 0;
-		r = knet_api_do(api, "GET", buf, NULL, NULL, NULL, on_chunk, &w,
-				true, err);
+		r = knet_api_do(api, "GET", url.s, NULL, NULL, NULL, on_chunk,
+				&w, true, err);
 		if (r == -ESTALE) {
 			/* 410 Gone, as a status or an ERROR event. */
 			knet_api_log(api, 1,
@@ -207,6 +202,6 @@ int knet_api_watch(struct knet_api *api, const char *path,
 cleanup:
 	free(w.line);
 	free(w.rv);
-	free(buf);
+	knet_url_free(&url);
 	return r;
 }

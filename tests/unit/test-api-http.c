@@ -49,7 +49,7 @@ static const struct answer *take(const char *line, const char *auth)
 
 	pthread_mutex_lock(&lock);
 	if (nseen < MAX_SEEN) {
-		snprintf(seen[nseen], sizeof(seen[0]), "%s", line);
+		snprintf(seen[nseen], sizeof(seen[0]), "%.511s", line);
 		snprintf(seen_auth[nseen], sizeof(seen_auth[0]), "%s", auth);
 		nseen++;
 	}
@@ -66,7 +66,7 @@ static void *serve_conn(void *arg)
 	size_t len = 0;
 
 	for (;;) {
-		char line[512] = "", auth[128] = "", *end, *h, out[512];
+		char line[8192] = "", auth[128] = "", *end, *h, out[512];
 		const struct answer *a;
 		ssize_t n;
 
@@ -77,7 +77,7 @@ static void *serve_conn(void *arg)
 			len += (size_t)n;
 		}
 		*end = '\0';
-		sscanf(req, "%511[^\r]", line);
+		sscanf(req, "%8191[^\r]", line);
 		h = strcasestr(req, "\r\nAuthorization: ");
 		if (h)
 			sscanf(h + 17, "%127[^\r]", auth);
@@ -178,13 +178,16 @@ static void write_file(const char *name, const char *text)
 
 /* What the client logged at -vv. */
 static char logged[32][256];
+static size_t logged_len[32]; /* whole, as the line may be longer */
 static int nlogged;
 
 static void on_log(void *userdata, const char *line)
 {
 	(void)userdata;
-	if (nlogged < 32)
+	if (nlogged < 32) {
+		logged_len[nlogged] = strlen(line);
 		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+	}
 }
 
 /* A client for the scripted server; @user is the kubeconfig user. */
@@ -268,6 +271,89 @@ static void test_list_pages(void)
 	CHECK_STR(seen_auth[0], "Bearer t0k");
 	CHECK_STR(seen_auth[2], "Bearer t0k");
 	free(rv);
+	knet_api_free(api);
+}
+
+/*
+ * strdup that fails for one chosen string.  libknet is linked into this
+ * test statically, so its calls resolve here: no hook in lib/ needed.
+ */
+static const char *fail_strdup_of;
+
+char *strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (fail_strdup_of && !strcmp(s, fail_strdup_of)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/*
+ * Nothing is cut or lost on the way: a continue token that cannot be
+ * copied fails the list (it used to end it after one page, exit 0), a
+ * long one goes out whole, and the -v line shows the whole URL.
+ */
+static void test_list_never_truncated(void)
+{
+	static char long_token[6001], page1[6200], match[6100];
+	static const char *sel = "app in (a,b),tier!=x&y";
+	struct answer a[3] = {
+		{"GET /api/v1/pods?limit=500 ", 200, NULL,
+		 "{\"metadata\":{\"continue\":\"tok/2\"},\"items\":"
+		 "[{\"metadata\":{\"name\":\"a\"}}]}"},
+	};
+	struct knet_list_opts o = {.label_selector = sel};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	struct names n = {0};
+	bool whole = false;
+
+	if (!api)
+		return;
+	set_script(a, 1);
+	fail_strdup_of = "tok/2";
+	CHECK_INT(knet_api_list(api, "/api/v1/pods", NULL, collect, &n, NULL,
+				&err),
+		  -ENOMEM);
+	fail_strdup_of = NULL;
+	CHECK_INT(err.exit, KNET_EXIT_SYSTEM);
+	CHECK_STR(err.reason, "out of memory");
+	CHECK_INT(nseen, 1);
+
+	/* A 6000-byte token and a selector that needs escaping. */
+	memset(long_token, 'k', 6000);
+	snprintf(page1, sizeof(page1),
+		 "{\"metadata\":{\"continue\":\"%s\"},\"items\":"
+		 "[{\"metadata\":{\"name\":\"a\"}}]}",
+		 long_token);
+	snprintf(match, sizeof(match), "&continue=%s ", long_token);
+	a[0] = (struct answer){
+		"GET /api/v1/pods?limit=500&labelSelector=app%20in%20%28a%2Cb"
+		"%29%2Ctier%21%3Dx%26y ",
+		200, NULL, page1};
+	a[1] = (struct answer){match, 200, NULL,
+			       "{\"metadata\":{},\"items\":[{\"metadata\":"
+			       "{\"name\":\"b\"}}]}"};
+	set_script(a, 2);
+	n.n = 0;
+	nlogged = 0;
+	CHECK_INT(
+		knet_api_list(api, "/api/v1/pods", &o, collect, &n, NULL, &err),
+		0);
+	CHECK_INT(n.n, 2);
+	CHECK_STR(n.v[1], "b");
+	for (int i = 0; i < nlogged; i++)
+		if (strstr(logged[i], "continue=kkkk"))
+			whole = logged_len[i] > 6000;
+	CHECK(whole);
+	CHECK_INT(nseen, 2);
 	knet_api_free(api);
 }
 
@@ -488,6 +574,7 @@ int main(void)
 	}
 	test_list_pages();
 	test_retries_and_errors();
+	test_list_never_truncated();
 	test_token_file_and_timeout();
 	test_header_bounds();
 	test_watch();
