@@ -100,7 +100,7 @@ struct curl_slist *knet_api_build_headers(const struct knet_api *api,
 	}
 	return h;
 fail:
-	curl_slist_free_all(h);
+	knet_api_free_headers(h);
 	return NULL;
 }
 

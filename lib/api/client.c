@@ -59,14 +59,6 @@ const char *knet_api_context(const struct knet_api *api)
 	return api->kc->context_name ?: "in-cluster";
 }
 
-void knet_api_wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void knet_api_free(struct knet_api *api)
 {
 	if (!api)

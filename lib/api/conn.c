@@ -60,27 +60,10 @@ static long long header_number(const char *v, size_t len, long long max)
 	return n > max ? max : n;
 }
 
-/*
- * Make room for @want bytes.  The old block is zeroed before it is
- * freed: a body may hold a token (a Secret, a TokenReview).
- */
+/* The body may hold a token (a Secret, a TokenReview): wiped growth. */
 static int reserve(struct knet_conn *c, size_t want)
 {
-	char *nb;
-
-	if (want <= c->cap)
-		return 0;
-	nb = malloc(want);
-	if (!nb)
-		return -ENOMEM;
-	if (c->buf) {
-		memcpy(nb, c->buf, c->len);
-		explicit_bzero(c->buf, c->cap);
-		free(c->buf);
-	}
-	c->buf = nb;
-	c->cap = want;
-	return 0;
+	return knet_api_wipe_reserve(&c->buf, &c->cap, c->len, want);
 }
 
 static void log_warning(struct knet_conn *c, const char *v, size_t len)
@@ -173,9 +156,7 @@ void knet_conn_start(struct knet_conn *c, const char *url,
 
 void knet_conn_release(struct knet_conn *c)
 {
-	if (c->buf)
-		explicit_bzero(c->buf, c->cap);
-	free(c->buf);
+	knet_api_wipe_buf_free(c->buf, c->cap);
 	c->buf = NULL;
 	c->cap = 0;
 	c->len = 0;

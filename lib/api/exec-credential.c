@@ -27,10 +27,7 @@ void knet_exec_cred_clear(struct knet_exec_cred *c)
 {
 	if (!c)
 		return;
-	if (c->token) {
-		explicit_bzero(c->token, strlen(c->token));
-		free(c->token);
-	}
+	knet_api_wipe_free(c->token);
 	knet_blob_clear(&c->cert);
 	knet_blob_clear(&c->key);
 	memset(c, 0, sizeof(*c));
@@ -69,15 +66,6 @@ static int blob_from_str(const char *s, struct knet_blob *b)
 		return -ENOMEM;
 	b->len = strlen(s);
 	return 0;
-}
-
-static void wipe(cJSON *j)
-{
-	for (; j; j = j->next) {
-		if (cJSON_IsString(j) && j->valuestring)
-			explicit_bzero(j->valuestring, strlen(j->valuestring));
-		wipe(j->child);
-	}
 }
 
 int knet_exec_credential_parse(const char *api_version, const char *cmd,
@@ -159,9 +147,8 @@ oom:
 	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
 cleanup:
 	knet_exec_cred_clear(&c);
-	/* The document held the secret: wipe it before freeing. */
-	wipe(doc);
-	cJSON_Delete(doc);
+	/* The document held the secret: wiped before it is freed. */
+	knet_json_wipe_delete(doc);
 	return r;
 }
 
@@ -236,7 +223,7 @@ static char **build_env(const struct knet_exec_config *ex, const char *info)
 			/* Drop ours so far; environ's entries are borrowed. */
 			env[k] = NULL;
 			while (j-- > 0)
-				free(env[--k]);
+				knet_api_wipe_free(env[--k]);
 			free(env);
 			return NULL;
 		}
@@ -255,7 +242,7 @@ static void free_env(char **env, const struct knet_exec_config *ex)
 		n++;
 	/* The last nenv + 1 entries are ours. */
 	for (size_t i = n > mine ? n - mine : 0; i < n; i++)
-		free(env[i]);
+		knet_api_wipe_free(env[i]);
 	free(env);
 }
 
@@ -265,24 +252,6 @@ static long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
-/*
- * Grow a buffer that holds a secret: a new block, the old one zeroed
- * before it is freed (realloc would free it as it is).
- */
-static int grow_wiped(char **buf, size_t len, size_t *cap)
-{
-	char *nb = malloc(*cap * 2);
-
-	if (!nb)
-		return -ENOMEM;
-	memcpy(nb, *buf, len);
-	explicit_bzero(*buf, *cap);
-	free(*buf);
-	*buf = nb;
-	*cap *= 2;
-	return 0;
 }
 
 /*
@@ -319,7 +288,7 @@ static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
 				r = -EFBIG;
 				break;
 			}
-			r = grow_wiped(&buf, len, &cap);
+			r = knet_api_wipe_reserve(&buf, &cap, len, cap * 2);
 			if (r < 0)
 				break;
 		}
@@ -335,8 +304,7 @@ static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
 		len += (size_t)n;
 	}
 	if (r < 0) {
-		explicit_bzero(buf, cap);
-		free(buf);
+		knet_api_wipe_buf_free(buf, cap);
 		return r;
 	}
 	buf[len] = '\0';
@@ -500,10 +468,7 @@ int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 	r = knet_exec_credential_parse(ex->api_version, ex->command, out, len,
 				       ret, err);
 cleanup:
-	if (out) {
-		explicit_bzero(out, len);
-		free(out);
-	}
+	knet_api_wipe_buf_free(out, len);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)

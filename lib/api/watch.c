@@ -74,7 +74,7 @@ static int handle_event(struct watch *w, const char *text, size_t len)
 	if (type)
 		r = w->on_event(type, obj, w->userdata);
 cleanup:
-	cJSON_Delete(ev);
+	knet_json_wipe_delete(ev);
 	return r;
 }
 
@@ -86,19 +86,16 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 
 	if (w->len + len + 1 > w->cap) {
 		size_t cap = w->cap ? w->cap : 65536;
-		char *nb;
 
 		while (cap < w->len + len + 1)
 			cap *= 2;
 		if (cap > WATCH_LINE_MAX)
 			return knet_error_set(w->err, -EFBIG, KNET_EXIT_API,
 					      "watch event too large");
-		nb = realloc(w->line, cap);
-		if (!nb)
+		/* Events may carry secrets: the old block is wiped. */
+		if (knet_api_wipe_reserve(&w->line, &w->cap, w->len, cap) < 0)
 			return knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
-		w->line = nb;
-		w->cap = cap;
 	}
 	memcpy(w->line + w->len, data, len);
 	w->len += len;
@@ -200,7 +197,7 @@ int knet_api_watch(struct knet_api *api, const char *path,
 			sleep(1);
 	}
 cleanup:
-	free(w.line);
+	knet_api_wipe_buf_free(w.line, w.cap);
 	free(w.rv);
 	knet_url_free(&url);
 	return r;
