@@ -201,8 +201,11 @@ static int relist(struct knet_api *api, char **ret_rv, void *userdata,
 {
 	struct watch *w = userdata;
 	char path[512];
+	int r = knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL,
+			      err);
 
-	knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL);
+	if (r < 0)
+		return r;
 	return knet_api_list(api, path, &w->c->lo, on_listed, w, ret_rv, err);
 }
 
@@ -212,6 +215,13 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 	char path[512];
 	int n = 0, r;
 
+	/* A bad namespace is said before any header is printed. */
+	r = knet_api_path(path, sizeof(path), "v1", c->ns, "pods", NULL,
+			  &c->err);
+	if (r < 0) {
+		knet_cluster_fail(c, "watch pods", NULL);
+		return knet_cluster_end(c);
+	}
 	/* The event column exists only in watch mode. */
 	while (c->cols[n].header)
 		n++;
@@ -224,10 +234,12 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 		knet_cluster_oom(c);
 		return knet_cluster_end(c);
 	}
-	knet_api_path(path, sizeof(path), "v1", c->ns, "pods", NULL);
+	/* Ctrl-C ends the watch, with status 0 as kubectl's does. */
+	knet_api_set_stop(ctx->api, knet_catch_stop());
 	r = knet_api_watch(ctx->api, path, &c->lo, NULL, on_event, relist, &w,
 			   &c->err);
-	if (r < 0 && r != -EPIPE)
+	knet_api_set_stop(ctx->api, NULL);
+	if (r < 0 && r != -EPIPE && r != -EINTR)
 		knet_cluster_fail(c, "watch pods", NULL);
 	knet_table_free(c->t);
 	c->t = NULL;

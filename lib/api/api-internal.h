@@ -43,6 +43,9 @@ struct knet_conn {
 	long status;	  /* of the transfer in progress */
 	long retry_after; /* seconds, -1 when absent */
 
+	/* set by the caller's Ctrl-C handler: the transfer ends */
+	volatile sig_atomic_t *stop;
+
 	/* streaming */
 	knet_api_sink_fn sink;
 	void *sink_userdata;
@@ -81,6 +84,8 @@ void knet_conn_bind(struct knet_conn *c);
 /* conn.c: ready @c for a transfer of @url with @hdr. */
 void knet_conn_start(struct knet_conn *c, const char *url,
 		     struct curl_slist *hdr);
+/* conn.c: whether the caller asked for the transfer to end. */
+bool knet_conn_stopped(const struct knet_conn *c);
 /* conn.c: drop the receive buffer (wiped: it may hold a secret). */
 void knet_conn_release(struct knet_conn *c);
 

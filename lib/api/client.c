@@ -49,6 +49,11 @@ void knet_api_set_namespace(struct knet_api *api, const char *ns)
 	api->ns_override = ns;
 }
 
+void knet_api_set_stop(struct knet_api *api, volatile sig_atomic_t *stop)
+{
+	api->c.stop = stop;
+}
+
 const char *knet_api_server(const struct knet_api *api)
 {
 	return api->kc->server;

@@ -133,8 +133,30 @@ static size_t on_body(char *data, size_t size, size_t n, void *userdata)
 	return buf_append(c, data, len) < 0 ? 0 : len;
 }
 
+bool knet_conn_stopped(const struct knet_conn *c)
+{
+	return c->stop && *c->stop;
+}
+
+/*
+ * Called about once a second even when nothing arrives, so that a
+ * blocking transfer (a quiet watch) notices Ctrl-C.
+ */
+static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return knet_conn_stopped(userdata) ? 1 : 0;
+}
+
 void knet_conn_bind(struct knet_conn *c)
 {
+	curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c->curl, CURLOPT_XFERINFODATA, c);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, c);

@@ -13,20 +13,91 @@
 
 #include "api-internal.h"
 #include "knet/api.h"
+#include "knet/output.h"
 
 #define DEFAULT_LIMIT 500
 
+/* [a-z0-9]([-a-z0-9]*[a-z0-9])? of at most 63 bytes. */
+static bool dns1123_label(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Labels joined by '.', at most 253 bytes. */
+static bool dns1123_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (const char *p = s;;) {
+		size_t l = strcspn(p, ".");
+
+		if (!dns1123_label(p, l))
+			return false;
+		if (!p[l])
+			return true;
+		p += l + 1;
+	}
+}
+
+static int invalid(struct knet_error *err, const char *what, const char *value,
+		   const char *rule)
+{
+	/* The value came from outside: escaped for the terminal. */
+	char *safe = knet_text_escape(value, false);
+	int r = knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+			       "invalid %s '%s': must be %s", what,
+			       safe ? safe : "?", rule);
+
+	free(safe);
+	return r;
+}
+
+int knet_api_check_namespace(const char *ns, struct knet_error *err)
+{
+	if (dns1123_label(ns, strlen(ns)))
+		return 0;
+	return invalid(err, "namespace", ns,
+		       "a DNS-1123 label (at most 63 lowercase letters, "
+		       "digits and '-', starting and ending with a letter or "
+		       "digit)");
+}
+
+int knet_api_check_name(const char *name, struct knet_error *err)
+{
+	if (dns1123_subdomain(name))
+		return 0;
+	return invalid(err, "name", name,
+		       "a DNS-1123 subdomain (at most 253 lowercase letters, "
+		       "digits, '-' and '.', each part starting and ending "
+		       "with a letter or digit)");
+}
+
 int knet_api_path(char *buf, size_t len, const char *group_version,
-		  const char *ns, const char *resource, const char *name)
+		  const char *ns, const char *resource, const char *name,
+		  struct knet_error *err)
 {
 	bool core = !strchr(group_version, '/');
 	int n;
 
+	/* Checked here, where paths are made: "a/../.." or "x?watch=1"
+	 * would change what the request means. */
+	if ((ns && knet_api_check_namespace(ns, err) < 0) ||
+	    (name && knet_api_check_name(name, err) < 0))
+		return -EINVAL;
 	n = snprintf(buf, len, "/%s/%s%s%s/%s%s%s", core ? "api" : "apis",
 		     group_version, ns ? "/namespaces/" : "", ns ? ns : "",
 		     resource, name ? "/" : "", name ? name : "");
 	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
+		return knet_error_set(err, -ENAMETOOLONG, KNET_EXIT_USAGE,
+				      "path too long");
 	return n;
 }
 

@@ -91,6 +91,7 @@ int knet_api_prefetch_start(struct knet_api *api, const char *path)
 	if (!p->hdr)
 		return -ENOMEM;
 	knet_conn_start(&p->c, p->url, p->hdr);
+	p->c.stop = api->c.stop;
 	p->c.sink = NULL;
 	curl_easy_setopt(p->c.curl, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(p->c.curl, CURLOPT_CUSTOMREQUEST, NULL);

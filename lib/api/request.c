@@ -99,12 +99,22 @@ long knet_api_elapsed_ms(const struct timespec *start)
 	       (b.tv_nsec - start->tv_nsec) / 1000000;
 }
 
-static void sleep_ms(long ms)
+/* Sleep @ms, in slices so that Ctrl-C is noticed; false if it was. */
+static bool sleep_ms(const struct knet_conn *c, long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+	while (ms > 0 && !knet_conn_stopped(c)) {
+		long slice = ms < 100 ? ms : 100;
+		struct timespec ts = {0, slice * 1000000};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+		nanosleep(&ts, NULL);
+		ms -= slice;
+	}
+	return !knet_conn_stopped(c);
+}
+
+static int stopped(struct knet_error *err)
+{
+	return knet_error_set(err, -EINTR, KNET_EXIT_OK, "interrupted");
 }
 
 int knet_api_do(struct knet_api *api, const char *method, const char *path,
@@ -127,6 +137,10 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		long version = 0;
 		curl_off_t size = 0;
 
+		if (knet_conn_stopped(&api->c)) {
+			r = stopped(err);
+			goto cleanup;
+		}
 		r = knet_api_refresh_credentials(api, false, err);
 		if (r < 0)
 			goto cleanup;
@@ -176,6 +190,13 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			r = api->c.sink_result;
 			goto cleanup;
 		}
+		if (rc == CURLE_ABORTED_BY_CALLBACK &&
+		    knet_conn_stopped(&api->c)) {
+			knet_api_log(api, 1, "%s %s stopped after %ld ms",
+				     method, url, knet_api_elapsed_ms(&start));
+			r = stopped(err);
+			goto cleanup;
+		}
 		if (rc != CURLE_OK) {
 			knet_api_log(api, 1, "%s %s failed in %ld ms: %s",
 				     method, url, knet_api_elapsed_ms(&start),
@@ -220,7 +241,10 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			if (wait > MAX_RETRY_WAIT_MS - waited)
 				wait = MAX_RETRY_WAIT_MS - waited;
 			knet_api_log(api, 1, "retrying in %ld ms", wait);
-			sleep_ms(wait);
+			if (!sleep_ms(&api->c, wait)) {
+				r = stopped(err);
+				goto cleanup;
+			}
 			waited += wait;
 			continue;
 		}

@@ -194,7 +194,7 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		knet_api_log(api, 2, "watch: stream ended, resuming at %s",
 			     w.rv);
 		if (!w.events)
-			sleep(1);
+			sleep(1); /* a signal cuts it short; the next call sees it */
 	}
 cleanup:
 	knet_api_wipe_buf_free(w.line, w.cap);

@@ -119,19 +119,83 @@ static void test_time_bad_offsets(void)
 
 static void test_path(void)
 {
-	char buf[256];
+	struct knet_error err = {0};
+	char buf[512];
 
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", "web", "pods", NULL) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", "web", "pods", NULL, &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/namespaces/web/pods");
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "pods", NULL) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "pods", NULL, &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/pods");
 	CHECK(knet_api_path(buf, sizeof(buf), "networking.k8s.io/v1", "a",
-			    "ingresses", "x") > 0);
+			    "ingresses", "x", &err) > 0);
 	CHECK_STR(buf, "/apis/networking.k8s.io/v1/namespaces/a/ingresses/x");
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes", "n") > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes", "n", &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/nodes/n");
-	CHECK_INT(knet_api_path(buf, 8, "v1", NULL, "nodes", NULL),
+	/* Node (and pod) names are subdomains: dots are fine. */
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes",
+			    "ip-10-0-0-1.ec2.internal", &err) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", "kube-system", "pods",
+			    "coredns-7d8.x-9", &err) > 0);
+	CHECK_INT(knet_api_path(buf, 8, "v1", NULL, "nodes", NULL, &err),
 		  -ENAMETOOLONG);
+}
+
+/*
+ * Names and namespaces go into paths only when the API could have them:
+ * "a/../.." or "x?watch=1" would change what the request means.
+ */
+static void test_path_validation(void)
+{
+	static const char *const bad_ns[] = {
+		"a/../..", "..",  "",	       "Web",  "-a",   "a-",
+		"a.b",	   "a b", "x?watch=1", "a%2F", "a\nb",
+	};
+	static const char *const bad_names[] = {
+		"x?watch=1", "a/b", "..", ".a", "a.",  "a..b", "",
+		"A",	     "a_b", "-x", "x-", "a#b", "a b",  "%2e%2e",
+	};
+	struct knet_error err = {0};
+	char buf[512], long_label[65], long_name[300];
+
+	for (size_t i = 0; i < sizeof(bad_ns) / sizeof(bad_ns[0]); i++) {
+		CHECK_INT(knet_api_path(buf, sizeof(buf), "v1", bad_ns[i],
+					"pods", NULL, &err),
+			  -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		CHECK(!strncmp(err.reason, "invalid namespace '", 19));
+		CHECK(strstr(err.reason, "': must be a DNS-1123 label (") !=
+		      NULL);
+	}
+	CHECK_STR(err.reason,
+		  "invalid namespace 'a\\x0ab': must be a DNS-1123 label (at "
+		  "most 63 lowercase letters, digits and '-', starting and "
+		  "ending with a letter or digit)");
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		CHECK_INT(knet_api_path(buf, sizeof(buf), "v1", "web", "pods",
+					bad_names[i], &err),
+			  -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		CHECK(strstr(err.reason, "': must be a DNS-1123 subdomain (") !=
+		      NULL);
+	}
+	knet_api_path(buf, sizeof(buf), "v1", "web", "pods", "x?watch=1", &err);
+	CHECK(!strncmp(err.reason, "invalid name 'x?watch=1': must be", 33));
+	/* Lengths: a label of 63, a subdomain of 253. */
+	memset(long_label, 'a', 64);
+	long_label[64] = '\0';
+	CHECK_INT(knet_api_check_namespace(long_label, &err), -EINVAL);
+	long_label[63] = '\0';
+	CHECK_INT(knet_api_check_namespace(long_label, &err), 0);
+	for (int i = 0; i < 254; i++)
+		long_name[i] = i % 2 ? '.' : 'a';
+	long_name[253] = '\0'; /* "a.a. ... a": 253 bytes, ends with 'a' */
+	CHECK_INT(knet_api_check_name(long_name, &err), 0);
+	long_name[253] = 'a';
+	long_name[254] = '\0';
+	CHECK_INT(knet_api_check_name(long_name, &err), -EINVAL);
 }
 
 static void test_exec_parse(void)
@@ -464,6 +528,7 @@ int main(void)
 	test_time();
 	test_time_bad_offsets();
 	test_path();
+	test_path_validation();
 	test_exec_parse();
 	test_exec_run();
 	test_exec_limits();
