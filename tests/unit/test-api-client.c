@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../../lib/api/api-internal.h"
+#include "free-check.h"
 #include "knet/api.h"
 #include "unit.h"
 
@@ -442,6 +443,43 @@ static void test_exec_limits(void)
 	rmdir(dir);
 }
 
+/*
+ * The plugin's output (8 KiB, its token first, so the buffer grows while
+ * holding it) is zeroed before it is freed, and so is its parse tree.
+ */
+static void test_exec_output_wiped(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256];
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	write_plugin(
+		dir, "plugin",
+		"#!/bin/sh\n"
+		"pad=$(head -c 8192 /dev/zero | tr '\\0' ' ')\n"
+		"echo \"{\\\"status\\\":{\\\"token\\\":\\\"SECRET-exec\\\"},"
+		"\\\"kind\\\":\\\"ExecCredential\\\",\\\"apiVersion\\\":"
+		"\\\"client.authentication.k8s.io/v1\\\"}$pad\"\n",
+		plugin, sizeof(plugin));
+	ex.api_version = "client.authentication.k8s.io/v1";
+	ex.command = plugin;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	free_check_start("SECRET-exec");
+	CHECK_INT(knet_exec_credential_get(&kc, &c, &err), 0);
+	CHECK_STR(c.token, "SECRET-exec");
+	knet_exec_cred_clear(&c);
+	CHECK_INT(free_check_stop(), 0);
+	unlink(plugin);
+	rmdir(dir);
+}
+
 static void test_path_lookup(void)
 {
 	char *p = knet_path_lookup("sh", "/nonexistent:/bin:/usr/bin");
@@ -532,6 +570,7 @@ int main(void)
 	test_exec_parse();
 	test_exec_run();
 	test_exec_limits();
+	test_exec_output_wiped();
 	test_path_lookup();
 	test_api_new_errors();
 	test_arena();

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "free-check.h"
 #include "knet/api.h"
 #include "unit.h"
 
@@ -495,6 +496,78 @@ static void test_header_bounds(void)
 	knet_api_free(api);
 }
 
+static int count_items(const cJSON *item, void *userdata)
+{
+	(void)item;
+	(*(int *)userdata)++;
+	return 0;
+}
+
+static int stop_on_deleted(const char *type, const cJSON *obj, void *userdata)
+{
+	(void)obj;
+	(void)userdata;
+	return !strcmp(type, "DELETED");
+}
+
+static int relist_never(struct knet_api *api, char **ret_rv, void *userdata,
+			struct knet_error *err)
+{
+	(void)api;
+	(void)ret_rv;
+	(void)userdata;
+	return knet_error_set(err, -EIO, KNET_EXIT_API, "no relist here");
+}
+
+/*
+ * Response bodies may hold tokens (a Secret, a TokenReview): the receive
+ * buffer (grown while holding one), list-page arenas, the watch line
+ * buffer and event trees are zeroed before they are freed.
+ */
+static void test_bodies_wiped(void)
+{
+	static char big[200000];
+	static const struct answer a[] = {
+		{"GET /secret ", 200, NULL, big},
+		{"GET /api/v1/secrets?limit=500 ", 200, NULL,
+		 "{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":"
+		 "[{\"data\":{\"token\":\"SECRET-list\"}}]}"},
+		{"GET /api/v1/secrets?watch=1", 200, NULL,
+		 "{\"type\":\"ADDED\",\"object\":{\"data\":{\"token\":"
+		 "\"SECRET-watch\"},\"metadata\":{\"resourceVersion\":\"2\"}}}"
+		 "\n"
+		 "{\"type\":\"DELETED\",\"object\":{}}\n",
+		 0, true},
+	};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	cJSON *j = NULL;
+	int items = 0;
+	size_t off;
+
+	if (!api)
+		return;
+	off = (size_t)snprintf(big, sizeof(big),
+			       "{\"token\":\"SECRET-get\",\"pad\":\"");
+	memset(big + off, 'p', sizeof(big) - off - 3);
+	memcpy(big + sizeof(big) - 3, "\"}", 3);
+	set_script(a, 3);
+	free_check_start("SECRET-");
+	CHECK_INT(knet_api_get_json(api, "/secret", &j, &err), 0);
+	CHECK_STR(knet_json_str(j, "token"), "SECRET-get");
+	knet_json_wipe_delete(j);
+	CHECK_INT(knet_api_list(api, "/api/v1/secrets", NULL, count_items,
+				&items, NULL, &err),
+		  0);
+	CHECK_INT(items, 1);
+	CHECK_INT(knet_api_watch(api, "/api/v1/secrets", NULL, "1",
+				 stop_on_deleted, relist_never, NULL, &err),
+		  1);
+	knet_api_free(api);
+	CHECK_INT(free_check_stop(), 0);
+	CHECK_INT(nseen, 3);
+}
+
 struct watch_log {
 	char events[16][64];
 	int n;
@@ -578,6 +651,7 @@ int main(void)
 	test_token_file_and_timeout();
 	test_header_bounds();
 	test_watch();
+	test_bodies_wiped();
 	unlink("/tmp/x");
 	{
 		char p[300];
