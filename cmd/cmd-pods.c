@@ -214,8 +214,11 @@ static int relist(struct knet_api *api, char **ret_rv, void *userdata,
 {
 	struct watch *w = userdata;
 	char path[512];
+	int r = knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL,
+			      err);
 
-	knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL);
+	if (r < 0)
+		return r;
 	return knet_api_list(api, path, &w->c->lo, on_listed, w, ret_rv, err);
 }
 
@@ -225,6 +228,13 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 	char path[512];
 	int r;
 
+	/* A bad namespace is said before any header is printed. */
+	r = knet_api_path(path, sizeof(path), "v1", c->ns, "pods", NULL,
+			  &c->err);
+	if (r < 0) {
+		knet_cluster_fail(c, "watch pods", NULL);
+		return knet_cluster_end(c);
+	}
 	/* The event column shows only in watch mode. */
 	c->cols[COL_EVENT].flags = 0;
 	knet_table_free(c->t);
@@ -234,10 +244,12 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 		knet_cluster_oom(c);
 		return knet_cluster_end(c);
 	}
-	knet_api_path(path, sizeof(path), "v1", c->ns, "pods", NULL);
+	/* Ctrl-C ends the watch, with status 0 as kubectl's does. */
+	knet_api_set_stop(ctx->api, knet_catch_stop());
 	r = knet_api_watch(ctx->api, path, &c->lo, NULL, on_event, relist, &w,
 			   &c->err);
-	if (r < 0 && r != -EPIPE)
+	knet_api_set_stop(ctx->api, NULL);
+	if (r < 0 && r != -EPIPE && r != -EINTR)
 		knet_cluster_fail(c, "watch pods", NULL);
 	/* Every row is printed: no table, no "no pods found" at the end. */
 	knet_table_free(c->t);

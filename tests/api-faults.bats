@@ -49,6 +49,15 @@ with_plugin() {
 	EOF2
 }
 
+# Fails (and says what leaked, never the secret itself) when file $3
+# holds the string $2; a plain command, so that set -e sees its status.
+refute_leak() {
+	if grep -qF -- "$2" "$3"; then
+		echo "leaked: $1 found in $3" >&2
+		return 1
+	fi
+}
+
 @test "missing kubeconfig: exit 4 naming the file" {
 	run --separate-stderr "$KNET" --kubeconfig /nonexistent/kubeconfig pods
 	[ "$status" -eq 4 ]
@@ -199,9 +208,15 @@ with_plugin() {
 	keydata=$(sed -n 's/^    client-key-data: //p' "$KNET_LAB_CERT_KUBECONFIG")
 	certdata=$(sed -n 's/^    client-certificate-data: //p' "$KNET_LAB_CERT_KUBECONFIG")
 	exectoken=$(cat "$KNET_LAB_DIR/tokens/exec")
-	[ -n "$token" ] && [ -n "$keydata" ] && [ -n "$exectoken" ]
+	# one per line: "a && b" would let a failure of a pass
+	[ -n "$token" ]
+	[ -n "$keydata" ]
+	[ -n "$certdata" ]
+	[ -n "$exectoken" ]
 	key=$(base64 -d <<< "$keydata" | sed -n 2p)
 	cert=$(base64 -d <<< "$certdata" | sed -n 2p)
+	[ -n "$key" ]
+	[ -n "$cert" ]
 	with_token "wrong-${token}"
 	out=$T/all
 	: > "$out"
@@ -214,13 +229,59 @@ with_plugin() {
 			done
 		done
 	done
-	grep -c "GET https://" "$out"
+	# the run did log requests and redacted headers
+	[ "$(grep -c "GET https://" "$out")" -gt 0 ]
 	grep -q "Bearer <redacted>" "$out"
-	! grep -qF "$token" "$out"
-	! grep -qF "$exectoken" "$out"
-	! grep -qF "${keydata:0:40}" "$out"
-	! grep -qF "${certdata:0:40}" "$out"
-	! grep -qF "$key" "$out"
-	! grep -qF "$cert" "$out"
-	! grep -q "PRIVATE KEY" "$out"
+	refute_leak "the admin token" "$token" "$out"
+	refute_leak "the exec plugin's token" "$exectoken" "$out"
+	refute_leak "client-key-data" "${keydata:0:40}" "$out"
+	refute_leak "client-certificate-data" "${certdata:0:40}" "$out"
+	refute_leak "the client key" "$key" "$out"
+	refute_leak "the client certificate" "$cert" "$out"
+	refute_leak "a private key" "PRIVATE KEY" "$out"
+}
+
+@test "exec plugin that prints over 1 MiB: stopped, exit 4, one line" {
+	printf '#!/bin/sh\nhead -c 2097152 /dev/zero | tr "\\0" x\nsleep 600\n' > "$T/plugin"
+	chmod +x "$T/plugin"
+	with_plugin "$T/plugin"
+	# it used to wait for the plugin for ever: timeout says so (124)
+	run --separate-stderr timeout 20 "$KNET" --kubeconfig "$T/kc" pods
+	[ "$status" -eq 4 ]
+	[ "$stderr" = "knet: cannot list pods 'web': exec plugin \"$T/plugin\" printed more than 1 MiB; stopped it" ]
+	[ -z "$output" ]
+}
+
+# The bad value, and no request line at -v: the apiserver never saw it.
+bad_name() {
+	run --separate-stderr "$KNET" -v "$@"
+	echo "$stderr"
+	[ "$status" -eq 2 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ $stderr != *"GET https://"* ]]
+	[ -z "$output" ]
+}
+
+@test "bad names and namespaces: exit 2 naming the value, no request sent" {
+	label="must be a DNS-1123 label (at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit)"
+	subdomain="must be a DNS-1123 subdomain (at most 253 lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit)"
+	bad_name -n web pods 'x?watch=1'
+	[ "$stderr" = "knet: cannot get pod 'web/x?watch=1': invalid name 'x?watch=1': $subdomain; try 'knet help pods'" ]
+	bad_name -n 'a/../..' pods
+	[ "$stderr" = "knet: cannot list pods 'a/../..': invalid namespace 'a/../..': $label; try 'knet help pods'" ]
+	bad_name -n 'a/../..' pods -w
+	[ "$stderr" = "knet: cannot watch pods 'a/../..': invalid namespace 'a/../..': $label; try 'knet help pods'" ]
+	bad_name -n web svc '../../nodes'
+	[[ $stderr == "knet: cannot get service 'web/../../nodes': invalid name '../../nodes': $subdomain; try 'knet help services'" ]]
+	bad_name nodes 'node-a/proxy'
+	[[ $stderr == *"invalid name 'node-a/proxy': $subdomain; try 'knet help nodes'" ]]
+	bad_name -n Web ep
+	[[ $stderr == *"invalid namespace 'Web': $label; try 'knet help endpoints'" ]]
+	# and good names still go out: a node name is a subdomain
+	node=$("$KNET_LAB_KUBECTL" get nodes -o jsonpath='{.items[0].metadata.name}')
+	[ -n "$node" ]
+	run --separate-stderr "$KNET" -v nodes "$node" -o name
+	[ "$status" -eq 0 ]
+	[ "$output" = "node/$node" ]
+	[[ $stderr == *"GET https://"*"/api/v1/nodes/$node 200 in "* ]]
 }

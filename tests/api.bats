@@ -50,6 +50,7 @@ knet_pods() {
 @test "pods: IPs, nodes and readiness match the API" {
 	want=$(kc -n web get pods -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP} {.spec.nodeName}{"\n"}{end}' | sort)
 	got=$("$KNET" -n web pods -o json | jq -r '.items[] | "\(.name) \(.ips[0]) \(.node)"' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 	# idle never gets ready, the web replicas do
 	run "$KNET" -n web pods -o json
@@ -82,6 +83,7 @@ knet_pods() {
 
 @test "pods -w: the list as JSON Lines events, then it keeps watching" {
 	want=$(kc -n web get pods -o name | wc -l)
+	[ "$want" -gt 0 ]
 	run timeout 4 "$KNET" -n web pods -w -o json
 	# still watching when the timeout ends it
 	[ "$status" -eq 124 ]
@@ -92,6 +94,45 @@ knet_pods() {
 	run timeout 4 "$KNET" -n web pods -w
 	[ "$status" -eq 124 ]
 	[[ ${lines[0]} == "NAME "*"EVENT" ]]
+}
+
+# Start `knet pods -w -o json` in the background, wait until the list
+# is out, send signal $1 while the watch is idle, and check it ends
+# within 2 s with status 0 and its output whole.
+watch_then_signal() {
+	local want out=$BATS_TEST_TMPDIR/watch.out err=$BATS_TEST_TMPDIR/watch.err
+	local pid st=0 i
+	want=$(kc -n web get pods -o name | wc -l)
+	[ "$want" -gt 0 ]
+	"$KNET" -n web pods -w -o json > "$out" 2> "$err" &
+	pid=$!
+	for i in $(seq 100); do
+		[ "$(wc -l < "$out")" -ge "$want" ] && break
+		sleep 0.1
+	done
+	sleep 1
+	kill "-$1" "$pid"
+	for i in $(seq 20); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		echo "still running 2 s after SIG$1" >&2
+		return 1
+	fi
+	wait "$pid" || st=$?
+	[ "$st" -eq 0 ]
+	[ ! -s "$err" ]
+	[ "$(wc -l < "$out")" -eq "$want" ]
+	while read -r l; do
+		jq -e '.event == "ADDED" and .namespace == "web"' <<< "$l" > /dev/null
+	done < "$out"
+}
+
+@test "pods -w: Ctrl-C (SIGINT) or SIGTERM ends the watch within 2 s, status 0, output whole" {
+	watch_then_signal INT
+	watch_then_signal TERM
 }
 
 @test "pods NAME gets one pod; a missing one exits 3 with one line" {
@@ -108,6 +149,7 @@ knet_pods() {
 @test "services: the same set as kubectl, with cluster IPs, ports and endpoint counts" {
 	want=$(kc get svc -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.clusterIP}{"\n"}{end}' | sort)
 	got=$("$KNET" svc -A -o json | jq -r '.items[] | "\(.namespace)/\(.name) \(.clusterIPs[0])"' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 	run "$KNET" -n web services -o json
 	[ "$status" -eq 0 ]
@@ -122,12 +164,14 @@ knet_pods() {
 @test "services: the viewer sees the web namespace as kubectl does" {
 	want=$(kc --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" -n web get svc -o name | sed 's|^service/||' | sort)
 	got=$("$KNET" --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" -n web svc -o name | sed 's|^service/||' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 }
 
 @test "endpoints SVC: every address with its pod, node and readiness" {
 	want=$(kc -n web get endpoints web -o jsonpath='{range .subsets[*].addresses[*]}{.ip} {.targetRef.name} {.nodeName}{"\n"}{end}' | sort)
 	got=$("$KNET" -n web ep web -o json | jq -r '.items[] | "\(.ip) \(.pod) \(.node)"' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 	run "$KNET" -n web ep web -o json
 	echo "$output" | jq -e '.items | length == 3 and all(.ready and .port == 8080 and .protocol == "TCP" and .service == "web")'
@@ -146,7 +190,9 @@ knet_pods() {
 @test "nodes: names, internal IPs, pod CIDRs and pod counts match the API" {
 	want=$(kc get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR}{"\n"}{end}' | sort)
 	got=$("$KNET" nodes -o json | jq -r '.items[] | "\(.name) \(.podCIDRs[0])"' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
+	[ -n "$KNET_LAB_NODES" ]
 	for n in $KNET_LAB_NODES; do
 		# other suites may be adding pods meanwhile: a few tries
 		for try in 1 2 3 4 5; do
@@ -171,6 +217,7 @@ knet_pods() {
 	echo "$output" | jq -e '.items[] | select(.name == "allow-web") | .ingressRules == 1'
 	want=$(kc get netpol -A -o name | sed 's|^[^/]*/||' | sort)
 	got=$("$KNET" netpol -A -o name | sed 's|^networkpolicy/||' | sort)
+	[ -n "$want" ]
 	[ "$got" = "$want" ]
 }
 

@@ -11,12 +11,14 @@
  * its message becomes the reason; 404 gives -ENOENT/KNET_EXIT_NOT_FOUND,
  * everything else (connect, TLS, 401, 403, 5xx) KNET_EXIT_API.  Retries
  * happen only for 429 and (for GET) 5xx, honouring Retry-After, at most 3
- * tries and 5 seconds of waiting.  Redirects are not followed.
+ * tries and 5 seconds of waiting (a Retry-After beyond what is left of
+ * them gives the error at once).  Redirects are not followed.
  *
  * The client never logs a token, key or certificate: -v lines carry the
  * method, URL, status and timing only.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -62,6 +64,14 @@ const char *knet_api_namespace(const struct knet_api *api);
  * goes back to the context's.  The string must outlive the client.
  */
 void knet_api_set_namespace(struct knet_api *api, const char *ns);
+/*
+ * Ctrl-C: once *@stop is non-zero (a signal handler sets it), the
+ * transfer in progress ends within about a second, even one that is
+ * waiting for a quiet watch, and no new one starts: the call returns
+ * -EINTR, which is not an error to report (the user asked for it).
+ * NULL turns it off.
+ */
+void knet_api_set_stop(struct knet_api *api, volatile sig_atomic_t *stop);
 /* -v logging through the configured callback (objects use it too). */
 void knet_api_log(const struct knet_api *api, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -90,11 +100,18 @@ int knet_api_request(struct knet_api *api, const char *method,
 /*
  * Build "/api/v1/namespaces/NS/pods" or "/apis/G/V/pods" (all
  * namespaces when @ns is NULL), with "/NAME" when @name is set.
- * @group_version is "v1" for the core group or "apps/v1".  Returns the
- * length, or -ENAMETOOLONG.
+ * @group_version is "v1" for the core group or "apps/v1".  @ns must be
+ * a DNS-1123 label and @name a DNS-1123 subdomain, as the API has them
+ * (nodes too): else -EINVAL, a usage error naming the value.  Returns
+ * the length, or -ENAMETOOLONG.  @err may be NULL.
  */
 int knet_api_path(char *buf, size_t len, const char *group_version,
-		  const char *ns, const char *resource, const char *name);
+		  const char *ns, const char *resource, const char *name,
+		  struct knet_error *err);
+
+/* The checks of knet_api_path(): 0, or -EINVAL with a usage error. */
+int knet_api_check_namespace(const char *ns, struct knet_error *err);
+int knet_api_check_name(const char *name, struct knet_error *err);
 
 struct knet_list_opts {
 	const char *label_selector; /* -l, NULL for all */

@@ -3,12 +3,23 @@
 #define KNET_API_INTERNAL_H
 
 /*
- * Shared between the files of the API client (lib/k8s.c, k8s-list.c,
- * k8s-watch.c) only; not part of libknet's interface.
+ * Shared between the files of the API client in lib/api only; not part
+ * of libknet's interface.  Who does what:
+ *
+ *   client.c    knet_api_new/free, accessors, -v logging, the base URL
+ *   conn.c      one transfer channel: easy handle, callbacks, buffer
+ *   tls.c       TLS options from the kubeconfig
+ *   auth.c      credentials in force and the request headers
+ *   request.c   one request: retries, re-authentication, errors
+ *   prefetch.c  the next list page on a second handle
+ *   list.c, watch.c, arena.c, status.c, exec-credential.c, json.c
  */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
+
+#include <curl/curl.h>
 
 #include "knet/base.h"
 #include "knet/api.h"
@@ -19,6 +30,111 @@
  * result of the request).
  */
 typedef int (*knet_api_sink_fn)(const char *data, size_t len, void *userdata);
+
+/* One transfer channel: an easy handle and what its callbacks fill. */
+struct knet_conn {
+	CURL *curl;
+	struct knet_api *api; /* NULL for the prefetch channel: no logging */
+	char errbuf[CURL_ERROR_SIZE];
+
+	/* the receive buffer, kept between requests */
+	char *buf;
+	size_t len, cap;
+	long status;	  /* of the transfer in progress */
+	long retry_after; /* seconds, -1 when absent */
+
+	/* set by the caller's Ctrl-C handler: the transfer ends */
+	volatile sig_atomic_t *stop;
+
+	/* streaming */
+	knet_api_sink_fn sink;
+	void *sink_userdata;
+	int sink_result;
+};
+
+struct knet_prefetch;
+
+struct knet_api {
+	struct knet_conn c;
+	struct knet_kubeconfig *kc;
+	const char *ns_override; /* -n */
+	char *base; /* URL prefix: server, host swapped for tls-server-name */
+	struct curl_slist *connect_to;
+	long timeout_ms;
+	int verbose;
+	void (*log)(void *userdata, const char *line);
+	void *log_userdata;
+
+	/* credentials in force */
+	char *token;
+	time_t token_read; /* when token_file was last read */
+	struct knet_exec_cred exec;
+	bool have_exec;
+	unsigned creds_gen; /* bumped when the client certificate changes */
+	bool pinned;	    /* knet_api_pin_credentials: files are off limits */
+
+	/* set by knet_api_get_page() for the parse of one page */
+	struct knet_arena *parse_arena;
+
+	/* the next page, fetched on a second handle while one is parsed */
+	struct knet_prefetch *prefetch;
+};
+
+/* conn.c: point a handle's callbacks at @c (after duphandle too). */
+void knet_conn_bind(struct knet_conn *c);
+/* conn.c: ready @c for a transfer of @url with @hdr. */
+void knet_conn_start(struct knet_conn *c, const char *url,
+		     struct curl_slist *hdr);
+/* conn.c: whether the caller asked for the transfer to end. */
+bool knet_conn_stopped(const struct knet_conn *c);
+/* conn.c: drop the receive buffer (wiped: it may hold a secret). */
+void knet_conn_release(struct knet_conn *c);
+
+/* tls.c: a PEM blob option (copied by libcurl); -ENOTSUP when unknown. */
+int knet_api_set_blob(CURL *curl, CURLoption opt, const struct knet_blob *b);
+/* tls.c: CA, client certificate and key, proxy from the kubeconfig. */
+int knet_api_tls_setup(struct knet_api *api, struct knet_error *err);
+/* tls.c: the kubeconfig field that decides what failed in TLS. */
+const char *knet_api_ca_field(const struct knet_kubeconfig *kc);
+
+/*
+ * auth.c: make the credentials current (a tokenFile re-read once a
+ * minute, an exec plugin run when its credential is missing or
+ * expired); @force after a 401.
+ */
+int knet_api_refresh_credentials(struct knet_api *api, bool force,
+				 struct knet_error *err);
+/*
+ * auth.c: the headers of every request, in one place: Accept, the
+ * Content-Type of a body, Authorization.  NULL when out of memory.
+ * Free with knet_api_free_headers() (they hold the token).
+ */
+struct curl_slist *knet_api_build_headers(const struct knet_api *api,
+					  const char *content_type, bool body);
+void knet_api_free_headers(struct curl_slist *h);
+
+/* prefetch.c: wait for and free the prefetch channel. */
+void knet_api_prefetch_free(struct knet_prefetch *p);
+
+/* request.c: milliseconds since @start (CLOCK_MONOTONIC). */
+long knet_api_elapsed_ms(const struct timespec *start);
+
+/*
+ * exec-credential.c: knet_exec_credential_get() with a bound on the
+ * plugin's whole run other than the default (60 s), for the tests.
+ */
+int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
+			     struct knet_exec_cred *ret,
+			     struct knet_error *err);
+
+/*
+ * wipe.c: memory that may hold a secret.  A string or a buffer of @cap
+ * bytes zeroed, then freed (NULL is fine); a buffer grown to @want bytes
+ * (keeping @used) into a new block, the old one zeroed first.
+ */
+void knet_api_wipe_free(char *s);
+void knet_api_wipe_buf_free(void *buf, size_t cap);
+int knet_api_wipe_reserve(char **buf, size_t *cap, size_t used, size_t want);
 
 /*
  * One request with the client's retry and re-authentication rules.
@@ -33,18 +149,25 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		struct knet_error *err);
 
 /*
- * Append "?k=v" or "&k=v" (v URL-escaped) to @buf of @len; -ENAMETOOLONG
- * when it does not fit.
+ * A path with its query string, grown as needed: nothing is ever cut
+ * (a long selector or continue token just takes more room).
  */
-int knet_api_query_add(char *buf, size_t len, const char *key,
-		       const char *value);
+struct knet_url {
+	char *s;
+	size_t len, cap;
+};
 
+/* Start over with @path (no query yet).  -ENOMEM. */
+int knet_url_set(struct knet_url *u, const char *path);
+/* Append "?k=v" or "&k=v", @value percent-encoded.  -ENOMEM. */
+int knet_url_add(struct knet_url *u, const char *key, const char *value);
 /* Add labelSelector and fieldSelector from @opts (may be NULL). */
-int knet_api_query_selectors(char *buf, size_t len,
-			     const struct knet_list_opts *opts);
+int knet_url_add_selectors(struct knet_url *u,
+			   const struct knet_list_opts *opts);
+void knet_url_free(struct knet_url *u);
 
 /*
- * Arenas for the parse trees of list pages (lib/k8s-arena.c).  A tree
+ * Arenas for the parse trees of list pages (arena.c).  A tree
  * from knet_arena_parse() lives until the next reset and must never be
  * given to cJSON_Delete.
  */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api-internal.h"
 
@@ -96,6 +97,8 @@ void knet_arena_free(struct knet_arena *a)
 		return;
 	for (c = a->first; c; c = next) {
 		next = c->next;
+		/* A page may hold secrets (Secrets, env values): wiped. */
+		explicit_bzero(c->data, c->size);
 		free(c);
 	}
 	free(a);

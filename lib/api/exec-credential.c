@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Exec credential plugins: run, read, parse (see knet/k8s-exec.h). */
+/* Exec credential plugins: run, read, parse (see knet/api.h). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api-internal.h"
 #include "knet/api.h"
 
 #define EXEC_OUTPUT_MAX (1u << 20)
@@ -26,10 +27,7 @@ void knet_exec_cred_clear(struct knet_exec_cred *c)
 {
 	if (!c)
 		return;
-	if (c->token) {
-		explicit_bzero(c->token, strlen(c->token));
-		free(c->token);
-	}
+	knet_api_wipe_free(c->token);
 	knet_blob_clear(&c->cert);
 	knet_blob_clear(&c->key);
 	memset(c, 0, sizeof(*c));
@@ -68,15 +66,6 @@ static int blob_from_str(const char *s, struct knet_blob *b)
 		return -ENOMEM;
 	b->len = strlen(s);
 	return 0;
-}
-
-static void wipe(cJSON *j)
-{
-	for (; j; j = j->next) {
-		if (cJSON_IsString(j) && j->valuestring)
-			explicit_bzero(j->valuestring, strlen(j->valuestring));
-		wipe(j->child);
-	}
 }
 
 int knet_exec_credential_parse(const char *api_version, const char *cmd,
@@ -158,9 +147,8 @@ oom:
 	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
 cleanup:
 	knet_exec_cred_clear(&c);
-	/* The document held the secret: wipe it before freeing. */
-	wipe(doc);
-	cJSON_Delete(doc);
+	/* The document held the secret: wiped before it is freed. */
+	knet_json_wipe_delete(doc);
 	return r;
 }
 
@@ -235,7 +223,7 @@ static char **build_env(const struct knet_exec_config *ex, const char *info)
 			/* Drop ours so far; environ's entries are borrowed. */
 			env[k] = NULL;
 			while (j-- > 0)
-				free(env[--k]);
+				knet_api_wipe_free(env[--k]);
 			free(env);
 			return NULL;
 		}
@@ -254,54 +242,58 @@ static void free_env(char **env, const struct knet_exec_config *ex)
 		n++;
 	/* The last nenv + 1 entries are ours. */
 	for (size_t i = n > mine ? n - mine : 0; i < n; i++)
-		free(env[i]);
+		knet_api_wipe_free(env[i]);
 	free(env);
 }
 
-/* Read the child's stdout until EOF, with a deadline. */
-static int read_all(int fd, char **ret, size_t *ret_len)
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read the child's stdout until EOF or @deadline (now_ms() time):
+ * -ETIMEDOUT, -EFBIG beyond EXEC_OUTPUT_MAX, -ENOMEM or the read error.
+ */
+static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap), *nb;
-	struct timespec start, now;
+	char *buf = malloc(cap);
 	int r = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long waited;
+		long left = deadline - now_ms();
 		ssize_t n;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = (now.tv_sec - start.tv_sec) * 1000 +
-			 (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (waited >= EXEC_TIMEOUT_MS) {
+		if (left <= 0) {
 			r = -ETIMEDOUT;
 			break;
 		}
-		if (poll(&pfd, 1, (int)(EXEC_TIMEOUT_MS - waited)) < 0) {
-			if (errno == EINTR)
-				continue;
+		n = poll(&pfd, 1, (int)left);
+		if (n < 0 && errno != EINTR) {
 			r = -errno;
 			break;
 		}
+		/* Nothing yet (or a signal): the deadline is checked above. */
+		if (n <= 0)
+			continue;
 		if (len + 1 >= cap) {
 			if (cap >= EXEC_OUTPUT_MAX) {
 				r = -EFBIG;
 				break;
 			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				r = -ENOMEM;
+			r = knet_api_wipe_reserve(&buf, &cap, len, cap * 2);
+			if (r < 0)
 				break;
-			}
-			buf = nb;
 		}
 		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n < 0) {
 			r = -errno;
@@ -312,8 +304,7 @@ static int read_all(int fd, char **ret, size_t *ret_len)
 		len += (size_t)n;
 	}
 	if (r < 0) {
-		explicit_bzero(buf, len);
-		free(buf);
+		knet_api_wipe_buf_free(buf, cap);
 		return r;
 	}
 	buf[len] = '\0';
@@ -322,7 +313,71 @@ static int read_all(int fd, char **ret, size_t *ret_len)
 	return 0;
 }
 
+/*
+ * Reap @pid by @deadline; past it (or at once when @kill_now), kill its
+ * process group and reap it then.  Returns 0, or -ETIMEDOUT when it had
+ * to be killed for running too long.
+ */
+static int reap(pid_t pid, long deadline, bool kill_now, int *ret_status)
+{
+	struct timespec tick = {0, 10 * 1000000};
+	int r = 0;
+
+	while (!kill_now) {
+		pid_t w = waitpid(pid, ret_status, WNOHANG);
+
+		if (w == pid)
+			return 0;
+		if (w < 0 && errno != EINTR)
+			return -errno;
+		if (now_ms() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	/* The plugin's own children go too: they hold its pipe. */
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+	while (waitpid(pid, ret_status, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+static int run_error(struct knet_error *err, int r, const char *cmd,
+		     long timeout_ms)
+{
+	switch (r) {
+	case -ETIMEDOUT:
+		return knet_error_set(
+			err, r, KNET_EXIT_API,
+			"exec plugin \"%s\" did not finish "
+			"within %ld %s; stopped it",
+			cmd, timeout_ms % 1000 ? timeout_ms : timeout_ms / 1000,
+			timeout_ms % 1000 ? "ms" : "s");
+	case -EFBIG:
+		return knet_error_set(err, r, KNET_EXIT_API,
+				      "exec plugin \"%s\" printed more than "
+				      "%u MiB; stopped it",
+				      cmd, EXEC_OUTPUT_MAX >> 20);
+	case -ENOMEM:
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	default:
+		return knet_error_set(err, r, KNET_EXIT_API,
+				      "exec plugin \"%s\": cannot read its "
+				      "output: %s; stopped it",
+				      cmd, knet_errstr(r));
+	}
+}
+
 int knet_exec_credential_get(const struct knet_kubeconfig *kc,
+			     struct knet_exec_cred *ret, struct knet_error *err)
+{
+	return knet_exec_credential_run(kc, EXEC_TIMEOUT_MS, ret, err);
+}
+
+int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 			     struct knet_exec_cred *ret, struct knet_error *err)
 {
 	const struct knet_exec_config *ex = kc->exec;
@@ -330,6 +385,7 @@ int knet_exec_credential_get(const struct knet_kubeconfig *kc,
 	char **argv = NULL, **env = NULL;
 	size_t nargs = 0, len = 0;
 	int pfd[2] = {-1, -1}, status, r;
+	long deadline;
 	pid_t pid;
 
 	path = knet_path_lookup(ex->command, getenv("PATH"));
@@ -357,6 +413,7 @@ int knet_exec_credential_get(const struct knet_kubeconfig *kc,
 				   knet_errstr(errno));
 		goto cleanup;
 	}
+	deadline = now_ms() + timeout_ms;
 	pid = fork();
 	if (pid < 0) {
 		r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
@@ -366,23 +423,33 @@ int knet_exec_credential_get(const struct knet_kubeconfig *kc,
 	if (pid == 0) {
 		int devnull = open("/dev/null", O_RDONLY);
 
+		/* Its own group, so that a kill reaches what it started. */
+		setpgid(0, 0);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(pfd[1], STDOUT_FILENO);
 		execve(path, argv, env);
 		_exit(127);
 	}
+	setpgid(pid, pid);
 	close(pfd[1]);
 	pfd[1] = -1;
-	r = read_all(pfd[0], &out, &len);
-	if (r == -ETIMEDOUT)
-		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	/*
+	 * One deadline for the whole run: reading, then waiting for the exit
+	 * (a plugin may close stdout and go on running).  On any failure the
+	 * plugin is killed and reaped, never waited for.
+	 */
+	r = read_all(pfd[0], deadline, &out, &len);
+	close(pfd[0]);
+	pfd[0] = -1;
+	{
+		int rr = reap(pid, deadline, r < 0, &status);
+
+		if (!r)
+			r = rr;
+	}
 	if (r < 0) {
-		knet_error_set(err, r, KNET_EXIT_API, "exec plugin \"%s\": %s",
-			       ex->command,
-			       r == -ETIMEDOUT ? "timed out" : knet_errstr(r));
+		run_error(err, r, ex->command, timeout_ms);
 		goto cleanup;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
@@ -401,10 +468,7 @@ int knet_exec_credential_get(const struct knet_kubeconfig *kc,
 	r = knet_exec_credential_parse(ex->api_version, ex->command, out, len,
 				       ret, err);
 cleanup:
-	if (out) {
-		explicit_bzero(out, len);
-		free(out);
-	}
+	knet_api_wipe_buf_free(out, len);
 	if (pfd[0] >= 0)
 		close(pfd[0]);
 	if (pfd[1] >= 0)

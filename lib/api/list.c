@@ -13,21 +13,91 @@
 
 #include "api-internal.h"
 #include "knet/api.h"
+#include "knet/output.h"
 
-#define PATH_MAX_LEN  4096
 #define DEFAULT_LIMIT 500
 
+/* [a-z0-9]([-a-z0-9]*[a-z0-9])? of at most 63 bytes. */
+static bool dns1123_label(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] >= 'a' && s[i] <= 'z') &&
+		    !(s[i] >= '0' && s[i] <= '9') && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* Labels joined by '.', at most 253 bytes. */
+static bool dns1123_subdomain(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (const char *p = s;;) {
+		size_t l = strcspn(p, ".");
+
+		if (!dns1123_label(p, l))
+			return false;
+		if (!p[l])
+			return true;
+		p += l + 1;
+	}
+}
+
+static int invalid(struct knet_error *err, const char *what, const char *value,
+		   const char *rule)
+{
+	/* The value came from outside: escaped for the terminal. */
+	char *safe = knet_text_escape(value, false);
+	int r = knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+			       "invalid %s '%s': must be %s", what,
+			       safe ? safe : "?", rule);
+
+	free(safe);
+	return r;
+}
+
+int knet_api_check_namespace(const char *ns, struct knet_error *err)
+{
+	if (dns1123_label(ns, strlen(ns)))
+		return 0;
+	return invalid(err, "namespace", ns,
+		       "a DNS-1123 label (at most 63 lowercase letters, "
+		       "digits and '-', starting and ending with a letter or "
+		       "digit)");
+}
+
+int knet_api_check_name(const char *name, struct knet_error *err)
+{
+	if (dns1123_subdomain(name))
+		return 0;
+	return invalid(err, "name", name,
+		       "a DNS-1123 subdomain (at most 253 lowercase letters, "
+		       "digits, '-' and '.', each part starting and ending "
+		       "with a letter or digit)");
+}
+
 int knet_api_path(char *buf, size_t len, const char *group_version,
-		  const char *ns, const char *resource, const char *name)
+		  const char *ns, const char *resource, const char *name,
+		  struct knet_error *err)
 {
 	bool core = !strchr(group_version, '/');
 	int n;
 
+	/* Checked here, where paths are made: "a/../.." or "x?watch=1"
+	 * would change what the request means. */
+	if ((ns && knet_api_check_namespace(ns, err) < 0) ||
+	    (name && knet_api_check_name(name, err) < 0))
+		return -EINVAL;
 	n = snprintf(buf, len, "/%s/%s%s%s/%s%s%s", core ? "api" : "apis",
 		     group_version, ns ? "/namespaces/" : "", ns ? ns : "",
 		     resource, name ? "/" : "", name ? name : "");
 	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
+		return knet_error_set(err, -ENAMETOOLONG, KNET_EXIT_USAGE,
+				      "path too long");
 	return n;
 }
 
@@ -38,61 +108,110 @@ static bool unreserved(unsigned char c)
 	       c == '~';
 }
 
-int knet_api_query_add(char *buf, size_t len, const char *key,
-		       const char *value)
+static int url_room(struct knet_url *u, size_t more)
 {
-	size_t n = strlen(buf);
-	int w;
+	size_t cap = u->cap ? u->cap : 256;
+	char *ns;
 
-	w = snprintf(buf + n, len - n, "%c%s=", strchr(buf, '?') ? '&' : '?',
-		     key);
-	if (w < 0 || (size_t)w >= len - n)
-		return -ENAMETOOLONG;
-	n += (size_t)w;
-	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
-		if (n + 4 > len)
-			return -ENAMETOOLONG;
-		if (unreserved(*p)) {
-			buf[n++] = (char)*p;
-		} else {
-			snprintf(buf + n, 4, "%%%02X", *p);
-			n += 3;
-		}
-	}
-	buf[n] = '\0';
+	if (u->len + more + 1 <= u->cap)
+		return 0;
+	while (cap < u->len + more + 1)
+		cap *= 2;
+	ns = realloc(u->s, cap);
+	if (!ns)
+		return -ENOMEM;
+	u->s = ns;
+	u->cap = cap;
 	return 0;
 }
 
-int knet_api_query_selectors(char *buf, size_t len,
-			     const struct knet_list_opts *opts)
+int knet_url_set(struct knet_url *u, const char *path)
+{
+	size_t n = strlen(path);
+
+	u->len = 0;
+	if (url_room(u, n) < 0)
+		return -ENOMEM;
+	memcpy(u->s, path, n + 1);
+	u->len = n;
+	return 0;
+}
+
+int knet_url_add(struct knet_url *u, const char *key, const char *value)
+{
+	size_t kl = strlen(key), vl = strlen(value);
+	char sep;
+
+	/* Each byte of the value takes at most three ("%2F"). */
+	if (url_room(u, 2 + kl + 3 * vl) < 0)
+		return -ENOMEM;
+	sep = memchr(u->s, '?', u->len) ? '&' : '?';
+	u->s[u->len++] = sep;
+	memcpy(u->s + u->len, key, kl);
+	u->len += kl;
+	u->s[u->len++] = '=';
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (unreserved(*p)) {
+			u->s[u->len++] = (char)*p;
+		} else {
+			static const char hex[] = "0123456789ABCDEF";
+
+			u->s[u->len++] = '%';
+			u->s[u->len++] = hex[*p >> 4];
+			u->s[u->len++] = hex[*p & 15];
+		}
+	}
+	u->s[u->len] = '\0';
+	return 0;
+}
+
+int knet_url_add_selectors(struct knet_url *u,
+			   const struct knet_list_opts *opts)
 {
 	int r = 0;
 
 	if (opts && opts->label_selector && *opts->label_selector)
-		r = knet_api_query_add(buf, len, "labelSelector",
-				       opts->label_selector);
+		r = knet_url_add(u, "labelSelector", opts->label_selector);
 	if (!r && opts && opts->field_selector && *opts->field_selector)
-		r = knet_api_query_add(buf, len, "fieldSelector",
-				       opts->field_selector);
+		r = knet_url_add(u, "fieldSelector", opts->field_selector);
 	return r;
 }
 
-static int page_path(char *buf, size_t len, const char *path,
+void knet_url_free(struct knet_url *u)
+{
+	free(u->s);
+	u->s = NULL;
+	u->len = u->cap = 0;
+}
+
+static int page_path(struct knet_url *u, const char *path,
 		     const struct knet_list_opts *opts, const char *cont)
 {
 	char limit[16];
 	int r;
 
-	if (snprintf(buf, len, "%s", path) >= (int)len)
-		return -ENAMETOOLONG;
 	snprintf(limit, sizeof(limit), "%d",
 		 opts && opts->limit > 0 ? opts->limit : DEFAULT_LIMIT);
-	r = knet_api_query_add(buf, len, "limit", limit);
+	r = knet_url_set(u, path);
 	if (!r)
-		r = knet_api_query_selectors(buf, len, opts);
+		r = knet_url_add(u, "limit", limit);
+	if (!r)
+		r = knet_url_add_selectors(u, opts);
 	if (!r && cont && *cont)
-		r = knet_api_query_add(buf, len, "continue", cont);
+		r = knet_url_add(u, "continue", cont);
 	return r;
+}
+
+/* strdup of @s into *@dst (freed first); -ENOMEM, never a silent NULL. */
+static int replace_str(char **dst, const char *s)
+{
+	char *n = NULL;
+
+	if (s && !(n = strdup(s)))
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
 }
 
 int knet_api_list(struct knet_api *api, const char *path,
@@ -100,34 +219,28 @@ int knet_api_list(struct knet_api *api, const char *path,
 		  void *userdata, char **ret_resource_version,
 		  struct knet_error *err)
 {
-	char *cont = NULL, *rv = NULL, *buf;
+	char *cont = NULL, *rv = NULL;
 	bool restarted = false, prefetched = false;
+	struct knet_url url = {0};
 	struct knet_arena *arena;
 	cJSON *page = NULL;
 	int r;
 
-	buf = malloc(PATH_MAX_LEN);
 	arena = knet_arena_new();
-	if (!buf || !arena) {
-		free(buf);
-		knet_arena_free(arena);
+	if (!arena)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
-	}
 	for (;;) {
 		const cJSON *item, *meta;
 		const char *next, *v;
 
-		r = page_path(buf, PATH_MAX_LEN, path, opts, cont);
-		if (r < 0) {
-			r = knet_error_set(err, r, KNET_EXIT_USAGE,
-					   "selector too long");
-			goto cleanup;
-		}
+		r = page_path(&url, path, opts, cont);
+		if (r < 0)
+			goto oom;
 		/* The page fetched while the last one was read, or now. */
 		if (!prefetched ||
 		    knet_api_prefetch_finish(api, arena, &page) != 1)
-			r = knet_api_get_page(api, buf, arena, &page, err);
+			r = knet_api_get_page(api, url.s, arena, &page, err);
 		prefetched = false;
 		if (r == -ESTALE && cont && !restarted) {
 			/* The continue token expired: start over, once. */
@@ -143,15 +256,16 @@ int knet_api_list(struct knet_api *api, const char *path,
 			goto cleanup;
 		meta = knet_json_get(page, "metadata");
 		v = knet_json_str(meta, "resourceVersion");
-		if (v) {
-			free(rv);
-			rv = strdup(v);
-		}
 		next = knet_json_str(meta, "continue");
-		free(cont);
-		cont = next && *next ? strdup(next) : NULL;
-		if (cont && page_path(buf, PATH_MAX_LEN, path, opts, cont) == 0)
-			prefetched = knet_api_prefetch_start(api, buf) == 0;
+		/*
+		 * A token lost to a failed copy would end the list after this
+		 * page as if it were the last: fail instead.
+		 */
+		if ((v && replace_str(&rv, v) < 0) ||
+		    replace_str(&cont, next && *next ? next : NULL) < 0)
+			goto oom;
+		if (cont && page_path(&url, path, opts, cont) == 0)
+			prefetched = knet_api_prefetch_start(api, url.s) == 0;
 		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
 		{
 			r = each(item, userdata);
@@ -166,12 +280,15 @@ int knet_api_list(struct knet_api *api, const char *path,
 		rv = NULL;
 	}
 	r = 0;
+	goto cleanup;
+oom:
+	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
 cleanup:
 	if (prefetched)
 		knet_api_prefetch_cancel(api);
 	free(cont);
 	free(rv);
-	free(buf);
+	knet_url_free(&url);
 	knet_arena_free(arena);
 	return r;
 }

@@ -72,6 +72,12 @@ int knet_api_status_error(long http_code, const char *body, size_t len,
 				clean[--n] = '\0';
 		}
 	}
+	if (msg && !clean) {
+		/* Not "HTTP 403" instead of the server's reason: say why. */
+		cJSON_Delete(st);
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	}
 	if (clean && *clean)
 		r = knet_error_set(err, code, exit, "%s", clean);
 	else if (http_code == 401)

@@ -16,7 +16,6 @@
 #include "api-internal.h"
 #include "knet/api.h"
 
-#define WATCH_PATH_MAX	4096
 #define WATCH_LINE_MAX	(64u << 20)
 #define WATCH_TIMEOUT_S "300"
 
@@ -60,18 +59,22 @@ static int handle_event(struct watch *w, const char *text, size_t len)
 	}
 	v = knet_json_str(knet_json_get(obj, "metadata"), "resourceVersion");
 	if (v && *v) {
+		/* Losing it would resume from an older version: fail. */
 		char *nrv = strdup(v);
 
-		if (nrv) {
-			free(w->rv);
-			w->rv = nrv;
+		if (!nrv) {
+			r = knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
+					   "out of memory");
+			goto cleanup;
 		}
+		free(w->rv);
+		w->rv = nrv;
 	}
 	w->events++;
 	if (type)
 		r = w->on_event(type, obj, w->userdata);
 cleanup:
-	cJSON_Delete(ev);
+	knet_json_wipe_delete(ev);
 	return r;
 }
 
@@ -83,19 +86,16 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 
 	if (w->len + len + 1 > w->cap) {
 		size_t cap = w->cap ? w->cap : 65536;
-		char *nb;
 
 		while (cap < w->len + len + 1)
 			cap *= 2;
 		if (cap > WATCH_LINE_MAX)
 			return knet_error_set(w->err, -EFBIG, KNET_EXIT_API,
 					      "watch event too large");
-		nb = realloc(w->line, cap);
-		if (!nb)
+		/* Events may carry secrets: the old block is wiped. */
+		if (knet_api_wipe_reserve(&w->line, &w->cap, w->len, cap) < 0)
 			return knet_error_set(w->err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
-		w->line = nb;
-		w->cap = cap;
 	}
 	memcpy(w->line + w->len, data, len);
 	w->len += len;
@@ -115,25 +115,21 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 	return 0;
 }
 
-static int watch_path(char *buf, const char *path,
+static int watch_path(struct knet_url *u, const char *path,
 		      const struct knet_list_opts *opts, const char *rv)
 {
-	int r;
+	int r = knet_url_set(u, path);
 
-	if (snprintf(buf, WATCH_PATH_MAX, "%s", path) >= WATCH_PATH_MAX)
-		return -ENAMETOOLONG;
-	r = knet_api_query_add(buf, WATCH_PATH_MAX, "watch", "1");
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX, "resourceVersion",
-				       rv);
+		r = knet_url_add(u, "watch", "1");
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX,
-				       "allowWatchBookmarks", "true");
+		r = knet_url_add(u, "resourceVersion", rv);
 	if (!r)
-		r = knet_api_query_add(buf, WATCH_PATH_MAX, "timeoutSeconds",
-				       WATCH_TIMEOUT_S);
+		r = knet_url_add(u, "allowWatchBookmarks", "true");
 	if (!r)
-		r = knet_api_query_selectors(buf, WATCH_PATH_MAX, opts);
+		r = knet_url_add(u, "timeoutSeconds", WATCH_TIMEOUT_S);
+	if (!r)
+		r = knet_url_add_selectors(u, opts);
 	return r;
 }
 
@@ -148,13 +144,9 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		.userdata = userdata,
 		.err = err,
 	};
-	char *buf;
+	struct knet_url url = {0};
 	int r;
 
-	buf = malloc(WATCH_PATH_MAX);
-	if (!buf)
-		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
-				      "out of memory");
 	if (resource_version && *resource_version) {
 		w.rv = strdup(resource_version);
 	} else {
@@ -168,17 +160,17 @@ int knet_api_watch(struct knet_api *api, const char *path,
 					   "out of memory");
 			goto cleanup;
 		}
-		r = watch_path(buf, path, opts, w.rv);
+		r = watch_path(&url, path, opts, w.rv);
 		if (r < 0) {
-			r = knet_error_set(err, r, KNET_EXIT_USAGE,
-					   "selector too long");
+			r = knet_error_set(err, r, KNET_EXIT_SYSTEM,
+					   "out of memory");
 			goto cleanup;
 		}
 		w.len = 0;
 		w.gone = false;
 		w.events = 0;
-		r = knet_api_do(api, "GET", buf, NULL, NULL, NULL, on_chunk, &w,
-				true, err);
+		r = knet_api_do(api, "GET", url.s, NULL, NULL, NULL, on_chunk,
+				&w, true, err);
 		if (r == -ESTALE) {
 			/* 410 Gone, as a status or an ERROR event. */
 			knet_api_log(api, 1,
@@ -202,11 +194,11 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		knet_api_log(api, 2, "watch: stream ended, resuming at %s",
 			     w.rv);
 		if (!w.events)
-			sleep(1);
+			sleep(1); /* a signal cuts it short; the next call sees it */
 	}
 cleanup:
-	free(w.line);
+	knet_api_wipe_buf_free(w.line, w.cap);
 	free(w.rv);
-	free(buf);
+	knet_url_free(&url);
 	return r;
 }

@@ -1,42 +1,67 @@
 /* SPDX-License-Identifier: MIT */
 /* Time: RFC 3339 timestamps from the API, and probe clock arithmetic. */
 #include <ctype.h>
-#include <stdio.h>
 #include <time.h>
 
 #include "knet/base.h"
+
+/* Two ASCII digits at @p (never reading past a NUL), else -1. */
+static int two_digits(const char *p)
+{
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/*
+ * The zone of RFC 3339: "Z" or exactly "+HH:MM" / "-HH:MM".  Each byte
+ * is checked before the next is read, so a short string stops at its
+ * NUL.  Returns the offset east of UTC in seconds and the end in *end,
+ * or -1.
+ */
+static int parse_zone(const char *p, long *ret_off, const char **end)
+{
+	int hh, mm;
+
+	if (*p == 'Z' || *p == 'z') {
+		*ret_off = 0;
+		*end = p + 1;
+		return 0;
+	}
+	if (*p != '+' && *p != '-')
+		return -1;
+	hh = two_digits(p + 1);
+	if (hh < 0 || hh > 23 || p[3] != ':')
+		return -1;
+	mm = two_digits(p + 4);
+	if (mm < 0 || mm > 59)
+		return -1;
+	*ret_off = (hh * 60L + mm) * 60 * (*p == '-' ? -1 : 1);
+	*end = p + 6;
+	return 0;
+}
 
 long long knet_time_parse(const char *s)
 {
 	struct tm tm = {0};
 	const char *p;
-	long long t;
-	int off = 0;
+	long off = 0;
 
 	if (!s)
 		return -1;
 	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
 	if (!p)
 		return -1;
-	if (*p == '.')
+	if (*p == '.') {
+		/* A fraction has at least one digit. */
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
 		for (p++; isdigit((unsigned char)*p); p++)
 			;
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		int hh, mm;
-
-		if (sscanf(p + 1, "%2d:%2d", &hh, &mm) != 2)
-			return -1;
-		off = (hh * 60 + mm) * 60 * (*p == '-' ? -1 : 1);
-		p += 6;
-	} else {
-		return -1;
 	}
-	if (*p)
+	if (parse_zone(p, &off, &p) < 0 || *p)
 		return -1;
-	t = (long long)timegm(&tm);
-	return t - off;
+	return (long long)timegm(&tm) - off;
 }
 
 void knet_ts_now(struct timespec *ts)

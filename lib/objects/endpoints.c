@@ -271,10 +271,10 @@ static int list_from(struct knet_api *api, const char *gv, const char *resource,
 					      "out of memory");
 		o.field_selector = sel;
 	}
-	if (knet_api_path(path, sizeof(path), gv, ns, resource, NULL) < 0) {
+	r = knet_api_path(path, sizeof(path), gv, ns, resource, NULL, err);
+	if (r < 0) {
 		free(sel);
-		return knet_error_set(err, -ENAMETOOLONG, KNET_EXIT_USAGE,
-				      "namespace name too long");
+		return r;
 	}
 	r = knet_api_list(api, path, &o, gather_one, g, NULL, err);
 	free(sel);

@@ -263,10 +263,10 @@ int knet_k8s_collect(struct knet_api *api, const char *group_version,
 	char path[512];
 	int r;
 
-	if (knet_api_path(path, sizeof(path), group_version, ns, resource,
-			  NULL) < 0)
-		return knet_error_set(err, -ENAMETOOLONG, KNET_EXIT_USAGE,
-				      "namespace name too long");
+	r = knet_api_path(path, sizeof(path), group_version, ns, resource, NULL,
+			  err);
+	if (r < 0)
+		return r;
 	r = knet_api_list(api, path, opts, collect_one, &c, ret_rv, err);
 	if (r == -ENOMEM)
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
@@ -282,11 +282,10 @@ int knet_k8s_get(struct knet_api *api, const char *group_version,
 	cJSON *doc = NULL;
 	int r;
 
-	if (!name || !*name || strchr(name, '/') ||
-	    knet_api_path(path, sizeof(path), group_version, ns, resource,
-			  name) < 0)
-		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-				      "invalid name '%s'", name ? name : "");
+	r = knet_api_path(path, sizeof(path), group_version, ns, resource,
+			  name ? name : "", err);
+	if (r < 0)
+		return r;
 	r = knet_api_get_json(api, path, &doc, err);
 	if (r < 0)
 		return r;

@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "free-check.h"
 #include "knet/api.h"
 #include "unit.h"
 
@@ -48,7 +50,7 @@ static const struct answer *take(const char *line, const char *auth)
 
 	pthread_mutex_lock(&lock);
 	if (nseen < MAX_SEEN) {
-		snprintf(seen[nseen], sizeof(seen[0]), "%s", line);
+		snprintf(seen[nseen], sizeof(seen[0]), "%.511s", line);
 		snprintf(seen_auth[nseen], sizeof(seen_auth[0]), "%s", auth);
 		nseen++;
 	}
@@ -65,7 +67,7 @@ static void *serve_conn(void *arg)
 	size_t len = 0;
 
 	for (;;) {
-		char line[512] = "", auth[128] = "", *end, *h, out[512];
+		char line[8192] = "", auth[128] = "", *end, *h, out[512];
 		const struct answer *a;
 		ssize_t n;
 
@@ -76,7 +78,7 @@ static void *serve_conn(void *arg)
 			len += (size_t)n;
 		}
 		*end = '\0';
-		sscanf(req, "%511[^\r]", line);
+		sscanf(req, "%8191[^\r]", line);
 		h = strcasestr(req, "\r\nAuthorization: ");
 		if (h)
 			sscanf(h + 17, "%127[^\r]", auth);
@@ -175,10 +177,28 @@ static void write_file(const char *name, const char *text)
 	}
 }
 
+/* What the client logged at -vv. */
+static char logged[32][256];
+static size_t logged_len[32]; /* whole, as the line may be longer */
+static int nlogged;
+
+static void on_log(void *userdata, const char *line)
+{
+	(void)userdata;
+	if (nlogged < 32) {
+		logged_len[nlogged] = strlen(line);
+		snprintf(logged[nlogged++], sizeof(logged[0]), "%s", line);
+	}
+}
+
 /* A client for the scripted server; @user is the kubeconfig user. */
 static struct knet_api *client(const char *user, const char *timeout)
 {
-	struct knet_api_config cfg = {.request_timeout = timeout};
+	struct knet_api_config cfg = {
+		.request_timeout = timeout,
+		.verbose = 2,
+		.log = on_log,
+	};
 	struct knet_error err = {0};
 	struct knet_api *api = NULL;
 	char text[1024], path[256];
@@ -252,6 +272,89 @@ static void test_list_pages(void)
 	CHECK_STR(seen_auth[0], "Bearer t0k");
 	CHECK_STR(seen_auth[2], "Bearer t0k");
 	free(rv);
+	knet_api_free(api);
+}
+
+/*
+ * strdup that fails for one chosen string.  libknet is linked into this
+ * test statically, so its calls resolve here: no hook in lib/ needed.
+ */
+static const char *fail_strdup_of;
+
+char *strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (fail_strdup_of && !strcmp(s, fail_strdup_of)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	d = malloc(n);
+	if (d)
+		memcpy(d, s, n);
+	return d;
+}
+
+/*
+ * Nothing is cut or lost on the way: a continue token that cannot be
+ * copied fails the list (it used to end it after one page, exit 0), a
+ * long one goes out whole, and the -v line shows the whole URL.
+ */
+static void test_list_never_truncated(void)
+{
+	static char long_token[6001], page1[6200], match[6100];
+	static const char *sel = "app in (a,b),tier!=x&y";
+	struct answer a[3] = {
+		{"GET /api/v1/pods?limit=500 ", 200, NULL,
+		 "{\"metadata\":{\"continue\":\"tok/2\"},\"items\":"
+		 "[{\"metadata\":{\"name\":\"a\"}}]}"},
+	};
+	struct knet_list_opts o = {.label_selector = sel};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	struct names n = {0};
+	bool whole = false;
+
+	if (!api)
+		return;
+	set_script(a, 1);
+	fail_strdup_of = "tok/2";
+	CHECK_INT(knet_api_list(api, "/api/v1/pods", NULL, collect, &n, NULL,
+				&err),
+		  -ENOMEM);
+	fail_strdup_of = NULL;
+	CHECK_INT(err.exit, KNET_EXIT_SYSTEM);
+	CHECK_STR(err.reason, "out of memory");
+	CHECK_INT(nseen, 1);
+
+	/* A 6000-byte token and a selector that needs escaping. */
+	memset(long_token, 'k', 6000);
+	snprintf(page1, sizeof(page1),
+		 "{\"metadata\":{\"continue\":\"%s\"},\"items\":"
+		 "[{\"metadata\":{\"name\":\"a\"}}]}",
+		 long_token);
+	snprintf(match, sizeof(match), "&continue=%s ", long_token);
+	a[0] = (struct answer){
+		"GET /api/v1/pods?limit=500&labelSelector=app%20in%20%28a%2Cb"
+		"%29%2Ctier%21%3Dx%26y ",
+		200, NULL, page1};
+	a[1] = (struct answer){match, 200, NULL,
+			       "{\"metadata\":{},\"items\":[{\"metadata\":"
+			       "{\"name\":\"b\"}}]}"};
+	set_script(a, 2);
+	n.n = 0;
+	nlogged = 0;
+	CHECK_INT(
+		knet_api_list(api, "/api/v1/pods", &o, collect, &n, NULL, &err),
+		0);
+	CHECK_INT(n.n, 2);
+	CHECK_STR(n.v[1], "b");
+	for (int i = 0; i < nlogged; i++)
+		if (strstr(logged[i], "continue=kkkk"))
+			whole = logged_len[i] > 6000;
+	CHECK(whole);
+	CHECK_INT(nseen, 2);
 	knet_api_free(api);
 }
 
@@ -333,6 +436,138 @@ static void test_token_file_and_timeout(void)
 	knet_api_free(api);
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Headers from the server are parsed with bounds: a Retry-After too big
+ * for "seconds * 1000" (UB, caught by UBSan) and a Warning with no
+ * value (a precision of -1 for "%.*s") used to be taken as they came.
+ */
+static void test_header_bounds(void)
+{
+	static const struct answer a[] = {
+		{"GET /huge ", 429, "Retry-After: 99999999999999999999\r\n",
+		 "{\"kind\":\"Status\",\"message\":\"slow down\"}"},
+		{"GET /neg ", 429, "Retry-After: -5\r\n",
+		 "{\"kind\":\"Status\",\"message\":\"slow down\"}"},
+		{"GET /neg ", 200, NULL, "{}"},
+		{"GET /warn ", 200,
+		 "Warning:\nWarning: 299 - \"x\x1b[31mred\"\r\n", "{}"},
+	};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	cJSON *j = NULL;
+	int warnings = 0;
+	long t0;
+
+	if (!api)
+		return;
+	set_script(a, 4);
+	/* More than the 5 s budget: the error at once, no wait. */
+	t0 = mono_ms();
+	CHECK_INT(knet_api_get_json(api, "/huge", &j, &err), -EAGAIN);
+	CHECK(mono_ms() - t0 < 1000);
+	CHECK_STR(err.reason, "slow down");
+	CHECK_INT(nseen, 1);
+	/* Not a number of seconds: the usual backoff, then the answer. */
+	CHECK_INT(knet_api_get_json(api, "/neg", &j, &err), 0);
+	cJSON_Delete(j);
+	CHECK_INT(nseen, 3);
+	nlogged = 0;
+	CHECK_INT(knet_api_get_json(api, "/warn", &j, &err), 0);
+	cJSON_Delete(j);
+	for (int i = 0; i < nlogged; i++) {
+		CHECK(!strpbrk(logged[i], "\r\n\x1b"));
+		if (!strncmp(logged[i], "server warning:", 15))
+			warnings++;
+	}
+	/* The empty one says nothing; the other is escaped. */
+	CHECK_INT(warnings, 1);
+	for (int i = 0; i < nlogged; i++)
+		if (!strncmp(logged[i], "server warning:", 15))
+			CHECK_STR(logged[i],
+				  "server warning: 299 - \"x\\x1b[31mred\"");
+	knet_api_free(api);
+}
+
+static int count_items(const cJSON *item, void *userdata)
+{
+	(void)item;
+	(*(int *)userdata)++;
+	return 0;
+}
+
+static int stop_on_deleted(const char *type, const cJSON *obj, void *userdata)
+{
+	(void)obj;
+	(void)userdata;
+	return !strcmp(type, "DELETED");
+}
+
+static int relist_never(struct knet_api *api, char **ret_rv, void *userdata,
+			struct knet_error *err)
+{
+	(void)api;
+	(void)ret_rv;
+	(void)userdata;
+	return knet_error_set(err, -EIO, KNET_EXIT_API, "no relist here");
+}
+
+/*
+ * Response bodies may hold tokens (a Secret, a TokenReview): the receive
+ * buffer (grown while holding one), list-page arenas, the watch line
+ * buffer and event trees are zeroed before they are freed.
+ */
+static void test_bodies_wiped(void)
+{
+	static char big[200000];
+	static const struct answer a[] = {
+		{"GET /secret ", 200, NULL, big},
+		{"GET /api/v1/secrets?limit=500 ", 200, NULL,
+		 "{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":"
+		 "[{\"data\":{\"token\":\"SECRET-list\"}}]}"},
+		{"GET /api/v1/secrets?watch=1", 200, NULL,
+		 "{\"type\":\"ADDED\",\"object\":{\"data\":{\"token\":"
+		 "\"SECRET-watch\"},\"metadata\":{\"resourceVersion\":\"2\"}}}"
+		 "\n"
+		 "{\"type\":\"DELETED\",\"object\":{}}\n",
+		 0, true},
+	};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	cJSON *j = NULL;
+	int items = 0;
+	size_t off;
+
+	if (!api)
+		return;
+	off = (size_t)snprintf(big, sizeof(big),
+			       "{\"token\":\"SECRET-get\",\"pad\":\"");
+	memset(big + off, 'p', sizeof(big) - off - 3);
+	memcpy(big + sizeof(big) - 3, "\"}", 3);
+	set_script(a, 3);
+	free_check_start("SECRET-");
+	CHECK_INT(knet_api_get_json(api, "/secret", &j, &err), 0);
+	CHECK_STR(knet_json_str(j, "token"), "SECRET-get");
+	knet_json_wipe_delete(j);
+	CHECK_INT(knet_api_list(api, "/api/v1/secrets", NULL, count_items,
+				&items, NULL, &err),
+		  0);
+	CHECK_INT(items, 1);
+	CHECK_INT(knet_api_watch(api, "/api/v1/secrets", NULL, "1",
+				 stop_on_deleted, relist_never, NULL, &err),
+		  1);
+	knet_api_free(api);
+	CHECK_INT(free_check_stop(), 0);
+	CHECK_INT(nseen, 3);
+}
+
 struct watch_log {
 	char events[16][64];
 	int n;
@@ -412,8 +647,11 @@ int main(void)
 	}
 	test_list_pages();
 	test_retries_and_errors();
+	test_list_never_truncated();
 	test_token_file_and_timeout();
+	test_header_bounds();
 	test_watch();
+	test_bodies_wiped();
 	unlink("/tmp/x");
 	{
 		char p[300];
@@ -424,5 +662,5 @@ int main(void)
 		unlink(p);
 		rmdir(dir);
 	}
-	return unit_done("test-k8s-http");
+	return unit_done("test-api-http");
 }

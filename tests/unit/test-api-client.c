@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/api/api-internal.h"
+#include "free-check.h"
 #include "knet/api.h"
 #include "unit.h"
 
@@ -82,23 +84,119 @@ static void test_time(void)
 	CHECK_INT(knet_time_parse("2024-01-02"), -1);
 	CHECK_INT(knet_time_parse("2024-01-02T03:04:05"), -1);
 	CHECK_INT(knet_time_parse(NULL), -1);
+	CHECK_INT(knet_time_parse("2024-01-02T01:34:05-01:30"), 1704164645);
+}
+
+/*
+ * Offsets are exactly "+HH:MM": anything shorter used to make the parser
+ * step over the terminating NUL (a heap over-read, caught by ASan here
+ * because each string is copied to a heap block of its exact size).
+ */
+static void test_time_bad_offsets(void)
+{
+	static const char *const bad[] = {
+		"2024-01-02T03:04:05+1:2",    "2024-01-02T03:04:05+1:20",
+		"2024-01-02T03:04:05+01:2",   "2024-01-02T03:04:05+01",
+		"2024-01-02T03:04:05+",	      "2024-01-02T03:04:05-",
+		"2024-01-02T03:04:05+0100",   "2024-01-02T03:04:05+01:00x",
+		"2024-01-02T03:04:05+ 1:00",  "2024-01-02T03:04:05+-1:00",
+		"2024-01-02T03:04:05+01:-0",  "2024-01-02T03:04:05+24:00",
+		"2024-01-02T03:04:05+01:60",  "2024-01-02T03:04:05+01:00:00",
+		"2024-01-02T03:04:05.+01:00", "2024-01-02T03:04:05Zx",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *s = strdup(bad[i]);
+
+		CHECK(s != NULL);
+		if (!s)
+			continue;
+		if (knet_time_parse(s) != -1)
+			fprintf(stderr, "accepted: %s\n", bad[i]);
+		CHECK_INT(knet_time_parse(s), -1);
+		free(s);
+	}
 }
 
 static void test_path(void)
 {
-	char buf[256];
+	struct knet_error err = {0};
+	char buf[512];
 
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", "web", "pods", NULL) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", "web", "pods", NULL, &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/namespaces/web/pods");
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "pods", NULL) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "pods", NULL, &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/pods");
 	CHECK(knet_api_path(buf, sizeof(buf), "networking.k8s.io/v1", "a",
-			    "ingresses", "x") > 0);
+			    "ingresses", "x", &err) > 0);
 	CHECK_STR(buf, "/apis/networking.k8s.io/v1/namespaces/a/ingresses/x");
-	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes", "n") > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes", "n", &err) >
+	      0);
 	CHECK_STR(buf, "/api/v1/nodes/n");
-	CHECK_INT(knet_api_path(buf, 8, "v1", NULL, "nodes", NULL),
+	/* Node (and pod) names are subdomains: dots are fine. */
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", NULL, "nodes",
+			    "ip-10-0-0-1.ec2.internal", &err) > 0);
+	CHECK(knet_api_path(buf, sizeof(buf), "v1", "kube-system", "pods",
+			    "coredns-7d8.x-9", &err) > 0);
+	CHECK_INT(knet_api_path(buf, 8, "v1", NULL, "nodes", NULL, &err),
 		  -ENAMETOOLONG);
+}
+
+/*
+ * Names and namespaces go into paths only when the API could have them:
+ * "a/../.." or "x?watch=1" would change what the request means.
+ */
+static void test_path_validation(void)
+{
+	static const char *const bad_ns[] = {
+		"a/../..", "..",  "",	       "Web",  "-a",   "a-",
+		"a.b",	   "a b", "x?watch=1", "a%2F", "a\nb",
+	};
+	static const char *const bad_names[] = {
+		"x?watch=1", "a/b", "..", ".a", "a.",  "a..b", "",
+		"A",	     "a_b", "-x", "x-", "a#b", "a b",  "%2e%2e",
+	};
+	struct knet_error err = {0};
+	char buf[512], long_label[65], long_name[300];
+
+	for (size_t i = 0; i < sizeof(bad_ns) / sizeof(bad_ns[0]); i++) {
+		CHECK_INT(knet_api_path(buf, sizeof(buf), "v1", bad_ns[i],
+					"pods", NULL, &err),
+			  -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		CHECK(!strncmp(err.reason, "invalid namespace '", 19));
+		CHECK(strstr(err.reason, "': must be a DNS-1123 label (") !=
+		      NULL);
+	}
+	CHECK_STR(err.reason,
+		  "invalid namespace 'a\\x0ab': must be a DNS-1123 label (at "
+		  "most 63 lowercase letters, digits and '-', starting and "
+		  "ending with a letter or digit)");
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		CHECK_INT(knet_api_path(buf, sizeof(buf), "v1", "web", "pods",
+					bad_names[i], &err),
+			  -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		CHECK(strstr(err.reason, "': must be a DNS-1123 subdomain (") !=
+		      NULL);
+	}
+	knet_api_path(buf, sizeof(buf), "v1", "web", "pods", "x?watch=1", &err);
+	CHECK(!strncmp(err.reason, "invalid name 'x?watch=1': must be", 33));
+	/* Lengths: a label of 63, a subdomain of 253. */
+	memset(long_label, 'a', 64);
+	long_label[64] = '\0';
+	CHECK_INT(knet_api_check_namespace(long_label, &err), -EINVAL);
+	long_label[63] = '\0';
+	CHECK_INT(knet_api_check_namespace(long_label, &err), 0);
+	for (int i = 0; i < 254; i++)
+		long_name[i] = i % 2 ? '.' : 'a';
+	long_name[253] = '\0'; /* "a.a. ... a": 253 bytes, ends with 'a' */
+	CHECK_INT(knet_api_check_name(long_name, &err), 0);
+	long_name[253] = 'a';
+	long_name[254] = '\0';
+	CHECK_INT(knet_api_check_name(long_name, &err), -EINVAL);
 }
 
 static void test_exec_parse(void)
@@ -204,6 +302,184 @@ static void test_exec_run(void)
 	rmdir(dir);
 }
 
+/* Write an executable script @text as @dir/@name into @path. */
+static void write_plugin(const char *dir, const char *name, const char *text,
+			 char *path, size_t len)
+{
+	FILE *f;
+
+	snprintf(path, len, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	fputs(text, f);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Gone, or a zombie waiting for init: not running any more. */
+static bool pid_gone(const char *pidfile)
+{
+	char stat[64], buf[256] = "";
+	FILE *f = fopen(pidfile, "r");
+	long pid = 0;
+
+	if (!f)
+		return false;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid <= 0)
+		return false;
+	for (int i = 0; i < 100; i++) {
+		snprintf(stat, sizeof(stat), "/proc/%ld/stat", pid);
+		f = fopen(stat, "r");
+		if (!f)
+			return true;
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
+		fclose(f);
+		if (strstr(buf, ") Z ") || strstr(buf, ") X "))
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
+/*
+ * Plugins that misbehave: too much output, no end, stdout closed while
+ * running on.  Each is stopped and reaped within the bound, with one
+ * clear error (exit 4).  An alarm turns a hang (the old waitpid) into
+ * a failed test instead of a stuck one.
+ */
+static void test_exec_limits(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256], pidfile[300];
+	char script[1024];
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+	char *args[] = {pidfile, NULL};
+	long t0;
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	ex.api_version = "client.authentication.k8s.io/v1";
+	ex.args = args;
+	ex.command = plugin;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	alarm(30);
+
+	/* 2 MiB on stdout, and it would go on writing. */
+	write_plugin(dir, "big",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "head -c 2097152 /dev/zero | tr '\\0' x\nsleep 1000\n",
+		     plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 5000, &c, &err), -EFBIG);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK(!strncmp(err.reason, "exec plugin \"", 13));
+	CHECK(strstr(err.reason, "/big\" printed more than 1 MiB; "
+				 "stopped it") != NULL);
+	CHECK(mono_ms() - t0 < 4000);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* Never ends; its child (sleep) is stopped with it. */
+	snprintf(script, sizeof(script),
+		 "#!/bin/sh\nsleep 1000 &\necho $! > \"$1\"\nwait\n");
+	write_plugin(dir, "forever", script, plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 500, &c, &err), -ETIMEDOUT);
+	CHECK(mono_ms() - t0 < 1500);
+	CHECK(strstr(err.reason, "/forever\" did not finish within 500 ms; "
+				 "stopped it") != NULL);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* Prints a credential, closes stdout, and runs on. */
+	write_plugin(dir, "closes",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+		     "\"client.authentication.k8s.io/v1\",\"status\":"
+		     "{\"token\":\"t\"}}'\nexec >&-\nsleep 1000\n",
+		     plugin, sizeof(plugin));
+	t0 = mono_ms();
+	CHECK_INT(knet_exec_credential_run(&kc, 500, &c, &err), -ETIMEDOUT);
+	CHECK(mono_ms() - t0 < 1500);
+	CHECK(strstr(err.reason, "/closes\" did not finish within 500 ms") !=
+	      NULL);
+	CHECK(c.token == NULL);
+	CHECK(pid_gone(pidfile));
+	unlink(pidfile);
+
+	/* A whole second bound is said in seconds. */
+	write_plugin(dir, "forever", script, plugin, sizeof(plugin));
+	CHECK_INT(knet_exec_credential_run(&kc, 1000, &c, &err), -ETIMEDOUT);
+	CHECK(strstr(err.reason, "within 1 s; stopped it") != NULL);
+	pid_gone(pidfile);
+	alarm(0);
+	unlink(pidfile);
+	snprintf(plugin, sizeof(plugin), "%s/big", dir);
+	unlink(plugin);
+	snprintf(plugin, sizeof(plugin), "%s/forever", dir);
+	unlink(plugin);
+	snprintf(plugin, sizeof(plugin), "%s/closes", dir);
+	unlink(plugin);
+	rmdir(dir);
+}
+
+/*
+ * The plugin's output (8 KiB, its token first, so the buffer grows while
+ * holding it) is zeroed before it is freed, and so is its parse tree.
+ */
+static void test_exec_output_wiped(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256];
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+
+	if (!mkdtemp(dir)) {
+		CHECK(0);
+		return;
+	}
+	write_plugin(
+		dir, "plugin",
+		"#!/bin/sh\n"
+		"pad=$(head -c 8192 /dev/zero | tr '\\0' ' ')\n"
+		"echo \"{\\\"status\\\":{\\\"token\\\":\\\"SECRET-exec\\\"},"
+		"\\\"kind\\\":\\\"ExecCredential\\\",\\\"apiVersion\\\":"
+		"\\\"client.authentication.k8s.io/v1\\\"}$pad\"\n",
+		plugin, sizeof(plugin));
+	ex.api_version = "client.authentication.k8s.io/v1";
+	ex.command = plugin;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	free_check_start("SECRET-exec");
+	CHECK_INT(knet_exec_credential_get(&kc, &c, &err), 0);
+	CHECK_STR(c.token, "SECRET-exec");
+	knet_exec_cred_clear(&c);
+	CHECK_INT(free_check_stop(), 0);
+	unlink(plugin);
+	rmdir(dir);
+}
+
 static void test_path_lookup(void)
 {
 	char *p = knet_path_lookup("sh", "/nonexistent:/bin:/usr/bin");
@@ -288,11 +564,15 @@ int main(void)
 	test_status();
 	test_timeout();
 	test_time();
+	test_time_bad_offsets();
 	test_path();
+	test_path_validation();
 	test_exec_parse();
 	test_exec_run();
+	test_exec_limits();
+	test_exec_output_wiped();
 	test_path_lookup();
 	test_api_new_errors();
 	test_arena();
-	return unit_done("test-k8s-client");
+	return unit_done("test-api-client");
 }
