@@ -72,6 +72,9 @@ static void complete_kind(struct knet_ctx *ctx, const char *kind,
 			print_names(ctx, api_kinds[i].path, prefix, false);
 			return;
 		}
+		/* Completion prints nothing rather than ask for a bad path. */
+		if (knet_api_check_namespace(ns, NULL) < 0)
+			return;
 		snprintf(path, sizeof(path), api_kinds[i].path, ns);
 		print_names(ctx, path, prefix, false);
 		/* pods elsewhere are reached as NS/NAME */

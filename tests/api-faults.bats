@@ -277,6 +277,14 @@ bad_name() {
 	[[ $stderr == *"invalid name 'node-a/proxy': $subdomain; try 'knet help nodes'" ]]
 	bad_name -n Web ep
 	[[ $stderr == *"invalid namespace 'Web': $label; try 'knet help endpoints'" ]]
+	# a name that goes into a selector cannot add a term to it
+	bad_name -n web endpoints 'web,app=x'
+	[ "$stderr" = "knet: cannot list endpoints 'web/web,app=x': invalid name 'web,app=x': $subdomain; try 'knet help endpoints'" ]
+	# completion asks for nothing with a bad namespace
+	run --separate-stderr "$KNET" -v -n 'a/../..' __complete pod
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[[ $stderr != *"GET https://"* ]]
 	# and good names still go out: a node name is a subdomain
 	node=$("$KNET_LAB_KUBECTL" get nodes -o jsonpath='{.items[0].metadata.name}')
 	[ -n "$node" ]

@@ -258,6 +258,12 @@ static int list_from(struct knet_api *api, const char *gv, const char *resource,
 
 	if (opts)
 		o = *opts;
+	/* The name goes into a selector: a ',' there would add a term. */
+	if (service) {
+		r = knet_api_check_name(service, err);
+		if (r < 0)
+			return r;
+	}
 	if (service && g->slices) {
 		if (asprintf(&sel, "%s=%s%s%s", SERVICE_NAME_LABEL, service,
 			     o.label_selector && *o.label_selector ? "," : "",
