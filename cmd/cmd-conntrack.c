@@ -91,7 +91,7 @@ static const struct knet_column entry_cols[] = {
 	[E_DEST] = {"DESTINATION", "destination", KNET_CELL_STR, 0, 21},
 	[E_TRANS] = {"TRANSLATION", "translation", KNET_CELL_STR, 0, 40},
 	/* conntrack(8)'s bracketed flags; JSON has every status bit */
-	[E_FLAGS] = {"FLAGS", "flags", KNET_CELL_STRLIST, KNET_COL_NOJSON, 9},
+	[E_FLAGS] = {"FLAGS", "flags", KNET_CELL_STRLIST, 0, 9},
 	[E_BACKEND] = {"BACKEND", "backend", KNET_CELL_STR, 0, 0},
 	[E_STALE] = {"STALE", "stale", KNET_CELL_BOOL, 0, 0},
 	[E_ORIG] = {"ORIGINAL", "original", KNET_CELL_STR, KNET_COL_WIDE, 0},
@@ -288,6 +288,7 @@ struct run {
 	struct knet_ct_stats *stats;
 
 	struct knet_column cols[NE + 1];
+	struct knet_column st_cols[NS + 1], cpu_cols[NS + 1];
 	struct knet_table *entries, *backends, *st, *cpus;
 	unsigned long shown, stale, counters;
 	unsigned long ev_new, ev_update, ev_destroy, overruns;
@@ -612,11 +613,17 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 		if (off)
 			run->cols[i].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	}
+	/* The table's own row has no CPU; a CPU's has no count or max. */
+	memcpy(run->st_cols, stats_cols, sizeof(run->st_cols));
+	memcpy(run->cpu_cols, stats_cols, sizeof(run->cpu_cols));
+	run->st_cols[S_CPU].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
+	for (int i = S_COUNT; i <= S_USED; i++)
+		run->cpu_cols[i].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	run->stream = events || ctx->g.format == KNET_FMT_JSON;
 	if (knet_table_new(run->cols, &o, &run->entries) < 0 ||
 	    knet_table_new(backend_cols, &o, &run->backends) < 0 ||
-	    knet_table_new(stats_cols, &o, &run->st) < 0 ||
-	    knet_table_new(stats_cols, &o, &run->cpus) < 0)
+	    knet_table_new(run->st_cols, &o, &run->st) < 0 ||
+	    knet_table_new(run->cpu_cols, &o, &run->cpus) < 0)
 		return KNET_EXIT_SYSTEM;
 	if (run->stream)
 		knet_table_stream_header(run->entries);
@@ -735,9 +742,10 @@ static int open_pod(struct knet_ctx *ctx, struct knet_node_job *job)
 
 /* --- the work --- */
 
-static void counters_note(struct knet_ctx *ctx, const struct run *run)
+/* Once, and in every format: a remote run always prints JSON. */
+static void counters_note(const struct run *run)
 {
-	if (run->shown && !run->counters && ctx->g.format != KNET_FMT_TABLE)
+	if (run->shown && !run->counters)
 		fprintf(stderr,
 			"knet: note: no packet or byte counters: accounting "
 			"is off in this namespace (net.netfilter."
@@ -1044,7 +1052,7 @@ static int run_ct(struct knet_ctx *ctx, struct knet_node_job *job)
 	default:
 		r = read_tables(job);
 		if (r == 0)
-			counters_note(ctx, run);
+			counters_note(run);
 	}
 	if (r == 0 && run->cs)
 		r = service_end(job);
