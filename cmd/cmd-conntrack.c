@@ -116,8 +116,7 @@ static const struct knet_column entry_cols[] = {
 	[E_ICMP_CODE] = {"ICMPCODE", "icmp_code", KNET_CELL_INT, JS, 0},
 	[E_ICMP_ID] = {"ICMPID", "icmp_id", KNET_CELL_INT, JS, 0},
 	[E_STATUS] = {"STATUS", "status", KNET_CELL_INT, JS, 0},
-	[E_STATUS_FLAGS] = {"SFLAGS", "status_flags", KNET_CELL_STRLIST, JS,
-			    0},
+	[E_STATUS_FLAGS] = {"SFLAGS", "status_flags", KNET_CELL_STRLIST, JS, 0},
 	[E_NAT] = {"NAT", "nat", KNET_CELL_STR, JS, 0},
 	[E_O_SRC_NAME] = {"OSRCNAME", "orig_src_name", KNET_CELL_STR, JS, 0},
 	[E_O_DST_NAME] = {"ODSTNAME", "orig_dst_name", KNET_CELL_STR, JS, 0},
@@ -177,13 +176,12 @@ static const struct knet_column stats_cols[] = {
 	[S_FOUND] = {"FOUND", "found", KNET_CELL_INT, RW, 0},
 	[S_INVALID] = {"INVALID", "invalid", KNET_CELL_INT, R, 0},
 	[S_INSERT] = {"INSERT", "insert", KNET_CELL_INT, R, 0},
-	[S_INSERT_FAILED] = {"INSERT_FAILED", "insert_failed", KNET_CELL_INT,
-			     R, 0},
+	[S_INSERT_FAILED] = {"INSERT_FAILED", "insert_failed", KNET_CELL_INT, R,
+			     0},
 	[S_DROP] = {"DROP", "drop", KNET_CELL_INT, R, 0},
 	[S_EARLY_DROP] = {"EARLY_DROP", "early_drop", KNET_CELL_INT, R, 0},
 	[S_ERROR] = {"ERROR", "error", KNET_CELL_INT, RW, 0},
-	[S_RESTART] = {"SEARCH_RESTART", "search_restart", KNET_CELL_INT, R,
-		       0},
+	[S_RESTART] = {"SEARCH_RESTART", "search_restart", KNET_CELL_INT, R, 0},
 	[S_CLASH] = {"CLASH_RESOLVE", "clash_resolve", KNET_CELL_INT, RW, 0},
 	[S_CHAIN] = {"CHAINTOOLONG", "chaintoolong", KNET_CELL_INT, RW, 0},
 	[NS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
@@ -191,8 +189,8 @@ static const struct knet_column stats_cols[] = {
 
 /* Filter options: the long name is the key of knet_ct_filter_set(). */
 static const char *const filter_keys[] = {
-	"proto", "src", "dst", "sport", "dport", "state",
-	"status", "zone", "mark",
+	"proto", "src",	   "dst",  "sport", "dport",
+	"state", "status", "zone", "mark",
 };
 
 static const struct knet_opt ct_options[] = {
@@ -205,8 +203,8 @@ static const struct knet_opt ct_options[] = {
 	 "original destination address or prefix", NULL, 0, 0, NULL},
 	{"sport", 0, KNET_OPT_STRING, "PORT", "original source port", NULL, 0,
 	 0, NULL},
-	{"dport", 0, KNET_OPT_STRING, "PORT", "original destination port",
-	 NULL, 0, 0, NULL},
+	{"dport", 0, KNET_OPT_STRING, "PORT", "original destination port", NULL,
+	 0, 0, NULL},
 	{"state", 0, KNET_OPT_STRING, "STATE",
 	 "TCP state (ESTABLISHED, TIME_WAIT...; SCTP or DCCP with -p)", NULL, 0,
 	 0, NULL},
@@ -472,12 +470,12 @@ static int entry_row(struct run *run, const char *event,
 	if (e->has & KNET_CT_HAS_ID)
 		knet_table_set_int(t, E_ID, e->id);
 	if (e->has & KNET_CT_HAS_COUNTERS) {
-		knet_table_set_int(t, E_PACKETS,
-				   (long long)(e->orig_packets +
-					       e->reply_packets));
-		knet_table_set_bytes(t, E_BYTES,
-				     (long long)(e->orig_bytes +
-						 e->reply_bytes));
+		knet_table_set_int(
+			t, E_PACKETS,
+			(long long)(e->orig_packets + e->reply_packets));
+		knet_table_set_bytes(
+			t, E_BYTES,
+			(long long)(e->orig_bytes + e->reply_bytes));
 		knet_table_set_int(t, E_O_PKTS, (long long)e->orig_packets);
 		knet_table_set_int(t, E_O_BYTES, (long long)e->orig_bytes);
 		knet_table_set_int(t, E_R_PKTS, (long long)e->reply_packets);
@@ -611,7 +609,8 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 			   (i == E_TIMEOUT && events);
 
 		if (off)
-			run->cols[i].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
+			run->cols[i].flags |=
+				KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	}
 	/* The table's own row has no CPU; a CPU's has no count or max. */
 	memcpy(run->st_cols, stats_cols, sizeof(run->st_cols));
@@ -660,7 +659,8 @@ static int prepare_service(struct knet_ctx *ctx, struct knet_node_job *job)
 			knet_endpoints_list_find(run->eps, tg->ns, tg->name),
 			tg->port, &run->cs, &job->err);
 	if (r < 0)
-		return knet_fail(ctx, &job->err, "read the Service", job->target);
+		return knet_fail(ctx, &job->err, "read the Service",
+				 job->target);
 	/* A fallback (EndpointSlice v1 to v1beta1) leaves its reason. */
 	knet_error_clear(&job->err);
 	return 0;
@@ -860,7 +860,8 @@ static int run_delete(struct knet_ctx *ctx, struct knet_node_job *job)
 		return knet_usage_error(ctx,
 					"not deleting %zu entr%s: --delete "
 					"needs --yes, or a terminal to confirm",
-					run->ndel, run->ndel == 1 ? "y" : "ies");
+					run->ndel,
+					run->ndel == 1 ? "y" : "ies");
 	for (size_t i = 0; i < run->ndel; i++) {
 		r = knet_ct_delete(run->del[i].ct, &run->del[i].e, &job->err);
 		if (r < 0)
@@ -1024,13 +1025,12 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		if (r < 0)
 			return r;
 	}
-	fprintf(stderr,
-		"knet: %lu event%s: %lu new, %lu update, %lu destroy; ", n,
-		n == 1 ? "" : "s", run->ev_new, run->ev_update,
+	fprintf(stderr, "knet: %lu event%s: %lu new, %lu update, %lu destroy; ",
+		n, n == 1 ? "" : "s", run->ev_new, run->ev_update,
 		run->ev_destroy);
 	if (run->overruns)
-		fprintf(stderr, "events lost in %lu overrun%s\n",
-			run->overruns, run->overruns == 1 ? "" : "s");
+		fprintf(stderr, "events lost in %lu overrun%s\n", run->overruns,
+			run->overruns == 1 ? "" : "s");
 	else
 		fprintf(stderr, "none lost\n");
 	return 0;
@@ -1134,8 +1134,8 @@ static int read_filter(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (r == 0 && knet_args_has(args, "nat"))
 		r = knet_ct_filter_set(f, "nat", NULL, &err);
-	if (r == 0 && (knet_args_has(args, "ipv4") ||
-		       knet_args_has(args, "ipv6")))
+	if (r == 0 &&
+	    (knet_args_has(args, "ipv4") || knet_args_has(args, "ipv6")))
 		r = knet_ct_filter_set(
 			f, "family",
 			knet_args_has(args, "ipv6") ? "ipv6" : "ipv4", &err);
@@ -1148,7 +1148,8 @@ static int read_mode(struct knet_ctx *ctx, const struct knet_args *args,
 		     struct run *run)
 {
 	int modes = knet_args_has(args, "events") +
-		    knet_args_has(args, "delete") + knet_args_has(args, "stats");
+		    knet_args_has(args, "delete") +
+		    knet_args_has(args, "stats");
 
 	if (modes > 1)
 		return knet_usage_error(ctx, "give one of -E, --delete and "
@@ -1188,8 +1189,8 @@ static int read_target(struct knet_ctx *ctx, struct knet_node_job *job,
 
 	if (!run->target)
 		return 0;
-	if (knet_target_parse(run->target, knet_ctx_namespace(ctx), &t,
-			      &err) < 0)
+	if (knet_target_parse(run->target, knet_ctx_namespace(ctx), &t, &err) <
+	    0)
 		return knet_fail(ctx, &err, "read the target", run->target);
 	run->kind = t->kind;
 	switch (t->kind) {

@@ -47,7 +47,7 @@ struct knet_node_job {
 	 * here when NAME is this node, else through the transport.
 	 */
 	const char *on_node;
-	int family;	    /* AF_UNSPEC, AF_INET, AF_INET6 */
+	int family; /* AF_UNSPEC, AF_INET, AF_INET6 */
 	/* Use the API when it is there even if nothing needs it (names). */
 	bool api_optional;
 	/* exec: the work keeps root (it is the user's command to run). */

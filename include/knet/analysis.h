@@ -42,10 +42,10 @@ char *knet_ct_label_word(const char *who_label);
 /* One backend: a ready or not-ready endpoint, or a stale DNAT target. */
 struct knet_ct_backend {
 	char ip[46];
-	int port;	/* the target port, 0 when the slice has none */
-	char *pod;	/* "ns/name" when the endpoint names a pod */
-	bool endpoint;	/* listed in the Service's endpoints */
-	bool ready;	/* a ready endpoint */
+	int port;	     /* the target port, 0 when the slice has none */
+	char *pod;	     /* "ns/name" when the endpoint names a pod */
+	bool endpoint;	     /* listed in the Service's endpoints */
+	bool ready;	     /* a ready endpoint */
 	unsigned long flows; /* live entries DNAT'd to it */
 	unsigned long stale; /* stale entries DNAT'd to it */
 };

@@ -70,8 +70,8 @@ static struct slot *find(struct slot *slots, size_t cap, uint8_t family,
 	size_t len = family == AF_INET ? 4 : 16;
 	size_t i = hash(family, addr) & (cap - 1);
 
-	while (slots[i].used && (slots[i].family != family ||
-				 memcmp(slots[i].addr, addr, len)))
+	while (slots[i].used &&
+	       (slots[i].family != family || memcmp(slots[i].addr, addr, len)))
 		i = (i + 1) & (cap - 1);
 	return &slots[i];
 }

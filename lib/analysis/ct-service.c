@@ -126,8 +126,7 @@ int knet_ct_service_new(const struct knet_service *svc,
 	if (port) {
 		only = knet_service_find_port(svc, port);
 		if (!only)
-			return knet_error_set(err, -ENOENT,
-					      KNET_EXIT_NOT_FOUND,
+			return knet_error_set(err, -ENOENT, KNET_EXIT_NOT_FOUND,
 					      "service %s/%s has no port '%s'",
 					      svc->meta.namespace,
 					      svc->meta.name, port);
@@ -199,8 +198,7 @@ static enum knet_ct_svc_how match(const struct knet_ct_service *s,
 }
 
 /* The backend @e was DNAT'd to, added (not an endpoint) when unknown. */
-static int backend_of(struct knet_ct_service *s,
-		      const struct knet_ct_entry *e)
+static int backend_of(struct knet_ct_service *s, const struct knet_ct_entry *e)
 {
 	struct knet_ct_backend *nb, *b;
 	char ip[46];
