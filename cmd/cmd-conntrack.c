@@ -87,9 +87,10 @@ static const struct knet_column entry_cols[] = {
 	[E_PROTO] = {"PROTO", "proto", KNET_CELL_STR, 0, 5},
 	[E_STATE] = {"STATE", "state", KNET_CELL_STR, 0, 11},
 	[E_TIMEOUT] = {"TIMEOUT", "timeout", KNET_CELL_INT, KNET_COL_RIGHT, 7},
-	[E_SOURCE] = {"SOURCE", "source", KNET_CELL_STR, 0, 21},
-	[E_DEST] = {"DESTINATION", "destination", KNET_CELL_STR, 0, 21},
-	[E_TRANS] = {"TRANSLATION", "translation", KNET_CELL_STR, 0, 40},
+	/* a pod name with its namespace and a port; a ClusterIP's DNAT */
+	[E_SOURCE] = {"SOURCE", "source", KNET_CELL_STR, 0, 28},
+	[E_DEST] = {"DESTINATION", "destination", KNET_CELL_STR, 0, 30},
+	[E_TRANS] = {"TRANSLATION", "translation", KNET_CELL_STR, 0, 58},
 	/* conntrack(8)'s bracketed flags; JSON has every status bit */
 	[E_FLAGS] = {"FLAGS", "flags", KNET_CELL_STRLIST, 0, 9},
 	[E_BACKEND] = {"BACKEND", "backend", KNET_CELL_STR, 0, 0},
@@ -586,7 +587,7 @@ static int on_entry(const struct knet_ct_entry *e, void *ud)
 	}
 	run->shown++;
 	r = entry_row(run, NULL, e, run->cs ? &v : NULL);
-	return r < 0 ? r : emit(run, run->entries);
+	return r < 0 ? r : knet_table_stream_row(run->entries);
 }
 
 /* --- setting up --- */
@@ -618,14 +619,19 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 	run->st_cols[S_CPU].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	for (int i = S_COUNT; i <= S_USED; i++)
 		run->cpu_cols[i].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
+	/*
+	 * Entries are streamed in every format: a table may hold 262,144
+	 * of them, and a rendered table keeps every cell until the end
+	 * (458 MiB for 100,000 entries).  Small, fixed tables (backends,
+	 * statistics) are rendered, aligned, unless in JSON.
+	 */
 	run->stream = events || ctx->g.format == KNET_FMT_JSON;
 	if (knet_table_new(run->cols, &o, &run->entries) < 0 ||
 	    knet_table_new(backend_cols, &o, &run->backends) < 0 ||
 	    knet_table_new(run->st_cols, &o, &run->st) < 0 ||
 	    knet_table_new(run->cpu_cols, &o, &run->cpus) < 0)
 		return KNET_EXIT_SYSTEM;
-	if (run->stream)
-		knet_table_stream_header(run->entries);
+	knet_table_stream_header(run->entries);
 	return 0;
 }
 
@@ -794,7 +800,7 @@ static int service_end(struct knet_node_job *job)
 	const struct knet_target *tg = job->tg;
 	int r;
 
-	if (!run->stream && knet_table_nrows(run->entries))
+	if (!run->stream && run->shown)
 		printf("\n");
 	r = backend_rows(run);
 	if (r == 0)
@@ -824,7 +830,7 @@ static int read_tables(struct knet_node_job *job)
 		r = knet_ct_dump_finish(run->tables[i].ct, on_entry, job,
 					&job->err);
 	}
-	return r < 0 ? r : finish(run, run->entries);
+	return r;
 }
 
 static bool confirmed(struct knet_ctx *ctx, struct run *run)
@@ -1093,7 +1099,8 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	if (t) {
 		r = knet_via_row(t, o);
 		if (r == 0)
-			r = emit(run, t);
+			r = t == run->entries ? knet_table_stream_row(t)
+					      : emit(run, t);
 	}
 	cJSON_Delete(o);
 	return r;
@@ -1106,8 +1113,8 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	int r;
 
 	(void)ctx;
-	r = finish(run, run->entries);
-	if (r == 0 && knet_table_nrows(run->st)) {
+	r = 0;
+	if (knet_table_nrows(run->st)) {
 		r = finish(run, run->st);
 		if (!run->stream)
 			printf("\n");
