@@ -158,22 +158,21 @@ static void test_service(void)
 
 static void test_names(void)
 {
+	static const char *const words[][2] = {
+		{"pod web/web-1", "web/web-1"},
+		{"svc web/web", "svc/web/web"},
+		{"node node-a", "node/node-a"},
+		{"endpoint kube-system/kube-dns", "ep/kube-system/kube-dns"},
+	};
 	struct knet_ct_names *n = NULL;
 	unsigned char a[16] = {0};
 	char *w;
 
-	w = knet_ct_label_word("pod web/web-1");
-	CHECK_STR(w, "web/web-1");
-	free(w);
-	w = knet_ct_label_word("svc web/web");
-	CHECK_STR(w, "svc/web/web");
-	free(w);
-	w = knet_ct_label_word("node node-a");
-	CHECK_STR(w, "node/node-a");
-	free(w);
-	w = knet_ct_label_word("endpoint kube-system/kube-dns");
-	CHECK_STR(w, "ep/kube-system/kube-dns");
-	free(w);
+	for (size_t i = 0; i < sizeof(words) / sizeof(*words); i++) {
+		w = knet_ct_label_word(words[i][0]);
+		CHECK_STR(w, words[i][1]);
+		free(w);
+	}
 	CHECK(knet_ct_label_word(NULL) == NULL);
 	/* No index: nothing is named, and that is no error. */
 	CHECK_INT(knet_ct_names_new(NULL, &n), 0);
