@@ -9,6 +9,7 @@
 
 #include "node-common.h"
 #include "knet/api.h"
+#include "knet/objects.h"
 
 void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,
 			const struct knet_args *args)
@@ -69,7 +70,7 @@ cJSON *knet_node_remote_json(const char *line)
 static int api_setup(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct knet_error err = {0};
-	bool need = job->so.from != NULL;
+	bool need = job->so.from != NULL || job->on_node != NULL;
 
 	if (job->target) {
 		struct knet_target *t = NULL;
@@ -236,6 +237,30 @@ static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 	return r;
 }
 
+/* node/NAME: that node is known, and either this one or remote. */
+static int on_node(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_source *src = job->src;
+	struct knet_node *n = NULL;
+	struct knet_error err = {0};
+	char *label;
+
+	if (knet_node_get(ctx->api, job->on_node, &n, &err) < 0)
+		return knet_fail(ctx, &err, "find node", job->on_node);
+	knet_node_free(n);
+	if (!src->self_node &&
+	    knet_node_self(ctx->api, ctx->g.node, &src->self_node, &err) < 0)
+		return knet_fail(ctx, &err, "tell which node this is", NULL);
+	if (asprintf(&label, "node %s", job->on_node) < 0)
+		return KNET_EXIT_SYSTEM;
+	free(src->label);
+	src->label = label;
+	if (strcmp(src->self_node, job->on_node) &&
+	    !(src->remote_node = strdup(job->on_node)))
+		return KNET_EXIT_SYSTEM;
+	return 0;
+}
+
 int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct knet_error err = {0};
@@ -250,6 +275,11 @@ int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (r < 0)
 		return knet_fail(ctx, &err, job->find_verb,
 				 job->so.from ? job->so.from : job->so.netns);
+	if (job->on_node) {
+		r = on_node(ctx, job);
+		if (r)
+			return r;
+	}
 	if (job->src->remote_node)
 		return run_remote(ctx, job);
 	knet_log(ctx, 1, "%s: %s (found by %s)", job->src->label,

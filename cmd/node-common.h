@@ -42,7 +42,12 @@ struct knet_node_job {
 	const char *find_verb; /* "find the source" */
 	struct knet_source_opts so;
 	const char *target; /* to resolve, NULL: the command has none */
-	int family;	    /* AF_UNSPEC, AF_INET, AF_INET6 */
+	/*
+	 * node/NAME (conntrack): the work is in that node's own namespace,
+	 * here when NAME is this node, else through the transport.
+	 */
+	const char *on_node;
+	int family; /* AF_UNSPEC, AF_INET, AF_INET6 */
 	/* Use the API when it is there even if nothing needs it (names). */
 	bool api_optional;
 	/* exec: the work keeps root (it is the user's command to run). */

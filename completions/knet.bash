@@ -73,7 +73,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -139,6 +139,12 @@ _knet()
 	traceroute|trace)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
+	conntrack|ct)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
