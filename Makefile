@@ -42,8 +42,9 @@ Q = @
 say = @printf '  %-6s %s\n'
 endif
 
-SAN = -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
+SAN = -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined,float-cast-overflow
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
 CMD_SRC = $(sort $(wildcard cmd/*.c cmd/*/*.c))

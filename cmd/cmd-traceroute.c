@@ -154,11 +154,11 @@ static int set_rtts(struct knet_table *t, const cJSON *list)
 	cJSON_ArrayForEach(e, list)
 	{
 		char one[32];
+		long long us;
 		size_t l;
 
-		if (cJSON_IsNumber(e))
-			knet_fmt_usec((long long)e->valuedouble, one,
-				      sizeof(one));
+		if (knet_json_to_ll(e, &us))
+			knet_fmt_usec(us, one, sizeof(one));
 		else
 			snprintf(one, sizeof(one), "*");
 		l = strlen(one) + 2;

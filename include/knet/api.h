@@ -203,6 +203,12 @@ const cJSON *knet_json_get(const cJSON *obj, const char *key);
 const cJSON *knet_json_path(const cJSON *obj, ...) __attribute__((sentinel));
 /* The string at obj[key], or NULL. */
 const char *knet_json_str(const cJSON *obj, const char *key);
+/*
+ * A JSON number as a whole number: false (and *@ret untouched) when @v is
+ * not a number, not finite or out of range, so untrusted input never
+ * reaches an undefined double-to-integer conversion.
+ */
+bool knet_json_to_ll(const cJSON *v, long long *ret);
 /* A number (or a numeric string) at obj[key], else @fallback. */
 long long knet_json_int(const cJSON *obj, const char *key, long long fallback);
 /* true/false, or the strings "true"/"false" (YAML scalars). */

@@ -19,7 +19,13 @@
 /* Longer than any wait knet does; keeps the milliseconds in range. */
 #define RETRY_AFTER_MAX 86400
 /* Content-Length beyond this sizes nothing up front. */
-#define CONTENT_LENGTH_HINT (1ll << 31)
+/*
+ * Pre-size the receive buffer from Content-Length up to this much only:
+ * the header is the server's word, and a buffer that may hold a secret
+ * is wiped in full when it goes, so a lie would cost its whole size in
+ * touched memory.  Bigger bodies grow the buffer as they arrive.
+ */
+#define CONTENT_LENGTH_HINT (16ll << 20)
 
 /*
  * The trimmed value of header @name when @data (one header line of @len

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "knet/api.h"
@@ -33,6 +34,18 @@ const char *knet_json_str(const cJSON *obj, const char *key)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+bool knet_json_to_ll(const cJSON *v, long long *ret)
+{
+	/* 2^63 is exact in a double; beyond it the cast is undefined. */
+	const double lim = 9223372036854775808.0;
+
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) ||
+	    v->valuedouble >= lim || v->valuedouble < -lim)
+		return false;
+	*ret = (long long)v->valuedouble;
+	return true;
+}
+
 long long knet_json_int(const cJSON *obj, const char *key, long long fallback)
 {
 	const cJSON *v = knet_json_get(obj, key);
@@ -40,7 +53,7 @@ long long knet_json_int(const cJSON *obj, const char *key, long long fallback)
 	long long n;
 
 	if (cJSON_IsNumber(v))
-		return (long long)v->valuedouble;
+		return knet_json_to_ll(v, &n) ? n : fallback;
 	if (cJSON_IsString(v) && *v->valuestring) {
 		n = strtoll(v->valuestring, &end, 10);
 		if (!*end)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "knet/api.h"
 #include "knet/node.h"
 
 int knet_self_exe(char **ret_path, struct knet_error *err)
@@ -96,10 +97,14 @@ int knet_via_row(struct knet_table *t, const cJSON *obj)
 					 ? cJSON_GetObjectItemCaseSensitive(
 						   obj, cols[i].json_key)
 					 : NULL;
-		long long n = cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+		long long n = 0;
 
 		if (!v || cJSON_IsNull(v))
 			continue; /* stays missing */
+		/* A number out of range stays missing as well. */
+		if (cJSON_IsNumber(v) && !knet_json_to_ll(v, &n) &&
+		    cols[i].type != KNET_CELL_PERCENT)
+			continue;
 		switch (cols[i].type) {
 		case KNET_CELL_INT:
 			if (cJSON_IsNumber(v))

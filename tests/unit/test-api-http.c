@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -496,6 +497,31 @@ static void test_header_bounds(void)
 	knet_api_free(api);
 }
 
+/* A Content-Length far above the body costs no more than the body. */
+static void test_content_length_lie(void)
+{
+	static const struct answer a[] = {
+		{"GET /lie ", 200, "Content-Length: 2147483646\r\n", "{}", 0,
+		 true},
+	};
+	struct knet_api *api = client("    token: t0k", NULL);
+	struct knet_error err = {0};
+	struct rusage before, after;
+	cJSON *j = NULL;
+
+	if (!api)
+		return;
+	set_script(a, 1);
+	getrusage(RUSAGE_SELF, &before);
+	/* The body ends short of its length: an error, not 2 GiB. */
+	CHECK(knet_api_get_json(api, "/lie", &j, &err) < 0);
+	cJSON_Delete(j);
+	knet_api_free(api);
+	getrusage(RUSAGE_SELF, &after);
+	/* ru_maxrss is in KiB; 2 GiB touched would show as 2097152. */
+	CHECK(after.ru_maxrss - before.ru_maxrss < 256 * 1024);
+}
+
 static int count_items(const cJSON *item, void *userdata)
 {
 	(void)item;
@@ -650,6 +676,7 @@ int main(void)
 	test_list_never_truncated();
 	test_token_file_and_timeout();
 	test_header_bounds();
+	test_content_length_lie();
 	test_watch();
 	test_bodies_wiped();
 	unlink("/tmp/x");

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "knet/api.h"
 #include "knet/node.h"
 #include "knet/output.h"
 #include "unit.h"
@@ -87,9 +88,31 @@ static void test_types(void)
 	free(text);
 }
 
+/* Numbers out of a long long's range stay missing (no UB cast). */
+static void test_out_of_range(void)
+{
+	char *text = round_trip("{\"hop\":1e300,\"rtt_us\":-1e300,"
+				"\"loss\":50}");
+	long long n = 0;
+	cJSON *big = cJSON_CreateNumber(9223372036854775808.0);
+	cJSON *ok = cJSON_CreateNumber(-9223372036854775807.0);
+
+	CHECK_STR(text, "{\"hop\":null,\"addrs\":null,\"rtt_us\":null,"
+			"\"ok\":null,\"loss\":50,\"name\":null,"
+			"\"detail\":null}");
+	free(text);
+	CHECK(!knet_json_to_ll(big, &n));
+	CHECK(knet_json_to_ll(ok, &n));
+	CHECK(n < -9223372036854775000LL);
+	CHECK(!knet_json_to_ll(NULL, &n));
+	cJSON_Delete(big);
+	cJSON_Delete(ok);
+}
+
 int main(void)
 {
 	test_long_list();
 	test_types();
+	test_out_of_range();
 	return unit_done("test-remote-row");
 }
