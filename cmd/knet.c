@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "knet/api.h"
 
 const struct knet_opt knet_global_options[] = {
 	{"kubeconfig", 0, KNET_OPT_STRING, "FILE",
@@ -149,6 +150,13 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 					     "each other");
 	if (g->namespace && !*g->namespace)
 		return knet_usage_error(ctx, "empty namespace given to -n");
+	/* A node name goes into selectors and paths: check it once here. */
+	if (g->node && *g->node) {
+		struct knet_error err = {0};
+
+		if (knet_api_check_name(g->node, &err) < 0)
+			return knet_usage_error(ctx, "--node: %s", err.reason);
+	}
 	ctx->color_out = knet_color_wanted(g->color, STDOUT_FILENO);
 	ctx->color_err = knet_color_wanted(g->color, STDERR_FILENO);
 	return 0;

@@ -200,3 +200,13 @@ setup() {
 	[[ $output == *COMPONENT* ]]
 	[[ $output != *$'\033'* ]]
 }
+
+@test "--node takes a node name only: it goes into selectors and paths" {
+	run --separate-stderr "$KNET" --node 'node-a,metadata.namespace!=x' ping -c 1 198.18.0.10
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "knet: --node: invalid name 'node-a,metadata.namespace!=x': must be a DNS-1123 subdomain (at most 253 lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit); try 'knet help ping'" ]
+	[ -z "$output" ]
+	run --separate-stderr env KNET_NODE='../x' "$KNET" conntrack
+	[ "$status" -eq 2 ]
+	[[ $stderr == "knet: --node: invalid name '../x': "* ]]
+}

@@ -20,6 +20,10 @@ int knet_node_self(struct knet_api *api, const char *override, char **ret_name,
 	int r;
 
 	if (override && *override) {
+		/* It goes into field selectors and paths: a node name only. */
+		r = knet_api_check_name(override, err);
+		if (r < 0)
+			return r;
 		found = strdup(override);
 		if (!found)
 			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
