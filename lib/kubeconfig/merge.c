@@ -99,8 +99,8 @@ static int merge_into(cJSON *into, cJSON *from)
 	const char *have = knet_json_str(into, "current-context");
 
 	if (cc && *cc && !(have && *have)) {
-		cJSON_DeleteItemFromObjectCaseSensitive(into,
-							"current-context");
+		knet_json_wipe_delete(cJSON_DetachItemFromObjectCaseSensitive(
+			into, "current-context"));
 		cJSON_AddStringToObject(into, "current-context", cc);
 	}
 	for (size_t i = 0; i < sizeof(named_lists) / sizeof(*named_lists);
@@ -113,8 +113,10 @@ static int merge_into(cJSON *into, cJSON *from)
 		if (!cJSON_IsArray(src))
 			continue;
 		if (!cJSON_IsArray(dst)) {
-			cJSON_DeleteItemFromObjectCaseSensitive(into,
-								named_lists[i]);
+			/* Not a list: dropped, wiped as it may be anything. */
+			knet_json_wipe_delete(
+				cJSON_DetachItemFromObjectCaseSensitive(
+					into, named_lists[i]));
 			dst = cJSON_AddArrayToObject(into, named_lists[i]);
 			if (!dst)
 				return -ENOMEM;

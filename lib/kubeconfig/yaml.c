@@ -41,15 +41,16 @@ static int attach(struct frame *top, cJSON *item)
 		return 0;
 	}
 	if (!top->key) {
-		cJSON_Delete(item);
+		knet_json_wipe_delete(item);
 		return -EINVAL; /* a mapping or sequence used as a key */
 	}
-	/* A repeated key replaces the earlier value. */
-	if (cJSON_GetObjectItemCaseSensitive(top->node, top->key))
-		cJSON_ReplaceItemInObjectCaseSensitive(top->node, top->key,
-						       item);
-	else
-		cJSON_AddItemToObject(top->node, top->key, item);
+	/*
+	 * A repeated key replaces the earlier value, which may be a token:
+	 * wiped, not just freed.
+	 */
+	knet_json_wipe_delete(
+		cJSON_DetachItemFromObjectCaseSensitive(top->node, top->key));
+	cJSON_AddItemToObject(top->node, top->key, item);
 	free(top->key);
 	top->key = NULL;
 	return 0;
@@ -67,7 +68,7 @@ static int push(struct frame *stack, int *depth, cJSON **root, cJSON *item,
 		bool container, const yaml_event_t *ev, struct knet_error *err)
 {
 	if (*depth == 0) {
-		cJSON_Delete(*root);
+		knet_json_wipe_delete(*root);
 		*root = item;
 	} else if (attach(&stack[*depth - 1], item) < 0) {
 		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
