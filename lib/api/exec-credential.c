@@ -283,12 +283,17 @@ static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
 		/* Nothing yet (or a signal): the deadline is checked above. */
 		if (n <= 0)
 			continue;
+		/* One byte past the limit is enough to know it is too much. */
+		if (len > EXEC_OUTPUT_MAX) {
+			r = -EFBIG;
+			break;
+		}
 		if (len + 1 >= cap) {
-			if (cap >= EXEC_OUTPUT_MAX) {
-				r = -EFBIG;
-				break;
-			}
-			r = knet_api_wipe_reserve(&buf, &cap, len, cap * 2);
+			size_t want = cap * 2;
+
+			if (want > EXEC_OUTPUT_MAX + 2)
+				want = EXEC_OUTPUT_MAX + 2;
+			r = knet_api_wipe_reserve(&buf, &cap, len, want);
 			if (r < 0)
 				break;
 		}

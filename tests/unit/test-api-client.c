@@ -398,6 +398,26 @@ static void test_exec_limits(void)
 	CHECK(pid_gone(pidfile));
 	unlink(pidfile);
 
+	/* Exactly 1 MiB is allowed (a credential padded with blanks). */
+	write_plugin(dir, "full",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "c='{\"kind\":\"ExecCredential\",\"apiVersion\":"
+		     "\"client.authentication.k8s.io/v1\",\"status\":"
+		     "{\"token\":\"t\"}}'\nprintf %s \"$c\"\n"
+		     "head -c $((1048576 - ${#c})) /dev/zero | tr '\\0' ' '\n",
+		     plugin, sizeof(plugin));
+	CHECK_INT(knet_exec_credential_run(&kc, 5000, &c, &err), 0);
+	CHECK_STR(c.token, "t");
+	knet_exec_cred_clear(&c);
+	unlink(pidfile);
+	/* One byte more is too much. */
+	write_plugin(dir, "over",
+		     "#!/bin/sh\necho $$ > \"$1\"\n"
+		     "head -c 1048577 /dev/zero | tr '\\0' ' '\n",
+		     plugin, sizeof(plugin));
+	CHECK_INT(knet_exec_credential_run(&kc, 5000, &c, &err), -EFBIG);
+	unlink(pidfile);
+
 	/* Never ends; its child (sleep) is stopped with it. */
 	snprintf(script, sizeof(script),
 		 "#!/bin/sh\nsleep 1000 &\necho $! > \"$1\"\nwait\n");
