@@ -22,6 +22,7 @@
 #include "knet/node.h"
 
 #define DEFAULT_USER "nobody"
+#define NOBODY_ID    65534 /* the kernel's overflow uid and gid */
 
 int knet_privs_user(const char *name, uid_t *ret_uid, gid_t *ret_gid,
 		    struct knet_error *err)
@@ -41,9 +42,17 @@ int knet_privs_user(const char *name, uid_t *ret_uid, gid_t *ret_gid,
 			*ret_gid = (gid_t)n;
 			return 0;
 		}
+		/*
+		 * Minimal images (an agent pod) may have no passwd entry
+		 * for nobody: the overflow ids are what it means anyway.
+		 */
+		if (!name || !*name) {
+			*ret_uid = NOBODY_ID;
+			*ret_gid = NOBODY_ID;
+			return 0;
+		}
 		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
-				      "no user '%s' to run as%s", who,
-				      name ? "" : " (give one with -Z USER)");
+				      "no user '%s' to run as", who);
 	}
 	if (pw->pw_uid == 0)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
