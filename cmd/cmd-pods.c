@@ -105,18 +105,23 @@ static int set_ports(struct knet_table *t, const struct knet_pod *p)
 static int set_owner(struct knet_table *t, const struct knet_pod *p)
 {
 	cJSON *o;
-	char text[256];
+	char *text = NULL;
+	int r;
 
 	if (!p->owner_kind)
 		return knet_table_set_none(t, COL_OWNER);
 	o = cJSON_CreateObject();
-	if (!o)
-		return -1;
+	/* A kind and a 253-byte name: sized to fit, never cut. */
+	if (!o ||
+	    asprintf(&text, "%s/%s", p->owner_kind, p->owner_name ?: "") < 0) {
+		cJSON_Delete(o);
+		return -ENOMEM;
+	}
 	cJSON_AddStringToObject(o, "kind", p->owner_kind);
 	cJSON_AddStringToObject(o, "name", p->owner_name ?: "");
-	snprintf(text, sizeof(text), "%s/%s", p->owner_kind,
-		 p->owner_name ?: "");
-	return knet_table_set_json(t, COL_OWNER, o, text);
+	r = knet_table_set_json(t, COL_OWNER, o, text);
+	free(text);
+	return r;
 }
 
 static void set_str0(struct knet_table *t, int col, const char *s)

@@ -252,7 +252,17 @@ static int print_report(struct tr *tr, const struct knet_trace_report *rep)
 			break;
 		knet_table_set_int(t, R_HOP, hs.ttl);
 		if (hs.naddrs) {
-			knet_table_set_strlist(t, R_ADDR, hs.addrs, hs.naddrs);
+			const char *list[KNET_HOP_ADDRS + 1];
+			char more[32];
+			int n = hs.naddrs;
+
+			memcpy(list, hs.addrs, sizeof(*list) * (size_t)n);
+			if (hs.naddrs_more) {
+				snprintf(more, sizeof(more), "+%d more",
+					 hs.naddrs_more);
+				list[n++] = more;
+			}
+			knet_table_set_strlist(t, R_ADDR, list, n);
 			name = hop_name(tr, hs.addrs[0]);
 		}
 		if (name)

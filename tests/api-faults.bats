@@ -293,3 +293,18 @@ bad_name() {
 	[ "$output" = "node/$node" ]
 	[[ $stderr == *"GET https://"*"/api/v1/nodes/$node 200 in "* ]]
 }
+
+@test "a token with a CR or LF is refused: it would add a header" {
+	with_token '"abc\\r\\nImpersonate-User: system:admin"'
+	run --separate-stderr "$KNET" --kubeconfig "$T/kc" -v pods
+	[ "$status" -eq 4 ]
+	[ "$stderr" = "knet: cannot load kubeconfig: the token from the kubeconfig holds a control character" ]
+	[[ $stderr != *"GET https://"* ]]
+	# the same from an exec plugin
+	printf '#!/bin/sh\nprintf %%s %s\n' "'{\"kind\":\"ExecCredential\",\"apiVersion\":\"client.authentication.k8s.io/v1\",\"status\":{\"token\":\"a\\nX-Evil: 1\"}}'" > "$T/plugin"
+	chmod +x "$T/plugin"
+	with_plugin "$T/plugin"
+	run --separate-stderr "$KNET" --kubeconfig "$T/kc" pods
+	[ "$status" -eq 4 ]
+	[[ $stderr == *"the token from the exec plugin holds a control character" ]]
+}

@@ -95,13 +95,20 @@ double knet_rtt_stats_loss(const struct knet_rtt_stats *s);
 
 /* --- traceroute --report: mtr-style statistics per hop --- */
 
-#define KNET_HOP_ADDRS 4 /* distinct answering addresses kept per hop */
+/*
+ * Distinct answering addresses kept per hop: as many as one trace can
+ * have (-q is at most 10); a --report over many rounds keeps the ones
+ * past that too and counts them (naddrs_more), so none goes unsaid.
+ */
+#define KNET_HOP_ADDRS 10
 
 struct knet_hop_report {
 	struct knet_rtt_stats st;
 	long long last_us; /* -1 before the first answer */
 	char addrs[KNET_HOP_ADDRS][46];
 	int naddrs;
+	char (*more)[46]; /* distinct addresses past KNET_HOP_ADDRS */
+	int nmore;
 };
 
 struct knet_trace_report {
@@ -122,6 +129,7 @@ struct knet_hop_summary {
 	long long stdev_us; /* ping's mdev over the hop's answers */
 	const char *addrs[KNET_HOP_ADDRS];
 	int naddrs;
+	int naddrs_more; /* not in addrs: the row says "+N more" */
 };
 
 struct knet_trace_result;

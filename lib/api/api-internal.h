@@ -105,6 +105,15 @@ const char *knet_api_ca_field(const struct knet_kubeconfig *kc);
 int knet_api_refresh_credentials(struct knet_api *api, bool force,
 				 struct knet_error *err);
 /*
+ * A token goes into an HTTP header: a CR or LF in it would end the header
+ * and start another of the plugin's or file's choosing.  -EINVAL (exit
+ * 4) naming where it came from (@from) when it holds a control
+ * character; NULL is fine.
+ */
+int knet_api_check_token(const char *tok, const char *from,
+			 struct knet_error *err);
+
+/*
  * auth.c: the headers of every request, in one place: Accept, the
  * Content-Type of a body, Authorization.  NULL when out of memory.
  * Free with knet_api_free_headers() (they hold the token).

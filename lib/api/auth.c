@@ -17,6 +17,18 @@
 
 #define TOKEN_FILE_TTL 60 /* seconds between re-reads of a tokenFile */
 
+int knet_api_check_token(const char *tok, const char *from,
+			 struct knet_error *err)
+{
+	for (const unsigned char *p = (const unsigned char *)tok; p && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+					      "the token from %s holds a "
+					      "control character",
+					      from);
+	return 0;
+}
+
 int knet_api_refresh_credentials(struct knet_api *api, bool force,
 				 struct knet_error *err)
 {
@@ -47,6 +59,10 @@ int knet_api_refresh_credentials(struct knet_api *api, bool force,
 		api->creds_gen++;
 		knet_api_wipe_free(api->token);
 		api->token = NULL;
+		r = knet_api_check_token(api->exec.token, "the exec plugin",
+					 err);
+		if (r < 0)
+			return r;
 		if (api->exec.token && !(api->token = strdup(api->exec.token)))
 			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
@@ -71,8 +87,12 @@ int knet_api_refresh_credentials(struct knet_api *api, bool force,
 		char *tok = NULL;
 
 		r = knet_kubeconfig_read_token(kc, &tok, err);
-		if (r < 0)
+		if (r == 0)
+			r = knet_api_check_token(tok, "tokenFile", err);
+		if (r < 0) {
+			knet_api_wipe_free(tok);
 			return r;
+		}
 		knet_api_wipe_free(api->token);
 		api->token = tok;
 		api->token_read = now;

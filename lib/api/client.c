@@ -206,6 +206,9 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 	r = knet_api_tls_setup(api, err);
 	if (r < 0)
 		goto cleanup;
+	r = knet_api_check_token(api->kc->token, "the kubeconfig", err);
+	if (r < 0)
+		goto cleanup;
 	if (api->kc->token && !(api->token = strdup(api->kc->token))) {
 		r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				   "out of memory");

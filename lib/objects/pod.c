@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,39 @@ void knet_pod_free(struct knet_pod *p)
 	free(p);
 }
 
+/*
+ * Replace *@buf with the formatted text (reasons come from the API and
+ * have no set length: no fixed buffer to cut them).  Out of memory
+ * keeps the old text.
+ */
+static void set_reason(char **buf, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_reason(char **buf, const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) >= 0) {
+		free(*buf);
+		*buf = s;
+	}
+	va_end(ap);
+}
+
 /* "Signal:9" / "ExitCode:1" when a terminated state gives no reason. */
-static void terminated_reason(const cJSON *term, const char *prefix, char *buf,
-			      size_t len)
+static void terminated_reason(const cJSON *term, const char *prefix, char **buf)
 {
 	const char *reason = knet_json_str(term, "reason");
 	long long sig = knet_json_int(term, "signal", 0);
 
 	if (reason && *reason)
-		snprintf(buf, len, "%s%s", prefix, reason);
+		set_reason(buf, "%s%s", prefix, reason);
 	else if (sig)
-		snprintf(buf, len, "%sSignal:%lld", prefix, sig);
+		set_reason(buf, "%sSignal:%lld", prefix, sig);
 	else
-		snprintf(buf, len, "%sExitCode:%lld", prefix,
-			 knet_json_int(term, "exitCode", 0));
+		set_reason(buf, "%sExitCode:%lld", prefix,
+			   knet_json_int(term, "exitCode", 0));
 }
 
 /* kubectl's printPod(): the reason beats the phase, init first. */
@@ -61,15 +81,15 @@ static char *pod_status(const cJSON *obj, const struct knet_pod *p)
 	int ninit = cJSON_GetArraySize(
 		knet_json_path(obj, "spec", "initContainers", KNET_JSON_END));
 	const char *r = knet_json_str(status, "reason");
-	char reason[128];
+	char *reason = NULL;
 	bool initializing = false, running = false;
 	const cJSON *c;
 	int i = 0;
 
-	snprintf(reason, sizeof(reason), "%s",
-		 r && *r    ? r
-		 : p->phase ? p->phase
-			    : "Unknown");
+	set_reason(&reason, "%s",
+		   r && *r    ? r
+		   : p->phase ? p->phase
+			      : "Unknown");
 	cJSON_ArrayForEach(c, inits)
 	{
 		const cJSON *st = knet_json_get(c, "state");
@@ -82,13 +102,11 @@ static char *pod_status(const cJSON *obj, const struct knet_pod *p)
 			continue;
 		}
 		if (term)
-			terminated_reason(term, "Init:", reason,
-					  sizeof(reason));
+			terminated_reason(term, "Init:", &reason);
 		else if (wr && *wr && strcmp(wr, "PodInitializing"))
-			snprintf(reason, sizeof(reason), "Init:%s", wr);
+			set_reason(&reason, "Init:%s", wr);
 		else
-			snprintf(reason, sizeof(reason), "Init:%d/%d", i,
-				 ninit);
+			set_reason(&reason, "Init:%d/%d", i, ninit);
 		initializing = true;
 		break;
 	}
@@ -103,26 +121,25 @@ static char *pod_status(const cJSON *obj, const struct knet_pod *p)
 				knet_json_get(st, "waiting"), "reason");
 
 			if (wr && *wr)
-				snprintf(reason, sizeof(reason), "%s", wr);
+				set_reason(&reason, "%s", wr);
 			else if (term)
-				terminated_reason(term, "", reason,
-						  sizeof(reason));
+				terminated_reason(term, "", &reason);
 			else if (knet_json_get(st, "running") &&
 				 knet_json_bool(cJSON_GetArrayItem(cs, k),
 						"ready", false))
 				running = true;
 		}
-		if (!strcmp(reason, "Completed") && running)
-			snprintf(reason, sizeof(reason), "%s",
-				 p->ready ? "Running" : "NotReady");
+		if (reason && !strcmp(reason, "Completed") && running)
+			set_reason(&reason, "%s",
+				   p->ready ? "Running" : "NotReady");
 	}
 	if (p->meta.deleting)
-		snprintf(reason, sizeof(reason), "%s",
-			 !strcmp(knet_json_str(status, "reason") ?: "",
-				 "NodeLost")
-				 ? "Unknown"
-				 : "Terminating");
-	return strdup(reason);
+		set_reason(&reason, "%s",
+			   !strcmp(knet_json_str(status, "reason") ?: "",
+				   "NodeLost")
+				   ? "Unknown"
+				   : "Terminating");
+	return reason;
 }
 
 static int parse_ports(const cJSON *spec, struct knet_pod *p)

@@ -40,18 +40,33 @@ void knet_trace_report_free(struct knet_trace_report *rep)
 {
 	if (!rep)
 		return;
+	for (int h = 0; h < rep->max_hops; h++)
+		free(rep->hops[h].more);
 	free(rep->hops);
 	free(rep);
 }
 
 static void add_addr(struct knet_hop_report *s, const char *from)
 {
+	char(*nm)[46];
+
 	for (int k = 0; k < s->naddrs; k++)
 		if (!strcmp(s->addrs[k], from))
 			return;
-	if (s->naddrs < KNET_HOP_ADDRS)
+	if (s->naddrs < KNET_HOP_ADDRS) {
 		snprintf(s->addrs[s->naddrs++], sizeof(s->addrs[0]), "%s",
 			 from);
+		return;
+	}
+	for (int k = 0; k < s->nmore; k++)
+		if (!strcmp(s->more[k], from))
+			return;
+	/* Out of memory only loses the count of an ECMP address. */
+	nm = realloc(s->more, ((size_t)s->nmore + 1) * sizeof(*nm));
+	if (!nm)
+		return;
+	s->more = nm;
+	snprintf(s->more[s->nmore++], sizeof(s->more[0]), "%s", from);
 }
 
 void knet_trace_report_add(struct knet_trace_report *rep,
@@ -114,6 +129,7 @@ bool knet_trace_report_hop(const struct knet_trace_report *rep, int h,
 	ret->received = s->st.received;
 	ret->loss_percent = knet_rtt_stats_loss(&s->st);
 	ret->naddrs = s->naddrs;
+	ret->naddrs_more = s->nmore;
 	for (int k = 0; k < s->naddrs; k++)
 		ret->addrs[k] = s->addrs[k];
 	if (s->st.received) {

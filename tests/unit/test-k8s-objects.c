@@ -93,6 +93,24 @@ static void test_pod(void)
 	CHECK_STR(p->status, "Signal:9");
 	knet_pod_free(p);
 	cJSON_Delete(j);
+	/* A long reason from the API comes back whole (it was cut at 127). */
+	{
+		char reason[301], doc[600];
+
+		memset(reason, 'R', 300);
+		reason[300] = '\0';
+		snprintf(doc, sizeof(doc),
+			 "{\"metadata\":{\"name\":\"l\"},\"status\":"
+			 "{\"initContainerStatuses\":[{\"state\":{"
+			 "\"waiting\":{\"reason\":\"%s\"}}}]}}",
+			 reason);
+		j = parse(doc);
+		CHECK_INT(knet_pod_from_json(j, &p), 0);
+		CHECK_INT(strlen(p->status), 305);
+		CHECK(!strncmp(p->status, "Init:RRR", 8));
+		knet_pod_free(p);
+		cJSON_Delete(j);
+	}
 	j = parse("{\"metadata\":{\"name\":\"e\"},\"status\":{\"phase\":"
 		  "\"Failed\",\"reason\":\"Evicted\"}}");
 	CHECK_INT(knet_pod_from_json(j, &p), 0);

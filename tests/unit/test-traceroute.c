@@ -226,9 +226,32 @@ static void test_report(void)
 	knet_trace_report_free(rep);
 }
 
+/* ECMP: every distinct answering address is kept or counted. */
+static void test_report_many_addrs(void)
+{
+	struct knet_trace_report *rep = NULL;
+	struct knet_trace_probe p = {.rtt_us = 10, .note = ""};
+	struct knet_trace_result res = {
+		.hops = 1, .queries = 1, .first_ttl = 1, .probes = &p};
+	struct knet_hop_summary hs;
+
+	CHECK_INT(knet_trace_report_new(30, &rep), 0);
+	/* 25 rounds over 14 addresses, each seen at least once */
+	for (int i = 0; i < 25; i++) {
+		snprintf(p.from, sizeof(p.from), "198.18.0.%d", 20 + i % 14);
+		knet_trace_report_add(rep, &res);
+	}
+	CHECK(knet_trace_report_hop(rep, 0, &hs));
+	CHECK_INT(hs.naddrs, KNET_HOP_ADDRS);
+	CHECK_INT(hs.naddrs + hs.naddrs_more, 14);
+	CHECK_STR(hs.addrs[9], "198.18.0.29");
+	knet_trace_report_free(rep);
+}
+
 int main(void)
 {
 	test_report();
+	test_report_many_addrs();
 	test_in_order();
 	test_silent_hop();
 	test_open_window();
