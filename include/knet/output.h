@@ -182,7 +182,8 @@ int knet_json_print(FILE *out, const cJSON *json);
 /*
  * Terminal safety for text from outside: whether @s holds nothing a
  * terminal acts on, and a malloc'd copy (NULL on ENOMEM) where C0
- * controls but tab (and newline with @keep_newline), DEL, C1 controls
+ * controls (but newline with @keep_newline; a tab too, as it would
+ * break a table's columns), DEL, C1 controls
  * and bytes that are not UTF-8 are written as "\xNN".  Valid UTF-8
  * (CJK, emoji) is kept as it is.
  */

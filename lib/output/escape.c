@@ -47,8 +47,8 @@ static bool unsafe(const unsigned char *p, int n, bool keep_newline)
 	if (n == 0)
 		return true;
 	if (n == 1)
-		return (p[0] < 0x20 && p[0] != '\t' &&
-			!(keep_newline && p[0] == '\n')) ||
+		/* A tab would break a table's columns: escaped too. */
+		return (p[0] < 0x20 && !(keep_newline && p[0] == '\n')) ||
 		       p[0] == 0x7f;
 	/* C1 controls U+0080..U+009F: 0xc2 0x80..0x9f (CSI is 0x9b). */
 	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;

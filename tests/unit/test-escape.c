@@ -18,7 +18,7 @@ int main(void)
 {
 	check_escape("", false, "");
 	check_escape("web-1", false, "web-1");
-	check_escape("tab\there", false, "tab\there");
+	check_escape("tab\there", false, "tab\\x09here");
 	/* ESC ] 0 ; title BEL: a window-title change */
 	check_escape("a\x1b]0;pwned\x07z", false, "a\\x1b]0;pwned\\x07z");
 	check_escape("line1\nline2", false, "line1\\x0aline2");
