@@ -153,6 +153,11 @@ void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
  */
 int knet_ctx_api_setup(struct knet_ctx *ctx);
 void knet_ctx_api_teardown(struct knet_ctx *ctx);
+/*
+ * knet_ctx_api_setup, unless @ctx keeps a client (the shell) made from
+ * the same globals: then that one, and its open connection.
+ */
+int knet_ctx_api_ready(struct knet_ctx *ctx);
 
 /* "knet NAME USAGE" and a newline: the synopsis line, shared with help. */
 void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
@@ -165,6 +170,26 @@ void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
 volatile sig_atomic_t *knet_catch_stop(void);
 /* Before each command (the shell runs many): no stop pending. */
 void knet_catch_stop_reset(void);
+
+/*
+ * The live names completion offers (cmd-complete.c): a kind's list path
+ * in one namespace (%s; NULL when not namespaced) and in all of them.
+ * `knet __complete` and the shell's cache share it.
+ */
+struct knet_complete_kind {
+	const char *kind; /* "pod", "service", "netpol", "node"... */
+	const char *path;
+	const char *all_path;
+};
+extern const struct knet_complete_kind knet_complete_kinds[];
+const struct knet_complete_kind *knet_complete_kind_find(const char *kind);
+/*
+ * The kinds a completion hint (an option's .complete, a command's
+ * .complete_args) lists, each with the prefix of its words ("target":
+ * pods, svc/NAME, node/NAME): at most 3; 0 for no live kind.
+ */
+int knet_complete_expand(const char *hint, const char **ret_kinds,
+			 const char **ret_prefixes);
 
 /* The namespace a command should use: -n, else the context's. */
 const char *knet_ctx_namespace(const struct knet_ctx *ctx);

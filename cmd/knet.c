@@ -345,7 +345,7 @@ void knet_ctx_release(struct knet_ctx *ctx)
 }
 
 /* The shell keeps its client (and its connection) while the key holds. */
-static int api_ready(struct knet_ctx *ctx)
+int knet_ctx_api_ready(struct knet_ctx *ctx)
 {
 	char *key = ctx->keep_api ? api_key(&ctx->g) : NULL;
 	int r;
@@ -419,7 +419,7 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 	/* KNET_CMD_ROOT: checked by the node pipeline (node-common.c),
 	 * once it knows the work is here and not through the transport. */
 	if (ctx->cmd->flags & KNET_CMD_API) {
-		r = api_ready(ctx);
+		r = knet_ctx_api_ready(ctx);
 		if (r)
 			return r;
 	}

@@ -55,6 +55,11 @@ static int use(struct knet_shell *sh, int argc, char **argv)
 		return KNET_EXIT_USAGE;
 	}
 	set(p, argv[2]);
+	/* The names Tab offers come from the context in use. */
+	if (p == &sh->use.context && sh->interactive) {
+		knet_shell_cache_stop();
+		knet_shell_cache_start(&sh->use);
+	}
 	return 0;
 }
 

@@ -165,6 +165,15 @@ int knet_shell_main(struct knet_ctx *outer, bool errexit, bool xtrace)
 	sh.errexit = errexit;
 	sh.xtrace = xtrace;
 	sh.interactive = isatty(STDIN_FILENO);
+	if (sh.interactive) {
+		/* The prompt names the context from the start (a broken
+		 * kubeconfig says so now, and again at each command). */
+		sh.ctx.g.kubeconfig = sh.use.kubeconfig;
+		sh.ctx.g.context = sh.use.context;
+		sh.ctx.keep_api = true;
+		if (knet_ctx_api_ready(&sh.ctx) != 0)
+			knet_ctx_release(&sh.ctx);
+	}
 	/* A runbook's SIGPIPE (| head) ends the shell as it ends knet. */
 	if (sh.interactive)
 		interactive_loop(&sh);

@@ -48,4 +48,18 @@ void knet_shell_history_close(void);
 void knet_shell_complete_init(struct knet_shell *sh);
 void knet_shell_complete_stop(void);
 
+typedef void (*knet_shell_word_fn)(const char *word, void *userdata);
+/* Start watching every completion kind of the context in @use. */
+void knet_shell_cache_start(const struct knet_use *use);
+void knet_shell_cache_stop(void);
+/*
+ * Offer each cached name of @kind (in @ns for namespaced kinds; pods
+ * elsewhere as NS/NAME) that, behind @prefix, starts with @text.  Sets
+ * *@loading when the kind is not listed yet.  Returns how many.
+ */
+int knet_shell_cache_match(const char *kind, const char *ns,
+			   const char *prefix, const char *text,
+			   knet_shell_word_fn add_word, void *userdata,
+			   bool *loading);
+
 #endif
