@@ -97,8 +97,8 @@ struct knet_ctx {
 	struct knet_api *api; /* set up when the command has KNET_CMD_API */
 	/* The shell sets these; a single command leaves them zero. */
 	const struct knet_use *use; /* defaults for every line */
-	bool keep_api;		    /* keep @api (its connection) for the next */
-	char *api_key;		    /* what @api was made from */
+	bool keep_api; /* keep @api (its connection) for the next */
+	char *api_key; /* what @api was made from */
 	/*
 	 * Commands that change the process for good (drop privileges,
 	 * take over signals or the terminal: KNET_CMD_ROOT, KNET_CMD_TTY)

@@ -319,11 +319,12 @@ static char *api_key(const struct knet_globals *g)
 		len += (size_t)w;
 	}
 #define S(x) ((x) ? (x) : "\x1e")
-	if (asprintf(&key, "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f"
-			   "%s\x1f%s\x1f%s\x1f%s\x1f%d",
-		     S(g->kubeconfig), S(g->context), S(k->cluster),
-		     S(k->user), S(k->server), S(k->token), S(k->ca_file),
-		     k->insecure, S(k->tls_server_name), S(k->as), groups,
+	if (asprintf(&key,
+		     "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f"
+		     "%s\x1f%s\x1f%s\x1f%s\x1f%d",
+		     S(g->kubeconfig), S(g->context), S(k->cluster), S(k->user),
+		     S(k->server), S(k->token), S(k->ca_file), k->insecure,
+		     S(k->tls_server_name), S(k->as), groups,
 		     S(g->request_timeout), g->verbose) < 0)
 		return NULL;
 #undef S

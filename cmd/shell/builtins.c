@@ -93,11 +93,11 @@ static int status(struct knet_shell *sh)
 	struct knet_ctx *c = &sh->ctx;
 
 	printf("context:   %s\n", sh->use.context ? sh->use.context
-			      : c->api		? knet_api_context(c->api)
-						: "(the kubeconfig's)");
+				  : c->api	  ? knet_api_context(c->api)
+						  : "(the kubeconfig's)");
 	printf("namespace: %s\n", sh->use.namespace ? sh->use.namespace
-			      : c->api ? knet_api_namespace(c->api)
-				       : "(the context's)");
+				  : c->api	    ? knet_api_namespace(c->api)
+						    : "(the context's)");
 	printf("pod:       %s\n", or_dash(sh->use.pod));
 	printf("node:      %s\n", or_dash(sh->use.node));
 	printf("server:    %s\n",
@@ -126,8 +126,7 @@ static int do_exit(struct knet_shell *sh, int argc, char **argv)
 	return sh->exit_code;
 }
 
-bool knet_shell_builtin(struct knet_shell *sh, int argc, char **argv,
-			int *ret)
+bool knet_shell_builtin(struct knet_shell *sh, int argc, char **argv, int *ret)
 {
 	const char *w = argv[0];
 

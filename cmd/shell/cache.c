@@ -65,9 +65,10 @@ static void add(char ***names, int *n, int *cap, char *s)
 {
 	char **v;
 
-	if (find(*names, *n, s) >= 0 || (*n >= *cap && !(v = realloc(
-				 *names, (size_t)(*cap ? *cap * 2 : 64) *
-						 sizeof(*v))))) {
+	if (find(*names, *n, s) >= 0 ||
+	    (*n >= *cap &&
+	     !(v = realloc(*names,
+			   (size_t)(*cap ? *cap * 2 : 64) * sizeof(*v))))) {
 		free(s);
 		return;
 	}
@@ -186,7 +187,7 @@ void knet_shell_cache_start(const struct knet_use *use)
 	/* The threads take no signals: Ctrl-C is for the main thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	for (i = 0; knet_complete_kinds[i].kind && i < NKINDS; i++) {
+	for (i = 0; i < NKINDS && knet_complete_kinds[i].kind; i++) {
 		struct kind_cache *c = &caches[i];
 		struct knet_error err = {0};
 
@@ -223,10 +224,9 @@ static bool starts_with(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
-int knet_shell_cache_match(const char *kind, const char *ns,
-			   const char *prefix, const char *text,
-			   knet_shell_word_fn add_word, void *userdata,
-			   bool *loading)
+int knet_shell_cache_match(const char *kind, const char *ns, const char *prefix,
+			   const char *text, knet_shell_word_fn add_word,
+			   void *userdata, bool *loading)
 {
 	char nsp[256], word[512];
 	int i, found = 0;

@@ -48,8 +48,7 @@ static void add_if(struct words *ws, const char *w, const char *text)
 		add_word(w, ws);
 }
 
-static void add_choices(struct words *ws, const char *choices,
-			const char *text)
+static void add_choices(struct words *ws, const char *choices, const char *text)
 {
 	char buf[256], *save = NULL, *t;
 

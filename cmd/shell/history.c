@@ -42,9 +42,9 @@ void knet_shell_history_open(struct knet_shell *sh)
 
 void knet_shell_history_add(const char *line)
 {
-	HIST_ENTRY *last = history_length ? history_get(history_base +
-							history_length - 1)
-					  : NULL;
+	HIST_ENTRY *last =
+		history_length ? history_get(history_base + history_length - 1)
+			       : NULL;
 
 	/* No blank lines, no repeats of the line just before. */
 	if (!*line || (last && strcmp(last->line, line) == 0))

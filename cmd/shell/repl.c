@@ -76,8 +76,9 @@ static int run_line(struct knet_shell *sh, const char *line)
 	int r;
 
 	if (knet_split_line(line, false, &w, &err) < 0) {
-		fprintf(stderr, "knet: cannot read line: %s; try 'knet help "
-				"shell'\n",
+		fprintf(stderr,
+			"knet: cannot read line: %s; try 'knet help "
+			"shell'\n",
 			err.reason);
 		return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
 	}

@@ -31,8 +31,7 @@ int knet_shell_main(struct knet_ctx *outer, bool errexit, bool xtrace);
  * A shell builtin (use, unuse, status, exit) when words[0] names one:
  * true, with its exit status in *@ret.
  */
-bool knet_shell_builtin(struct knet_shell *sh, int argc, char **argv,
-			int *ret);
+bool knet_shell_builtin(struct knet_shell *sh, int argc, char **argv, int *ret);
 /* The prompt: "knet context/namespace(/pod)> ". */
 void knet_shell_prompt(const struct knet_shell *sh, char *buf, size_t len);
 
@@ -57,9 +56,8 @@ void knet_shell_cache_stop(void);
  * elsewhere as NS/NAME) that, behind @prefix, starts with @text.  Sets
  * *@loading when the kind is not listed yet.  Returns how many.
  */
-int knet_shell_cache_match(const char *kind, const char *ns,
-			   const char *prefix, const char *text,
-			   knet_shell_word_fn add_word, void *userdata,
-			   bool *loading);
+int knet_shell_cache_match(const char *kind, const char *ns, const char *prefix,
+			   const char *text, knet_shell_word_fn add_word,
+			   void *userdata, bool *loading);
 
 #endif

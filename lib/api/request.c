@@ -210,7 +210,8 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s",
 			     method, url, api->c.status,
 			     knet_api_elapsed_ms(&start), (long long)size,
-			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
+			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
+							      : "",
 			     conns > 0 ? ", new connection" : ", reused");
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {

@@ -16,8 +16,7 @@
 
 #include "knet/cli.h"
 
-static const char *env(const char *(*getenv_fn)(const char *),
-		       const char *name)
+static const char *env(const char *(*getenv_fn)(const char *), const char *name)
 {
 	const char *v = getenv_fn ? getenv_fn(name) : getenv(name);
 
@@ -69,8 +68,8 @@ int knet_history_prepare(const char *path, struct knet_error *err)
 		int e = errno;
 
 		close(fd);
-		return knet_error_set(err, -e, KNET_EXIT_SYSTEM, "%s: %s",
-				      path, strerror(e));
+		return knet_error_set(err, -e, KNET_EXIT_SYSTEM, "%s: %s", path,
+				      strerror(e));
 	}
 	close(fd);
 	return 0;
@@ -86,11 +85,11 @@ int knet_history_cap(const char *path, int max, struct knet_error *err)
 
 	f = fopen(path, "re");
 	if (!f)
-		return errno == ENOENT ? 0
-				       : knet_error_set(err, -errno,
-							KNET_EXIT_SYSTEM,
-							"%s: %s", path,
-							strerror(errno));
+		return errno == ENOENT
+			       ? 0
+			       : knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+						"%s: %s", path,
+						strerror(errno));
 	for (;;) {
 		size_t got;
 

@@ -108,12 +108,11 @@ int knet_split_line(const char *line, bool partial, struct knet_words *ret,
 	}
 	if (quote && !partial) {
 		knet_words_free(&w);
-		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-				      quote == '\\'
-					      ? "the line ends in a backslash"
-				      : quote == '\''
-					      ? "unbalanced single quote"
-					      : "unbalanced double quote");
+		return knet_error_set(
+			err, -EINVAL, KNET_EXIT_USAGE,
+			quote == '\\'	? "the line ends in a backslash"
+			: quote == '\'' ? "unbalanced single quote"
+					: "unbalanced double quote");
 	}
 	w.quote = quote;
 	/* The word being typed (completion), even when empty. */

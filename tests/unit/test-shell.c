@@ -48,18 +48,18 @@ static void test_split(void)
 	CHECK_INT(w.n, 0);
 	CHECK(w.v == NULL);
 	knet_words_free(&w);
-	CHECK_INT(split("exec p -- sh -c 'echo a b'", false, b, sizeof(b),
-			NULL),
-		  0);
+	CHECK_INT(
+		split("exec p -- sh -c 'echo a b'", false, b, sizeof(b), NULL),
+		0);
 	CHECK_STR(b, "exec|p|--|sh|-c|echo a b");
 	CHECK_INT(split("a\"b c\"d 'x\"y' \"q'q\"", false, b, sizeof(b), NULL),
 		  0);
 	CHECK_STR(b, "ab cd|x\"y|q'q");
 	/* backslash: bare, in double quotes (only before \" \\ $ `), in
 	 * single quotes (literal) */
-	CHECK_INT(split("a\\ b \"\\\"\\\\\\n\" '\\n'", false, b, sizeof(b),
-			NULL),
-		  0);
+	CHECK_INT(
+		split("a\\ b \"\\\"\\\\\\n\" '\\n'", false, b, sizeof(b), NULL),
+		0);
 	CHECK_STR(b, "a b|\"\\\\n|\\n");
 	CHECK_INT(split("''", false, b, sizeof(b), &w), 0);
 	CHECK_INT(w.n, 1);
