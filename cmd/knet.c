@@ -448,6 +448,9 @@ int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv)
 	ctx->color_out = ctx->color_err = false;
 	knet_catch_stop_reset();
 	r = merged ? run_line(ctx, n, merged) : run_line(ctx, argc, argv);
+	/* -n pointed into this line's words, which die with it. */
+	if (ctx->api)
+		knet_api_set_namespace(ctx->api, NULL);
 	free(merged);
 	return r;
 }

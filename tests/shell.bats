@@ -19,7 +19,7 @@ teardown() { tmux kill-session -t "$TM" 2>/dev/null || true; }
 # Start the shell in a tmux session; extra words: a prefix (lab run).
 start_shell() {
 	tmux new-session -d -s "$TM" -x 220 -y 60 \
-		"$* env KUBECONFIG=$KUBECONFIG XDG_STATE_HOME=$XDG_STATE_HOME KNET_VIA='$KNET_VIA' $KNET shell; sleep 30"
+		"$* env KUBECONFIG=$KUBECONFIG XDG_STATE_HOME=$XDG_STATE_HOME KNET_VIA='$KNET_VIA' KNET_HISTSIZE=${KNET_HISTSIZE:-} $KNET shell; sleep 30"
 	wait_screen 'knet [^ ]*/default> $'
 }
 screen() { tmux capture-pane -p -J -S -200 -t "$TM"; }
@@ -35,6 +35,12 @@ wait_screen() {
 	return 1
 }
 keys() { tmux send-keys -t "$TM" "$@"; }
+# Forget what the screen showed, so the next wait sees only new output.
+clear_screen() {
+	keys C-l
+	sleep 0.2
+	tmux clear-history -t "$TM"
+}
 
 @test "shell: use ns web, svc lists the web Services, the prompt follows" {
 	start_shell
@@ -76,6 +82,13 @@ keys() { tmux send-keys -t "$TM" "$@"; }
 	wait_screen '> pods --no-headers *$'
 	keys C-u 'pods -o js' Tab
 	wait_screen '> pods -o json *$'
+	# contexts from the kubeconfig, namespaces from the cache
+	ctx=$(k config current-context)
+	[ -n "$ctx" ]
+	keys C-u 'use context ' Tab
+	wait_screen "> use context $ctx *\$"
+	keys C-u 'use ns kube-pub' Tab
+	wait_screen '> use ns kube-public *$'
 	keys C-u
 }
 
@@ -88,6 +101,13 @@ keys() { tmux send-keys -t "$TM" "$@"; }
 	wait_screen '^node/node-b +198\.18\.0\.11 +[0-9]+ +[0-9]+ +0\.0%'
 	keys 'version' Enter
 	wait_screen '^readline +[0-9]+\.[0-9]+'
+	# an API command in the shell's own process: a watch, stopped
+	keys 'pods -n web -w' Enter
+	wait_screen '^web-[^ ]+ .* ADDED$'
+	keys C-c
+	keys 'status' Enter
+	wait_screen '^last: +0$'
+	clear_screen
 	# Ctrl-C at the prompt clears the line and leaves the shell there
 	keys 'svc nothing-to-see' C-c
 	keys 'status' Enter
@@ -116,6 +136,20 @@ keys() { tmux send-keys -t "$TM" "$@"; }
 	keys C-r 'first sess'
 	wait_screen "reverse-i-search.*pods -n web -o name"
 	keys C-g
+	keys C-d
+	sleep 1
+	tmux kill-session -t "$TM"
+	# the cap: a long history is cut to the last KNET_HISTSIZE lines
+	for i in $(seq 1 50); do echo "version # $i"; done >"$hist"
+	KNET_HISTSIZE=5 start_shell
+	keys 'status' Enter
+	wait_screen '^last: +0$'
+	keys C-d
+	sleep 1
+	[ "$(wc -l <"$hist")" -eq 5 ]
+	[ "$(head -1 "$hist")" = 'version # 47' ]
+	[ "$(tail -1 "$hist")" = 'status' ]
+	[ "$(stat -c %a "$hist")" = 600 ]
 }
 
 @test "shell: a runbook on stdin runs line by line; -e stops at the failure" {

@@ -49,6 +49,7 @@ static void prompt_signals(void)
 
 static int run_words(struct knet_shell *sh, int argc, char **argv)
 {
+	volatile sig_atomic_t *stop;
 	int r;
 
 	if (knet_shell_builtin(sh, argc, argv, &r))
@@ -60,8 +61,11 @@ static int run_words(struct knet_shell *sh, int argc, char **argv)
 	}
 	/* Ctrl-C during a command stops it (the probe loops poll the flag),
 	 * not the shell. */
-	knet_catch_stop();
+	stop = knet_catch_stop();
 	r = knet_dispatch(&sh->ctx, argc, argv);
+	/* After "^C", the prompt starts on a line of its own. */
+	if (sh->interactive && *stop)
+		putchar('\n');
 	fflush(stdout);
 	if (sh->interactive)
 		prompt_signals();
