@@ -201,3 +201,9 @@ clear_screen() {
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -s -e '[.[] | select(.event == "summary")][0] | .source == "pod client/client" and .received == 1'
 }
+
+@test "shell: a node command in a runbook cannot eat the lines after it" {
+	run --separate-stderr on_a shell -e <<<$'exec client/client -- cat\nversion -o name'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"component/knet"* ]]
+}

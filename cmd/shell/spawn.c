@@ -7,6 +7,7 @@
  * command behaves exactly as `knet ...` would.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,14 @@ int knet_shell_spawn(struct knet_ctx *ctx, int argc, char **argv)
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGQUIT, SIG_DFL);
+		/* A runbook on stdin is the shell's: a child reading it
+		 * (exec ... -- cat) would eat the lines that follow. */
+		if (!isatty(STDIN_FILENO)) {
+			int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+			if (fd >= 0)
+				dup2(fd, STDIN_FILENO);
+		}
 		execv("/proc/self/exe", v);
 		fprintf(stderr, "knet: cannot run '%s': %s\n", ctx->cmd->name,
 			strerror(errno));
