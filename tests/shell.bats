@@ -207,3 +207,18 @@ clear_screen() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"component/knet"* ]]
 }
+
+@test "shell: bash and fish completions know the command and its options" {
+	export PATH=$PWD:$PATH
+	run bash -c 'source completions/knet.bash
+		COMP_WORDS=(knet sh); COMP_CWORD=1; _knet
+		printf "%s\n" "${COMPREPLY[@]}"'
+	[ "$output" = shell ]
+	run bash -c 'source completions/knet.bash
+		COMP_WORDS=(knet shell --); COMP_CWORD=2; _knet
+		printf "%s\n" "${COMPREPLY[@]}"'
+	grep -qx -- --errexit <<<"$output"
+	grep -qx -- --xtrace <<<"$output"
+	run fish -c 'source completions/knet.fish; complete -C "knet shell --x"'
+	[[ "$output" == "--xtrace"*"echo each command"* ]]
+}
