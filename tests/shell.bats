@@ -14,7 +14,10 @@ setup() {
 	export XDG_STATE_HOME=$BATS_TEST_TMPDIR/state
 }
 
-teardown() { tmux kill-session -t "$TM" 2>/dev/null || true; }
+teardown() {
+	tmux kill-session -t "$TM" 2>/dev/null || true
+	if [ -n "${HANG_PID:-}" ]; then kill "$HANG_PID" 2>/dev/null || true; fi
+}
 
 # Start the shell in a tmux session; extra words: a prefix (lab run).
 start_shell() {
@@ -221,4 +224,42 @@ clear_screen() {
 	grep -qx -- --xtrace <<<"$output"
 	run fish -c 'source completions/knet.fish; complete -C "knet shell --x"'
 	[[ "$output" == "--xtrace"*"echo each command"* ]]
+}
+
+@test "shell: a cluster that never answers: Tab says loading, the prompt stays live" {
+	# a listener that accepts and never speaks: every API call hangs
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' >"$BATS_TEST_TMPDIR/port" 3>&- &
+	HANG_PID=$!
+	for i in $(seq 50); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	port=$(cat "$BATS_TEST_TMPDIR/port")
+	[ -n "$port" ]
+	cat >"$BATS_TEST_TMPDIR/kc" <<KC
+apiVersion: v1
+kind: Config
+clusters: [{name: hang, cluster: {server: "https://127.0.0.1:$port", insecure-skip-tls-verify: true}}]
+users: [{name: u, user: {token: x}}]
+contexts: [{name: hang, context: {cluster: hang, user: u}}]
+current-context: hang
+KC
+	KUBECONFIG=$BATS_TEST_TMPDIR/kc start_shell
+	keys 'pods ' Tab
+	wait_screen 'names are still loading'
+	t0=$(date +%s%N)
+	keys C-u 'version -o name' Enter
+	wait_screen '^component/readline$'
+	# answered without waiting for the cluster (well under its 10 s)
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
+	# and Ctrl-D leaves promptly, the watchers stopped
+	pgrep -f "^$KNET shell\$" >/dev/null
+	keys C-d
+	for i in $(seq 40); do pgrep -f "^$KNET shell\$" >/dev/null || break; sleep 0.1; done
+	run pgrep -f "^$KNET shell\$"
+	[ "$status" -eq 1 ] # gone within 4 s
 }
