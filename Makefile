@@ -31,7 +31,7 @@ CFLAGS ?= -O2 -g
 # _GNU_SOURCE last wins over ncurses' -D_XOPEN_SOURCE=600.
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
 	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
-LDLIBS = $(PKG_LIBS) -lm
+LDLIBS = $(PKG_LIBS) -lm -pthread
 
 # `make V=1` shows the full commands.
 ifeq ($(V),1)

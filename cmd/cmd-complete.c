@@ -14,19 +14,46 @@
 #define COMPLETE_TIMEOUT "3s"
 #define COMPLETE_LIMIT	 "?limit=500"
 
-static const struct {
-	const char *kind;
-	const char *path; /* %s: the namespace, when namespaced */
-	bool namespaced;
-} api_kinds[] = {
-	{"pod", "/api/v1/namespaces/%s/pods", true},
-	{"service", "/api/v1/namespaces/%s/services", true},
-	{"ingress", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses", true},
+const struct knet_complete_kind knet_complete_kinds[] = {
+	{"pod", "/api/v1/namespaces/%s/pods", "/api/v1/pods"},
+	{"service", "/api/v1/namespaces/%s/services", "/api/v1/services"},
+	{"ingress", "/apis/networking.k8s.io/v1/namespaces/%s/ingresses",
+	 "/apis/networking.k8s.io/v1/ingresses"},
 	{"netpol", "/apis/networking.k8s.io/v1/namespaces/%s/networkpolicies",
-	 true},
-	{"node", "/api/v1/nodes", false},
-	{"namespace", "/api/v1/namespaces", false},
+	 "/apis/networking.k8s.io/v1/networkpolicies"},
+	{"node", NULL, "/api/v1/nodes"},
+	{"namespace", NULL, "/api/v1/namespaces"},
+	{NULL, NULL, NULL},
 };
+
+const struct knet_complete_kind *knet_complete_kind_find(const char *kind)
+{
+	for (const struct knet_complete_kind *k = knet_complete_kinds; k->kind;
+	     k++)
+		if (strcmp(k->kind, kind) == 0)
+			return k;
+	return NULL;
+}
+
+int knet_complete_expand(const char *hint, const char **ret_kinds,
+			 const char **ret_prefixes)
+{
+	/* A target is a pod, svc/NAME or node/NAME (DESIGN.md, targets). */
+	if (strcmp(hint, "target") == 0) {
+		ret_kinds[0] = "pod";
+		ret_prefixes[0] = "";
+		ret_kinds[1] = "service";
+		ret_prefixes[1] = "svc/";
+		ret_kinds[2] = "node";
+		ret_prefixes[2] = "node/";
+		return 3;
+	}
+	if (!knet_complete_kind_find(hint))
+		return 0;
+	ret_kinds[0] = hint;
+	ret_prefixes[0] = "";
+	return 1;
+}
 
 /*
  * Print "<prefix><name>" for each item of the list at @path; with
@@ -61,33 +88,30 @@ static void print_names(struct knet_ctx *ctx, const char *path,
 static void complete_kind(struct knet_ctx *ctx, const char *kind,
 			  const char *prefix)
 {
+	const struct knet_complete_kind *k = knet_complete_kind_find(kind);
 	const char *ns = knet_ctx_namespace(ctx);
 	char path[256];
-	size_t i;
 
-	for (i = 0; i < sizeof(api_kinds) / sizeof(api_kinds[0]); i++) {
-		if (strcmp(api_kinds[i].kind, kind) != 0)
-			continue;
-		if (!api_kinds[i].namespaced) {
-			print_names(ctx, api_kinds[i].path, prefix, false);
-			return;
-		}
-		/* Completion prints nothing rather than ask for a bad path. */
-		if (knet_api_check_namespace(ns, NULL) < 0)
-			return;
-		snprintf(path, sizeof(path), api_kinds[i].path, ns);
-		print_names(ctx, path, prefix, false);
-		/* pods elsewhere are reached as NS/NAME */
-		if (strcmp(kind, "pod") == 0)
-			print_names(ctx, "/api/v1/pods", prefix, true);
+	if (!k->path) {
+		print_names(ctx, k->all_path, prefix, false);
 		return;
 	}
+	/* Completion prints nothing rather than ask for a bad path. */
+	if (knet_api_check_namespace(ns, NULL) < 0)
+		return;
+	snprintf(path, sizeof(path), k->path, ns);
+	print_names(ctx, path, prefix, false);
+	/* pods elsewhere are reached as NS/NAME */
+	if (strcmp(kind, "pod") == 0)
+		print_names(ctx, k->all_path, prefix, true);
 }
 
 static int exec_complete(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	const char *kind = args->pos[0];
+	const char *kinds[3], *prefixes[3];
 	const struct knet_cmd *const *c;
+	int i, n;
 
 	if (strcmp(kind, "command") == 0) {
 		for (c = knet_commands; *c; c++)
@@ -103,13 +127,9 @@ static int exec_complete(struct knet_ctx *ctx, const struct knet_args *args)
 		ctx->g.request_timeout = COMPLETE_TIMEOUT;
 	if (knet_ctx_api_setup(ctx) != 0)
 		return 0;
-	if (strcmp(kind, "target") == 0) {
-		complete_kind(ctx, "pod", "");
-		complete_kind(ctx, "service", "svc/");
-		complete_kind(ctx, "node", "node/");
-	} else {
-		complete_kind(ctx, kind, "");
-	}
+	n = knet_complete_expand(kind, kinds, prefixes);
+	for (i = 0; i < n; i++)
+		complete_kind(ctx, kinds[i], prefixes[i]);
 	return 0;
 }
 

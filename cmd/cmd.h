@@ -75,6 +75,19 @@ struct knet_globals {
 
 struct knet_api; /* lib/ API client, opaque here */
 
+/*
+ * The shell's `use` defaults: dispatch writes them into a line as
+ * options (--context, -n, --node, a node command's --from) unless the
+ * line gives its own.  NULL fields: none.
+ */
+struct knet_use {
+	const char *kubeconfig;
+	const char *context;
+	const char *namespace;
+	const char *pod;
+	const char *node;
+};
+
 struct knet_ctx {
 	struct knet_globals g;
 	const struct knet_cmd *cmd;
@@ -82,7 +95,27 @@ struct knet_ctx {
 	bool color_out;	      /* colour on stdout */
 	bool color_err;	      /* colour on stderr */
 	struct knet_api *api; /* set up when the command has KNET_CMD_API */
+	/* The shell sets these; a single command leaves them zero. */
+	const struct knet_use *use; /* defaults for every line */
+	bool keep_api; /* keep @api (its connection) for the next */
+	char *api_key; /* what @api was made from */
+	/*
+	 * Commands that change the process for good (drop privileges,
+	 * take over signals or the terminal: KNET_CMD_ROOT, KNET_CMD_TTY)
+	 * run through this, in a child; it returns their exit status.
+	 */
+	int (*isolate)(struct knet_ctx *ctx, int argc, char **argv);
 };
+
+/*
+ * Run one command line, the words after the program name, against
+ * @ctx: global options, the command, its options and arguments, set-up,
+ * exec.  Returns the exit status; errors are printed.  main() calls it
+ * once, the shell once per line.
+ */
+int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv);
+/* Free what dispatch kept in @ctx (the shell's API client). */
+void knet_ctx_release(struct knet_ctx *ctx);
 
 /* The NULL-terminated command table, in cmd/knet.c. */
 extern const struct knet_cmd *const knet_commands[];
@@ -120,6 +153,11 @@ void knet_warn(const struct knet_ctx *ctx, const char *fmt, ...)
  */
 int knet_ctx_api_setup(struct knet_ctx *ctx);
 void knet_ctx_api_teardown(struct knet_ctx *ctx);
+/*
+ * knet_ctx_api_setup, unless @ctx keeps a client (the shell) made from
+ * the same globals: then that one, and its open connection.
+ */
+int knet_ctx_api_ready(struct knet_ctx *ctx);
 
 /* "knet NAME USAGE" and a newline: the synopsis line, shared with help. */
 void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
@@ -130,6 +168,28 @@ void knet_help_usage_line(FILE *f, const struct knet_cmd *c);
  * signal's number once one came (the node transport passes it on).
  */
 volatile sig_atomic_t *knet_catch_stop(void);
+/* Before each command (the shell runs many): no stop pending. */
+void knet_catch_stop_reset(void);
+
+/*
+ * The live names completion offers (cmd-complete.c): a kind's list path
+ * in one namespace (%s; NULL when not namespaced) and in all of them.
+ * `knet __complete` and the shell's cache share it.
+ */
+struct knet_complete_kind {
+	const char *kind; /* "pod", "service", "netpol", "node"... */
+	const char *path;
+	const char *all_path;
+};
+extern const struct knet_complete_kind knet_complete_kinds[];
+const struct knet_complete_kind *knet_complete_kind_find(const char *kind);
+/*
+ * The kinds a completion hint (an option's .complete, a command's
+ * .complete_args) lists, each with the prefix of its words ("target":
+ * pods, svc/NAME, node/NAME): at most 3; 0 for no live kind.
+ */
+int knet_complete_expand(const char *hint, const char **ret_kinds,
+			 const char **ret_prefixes);
 
 /* The namespace a command should use: -n, else the context's. */
 const char *knet_ctx_namespace(const struct knet_ctx *ctx);

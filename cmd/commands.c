@@ -19,6 +19,7 @@ extern const struct knet_cmd knet_cmd_exec;
 extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_conntrack;
+extern const struct knet_cmd knet_cmd_shell;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -41,6 +42,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_conntrack,
 	/* analysis */
 	/* other */
+	&knet_cmd_shell,
 	&knet_cmd_completion,
 	&knet_cmd_version,
 	&knet_cmd_help,

@@ -6,6 +6,7 @@
  * the command's flags ask for.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,89 +200,266 @@ static int run_help_for(struct knet_ctx *ctx, const char *name)
 	return help->exec(ctx, &a);
 }
 
-int main(int argc, char **argv)
+/*
+ * Globals, the command and its options from argv[0..argc) (the words
+ * after the program name).  0 with ctx->cmd set, or NULL when no
+ * command was given; -ENOENT when argv[*ret_cmd] names no command;
+ * -EINVAL with the reason in @err for a usage error.
+ */
+static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
+		      struct knet_args *args, int *ret_cmd,
+		      struct knet_error *err)
 {
 	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
-	struct knet_ctx ctx = {0};
-	struct knet_error err = {0};
-	struct knet_args args;
 	int next = 0, r;
 
-	setlocale(LC_ALL, "");
-	ctx.argv0 = argv[0];
-	knet_args_init(&args);
-
+	ctx->cmd = NULL;
+	knet_args_init(args);
 	/* Global options may come before the command... */
-	r = knet_args_parse(tables, argc - 1, argv + 1, true, &args, &next,
-			    &err);
-	if (r < 0) {
-		fprintf(stderr, "knet: %s; try 'knet help'\n", err.reason);
-		return KNET_EXIT_USAGE;
-	}
-	next++; /* index into argv */
-	if (next >= argc) {
-		if (args.nvalues && !knet_args_has(&args, "help")) {
-			fprintf(stderr, "knet: no command given; "
-					"try 'knet help'\n");
-			return KNET_EXIT_USAGE;
-		}
-		return run_help_for(&ctx, NULL);
-	}
-	ctx.cmd = knet_cmd_find(argv[next]);
-	if (!ctx.cmd)
-		return unknown_command(argv[next]);
-
+	r = knet_args_parse(tables, argc, argv, true, args, &next, err);
+	if (r < 0)
+		return r;
+	*ret_cmd = next;
+	if (next >= argc)
+		return 0;
+	ctx->cmd = knet_cmd_find(argv[next]);
+	if (!ctx->cmd)
+		return -ENOENT;
 	/* ...and after it, mixed with the command's own, like kubectl. */
 	/*
 	 * A command's own options come first after its name, so that its
 	 * -s (ping's size) wins over the global -s (--server).
 	 */
-	if (ctx.cmd->options) {
-		tables[0] = ctx.cmd->options;
+	if (ctx->cmd->options) {
+		tables[0] = ctx->cmd->options;
 		tables[1] = knet_global_options;
 	}
-	r = knet_args_parse(tables, argc - next - 1, argv + next + 1, false,
-			    &args, NULL, &err);
+	return knet_args_parse(tables, argc - next - 1, argv + next + 1, false,
+			       args, NULL, err);
+}
+
+static bool has_option(const struct knet_opt *opts, const char *name)
+{
+	for (; opts && opts->name; opts++)
+		if (strcmp(opts->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The line with the shell's `use` defaults written out as options
+ * (--context, -n, --node before the command, --from after it) where the
+ * line does not give its own, so that a child process run with it does
+ * the same.  NULL-terminated, malloc'd (the words are borrowed); NULL
+ * when nothing is added or the line does not parse (dispatch then
+ * reports the error as given).
+ */
+static char **merge_use(struct knet_ctx *ctx, int argc, char **argv,
+			int *ret_argc)
+{
+	const struct knet_use *u = ctx->use;
+	struct knet_error err = {0};
+	struct knet_args a;
+	char **v;
+	int cmd, n = 0, i;
+
+	if (!u || parse_line(ctx, argc, argv, &a, &cmd, &err) < 0 || !ctx->cmd)
+		return NULL;
+	v = calloc((size_t)argc + 11, sizeof(*v));
+	if (!v)
+		return NULL;
+	if (u->kubeconfig && !knet_args_has(&a, "kubeconfig")) {
+		v[n++] = "--kubeconfig";
+		v[n++] = (char *)u->kubeconfig;
+	}
+	if (u->context && !knet_args_has(&a, "context")) {
+		v[n++] = "--context";
+		v[n++] = (char *)u->context;
+	}
+	if (u->namespace && !knet_args_has(&a, "namespace") &&
+	    !knet_args_has(&a, "all-namespaces")) {
+		v[n++] = "-n";
+		v[n++] = (char *)u->namespace;
+	}
+	if (u->node && !knet_args_has(&a, "node")) {
+		v[n++] = "--node";
+		v[n++] = (char *)u->node;
+	}
+	for (i = 0; i <= cmd; i++)
+		v[n++] = argv[i];
+	if (u->pod && has_option(ctx->cmd->options, "from") &&
+	    !knet_args_has(&a, "from")) {
+		v[n++] = "--from";
+		v[n++] = (char *)u->pod;
+	}
+	for (i = cmd + 1; i < argc; i++)
+		v[n++] = argv[i];
+	*ret_argc = n;
+	return v;
+}
+
+/*
+ * What the API client was made from: a new client is needed only when
+ * one of these changes from one shell line to the next.  The namespace
+ * is not in it (knet_api_set_namespace switches it).
+ */
+static char *api_key(const struct knet_globals *g)
+{
+	const struct knet_kubeconfig_overrides *k = &g->kube;
+	char groups[1024] = "";
+	char *key = NULL;
+	size_t len = 0;
+
+	for (int i = 0; g->as_groups[i]; i++) {
+		int w = snprintf(groups + len, sizeof(groups) - len, "%s\x1f",
+				 g->as_groups[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(groups) - len)
+			break;
+		len += (size_t)w;
+	}
+#define S(x) ((x) ? (x) : "\x1e")
+	if (asprintf(&key,
+		     "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f"
+		     "%s\x1f%s\x1f%s\x1f%s\x1f%d",
+		     S(g->kubeconfig), S(g->context), S(k->cluster), S(k->user),
+		     S(k->server), S(k->token), S(k->ca_file), k->insecure,
+		     S(k->tls_server_name), S(k->as), groups,
+		     S(g->request_timeout), g->verbose) < 0)
+		return NULL;
+#undef S
+	return key;
+}
+
+static void forget_key(struct knet_ctx *ctx)
+{
+	if (ctx->api_key) /* it may hold a --token */
+		explicit_bzero(ctx->api_key, strlen(ctx->api_key));
+	free(ctx->api_key);
+	ctx->api_key = NULL;
+}
+
+void knet_ctx_release(struct knet_ctx *ctx)
+{
+	knet_ctx_api_teardown(ctx);
+	forget_key(ctx);
+}
+
+/* The shell keeps its client (and its connection) while the key holds. */
+int knet_ctx_api_ready(struct knet_ctx *ctx)
+{
+	char *key = ctx->keep_api ? api_key(&ctx->g) : NULL;
+	int r;
+
+	if (ctx->api && key && ctx->api_key && strcmp(key, ctx->api_key) == 0) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+		knet_api_set_namespace(ctx->api, ctx->g.namespace);
+		knet_log(ctx, 2, "reusing the API client (%s)",
+			 knet_api_server(ctx->api));
+		return 0;
+	}
+	knet_ctx_release(ctx);
+	r = knet_ctx_api_setup(ctx);
+	if (r == 0)
+		ctx->api_key = key;
+	else if (key) {
+		explicit_bzero(key, strlen(key));
+		free(key);
+	}
+	return r;
+}
+
+static int run_line(struct knet_ctx *ctx, int argc, char **argv)
+{
+	struct knet_error err = {0};
+	struct knet_args args;
+	int cmd = 0, r;
+
+	r = parse_line(ctx, argc, argv, &args, &cmd, &err);
+	if (r == -ENOENT)
+		return unknown_command(argv[cmd]);
 	if (r < 0)
-		return knet_usage_error(&ctx, "%s", err.reason);
+		return knet_usage_error(ctx, "%s", err.reason);
+	if (!ctx->cmd) {
+		if (args.nvalues && !knet_args_has(&args, "help")) {
+			fprintf(stderr, "knet: no command given; "
+					"try 'knet help'\n");
+			return KNET_EXIT_USAGE;
+		}
+		return run_help_for(ctx, NULL);
+	}
 	if (knet_args_has(&args, "help"))
-		return run_help_for(&ctx, ctx.cmd->name);
-	r = apply_globals(&ctx, &args);
+		return run_help_for(ctx, ctx->cmd->name);
+	r = apply_globals(ctx, &args);
 	if (r)
 		return r;
-	r = check_arg_count(&ctx, &args);
+	r = check_arg_count(ctx, &args);
 	if (r)
 		return r;
-	if (ctx.cmd->flags & KNET_CMD_TTY &&
+	if (ctx->cmd->flags & KNET_CMD_TTY &&
 	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)))
-		return knet_usage_error(&ctx, "'%s' needs a terminal",
-					ctx.cmd->name);
-	if (ctx.cmd->flags & KNET_CMD_STREAM) {
+		return knet_usage_error(ctx, "'%s' needs a terminal",
+					ctx->cmd->name);
+	if (ctx->cmd->flags & KNET_CMD_STREAM) {
 		/* Events have no names: a list of them is no list. */
-		if (ctx.g.format == KNET_FMT_NAME)
-			return knet_usage_error(&ctx,
+		if (ctx->g.format == KNET_FMT_NAME)
+			return knet_usage_error(ctx,
 						"'%s' prints events: -o name "
 						"does not apply (use table, "
 						"wide or json)",
-						ctx.cmd->name);
-		/* One JSON object or row per event, as it happens, also
-		 * into a pipe (jq, the node transport). */
-		setvbuf(stdout, NULL, _IOLBF, 0);
+						ctx->cmd->name);
 	}
+	/* They drop privileges, take signals or the terminal: in a child. */
+	if (ctx->isolate && ctx->cmd->flags & (KNET_CMD_ROOT | KNET_CMD_TTY))
+		return ctx->isolate(ctx, argc, argv);
+	/* One JSON object or row per event, as it happens, also into a
+	 * pipe (jq, the node transport). */
+	if (ctx->cmd->flags & KNET_CMD_STREAM)
+		setvbuf(stdout, NULL, _IOLBF, 0);
 	/* KNET_CMD_ROOT: checked by the node pipeline (node-common.c),
 	 * once it knows the work is here and not through the transport. */
-	if (ctx.cmd->flags & KNET_CMD_API) {
-		r = knet_ctx_api_setup(&ctx);
+	if (ctx->cmd->flags & KNET_CMD_API) {
+		r = knet_ctx_api_ready(ctx);
 		if (r)
 			return r;
 	}
-	r = ctx.cmd->exec(&ctx, &args);
-	knet_ctx_api_teardown(&ctx);
+	r = ctx->cmd->exec(ctx, &args);
+	if (!ctx->keep_api)
+		knet_ctx_release(ctx);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (errno != EPIPE)
 			fprintf(stderr, "knet: cannot write output: %s\n",
 				strerror(errno));
+		clearerr(stdout);
 		return r ? r : KNET_EXIT_SYSTEM;
 	}
 	return r;
+}
+
+int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv)
+{
+	int n = 0, r;
+	char **merged = merge_use(ctx, argc, argv, &n);
+
+	/* Nothing a previous line did may leak into this one. */
+	memset(&ctx->g, 0, sizeof(ctx->g));
+	ctx->cmd = NULL;
+	ctx->color_out = ctx->color_err = false;
+	knet_catch_stop_reset();
+	r = merged ? run_line(ctx, n, merged) : run_line(ctx, argc, argv);
+	/* -n pointed into this line's words, which die with it. */
+	if (ctx->api)
+		knet_api_set_namespace(ctx->api, NULL);
+	free(merged);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct knet_ctx ctx = {0};
+
+	setlocale(LC_ALL, "");
+	ctx.argv0 = argv[0];
+	return knet_dispatch(&ctx, argc - 1, argv + 1);
 }

@@ -26,6 +26,11 @@ volatile sig_atomic_t *knet_catch_stop(void)
 	return &stop_flag;
 }
 
+void knet_catch_stop_reset(void)
+{
+	stop_flag = 0;
+}
+
 struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
 					const char *kind)
 {

@@ -73,7 +73,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack shell completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -147,6 +147,10 @@ _knet()
 			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
+		fi ;;
+	shell)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -e --errexit -x --xtrace --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	completion)
 		if [[ $cur == -* ]]; then

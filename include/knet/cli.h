@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "knet/base.h"
 
@@ -107,5 +108,44 @@ const char *knet_suggest(const char *word, const char *const *candidates,
 
 /* Levenshtein distance, exposed for the tests. */
 int knet_edit_distance(const char *a, const char *b);
+
+/* --- the shell's line splitter (lib/cli/split.c) --- */
+
+struct knet_words {
+	char **v; /* NULL-terminated, malloc'd words */
+	int n;
+	int cap;
+	char *buf;	/* scratch */
+	char quote;	/* partial: the quote left open ('\'', '"', '\\') */
+	bool last_open; /* the line ends inside the last word */
+	int start;	/* offset in the line where the last word starts */
+};
+
+/*
+ * Split @line into words as sh quotes them (single and double quotes,
+ * backslash), without expansions; a word starting with '#' begins a
+ * comment.  An unbalanced quote or a final backslash is -EINVAL, a
+ * usage error in @err, unless @partial (completion of a line being
+ * typed: the open word is the last one).  Free with knet_words_free.
+ */
+int knet_split_line(const char *line, bool partial, struct knet_words *ret,
+		    struct knet_error *err);
+void knet_words_free(struct knet_words *w);
+
+/* --- shell history (lib/cli/history.c) --- */
+
+/*
+ * $XDG_STATE_HOME/knet/history, else $HOME/.local/state/knet/history;
+ * -ENOENT when neither is set.  @getenv_fn NULL: getenv.
+ */
+int knet_history_path(char *buf, size_t len,
+		      const char *(*getenv_fn)(const char *name));
+/*
+ * Make the folders (0700) and the file (0600, and made so if it was
+ * not: history holds what was typed) of @path.
+ */
+int knet_history_prepare(const char *path, struct knet_error *err);
+/* Keep the last @max lines of @path, rewritten in place atomically. */
+int knet_history_cap(const char *path, int max, struct knet_error *err);
 
 #endif

@@ -134,7 +134,7 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		struct curl_slist *hdr;
 		struct timespec start;
 		CURLcode rc;
-		long version = 0;
+		long version = 0, conns = 0;
 		curl_off_t size = 0;
 
 		if (knet_conn_stopped(&api->c)) {
@@ -205,11 +205,14 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			r = curl_error(api, rc, err);
 			goto cleanup;
 		}
-		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s",
+		/* Whether the connection was reused (the shell keeps it). */
+		curl_easy_getinfo(api->c.curl, CURLINFO_NUM_CONNECTS, &conns);
+		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s",
 			     method, url, api->c.status,
 			     knet_api_elapsed_ms(&start), (long long)size,
 			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
-							      : "");
+							      : "",
+			     conns > 0 ? ", new connection" : ", reused");
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
