@@ -349,7 +349,7 @@ static void translation(struct run *run, const struct knet_ct_entry *e,
 		knet_ct_format_dst(e, &e->reply, b, sizeof(b));
 		snprintf(buf, len, "%s%s%s -> %s (SNAT)", d, d[0] ? ", " : "",
 			 a, b);
-	} else {
+	} else if (d[0]) {
 		snprintf(buf, len, "%s", d);
 	}
 }
@@ -359,9 +359,17 @@ static void tuple_text(const struct knet_ct_entry *e,
 {
 	char a[KNET_CT_ENDPOINT_MAX], b[KNET_CT_ENDPOINT_MAX];
 
-	knet_ct_format_src(e, t, a, sizeof(a));
-	knet_ct_format_dst(e, t, b, sizeof(b));
-	snprintf(buf, len, "%s->%s", a, b);
+	int na = knet_ct_format_src(e, t, a, sizeof(a));
+	int nb = knet_ct_format_dst(e, t, b, sizeof(b));
+
+	/* Twice an entry: no printf.  @buf holds two endpoints. */
+	if (na < 0 || nb < 0 || (size_t)na + (size_t)nb + 3 > len) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, a, (size_t)na);
+	memcpy(buf + na, "->", 2);
+	memcpy(buf + na + 2, b, (size_t)nb + 1);
 }
 
 /* Status names split on commas, in @buf; @short_only: conntrack(8)'s. */

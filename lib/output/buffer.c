@@ -29,15 +29,6 @@ int output_buf_grow(struct output_buf *b, size_t more)
 	return 0;
 }
 
-int output_buf_put(struct output_buf *b, const char *s, size_t n)
-{
-	if (output_buf_room(b, n) < 0)
-		return -ENOMEM;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	return 0;
-}
-
 /*
  * Decimal by hand: snprintf("%lld") parses its format string for every
  * number.  @buf holds at least 21 bytes; returns the length.

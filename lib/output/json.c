@@ -153,13 +153,18 @@ static int put_string(struct output_buf *b, const char *str)
 	o = b->p + b->len;
 	*o++ = '"';
 	while (*p) {
-		unsigned char c = *p;
+		const unsigned char *run = p;
+		unsigned char c;
 		int n;
 
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			*o++ = (char)*p++;
-			continue;
-		}
+		/* A run of printable ASCII but " and \\: copied as it is. */
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		c = *p;
+		if (!c)
+			break;
 		if (c < 0x80) {
 			const char *sh = strchr("\"\\\b\f\n\r\t", c);
 
@@ -263,28 +268,59 @@ static int put_cell(struct output_buf *b, const struct output_cell *c)
 	return output_buf_put(b, "null", 4);
 }
 
-int output_row_json(struct knet_table *t, int row)
+/*
+ * Each JSON column's `,"key":` (`{"key":` for the first), rendered once
+ * per table: the same for every row.  Columns left out of JSON get "".
+ */
+static int key_texts(struct knet_table *t)
 {
-	const struct output_cell *cells = &t->cells[row * t->ncols];
-	struct output_buf *b = &t->line;
+	struct output_buf b = {0};
+	size_t *ends = calloc((size_t)t->ncols, sizeof(*ends));
 	bool first = true;
-	int r = output_buf_put(b, "{", 1);
+	int r = ends ? 0 : -ENOMEM;
 
 	for (int i = 0; r == 0 && i < t->ncols; i++) {
 		const struct knet_column *col = &t->cols[i];
 
-		if ((col->flags & KNET_COL_NOJSON) || !col->json_key)
-			continue;
-		if (!first)
-			r = output_buf_put(b, ",", 1);
-		first = false;
-		if (r == 0)
-			r = put_string(b, col->json_key);
-		if (r == 0)
-			r = output_buf_put(b, ":", 1);
+		if (!(col->flags & KNET_COL_NOJSON) && col->json_key) {
+			r = output_buf_put(&b, first ? "{" : ",", 1);
+			if (r == 0)
+				r = put_string(&b, col->json_key);
+			if (r == 0)
+				r = output_buf_put(&b, ":", 1);
+			first = false;
+		}
+		ends[i] = b.len;
+	}
+	if (r < 0) {
+		free(ends);
+		output_buf_free(&b);
+		return r;
+	}
+	t->keys = b;
+	t->key_ends = ends;
+	return 0;
+}
+
+int output_row_json(struct knet_table *t, int row)
+{
+	const struct output_cell *cells = &t->cells[row * t->ncols];
+	struct output_buf *b = &t->line;
+	size_t from = 0;
+	int r = t->key_ends ? 0 : key_texts(t);
+
+	for (int i = 0; r == 0 && i < t->ncols; i++) {
+		size_t to = t->key_ends[i];
+
+		if (to == from)
+			continue; /* not in JSON */
+		r = output_buf_put(b, t->keys.p + from, to - from);
+		from = to;
 		if (r == 0)
 			r = put_cell(b, &cells[i]);
 	}
+	if (r == 0 && from == 0)
+		r = output_buf_put(b, "{", 1);
 	return r ? r : output_buf_put(b, "}\n", 2);
 }
 

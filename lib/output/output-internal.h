@@ -8,6 +8,9 @@
  * prints one row at a time, format.c decides formats and colours.
  */
 
+#include <errno.h>
+#include <string.h>
+
 #include "knet/output.h"
 
 /* Room for any number a cell humanises ("-9223372036854775808", "1.5KiB"). */
@@ -24,7 +27,15 @@ static inline int output_buf_room(struct output_buf *b, size_t more)
 {
 	return b->cap - b->len >= more ? 0 : output_buf_grow(b, more);
 }
-int output_buf_put(struct output_buf *b, const char *s, size_t n);
+static inline int output_buf_put(struct output_buf *b, const char *s,
+				 size_t n)
+{
+	if (output_buf_room(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
 void output_buf_free(struct output_buf *b);
 /* @v in decimal into @buf (22 bytes), NUL-terminated; the length. */
 int output_fmt_int(char *buf, long long v);
@@ -71,6 +82,8 @@ struct knet_table {
 	bool flush;	     /* after every streamed row (see stream.c) */
 	struct output_arena arena;
 	struct output_buf line; /* a streamed row, rendered */
+	struct output_buf keys; /* JSON: every column's `,"key":` (json.c) */
+	size_t *key_ends;	/* where column i's ends in keys */
 };
 
 /* table.c */

@@ -74,6 +74,8 @@ void knet_table_free(struct knet_table *t)
 	free(t->stream_widths);
 	output_arena_free(&t->arena);
 	output_buf_free(&t->line);
+	output_buf_free(&t->keys);
+	free(t->key_ends);
 	free(t);
 }
 
