@@ -170,9 +170,15 @@ int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
 	if (len < INET_ADDRSTRLEN)
 		return -ENOSPC;
 	for (int i = 0; i < 4; i++) {
+		unsigned v = addr[i];
+
 		if (i)
 			*o++ = '.';
-		o = put_dec(o, addr[i]);
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
 	}
 	*o = '\0';
 	return (int)(o - buf);

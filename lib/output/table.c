@@ -133,7 +133,8 @@ static struct output_cell *cur(struct knet_table *t, int col,
 		return NULL;
 	}
 	c = &t->cells[(t->nrows - 1) * t->ncols + col];
-	cell_clear(c);
+	if (c->type != KNET_CELL_NONE || c->json || c->tone)
+		cell_clear(c); /* a fresh cell is clear already */
 	return c;
 }
 
@@ -159,6 +160,9 @@ static int set_text(struct knet_table *t, struct output_cell *c,
 {
 	char *esc = NULL;
 
+	/* JSON prints the raw text (json.c escapes it): no table text. */
+	if (t->opts.format == KNET_FMT_JSON)
+		return 0;
 	if (plain_ascii(raw, len) || knet_text_is_safe(raw, false)) {
 		c->text = shared ? (char *)raw
 				 : output_arena_strndup(&t->arena, raw, len);
@@ -320,6 +324,8 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 			goto oom;
 		c->nlist++;
 	}
+	if (t->opts.format == KNET_FMT_JSON)
+		return 0; /* the list is all JSON prints */
 	text = join(&t->arena, c->list, c->nlist, &len);
 	if (!text)
 		goto oom;
