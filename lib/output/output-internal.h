@@ -106,6 +106,8 @@ int output_print_line(const struct knet_table *t, const int *widths,
 		      bool header, struct output_buf *b);
 /* Write out and empty @b. */
 int output_buf_write(struct output_buf *b, FILE *out);
+/* The display width of @s, fast for ASCII. */
+int output_width(const char *s);
 /* t->texts set to the headers. */
 void output_header_texts(const struct knet_table *t);
 int output_render_text(const struct knet_table *t);

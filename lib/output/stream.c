@@ -60,7 +60,7 @@ static int grow(struct knet_table *t, bool *ret_grew)
 		}
 	}
 	for (int i = 0; i < t->ncols; i++) {
-		int w = t->texts[i] ? knet_utf8_width(t->texts[i]) : 0;
+		int w = t->texts[i] ? output_width(t->texts[i]) : 0;
 
 		if (w <= t->stream_widths[i])
 			continue;

@@ -56,8 +56,10 @@ void output_drop_rows(struct knet_table *t)
 {
 	int i;
 
+	/* Only JSON values own memory; knet_table_add_row() clears rows. */
 	for (i = 0; i < t->nrows * t->ncols; i++)
-		cell_clear(&t->cells[i]);
+		if (t->cells[i].json)
+			cell_clear(&t->cells[i]);
 	t->nrows = 0;
 	output_arena_reset(&t->arena);
 }

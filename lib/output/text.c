@@ -73,6 +73,19 @@ void output_header_texts(const struct knet_table *t)
 	}
 }
 
+/*
+ * Display width: printable ASCII is one cell a byte, counted without
+ * decoding; anything else goes to knet_utf8_width().
+ */
+int output_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	return *p ? knet_utf8_width(s) : (int)(p - (const unsigned char *)s);
+}
+
 /* @n blanks. */
 static int pad_to(struct output_buf *b, int n)
 {
@@ -108,7 +121,7 @@ int output_print_line(const struct knet_table *t, const int *widths,
 		if (t->opts.color)
 			code = header ? "\033[1m"
 				      : output_tone_code(t->tones[i]);
-		pad = widths[i] - knet_utf8_width(s);
+		pad = widths[i] - output_width(s);
 		if (t->cols[i].flags & KNET_COL_RIGHT)
 			r = pad_to(b, pad);
 		if (r == 0 && code)
@@ -142,7 +155,7 @@ int output_buf_write(struct output_buf *b, FILE *out)
 static void fit(const struct knet_table *t, int *widths)
 {
 	for (int i = 0; i < t->ncols; i++) {
-		int w = t->texts[i] ? knet_utf8_width(t->texts[i]) : 0;
+		int w = t->texts[i] ? output_width(t->texts[i]) : 0;
 
 		if (w > widths[i])
 			widths[i] = w;
