@@ -75,6 +75,7 @@ enum {
 	E_VIA,
 	E_STALE_REASON,
 	E_OVERRUNS,
+	E_ENTRIES,
 	NE,
 };
 
@@ -130,6 +131,8 @@ static const struct knet_column entry_cols[] = {
 	[E_VIA] = {"VIA", "service_via", KNET_CELL_STR, JS, 0},
 	[E_STALE_REASON] = {"REASON", "stale_reason", KNET_CELL_STR, JS, 0},
 	[E_OVERRUNS] = {"OVERRUNS", "overruns", KNET_CELL_INT, JS, 0},
+	/* a resync after an overrun: the entries the table holds now */
+	[E_ENTRIES] = {"ENTRIES", "entries", KNET_CELL_INT, JS, 0},
 	[NE] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
@@ -229,6 +232,9 @@ static const struct knet_opt ct_options[] = {
 	 NULL},
 	{"count", 'c', KNET_OPT_INT, "N", "with -E: stop after N events", NULL,
 	 1, 1e9, NULL},
+	{"buffer-size", 'b', KNET_OPT_INT, "BYTES",
+	 "with -E: the receive buffer to start with (doubles on overrun)",
+	 NULL, 1024, 1 << 30, NULL},
 	{"delete", 0, KNET_OPT_FLAG, NULL,
 	 "delete the entries the filters keep (asks, or --yes)", NULL, 0, 0,
 	 NULL},
@@ -291,6 +297,7 @@ struct run {
 	struct knet_table *entries, *backends, *st, *cpus;
 	unsigned long shown, stale, counters;
 	unsigned long ev_new, ev_update, ev_destroy, overruns;
+	unsigned long resyncs, resync_entries;
 	struct del *del;
 	size_t ndel, cap;
 };
@@ -610,7 +617,7 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 	memcpy(run->cols, entry_cols, sizeof(run->cols));
 	for (int i = 0; i < NE; i++) {
 		bool off = (i == E_EVENT && !events) ||
-			   (i == E_OVERRUNS && !events) ||
+			   ((i == E_OVERRUNS || i == E_ENTRIES) && !events) ||
 			   ((i == E_BACKEND || i == E_STALE || i == E_VIA ||
 			     i == E_STALE_REASON) &&
 			    !svc) ||
@@ -736,9 +743,14 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (run->kind == KNET_TARGET_POD)
 		prepare_pod(job);
-	if (run->mode == M_EVENTS)
-		return knet_ct_events_open(&run->filter, 0, &run->ev,
-					   &job->err);
+	if (run->mode == M_EVENTS) {
+		r = knet_ct_events_open(&run->filter, 0, &run->ev, &job->err);
+		if (r == 0 && knet_args_has(run->args, "buffer-size"))
+			knet_ct_events_set_rcvbuf(
+				run->ev,
+				(int)knet_args_int(run->args, "buffer-size", 0));
+		return r;
+	}
 	return table_open(run, &run->tables[0], "node",
 			  run->kind == KNET_TARGET_POD, &job->err);
 }
@@ -997,6 +1009,60 @@ static int lost_row(struct knet_ctx *ctx, struct run *run,
 	return knet_table_stream_row(t);
 }
 
+/* A resync dump: the entries the filters keep, counted. */
+static int resync_entry(const struct knet_ct_entry *e, void *ud)
+{
+	struct run *run = ud;
+	struct knet_ct_verdict v;
+	bool k;
+	int r = keep(run, e, &v, &k);
+
+	if (r == 0 && k)
+		run->resync_entries++;
+	return r;
+}
+
+/*
+ * After an overrun what the events said is incomplete: dump the table
+ * again and say what it holds now (the entries the filters keep), then
+ * follow the events from there.
+ */
+static int resync(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	struct knet_table *t = run->entries;
+	struct knet_ct *ct = NULL;
+	unsigned long stale = run->stale;
+	int r;
+
+	run->resync_entries = 0;
+	r = knet_ct_new(&ct, &job->err);
+	if (r == 0)
+		r = knet_ct_dump_begin(ct, &run->filter, &job->err);
+	if (r == 0)
+		r = knet_ct_dump_finish(ct, resync_entry, run, &job->err);
+	knet_ct_free(ct);
+	run->stale = stale; /* a recount is not new stale flows */
+	if (r < 0)
+		return r;
+	run->resyncs++;
+	knet_warn(ctx,
+		  "resynced after the overrun: %lu entr%s in the table now "
+		  "(%lu new, %lu destroy events seen so far)",
+		  run->resync_entries, run->resync_entries == 1 ? "y" : "ies",
+		  run->ev_new, run->ev_destroy);
+	if (ctx->g.format != KNET_FMT_JSON)
+		return 0;
+	r = knet_table_add_row(t);
+	if (r < 0)
+		return r;
+	knet_table_set_str(t, E_TYPE, "resync");
+	knet_table_set_str(t, E_EVENT, "RESYNC");
+	knet_table_set_int(t, E_OVERRUNS, (long long)run->overruns);
+	knet_table_set_int(t, E_ENTRIES, (long long)run->resync_entries);
+	return knet_table_stream_row(t);
+}
+
 static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
@@ -1008,7 +1074,17 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		struct knet_ct_verdict v;
 		bool k;
 
-		r = knet_ct_events_next(run->ev, 250, &ev, &job->err);
+		/*
+		 * What is buffered goes out before waiting: a pipe sees
+		 * every event as it comes, a burst costs no write per event.
+		 */
+		r = knet_ct_events_next(run->ev, 0, &ev, &job->err);
+		if (r == 0) {
+			r = knet_table_stream_flush(run->entries);
+			if (r == 0)
+				r = knet_ct_events_next(run->ev, 250, &ev,
+							&job->err);
+		}
 		if (r == -EINTR || r == 0) {
 			r = knet_node_check(job);
 			if (r < 0)
@@ -1019,6 +1095,8 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 			return r;
 		if (ev.type == KNET_CT_EVENT_LOST) {
 			r = lost_row(ctx, run, &ev);
+			if (r == 0 && ev.resync)
+				r = resync(ctx, job);
 			if (r < 0)
 				return r;
 			continue;
@@ -1043,8 +1121,10 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		n, n == 1 ? "" : "s", run->ev_new, run->ev_update,
 		run->ev_destroy);
 	if (run->overruns)
-		fprintf(stderr, "events lost in %lu overrun%s\n", run->overruns,
-			run->overruns == 1 ? "" : "s");
+		fprintf(stderr,
+			"events lost in %lu overrun%s, %lu resync%s\n",
+			run->overruns, run->overruns == 1 ? "" : "s",
+			run->resyncs, run->resyncs == 1 ? "" : "s");
 	else
 		fprintf(stderr, "none lost\n");
 	return 0;
@@ -1096,7 +1176,8 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	if (!type)
 		t = NULL;
 	else if (!strcmp(type, "entry") || !strcmp(type, "event") ||
-		 (!strcmp(type, "lost") && ctx->g.format == KNET_FMT_JSON))
+		 ((!strcmp(type, "lost") || !strcmp(type, "resync")) &&
+		  ctx->g.format == KNET_FMT_JSON))
 		t = run->entries;
 	else if (!strcmp(type, "backend"))
 		t = run->backends;
@@ -1177,6 +1258,8 @@ static int read_mode(struct knet_ctx *ctx, const struct knet_args *args,
 		return knet_usage_error(ctx, "--yes goes with --delete");
 	if (knet_args_has(args, "count") && run->mode != M_EVENTS)
 		return knet_usage_error(ctx, "--count goes with -E");
+	if (knet_args_has(args, "buffer-size") && run->mode != M_EVENTS)
+		return knet_usage_error(ctx, "--buffer-size goes with -E");
 	if (run->stale_only && run->kind != KNET_TARGET_SERVICE)
 		return knet_usage_error(ctx, "--stale needs a Service target "
 					     "(svc/NAME)");
@@ -1257,7 +1340,11 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	job.verb_from = job.verb;
 	job.find_verb = "find";
 	job.api_optional = !run.no_names;
-	job.keep_privileges = run.mode == M_DELETE;
+	/*
+	 * --delete sends a request per entry, and -E re-dumps the table
+	 * after an overrun: the kernel checks CAP_NET_ADMIN on each.
+	 */
+	job.keep_privileges = run.mode == M_DELETE || run.mode == M_EVENTS;
 	job.prepare = prepare;
 	job.open = open_pod;
 	job.run = run_ct;
