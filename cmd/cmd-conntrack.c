@@ -233,8 +233,8 @@ static const struct knet_opt ct_options[] = {
 	{"count", 'c', KNET_OPT_INT, "N", "with -E: stop after N events", NULL,
 	 1, 1e9, NULL},
 	{"buffer-size", 'b', KNET_OPT_INT, "BYTES",
-	 "with -E: the receive buffer to start with (doubles on overrun)",
-	 NULL, 1024, 1 << 30, NULL},
+	 "with -E: the receive buffer to start with (doubles on overrun)", NULL,
+	 1024, 1 << 30, NULL},
 	{"delete", 0, KNET_OPT_FLAG, NULL,
 	 "delete the entries the filters keep (asks, or --yes)", NULL, 0, 0,
 	 NULL},
@@ -747,8 +747,8 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 		r = knet_ct_events_open(&run->filter, 0, &run->ev, &job->err);
 		if (r == 0 && knet_args_has(run->args, "buffer-size"))
 			knet_ct_events_set_rcvbuf(
-				run->ev,
-				(int)knet_args_int(run->args, "buffer-size", 0));
+				run->ev, (int)knet_args_int(run->args,
+							    "buffer-size", 0));
 		return r;
 	}
 	return table_open(run, &run->tables[0], "node",
@@ -1121,8 +1121,7 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		n, n == 1 ? "" : "s", run->ev_new, run->ev_update,
 		run->ev_destroy);
 	if (run->overruns)
-		fprintf(stderr,
-			"events lost in %lu overrun%s, %lu resync%s\n",
+		fprintf(stderr, "events lost in %lu overrun%s, %lu resync%s\n",
 			run->overruns, run->overruns == 1 ? "" : "s",
 			run->resyncs, run->resyncs == 1 ? "" : "s");
 	else

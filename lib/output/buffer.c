@@ -36,8 +36,8 @@ int output_buf_grow(struct output_buf *b, size_t more)
 int output_fmt_int(char *buf, long long v)
 {
 	char tmp[24];
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
-				     : (unsigned long long)v;
+	unsigned long long u =
+		v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
 	int n = 0, len = 0;
 
 	do {

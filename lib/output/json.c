@@ -202,8 +202,7 @@ static int put_string(struct output_buf *b, const char *str)
  * "%1.15g", or "%1.17g" when that does not read back the same.  Whole
  * numbers below 10^15 print their digits either way: by hand.
  */
-static int put_number(struct output_buf *b, double d, long long i,
-		      bool whole)
+static int put_number(struct output_buf *b, double d, long long i, bool whole)
 {
 	char num[32];
 	int n;

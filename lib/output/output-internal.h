@@ -27,8 +27,7 @@ static inline int output_buf_room(struct output_buf *b, size_t more)
 {
 	return b->cap - b->len >= more ? 0 : output_buf_grow(b, more);
 }
-static inline int output_buf_put(struct output_buf *b, const char *s,
-				 size_t n)
+static inline int output_buf_put(struct output_buf *b, const char *s, size_t n)
 {
 	if (output_buf_room(b, n) < 0)
 		return -ENOMEM;

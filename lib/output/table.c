@@ -170,9 +170,9 @@ static int set_text(struct knet_table *t, struct output_cell *c,
 				 : output_arena_strndup(&t->arena, raw, len);
 	} else {
 		esc = knet_text_escape(raw, false);
-		c->text = esc ? output_arena_strndup(&t->arena, esc,
-						     strlen(esc))
-			      : NULL;
+		c->text =
+			esc ? output_arena_strndup(&t->arena, esc, strlen(esc))
+			    : NULL;
 		free(esc);
 	}
 	if (!c->text) {
@@ -320,8 +320,8 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 	for (i = 0; i < n; i++) {
 		const char *item = items[i] ? items[i] : "";
 
-		c->list[i] = output_arena_strndup(&t->arena, item,
-						  strlen(item));
+		c->list[i] =
+			output_arena_strndup(&t->arena, item, strlen(item));
 		if (!c->list[i])
 			goto oom;
 		c->nlist++;

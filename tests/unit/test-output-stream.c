@@ -74,9 +74,8 @@ static void fill(struct knet_table *t, int k)
 	list[2] = "x";
 	knet_table_set_strlist(t, C_L, list, k % 4);
 	if (k % 2)
-		knet_table_set_json(t, C_J,
-				    cJSON_CreateString(strs[(k + 1) % 8]),
-				    NULL);
+		knet_table_set_json(
+			t, C_J, cJSON_CreateString(strs[(k + 1) % 8]), NULL);
 	knet_table_set_bytes(t, C_A, ints[(k + 5) % 13]);
 	knet_table_set_str(t, C_HIDDEN, "not in JSON");
 }
