@@ -987,26 +987,38 @@ static const char *event_name(enum knet_ct_event_type t)
 	}
 }
 
-static int lost_row(struct knet_ctx *ctx, struct run *run,
-		    const struct knet_ct_event *ev)
+/*
+ * A LOST or RESYNC line (JSON only: a table says it on stderr alone);
+ * @entries < 0 leaves them out.
+ */
+static int loss_row(struct knet_ctx *ctx, struct run *run, const char *type,
+		    const char *event, long long entries)
 {
 	struct knet_table *t = run->entries;
 	int r;
 
-	run->overruns = ev->overruns;
-	knet_warn(ctx,
-		  "events lost: the receive buffer overran (%lu time%s so "
-		  "far, now %d bytes); the kernel does not say how many",
-		  ev->overruns, ev->overruns == 1 ? "" : "s", ev->rcvbuf);
 	if (ctx->g.format != KNET_FMT_JSON)
 		return 0;
 	r = knet_table_add_row(t);
 	if (r < 0)
 		return r;
-	knet_table_set_str(t, E_TYPE, "lost");
-	knet_table_set_str(t, E_EVENT, "LOST");
-	knet_table_set_int(t, E_OVERRUNS, (long long)ev->overruns);
+	knet_table_set_str(t, E_TYPE, type);
+	knet_table_set_str(t, E_EVENT, event);
+	knet_table_set_int(t, E_OVERRUNS, (long long)run->overruns);
+	if (entries >= 0)
+		knet_table_set_int(t, E_ENTRIES, entries);
 	return knet_table_stream_row(t);
+}
+
+static int lost_row(struct knet_ctx *ctx, struct run *run,
+		    const struct knet_ct_event *ev)
+{
+	run->overruns = ev->overruns;
+	knet_warn(ctx,
+		  "events lost: the receive buffer overran (%lu time%s so "
+		  "far, now %d bytes); the kernel does not say how many",
+		  ev->overruns, ev->overruns == 1 ? "" : "s", ev->rcvbuf);
+	return loss_row(ctx, run, "lost", "LOST", -1);
 }
 
 /* A resync dump: the entries the filters keep, counted. */
@@ -1030,7 +1042,6 @@ static int resync_entry(const struct knet_ct_entry *e, void *ud)
 static int resync(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
-	struct knet_table *t = run->entries;
 	struct knet_ct *ct = NULL;
 	unsigned long stale = run->stale;
 	int r;
@@ -1051,16 +1062,8 @@ static int resync(struct knet_ctx *ctx, struct knet_node_job *job)
 		  "(%lu new, %lu destroy events seen so far)",
 		  run->resync_entries, run->resync_entries == 1 ? "y" : "ies",
 		  run->ev_new, run->ev_destroy);
-	if (ctx->g.format != KNET_FMT_JSON)
-		return 0;
-	r = knet_table_add_row(t);
-	if (r < 0)
-		return r;
-	knet_table_set_str(t, E_TYPE, "resync");
-	knet_table_set_str(t, E_EVENT, "RESYNC");
-	knet_table_set_int(t, E_OVERRUNS, (long long)run->overruns);
-	knet_table_set_int(t, E_ENTRIES, (long long)run->resync_entries);
-	return knet_table_stream_row(t);
+	return loss_row(ctx, run, "resync", "RESYNC",
+			(long long)run->resync_entries);
 }
 
 static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
