@@ -75,6 +75,7 @@ enum {
 	E_VIA,
 	E_STALE_REASON,
 	E_OVERRUNS,
+	E_ENTRIES,
 	NE,
 };
 
@@ -130,6 +131,8 @@ static const struct knet_column entry_cols[] = {
 	[E_VIA] = {"VIA", "service_via", KNET_CELL_STR, JS, 0},
 	[E_STALE_REASON] = {"REASON", "stale_reason", KNET_CELL_STR, JS, 0},
 	[E_OVERRUNS] = {"OVERRUNS", "overruns", KNET_CELL_INT, JS, 0},
+	/* a resync after an overrun: the entries the table holds now */
+	[E_ENTRIES] = {"ENTRIES", "entries", KNET_CELL_INT, JS, 0},
 	[NE] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
@@ -229,6 +232,9 @@ static const struct knet_opt ct_options[] = {
 	 NULL},
 	{"count", 'c', KNET_OPT_INT, "N", "with -E: stop after N events", NULL,
 	 1, 1e9, NULL},
+	{"buffer-size", 'b', KNET_OPT_INT, "BYTES",
+	 "with -E: the receive buffer to start with (doubles on overrun)", NULL,
+	 1024, 1 << 30, NULL},
 	{"delete", 0, KNET_OPT_FLAG, NULL,
 	 "delete the entries the filters keep (asks, or --yes)", NULL, 0, 0,
 	 NULL},
@@ -291,6 +297,7 @@ struct run {
 	struct knet_table *entries, *backends, *st, *cpus;
 	unsigned long shown, stale, counters;
 	unsigned long ev_new, ev_update, ev_destroy, overruns;
+	unsigned long resyncs, resync_entries;
 	struct del *del;
 	size_t ndel, cap;
 };
@@ -349,7 +356,7 @@ static void translation(struct run *run, const struct knet_ct_entry *e,
 		knet_ct_format_dst(e, &e->reply, b, sizeof(b));
 		snprintf(buf, len, "%s%s%s -> %s (SNAT)", d, d[0] ? ", " : "",
 			 a, b);
-	} else {
+	} else if (d[0]) {
 		snprintf(buf, len, "%s", d);
 	}
 }
@@ -359,9 +366,17 @@ static void tuple_text(const struct knet_ct_entry *e,
 {
 	char a[KNET_CT_ENDPOINT_MAX], b[KNET_CT_ENDPOINT_MAX];
 
-	knet_ct_format_src(e, t, a, sizeof(a));
-	knet_ct_format_dst(e, t, b, sizeof(b));
-	snprintf(buf, len, "%s->%s", a, b);
+	int na = knet_ct_format_src(e, t, a, sizeof(a));
+	int nb = knet_ct_format_dst(e, t, b, sizeof(b));
+
+	/* Twice an entry: no printf.  @buf holds two endpoints. */
+	if (na < 0 || nb < 0 || (size_t)na + (size_t)nb + 3 > len) {
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, a, (size_t)na);
+	memcpy(buf + na, "->", 2);
+	memcpy(buf + na + 2, b, (size_t)nb + 1);
 }
 
 /* Status names split on commas, in @buf; @short_only: conntrack(8)'s. */
@@ -602,7 +617,7 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 	memcpy(run->cols, entry_cols, sizeof(run->cols));
 	for (int i = 0; i < NE; i++) {
 		bool off = (i == E_EVENT && !events) ||
-			   (i == E_OVERRUNS && !events) ||
+			   ((i == E_OVERRUNS || i == E_ENTRIES) && !events) ||
 			   ((i == E_BACKEND || i == E_STALE || i == E_VIA ||
 			     i == E_STALE_REASON) &&
 			    !svc) ||
@@ -728,9 +743,14 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (run->kind == KNET_TARGET_POD)
 		prepare_pod(job);
-	if (run->mode == M_EVENTS)
-		return knet_ct_events_open(&run->filter, 0, &run->ev,
-					   &job->err);
+	if (run->mode == M_EVENTS) {
+		r = knet_ct_events_open(&run->filter, 0, &run->ev, &job->err);
+		if (r == 0 && knet_args_has(run->args, "buffer-size"))
+			knet_ct_events_set_rcvbuf(
+				run->ev, (int)knet_args_int(run->args,
+							    "buffer-size", 0));
+		return r;
+	}
 	return table_open(run, &run->tables[0], "node",
 			  run->kind == KNET_TARGET_POD, &job->err);
 }
@@ -967,26 +987,83 @@ static const char *event_name(enum knet_ct_event_type t)
 	}
 }
 
-static int lost_row(struct knet_ctx *ctx, struct run *run,
-		    const struct knet_ct_event *ev)
+/*
+ * A LOST or RESYNC line (JSON only: a table says it on stderr alone);
+ * @entries < 0 leaves them out.
+ */
+static int loss_row(struct knet_ctx *ctx, struct run *run, const char *type,
+		    const char *event, long long entries)
 {
 	struct knet_table *t = run->entries;
 	int r;
 
-	run->overruns = ev->overruns;
-	knet_warn(ctx,
-		  "events lost: the receive buffer overran (%lu time%s so "
-		  "far, now %d bytes); the kernel does not say how many",
-		  ev->overruns, ev->overruns == 1 ? "" : "s", ev->rcvbuf);
 	if (ctx->g.format != KNET_FMT_JSON)
 		return 0;
 	r = knet_table_add_row(t);
 	if (r < 0)
 		return r;
-	knet_table_set_str(t, E_TYPE, "lost");
-	knet_table_set_str(t, E_EVENT, "LOST");
-	knet_table_set_int(t, E_OVERRUNS, (long long)ev->overruns);
+	knet_table_set_str(t, E_TYPE, type);
+	knet_table_set_str(t, E_EVENT, event);
+	knet_table_set_int(t, E_OVERRUNS, (long long)run->overruns);
+	if (entries >= 0)
+		knet_table_set_int(t, E_ENTRIES, entries);
 	return knet_table_stream_row(t);
+}
+
+static int lost_row(struct knet_ctx *ctx, struct run *run,
+		    const struct knet_ct_event *ev)
+{
+	run->overruns = ev->overruns;
+	knet_warn(ctx,
+		  "events lost: the receive buffer overran (%lu time%s so "
+		  "far, now %d bytes); the kernel does not say how many",
+		  ev->overruns, ev->overruns == 1 ? "" : "s", ev->rcvbuf);
+	return loss_row(ctx, run, "lost", "LOST", -1);
+}
+
+/* A resync dump: the entries the filters keep, counted. */
+static int resync_entry(const struct knet_ct_entry *e, void *ud)
+{
+	struct run *run = ud;
+	struct knet_ct_verdict v;
+	bool k;
+	int r = keep(run, e, &v, &k);
+
+	if (r == 0 && k)
+		run->resync_entries++;
+	return r;
+}
+
+/*
+ * After an overrun what the events said is incomplete: dump the table
+ * again and say what it holds now (the entries the filters keep), then
+ * follow the events from there.
+ */
+static int resync(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	struct knet_ct *ct = NULL;
+	unsigned long stale = run->stale;
+	int r;
+
+	run->resync_entries = 0;
+	r = knet_ct_new(&ct, &job->err);
+	if (r == 0)
+		r = knet_ct_dump_begin(ct, &run->filter, &job->err);
+	if (r == 0)
+		r = knet_ct_dump_finish(ct, resync_entry, run, &job->err);
+	knet_ct_free(ct);
+	run->stale = stale; /* a recount is not new stale flows */
+	if (r < 0)
+		return r;
+	run->resyncs++;
+	knet_warn(ctx,
+		  "resynced after the overrun: %lu entr%s in the table now "
+		  "(%lu new, %lu destroy events seen so far)",
+		  run->resync_entries, run->resync_entries == 1 ? "y" : "ies",
+		  run->ev_new, run->ev_destroy);
+	return loss_row(ctx, run, "resync", "RESYNC",
+			(long long)run->resync_entries);
 }
 
 static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
@@ -1000,7 +1077,17 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		struct knet_ct_verdict v;
 		bool k;
 
-		r = knet_ct_events_next(run->ev, 250, &ev, &job->err);
+		/*
+		 * What is buffered goes out before waiting: a pipe sees
+		 * every event as it comes, a burst costs no write per event.
+		 */
+		r = knet_ct_events_next(run->ev, 0, &ev, &job->err);
+		if (r == 0) {
+			r = knet_table_stream_flush(run->entries);
+			if (r == 0)
+				r = knet_ct_events_next(run->ev, 250, &ev,
+							&job->err);
+		}
 		if (r == -EINTR || r == 0) {
 			r = knet_node_check(job);
 			if (r < 0)
@@ -1011,6 +1098,8 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 			return r;
 		if (ev.type == KNET_CT_EVENT_LOST) {
 			r = lost_row(ctx, run, &ev);
+			if (r == 0 && ev.resync)
+				r = resync(ctx, job);
 			if (r < 0)
 				return r;
 			continue;
@@ -1035,8 +1124,9 @@ static int run_events(struct knet_ctx *ctx, struct knet_node_job *job)
 		n, n == 1 ? "" : "s", run->ev_new, run->ev_update,
 		run->ev_destroy);
 	if (run->overruns)
-		fprintf(stderr, "events lost in %lu overrun%s\n", run->overruns,
-			run->overruns == 1 ? "" : "s");
+		fprintf(stderr, "events lost in %lu overrun%s, %lu resync%s\n",
+			run->overruns, run->overruns == 1 ? "" : "s",
+			run->resyncs, run->resyncs == 1 ? "" : "s");
 	else
 		fprintf(stderr, "none lost\n");
 	return 0;
@@ -1088,7 +1178,8 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	if (!type)
 		t = NULL;
 	else if (!strcmp(type, "entry") || !strcmp(type, "event") ||
-		 (!strcmp(type, "lost") && ctx->g.format == KNET_FMT_JSON))
+		 ((!strcmp(type, "lost") || !strcmp(type, "resync")) &&
+		  ctx->g.format == KNET_FMT_JSON))
 		t = run->entries;
 	else if (!strcmp(type, "backend"))
 		t = run->backends;
@@ -1169,6 +1260,8 @@ static int read_mode(struct knet_ctx *ctx, const struct knet_args *args,
 		return knet_usage_error(ctx, "--yes goes with --delete");
 	if (knet_args_has(args, "count") && run->mode != M_EVENTS)
 		return knet_usage_error(ctx, "--count goes with -E");
+	if (knet_args_has(args, "buffer-size") && run->mode != M_EVENTS)
+		return knet_usage_error(ctx, "--buffer-size goes with -E");
 	if (run->stale_only && run->kind != KNET_TARGET_SERVICE)
 		return knet_usage_error(ctx, "--stale needs a Service target "
 					     "(svc/NAME)");
@@ -1249,7 +1342,11 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	job.verb_from = job.verb;
 	job.find_verb = "find";
 	job.api_optional = !run.no_names;
-	job.keep_privileges = run.mode == M_DELETE;
+	/*
+	 * --delete sends a request per entry, and -E re-dumps the table
+	 * after an overrun: the kernel checks CAP_NET_ADMIN on each.
+	 */
+	job.keep_privileges = run.mode == M_DELETE || run.mode == M_EVENTS;
 	job.prepare = prepare;
 	job.open = open_pod;
 	job.run = run_ct;

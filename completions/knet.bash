@@ -144,7 +144,7 @@ _knet()
 		fi ;;
 	conntrack|ct)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count -b --buffer-size --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;

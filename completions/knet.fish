@@ -98,6 +98,7 @@ complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l stale -d 'svc/
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l in-pod -d 'pod target: also the table of the pod\'s own network namespace'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s E -l events -d 'follow NEW, UPDATE and DESTROY events until Ctrl-C'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s c -l count -x -d 'with -E: stop after N events'
+complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s b -l buffer-size -x -d 'with -E: the receive buffer to start with (doubles on overrun)'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l delete -d 'delete the entries the filters keep (asks, or --yes)'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s y -l yes -d 'with --delete: do not ask'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s S -l stats -d 'table statistics: count, max, per-CPU counters'

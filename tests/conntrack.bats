@@ -131,6 +131,44 @@ s.settimeout(3); s.sendto(b'knet', ('$eip', 7)); print(s.recvfrom(100)[0])"
 	grep -E '^knet: [0-9]+ events: 1 new, [0-9]+ update, 1 destroy; none lost$' "$out.err"
 }
 
+@test "conntrack -E: an overrun is a LOST event, then a RESYNC dump of the table" {
+	# a private namespace of this test: 20,000 entries in a burst
+	# against a 4 KiB receive buffer overrun it for sure
+	ns=knet-ct-ovr-$$
+	d=$BATS_TEST_TMPDIR
+	awk '/^cat >"\$tmp\/driver.c" <<.EOF.$/ { on = 1; next } on && /^EOF$/ { exit } on' \
+		bench/ctnetlink-dump >"$d/driver.c"
+	# shellcheck disable=SC2046
+	cc -O2 -D_GNU_SOURCE -Iinclude -Itests/unit -o "$d/driver" "$d/driver.c" \
+		build/libknet.a $(pkg-config --libs libmnl libcjson) -lm
+	ip netns add "$ns"
+	env -u KUBECONFIG ip netns exec "$ns" "$KNET" conntrack -E -p tcp --no-names \
+		--buffer-size 4096 -o json >"$d/ev" 2>"$d/ev.err" &
+	pid=$!
+	sleep 1
+	filled=$(ip netns exec "$ns" "$d/driver" fill 20000)
+	total=$(ip netns exec "$ns" conntrack -C)
+	sleep 2
+	kill -INT "$pid"
+	wait "$pid" || { cat "$d/ev.err"; ip netns del "$ns"; false; }
+	ip netns del "$ns"
+	cat "$d/ev.err"
+	[ "$filled" = 20000 ]
+	[ "$total" = 20000 ]
+	lost=$(jq -s 'map(select(.type == "lost")) | length' "$d/ev")
+	[ "$lost" -ge 1 ]
+	# every LOST is followed by its RESYNC, with the same overrun count
+	jq -e -s '[.[] | select(.type == "lost" or .type == "resync")] as $l
+		| ($l | length) % 2 == 0 and all(range(0; $l | length; 2);
+			$l[.].event == "LOST" and $l[. + 1].event == "RESYNC" and
+			$l[.].overruns == $l[. + 1].overruns)' "$d/ev"
+	jq -e -s "map(select(.type == \"resync\")) | all(.entries > 0 and .entries <= 20000)" "$d/ev"
+	# what was delivered is real: NEW events of entries that were made
+	jq -e -s 'map(select(.type == "event")) | all(.event == "NEW" and .orig_dport == 80)' "$d/ev"
+	grep -E "^knet: [0-9]+ events: [0-9]+ new, 0 update, 0 destroy; events lost in $lost overruns?, $lost resyncs?\$" "$d/ev.err"
+	grep -c '^knet: warning: resynced after the overrun: [0-9]* entries in the table now' "$d/ev.err"
+}
+
 @test "conntrack svc: a rollout turns the old pod's flows stale; --stale --delete clears them" {
 	eps() { k -n $NS get endpoints cts -o jsonpath='{.subsets[*].addresses[*].ip}'; }
 	RETRIES=120 retry bash -c "[ \"\$(tests/lab/lab kubectl -n $NS get endpoints cts -o jsonpath='{.subsets[*].addresses[*].ip}' | wc -w)\" -eq 2 ]"

@@ -370,6 +370,12 @@ struct knet_ct_events;
 
 int knet_ct_events_open(const struct knet_ct_filter *filter, unsigned int types,
 			struct knet_ct_events **ret, struct knet_error *err);
+/*
+ * The receive buffer to start with (bytes; 0: the default, 8 MiB): a
+ * small one overruns sooner (conntrack -E's --buffer-size).  Returns
+ * the size the kernel took.  Each overrun doubles it from there.
+ */
+int knet_ct_events_set_rcvbuf(struct knet_ct_events *ev, int bytes);
 /* The socket, to poll(2) with other descriptors. */
 int knet_ct_events_fd(const struct knet_ct_events *ev);
 /*

@@ -107,6 +107,13 @@ struct knet_output_opts {
 	FILE *out;
 	const char *kind; /* "pod": `-o name` prints "pod/NAME" */
 	time_t now;	  /* for ages; 0 means time(NULL) */
+	/*
+	 * Streams: flush after every row.  Always on a terminal; elsewhere
+	 * rows are written in large blocks (100,000 rows, one write(2)
+	 * each, cost more than making them) and a command that waits calls
+	 * knet_table_stream_flush() before it does.
+	 */
+	bool flush;
 };
 
 /* A table bound to its column declaration (which must outlive it). */
@@ -169,6 +176,12 @@ int knet_table_render(const struct knet_table *t);
  */
 int knet_table_stream_header(struct knet_table *t);
 int knet_table_stream_row(struct knet_table *t);
+/*
+ * What the streamed rows so far have left in the stdio buffer, out now:
+ * for a command about to wait (for events, for the next probe), so that
+ * a pipe reads every row as it comes without a write(2) per row.
+ */
+int knet_table_stream_flush(struct knet_table *t);
 
 /* The current row as a JSON object (owned by the caller). */
 cJSON *knet_table_row_json(const struct knet_table *t, int row);

@@ -98,6 +98,11 @@ fail:
 	return r;
 }
 
+int knet_ct_events_set_rcvbuf(struct knet_ct_events *ev, int bytes)
+{
+	return set_rcvbuf(ev, bytes > 0 ? bytes : EV_RCVBUF_START);
+}
+
 int knet_ct_events_fd(const struct knet_ct_events *ev)
 {
 	return mnl_socket_get_fd(ev->nl);

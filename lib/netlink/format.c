@@ -139,34 +139,79 @@ const char *knet_ct_family_name(uint8_t family)
 	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : NULL;
 }
 
+/* @v in decimal at @o; the end.  By hand: this runs 6 times an entry. */
+static char *put_dec(char *o, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
 int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
 			size_t len)
 {
+	char *o = buf;
+
 	if ((family != AF_INET && family != AF_INET6) || len > 0x7fffffff)
 		return -EAFNOSUPPORT;
-	if (!inet_ntop(family, addr, buf, (socklen_t)len))
+	if (family == AF_INET6) {
+		/* inet_ntop's compression rules (RFC 5952) are its own */
+		if (!inet_ntop(family, addr, buf, (socklen_t)len))
+			return -ENOSPC;
+		return (int)strlen(buf);
+	}
+	if (len < INET_ADDRSTRLEN)
 		return -ENOSPC;
-	return (int)strlen(buf);
+	for (int i = 0; i < 4; i++) {
+		unsigned v = addr[i];
+
+		if (i)
+			*o++ = '.';
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+	}
+	*o = '\0';
+	return (int)(o - buf);
 }
 
+/* "ADDR", "ADDR:PORT" or "[ADDR6]:PORT" into @buf. */
 static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
 		      uint16_t port, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN];
-	int n, r;
+	char a[INET6_ADDRSTRLEN], *o;
+	bool ports = ct_proto_has_ports(e->proto);
+	bool v6 = e->family == AF_INET6;
+	int r;
 
 	r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
 	if (r < 0)
 		return r;
-	if (!ct_proto_has_ports(e->proto))
-		n = snprintf(buf, len, "%s", a);
-	else if (e->family == AF_INET6)
-		n = snprintf(buf, len, "[%s]:%u", a, port);
-	else
-		n = snprintf(buf, len, "%s:%u", a, port);
-	if (n < 0 || (size_t)n >= len)
+	/* Brackets, a colon and five digits at most, and the NUL. */
+	if ((size_t)r + (ports ? 9 : 1) > len)
 		return -ENOSPC;
-	return n;
+	o = buf;
+	if (ports && v6)
+		*o++ = '[';
+	memcpy(o, a, (size_t)r);
+	o += r;
+	if (ports && v6)
+		*o++ = ']';
+	if (ports) {
+		*o++ = ':';
+		o = put_dec(o, port);
+	}
+	*o = '\0';
+	return (int)(o - buf);
 }
 
 int knet_ct_format_src(const struct knet_ct_entry *e,

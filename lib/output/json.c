@@ -4,6 +4,8 @@
  * row as one object (streams print JSON Lines), any value pretty.
  */
 #include <errno.h>
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,6 +129,198 @@ int knet_json_print(FILE *out, const cJSON *json)
 int output_json_line(FILE *out, const cJSON *json)
 {
 	return print_json(out, json, false);
+}
+
+/* --- a row as JSON Lines, written by hand --- */
+
+/*
+ * A JSON string as cJSON prints it (\" \\ \b \f \n \r \t, \u00XX
+ * for other C0 controls) made terminal-safe as json_text_safe() does
+ * (\u007f, C1 controls as \u0080..\u009f, U+FFFD for each byte that is
+ * not UTF-8), in one pass.  Both look at the same bytes the same way: an
+ * escape cJSON adds is ASCII, never a UTF-8 continuation byte.
+ */
+static int put_string(struct output_buf *b, const char *str)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)str;
+	size_t len = strlen(str);
+	char *o;
+
+	/* Six bytes out for one in at most, and the quotes. */
+	if (output_buf_room(b, len * 6 + 2) < 0)
+		return -ENOMEM;
+	o = b->p + b->len;
+	*o++ = '"';
+	while (*p) {
+		const unsigned char *run = p;
+		unsigned char c;
+		int n;
+
+		/* A run of printable ASCII but " and \\: copied as it is. */
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		memcpy(o, run, (size_t)(p - run));
+		o += p - run;
+		c = *p;
+		if (!c)
+			break;
+		if (c < 0x80) {
+			const char *sh = strchr("\"\\\b\f\n\r\t", c);
+
+			*o++ = '\\';
+			if (c && sh)
+				*o++ = "\"\\bfnrt"[sh - "\"\\\b\f\n\r\t"];
+			else
+				o += sprintf(o, "u00%c%c", hex[c >> 4],
+					     hex[c & 15]);
+			p++;
+			continue;
+		}
+		n = output_utf8_seq(p);
+		if (n == 0) {
+			memcpy(o, "\\ufffd", 6);
+			o += 6;
+			p++;
+		} else if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
+			o += sprintf(o, "\\u00%c%c", hex[p[1] >> 4],
+				     hex[p[1] & 15]);
+			p += 2;
+		} else {
+			memcpy(o, p, (size_t)n);
+			o += n;
+			p += n;
+		}
+	}
+	*o++ = '"';
+	b->len = (size_t)(o - b->p);
+	return 0;
+}
+
+/*
+ * A number as cJSON 1.7 prints it: "%d" when it is a C int, else
+ * "%1.15g", or "%1.17g" when that does not read back the same.  Whole
+ * numbers below 10^15 print their digits either way: by hand.
+ */
+static int put_number(struct output_buf *b, double d, long long i, bool whole)
+{
+	char num[32];
+	int n;
+
+	if (whole && i > -1000000000000000LL && i < 1000000000000000LL) {
+		n = output_fmt_int(num, i);
+	} else if (isnan(d) || isinf(d)) {
+		n = snprintf(num, sizeof(num), "null");
+	} else if (d >= INT_MIN && d <= INT_MAX && d == (double)(int)d) {
+		n = snprintf(num, sizeof(num), "%d", (int)d);
+	} else {
+		n = snprintf(num, sizeof(num), "%1.15g", d);
+		if (strtod(num, NULL) != d)
+			n = snprintf(num, sizeof(num), "%1.17g", d);
+	}
+	return output_buf_put(b, num, (size_t)n);
+}
+
+/* A JSON cell: cJSON's text, made safe (rare: nested detail). */
+static int put_json(struct output_buf *b, const cJSON *json)
+{
+	char *raw = cJSON_PrintUnformatted(json);
+	char *s = raw ? json_text_safe(raw) : NULL;
+	int r = s ? output_buf_put(b, s, strlen(s)) : -ENOMEM;
+
+	free(raw);
+	free(s);
+	return r;
+}
+
+static int put_cell(struct output_buf *b, const struct output_cell *c)
+{
+	int r = 0;
+
+	switch (c->type) {
+	case KNET_CELL_STR:
+		return put_string(b, c->s);
+	case KNET_CELL_INT:
+	case KNET_CELL_AGE:
+	case KNET_CELL_USEC:
+	case KNET_CELL_BYTES:
+		return put_number(b, (double)c->i, c->i, true);
+	case KNET_CELL_PERCENT:
+		return put_number(b, c->d, 0, false);
+	case KNET_CELL_BOOL:
+		return c->i ? output_buf_put(b, "true", 4)
+			    : output_buf_put(b, "false", 5);
+	case KNET_CELL_STRLIST:
+		r = output_buf_put(b, "[", 1);
+		for (int i = 0; r == 0 && i < c->nlist; i++) {
+			if (i)
+				r = output_buf_put(b, ",", 1);
+			if (r == 0)
+				r = put_string(b, c->list[i]);
+		}
+		return r ? r : output_buf_put(b, "]", 1);
+	case KNET_CELL_JSON:
+		return put_json(b, c->json);
+	case KNET_CELL_NONE:
+		break;
+	}
+	return output_buf_put(b, "null", 4);
+}
+
+/*
+ * Each JSON column's `,"key":` (`{"key":` for the first), rendered once
+ * per table: the same for every row.  Columns left out of JSON get "".
+ */
+static int key_texts(struct knet_table *t)
+{
+	struct output_buf b = {0};
+	size_t *ends = calloc((size_t)t->ncols, sizeof(*ends));
+	bool first = true;
+	int r = ends ? 0 : -ENOMEM;
+
+	for (int i = 0; r == 0 && i < t->ncols; i++) {
+		const struct knet_column *col = &t->cols[i];
+
+		if (!(col->flags & KNET_COL_NOJSON) && col->json_key) {
+			r = output_buf_put(&b, first ? "{" : ",", 1);
+			if (r == 0)
+				r = put_string(&b, col->json_key);
+			if (r == 0)
+				r = output_buf_put(&b, ":", 1);
+			first = false;
+		}
+		ends[i] = b.len;
+	}
+	if (r < 0) {
+		free(ends);
+		output_buf_free(&b);
+		return r;
+	}
+	t->keys = b;
+	t->key_ends = ends;
+	return 0;
+}
+
+int output_row_json(struct knet_table *t, int row)
+{
+	const struct output_cell *cells = &t->cells[row * t->ncols];
+	struct output_buf *b = &t->line;
+	size_t from = 0;
+	int r = t->key_ends ? 0 : key_texts(t);
+
+	for (int i = 0; r == 0 && i < t->ncols; i++) {
+		size_t to = t->key_ends[i];
+
+		if (to == from)
+			continue; /* not in JSON */
+		r = output_buf_put(b, t->keys.p + from, to - from);
+		from = to;
+		if (r == 0)
+			r = put_cell(b, &cells[i]);
+	}
+	if (r == 0 && from == 0)
+		r = output_buf_put(b, "{", 1);
+	return r ? r : output_buf_put(b, "}\n", 2);
 }
 
 /* "pod" -> "PodList", the kind of a JSON list document. */

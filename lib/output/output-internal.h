@@ -8,16 +8,54 @@
  * prints one row at a time, format.c decides formats and colours.
  */
 
+#include <errno.h>
+#include <string.h>
+
 #include "knet/output.h"
 
 /* Room for any number a cell humanises ("-9223372036854775808", "1.5KiB"). */
 #define OUTPUT_NUM_BUF 64
+
+/* buffer.c: a growing byte buffer (not NUL-terminated). */
+struct output_buf {
+	char *p;
+	size_t len, cap;
+};
+
+int output_buf_grow(struct output_buf *b, size_t more);
+static inline int output_buf_room(struct output_buf *b, size_t more)
+{
+	return b->cap - b->len >= more ? 0 : output_buf_grow(b, more);
+}
+static inline int output_buf_put(struct output_buf *b, const char *s, size_t n)
+{
+	if (output_buf_room(b, n) < 0)
+		return -ENOMEM;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+void output_buf_free(struct output_buf *b);
+/* @v in decimal into @buf (22 bytes), NUL-terminated; the length. */
+int output_fmt_int(char *buf, long long v);
+
+/* buffer.c: cell texts of the rows not yet dropped. */
+struct output_block;
+struct output_arena {
+	struct output_block *head, *spare;
+};
+
+char *output_arena_alloc(struct output_arena *a, size_t n);
+char *output_arena_strndup(struct output_arena *a, const char *s, size_t n);
+void output_arena_reset(struct output_arena *a);
+void output_arena_free(struct output_arena *a);
 
 struct output_cell {
 	enum knet_cell_type type;
 	enum knet_tone tone;
 	long long i;
 	double d;
+	/* s, text and list live in the table's arena, never freed alone */
 	char *s;    /* STR text (raw, for JSON) */
 	char *text; /* table text, escaped for a terminal (STR, STRLIST, JSON) */
 	char **list; /* STRLIST */
@@ -40,6 +78,11 @@ struct knet_table {
 	int *stream_widths;  /* NULL until the first row */
 	bool stream_headers; /* knet_table_stream_header() asked for them */
 	bool header_pending; /* printed above the next row */
+	bool flush;	     /* after every streamed row (see stream.c) */
+	struct output_arena arena;
+	struct output_buf line; /* a streamed row, rendered */
+	struct output_buf keys; /* JSON: every column's `,"key":` (json.c) */
+	size_t *key_ends;	/* where column i's ends in keys */
 };
 
 /* table.c */
@@ -57,9 +100,13 @@ const char *output_tone_code(enum knet_tone tone);
  */
 void output_line_texts(const struct knet_table *t, int row,
 		       const char *missing);
-/* One aligned line of t->texts with @widths. */
-void output_print_line(const struct knet_table *t, const int *widths,
-		       bool header);
+/* One aligned line of t->texts with @widths, appended to @b. */
+int output_print_line(const struct knet_table *t, const int *widths,
+		      bool header, struct output_buf *b);
+/* Write out and empty @b. */
+int output_buf_write(struct output_buf *b, FILE *out);
+/* The display width of @s, fast for ASCII. */
+int output_width(const char *s);
 /* t->texts set to the headers. */
 void output_header_texts(const struct knet_table *t);
 int output_render_text(const struct knet_table *t);
@@ -69,6 +116,12 @@ int output_render_names(const struct knet_table *t);
 int output_render_json(const struct knet_table *t);
 /* Print @json on one line (JSON Lines). */
 int output_json_line(FILE *out, const cJSON *json);
+/*
+ * Row @row as one JSON Lines object appended to t->line, written by
+ * hand: the same bytes output_json_line() prints for
+ * knet_table_row_json(), without building the object.
+ */
+int output_row_json(struct knet_table *t, int row);
 
 /* escape.c: length of the valid UTF-8 sequence at @p (1..4), or 0. */
 int output_utf8_seq(const unsigned char *p);

@@ -60,7 +60,7 @@ static int grow(struct knet_table *t, bool *ret_grew)
 		}
 	}
 	for (int i = 0; i < t->ncols; i++) {
-		int w = t->texts[i] ? knet_utf8_width(t->texts[i]) : 0;
+		int w = t->texts[i] ? output_width(t->texts[i]) : 0;
 
 		if (w <= t->stream_widths[i])
 			continue;
@@ -84,34 +84,45 @@ static int stream_text(struct knet_table *t)
 		t->header_pending = true;
 	if (t->header_pending) {
 		output_header_texts(t);
-		output_print_line(t, t->stream_widths, true);
+		r = output_print_line(t, t->stream_widths, true, &t->line);
 		t->header_pending = false;
 		output_line_texts(t, t->nrows - 1, "-");
 	}
-	output_print_line(t, t->stream_widths, false);
-	return 0;
+	return r ? r : output_print_line(t, t->stream_widths, false, &t->line);
 }
 
+/*
+ * A row is rendered into t->line and handed to stdio in one fwrite; no
+ * cJSON object, no printf.  Flushed only when it must be seen at once
+ * (see knet_output_opts.flush).
+ */
 int knet_table_stream_row(struct knet_table *t)
 {
 	int r = t->error;
 
 	if (t->nrows == 0)
 		return -EINVAL;
+	t->line.len = 0;
 	if (r) {
 		/* a failed setter: print nothing half-filled */
 	} else if (t->opts.format == KNET_FMT_JSON) {
-		cJSON *o = knet_table_row_json(t, t->nrows - 1);
-
-		r = o ? output_json_line(t->opts.out, o) : -ENOMEM;
-		cJSON_Delete(o);
+		r = output_row_json(t, t->nrows - 1);
 	} else if (t->opts.format == KNET_FMT_NAME) {
 		r = output_render_names(t);
 	} else {
 		r = stream_text(t);
 	}
+	if (r == 0)
+		r = output_buf_write(&t->line, t->opts.out);
 	output_drop_rows(t);
-	if (r == 0 && fflush(t->opts.out) != 0)
-		r = -errno;
+	if (r == 0 && t->flush)
+		r = knet_table_stream_flush(t);
 	return r;
+}
+
+int knet_table_stream_flush(struct knet_table *t)
+{
+	if (fflush(t->opts.out) != 0)
+		return -errno;
+	return ferror(t->opts.out) ? -EIO : 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "output-internal.h"
 
@@ -32,6 +33,7 @@ int knet_table_new(const struct knet_column *cols,
 	t->opts = *opts;
 	if (!t->opts.out)
 		t->opts.out = stdout;
+	t->flush = t->opts.flush || isatty(fileno(t->opts.out));
 	t->texts = calloc((size_t)n, sizeof(*t->texts));
 	t->tones = calloc((size_t)n, sizeof(*t->tones));
 	t->nums = calloc((size_t)n, sizeof(*t->nums));
@@ -43,15 +45,9 @@ int knet_table_new(const struct knet_column *cols,
 	return 0;
 }
 
+/* Texts stay in the arena until the rows are dropped. */
 static void cell_clear(struct output_cell *c)
 {
-	int i;
-
-	free(c->s);
-	free(c->text);
-	for (i = 0; i < c->nlist; i++)
-		free(c->list[i]);
-	free(c->list);
 	cJSON_Delete(c->json);
 	memset(c, 0, sizeof(*c));
 }
@@ -60,9 +56,12 @@ void output_drop_rows(struct knet_table *t)
 {
 	int i;
 
+	/* Only JSON values own memory; knet_table_add_row() clears rows. */
 	for (i = 0; i < t->nrows * t->ncols; i++)
-		cell_clear(&t->cells[i]);
+		if (t->cells[i].json)
+			cell_clear(&t->cells[i]);
 	t->nrows = 0;
+	output_arena_reset(&t->arena);
 }
 
 void knet_table_free(struct knet_table *t)
@@ -75,6 +74,10 @@ void knet_table_free(struct knet_table *t)
 	free(t->tones);
 	free(t->nums);
 	free(t->stream_widths);
+	output_arena_free(&t->arena);
+	output_buf_free(&t->line);
+	output_buf_free(&t->keys);
+	free(t->key_ends);
 	free(t);
 }
 
@@ -132,15 +135,46 @@ static struct output_cell *cur(struct knet_table *t, int col,
 		return NULL;
 	}
 	c = &t->cells[(t->nrows - 1) * t->ncols + col];
-	cell_clear(c);
+	if (c->type != KNET_CELL_NONE || c->json || c->tone)
+		cell_clear(c); /* a fresh cell is clear already */
 	return c;
 }
 
-/* @c's table text: @raw escaped for a terminal. */
-static int set_text(struct knet_table *t, struct output_cell *c,
-		    const char *raw)
+/* Printable ASCII (and tab) only: the common case, safe as it is. */
+static bool plain_ascii(const char *s, size_t len)
 {
-	c->text = knet_text_escape(raw, false);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		if ((b < 0x20 && b != '\t') || b >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * @c's table text: @raw (of @len bytes, in the arena already when
+ * @shared) escaped for a terminal.  Text that needs no escaping is
+ * @raw itself, neither scanned twice nor copied.
+ */
+static int set_text(struct knet_table *t, struct output_cell *c,
+		    const char *raw, size_t len, bool shared)
+{
+	char *esc = NULL;
+
+	/* JSON prints the raw text (json.c escapes it): no table text. */
+	if (t->opts.format == KNET_FMT_JSON)
+		return 0;
+	if (plain_ascii(raw, len) || knet_text_is_safe(raw, false)) {
+		c->text = shared ? (char *)raw
+				 : output_arena_strndup(&t->arena, raw, len);
+	} else {
+		esc = knet_text_escape(raw, false);
+		c->text =
+			esc ? output_arena_strndup(&t->arena, esc, strlen(esc))
+			    : NULL;
+		free(esc);
+	}
 	if (!c->text) {
 		cell_clear(c);
 		return fail(t, -ENOMEM);
@@ -164,32 +198,41 @@ static int set_num(struct knet_table *t, int col, enum knet_cell_type type,
 int knet_table_set_str(struct knet_table *t, int col, const char *s)
 {
 	struct output_cell *c;
+	size_t len;
 
 	if (!s)
 		return knet_table_set_none(t, col);
 	c = cur(t, col, KNET_CELL_STR);
 	if (!c)
 		return -EINVAL;
-	c->s = strdup(s);
+	len = strlen(s);
+	c->s = output_arena_strndup(&t->arena, s, len);
 	if (!c->s)
 		return fail(t, -ENOMEM);
 	c->type = KNET_CELL_STR;
-	return set_text(t, c, s);
+	return set_text(t, c, c->s, len, true);
 }
 
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
 {
+	char small[256], *s = small;
 	va_list ap;
-	char *s;
 	int r;
 
+	/* Most texts fit on the stack; a longer one is formatted again. */
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = vsnprintf(small, sizeof(small), fmt, ap);
 	va_end(ap);
+	if (r >= (int)sizeof(small)) {
+		va_start(ap, fmt);
+		r = vasprintf(&s, fmt, ap);
+		va_end(ap);
+	}
 	if (r < 0)
 		return fail(t, -ENOMEM);
 	r = knet_table_set_str(t, col, s);
-	free(s);
+	if (s != small)
+		free(s);
 	return r;
 }
 
@@ -228,8 +271,9 @@ int knet_table_set_none(struct knet_table *t, int col)
 	return set_num(t, col, KNET_CELL_NONE, 0, 0);
 }
 
-/* "a,b,c": the table text of a list. */
-static char *join(char *const *items, int n)
+/* "a,b,c": the table text of a list, in the arena; its length. */
+static char *join(struct output_arena *a, char *const *items, int n,
+		  size_t *ret_len)
 {
 	size_t len = 1, off = 0;
 	char *s;
@@ -237,7 +281,7 @@ static char *join(char *const *items, int n)
 
 	for (i = 0; i < n; i++)
 		len += strlen(items[i]) + 1;
-	s = malloc(len);
+	s = output_arena_alloc(a, len);
 	if (!s)
 		return NULL;
 	s[0] = '\0';
@@ -249,6 +293,7 @@ static char *join(char *const *items, int n)
 		memcpy(s + off, items[i], l + 1);
 		off += l;
 	}
+	*ret_len = off;
 	return s;
 }
 
@@ -257,7 +302,8 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 {
 	struct output_cell *c;
 	char *text;
-	int i, r;
+	size_t len;
+	int i;
 
 	if (n < 0)
 		return fail(t, -EINVAL);
@@ -267,21 +313,25 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 	c->type = KNET_CELL_STRLIST;
 	if (n == 0)
 		return 0;
-	c->list = calloc((size_t)n, sizeof(char *));
+	c->list = (char **)output_arena_alloc(&t->arena,
+					      (size_t)n * sizeof(char *));
 	if (!c->list)
 		goto oom;
 	for (i = 0; i < n; i++) {
-		c->list[i] = strdup(items[i] ? items[i] : "");
+		const char *item = items[i] ? items[i] : "";
+
+		c->list[i] =
+			output_arena_strndup(&t->arena, item, strlen(item));
 		if (!c->list[i])
 			goto oom;
 		c->nlist++;
 	}
-	text = join(c->list, c->nlist);
+	if (t->opts.format == KNET_FMT_JSON)
+		return 0; /* the list is all JSON prints */
+	text = join(&t->arena, c->list, c->nlist, &len);
 	if (!text)
 		goto oom;
-	r = set_text(t, c, text);
-	free(text);
-	return r;
+	return set_text(t, c, text, len, true);
 oom:
 	cell_clear(c);
 	return fail(t, -ENOMEM);
@@ -339,7 +389,7 @@ int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
 		cell_clear(c);
 		return fail(t, -ENOMEM);
 	}
-	r = set_text(t, c, text);
+	r = set_text(t, c, text, strlen(text), false);
 	free(printed);
 	return r;
 }

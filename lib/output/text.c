@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "output-internal.h"
@@ -24,7 +25,7 @@ static const char *cell_text(const struct knet_table *t,
 	case KNET_CELL_JSON:
 		return c->text;
 	case KNET_CELL_INT:
-		snprintf(buf, len, "%lld", c->i);
+		output_fmt_int(buf, c->i);
 		return buf;
 	case KNET_CELL_BOOL:
 		return c->i ? "true" : "false";
@@ -72,17 +73,46 @@ void output_header_texts(const struct knet_table *t)
 	}
 }
 
-void output_print_line(const struct knet_table *t, const int *widths,
-		       bool header)
+/*
+ * Display width: printable ASCII is one cell a byte, counted without
+ * decoding; anything else goes to knet_utf8_width().
+ */
+int output_width(const char *s)
 {
-	FILE *f = t->opts.out;
-	int i, last = -1;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p >= 0x20 && *p < 0x7f)
+		p++;
+	return *p ? knet_utf8_width(s) : (int)(p - (const unsigned char *)s);
+}
+
+/* @n blanks. */
+static int pad_to(struct output_buf *b, int n)
+{
+	if (n <= 0)
+		return 0;
+	if (output_buf_room(b, (size_t)n) < 0)
+		return -ENOMEM;
+	memset(b->p + b->len, ' ', (size_t)n);
+	b->len += (size_t)n;
+	return 0;
+}
+
+static int put_str(struct output_buf *b, const char *s)
+{
+	return output_buf_put(b, s, strlen(s));
+}
+
+int output_print_line(const struct knet_table *t, const int *widths,
+		      bool header, struct output_buf *b)
+{
+	int i, r = 0, last = -1;
 
 	/* Empty cells at the end are not padded: no trailing blanks. */
 	for (i = 0; i < t->ncols; i++)
 		if (t->texts[i] && *t->texts[i])
 			last = i;
-	for (i = 0; i < t->ncols; i++) {
+	for (i = 0; i < t->ncols && r == 0; i++) {
 		const char *code = NULL, *s = t->texts[i];
 		int pad;
 
@@ -91,27 +121,41 @@ void output_print_line(const struct knet_table *t, const int *widths,
 		if (t->opts.color)
 			code = header ? "\033[1m"
 				      : output_tone_code(t->tones[i]);
-		pad = widths[i] - knet_utf8_width(s);
-		if (pad < 0)
-			pad = 0;
+		pad = widths[i] - output_width(s);
 		if (t->cols[i].flags & KNET_COL_RIGHT)
-			fprintf(f, "%*s", pad, "");
-		fprintf(f, "%s%s%s", code ? code : "", s,
-			code ? "\033[0m" : "");
+			r = pad_to(b, pad);
+		if (r == 0 && code)
+			r = put_str(b, code);
+		if (r == 0)
+			r = put_str(b, s);
+		if (r == 0 && code)
+			r = put_str(b, "\033[0m");
 		if (i == last)
 			break;
-		if (!(t->cols[i].flags & KNET_COL_RIGHT))
-			fprintf(f, "%*s", pad, "");
-		fputs("   ", f);
+		if (r == 0 && !(t->cols[i].flags & KNET_COL_RIGHT))
+			r = pad_to(b, pad);
+		if (r == 0)
+			r = put_str(b, "   ");
 	}
-	fputc('\n', f);
+	return r ? r : output_buf_put(b, "\n", 1);
+}
+
+/* Out with what @b holds, and empty it. */
+int output_buf_write(struct output_buf *b, FILE *out)
+{
+	size_t n = b->len;
+
+	b->len = 0;
+	if (n && fwrite(b->p, 1, n, out) != n)
+		return -EIO;
+	return 0;
 }
 
 /* Widen @widths to fit t->texts. */
 static void fit(const struct knet_table *t, int *widths)
 {
 	for (int i = 0; i < t->ncols; i++) {
-		int w = t->texts[i] ? knet_utf8_width(t->texts[i]) : 0;
+		int w = t->texts[i] ? output_width(t->texts[i]) : 0;
 
 		if (w > widths[i])
 			widths[i] = w;
@@ -121,7 +165,8 @@ static void fit(const struct knet_table *t, int *widths)
 int output_render_text(const struct knet_table *t)
 {
 	int *widths = calloc((size_t)t->ncols, sizeof(*widths));
-	int row;
+	struct output_buf b = {0};
+	int row, r = 0;
 
 	if (!widths)
 		return -ENOMEM;
@@ -135,14 +180,20 @@ int output_render_text(const struct knet_table *t)
 	}
 	if (!t->opts.no_headers) {
 		output_header_texts(t);
-		output_print_line(t, widths, true);
+		r = output_print_line(t, widths, true, &b);
 	}
-	for (row = 0; row < t->nrows; row++) {
+	for (row = 0; row < t->nrows && r == 0; row++) {
 		output_line_texts(t, row, "<none>");
-		output_print_line(t, widths, false);
+		r = output_print_line(t, widths, false, &b);
+		/* Written in blocks: a line's worth of memory at a time. */
+		if (r == 0 && b.len >= 64 * 1024)
+			r = output_buf_write(&b, t->opts.out);
 	}
+	if (r == 0)
+		r = output_buf_write(&b, t->opts.out);
+	output_buf_free(&b);
 	free(widths);
-	return 0;
+	return r;
 }
 
 int output_render_names(const struct knet_table *t)

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Streamed rows are written by hand (json.c, text.c): the same bytes as
+ * the path they replaced, a cJSON object per row printed by cJSON and
+ * made terminal-safe (output_json_line), for every cell type, escapes,
+ * UTF-8, bytes that are not UTF-8 and numbers cJSON prints its own way.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/output/output-internal.h"
+#include "knet/output.h"
+#include "unit.h"
+
+enum { C_S, C_I, C_B, C_P, C_L, C_J, C_A, C_HIDDEN, NC };
+
+static const struct knet_column cols[] = {
+	[C_S] = {"S", "s", KNET_CELL_STR, 0, 0},
+	[C_I] = {"I", "i", KNET_CELL_INT, KNET_COL_RIGHT, 0},
+	[C_B] = {"B", "b", KNET_CELL_BOOL, 0, 0},
+	[C_P] = {"P", "p", KNET_CELL_PERCENT, 0, 0},
+	[C_L] = {"L", "l\"ist", KNET_CELL_STRLIST, 0, 0},
+	[C_J] = {"J", "j", KNET_CELL_JSON, KNET_COL_NOTABLE, 0},
+	[C_A] = {"A", "a", KNET_CELL_BYTES, 0, 0},
+	[C_HIDDEN] = {"H", "h", KNET_CELL_STR, KNET_COL_NOJSON, 0},
+	[NC] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+static const char *const strs[] = {
+	"plain",
+	"",
+	"quote \" backslash \\ slash /",
+	"\b\f\n\r\t \x01\x1f",
+	"del \x7f and CSI \xc2\x9b and NBSP \xc2\xa0",
+	"CJK 名前 emoji \xf0\x9f\x98\x80",
+	"not UTF-8: \xff \xc3( \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 end\xc3",
+	"overlong \xc0\xaf \xe0\x80\xaf",
+};
+
+static const long long ints[] = {
+	0,
+	-1,
+	7,
+	INT_MAX,
+	(long long)INT_MAX + 1,
+	INT_MIN,
+	(long long)INT_MIN - 1,
+	999999999999999LL,
+	1000000000000000LL,
+	-1000000000000000LL,
+	123456789012345678LL,
+	LLONG_MAX,
+	LLONG_MIN,
+};
+
+static const double pcts[] = {0, 12.5, 100, 1.0 / 3, -0.1, 1e20, 2147483647.0};
+
+/* Row @k: a mix of every column, some left missing. */
+static void fill(struct knet_table *t, int k)
+{
+	const char *list[3];
+
+	knet_table_add_row(t);
+	if (k % 5 != 4)
+		knet_table_set_str(t, C_S, strs[k % 8]);
+	knet_table_set_int(t, C_I, ints[k % 13]);
+	if (k % 3)
+		knet_table_set_bool(t, C_B, k % 2);
+	knet_table_set_percent(t, C_P, pcts[k % 7]);
+	list[0] = strs[k % 8];
+	list[1] = strs[(k + 3) % 8];
+	list[2] = "x";
+	knet_table_set_strlist(t, C_L, list, k % 4);
+	if (k % 2)
+		knet_table_set_json(
+			t, C_J, cJSON_CreateString(strs[(k + 1) % 8]), NULL);
+	knet_table_set_bytes(t, C_A, ints[(k + 5) % 13]);
+	knet_table_set_str(t, C_HIDDEN, "not in JSON");
+}
+
+static void test_same_json(void)
+{
+	int same = 0;
+
+	for (int k = 0; k < 8 * 13 * 7; k++) {
+		struct knet_output_opts o = {.format = KNET_FMT_JSON};
+		struct knet_table *t = NULL;
+		char *fast = NULL, *old = NULL;
+		size_t flen = 0, olen = 0;
+		FILE *ref = open_memstream(&old, &olen);
+		cJSON *row;
+
+		o.out = open_memstream(&fast, &flen);
+		if (!o.out || !ref || knet_table_new(cols, &o, &t) < 0) {
+			CHECK(0);
+			return;
+		}
+		fill(t, k);
+		/* the old path first: streaming drops the row */
+		row = knet_table_row_json(t, 0);
+		output_json_line(ref, row);
+		cJSON_Delete(row);
+		CHECK_INT(knet_table_stream_row(t), 0);
+		knet_table_free(t);
+		fclose(o.out);
+		fclose(ref);
+		if (strcmp(fast, old) == 0)
+			same++;
+		else
+			CHECK_STR(fast, old);
+		free(fast);
+		free(old);
+	}
+	CHECK_INT(same, 8 * 13 * 7);
+}
+
+/* One row of @c filled by @fill, streamed in @format, as a string. */
+static char *one_row(const struct knet_column *c, enum knet_format format,
+		     void (*fill_row)(struct knet_table *t))
+{
+	struct knet_output_opts o = {.format = format, .no_headers = true};
+	struct knet_table *t = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.out = open_memstream(&buf, &len);
+	if (!o.out)
+		return NULL;
+	CHECK_INT(knet_table_new(c, &o, &t), 0);
+	knet_table_add_row(t);
+	fill_row(t);
+	CHECK_INT(knet_table_stream_row(t), 0);
+	knet_table_free(t);
+	fclose(o.out);
+	return buf;
+}
+
+static const struct knet_column no_json[] = {
+	{"H", "h", KNET_CELL_STR, KNET_COL_NOJSON, 0},
+	{NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+static void fill_hidden(struct knet_table *t)
+{
+	knet_table_set_str(t, 0, "x");
+}
+
+static void fill_escapes(struct knet_table *t)
+{
+	knet_table_set_str(t, C_S, "a\033]0;x\007 名前");
+	knet_table_set_int(t, C_I, -42);
+}
+
+/* A table of JSON columns only left out: an empty object, as cJSON has. */
+static void test_empty_object(void)
+{
+	char *buf = one_row(no_json, KNET_FMT_JSON, fill_hidden);
+
+	CHECK_STR(buf, "{}\n");
+	free(buf);
+}
+
+/* Texts that need escaping still are, in streamed table lines. */
+static void test_text_escapes(void)
+{
+	char *buf = one_row(cols, KNET_FMT_WIDE, fill_escapes);
+
+	CHECK(buf && strstr(buf, "a\\x1b]0;x\\x07 名前") != NULL);
+	CHECK(buf && strstr(buf, "-42") != NULL);
+	CHECK(buf && strchr(buf, '\033') == NULL);
+	free(buf);
+}
+
+int main(void)
+{
+	test_same_json();
+	test_empty_object();
+	test_text_escapes();
+	return unit_done("test-output-stream");
+}
