@@ -244,6 +244,8 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 	c->cols[COL_EVENT].flags = 0;
 	knet_table_free(c->t);
 	c->t = NULL;
+	/* Each event as it happens, into a pipe too (jq, a runbook). */
+	c->o.flush = true;
 	if (knet_table_new(c->cols, &c->o, &c->t) < 0 ||
 	    knet_table_stream_header(c->t) < 0) {
 		knet_cluster_oom(c);
