@@ -22,7 +22,7 @@ size_t knet_decode_hex(const uint8_t *data, size_t n, bool ascii, char *buf,
 						      data[i]);
 			else if (ascii)
 				o += (size_t)snprintf(buf + o, size - o, "  ");
-			if ((i & 1) && (i < end || ascii))
+			if ((i & 1) && (i + 1 < end || ascii))
 				o += (size_t)snprintf(buf + o, size - o, " ");
 		}
 		if (ascii) {
