@@ -145,6 +145,9 @@ int capture_run_close(struct capture_run *run, struct knet_error *err)
 void capture_run_clear(struct capture_run *run)
 {
 	capture_run_close(run, NULL);
+	/* Failed before the first read (a bad filter): leave no file. */
+	if (run->created && !run->started)
+		unlink(run->write);
 	knet_capture_free(run->cap);
 	run->cap = NULL;
 	knet_who_index_free(run->idx);
@@ -175,8 +178,8 @@ void capture_run_describe(struct capture_run *run,
 	snprintf(run->iface_desc, sizeof(run->iface_desc),
 		 "pod %s/%s on node %s, IP %s, interface %s",
 		 pod->meta.namespace, pod->meta.name,
-		 pod->node ? pod->node : "?",
-		 pod->ips.n ? pod->ips.v[0] : "?", iface);
+		 pod->node ? pod->node : "?", pod->ips.n ? pod->ips.v[0] : "?",
+		 iface);
 }
 
 static int open_file(struct knet_ctx *ctx, struct capture_run *run)
@@ -194,6 +197,7 @@ static int open_file(struct knet_ctx *ctx, struct capture_run *run)
 		}
 	}
 	run->dump_fd = fd;
+	run->created = fd != STDOUT_FILENO;
 	if (knet_dump_new(fd, knet_dump_format_for(run->write, run->pcapng),
 			  run->packet_buffered, &run->dump, &err) < 0)
 		return knet_fail(ctx, &err, "write", run->write);
@@ -394,8 +398,10 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 	int r = 0;
 
 	run->linktype = knet_capture_linktype(run->cap);
+	run->started = true;
 	while (!(stop && *stop)) {
-		if (run->count && run->captured >= (unsigned long long)run->count)
+		if (run->count &&
+		    run->captured >= (unsigned long long)run->count)
 			break;
 		if (end && now_s() >= end)
 			break;
@@ -416,8 +422,8 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		run->have_stats = true;
 	if (run->dump && run->iface_id >= 0 && run->have_stats)
 		knet_dump_iface_stats(run->dump, run->iface_id,
-				      (long long)time(NULL) * 1000000,
-				      &run->st, NULL);
+				      (long long)time(NULL) * 1000000, &run->st,
+				      NULL);
 	capture_run_close(run, NULL);
 	/* A write error is reported by the summary, with the counts. */
 	if (r < 0 && (run->werr.code || reader_gone(r)))
@@ -434,6 +440,7 @@ int capture_run_remote_json(struct knet_ctx *ctx, struct capture_run *run,
 	struct knet_packet p;
 	int r;
 
+	run->started = true;
 	if (ev && !strcmp(ev, "summary")) {
 		run->st.drop = (unsigned long long)cJSON_GetNumberValue(
 			cJSON_GetObjectItem(o, "dropped_kernel"));
@@ -454,12 +461,13 @@ int capture_run_remote_json(struct knet_ctx *ctx, struct capture_run *run,
 	if (knet_base64_decode(data, &b) < 0)
 		return knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
 				      "the remote run sent a bad packet");
-	p.ts_usec = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "ts_us"));
+	p.ts_usec = (long long)cJSON_GetNumberValue(
+		cJSON_GetObjectItem(o, "ts_us"));
 	p.len = (uint32_t)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "len"));
 	p.caplen = (uint32_t)b.len;
 	p.data = b.data;
-	run->linktype = (int)cJSON_GetNumberValue(
-		cJSON_GetObjectItem(o, "linktype"));
+	run->linktype =
+		(int)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "linktype"));
 	r = packet(ctx, run, &p, err);
 	knet_blob_clear(&b);
 	/* A full disk or a closed reader: stop the remote run, say so later. */
@@ -472,9 +480,9 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 			int status)
 {
 	struct knet_table *t = run->sum;
-	bool to_stdout = run->remote_stream || (ctx->g.format == KNET_FMT_JSON &&
-						!(run->write &&
-						  !strcmp(run->write, "-")));
+	bool to_stdout = run->remote_stream ||
+			 (ctx->g.format == KNET_FMT_JSON &&
+			  !(run->write && !strcmp(run->write, "-")));
 	int r;
 
 	capture_run_close(run, NULL);
@@ -482,7 +490,8 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 		r = knet_table_add_row(t);
 		if (r == 0) {
 			knet_table_set_str(t, SUM_EVENT, "summary");
-			knet_table_set_int(t, SUM_CAPTURED, (long long)run->captured);
+			knet_table_set_int(t, SUM_CAPTURED,
+					   (long long)run->captured);
 			if (run->write)
 				knet_table_set_int(t, SUM_WRITTEN,
 						   (long long)run->written);
@@ -512,7 +521,8 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 	/* A reader that went away is the end of the capture, not a fault. */
 	if (run->werr.code && run->werr.code != -EPIPE)
 		return knet_fail(ctx, &run->werr, "write",
-				 !strcmp(run->write, "-") ? "stdout" : run->write);
+				 !strcmp(run->write, "-") ? "stdout"
+							  : run->write);
 	return status;
 }
 

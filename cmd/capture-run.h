@@ -24,11 +24,12 @@ struct capture_run {
 	const struct knet_args *args;
 	struct knet_capture_opts copts;
 	char *filter;
-	long long count;  /* 0: no limit */
-	double duration;  /* 0: none */
+	long long count;   /* 0: no limit */
+	double duration;   /* 0: none */
 	const char *write; /* -w FILE, NULL: decode */
 	bool pcapng, packet_buffered, hex, hex_ascii;
 	bool remote_stream; /* we are the remote run: raw packets out */
+	bool created, started; /* the -w file; the first read */
 
 	struct knet_capture *cap;
 	struct knet_dump *dump;

@@ -34,8 +34,8 @@ static const struct knet_opt capture_options[] = {
 	 "bytes kept of each packet (default 262144)", NULL, 1, 262144, NULL},
 	{"buffer-size", 'B', KNET_OPT_INT, "KIB",
 	 "kernel buffer in KiB (default 32768)", NULL, 1, 4194304, NULL},
-	{"count", 'c', KNET_OPT_INT, "N", "stop after N packets", NULL, 1,
-	 1e15, NULL},
+	{"count", 'c', KNET_OPT_INT, "N", "stop after N packets", NULL, 1, 1e15,
+	 NULL},
 	{"duration", 0, KNET_OPT_NUMBER, "SECONDS", "stop after SECONDS", NULL,
 	 0.001, 1e9, NULL},
 	{"write", 'w', KNET_OPT_STRING, "FILE",
@@ -156,7 +156,8 @@ static int exec_capture(struct knet_ctx *ctx, const struct knet_args *args)
 	capture_run_init(&run, ctx, args);
 	run.remote_stream = getenv(STREAM_ENV) != NULL;
 	if (!read && args->npos < 1)
-		return knet_usage_error(ctx, "give a pod to capture, or -r FILE");
+		return knet_usage_error(ctx,
+					"give a pod to capture, or -r FILE");
 	run.filter = join_filter(args, read ? 0 : 1);
 	if (!run.filter)
 		return KNET_EXIT_SYSTEM;
@@ -191,7 +192,7 @@ const struct knet_cmd knet_cmd_capture = {
 	.alias = NULL,
 	.group = "node",
 	.summary = "capture a pod's packets, decoded or as pcap/pcapng",
-	.usage = "[options] POD [BPF filter...] | -r FILE [BPF filter...]",
+	.usage = "[options] POD|-r FILE [FILTER...]",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM,

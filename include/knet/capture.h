@@ -24,7 +24,7 @@
 void knet_capture_lib_version(char *buf, size_t len);
 
 /* Default snapshot length (tcpdump's) and kernel buffer (KiB). */
-#define KNET_CAPTURE_SNAPLEN 262144
+#define KNET_CAPTURE_SNAPLEN	262144
 #define KNET_CAPTURE_BUFFER_KIB 32768
 
 struct knet_capture_opts {

@@ -50,7 +50,7 @@ enum {
 typedef const char *(*knet_decode_namer)(void *userdata, const char *ip);
 
 #define KNET_DECODE_TEXT_MAX 1024
-#define KNET_DECODE_DNS_MAX 8 /* names kept for JSON */
+#define KNET_DECODE_DNS_MAX  8 /* names kept for JSON */
 
 struct knet_decoded {
 	/* The line, without time or interface: "IP a.1 > b.2: TCP ..." */
@@ -59,8 +59,8 @@ struct knet_decoded {
 	/* Of the innermost IP packet (the one VXLAN carried, if any): */
 	int family; /* AF_INET, AF_INET6, 0 when no IP */
 	char src[46], dst[46];
-	int sport, dport; /* -1 when none */
-	const char *proto; /* "tcp", "udp", "icmp", "arp"..., static */
+	int sport, dport;   /* -1 when none */
+	const char *proto;  /* "tcp", "udp", "icmp", "arp"..., static */
 	char tcp_flags[12]; /* "S", "S.", "P.", "F.", "R" */
 	int vlan;	    /* -1 when none */
 	int tunnel;	    /* 0, or 4789/8472 (VXLAN), 6081 (Geneve) */
@@ -71,10 +71,10 @@ struct knet_decoded {
 	int dns_nnames;
 	char dns_buf[KNET_DECODE_DNS_MAX * 256];
 	size_t dns_used;
-	char sni[256];	     /* TLS ClientHello server name, "" when none */
-	char http[128];	     /* HTTP/1 first line, "" when none */
-	const char *trunc;   /* the protocol cut short, NULL when whole */
-	int depth;	     /* encapsulation depth, bounded */
+	char sni[256];	   /* TLS ClientHello server name, "" when none */
+	char http[128];	   /* HTTP/1 first line, "" when none */
+	const char *trunc; /* the protocol cut short, NULL when whole */
+	int depth;	   /* encapsulation depth, bounded */
 	knet_decode_namer namer;
 	void *namer_data;
 };

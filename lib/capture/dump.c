@@ -15,7 +15,7 @@
 
 #include "knet/capture.h"
 
-#define BUF_SIZE (1 << 20)
+#define BUF_SIZE   (1 << 20)
 #define MAX_IFACES 256
 
 /* pcapng block types and option codes (draft-ietf-opsawg-pcapng). */

@@ -83,10 +83,10 @@ int knet_capture_open(const struct knet_capture_opts *opts,
 	}
 	pcap_set_snaplen(c->p, opts->snaplen > 0 ? opts->snaplen
 						 : KNET_CAPTURE_SNAPLEN);
-	pcap_set_buffer_size(c->p, (opts->buffer_kib > 0
-					    ? opts->buffer_kib
-					    : KNET_CAPTURE_BUFFER_KIB) *
-					   1024);
+	pcap_set_buffer_size(c->p,
+			     (opts->buffer_kib > 0 ? opts->buffer_kib
+						   : KNET_CAPTURE_BUFFER_KIB) *
+				     1024);
 	pcap_set_timeout(c->p, READ_TIMEOUT_MS);
 	pcap_set_promisc(c->p, 0);
 	if (opts->immediate)
@@ -168,7 +168,8 @@ int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
 	int r = pcap_next_ex(c->p, &h, &data);
 
 	if (r == 1) {
-		ret->ts_usec = (long long)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
+		ret->ts_usec =
+			(long long)h->ts.tv_sec * 1000000 + h->ts.tv_usec;
 		ret->caplen = h->caplen;
 		ret->len = h->len;
 		ret->data = data;

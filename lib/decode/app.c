@@ -19,8 +19,8 @@ static bool starts(const struct knet_pkt *p, const char *s)
 bool dec_http(struct knet_decoded *d, const struct knet_pkt *p)
 {
 	static const char *const methods[] = {
-		"GET ",	   "POST ",    "PUT ",	   "DELETE ", "HEAD ",
-		"OPTIONS ", "PATCH ",  "CONNECT ", "HTTP/1.",
+		"GET ",	    "POST ",  "PUT ",	  "DELETE ", "HEAD ",
+		"OPTIONS ", "PATCH ", "CONNECT ", "HTTP/1.",
 	};
 	bool found = false;
 	size_t i, o = 0;
@@ -64,8 +64,9 @@ static void sni(struct knet_decoded *d, const struct knet_pkt *ext)
 				dec_trunc(d, "tls");
 				return;
 			}
-			size_t n = nlen < sizeof(d->sni) - 1 ? nlen
-							     : sizeof(d->sni) - 1;
+			size_t n = nlen < sizeof(d->sni) - 1
+					   ? nlen
+					   : sizeof(d->sni) - 1;
 			for (size_t i = 0; i < n; i++)
 				d->sni[i] = name[i] > 0x20 && name[i] < 0x7f
 						    ? (char)name[i]

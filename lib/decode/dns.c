@@ -55,7 +55,8 @@ static int read_name(const struct knet_pkt *m, size_t *off, char *out,
 				return -1;
 			/* A name is data from outside: nothing a terminal acts on. */
 			if (c <= 0x20 || c >= 0x7f || c == '\\')
-				o += (size_t)snprintf(out + o, size - o, "\\%03u", c);
+				o += (size_t)snprintf(out + o, size - o,
+						      "\\%03u", c);
 			else
 				out[o++] = (char)c;
 		}
@@ -104,8 +105,8 @@ static const char *type_name(uint16_t t, char *buf, size_t size)
 static const char *rcode_name(int rc)
 {
 	static const char *const names[] = {
-		"NoError", "FormErr", "ServFail", "NXDomain",
-		"NotImp",  "Refused",
+		"NoError",  "FormErr", "ServFail",
+		"NXDomain", "NotImp",  "Refused",
 	};
 
 	return rc < 6 ? names[rc] : "rcode";

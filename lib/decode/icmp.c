@@ -18,7 +18,8 @@ static void quoted(struct knet_decoded *d, int family, const struct knet_pkt *p)
 	size_t hlen;
 
 	if (family == AF_INET) {
-		if (knet_pkt_u8(p, 0, &vihl) < 0 || knet_pkt_u8(p, 9, &proto) < 0 ||
+		if (knet_pkt_u8(p, 0, &vihl) < 0 ||
+		    knet_pkt_u8(p, 9, &proto) < 0 ||
 		    knet_pkt_bytes(p, 12, 4, &src) < 0 ||
 		    knet_pkt_bytes(p, 16, 4, &dst) < 0) {
 			dec_trunc(d, "icmp");
@@ -35,7 +36,9 @@ static void quoted(struct knet_decoded *d, int family, const struct knet_pkt *p)
 		hlen = 40;
 	}
 	dec_put(d, " (quoted: %s ",
-		proto == 6 ? "TCP" : proto == 17 ? "UDP" : "proto");
+		proto == 6    ? "TCP"
+		: proto == 17 ? "UDP"
+			      : "proto");
 	if ((proto == 6 || proto == 17) && hlen >= 20 &&
 	    knet_pkt_sub(p, hlen, &l4) == 0 &&
 	    knet_pkt_be16(&l4, 0, &sport) == 0 &&
@@ -56,9 +59,8 @@ static void quoted(struct knet_decoded *d, int family, const struct knet_pkt *p)
 static const char *unreach4(uint8_t code)
 {
 	static const char *const names[] = {
-		"net unreachable",   "host unreachable",
-		"protocol unreachable", "port unreachable",
-		"need to frag",	     "source route failed",
+		"net unreachable",  "host unreachable", "protocol unreachable",
+		"port unreachable", "need to frag",	"source route failed",
 	};
 
 	if (code < sizeof(names) / sizeof(*names))
@@ -111,8 +113,8 @@ void dec_icmp(struct knet_decoded *d, const struct knet_pkt *p)
 static const char *unreach6(uint8_t code)
 {
 	static const char *const names[] = {
-		"no route",	       "administratively prohibited",
-		"beyond scope",	       "address unreachable",
+		"no route",	    "administratively prohibited",
+		"beyond scope",	    "address unreachable",
 		"port unreachable",
 	};
 
@@ -124,7 +126,8 @@ static void ndp(struct knet_decoded *d, uint8_t type, const struct knet_pkt *p)
 {
 	const uint8_t *target;
 
-	dec_put(d, "neighbor %s", type == 135 ? "solicitation" : "advertisement");
+	dec_put(d, "neighbor %s",
+		type == 135 ? "solicitation" : "advertisement");
 	if (knet_pkt_bytes(p, 8, 16, &target) < 0) {
 		dec_trunc(d, "icmp6");
 		return;

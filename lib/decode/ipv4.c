@@ -124,7 +124,8 @@ void dec_ipv6(struct knet_decoded *d, const struct knet_pkt *p)
 				dec_addr(d, AF_INET6, src, -1);
 				dec_put(d, " > ");
 				dec_addr(d, AF_INET6, dst, -1);
-				dec_put(d, ": fragment offset %u", (off >> 3) * 8);
+				dec_put(d, ": fragment offset %u",
+					(off >> 3) * 8);
 				return;
 			}
 			skip = 8;

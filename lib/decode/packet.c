@@ -32,8 +32,7 @@ void dec_trunc(struct knet_decoded *d, const char *proto)
 	dec_put(d, " [|%s]", proto);
 }
 
-void dec_addr(struct knet_decoded *d, int family, const uint8_t *addr,
-	      int port)
+void dec_addr(struct knet_decoded *d, int family, const uint8_t *addr, int port)
 {
 	char ip[INET6_ADDRSTRLEN];
 	const char *name = NULL;

@@ -30,8 +30,7 @@ void dec_vxlan(struct knet_decoded *d, const struct knet_pkt *p)
 		dec_trunc(d, "vxlan");
 		return;
 	}
-	dec_put(d, "VXLAN, flags [%s], vni %u", fl & 0x08 ? "I" : "",
-		vni >> 8);
+	dec_put(d, "VXLAN, flags [%s], vni %u", fl & 0x08 ? "I" : "", vni >> 8);
 	inner(d, &frame, "vxlan");
 }
 

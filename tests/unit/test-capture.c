@@ -36,8 +36,8 @@ static int write_file(const char *path, enum knet_dump_format fmt, int n,
 	a = knet_dump_add_iface(d, "web/web-1/eth0",
 				"pod web/web-1 on node node-a, IP 198.19.1.2",
 				1, 262144, &err);
-	b = knet_dump_add_iface(d, "web/web-2/eth0", "pod web/web-2", 1,
-				262144, &err);
+	b = knet_dump_add_iface(d, "web/web-2/eth0", "pod web/web-2", 1, 262144,
+				&err);
 	CHECK_INT(a, 0);
 	CHECK_INT(b, 1);
 	for (int i = 0; i < n; i++) {
@@ -48,8 +48,8 @@ static int write_file(const char *path, enum knet_dump_format fmt, int n,
 			.len = (uint32_t)(60 + i % 7 + (i == 3 ? 100 : 0)),
 			.data = frame,
 		};
-		CHECK_INT(knet_dump_packet(d, i & 1 ? b : a, &p,
-					   i == 2 ? 1 : 0, &err),
+		CHECK_INT(knet_dump_packet(d, i & 1 ? b : a, &p, i == 2 ? 1 : 0,
+					   &err),
 			  0);
 	}
 	CHECK_INT(knet_dump_iface_stats(d, a, 1700000001000000LL, &st, &err),
