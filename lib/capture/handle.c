@@ -5,6 +5,7 @@
  * follows (reads, stats) needs no privilege.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pcap/pcap.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,15 @@ int knet_capture_open(const struct knet_capture_opts *opts,
 	r = set_filter(c, opts->filter, err);
 	if (r < 0)
 		goto fail;
+	/*
+	 * TPACKET_V3 starts its block timeout only once a packet came: a
+	 * quiet pod would block a read for ever.  Non-blocking reads and
+	 * our own poll() keep --duration and Ctrl-C on time.
+	 */
+	if (pcap_setnonblock(c->p, 1, ebuf) < 0) {
+		r = knet_error_set(err, -EIO, KNET_EXIT_SYSTEM, "%s", ebuf);
+		goto fail;
+	}
 	*ret = c;
 	return 0;
 fail:
@@ -174,6 +184,15 @@ int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
 		ret->len = h->len;
 		ret->data = data;
 		return 1;
+	}
+	if (r == 0 && !c->offline) {
+		struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p),
+				     .events = POLLIN};
+
+		/* EINTR (a stop signal) is just an early return. */
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, READ_TIMEOUT_MS);
+		return 0;
 	}
 	if (r == 0)
 		return 0;
