@@ -21,6 +21,9 @@ void dec_trunc(struct knet_decoded *d, const char *proto);
 void dec_addr(struct knet_decoded *d, int family, const uint8_t *addr,
 	      int port);
 
+/* "SRC > DST" with ports (or -1) and names. */
+void dec_pair(struct knet_decoded *d, int family, const uint8_t *src,
+	      const uint8_t *dst, int sport, int dport);
 void dec_ether(struct knet_decoded *d, const struct knet_pkt *p);
 /* The payload of an Ethernet type (IPv4, IPv6, ARP, VLAN). */
 void dec_ethertype(struct knet_decoded *d, uint16_t type,

@@ -43,17 +43,40 @@ static void quoted(struct knet_decoded *d, int family, const struct knet_pkt *p)
 	    knet_pkt_sub(p, hlen, &l4) == 0 &&
 	    knet_pkt_be16(&l4, 0, &sport) == 0 &&
 	    knet_pkt_be16(&l4, 2, &dport) == 0) {
-		dec_addr(d, family, src, sport);
-		dec_put(d, " > ");
-		dec_addr(d, family, dst, dport);
+		dec_pair(d, family, src, dst, sport, dport);
 	} else {
-		dec_addr(d, family, src, -1);
-		dec_put(d, " > ");
-		dec_addr(d, family, dst, -1);
+		dec_pair(d, family, src, dst, -1, -1);
 		if (proto != 6 && proto != 17)
 			dec_put(d, " %u", proto);
 	}
 	dec_put(d, ")");
+}
+
+/* Echo request or reply: id, seq, length. */
+static void echo(struct knet_decoded *d, const struct knet_pkt *p, bool request,
+		 const char *proto)
+{
+	uint16_t id, seq;
+
+	if (knet_pkt_be16(p, 4, &id) < 0 || knet_pkt_be16(p, 6, &seq) < 0) {
+		dec_trunc(d, proto);
+		return;
+	}
+	dec_put(d, "echo %s, id %u, seq %u, length %zu",
+		request ? "request" : "reply", id, seq, p->len);
+}
+
+/* An error's quoted packet, after the 8-byte header. */
+static void error_tail(struct knet_decoded *d, const struct knet_pkt *p,
+		       int family, const char *proto)
+{
+	struct knet_pkt q;
+
+	if (knet_pkt_sub(p, 8, &q) < 0 || q.len == 0) {
+		dec_trunc(d, proto);
+		return;
+	}
+	quoted(d, family, &q);
 }
 
 static const char *unreach4(uint8_t code)
@@ -70,9 +93,8 @@ static const char *unreach4(uint8_t code)
 
 void dec_icmp(struct knet_decoded *d, const struct knet_pkt *p)
 {
-	uint16_t id, seq, mtu;
-	struct knet_pkt q;
 	uint8_t type, code;
+	uint16_t mtu;
 
 	d->proto = "icmp";
 	dec_put(d, "ICMP ");
@@ -83,13 +105,7 @@ void dec_icmp(struct knet_decoded *d, const struct knet_pkt *p)
 	switch (type) {
 	case 0:
 	case 8:
-		if (knet_pkt_be16(p, 4, &id) < 0 ||
-		    knet_pkt_be16(p, 6, &seq) < 0) {
-			dec_trunc(d, "icmp");
-			return;
-		}
-		dec_put(d, "echo %s, id %u, seq %u, length %zu",
-			type ? "request" : "reply", id, seq, p->len);
+		echo(d, p, type == 8, "icmp");
 		return;
 	case 3:
 		dec_put(d, "%s", unreach4(code));
@@ -103,11 +119,7 @@ void dec_icmp(struct knet_decoded *d, const struct knet_pkt *p)
 		dec_put(d, "type %u, code %u, length %zu", type, code, p->len);
 		return;
 	}
-	if (knet_pkt_sub(p, 8, &q) < 0 || q.len == 0) {
-		dec_trunc(d, "icmp");
-		return;
-	}
-	quoted(d, AF_INET, &q);
+	error_tail(d, p, AF_INET, "icmp");
 }
 
 static const char *unreach6(uint8_t code)
@@ -138,8 +150,6 @@ static void ndp(struct knet_decoded *d, uint8_t type, const struct knet_pkt *p)
 
 void dec_icmp6(struct knet_decoded *d, const struct knet_pkt *p)
 {
-	uint16_t id, seq;
-	struct knet_pkt q;
 	uint8_t type, code;
 	uint32_t mtu;
 
@@ -152,13 +162,7 @@ void dec_icmp6(struct knet_decoded *d, const struct knet_pkt *p)
 	switch (type) {
 	case 128:
 	case 129:
-		if (knet_pkt_be16(p, 4, &id) < 0 ||
-		    knet_pkt_be16(p, 6, &seq) < 0) {
-			dec_trunc(d, "icmp6");
-			return;
-		}
-		dec_put(d, "echo %s, id %u, seq %u, length %zu",
-			type == 128 ? "request" : "reply", id, seq, p->len);
+		echo(d, p, type == 128, "icmp6");
 		return;
 	case 135:
 	case 136:
@@ -181,9 +185,5 @@ void dec_icmp6(struct knet_decoded *d, const struct knet_pkt *p)
 		dec_put(d, "type %u, code %u, length %zu", type, code, p->len);
 		return;
 	}
-	if (knet_pkt_sub(p, 8, &q) < 0 || q.len == 0) {
-		dec_trunc(d, "icmp6");
-		return;
-	}
-	quoted(d, AF_INET6, &q);
+	error_tail(d, p, AF_INET6, "icmp6");
 }

@@ -46,17 +46,13 @@ void dec_ipv4(struct knet_decoded *d, const struct knet_pkt *p)
 	if (payload.len > total)
 		payload.len = total;
 	if (knet_pkt_sub(&payload, hlen, &payload) < 0) {
-		dec_addr(d, AF_INET, src, -1);
-		dec_put(d, " > ");
-		dec_addr(d, AF_INET, dst, -1);
+		dec_pair(d, AF_INET, src, dst, -1, -1);
 		dec_trunc(d, "ip");
 		return;
 	}
 	/* Later fragments carry no transport header: say so, stop there. */
 	if (frag & 0x1fff) {
-		dec_addr(d, AF_INET, src, -1);
-		dec_put(d, " > ");
-		dec_addr(d, AF_INET, dst, -1);
+		dec_pair(d, AF_INET, src, dst, -1, -1);
 		dec_put(d, ": fragment proto %u offset %u%s, length %zu", proto,
 			(frag & 0x1fff) * 8, frag & 0x2000 ? " +" : "",
 			payload.len);
@@ -109,9 +105,7 @@ void dec_ipv6(struct knet_decoded *d, const struct knet_pkt *p)
 
 		if (n == 8 || knet_pkt_u8(&payload, 0, &next) < 0 ||
 		    knet_pkt_u8(&payload, 1, &hl) < 0) {
-			dec_addr(d, AF_INET6, src, -1);
-			dec_put(d, " > ");
-			dec_addr(d, AF_INET6, dst, -1);
+			dec_pair(d, AF_INET6, src, dst, -1, -1);
 			dec_trunc(d, "ip6");
 			return;
 		}
@@ -121,9 +115,7 @@ void dec_ipv6(struct knet_decoded *d, const struct knet_pkt *p)
 				return;
 			}
 			if (off >> 3) {
-				dec_addr(d, AF_INET6, src, -1);
-				dec_put(d, " > ");
-				dec_addr(d, AF_INET6, dst, -1);
+				dec_pair(d, AF_INET6, src, dst, -1, -1);
 				dec_put(d, ": fragment offset %u",
 					(off >> 3) * 8);
 				return;
@@ -159,9 +151,7 @@ void dec_ip_payload(struct knet_decoded *d, int family, uint8_t proto,
 	} else {
 		ports = false;
 	}
-	dec_addr(d, family, src, ports ? sport : -1);
-	dec_put(d, " > ");
-	dec_addr(d, family, dst, ports ? dport : -1);
+	dec_pair(d, family, src, dst, ports ? sport : -1, ports ? dport : -1);
 	dec_put(d, ": ");
 	switch (proto) {
 	case 6:

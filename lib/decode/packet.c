@@ -49,6 +49,14 @@ void dec_addr(struct knet_decoded *d, int family, const uint8_t *addr, int port)
 		dec_put(d, " (%s)", name);
 }
 
+void dec_pair(struct knet_decoded *d, int family, const uint8_t *src,
+	      const uint8_t *dst, int sport, int dport)
+{
+	dec_addr(d, family, src, sport);
+	dec_put(d, " > ");
+	dec_addr(d, family, dst, dport);
+}
+
 void dec_ether(struct knet_decoded *d, const struct knet_pkt *p)
 {
 	struct knet_pkt payload;
