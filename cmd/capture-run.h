@@ -28,7 +28,7 @@ struct capture_run {
 	double duration;   /* 0: none */
 	const char *write; /* -w FILE, NULL: decode */
 	bool pcapng, packet_buffered, hex, hex_ascii;
-	bool remote_stream; /* we are the remote run: raw packets out */
+	bool remote_stream;    /* we are the remote run: raw packets out */
 	bool created, started; /* the -w file; the first read */
 
 	struct knet_capture *cap;
