@@ -334,7 +334,10 @@ static int text_packet(struct knet_ctx *ctx, struct capture_run *run,
 	}
 	(void)ctx;
 	/* stdout gone (| head): stop like a closed file. */
-	return ferror(stdout) ? -EPIPE : 0;
+	if (!ferror(stdout))
+		return 0;
+	run->stdout_gone = true;
+	return -EPIPE;
 }
 
 static int write_packet(struct capture_run *run, const struct knet_packet *p,
@@ -505,6 +508,18 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 		}
 		if (r < 0)
 			status = KNET_EXIT_SYSTEM;
+	}
+	if (run->stdout_gone) {
+		/*
+		 * The reader went away (| head): what is still buffered has
+		 * nobody to go to, and that is the end of the capture, not a
+		 * failure of it.
+		 */
+		int fd = open("/dev/null", O_WRONLY);
+
+		clearerr(stdout);
+		if (fd >= 0 && dup2(fd, STDOUT_FILENO) >= 0)
+			close(fd);
 	}
 	if (!run->remote_stream) {
 		fflush(stdout);

@@ -30,6 +30,7 @@ struct capture_run {
 	bool pcapng, packet_buffered, hex, hex_ascii;
 	bool remote_stream;    /* we are the remote run: raw packets out */
 	bool created, started; /* the -w file; the first read */
+	bool stdout_gone;      /* the reader of our text went away */
 
 	struct knet_capture *cap;
 	struct knet_dump *dump;
