@@ -155,8 +155,9 @@ void capture_run_clear(struct capture_run *run)
 	knet_table_free(run->pkts);
 	knet_table_free(run->sum);
 	run->pkts = run->sum = NULL;
-	free(run->label);
-	run->label = NULL;
+	for (int i = 0; i < CAPTURE_NAME_SLOTS; i++)
+		free(run->names[i].label);
+	memset(run->names, 0, sizeof(run->names));
 	free(run->filter);
 	run->filter = NULL;
 }
@@ -221,13 +222,28 @@ int capture_run_outputs(struct knet_ctx *ctx, struct capture_run *run)
 	return run->write ? open_file(ctx, run) : 0;
 }
 
+/*
+ * The who index answers by scanning; a capture asks about the same few
+ * addresses millions of times, so the answers are cached by address.
+ */
 static const char *namer(void *ud, const char *ip)
 {
 	struct capture_run *run = ud;
+	struct name_slot *slot;
+	unsigned h = 5381;
 
-	free(run->label);
-	run->label = run->idx ? knet_who_index_label(run->idx, ip) : NULL;
-	return run->label;
+	if (!run->idx)
+		return NULL;
+	for (const char *c = ip; *c; c++)
+		h = h * 33 + (unsigned char)*c;
+	slot = &run->names[h % CAPTURE_NAME_SLOTS];
+	if (!slot->used || strcmp(slot->ip, ip)) {
+		free(slot->label);
+		snprintf(slot->ip, sizeof(slot->ip), "%s", ip);
+		slot->label = knet_who_index_label(run->idx, ip);
+		slot->used = true;
+	}
+	return slot->label;
 }
 
 static void fmt_time(long long ts_us, char *buf, size_t size)
@@ -560,5 +576,6 @@ int capture_run_offline(struct knet_ctx *ctx, struct capture_run *run,
 	r = capture_run_loop(ctx, run, knet_catch_stop(), &err);
 	if (r < 0)
 		return knet_fail(ctx, &err, "read", path);
+	run->have_stats = false; /* a file has no kernel counters */
 	return capture_run_summary(ctx, run, 0);
 }

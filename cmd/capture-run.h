@@ -20,6 +20,14 @@
 #include "knet/node.h"
 #include "knet/objects.h"
 
+#define CAPTURE_NAME_SLOTS 1024
+
+struct name_slot {
+	char ip[46];
+	char *label; /* NULL: nobody owns it (also cached) */
+	bool used;
+};
+
 struct capture_run {
 	const struct knet_args *args;
 	struct knet_capture_opts copts;
@@ -40,7 +48,7 @@ struct capture_run {
 	char iface_name[256], iface_desc[512];
 
 	struct knet_who_index *idx;
-	char *label; /* the namer's last answer */
+	struct name_slot names[CAPTURE_NAME_SLOTS]; /* the namer's cache */
 	struct knet_table *pkts, *sum;
 
 	unsigned long long captured, written;
