@@ -20,6 +20,7 @@ extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_conntrack;
 extern const struct knet_cmd knet_cmd_shell;
+extern const struct knet_cmd knet_cmd_capture;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -40,6 +41,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_ping,
 	&knet_cmd_traceroute,
 	&knet_cmd_conntrack,
+	&knet_cmd_capture,
 	/* analysis */
 	/* other */
 	&knet_cmd_shell,

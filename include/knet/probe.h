@@ -21,20 +21,7 @@
 #include <time.h>
 
 #include "knet/base.h"
-
-/* --- bounds-checked packet reading (tcpdump's GET_U_1 idea) --- */
-
-struct knet_pkt {
-	const uint8_t *data;
-	size_t len;
-};
-
-/* 0 and the value, or -EBADMSG when the packet is too short. */
-int knet_pkt_u8(const struct knet_pkt *p, size_t off, uint8_t *ret);
-int knet_pkt_be16(const struct knet_pkt *p, size_t off, uint16_t *ret);
-int knet_pkt_be32(const struct knet_pkt *p, size_t off, uint32_t *ret);
-/* The bytes from @off on, or -EBADMSG when @off is past the end. */
-int knet_pkt_sub(const struct knet_pkt *p, size_t off, struct knet_pkt *ret);
+#include "knet/decode.h"
 
 /* --- ICMP --- */
 

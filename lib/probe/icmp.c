@@ -9,41 +9,8 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "knet/decode.h"
 #include "knet/probe.h"
-
-int knet_pkt_u8(const struct knet_pkt *p, size_t off, uint8_t *ret)
-{
-	if (off >= p->len)
-		return -EBADMSG;
-	*ret = p->data[off];
-	return 0;
-}
-
-int knet_pkt_be16(const struct knet_pkt *p, size_t off, uint16_t *ret)
-{
-	if (off > p->len || p->len - off < 2)
-		return -EBADMSG;
-	*ret = (uint16_t)(p->data[off] << 8 | p->data[off + 1]);
-	return 0;
-}
-
-int knet_pkt_be32(const struct knet_pkt *p, size_t off, uint32_t *ret)
-{
-	if (off > p->len || p->len - off < 4)
-		return -EBADMSG;
-	*ret = (uint32_t)p->data[off] << 24 | (uint32_t)p->data[off + 1] << 16 |
-	       (uint32_t)p->data[off + 2] << 8 | p->data[off + 3];
-	return 0;
-}
-
-int knet_pkt_sub(const struct knet_pkt *p, size_t off, struct knet_pkt *ret)
-{
-	if (off > p->len)
-		return -EBADMSG;
-	ret->data = p->data + off;
-	ret->len = p->len - off;
-	return 0;
-}
 
 uint16_t knet_icmp_checksum(const void *data, size_t len)
 {

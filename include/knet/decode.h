@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_DECODE_H
+#define KNET_DECODE_H
+
+/*
+ * Packet decoders (lib/decode), one file per protocol, in the spirit of
+ * tcpdump's print-*.c: every byte is read through the bounds-checked
+ * knet_pkt accessors below, so a truncated or malformed packet ends its
+ * line with a "[|proto]" marker instead of a read past its end.
+ *
+ * A decode fills a struct knet_decoded: a one-line text summary (what
+ * text mode prints) and the fields JSON Lines carry.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* --- bounds-checked packet reading (tcpdump's GET_U_1 idea) --- */
+
+struct knet_pkt {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* 0 and the value, or -EBADMSG when the packet is too short. */
+int knet_pkt_u8(const struct knet_pkt *p, size_t off, uint8_t *ret);
+int knet_pkt_be16(const struct knet_pkt *p, size_t off, uint16_t *ret);
+int knet_pkt_be32(const struct knet_pkt *p, size_t off, uint32_t *ret);
+/* The bytes from @off on, or -EBADMSG when @off is past the end. */
+int knet_pkt_sub(const struct knet_pkt *p, size_t off, struct knet_pkt *ret);
+/* @n bytes at @off (a pointer into @p), or -EBADMSG. */
+int knet_pkt_bytes(const struct knet_pkt *p, size_t off, size_t n,
+		   const uint8_t **ret);
+
+/* --- decoding --- */
+
+/* Link types, as pcap's LINKTYPE_* numbers. */
+enum {
+	KNET_LINK_ETHERNET = 1,
+	KNET_LINK_RAW = 101,
+	KNET_LINK_LINUX_SLL = 113,
+	KNET_LINK_LINUX_SLL2 = 276,
+};
+
+/*
+ * Names an address for the text line ("pod web/web-1"); NULL when
+ * nobody is known.  The string must live until the next call.
+ */
+typedef const char *(*knet_decode_namer)(void *userdata, const char *ip);
+
+#define KNET_DECODE_TEXT_MAX 1024
+#define KNET_DECODE_DNS_MAX  8 /* names kept for JSON */
+
+struct knet_decoded {
+	/* The line, without time or interface: "IP a.1 > b.2: TCP ..." */
+	char text[KNET_DECODE_TEXT_MAX];
+	size_t tlen;
+	/* Of the innermost IP packet (the one VXLAN carried, if any): */
+	int family; /* AF_INET, AF_INET6, 0 when no IP */
+	char src[46], dst[46];
+	int sport, dport;   /* -1 when none */
+	const char *proto;  /* "tcp", "udp", "icmp", "arp"..., static */
+	char tcp_flags[12]; /* "S", "S.", "P.", "F.", "R" */
+	int vlan;	    /* -1 when none */
+	int tunnel;	    /* 0, or 4789/8472 (VXLAN), 6081 (Geneve) */
+	/* DNS: id, rcode, question and answer names (-1 when no DNS). */
+	int dns_id, dns_rcode;
+	bool dns_response, dns_tc;
+	const char *dns_names[KNET_DECODE_DNS_MAX]; /* into dns_buf */
+	int dns_nnames;
+	char dns_buf[KNET_DECODE_DNS_MAX * 256];
+	size_t dns_used;
+	char sni[256];	   /* TLS ClientHello server name, "" when none */
+	char http[128];	   /* HTTP/1 first line, "" when none */
+	const char *trunc; /* the protocol cut short, NULL when whole */
+	int depth;	   /* encapsulation depth, bounded */
+	knet_decode_namer namer;
+	void *namer_data;
+};
+
+/*
+ * Decode one captured packet: @caplen bytes at @data of a packet of
+ * @len bytes on the wire, link type @linktype.  Never fails: what cannot
+ * be read is marked in the text.
+ */
+void knet_decode_packet(int linktype, const uint8_t *data, size_t caplen,
+			size_t len, knet_decode_namer namer, void *namer_data,
+			struct knet_decoded *ret);
+
+/*
+ * A hex dump of @n bytes as tcpdump -x (hex) or -X (hex and ASCII) into
+ * @buf (lines start with "\t0x0000:  "); the bytes written, truncated to
+ * @size.
+ */
+size_t knet_decode_hex(const uint8_t *data, size_t n, bool ascii, char *buf,
+		       size_t size);
+
+#endif
