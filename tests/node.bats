@@ -94,6 +94,25 @@ setup() { node_env; }
 	[ "$status" -eq 126 ]
 }
 
+# Run "$@" with nothing open above stderr, as a login shell would.
+no_extra_fds() {
+	bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' no-extra-fds "$@"
+}
+
+@test "exec: the command inherits no fd of knet's (API connection)" {
+	# the baseline: what ls shows of itself (0 1 2, its own dir fd)
+	want=$(no_extra_fds tests/lab/lab pod-exec client/client -- ls /proc/self/fd | xargs)
+	[ -n "$want" ]
+	got=$(no_extra_fds tests/lab/lab run node-a -- "$KNET" exec client/client -- ls /proc/self/fd | xargs)
+	echo "want '$want', got '$got'"
+	[ "$got" = "$want" ]
+	# through the transport: neither knet's fds nor the remote one's
+	want=$(no_extra_fds tests/lab/lab pod-exec "web/$WEB_B" -- ls /proc/self/fd | xargs)
+	got=$(no_extra_fds tests/lab/lab run node-a -- "$KNET" exec "web/$WEB_B" -- ls /proc/self/fd | xargs)
+	echo "want '$want', got '$got'"
+	[ "$got" = "$want" ]
+}
+
 @test "exec: bad input" {
 	run --separate-stderr on_a exec client/client ip addr
 	[ "$status" -eq 2 ]

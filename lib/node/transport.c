@@ -388,6 +388,7 @@ int knet_via_run(char *const *argv,
 		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
 		    dup2(null, STDIN_FILENO) < 0)
 			_exit(127);
+		knet_fd_cloexec_from(3);
 		execvp(argv[0], argv);
 		/* 127 is what a shell says for "command not found". */
 		_exit(127);
