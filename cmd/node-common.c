@@ -109,6 +109,36 @@ static int feed_line(const char *line, void *ud)
 }
 
 /*
+ * Pin the API credentials (tokens and keys may be root's files: read
+ * them while we can), then drop privileges, keeping capability @keep
+ * (-1: none); @ret_verb says which of the two failed.
+ */
+static int pin_and_drop(struct knet_ctx *ctx, const char *run_as, int keep,
+			const char **ret_verb, struct knet_error *err)
+{
+	int r;
+
+	*ret_verb = "read the credentials";
+	if (ctx->api) {
+		r = knet_api_pin_credentials(ctx->api, err);
+		if (r < 0)
+			return r;
+	}
+	*ret_verb = "drop privileges";
+	return knet_privs_drop_keep(run_as, keep, err);
+}
+
+int knet_node_drop(struct knet_ctx *ctx, const char *run_as)
+{
+	struct knet_error err = {0};
+	const char *verb;
+
+	if (pin_and_drop(ctx, run_as, -1, &verb, &err) < 0)
+		return knet_fail(ctx, &err, verb, NULL);
+	return 0;
+}
+
+/*
  * The transport runs (as root: ssh needs root's keys, ip netns exec
  * needs CAP_SYS_ADMIN): what it sends is another node's data, decoded
  * (cJSON) and drawn here, so this end drops its privileges as a local
@@ -122,24 +152,16 @@ static int feed_line(const char *line, void *ud)
 static int remote_started(void *ud, struct knet_error *err)
 {
 	struct remote_feed *f = ud;
-	int r;
-
-	/* Tokens and keys may be root's files: read them while we can. */
-	if (f->ctx->api) {
-		r = knet_api_pin_credentials(f->ctx->api, err);
-		if (r < 0) {
-			f->fail_verb = "read the credentials";
-			return r;
-		}
-	}
+	const char *verb;
 	/* -Z is also the remote run's; an ordinary user here has no uid
 	 * to change to, only capabilities to drop. */
-	r = knet_privs_drop_keep(geteuid() == 0 || knet_privs_have(CAP_SETUID)
-					 ? f->job->run_as
-					 : NULL,
-				 CAP_KILL, err);
+	const char *user = geteuid() == 0 || knet_privs_have(CAP_SETUID)
+				   ? f->job->run_as
+				   : NULL;
+	int r = pin_and_drop(f->ctx, user, CAP_KILL, &verb, err);
+
 	if (r < 0)
-		f->fail_verb = "drop privileges";
+		f->fail_verb = verb;
 	return r;
 }
 
@@ -232,12 +254,7 @@ static int open_and_drop(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (job->keep_privileges)
 		return 0;
-	/* Tokens and keys may be root's files: read them while we can. */
-	if (ctx->api && knet_api_pin_credentials(ctx->api, &err) < 0)
-		return knet_fail(ctx, &err, "read the credentials", NULL);
-	if (knet_privs_drop(job->run_as, &err) < 0)
-		return knet_fail(ctx, &err, "drop privileges", NULL);
-	return 0;
+	return knet_node_drop(ctx, job->run_as);
 }
 
 static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
