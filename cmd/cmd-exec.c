@@ -58,6 +58,8 @@ static void child(const struct knet_ctx *ctx, const struct knet_source *src,
 					src->label));
 		}
 	}
+	/* The API connection (libcurl's sockets) is not the command's. */
+	knet_fd_cloexec_from(3);
 	execvp(argv[0], argv);
 	/* Before anything (stdio included) can change errno. */
 	e = errno;

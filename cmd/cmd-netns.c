@@ -4,6 +4,11 @@
  * they belong to, with one process in each, the path to enter it and
  * how it was found (a cgroup carrying the pod's UID, the pod's IP, a
  * /var/run/netns file).
+ *
+ * Only the scan is root's (reading /proc/PID/ns, entering each namespace
+ * for its addresses); the API's answers are read, matched and printed
+ * as nobody, in every form: the list and --netns/--pid drop privileges
+ * once the namespaces are read, POD through the node pipeline.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -95,6 +100,14 @@ static int list_all(struct knet_ctx *ctx, struct knet_table *t, bool all)
 	char *self = NULL;
 	int r;
 
+	r = knet_netns_scan(&l, &err);
+	if (r < 0) {
+		r = knet_fail(ctx, &err, "list network namespaces", NULL);
+		goto out;
+	}
+	r = knet_node_drop(ctx, NULL);
+	if (r)
+		goto out;
 	if (ctx->api) {
 		struct knet_list_opts lo = {0};
 		char fs[300];
@@ -109,11 +122,6 @@ static int list_all(struct knet_ctx *ctx, struct knet_table *t, bool all)
 		}
 		if (knet_pod_list(ctx->api, NULL, &lo, &pods, &err) < 0)
 			knet_warn(ctx, "cannot list pods: %s", err.reason);
-	}
-	r = knet_netns_scan(&l, &err);
-	if (r < 0) {
-		r = knet_fail(ctx, &err, "list network namespaces", NULL);
-		goto out;
 	}
 	for (int i = 0; i < l->n; i++) {
 		const struct knet_netns_info *ns = &l->items[i];
@@ -221,7 +229,6 @@ static int one_pod(struct knet_ctx *ctx, struct knet_table *t,
 	job.verb = "list the network namespace of";
 	job.verb_from = job.verb;
 	job.find_verb = "find the network namespace of";
-	job.keep_privileges = true;
 	job.run = run_one;
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
@@ -265,6 +272,11 @@ static int one_ns(struct knet_ctx *ctx, struct knet_table *t,
 	if (r < 0)
 		return knet_fail(ctx, &err, "read the network namespace",
 				 path ? path : knet_args_str(args, "pid", ""));
+	r = knet_node_drop(ctx, NULL);
+	if (r) {
+		knet_netns_info_clear(&ns);
+		return r;
+	}
 	if (ctx->api && knet_pod_list(ctx->api, NULL, NULL, &pods, &err) == 0)
 		pod = ns.pod_uid ? pod_by_uid(pods, ns.pod_uid)
 				 : pod_by_ip(pods, &ns);

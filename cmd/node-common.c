@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/capability.h>
 
@@ -97,6 +98,7 @@ static int api_setup(struct knet_ctx *ctx, struct knet_node_job *job)
 struct remote_feed {
 	struct knet_ctx *ctx;
 	struct knet_node_job *job;
+	const char *fail_verb; /* set when started() failed */
 };
 
 static int feed_line(const char *line, void *ud)
@@ -104,6 +106,63 @@ static int feed_line(const char *line, void *ud)
 	struct remote_feed *f = ud;
 
 	return f->job->remote_line(f->ctx, f->job, line);
+}
+
+/*
+ * Pin the API credentials (tokens and keys may be root's files: read
+ * them while we can), then drop privileges, keeping capability @keep
+ * (-1: none); @ret_verb says which of the two failed.
+ */
+static int pin_and_drop(struct knet_ctx *ctx, const char *run_as, int keep,
+			const char **ret_verb, struct knet_error *err)
+{
+	int r;
+
+	*ret_verb = "read the credentials";
+	if (ctx->api) {
+		r = knet_api_pin_credentials(ctx->api, err);
+		if (r < 0)
+			return r;
+	}
+	*ret_verb = "drop privileges";
+	return knet_privs_drop_keep(run_as, keep, err);
+}
+
+int knet_node_drop(struct knet_ctx *ctx, const char *run_as)
+{
+	struct knet_error err = {0};
+	const char *verb;
+
+	if (pin_and_drop(ctx, run_as, -1, &verb, &err) < 0)
+		return knet_fail(ctx, &err, verb, NULL);
+	return 0;
+}
+
+/*
+ * The transport runs (as root: ssh needs root's keys, ip netns exec
+ * needs CAP_SYS_ADMIN): what it sends is another node's data, decoded
+ * (cJSON) and drawn here, so this end drops its privileges as a local
+ * run does, before the first line.  One capability stays: CAP_KILL, to
+ * forward Ctrl-C to the transport's process group (and end it on a bad
+ * line); without it a nobody cannot signal a root child.  A capability
+ * free design (a root relay process taking signal numbers over a pipe)
+ * would be one more process in every remote run for what CAP_KILL gives:
+ * signals, no file, no socket, no uid.  no_new_privs is on.
+ */
+static int remote_started(void *ud, struct knet_error *err)
+{
+	struct remote_feed *f = ud;
+	const char *verb;
+	/* -Z is also the remote run's; an ordinary user here has no uid
+	 * to change to, only capabilities to drop. */
+	const char *user = geteuid() == 0 || knet_privs_have(CAP_SETUID)
+				   ? f->job->run_as
+				   : NULL;
+	int r = pin_and_drop(f->ctx, user, CAP_KILL, &verb, err);
+
+	if (r < 0)
+		f->fail_verb = verb;
+	return r;
 }
 
 static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
@@ -126,13 +185,20 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 		       "transport)\n",
 		       job->remote_banner, job->target, job->src->label, node);
 	if (job->remote_tty) {
-		r = knet_via_rerun(ctx->g.via, node, NULL, NULL, NULL, &status,
-				   &err);
+		/*
+		 * exec: the remote run gets our terminal and we parse
+		 * nothing it sends, only wait for its status: we stay as
+		 * we are (root, the user's command is run as root).
+		 */
+		r = knet_via_rerun(ctx->g.via, node, NULL, NULL, NULL, NULL,
+				   &status, &err);
 	} else {
 		job->stop = knet_catch_stop();
-		r = knet_via_rerun(ctx->g.via, node, feed_line, &f, job->stop,
-				   &status, &err);
+		r = knet_via_rerun(ctx->g.via, node, feed_line, remote_started,
+				   &f, job->stop, &status, &err);
 	}
+	if (r < 0 && f.fail_verb)
+		return knet_fail(ctx, &err, f.fail_verb, NULL);
 	/* What a callback said beats the transport's generic reason. */
 	if (r < 0 && job->err.reason[0])
 		return knet_fail(ctx, &job->err, job->verb, node);
@@ -188,12 +254,7 @@ static int open_and_drop(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (job->keep_privileges)
 		return 0;
-	/* Tokens and keys may be root's files: read them while we can. */
-	if (ctx->api && knet_api_pin_credentials(ctx->api, &err) < 0)
-		return knet_fail(ctx, &err, "read the credentials", NULL);
-	if (knet_privs_drop(job->run_as, &err) < 0)
-		return knet_fail(ctx, &err, "drop privileges", NULL);
-	return 0;
+	return knet_node_drop(ctx, job->run_as);
 }
 
 static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)

@@ -91,6 +91,13 @@ void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,
 
 /* Run @job; returns the exit status. */
 int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job);
+/*
+ * Pin the API credentials and drop every privilege (uid, gid,
+ * capabilities; -Z @run_as, NULL: nobody), as the pipeline does after
+ * open(): for a command's own privileged part outside it (knet netns
+ * scanning).  Prints the error line; returns 0 or the exit status.
+ */
+int knet_node_drop(struct knet_ctx *ctx, const char *run_as);
 /* Free what the pipeline set (source, target). */
 void knet_node_job_clear(struct knet_node_job *job);
 

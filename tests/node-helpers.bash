@@ -24,3 +24,35 @@ node_setup_file() {
 }
 
 on_a() { tests/lab/lab run node-a -- "$KNET" "$@"; }
+
+# Uid, Gid (real, effective, saved, fs), Groups, CapEff, CapPrm,
+# NoNewPrivs and exe of a knet "$@" started on node-a in the background,
+# read a second in (it is probing by then); its output is in
+# $BATS_TEST_TMPDIR/out once it ended, its exit status in $knet_status.
+privs_of_knet() {
+	tests/lab/lab run node-a -- "$KNET" "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 1
+	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+	gid=$(awk '/^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+	groups=$(awk '/^Groups:/ {print $2}' "/proc/$pid/status")
+	caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
+	prm=$(awk '/^CapPrm:/ {print $2}' "/proc/$pid/status")
+	nnp=$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$pid/status")
+	exe=$(readlink "/proc/$pid/exe")
+	knet_status=0
+	wait "$pid" || knet_status=$?
+	echo "exe=$exe uid=$uid gid=$gid groups=$groups caps=$caps prm=$prm nnp=$nnp status=$knet_status"
+	[ "$exe" = "$KNET" ]
+}
+
+# The local end of a remote run (reading the transport's JSON Lines) is
+# nobody, with CAP_KILL at most: to signal the transport (root).
+remote_privs_dropped() {
+	[ "$uid" = "65534 65534 65534 65534" ]
+	[ "$gid" = "65534 65534 65534 65534" ]
+	[ -z "$groups" ]
+	[ "$caps" = 0000000000000020 ] || [ "$caps" = 0000000000000000 ]
+	[ "$prm" = 0000000000000020 ] || [ "$prm" = 0000000000000000 ]
+	[ "$nnp" = 1 ]
+}

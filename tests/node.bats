@@ -8,6 +8,7 @@ load node-helpers
 
 setup_file() { node_setup_file; }
 setup() { node_env; }
+teardown() { [ -z "${API_PID:-}" ] || kill "$API_PID" 2>/dev/null || true; }
 
 @test "netns: lists the pods of this node only, found by cgroup" {
 	run --separate-stderr on_a netns -o json
@@ -52,6 +53,76 @@ setup() { node_env; }
 	[[ "$stderr" == "knet: cannot find the network namespace of 'client/nope':"* ]]
 }
 
+# An API server on node-a's loopback that takes connections and never
+# answers: $T/port is its port, $T/accepted appears at the first one.
+# With it, knet is caught waiting on the API, which is when it must no
+# longer be root.
+stalling_api() {
+	T=$BATS_TEST_TMPDIR
+	rm -f "$T/port" "$T/accepted"
+	tests/lab/lab run node-a -- python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1] + "/port", "w").write("%d\n" % s.getsockname()[1])
+held = []
+while True:
+    held.append(s.accept()[0])
+    open(sys.argv[1] + "/accepted", "w").close()
+' "$T" 3>&- &
+	API_PID=$!
+	RETRIES=20 retry test -s "$T/port"
+	cat >"$T/kc" <<-EOF
+	apiVersion: v1
+	kind: Config
+	clusters:
+	- name: stall
+	  cluster: {server: "https://127.0.0.1:$(cat "$T/port")", insecure-skip-tls-verify: true}
+	users:
+	- name: u
+	  user: {token: not-a-secret}
+	contexts:
+	- name: c
+	  context: {cluster: stall, user: u}
+	current-context: c
+	EOF
+}
+
+# Uid and CapEff of a knet "$@" (netns...) on node-a once it waits on
+# the stalling API; then it gives up (--request-timeout) and exits.
+privs_on_api() {
+	KUBECONFIG=$T/kc tests/lab/lab run node-a -- "$KNET" --request-timeout 1s "$@" >"$T/out" 2>"$T/err" &
+	pid=$!
+	RETRIES=20 retry test -e "$T/accepted"
+	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
+	caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
+	prm=$(awk '/^CapPrm:/ {print $2}' "/proc/$pid/status")
+	knet_status=0
+	wait "$pid" || knet_status=$?
+	rm -f "$T/accepted"
+	echo "$* -> uid=$uid caps=$caps prm=$prm status=$knet_status"
+	cat "$T/err"
+}
+
+@test "netns: the API's answers are read as nobody (list, --netns, --pid)" {
+	stalling_api
+	run --separate-stderr on_a netns client/client -o json
+	path=$(echo "$output" | jq -r '.items[0].path')
+	nspid=$(echo "$output" | jq -r '.items[0].pid')
+	for form in "" "--all" "--netns $path" "--pid $nspid"; do
+		# shellcheck disable=SC2086 # the form is words
+		privs_on_api netns $form -o json
+		[ "$uid" = "65534 65534 65534 65534" ]
+		[ "$caps" = 0000000000000000 ]
+		[ "$prm" = 0000000000000000 ]
+		# the namespaces are still listed, unmatched (without --all
+		# only pods' namespaces are, and no pod is known)
+		[ "$knet_status" -eq 0 ]
+		jq -e ".items | length $([ -z "$form" ] && echo '== 0' || echo '> 0')" "$T/out"
+	done
+}
+
 @test "exec: ip addr in the pod shows the pod IP" {
 	ip=$(pod_ip client client)
 	run --separate-stderr on_a exec client/client -- ip -4 -o addr show dev eth0
@@ -92,6 +163,25 @@ setup() { node_env; }
 	[[ "$stderr" == "knet: cannot run '/nonexistent':"* ]]
 	run --separate-stderr on_a exec "web/$WEB_B" -- "$plain"
 	[ "$status" -eq 126 ]
+}
+
+# Run "$@" with nothing open above stderr, as a login shell would.
+no_extra_fds() {
+	bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' no-extra-fds "$@"
+}
+
+@test "exec: the command inherits no fd of knet's (API connection)" {
+	# the baseline: what ls shows of itself (0 1 2, its own dir fd)
+	want=$(no_extra_fds tests/lab/lab pod-exec client/client -- ls /proc/self/fd | xargs)
+	[ -n "$want" ]
+	got=$(no_extra_fds tests/lab/lab run node-a -- "$KNET" exec client/client -- ls /proc/self/fd | xargs)
+	echo "want '$want', got '$got'"
+	[ "$got" = "$want" ]
+	# through the transport: neither knet's fds nor the remote one's
+	want=$(no_extra_fds tests/lab/lab pod-exec "web/$WEB_B" -- ls /proc/self/fd | xargs)
+	got=$(no_extra_fds tests/lab/lab run node-a -- "$KNET" exec "web/$WEB_B" -- ls /proc/self/fd | xargs)
+	echo "want '$want', got '$got'"
+	[ "$got" = "$want" ]
 }
 
 @test "exec: bad input" {

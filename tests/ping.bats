@@ -209,22 +209,11 @@ replies() {
 	[[ "$stderr" == *"needs CAP_NET_RAW"* ]]
 }
 
-# Uid, Gid (real, effective, saved, fs), CapEff, CapPrm, NoNewPrivs of
-# a knet pinging in the background, once it probes.
+# Uid, Gid, CapEff, CapPrm, NoNewPrivs of a knet pinging in the
+# background, once it probes (privs_of_knet).
 privs_while_pinging() {
-	tests/lab/lab run node-a -- "$KNET" ping "web/$WEB_B" --from client/client -c 30 -i 0.1 -o json "$@" >"$BATS_TEST_TMPDIR/out" 2>&1 &
-	pid=$!
-	sleep 1
-	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
-	gid=$(awk '/^Gid:/ {print $2, $3, $4, $5}' "/proc/$pid/status")
-	groups=$(awk '/^Groups:/ {print $2}' "/proc/$pid/status")
-	caps=$(awk '/^CapEff:/ {print $2}' "/proc/$pid/status")
-	prm=$(awk '/^CapPrm:/ {print $2}' "/proc/$pid/status")
-	nnp=$(awk '/^NoNewPrivs:/ {print $2}' "/proc/$pid/status")
-	exe=$(readlink "/proc/$pid/exe")
-	wait "$pid"
-	echo "exe=$exe uid=$uid gid=$gid groups=$groups caps=$caps prm=$prm nnp=$nnp"
-	[ "$exe" = "$KNET" ]
+	privs_of_knet ping "web/$WEB_B" --from client/client -c 30 -i 0.1 -o json "$@"
+	[ "$knet_status" -eq 0 ]
 	[ "$caps" = 0000000000000000 ]
 	[ "$prm" = 0000000000000000 ]
 	[ "$nnp" = 1 ]
@@ -236,6 +225,19 @@ privs_while_pinging() {
 	privs_while_pinging
 	[ "$uid" = "65534 65534 65534 65534" ]
 	[ "$gid" = "65534 65534 65534 65534" ]
+}
+
+@test "ping: through the transport, the local knet reads its lines as nobody" {
+	# the pod is on node-b: this knet only decodes what node-b sends
+	privs_of_knet ping "web/$WEB_A" --from "web/$WEB_B" -c 30 -i 0.1 -o json
+	[ "$knet_status" -eq 0 ]
+	remote_privs_dropped
+	jq -e 'select(.event == "summary") | .received == 30' "$BATS_TEST_TMPDIR/out"
+	# and in a table, with -Z: the same user here as there
+	privs_of_knet ping "web/$WEB_A" --from "web/$WEB_B" -c 20 -i 0.1 -Z daemon
+	[ "$knet_status" -eq 0 ]
+	[ "$uid" = "1 1 1 1" ]
+	grep -q ' 20 *20 *0.0%' "$BATS_TEST_TMPDIR/out"
 }
 
 @test "ping: -Z USER is who it runs as after opening the socket" {

@@ -63,6 +63,13 @@ hop() { echo "$output" | jq -c "select(.hop == $1)"; }
 	hop 3 | jq -e '.name == "pod client/client" and .reached'
 }
 
+@test "traceroute: through the transport, the local knet reads its lines as nobody" {
+	privs_of_knet traceroute client/client --from "web/$WEB_C" --report -c 6 -i 0.5 -o json
+	[ "$knet_status" -eq 0 ]
+	remote_privs_dropped
+	jq -e 'select(.hop != null)' "$BATS_TEST_TMPDIR/out" >/dev/null
+}
+
 @test "traceroute: --report -c 3 gives per-hop loss and RTT statistics" {
 	run --separate-stderr on_a traceroute "web/$WEB_B" --from "web/$WEB_A" --report -c 3 -o json
 	[ "$status" -eq 0 ]

@@ -86,6 +86,15 @@ int knet_file_read(const char *path, size_t max, char **ret_data,
 		   size_t *ret_len);
 
 /*
+ * In a child between fork() and exec(): mark every fd from @low up
+ * close-on-exec, so that the program gets only what it was given
+ * (stdin, stdout, stderr: @low is 3).  Async-signal-safe.  close_range
+ * where the kernel has it, else the fds /proc/self/fd lists, else every
+ * fd up to the limit.
+ */
+void knet_fd_cloexec_from(int low);
+
+/*
  * Parse an RFC 3339 time ("2024-01-02T03:04:05Z", fractions and offsets
  * allowed) to seconds since the epoch; -1 when it cannot.
  */

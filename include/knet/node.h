@@ -163,6 +163,13 @@ int knet_cgroup_pod_uid(const char *text, char *ret_uid, size_t len);
  * @user was asked for: then it fails.
  */
 int knet_privs_drop(const char *user, struct knet_error *err);
+/*
+ * The same, but capability @keep (-1: none) stays effective and
+ * permitted across the uid change (PR_SET_KEEPCAPS): CAP_KILL for a
+ * parent that must still signal the root child it started.  Without a
+ * uid change (not root) nothing is kept: the child is the same user.
+ */
+int knet_privs_drop_keep(const char *user, int keep, struct knet_error *err);
 /* The uid and primary gid of @user (a name or a number; NULL: nobody). */
 int knet_privs_user(const char *user, uid_t *ret_uid, gid_t *ret_gid,
 		    struct knet_error *err);
@@ -327,12 +334,13 @@ int knet_source_enter(const struct knet_source *s,
 /*
  * Run this very command again on @node through the transport @tmpl
  * (--via / KNET_VIA), with JSON Lines output, feeding each line to @line
- * (see knet_via_run for @stop); with @line NULL the remote run gets our
- * terminal instead (exec).  No transport: -EINVAL (exit 2) with a reason
- * saying how to give one.
+ * (see knet_via_run for @started and @stop); with @line NULL the remote
+ * run gets our terminal instead (exec).  No transport: -EINVAL (exit 2)
+ * with a reason saying how to give one.
  */
 int knet_via_rerun(const char *tmpl, const char *node,
 		   int (*line)(const char *line, void *userdata),
+		   int (*started)(void *userdata, struct knet_error *err),
 		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
 		   struct knet_error *err);
 
@@ -398,10 +406,14 @@ int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
  * (knet_catch_stop) is forwarded to it once; reading goes on until it
  * exits, so its summary still arrives.  A @line callback returning < 0
  * ends the child (SIGTERM), and that code is returned once it is gone.
+ * @started (may be NULL) is called once the child runs, before the
+ * first line: the parent drops its privileges there (the child keeps
+ * them); < 0 ends the child and is returned with @err as it filled it.
  */
 int knet_via_run(char *const *argv,
-		 int (*line)(const char *line, void *userdata), void *userdata,
-		 volatile sig_atomic_t *stop, int *ret_status,
+		 int (*line)(const char *line, void *userdata),
+		 int (*started)(void *userdata, struct knet_error *err),
+		 void *userdata, volatile sig_atomic_t *stop, int *ret_status,
 		 struct knet_error *err);
 
 /*

@@ -426,13 +426,15 @@ int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 		goto cleanup;
 	}
 	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDONLY);
+		int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 		/* Its own group, so that a kill reaches what it started. */
 		setpgid(0, 0);
 		if (devnull >= 0)
 			dup2(devnull, STDIN_FILENO);
 		dup2(pfd[1], STDOUT_FILENO);
+		/* Only stdin, stdout, stderr: not the API connection. */
+		knet_fd_cloexec_from(3);
 		execve(path, argv, env);
 		_exit(127);
 	}

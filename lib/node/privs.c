@@ -91,11 +91,11 @@ static int change_ids(uid_t uid, gid_t gid, struct knet_error *err)
 	return 0;
 }
 
-int knet_privs_drop(const char *user, struct knet_error *err)
+int knet_privs_drop_keep(const char *user, int keep, struct knet_error *err)
 {
+	int kept = -1, r;
 	uid_t uid;
 	gid_t gid;
-	int r;
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
@@ -113,9 +113,17 @@ int knet_privs_drop(const char *user, struct knet_error *err)
 		capng_get_caps_process();
 		capng_clear(CAPNG_SELECT_BOUNDS);
 		(void)capng_apply(CAPNG_SELECT_BOUNDS);
+		/* The permitted set survives the uid change only so. */
+		if (keep >= 0 && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
+					      "set keepcaps: %s",
+					      strerror(errno));
 		r = change_ids(uid, gid, err);
+		if (keep >= 0)
+			(void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
 		if (r < 0)
 			return r;
+		kept = keep; /* same uid otherwise: nothing to keep for */
 	} else if (user) {
 		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
 				      "cannot run as '%s': changing user "
@@ -125,11 +133,27 @@ int knet_privs_drop(const char *user, struct knet_error *err)
 	/* Leaving uid 0 cleared them already; an ordinary user may hold
 	 * file capabilities, ambient ones included. */
 	capng_clear(CAPNG_SELECT_BOTH);
+	if (kept >= 0)
+		capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+			     (unsigned)kept);
 	if (capng_apply(CAPNG_SELECT_BOTH) < 0)
 		return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
 				      "cannot drop capabilities");
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/* keepcaps left the whole permitted set: it must be gone now. */
+	if (kept >= 0) {
+		capng_get_caps_process();
+		if (capng_have_capability(CAPNG_PERMITTED, CAP_SETUID) ||
+		    setuid(0) == 0)
+			return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM,
+					      "capabilities did not go");
+	}
 	return 0;
+}
+
+int knet_privs_drop(const char *user, struct knet_error *err)
+{
+	return knet_privs_drop_keep(user, -1, err);
 }
 
 bool knet_privs_have(int cap)

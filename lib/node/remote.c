@@ -46,6 +46,7 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "fork: %s",
 				      strerror(errno));
 	if (pid == 0) {
+		knet_fd_cloexec_from(3);
 		execvp(argv[0], argv);
 		_exit(127);
 	}

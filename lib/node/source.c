@@ -157,6 +157,7 @@ int knet_source_enter(const struct knet_source *s,
 
 int knet_via_rerun(const char *tmpl, const char *node,
 		   int (*line)(const char *line, void *userdata),
+		   int (*started)(void *userdata, struct knet_error *err),
 		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
 		   struct knet_error *err)
 {
@@ -179,7 +180,8 @@ int knet_via_rerun(const char *tmpl, const char *node,
 	if (r < 0)
 		goto out;
 	if (line)
-		r = knet_via_run(argv, line, userdata, stop, ret_status, err);
+		r = knet_via_run(argv, line, started, userdata, stop,
+				 ret_status, err);
 	else
 		r = knet_via_exec(argv, ret_status, err);
 	if (r == 0 && line && *ret_status == 127)

@@ -350,9 +350,26 @@ static int wait_child(pid_t pid, int *ret_status, struct knet_error *err)
 	return 0;
 }
 
+/* @started failed: end the child, whose stdout nobody reads now. */
+static int abandon(struct reader *rd, int r, struct knet_error *err)
+{
+	int status;
+
+	close(rd->fd);
+	if (rd->own_group)
+		kill(-rd->pid, SIGTERM);
+	else
+		kill(rd->pid, SIGTERM);
+	(void)wait_child(rd->pid, &status, NULL);
+	return r < 0 ? r
+		     : knet_error_set(err, -EIO, KNET_EXIT_SYSTEM,
+				      "node transport set-up failed");
+}
+
 int knet_via_run(char *const *argv,
-		 int (*line)(const char *line, void *userdata), void *userdata,
-		 volatile sig_atomic_t *stop, int *ret_status,
+		 int (*line)(const char *line, void *userdata),
+		 int (*started)(void *userdata, struct knet_error *err),
+		 void *userdata, volatile sig_atomic_t *stop, int *ret_status,
 		 struct knet_error *err)
 {
 	struct reader rd = {
@@ -388,6 +405,7 @@ int knet_via_run(char *const *argv,
 		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
 		    dup2(null, STDIN_FILENO) < 0)
 			_exit(127);
+		knet_fd_cloexec_from(3);
 		execvp(argv[0], argv);
 		/* 127 is what a shell says for "command not found". */
 		_exit(127);
@@ -396,6 +414,11 @@ int knet_via_run(char *const *argv,
 		setpgid(rd.pid, rd.pid); /* whichever of us runs first */
 	close(pfd[1]);
 	rd.fd = pfd[0];
+	if (started) {
+		r = started(userdata, err);
+		if (r < 0)
+			return abandon(&rd, r, err);
+	}
 	feed_lines(&rd);
 	close(pfd[0]);
 	free(rd.buf);

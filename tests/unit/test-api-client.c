@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -500,6 +501,71 @@ static void test_exec_output_wiped(void)
 	rmdir(dir);
 }
 
+/*
+ * The plugin gets stdin, stdout and stderr only: not an fd of ours left
+ * open across exec (libcurl's sockets are not close-on-exec), nor the
+ * /dev/null it was given as stdin.  It lists its shell's fds; above 2
+ * only the shell's own script may be open.
+ */
+static void test_exec_fds(void)
+{
+	char dir[] = "/tmp/knet-exec-XXXXXX", plugin[256], list[300];
+	char line[600], *args[] = {list, NULL};
+	struct knet_exec_config ex = {0};
+	struct knet_kubeconfig kc = {0};
+	struct knet_exec_cred c = {0};
+	struct knet_error err = {0};
+	int leak = socket(AF_UNIX, SOCK_STREAM, 0), n = 0;
+	FILE *f;
+
+	if (!mkdtemp(dir) || leak < 0 || dup2(leak, 40) < 0) {
+		CHECK(0);
+		return;
+	}
+	snprintf(list, sizeof(list), "%s/fds", dir);
+	write_plugin(dir, "plugin",
+		     "#!/bin/sh\n"
+		     "for f in /proc/$$/fd/*; do\n"
+		     "  echo \"${f##*/} $(readlink \"$f\")\"\n"
+		     "done > \"$1\"\n"
+		     "echo '{\"kind\":\"ExecCredential\",\"apiVersion\":"
+		     "\"client.authentication.k8s.io/v1\",\"status\":"
+		     "{\"token\":\"t\"}}'\n",
+		     plugin, sizeof(plugin));
+	ex.api_version = "client.authentication.k8s.io/v1";
+	ex.args = args;
+	ex.command = plugin;
+	kc.server = "https://x.example";
+	kc.exec = &ex;
+	CHECK_INT(knet_exec_credential_run(&kc, 5000, &c, &err), 0);
+	knet_exec_cred_clear(&c);
+	f = fopen(list, "r");
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		char *target = strchr(line, ' ');
+		int fd = atoi(line);
+
+		line[strcspn(line, "\n")] = '\0';
+		n++;
+		if (fd <= 2 || !target)
+			continue;
+		/* The shell's script, and the pipe $(...) reads from. */
+		if (strcmp(target + 1, plugin) &&
+		    strncmp(target + 1, "pipe:", 5)) {
+			fprintf(stderr, "  plugin inherited fd %s\n", line);
+			CHECK(0);
+		}
+	}
+	CHECK(n >= 3);
+	if (f)
+		fclose(f);
+	close(40);
+	close(leak);
+	unlink(list);
+	unlink(plugin);
+	rmdir(dir);
+}
+
 static void test_path_lookup(void)
 {
 	char *p = knet_path_lookup("sh", "/nonexistent:/bin:/usr/bin");
@@ -591,6 +657,7 @@ int main(void)
 	test_exec_run();
 	test_exec_limits();
 	test_exec_output_wiped();
+	test_exec_fds();
 	test_path_lookup();
 	test_api_new_errors();
 	test_arena();

@@ -10,7 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "knet/node.h"
 #include "knet/probe.h"
@@ -227,13 +231,16 @@ static void test_via_run(void)
 	char **self = NULL;
 	int status = -1, n = 0;
 
-	CHECK_INT(knet_via_run(argv, take_line, &l, NULL, &status, &err), 0);
+	CHECK_INT(knet_via_run(argv, take_line, NULL, &l, NULL, &status, &err),
+		  0);
 	CHECK_INT(status, 3);
 	CHECK_INT(l.n, 3);
 	CHECK_STR(l.got[0], "one");
 	CHECK_STR(l.got[1], "two");
 	CHECK_STR(l.got[2], "three"); /* the last line needs no newline */
-	CHECK_INT(knet_via_run(missing, take_line, &l, NULL, &status, &err), 0);
+	CHECK_INT(
+		knet_via_run(missing, take_line, NULL, &l, NULL, &status, &err),
+		0);
 	CHECK_INT(status, 127);
 	/* A line no knet prints fails loudly instead of eating memory. */
 	{
@@ -243,9 +250,9 @@ static void test_via_run(void)
 				NULL};
 		struct lines h = {0};
 
-		CHECK_INT(
-			knet_via_run(huge, take_line, &h, NULL, &status, &err),
-			-E2BIG);
+		CHECK_INT(knet_via_run(huge, take_line, NULL, &h, NULL, &status,
+				       &err),
+			  -E2BIG);
 		CHECK(strstr(err.reason, "longer than 16 MiB") != NULL);
 		CHECK_INT(h.n, 0);
 	}
@@ -276,11 +283,73 @@ static void test_via_stop(void)
 	struct lines l = {0};
 	int status = -1;
 
-	CHECK_INT(knet_via_run(argv, stop_at_start, &l, &l.stop, &status, &err),
+	CHECK_INT(knet_via_run(argv, stop_at_start, NULL, &l, &l.stop, &status,
+			       &err),
 		  0);
 	CHECK_INT(status, 0);
 	CHECK_INT(l.n, 2);
 	CHECK_STR(l.got[1], "summary");
+}
+
+static int refuse(void *ud, struct knet_error *err)
+{
+	(void)ud;
+	return knet_error_set(err, -EPERM, KNET_EXIT_SYSTEM, "refused here");
+}
+
+static int drop_but_kill(void *ud, struct knet_error *err)
+{
+	(void)ud;
+	return knet_privs_drop_keep(NULL, CAP_KILL, err);
+}
+
+/*
+ * @started runs before the first line; when it fails the child is ended
+ * (not waited for) and its error returned.  A parent that became nobody
+ * with CAP_KILL there still stops its root child and reads its summary
+ * (in a child process of the test: the drop is for good).
+ */
+static void test_via_started(void)
+{
+	char *forever[] = {"sh", "-c", "echo one; sleep 100", NULL};
+	/* Not stopped (the signal refused): it ends by itself, with 9. */
+	char *argv[] = {"sh", "-c",
+			"trap 'echo summary; exit 0' INT; echo start; i=0; "
+			"while [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); "
+			"done; exit 9",
+			NULL};
+	struct knet_error err = {0};
+	struct lines l = {0};
+	int status = -1;
+	time_t t0 = time(NULL);
+	pid_t pid;
+
+	CHECK_INT(knet_via_run(forever, take_line, refuse, &l, &l.stop, &status,
+			       &err),
+		  -EPERM);
+	CHECK_STR(err.reason, "refused here");
+	CHECK_INT(l.n, 0);
+	CHECK(time(NULL) - t0 < 10);
+	if (geteuid() != 0) {
+		UNIT_SKIP("via started as nobody", "needs root");
+		return;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int r = knet_via_run(argv, stop_at_start, drop_but_kill, &l,
+				     &l.stop, &status, &err);
+
+		if (r < 0)
+			fprintf(stderr, "  via_run: %s\n", err.reason);
+		_exit(r == 0 && status == 0 && l.n == 2 && getuid() != 0 &&
+				      !strcmp(l.got[1], "summary")
+			      ? 0
+			      : 1);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	      WEXITSTATUS(status) == 0);
 }
 
 static int sh(const char *fmt, const char *name)
@@ -436,6 +505,7 @@ int main(void)
 	test_ping_mode();
 	test_via_run();
 	test_via_stop();
+	test_via_started();
 	test_enter_leave();
 	test_replaced();
 	return unit_done("test-netns");
