@@ -395,14 +395,6 @@ static int packet(struct knet_ctx *ctx, struct capture_run *run,
 	return text_packet(ctx, run, p, &d);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Why a loop stopped that is no failure: a reader went away. */
 static bool reader_gone(int r)
 {
@@ -412,7 +404,8 @@ static bool reader_gone(int r)
 int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		     volatile sig_atomic_t *stop, struct knet_error *err)
 {
-	double end = run->duration > 0 ? now_s() + run->duration : 0;
+	double end =
+		run->duration > 0 ? knet_mono_ms() / 1e3 + run->duration : 0;
 	struct knet_packet p;
 	int r = 0;
 
@@ -422,7 +415,7 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		if (run->count &&
 		    run->captured >= (unsigned long long)run->count)
 			break;
-		if (end && now_s() >= end)
+		if (end && knet_mono_ms() / 1e3 >= end)
 			break;
 		r = knet_capture_next(run->cap, &p, err);
 		if (r == 0)

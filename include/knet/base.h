@@ -104,6 +104,8 @@ long long knet_time_parse(const char *s);
 long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
 /* Now, in the clock receive timestamps use (CLOCK_REALTIME). */
 void knet_ts_now(struct timespec *ts);
+/* Milliseconds on the monotonic clock, for deadlines and timeouts. */
+long long knet_mono_ms(void);
 
 /* Humanisers shared with commands that print summaries. */
 void knet_fmt_age(long long seconds, char *buf, size_t len);

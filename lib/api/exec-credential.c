@@ -246,19 +246,11 @@ static void free_env(char **env, const struct knet_exec_config *ex)
 	free(env);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 /*
- * Read the child's stdout until EOF or @deadline (now_ms() time):
+ * Read the child's stdout until EOF or @deadline (knet_mono_ms() time):
  * -ETIMEDOUT, -EFBIG beyond EXEC_OUTPUT_MAX, -ENOMEM or the read error.
  */
-static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
+static int read_all(int fd, long long deadline, char **ret, size_t *ret_len)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -268,7 +260,7 @@ static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
 		return -ENOMEM;
 	for (;;) {
 		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		long left = deadline - now_ms();
+		long long left = deadline - knet_mono_ms();
 		ssize_t n;
 
 		if (left <= 0) {
@@ -323,7 +315,7 @@ static int read_all(int fd, long deadline, char **ret, size_t *ret_len)
  * process group and reap it then.  Returns 0, or -ETIMEDOUT when it had
  * to be killed for running too long.
  */
-static int reap(pid_t pid, long deadline, bool kill_now, int *ret_status)
+static int reap(pid_t pid, long long deadline, bool kill_now, int *ret_status)
 {
 	struct timespec tick = {0, 10 * 1000000};
 	int r = 0;
@@ -335,7 +327,7 @@ static int reap(pid_t pid, long deadline, bool kill_now, int *ret_status)
 			return 0;
 		if (w < 0 && errno != EINTR)
 			return -errno;
-		if (now_ms() >= deadline) {
+		if (knet_mono_ms() >= deadline) {
 			r = -ETIMEDOUT;
 			break;
 		}
@@ -390,7 +382,7 @@ int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 	char **argv = NULL, **env = NULL;
 	size_t nargs = 0, len = 0;
 	int pfd[2] = {-1, -1}, status, r;
-	long deadline;
+	long long deadline;
 	pid_t pid;
 
 	path = knet_path_lookup(ex->command, getenv("PATH"));
@@ -418,7 +410,7 @@ int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 				   knet_errstr(errno));
 		goto cleanup;
 	}
-	deadline = now_ms() + timeout_ms;
+	deadline = knet_mono_ms() + timeout_ms;
 	pid = fork();
 	if (pid < 0) {
 		r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,

@@ -77,3 +77,11 @@ long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b)
 	/* Round to the nearest microsecond, like ping's 3 decimals. */
 	return (ns + 500) / 1000;
 }
+
+long long knet_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}

@@ -152,14 +152,6 @@ static int take(struct knet_ct_events *ev, struct knet_ct_event *ret,
 	return 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* An overrun: grow the buffer and say so. */
 static int lost(struct knet_ct_events *ev, struct knet_ct_event *ret)
 {
@@ -179,7 +171,7 @@ static int lost(struct knet_ct_events *ev, struct knet_ct_event *ret)
 int knet_ct_events_next(struct knet_ct_events *ev, int timeout_ms,
 			struct knet_ct_event *ret_event, struct knet_error *err)
 {
-	long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+	long long deadline = timeout_ms > 0 ? knet_mono_ms() + timeout_ms : 0;
 	struct pollfd pfd = {.fd = mnl_socket_get_fd(ev->nl), .events = POLLIN};
 	ssize_t n;
 	int r, wait;
@@ -190,7 +182,7 @@ int knet_ct_events_next(struct knet_ct_events *ev, int timeout_ms,
 			return r;
 		wait = timeout_ms;
 		if (timeout_ms > 0) {
-			long long left = deadline - now_ms();
+			long long left = deadline - knet_mono_ms();
 
 			wait = left > 0 ? (int)left : 0;
 		}
