@@ -333,9 +333,7 @@ static char *api_key(const struct knet_globals *g)
 
 static void forget_key(struct knet_ctx *ctx)
 {
-	if (ctx->api_key) /* it may hold a --token */
-		explicit_bzero(ctx->api_key, strlen(ctx->api_key));
-	free(ctx->api_key);
+	knet_wipe_free(ctx->api_key); /* it may hold a --token */
 	ctx->api_key = NULL;
 }
 
@@ -352,8 +350,7 @@ int knet_ctx_api_ready(struct knet_ctx *ctx)
 	int r;
 
 	if (ctx->api && key && ctx->api_key && strcmp(key, ctx->api_key) == 0) {
-		explicit_bzero(key, strlen(key));
-		free(key);
+		knet_wipe_free(key);
 		knet_api_set_namespace(ctx->api, ctx->g.namespace);
 		knet_log(ctx, 2, "reusing the API client (%s)",
 			 knet_api_server(ctx->api));
@@ -363,10 +360,8 @@ int knet_ctx_api_ready(struct knet_ctx *ctx)
 	r = knet_ctx_api_setup(ctx);
 	if (r == 0)
 		ctx->api_key = key;
-	else if (key) {
-		explicit_bzero(key, strlen(key));
-		free(key);
-	}
+	else
+		knet_wipe_free(key);
 	return r;
 }
 

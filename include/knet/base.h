@@ -67,6 +67,8 @@ struct knet_blob {
 
 /* strdup that accepts NULL (returns NULL). */
 char *knet_strdup0(const char *s);
+/* free() for a string that may hold a secret: zeroed first; NULL is fine. */
+void knet_wipe_free(char *s);
 
 /*
  * strerror() of a negative (or positive) errno in lower case, as knet's

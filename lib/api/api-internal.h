@@ -137,11 +137,11 @@ int knet_exec_credential_run(const struct knet_kubeconfig *kc, long timeout_ms,
 			     struct knet_error *err);
 
 /*
- * wipe.c: memory that may hold a secret.  A string or a buffer of @cap
- * bytes zeroed, then freed (NULL is fine); a buffer grown to @want bytes
- * (keeping @used) into a new block, the old one zeroed first.
+ * wipe.c: memory that may hold a secret (strings: knet_wipe_free).  A
+ * buffer of @cap bytes zeroed, then freed (NULL is fine); a buffer grown
+ * to @want bytes (keeping @used) into a new block, the old one zeroed
+ * first.
  */
-void knet_api_wipe_free(char *s);
 void knet_api_wipe_buf_free(void *buf, size_t cap);
 int knet_api_wipe_reserve(char **buf, size_t *cap, size_t used, size_t want);
 

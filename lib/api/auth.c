@@ -57,7 +57,7 @@ int knet_api_refresh_credentials(struct knet_api *api, bool force,
 			return r;
 		api->have_exec = true;
 		api->creds_gen++;
-		knet_api_wipe_free(api->token);
+		knet_wipe_free(api->token);
 		api->token = NULL;
 		r = knet_api_check_token(api->exec.token, "the exec plugin",
 					 err);
@@ -90,10 +90,10 @@ int knet_api_refresh_credentials(struct knet_api *api, bool force,
 		if (r == 0)
 			r = knet_api_check_token(tok, "tokenFile", err);
 		if (r < 0) {
-			knet_api_wipe_free(tok);
+			knet_wipe_free(tok);
 			return r;
 		}
-		knet_api_wipe_free(api->token);
+		knet_wipe_free(api->token);
 		api->token = tok;
 		api->token_read = now;
 	}
@@ -162,7 +162,7 @@ static struct curl_slist *add_header(struct curl_slist *h, const char *name,
 
 	if (asprintf(&line, "%s: %s", name, value) >= 0) {
 		n = curl_slist_append(h, line);
-		knet_api_wipe_free(line);
+		knet_wipe_free(line);
 	}
 	if (!n)
 		knet_api_free_headers(h);
@@ -186,11 +186,11 @@ static int auth_value(const struct knet_api *api, char **ret)
 			     kc->password ?: "") < 0)
 			return -ENOMEM;
 		b64 = knet_base64_encode((unsigned char *)pair, strlen(pair));
-		knet_api_wipe_free(pair);
+		knet_wipe_free(pair);
 		if (!b64)
 			return -ENOMEM;
 		r = asprintf(ret, "Basic %s", b64);
-		knet_api_wipe_free(b64);
+		knet_wipe_free(b64);
 	} else if (api->token && *api->token) {
 		r = asprintf(ret, "Bearer %s", api->token);
 	} else {
@@ -219,7 +219,7 @@ struct curl_slist *knet_api_build_headers(const struct knet_api *api,
 	}
 	if (h && auth)
 		h = add_header(h, "Authorization", auth);
-	knet_api_wipe_free(auth);
+	knet_wipe_free(auth);
 	/* Impersonation: --as, --as-group, the kubeconfig's as/as-groups. */
 	if (h && api->kc->impersonate_user)
 		h = add_header(h, "Impersonate-User",

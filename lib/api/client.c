@@ -75,7 +75,7 @@ void knet_api_free(struct knet_api *api)
 	knet_kubeconfig_free(api->kc);
 	free(api->base);
 	knet_conn_release(&api->c);
-	knet_api_wipe_free(api->token);
+	knet_wipe_free(api->token);
 	knet_exec_cred_clear(&api->exec);
 	free(api);
 }

@@ -27,7 +27,7 @@ void knet_exec_cred_clear(struct knet_exec_cred *c)
 {
 	if (!c)
 		return;
-	knet_api_wipe_free(c->token);
+	knet_wipe_free(c->token);
 	knet_blob_clear(&c->cert);
 	knet_blob_clear(&c->key);
 	memset(c, 0, sizeof(*c));
@@ -223,7 +223,7 @@ static char **build_env(const struct knet_exec_config *ex, const char *info)
 			/* Drop ours so far; environ's entries are borrowed. */
 			env[k] = NULL;
 			while (j-- > 0)
-				knet_api_wipe_free(env[--k]);
+				knet_wipe_free(env[--k]);
 			free(env);
 			return NULL;
 		}
@@ -242,7 +242,7 @@ static void free_env(char **env, const struct knet_exec_config *ex)
 		n++;
 	/* The last nenv + 1 entries are ours. */
 	for (size_t i = n > mine ? n - mine : 0; i < n; i++)
-		knet_api_wipe_free(env[i]);
+		knet_wipe_free(env[i]);
 	free(env);
 }
 

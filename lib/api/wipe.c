@@ -13,14 +13,6 @@
 
 #include "api-internal.h"
 
-void knet_api_wipe_free(char *s)
-{
-	if (!s)
-		return;
-	explicit_bzero(s, strlen(s));
-	free(s);
-}
-
 void knet_api_wipe_buf_free(void *buf, size_t cap)
 {
 	if (!buf)

@@ -58,3 +58,11 @@ bool knet_strv_contains(const struct knet_strv *sv, const char *s)
 			return true;
 	return false;
 }
+
+void knet_wipe_free(char *s)
+{
+	if (!s)
+		return;
+	explicit_bzero(s, strlen(s));
+	free(s);
+}

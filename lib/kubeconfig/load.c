@@ -31,19 +31,10 @@ static const cJSON *find_named(const cJSON *doc, const char *list,
 	return NULL;
 }
 
-/* free() for strings that may hold a secret. */
-static void wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 static void strv_free(char **v)
 {
 	for (char **p = v; p && *p; p++)
-		wipe_free(*p);
+		knet_wipe_free(*p);
 	free(v);
 }
 
@@ -57,7 +48,7 @@ static void exec_config_free(struct knet_exec_config *ex)
 	strv_free(ex->args);
 	for (int i = 0; i < ex->nenv; i++) {
 		free(ex->env[i].key);
-		wipe_free(ex->env[i].value);
+		knet_wipe_free(ex->env[i].value);
 	}
 	free(ex->env);
 	free(ex->install_hint);
@@ -72,10 +63,10 @@ static void drop_credentials(struct knet_kubeconfig *kc)
 	knet_blob_clear(&kc->cert_data);
 	free(kc->key_file);
 	knet_blob_clear(&kc->key_data);
-	wipe_free(kc->token);
+	knet_wipe_free(kc->token);
 	free(kc->token_file);
-	wipe_free(kc->username);
-	wipe_free(kc->password);
+	knet_wipe_free(kc->username);
+	knet_wipe_free(kc->password);
 	exec_config_free(kc->exec);
 	kc->cert_file = kc->key_file = kc->token = kc->token_file = NULL;
 	kc->username = kc->password = NULL;
@@ -222,7 +213,7 @@ static int set_str(char **field, const char *value)
 
 	if (value && !c)
 		return -ENOMEM;
-	wipe_free(*field);
+	knet_wipe_free(*field);
 	*field = c;
 	return 0;
 }
@@ -570,7 +561,7 @@ int knet_kubeconfig_read_token(const struct knet_kubeconfig *kc,
 				*ret_token = tok;
 				return 0;
 			}
-			wipe_free(tok);
+			knet_wipe_free(tok);
 			r = -ENODATA;
 		}
 	}
