@@ -69,6 +69,11 @@ struct knet_blob {
 char *knet_strdup0(const char *s);
 /* free() for a string that may hold a secret: zeroed first; NULL is fine. */
 void knet_wipe_free(char *s);
+/*
+ * Whether @s may go into an HTTP header value: no control character (a
+ * CR or LF would end the header and start another).  NULL is fine.
+ */
+bool knet_header_value_safe(const char *s);
 
 /*
  * strerror() of a negative (or positive) errno in lower case, as knet's

@@ -20,12 +20,11 @@
 int knet_api_check_token(const char *tok, const char *from,
 			 struct knet_error *err)
 {
-	for (const unsigned char *p = (const unsigned char *)tok; p && *p; p++)
-		if (*p < 0x20 || *p == 0x7f)
-			return knet_error_set(err, -EINVAL, KNET_EXIT_API,
-					      "the token from %s holds a "
-					      "control character",
-					      from);
+	if (!knet_header_value_safe(tok))
+		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
+				      "the token from %s holds a control "
+				      "character",
+				      from);
 	return 0;
 }
 

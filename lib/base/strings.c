@@ -66,3 +66,11 @@ void knet_wipe_free(char *s)
 	explicit_bzero(s, strlen(s));
 	free(s);
 }
+
+bool knet_header_value_safe(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}

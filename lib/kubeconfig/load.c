@@ -282,15 +282,6 @@ static int fill_cluster(struct knet_kubeconfig *kc, const cJSON *c,
 	return 0;
 }
 
-/* Header values: no control characters (CR/LF would add headers). */
-static bool header_safe(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return false;
-	return true;
-}
-
 /* --as/--as-group, else the user's as/as-groups. */
 static int fill_impersonation(struct knet_kubeconfig *kc, const cJSON *u,
 			      const struct knet_kubeconfig_overrides *ov,
@@ -321,7 +312,8 @@ static int fill_impersonation(struct knet_kubeconfig *kc, const cJSON *u,
 				      name);
 	if (as && *as && !(kc->impersonate_user = strdup(as)))
 		return oom(err);
-	if (kc->impersonate_user && !header_safe(kc->impersonate_user))
+	if (kc->impersonate_user &&
+	    !knet_header_value_safe(kc->impersonate_user))
 		return knet_error_set(err, -EINVAL, KNET_EXIT_API,
 				      "the user to impersonate holds a "
 				      "control character");
@@ -347,7 +339,7 @@ static int fill_impersonation(struct knet_kubeconfig *kc, const cJSON *u,
 				return oom(err);
 	}
 	for (char **g = kc->impersonate_groups; *g; g++)
-		if (!**g || !header_safe(*g))
+		if (!**g || !knet_header_value_safe(*g))
 			return knet_error_set(err, -EINVAL, KNET_EXIT_API,
 					      "a group to impersonate is empty "
 					      "or holds a control character");
