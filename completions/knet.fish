@@ -2,8 +2,31 @@
 # Do not edit: change the command table in cmd/ instead.
 
 complete -c knet -f
+
+function __knet_dynamic
+	set -l tokens (commandline -opc)
+	set -l ctx
+	set -l i 2
+	while test $i -le (count $tokens)
+		switch $tokens[$i]
+		case --
+			break
+		case '--namespace=*' '--kubeconfig=*' '--context=*' '-n?*'
+			set -a ctx $tokens[$i]
+		case -n --namespace --kubeconfig --context
+			set -l j (math $i + 1)
+			if test $j -le (count $tokens)
+				set -a ctx $tokens[$i] $tokens[$j]
+			end
+			set i $j
+		end
+		set i (math $i + 1)
+	end
+	$tokens[1] __complete $argv $ctx 2>/dev/null
+end
+
 complete -c knet -l kubeconfig -r -F -d 'kubeconfig file to use (else $KUBECONFIG, ~/.kube/config)'
-complete -c knet -l context -x -a '(knet __complete context 2>/dev/null)' -d 'kubeconfig context to use'
+complete -c knet -l context -x -a '(__knet_dynamic context)' -d 'kubeconfig context to use'
 complete -c knet -l cluster -x -d 'kubeconfig cluster to use (instead of the context\'s)'
 complete -c knet -l user -x -d 'kubeconfig user to use (instead of the context\'s)'
 complete -c knet -s s -l server -x -d 'API server address'
@@ -13,7 +36,7 @@ complete -c knet -l insecure-skip-tls-verify -d 'do not verify the server\'s cer
 complete -c knet -l tls-server-name -x -d 'name to verify the server\'s certificate against'
 complete -c knet -l as -x -d 'act as this user or service account (impersonation)'
 complete -c knet -l as-group -x -d 'act as a member of this group (repeatable; needs --as)'
-complete -c knet -s n -l namespace -x -a '(knet __complete namespace 2>/dev/null)' -d 'namespace (default: the context\'s)'
+complete -c knet -s n -l namespace -x -a '(__knet_dynamic namespace)' -d 'namespace (default: the context\'s)'
 complete -c knet -s A -l all-namespaces -d 'act on every namespace'
 complete -c knet -s l -l selector -x -d 'label selector, e.g. app=web'
 complete -c knet -s o -l output -x -a 'table wide json name' -d 'output format'
@@ -21,34 +44,34 @@ complete -c knet -l no-headers -d 'print tables without headers'
 complete -c knet -s v -l verbose -d 'more detail on stderr (repeat for more)'
 complete -c knet -l request-timeout -x -d 'API request timeout, e.g. 5s, 1m (0: none)'
 complete -c knet -l color -x -a 'auto always never' -d 'colour output'
-complete -c knet -l node -x -a '(knet __complete node 2>/dev/null)' -d 'the node this host is (default: found by address)'
+complete -c knet -l node -x -a '(__knet_dynamic node)' -d 'the node this host is (default: found by address)'
 complete -c knet -l via -x -d 'how to run knet on another node, e.g. \'ssh {node}\''
 complete -c knet -s h -l help -d 'show help'
 complete -c knet -n __fish_use_subcommand -a pods -d 'list pods with their IPs, nodes and readiness'
 complete -c knet -n '__fish_seen_subcommand_from pods po' -s w -l watch -d 'after the list, print each change as it happens'
-complete -c knet -n '__fish_seen_subcommand_from pods po' -a '(knet __complete pod 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from pods po' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a services -d 'list Services with their IPs, ports and ready endpoints'
-complete -c knet -n '__fish_seen_subcommand_from services svc' -a '(knet __complete service 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from services svc' -a '(__knet_dynamic service)'
 complete -c knet -n __fish_use_subcommand -a endpoints -d 'list every endpoint of Services with its pod, node and readiness'
-complete -c knet -n '__fish_seen_subcommand_from endpoints ep' -a '(knet __complete service 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from endpoints ep' -a '(__knet_dynamic service)'
 complete -c knet -n __fish_use_subcommand -a nodes -d 'list nodes with their addresses, pod CIDRs and pods'
-complete -c knet -n '__fish_seen_subcommand_from nodes no' -a '(knet __complete node 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from nodes no' -a '(__knet_dynamic node)'
 complete -c knet -n __fish_use_subcommand -a netpol -d 'list NetworkPolicies: selected pods, types, rule counts'
-complete -c knet -n '__fish_seen_subcommand_from netpol' -a '(knet __complete netpol 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from netpol' -a '(__knet_dynamic netpol)'
 complete -c knet -n __fish_use_subcommand -a ingress -d 'list Ingresses with their hosts and path -> backend rules'
-complete -c knet -n '__fish_seen_subcommand_from ingress ing' -a '(knet __complete ingress 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from ingress ing' -a '(__knet_dynamic ingress)'
 complete -c knet -n __fish_use_subcommand -a who -d 'tell which pod, service, endpoint or node owns an IP'
 complete -c knet -n __fish_use_subcommand -a netns -d 'list this node\'s pod network namespaces'
 complete -c knet -n '__fish_seen_subcommand_from netns' -s a -l all -d 'also namespaces of no pod on this node (the node\'s own...)'
 complete -c knet -n '__fish_seen_subcommand_from netns' -l netns -r -F -d 'show this network namespace file (and its pod)'
 complete -c knet -n '__fish_seen_subcommand_from netns' -l pid -x -d 'show the network namespace of this process (and its pod)'
-complete -c knet -n '__fish_seen_subcommand_from netns' -a '(knet __complete pod 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from netns' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a exec -d 'run a node command inside a pod\'s network namespace'
 complete -c knet -n '__fish_seen_subcommand_from exec' -l netns -r -F -d 'use this network namespace file instead of looking it up'
 complete -c knet -n '__fish_seen_subcommand_from exec' -l pid -x -d 'use the network namespace of this process'
-complete -c knet -n '__fish_seen_subcommand_from exec' -a '(knet __complete pod 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from exec' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a ping -d 'ping a pod, Service, node or IP, from the node or a pod'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l from -x -a '(knet __complete pod 2>/dev/null)' -d 'probe from inside this pod\'s network namespace'
+complete -c knet -n '__fish_seen_subcommand_from ping' -l from -x -a '(__knet_dynamic pod)' -d 'probe from inside this pod\'s network namespace'
 complete -c knet -n '__fish_seen_subcommand_from ping' -l netns -r -F -d 'probe from this network namespace file'
 complete -c knet -n '__fish_seen_subcommand_from ping' -l pid -x -d 'probe from the network namespace of this process'
 complete -c knet -n '__fish_seen_subcommand_from ping' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
@@ -62,9 +85,9 @@ complete -c knet -n '__fish_seen_subcommand_from ping' -l tcp -x -d 'time TCP co
 complete -c knet -n '__fish_seen_subcommand_from ping' -l udp -x -d 'send UDP datagrams to PORT instead'
 complete -c knet -n '__fish_seen_subcommand_from ping' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
 complete -c knet -n '__fish_seen_subcommand_from ping' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
-complete -c knet -n '__fish_seen_subcommand_from ping' -a '(knet __complete target 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from ping' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a traceroute -d 'trace the path to a target, naming every hop'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l from -x -a '(knet __complete pod 2>/dev/null)' -d 'trace from inside this pod\'s network namespace'
+complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l from -x -a '(__knet_dynamic pod)' -d 'trace from inside this pod\'s network namespace'
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l netns -r -F -d 'trace from this network namespace file'
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l pid -x -d 'trace from the network namespace of this process'
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
@@ -82,7 +105,7 @@ complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s i -l inter
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l no-names -d 'do not ask the API who owns each hop'
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
 complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -a '(knet __complete target 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a conntrack -d 'the node\'s conntrack table, in Kubernetes names'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s p -l proto -x -d 'only this protocol (tcp, udp, icmp, sctp, ... or a number)'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l src -x -d 'original source address or prefix'
@@ -105,7 +128,7 @@ complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s S -l stats -d 
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l no-names -d 'raw addresses: do not ask the cluster who owns them'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s 4 -l ipv4 -d 'only IPv4 entries'
 complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s 6 -l ipv6 -d 'only IPv6 entries'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -a '(knet __complete target 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a capture -d 'capture a pod\'s packets, decoded or as pcap/pcapng'
 complete -c knet -n '__fish_seen_subcommand_from capture' -s i -l interface -x -d 'capture on IFACE in the pod (default eth0; \'any\' for all)'
 complete -c knet -n '__fish_seen_subcommand_from capture' -s s -l snaplen -x -d 'bytes kept of each packet (default 262144)'
@@ -119,12 +142,12 @@ complete -c knet -n '__fish_seen_subcommand_from capture' -s r -l read -r -F -d 
 complete -c knet -n '__fish_seen_subcommand_from capture' -s x -l hex -d 'print each packet in hex too'
 complete -c knet -n '__fish_seen_subcommand_from capture' -s X -l hex-ascii -d 'print each packet in hex and ASCII too'
 complete -c knet -n '__fish_seen_subcommand_from capture' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -a '(knet __complete pod 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from capture' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a shell -d 'an interactive prompt for knet commands, or a runbook on stdin'
 complete -c knet -n '__fish_seen_subcommand_from shell' -s e -l errexit -d 'stop at the first command that fails (not at a prompt)'
 complete -c knet -n '__fish_seen_subcommand_from shell' -s x -l xtrace -d 'echo each command to stderr before running it'
 complete -c knet -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
-complete -c knet -n '__fish_seen_subcommand_from completion' -a '(knet __complete shell 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from completion' -a '(__knet_dynamic shell)'
 complete -c knet -n __fish_use_subcommand -a version -d 'show knet\'s version and the libraries it uses'
 complete -c knet -n __fish_use_subcommand -a help -d 'show the command list or one command\'s usage'
-complete -c knet -n '__fish_seen_subcommand_from help' -a '(knet __complete command 2>/dev/null)'
+complete -c knet -n '__fish_seen_subcommand_from help' -a '(__knet_dynamic command)'
