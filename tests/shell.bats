@@ -92,6 +92,12 @@ clear_screen() {
 	wait_screen "> use context $ctx *\$"
 	keys C-u 'use ns kube-pub' Tab
 	wait_screen '> use ns kube-public *$'
+	# short options beside the long ones: "-" Tab Tab lists both
+	keys C-u 'ping -' Tab Tab
+	wait_screen '(^| )-c( |$)'
+	wait_screen '(^| )--count( |$)'
+	keys C-u 'ping --cou' Tab
+	wait_screen '> ping --count *$'
 	keys C-u
 }
 
