@@ -425,9 +425,12 @@ int knet_node_ip_is_local(const char *ip, bool *ret_local,
 
 /*
  * Run @argv with stdin, stdout and stderr inherited (exec through the
- * transport) and return its exit status in @ret_status.
+ * transport) and return its exit status in @ret_status.  Ctrl-C is the
+ * command's (our process group); once *@stop is set (SIGTERM), that
+ * signal is passed on to it.
  */
-int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err);
+int knet_via_exec(char *const *argv, volatile sig_atomic_t *stop,
+		  int *ret_status, struct knet_error *err);
 
 /* The path of this program, from /proc/self/exe. */
 int knet_self_exe(char **ret_path, struct knet_error *err);
