@@ -204,6 +204,13 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 		return knet_fail(ctx, &job->err, job->verb, node);
 	if (r < 0)
 		return knet_fail(ctx, &err, "reach node", node);
+	/* knet_via_run killed it on a second Ctrl-C: no summary came. */
+	if (!job->remote_tty && *job->stop && status == 128 + SIGKILL) {
+		knet_error_set(&err, -EINTR, KNET_EXIT_SYSTEM,
+			       "the remote run did not stop on Ctrl-C; ended "
+			       "it on the second");
+		return knet_fail(ctx, &err, job->verb, node);
+	}
 	return job->remote_end ? job->remote_end(ctx, job, status) : status;
 }
 

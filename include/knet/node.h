@@ -404,7 +404,9 @@ int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
  * status (0..255, 128+signal) in @ret_status.  With @stop, the child
  * runs in its own process group and the signal number *@stop is set to
  * (knet_catch_stop) is forwarded to it once; reading goes on until it
- * exits, so its summary still arrives.  A @line callback returning < 0
+ * exits, so its summary still arrives.  A second stop (Ctrl-C again)
+ * kills its process group.  *@stop holds the first signal on return.
+ * A @line callback returning < 0
  * ends the child (SIGTERM), and that code is returned once it is gone.
  * @started (may be NULL) is called once the child runs, before the
  * first line: the parent drops its privileges there (the child keeps

@@ -226,7 +226,8 @@ struct reader {
 	pid_t pid;	/* the transport, leader of its process group */
 	bool own_group; /* signals are forwarded to it */
 	volatile sig_atomic_t *stop;
-	bool forwarded;
+	int stop_sig; /* the signal forwarded, 0: none yet */
+	bool forwarded, killed;
 	int (*line)(const char *, void *);
 	void *userdata;
 	int result; /* the first error: a callback's or ours */
@@ -243,6 +244,9 @@ static void forward_stop(struct reader *rd)
 	int sig = *rd->stop > 0 ? (int)*rd->stop : SIGINT;
 
 	rd->forwarded = true;
+	rd->stop_sig = sig;
+	/* Taken: a second Ctrl-C sets it again (see feed_lines). */
+	*rd->stop = 0;
 	if (rd->own_group)
 		kill(-rd->pid, sig);
 	else
@@ -304,6 +308,14 @@ static void feed_lines(struct reader *rd)
 
 		if (rd->stop && *rd->stop && !rd->forwarded)
 			forward_stop(rd);
+		/*
+		 * A second Ctrl-C: the remote end does not stop (a hung
+		 * node, a transport that swallows signals); end it here.
+		 */
+		if (rd->stop && *rd->stop && rd->forwarded && !rd->killed) {
+			rd->killed = true;
+			kill(rd->own_group ? -rd->pid : rd->pid, SIGKILL);
+		}
 		if (rd->cap - rd->len < 4096) {
 			r = grow(rd);
 			if (r < 0) {
@@ -422,6 +434,9 @@ int knet_via_run(char *const *argv,
 	feed_lines(&rd);
 	close(pfd[0]);
 	free(rd.buf);
+	/* The caller sees the stop it asked for, as without a transport. */
+	if (rd.stop_sig && !*stop)
+		*stop = rd.stop_sig;
 	r = wait_child(rd.pid, ret_status, err);
 	if (r < 0)
 		return r;
