@@ -488,4 +488,19 @@ int knet_manifest_load_text(struct knet_manifest *m, const char *name,
 int knet_manifest_merge(struct knet_manifest *dst, struct knet_manifest *src,
 			struct knet_error *err);
 
+/* What knet_manifest_fetch() could not list (403): it went on without. */
+enum {
+	KNET_MANIFEST_NO_NAMESPACES = 1 << 0,
+	KNET_MANIFEST_NO_SERVICES = 1 << 1,
+	KNET_MANIFEST_NO_NODES = 1 << 2,
+};
+
+/*
+ * Fill an empty @m from the API (all namespaces): pods and
+ * NetworkPolicies must list; namespaces, Services and nodes may fail,
+ * which *@ret_missing reports.
+ */
+int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
+			unsigned *ret_missing, struct knet_error *err);
+
 #endif
