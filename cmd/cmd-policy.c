@@ -70,7 +70,8 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 			return r;
 		ns = knet_ctx_namespace(ctx);
 		if (knet_manifest_fetch(ctx->api, w->m, &missing, &err) < 0)
-			return knet_fail(ctx, &err, "list", "pods and policies");
+			return knet_fail(ctx, &err, "list",
+					 "pods and policies");
 		if (missing & KNET_MANIFEST_NO_NAMESPACES)
 			knet_warn(ctx, "cannot list namespaces: "
 				       "namespaceSelectors see only "
@@ -148,8 +149,8 @@ static const struct knet_column check_columns[] = {
 	[CK_INGRESS] = {"INGRESS", "ingressSummary", KNET_CELL_STR,
 			KNET_COL_NOJSON, 0},
 	[CK_REASON] = {"REASON", "reason", KNET_CELL_STR, 0, 0},
-	[CK_ALLOWED] = {"ALLOWED", "allowed", KNET_CELL_BOOL,
-			KNET_COL_NOTABLE, 0},
+	[CK_ALLOWED] = {"ALLOWED", "allowed", KNET_CELL_BOOL, KNET_COL_NOTABLE,
+			0},
 	[CK_EGRESS_JSON] = {"EGRESS-DETAIL", "egress", KNET_CELL_JSON,
 			    KNET_COL_NOTABLE, 0},
 	[CK_INGRESS_JSON] = {"INGRESS-DETAIL", "ingress", KNET_CELL_JSON,
@@ -341,7 +342,7 @@ static int resolve(struct knet_ctx *ctx, const struct world *w,
 {
 	struct knet_error err = {0};
 	const char *ns = ctx->g.namespace ? ctx->g.namespace
-		       : ctx->api	  ? knet_ctx_namespace(ctx)
+			 : ctx->api	  ? knet_ctx_namespace(ctx)
 					  : "default";
 
 	if (knet_policy_resolve(w->p, spec, ns, port, ret, &err) < 0) {
@@ -366,8 +367,7 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 	if (args->npos != 3)
 		return knet_usage_error(ctx, "policy check takes FROM and "
 					     "TO[:PORT[/PROTO]]");
-	if (knet_policy_split_target(args->pos[2], &target, &port, proto) <
-	    0)
+	if (knet_policy_split_target(args->pos[2], &target, &port, proto) < 0)
 		return knet_usage_error(ctx, "'%s' is not TO[:PORT[/PROTO]]",
 					args->pos[2]);
 	status = resolve(ctx, w, args->pos[1], NULL, &from);
@@ -432,8 +432,8 @@ struct port_q {
 };
 
 /* The pods of the matrix: -n (else the context's), -A, -l. */
-static int matrix_pods(struct knet_ctx *ctx, const struct world *w,
-		       int **ret, int *ret_n)
+static int matrix_pods(struct knet_ctx *ctx, const struct world *w, int **ret,
+		       int *ret_n)
 {
 	struct knet_selector sel = {0};
 	const char *ns = NULL;
@@ -491,8 +491,7 @@ static const struct knet_column matrix_json_columns[] = {
 };
 
 /* One cell: 1 allowed, 0 denied, -1 unknown (no such named port). */
-static int cell(const struct world *w, int from, int to,
-		const struct port_q *q)
+static int cell(const struct world *w, int from, int to, const struct port_q *q)
 {
 	struct knet_policy_end a, b;
 	int r;
@@ -510,7 +509,7 @@ static const char *cell_text(int now, int before, bool diff)
 	if (!diff || now == before)
 		return now < 0 ? "?" : now ? "Y" : ".";
 	if (now == 1)
-		return "+"; /* newly allowed */
+		return "+";	     /* newly allowed */
 	return now == 0 ? "x" : "?"; /* newly denied */
 }
 
@@ -571,8 +570,8 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 			}
 			for (int j = 0; j < n; j++) {
 				int now = cell(w, pods[i], pods[j], &qs[q]);
-				int before = base ? cell(base, bmap[i],
-							 bmap[j], &qs[q])
+				int before = base ? cell(base, bmap[i], bmap[j],
+							 &qs[q])
 						  : now;
 
 				if (now == 1)
@@ -660,8 +659,7 @@ static int parse_ports(struct knet_ctx *ctx, const struct knet_args *args,
 		if (knet_policy_split_target(spec, &target, &qs[i].port,
 					     qs[i].proto) < 0) {
 			free(spec);
-			return knet_usage_error(ctx,
-						"'%s' is not PORT[/PROTO]",
+			return knet_usage_error(ctx, "'%s' is not PORT[/PROTO]",
 						v[i]);
 		}
 		free(spec);
@@ -715,8 +713,8 @@ static int exec_policy(struct knet_ctx *ctx, const struct knet_args *args)
 	status = parse_ports(ctx, args, qs, &nq);
 	/* --diff: the base is the cluster alone, or the first -f alone. */
 	if (!status && diff)
-		status = world_load(ctx, files, cluster ? 0 : 1, cluster,
-				    &base);
+		status =
+			world_load(ctx, files, cluster ? 0 : 1, cluster, &base);
 	if (!status)
 		status = world_load(ctx, files, nfiles, cluster, &w);
 	if (!status)

@@ -42,8 +42,8 @@ struct knet_policy;
  * which API servers since 1.21 set on every namespace), and for each pod
  * the policies that select it in each direction.
  */
-int knet_policy_new(const struct knet_policy_world *w,
-		    struct knet_policy **ret, struct knet_error *err);
+int knet_policy_new(const struct knet_policy_world *w, struct knet_policy **ret,
+		    struct knet_error *err);
 void knet_policy_free(struct knet_policy *p);
 
 /* One end of a connection: a pod, or an address outside pod policy. */
@@ -53,7 +53,7 @@ struct knet_policy_end {
 	struct knet_cidr addr; /* the pod's first IP, the IP or CIDR */
 	bool has_addr;
 	char label[320]; /* "ns/name", "198.51.100.7", "node/node-a" */
-	int port; /* svc/ backends: the target port there, 0 none */
+	int port;	 /* svc/ backends: the target port there, 0 none */
 };
 
 /* A target resolved: one end, or a Service's backends. */
@@ -81,15 +81,15 @@ void knet_policy_target_clear(struct knet_policy_target *t);
  * @ret_port NULL when absent) and the protocol ("TCP" default, "UDP",
  * "SCTP").  An IPv6 address takes a port only in brackets.  -EINVAL.
  */
-int knet_policy_split_target(const char *s, char **ret_target,
-			     char **ret_port, char ret_proto[8]);
+int knet_policy_split_target(const char *s, char **ret_target, char **ret_port,
+			     char ret_proto[8]);
 
 /* What allowed a half: a policy's rule, peer and port. */
 struct knet_policy_match {
 	const struct knet_netpol *policy;
 	int rule;
-	int peer; /* -1: the rule has no peers (every peer) */
-	int port; /* -1: the rule has no ports (every port) */
+	int peer;	 /* -1: the rule has no peers (every peer) */
+	int port;	 /* -1: the rule has no ports (every port) */
 	char *peer_text; /* "namespaceSelector team=a", "all peers" */
 	char *port_text; /* "80/TCP", "all ports" */
 };
@@ -97,7 +97,7 @@ struct knet_policy_match {
 /* Why an isolating policy did not allow it: its closest rule. */
 struct knet_policy_denial {
 	const struct knet_netpol *policy;
-	int rule; /* -1: the policy has no rule for this direction */
+	int rule;     /* -1: the policy has no rule for this direction */
 	char *reason; /* "port 8080 not in [80]" */
 };
 

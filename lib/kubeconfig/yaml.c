@@ -230,9 +230,8 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 	return parse_yaml(text, len, ret_json, NULL, &doc, err);
 }
 
-int knet_yaml_parse_documents(const char *text, size_t len,
-			      cJSON **ret_docs, int *ret_failed_doc,
-			      struct knet_error *err)
+int knet_yaml_parse_documents(const char *text, size_t len, cJSON **ret_docs,
+			      int *ret_failed_doc, struct knet_error *err)
 {
 	cJSON *docs = cJSON_CreateArray();
 	int doc = 1, r;

@@ -198,8 +198,8 @@ static int set_namespace(cJSON *obj, const char *default_ns)
 static int kind_of(const char *kind)
 {
 	static const char *const names[NKINDS] = {
-		[K_NS] = "Namespace", [K_POD] = "Pod",
-		[K_SVC] = "Service",  [K_NODE] = "Node",
+		[K_NS] = "Namespace",	      [K_POD] = "Pod",
+		[K_SVC] = "Service",	      [K_NODE] = "Node",
 		[K_NETPOL] = "NetworkPolicy",
 	};
 
@@ -240,9 +240,8 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 		      const struct where *w, const char *default_ns,
 		      struct knet_error *err);
 
-static int add_list(struct knet_manifest *m, cJSON *list,
-		    const struct where *w, const char *default_ns,
-		    struct knet_error *err)
+static int add_list(struct knet_manifest *m, cJSON *list, const struct where *w,
+		    const char *default_ns, struct knet_error *err)
 {
 	cJSON *items = cJSON_GetObjectItemCaseSensitive(list, "items"), *it;
 	char prefix[32];
@@ -285,8 +284,8 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 		return doc_error(err, w, "kind", "missing");
 	if (!knet_json_str(obj, "apiVersion"))
 		return doc_error(err, w, "apiVersion", "missing");
-	if (!strcmp(kind, "List") || (strlen(kind) > 4 &&
-				      !strcmp(kind + strlen(kind) - 4, "List")))
+	if (!strcmp(kind, "List") ||
+	    (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List")))
 		return add_list(m, obj, w, default_ns, err);
 	k = kind_of(kind);
 	if (k < 0) {
@@ -347,12 +346,11 @@ int knet_manifest_load_text(struct knet_manifest *m, const char *name,
 		cJSON *one = cJSON_ParseWithLengthOpts(text, len, &end, false);
 
 		if (!one)
-			return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-					      "%s: document 1: invalid JSON "
-					      "at line %d",
-					      name,
-					      line_of(text,
-						      cJSON_GetErrorPtr()));
+			return knet_error_set(
+				err, -EINVAL, KNET_EXIT_USAGE,
+				"%s: document 1: invalid JSON "
+				"at line %d",
+				name, line_of(text, cJSON_GetErrorPtr()));
 		docs = cJSON_CreateArray();
 		if (!docs) {
 			cJSON_Delete(one);
@@ -414,14 +412,14 @@ static int load_dir(struct knet_manifest *m, const char *path,
 				      path);
 	n = scandir(path, &names, NULL, alphasort);
 	if (n < 0)
-		return knet_error_set(err, -errno, KNET_EXIT_USAGE,
-				      "%s: %s", path, knet_errstr(errno));
+		return knet_error_set(err, -errno, KNET_EXIT_USAGE, "%s: %s",
+				      path, knet_errstr(errno));
 	for (int i = 0; i < n; i++) {
 		char *child = NULL;
 
 		if (!r && names[i]->d_name[0] != '.') {
-			if (asprintf(&child, "%s/%s", path,
-				     names[i]->d_name) < 0)
+			if (asprintf(&child, "%s/%s", path, names[i]->d_name) <
+			    0)
 				r = knet_error_set(err, -ENOMEM,
 						   KNET_EXIT_SYSTEM,
 						   "out of memory");

@@ -133,10 +133,12 @@ static int parse_port(struct knet_netpol_port *pt, const cJSON *j,
 		return bad(err, field, "not a map");
 	snprintf(pt->protocol, sizeof(pt->protocol), "TCP");
 	if (proto && !cJSON_IsNull(proto)) {
-		const char *ps = cJSON_IsString(proto) ? proto->valuestring : "";
+		const char *ps =
+			cJSON_IsString(proto) ? proto->valuestring : "";
 
 		sub(f, sizeof(f), field, ".protocol", -1);
-		if (strcmp(ps, "TCP") && strcmp(ps, "UDP") && strcmp(ps, "SCTP"))
+		if (strcmp(ps, "TCP") && strcmp(ps, "UDP") &&
+		    strcmp(ps, "SCTP"))
 			return bad(err, f, "not TCP, UDP or SCTP");
 		snprintf(pt->protocol, sizeof(pt->protocol), "%s", ps);
 	}
@@ -194,7 +196,8 @@ static int parse_ipblock(struct knet_netpol_peer *pe, const cJSON *b,
 	cJSON_ArrayForEach(e, except)
 	{
 		sub(f, sizeof(f), field, ".except", i++);
-		if (!cJSON_IsString(e) || knet_cidr_parse(e->valuestring, &x) < 0)
+		if (!cJSON_IsString(e) ||
+		    knet_cidr_parse(e->valuestring, &x) < 0)
 			return bad(err, f, "not a CIDR");
 		/* The API wants each except strictly inside the cidr. */
 		if (!knet_cidr_contains(&c, &x) || x.bits == c.bits)

@@ -88,8 +88,8 @@ static int index_pod(struct knet_policy *p, int i)
 	return 0;
 }
 
-int knet_policy_new(const struct knet_policy_world *w,
-		    struct knet_policy **ret, struct knet_error *err)
+int knet_policy_new(const struct knet_policy_world *w, struct knet_policy **ret,
+		    struct knet_error *err)
 {
 	struct knet_policy *p = calloc(1, sizeof(*p));
 	int total;

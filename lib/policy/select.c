@@ -37,7 +37,8 @@ bool policy_selector_why(const struct knet_selector *s,
 			continue;
 		if (why && v)
 			snprintf(why, len, "has %s%s=%s",
-				 r->op == KNET_SEL_DOES_NOT_EXIST ? "label " : "",
+				 r->op == KNET_SEL_DOES_NOT_EXIST ? "label "
+								  : "",
 				 r->key, v);
 		else if (why)
 			snprintf(why, len, "has no label %s", r->key);

@@ -10,8 +10,8 @@
 
 #include "policy-internal.h"
 
-int knet_policy_split_target(const char *s, char **ret_target,
-			     char **ret_port, char ret_proto[8])
+int knet_policy_split_target(const char *s, char **ret_target, char **ret_port,
+			     char ret_proto[8])
 {
 	const char *colon = NULL, *slash;
 	char *target, *port = NULL;
@@ -109,8 +109,7 @@ static int container_port(const struct knet_pod *pod, const char *name)
 
 static int resolve_service(const struct knet_policy *p, const char *ns,
 			   const char *name, const char *port,
-			   struct knet_policy_target *t,
-			   struct knet_error *err)
+			   struct knet_policy_target *t, struct knet_error *err)
 {
 	const struct knet_service *svc = NULL;
 	const struct knet_service_port *sp = NULL;
@@ -176,16 +175,15 @@ static int resolve_node(const struct knet_policy *p, const char *name,
 			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 					      "out of memory");
 		t->ends[0].pod = -1;
-		t->ends[0].has_addr =
-			n->internal_ips.n > 0 &&
-			knet_cidr_parse(n->internal_ips.v[0],
-					&t->ends[0].addr) == 0;
-		snprintf(t->ends[0].label, sizeof(t->ends[0].label),
-			 "node/%s", name);
+		t->ends[0].has_addr = n->internal_ips.n > 0 &&
+				      knet_cidr_parse(n->internal_ips.v[0],
+						      &t->ends[0].addr) == 0;
+		snprintf(t->ends[0].label, sizeof(t->ends[0].label), "node/%s",
+			 name);
 		return 0;
 	}
-	return knet_error_set(err, -ENOENT, KNET_EXIT_NOT_FOUND,
-			      "no node %s", name);
+	return knet_error_set(err, -ENOENT, KNET_EXIT_NOT_FOUND, "no node %s",
+			      name);
 }
 
 int knet_policy_resolve(const struct knet_policy *p, const char *spec,
@@ -218,8 +216,8 @@ int knet_policy_resolve(const struct knet_policy *p, const char *spec,
 		t.ends[0].has_addr = true;
 		snprintf(t.ends[0].label, sizeof(t.ends[0].label), "%s", spec);
 		/* An address a pod has is that pod. */
-		for (i = 0; c.bits == (c.family == 4 ? 32 : 128) &&
-			    i < p->w.npods;
+		for (i = 0;
+		     c.bits == (c.family == 4 ? 32 : 128) && i < p->w.npods;
 		     i++) {
 			const struct knet_pod *pod = p->w.pods[i];
 

@@ -44,8 +44,7 @@ static const char *sel_text(const struct knet_selector *s)
 	return *s->text ? s->text : "{}";
 }
 
-static void peer_text(const struct knet_netpol_peer *pe, char *buf,
-		      size_t len)
+static void peer_text(const struct knet_netpol_peer *pe, char *buf, size_t len)
 {
 	size_t n;
 
@@ -53,16 +52,16 @@ static void peer_text(const struct knet_netpol_peer *pe, char *buf,
 		n = (size_t)sayn(buf, len, "ipBlock %s", pe->cidr);
 		for (int i = 0; i < pe->except.n && n < len; i++)
 			n += (size_t)sayn(buf + n, len - n, "%s%s",
-					      i ? "," : " except ",
-					      pe->except.v[i]);
+					  i ? "," : " except ",
+					  pe->except.v[i]);
 		return;
 	}
 	if (pe->has_namespaces && pe->has_pods)
 		sayn(buf, len, "namespaceSelector %s and podSelector %s",
-			 sel_text(&pe->namespaces), sel_text(&pe->pods));
+		     sel_text(&pe->namespaces), sel_text(&pe->pods));
 	else if (pe->has_namespaces)
 		sayn(buf, len, "namespaceSelector %s",
-			 sel_text(&pe->namespaces));
+		     sel_text(&pe->namespaces));
 	else
 		sayn(buf, len, "podSelector %s", sel_text(&pe->pods));
 }
@@ -87,10 +86,10 @@ static bool peer_match(const struct knet_policy *p,
 		    !knet_cidr_contains(&c, &o->addr)) {
 			if (why)
 				say(why, "ipBlock %s: %s%s%s", pe->cidr,
-					 o->label,
-					 o->has_addr ? " is not in it"
-						     : " has no address",
-					 "");
+				    o->label,
+				    o->has_addr ? " is not in it"
+						: " has no address",
+				    "");
 			return false;
 		}
 		for (int i = 0; i < pe->except.n; i++) {
@@ -100,7 +99,7 @@ static bool peer_match(const struct knet_policy *p,
 			*score = 1;
 			if (why)
 				say(why, "ipBlock except %s: %s is in it",
-					 pe->except.v[i], o->label);
+				    pe->except.v[i], o->label);
 			return false;
 		}
 		return true;
@@ -116,9 +115,9 @@ static bool peer_match(const struct knet_policy *p,
 	if (o->p->host_network) {
 		if (why)
 			say(why,
-				 "%s: pod %s uses the host network (only an "
-				 "ipBlock can match it)",
-				 head, o->label);
+			    "%s: pod %s uses the host network (only an "
+			    "ipBlock can match it)",
+			    head, o->label);
 		return false;
 	}
 	if (pe->has_namespaces) {
@@ -130,20 +129,20 @@ static bool peer_match(const struct knet_policy *p,
 					 why ? what : NULL, sizeof(what))) {
 			if (why)
 				say(why,
-					 "namespaceSelector %s: namespace %s "
-					 "%s",
-					 sel_text(&pe->namespaces),
-					 o->p->meta.namespace, what);
+				    "namespaceSelector %s: namespace %s "
+				    "%s",
+				    sel_text(&pe->namespaces),
+				    o->p->meta.namespace, what);
 			return false;
 		}
 	} else if (strcmp(o->p->meta.namespace, np->meta.namespace)) {
 		/* A podSelector alone picks pods of the policy's namespace. */
 		if (why)
 			say(why,
-				 "podSelector %s: selects pods of namespace "
-				 "%s only, %s is in %s",
-				 sel_text(&pe->pods), np->meta.namespace,
-				 o->label, o->p->meta.namespace);
+			    "podSelector %s: selects pods of namespace "
+			    "%s only, %s is in %s",
+			    sel_text(&pe->pods), np->meta.namespace, o->label,
+			    o->p->meta.namespace);
 		return false;
 	}
 	*score = 1;
@@ -152,7 +151,7 @@ static bool peer_match(const struct knet_policy *p,
 				 why ? what : NULL, sizeof(what))) {
 		if (why)
 			say(why, "podSelector %s: pod %s %s",
-				 sel_text(&pe->pods), o->label, what);
+			    sel_text(&pe->pods), o->label, what);
 		return false;
 	}
 	return true;
@@ -205,27 +204,25 @@ static void port_list(const struct knet_netpol_rule *r, const struct flow *f,
 
 			if (num)
 				n += (size_t)sayn(buf + n, len - n,
-						      "%s%s=%d%s%s", sep,
-						      pt->name, num, proto,
-						      pname);
+						  "%s%s=%d%s%s", sep, pt->name,
+						  num, proto, pname);
 			else
 				n += (size_t)sayn(buf + n, len - n,
-						      "%s%s (not a port of "
-						      "%s)%s%s",
-						      sep, pt->name,
-						      f->dest ? f->dest->label
-							      : "the peer",
-						      proto, pname);
+						  "%s%s (not a port of "
+						  "%s)%s%s",
+						  sep, pt->name,
+						  f->dest ? f->dest->label
+							  : "the peer",
+						  proto, pname);
 		} else if (pt->end_port) {
-			n += (size_t)sayn(buf + n, len - n, "%s%d-%d%s%s",
-					      sep, pt->port, pt->end_port,
-					      proto, pname);
+			n += (size_t)sayn(buf + n, len - n, "%s%d-%d%s%s", sep,
+					  pt->port, pt->end_port, proto, pname);
 		} else if (pt->port) {
 			n += (size_t)sayn(buf + n, len - n, "%s%d%s%s", sep,
-					      pt->port, proto, pname);
+					  pt->port, proto, pname);
 		} else {
-			n += (size_t)sayn(buf + n, len - n, "%sall %s",
-					      sep, pt->protocol);
+			n += (size_t)sayn(buf + n, len - n, "%sall %s", sep,
+					  pt->protocol);
 		}
 	}
 	if (n < len)
@@ -252,8 +249,7 @@ static bool ports_match(const struct knet_netpol_rule *r, const struct flow *f,
 	if (!f->port)
 		say(why, "every port asked, the rule allows %s", list);
 	else if (strcmp(f->proto, "TCP"))
-		say(why, "port %d/%s not in %s", f->port, f->proto,
-			 list);
+		say(why, "port %d/%s not in %s", f->port, f->proto, list);
 	else
 		say(why, "port %d not in %s", f->port, list);
 	return false;
@@ -324,8 +320,8 @@ static int add_match(struct knet_policy_half *h, const struct knet_netpol *np,
 		     int rule, int peer, int port, const struct flow *f,
 		     bool ingress)
 {
-	const struct knet_netpol_rule *r = ingress ? &np->in[rule]
-						   : &np->out[rule];
+	const struct knet_netpol_rule *r =
+		ingress ? &np->in[rule] : &np->out[rule];
 	struct knet_policy_match *m = &h->matched[h->nmatched++];
 	char buf[WHY];
 
@@ -386,7 +382,8 @@ static int eval_half(const struct knet_policy *p,
 	}
 	for (int i = 0; i < npols; i++) {
 		const struct knet_netpol *np = pols[i];
-		const struct knet_netpol_rule *rules = ingress ? np->in : np->out;
+		const struct knet_netpol_rule *rules =
+			ingress ? np->in : np->out;
 		int nrules = ingress ? np->n_in : np->n_out;
 		int best = -1, best_rule = -1, peer, port, score = 0;
 		char why[WHY], best_why[WHY] = "";
