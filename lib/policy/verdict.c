@@ -78,6 +78,9 @@ static bool peer_match(const struct knet_policy *p,
 {
 	char what[WHY], head[WHY];
 
+	/* Only the first byte: the matrix comes here N x N times. */
+	what[0] = head[0] = '\0';
+
 	*score = 0;
 	if (pe->cidr) {
 		struct knet_cidr c, x;
@@ -292,6 +295,8 @@ static bool rule_match(const struct knet_policy *p,
 	for (int i = 0; i < r->npeers; i++) {
 		char w[WHY];
 
+		w[0] = '\0';
+
 		if (peer_match(p, np, &r->peers[i], o, why ? w : NULL, &s)) {
 			peer_ok = true;
 			*ret_peer = i;
@@ -386,8 +391,10 @@ static int eval_half(const struct knet_policy *p,
 			ingress ? np->in : np->out;
 		int nrules = ingress ? np->n_in : np->n_out;
 		int best = -1, best_rule = -1, peer, port, score = 0;
-		char why[WHY], best_why[WHY] = "";
+		char why[WHY], best_why[WHY];
 		bool hit = false;
+
+		why[0] = best_why[0] = '\0';
 
 		for (int j = 0; j < nrules && !hit; j++) {
 			if (rule_match(p, np, &rules[j], o, f, &peer, &port,

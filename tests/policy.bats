@@ -1,0 +1,169 @@
+#!/usr/bin/env bats
+# knet policy check / matrix: policies applied to the lab with its
+# kubectl are read back with the right verdicts and reasons, and the same
+# objects read offline with -f give the same answers.  The lab enforces
+# no policy: these are the API objects' verdicts.  Everything lives in
+# the namespaces knet-pol-a and knet-pol-b, deleted at the end.
+
+bats_require_minimum_version 1.5.0
+
+DATA=tests/data/policy
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab up >&2
+	eval "$(tests/lab/lab env)"
+	tests/lab/lab kubectl apply -f tests/data/policy/lab/10-objects.yaml >&2
+	# Pods are refused until the namespace has its service account.
+	for _ in $(seq 60); do
+		if tests/lab/lab kubectl apply \
+			-f tests/data/policy/lab/20-policies.yaml >&2 &&
+			[ "$(tests/lab/lab kubectl get pods -n knet-pol-a \
+				-o name | wc -l)" -eq 2 ]; then
+			break
+		fi
+		sleep 1
+		tests/lab/lab kubectl apply \
+			-f tests/data/policy/lab/10-objects.yaml >&2 || true
+	done
+}
+
+teardown_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab kubectl delete namespace knet-pol-a knet-pol-b \
+		--wait=false >&2 || true
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	eval "$(tests/lab/lab env)"
+	KNET=$PWD/knet
+	OFF=(-f "$DATA/lab")
+}
+
+# The verdict and the joined reasons, from JSON.
+verdict() {
+	jq -r '.items[0] | "\(.allowed) \(.reason)"'
+}
+
+@test "check: same namespace team=a reaches web on the named port (live and offline)" {
+	for src in "" "${OFF[*]}"; do
+		run "$KNET" policy check knet-pol-a/client knet-pol-a/web:8080 \
+			$src -o json
+		[ "$status" -eq 0 ]
+		[[ "$(verdict <<<"$output")" == "true ingress knet-pol-a/allow-web rule 0: namespaceSelector team=a, http=8080/TCP"* ]]
+		[ "$(jq -r '.items[0].ingress.isolated' <<<"$output")" = true ]
+		[ "$(jq -r '.items[0].ingress.policies | sort | join(",")' <<<"$output")" = \
+			"knet-pol-a/allow-web,knet-pol-a/deny-all" ]
+	done
+}
+
+@test "check: another namespace is denied, with the namespace label that differs" {
+	for src in "" "${OFF[*]}"; do
+		run "$KNET" policy check knet-pol-b/client knet-pol-a/web:http \
+			$src -o json
+		[ "$status" -eq 1 ]
+		[ "$(jq -r '.items[0].allowed' <<<"$output")" = false ]
+		[ "$(jq -r '.items[0].ingress.denied_by[] | select(.policy == "knet-pol-a/allow-web") | .reason' <<<"$output")" = \
+			"namespaceSelector team=a: namespace knet-pol-b has team=b" ]
+		[ "$(jq -r '.items[0].ingress.denied_by[] | select(.policy == "knet-pol-a/deny-all") | .reason' <<<"$output")" = \
+			"no ingress rules: denies all ingress" ]
+		# egress of knet-pol-b/client allows 8080 to any namespace
+		[ "$(jq -r '.items[0].egress.allowed' <<<"$output")" = true ]
+	done
+}
+
+@test "check: a port the rule lacks is named in the reason" {
+	for src in "" "${OFF[*]}"; do
+		run "$KNET" policy check knet-pol-a/client knet-pol-a/web:9090 $src
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"port 9090 not in [http=8080]"* ]]
+		[[ "$output" == *"denied"* ]]
+		[[ "$output" == *"do not enforce"* || "$output" == *"enforce nothing"* ]]
+	done
+}
+
+@test "check: egress ipBlock except is the reason, and the other peer cannot rescue an address" {
+	for src in "" "${OFF[*]}"; do
+		run "$KNET" policy check knet-pol-b/client 198.19.3.7:8080 $src -o json
+		[ "$status" -eq 1 ]
+		[ "$(jq -r '.items[0].egress.denied_by[0].reason' <<<"$output")" = \
+			"ipBlock except 198.19.3.0/24: 198.19.3.7 is in it" ]
+		run "$KNET" policy check knet-pol-b/client 198.19.4.7:8080 $src -o json
+		[ "$status" -eq 0 ]
+		[ "$(jq -r '.items[0].egress.matched[0].peerText' <<<"$output")" = \
+			"ipBlock 198.19.0.0/16 except 198.19.3.0/24" ]
+	done
+}
+
+@test "check: the lab's secure namespace: default-deny and allow-web read back" {
+	db=$("$KNET_LAB_KUBECTL" get pods -n secure -l app=db -o name | head -n 1)
+	[ -n "$db" ]
+	run "$KNET" policy check web/$("$KNET_LAB_KUBECTL" get pods -n web -l app=web -o jsonpath='{.items[0].metadata.name}') "secure/${db#pod/}:5432" -o json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.items[0].ingress.matched[0].policy' <<<"$output")" = secure/allow-web ]
+	run "$KNET" policy check client/client "secure/${db#pod/}:5432" -o json
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r '.items[0].reason' <<<"$output")" == *"namespace client has kubernetes.io/metadata.name=client"* ]]
+}
+
+@test "matrix: the grid of knet-pol-a on 8080 (live and offline agree)" {
+	live=$("$KNET" policy matrix -n knet-pol-a --port 8080 -o json |
+		jq -c '[.items[] | {from, allowed: (.allowed | sort), denied: (.denied | sort)}] | sort_by(.from)')
+	off=$("$KNET" policy matrix -n knet-pol-a --port 8080 "${OFF[@]}" -o json |
+		jq -c '[.items[] | {from, allowed: (.allowed | sort), denied: (.denied | sort)}] | sort_by(.from)')
+	[ -n "$live" ] && [ "$live" != "[]" ]
+	[ "$live" = "$off" ]
+	# nothing reaches the client (deny-all), both reach web
+	[ "$(jq -r '[.[] | select(.allowed | index("knet-pol-a/web"))] | length' <<<"$live")" -eq 2 ]
+	[ "$(jq -r '[.[] | select(.denied | index("knet-pol-a/client"))] | length' <<<"$live")" -eq 2 ]
+}
+
+@test "matrix --diff: --cluster -f shows what a change would allow" {
+	run "$KNET" policy matrix -A -l app --port 8080 --cluster \
+		-f "$DATA/change/allow-b.yaml" --diff -o json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.items[] | select(.from == "knet-pol-b/client") | .changed[] | "\(.to) \(.before) \(.after)"' <<<"$output")" = \
+		"knet-pol-a/web 0 1" ]
+	run "$KNET" policy matrix -A --port 8080 -f "$DATA/lab" \
+		-f "$DATA/change/allow-b.yaml" --diff
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"+"* ]]
+	# the change is not applied: the cluster still denies
+	run "$KNET" policy check knet-pol-b/client knet-pol-a/web:8080
+	[ "$status" -eq 1 ]
+}
+
+@test "check: svc/ targets: each backend, after DNAT" {
+	run "$KNET" policy check client/client svc/web/web:80 -o json
+	[ "$status" -eq 0 ]
+	n=$(jq '.items | length' <<<"$output")
+	want=$("$KNET_LAB_KUBECTL" get pods -n web -l app=web -o name | wc -l)
+	[ "$n" -eq "$want" ] && [ "$n" -gt 0 ]
+	[[ "$(jq -r '.items[0].via' <<<"$output")" == "svc/web/web backend"* ]]
+}
+
+@test "unknown pod: exit 3; usage errors: exit 2" {
+	run "$KNET" policy check knet-pol-a/nope knet-pol-a/web:80
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"no pod knet-pol-a/nope"* ]]
+	run "$KNET" policy check knet-pol-a/client "${OFF[@]}"
+	[ "$status" -eq 2 ]
+	run "$KNET" policy frobnicate "${OFF[@]}"
+	[ "$status" -eq 2 ]
+	run "$KNET" policy check knet-pol-a/client knet-pol-a/web:nope "${OFF[@]}"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"no container port named nope"* ]]
+}
+
+@test "malformed manifest: file, document and field in one line, exit 2" {
+	run "$KNET" policy check ok/a ok/b -f "$DATA/bad/two-docs.yaml"
+	[ "$status" -eq 2 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = "knet: $DATA/bad/two-docs.yaml: document 2: spec.ingress[0].from[0].podSelector.matchExpressions[0].operator: not In, NotIn, Exists or DoesNotExist" ]
+	run "$KNET" policy check a b -f - <<<'{"kind": "Pod", "apiVersion": "v1", "metadata": {'
+	[ "$status" -eq 2 ]
+	[[ "$output" == "knet: <stdin>: document 1: invalid JSON"* ]]
+	run "$KNET" policy check a b -f /nonexistent/x.yaml
+	[ "$status" -eq 2 ]
+}
