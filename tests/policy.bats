@@ -13,7 +13,14 @@ setup_file() {
 	cd "$BATS_TEST_DIRNAME/.."
 	tests/lab/lab up >&2
 	eval "$(tests/lab/lab env)"
-	tests/lab/lab kubectl apply -f tests/data/policy/lab/10-objects.yaml >&2
+	# A previous run's namespaces may still be terminating.
+	for _ in $(seq 120); do
+		tests/lab/lab kubectl get namespace knet-pol-a knet-pol-b \
+			>/dev/null 2>&1 || break
+		sleep 1
+	done
+	tests/lab/lab kubectl apply -f tests/data/policy/lab/10-objects.yaml \
+		>&2 || true
 	# Pods are refused until the namespace has its service account.
 	for _ in $(seq 60); do
 		if tests/lab/lab kubectl apply \
@@ -31,7 +38,7 @@ setup_file() {
 teardown_file() {
 	cd "$BATS_TEST_DIRNAME/.."
 	tests/lab/lab kubectl delete namespace knet-pol-a knet-pol-b \
-		--wait=false >&2 || true
+		--timeout=90s >&2 || true
 }
 
 setup() {
