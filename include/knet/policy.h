@@ -148,6 +148,18 @@ void knet_policy_pod_end(const struct knet_policy *p, int i,
 			 struct knet_policy_end *ret);
 
 /*
+ * The pods (indexes in the world's pods, @ret_idx holds npods) that @np
+ * selects, and those the peers of its rule @rule (ingress or egress)
+ * match now, host-network pods only through ipBlocks; -1 when the rule
+ * has no peers (everything matches).  Returns the count.
+ */
+int knet_policy_selected(const struct knet_policy *p,
+			 const struct knet_netpol *np, int *ret_idx);
+int knet_policy_rule_pods(const struct knet_policy *p,
+			  const struct knet_netpol *np, bool ingress, int rule,
+			  int *ret_idx);
+
+/*
  * A label query as `-l` takes it ("app=web,tier!=db,env,!debug") as a
  * selector; -EINVAL.
  */

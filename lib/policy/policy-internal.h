@@ -40,4 +40,14 @@ bool policy_selector_why(const struct knet_selector *s,
 			 const struct knet_labels *labels, char *why,
 			 size_t len);
 
+/*
+ * Whether peer @pe of @np matches the other end @o; on a miss @why (WHY
+ * bytes, may be NULL) says why and *@score how close it came.
+ */
+#define POLICY_WHY 512
+bool policy_peer_match(const struct knet_policy *p,
+		       const struct knet_netpol *np,
+		       const struct knet_netpol_peer *pe,
+		       const struct knet_policy_end *o, char *why, int *score);
+
 #endif

@@ -14,7 +14,7 @@
 
 #include "policy-internal.h"
 
-#define WHY 512
+#define WHY POLICY_WHY
 
 /* The traffic being judged. */
 struct flow {
@@ -71,7 +71,7 @@ static void peer_text(const struct knet_netpol_peer *pe, char *buf, size_t len)
  * @why says why and *@score says how close it came (1: part of it
  * matched, the namespace or the cidr).
  */
-static bool peer_match(const struct knet_policy *p,
+bool policy_peer_match(const struct knet_policy *p,
 		       const struct knet_netpol *np,
 		       const struct knet_netpol_peer *pe,
 		       const struct knet_policy_end *o, char *why, int *score)
@@ -297,7 +297,8 @@ static bool rule_match(const struct knet_policy *p,
 
 		w[0] = '\0';
 
-		if (peer_match(p, np, &r->peers[i], o, why ? w : NULL, &s)) {
+		if (policy_peer_match(p, np, &r->peers[i], o, why ? w : NULL,
+				      &s)) {
 			peer_ok = true;
 			*ret_peer = i;
 			break;
