@@ -174,3 +174,33 @@ verdict() {
 	run "$KNET" policy check a b -f /nonexistent/x.yaml
 	[ "$status" -eq 2 ]
 }
+
+@test "policyTypes defaulting is the apiserver's (server dry-run as the oracle)" {
+	for spec in '{podSelector: {}}' '{podSelector: {}, egress: []}' \
+		'{podSelector: {}, egress: [{}]}' '{podSelector: {}, ingress: [], egress: [{ports: [{port: 53}]}]}'; do
+		doc=$(printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: dry, namespace: knet-pol-a}\nspec: %s\n' "$spec")
+		want=$(tests/lab/lab kubectl apply --dry-run=server -f - \
+			-o jsonpath='{.spec.policyTypes}' <<<"$doc" | jq -c .)
+		[ -n "$want" ]
+		# egress isolated per knet = Egress in the server's defaults
+		run "$KNET" policy check knet-pol-a/client 203.0.113.1:53 \
+			-f "$DATA/lab/10-objects.yaml" -f - -o json <<<"$doc"
+		isolated=$(jq -r '.items[0].egress.isolated' <<<"$output")
+		if [[ "$want" == *Egress* ]]; then
+			[ "$isolated" = true ]
+		else
+			[ "$isolated" = false ]
+		fi
+	done
+}
+
+@test "netpol NAME: the pods a policy selects and each rule's peers now" {
+	run "$KNET" netpol -n knet-pol-a allow-web -o json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.items[0].selectedPods | join(",")' <<<"$output")" = knet-pol-a/web ]
+	[ "$(jq -r '.items[0].rulePeers[0].pods | sort | join(",")' <<<"$output")" = \
+		"knet-pol-a/client,knet-pol-a/web" ]
+	run "$KNET" netpol -n knet-pol-b -o wide
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"knet-pol-b/client"*"+198.19.0.0/16"* ]]
+}
