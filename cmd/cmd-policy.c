@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd.h"
 #include "knet/objects.h"
@@ -34,6 +35,15 @@ static const struct knet_opt policy_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
+/* Microseconds on the monotonic clock, for the -v timings (bench). */
+static long long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 /* The objects a run judges, and the engine over them. */
 struct world {
 	struct knet_manifest *m;
@@ -57,6 +67,7 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 	struct knet_policy_world pw = {0};
 	struct knet_error err = {0};
 	const char *ns = ctx->g.namespace ? ctx->g.namespace : "default";
+	long long t0 = now_us();
 	int r;
 
 	w->m = knet_manifest_new();
@@ -106,6 +117,11 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 	pw.nnodes = w->m->nodes.n;
 	if (knet_policy_new(&pw, &w->p, &err) < 0)
 		return knet_fail(ctx, &err, "index", "policies");
+	knet_log(ctx, 1,
+		 "policy: %d pods, %d policies, %d namespaces loaded and "
+		 "indexed in %.1f ms",
+		 pw.npods, pw.nnetpols, pw.nnamespaces,
+		 (double)(now_us() - t0) / 1000.0);
 	return 0;
 oom:
 	knet_error_set(&err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
@@ -362,6 +378,7 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 	struct knet_error err = {0};
 	char *target = NULL, *port = NULL, proto[8];
 	bool all = true;
+	long long t0;
 	int status;
 
 	if (args->npos != 3)
@@ -384,6 +401,7 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (knet_table_new(check_columns, &o, &t) < 0)
 		goto oom;
+	t0 = now_us();
 	for (int i = 0; i < from.n; i++)
 		for (int j = 0; j < to.n; j++) {
 			struct knet_policy_verdict v = {0};
@@ -406,6 +424,8 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 			}
 			knet_policy_verdict_clear(&v);
 		}
+	knet_log(ctx, 1, "policy: %d pair(s) judged in %.3f ms", from.n * to.n,
+		 (double)(now_us() - t0) / 1000.0);
 	if (knet_table_render(t) < 0)
 		goto oom;
 	say_not_enforced(ctx);
@@ -491,17 +511,29 @@ static const struct knet_column matrix_json_columns[] = {
 };
 
 /* One cell: 1 allowed, 0 denied, -1 unknown (no such named port). */
-static int cell(const struct world *w, int from, int to, const struct port_q *q)
+static int cell(const struct world *w, const struct knet_policy_end *ends,
+		int from, int to, const struct port_q *q)
 {
-	struct knet_policy_end a, b;
 	int r;
 
 	if (from < 0 || to < 0)
 		return -1;
-	knet_policy_pod_end(w->p, from, &a);
-	knet_policy_pod_end(w->p, to, &b);
-	r = knet_policy_allowed(w->p, &a, &b, q->port, q->proto);
+	r = knet_policy_allowed(w->p, &ends[from], &ends[to], q->port,
+				q->proto);
 	return r < 0 ? -1 : r;
+}
+
+/* Every pod's end, made once: the matrix asks N x N times. */
+static struct knet_policy_end *all_ends(const struct world *w)
+{
+	struct knet_policy_end *e;
+
+	if (!w->p)
+		return NULL;
+	e = calloc((size_t)w->m->pods.n + 1, sizeof(*e));
+	for (int i = 0; e && i < w->m->pods.n; i++)
+		knet_policy_pod_end(w->p, i, &e[i]);
+	return e;
 }
 
 static const char *cell_text(int now, int before, bool diff)
@@ -521,8 +553,10 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 	struct knet_column *cols = NULL;
 	struct knet_table *t = NULL;
 	const char **names = NULL, **yes = NULL, **no = NULL;
+	struct knet_policy_end *ends = NULL, *bends = NULL;
 	int *pods = NULL, n = 0, status, changes = 0, *bmap = NULL;
 	bool json = o.format == KNET_FMT_JSON;
+	long long t0;
 
 	(void)args;
 	status = matrix_pods(ctx, w, &pods, &n);
@@ -533,7 +567,10 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 	no = calloc((size_t)n + 1, sizeof(*no));
 	bmap = calloc((size_t)n + 1, sizeof(*bmap));
 	cols = calloc((size_t)n + 4, sizeof(*cols));
-	if (!names || !yes || !no || !bmap || !cols)
+	ends = all_ends(w);
+	bends = base ? all_ends(base) : NULL;
+	if (!names || !yes || !no || !bmap || !cols || !ends ||
+	    (base && !bends))
 		goto oom;
 	for (int i = 0; i < n; i++) {
 		struct knet_policy_end e;
@@ -559,6 +596,7 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (knet_table_new(json ? matrix_json_columns : cols, &o, &t) < 0)
 		goto oom;
+	t0 = now_us();
 	for (int q = 0; q < nq; q++)
 		for (int i = 0; i < n; i++) {
 			cJSON *changed = cJSON_CreateArray();
@@ -569,9 +607,10 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 				goto oom;
 			}
 			for (int j = 0; j < n; j++) {
-				int now = cell(w, pods[i], pods[j], &qs[q]);
-				int before = base ? cell(base, bmap[i], bmap[j],
-							 &qs[q])
+				int now =
+					cell(w, ends, pods[i], pods[j], &qs[q]);
+				int before = base ? cell(base, bends, bmap[i],
+							 bmap[j], &qs[q])
 						  : now;
 
 				if (now == 1)
@@ -612,6 +651,9 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 				knet_table_set_str(t, 2, qs[q].text);
 			}
 		}
+	knet_log(ctx, 1, "policy: %lld pair(s) judged in %.3f ms",
+		 (long long)n * n * nq * (base ? 2 : 1),
+		 (double)(now_us() - t0) / 1000.0);
 	if (n == 0) {
 		knet_warn(ctx, "no pods to judge");
 	} else if (knet_table_render(t) < 0) {
@@ -640,6 +682,8 @@ out:
 	free(no);
 	free(bmap);
 	free(pods);
+	free(ends);
+	free(bends);
 	return status;
 }
 

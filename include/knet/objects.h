@@ -297,6 +297,8 @@ struct knet_netpol_peer {
 	struct knet_selector namespaces;
 	char *cidr; /* ipBlock.cidr, NULL when not an ipBlock */
 	struct knet_strv except;
+	struct knet_cidr block;		 /* @cidr, parsed */
+	struct knet_cidr *except_blocks; /* @except, parsed */
 };
 
 struct knet_netpol_rule {

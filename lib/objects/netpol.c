@@ -19,6 +19,7 @@ static void rules_free(struct knet_netpol_rule *rules, int n)
 			knet_selector_clear(&r->peers[j].namespaces);
 			free(r->peers[j].cidr);
 			knet_strv_clear(&r->peers[j].except);
+			free(r->peers[j].except_blocks);
 		}
 		for (int j = 0; j < r->nports; j++)
 			free(r->ports[j].name);
@@ -189,10 +190,14 @@ static int parse_ipblock(struct knet_netpol_peer *pe, const cJSON *b,
 	pe->cidr = strdup(cidr);
 	if (!pe->cidr)
 		return oom(err);
+	pe->block = c;
 	sub(f, sizeof(f), field, ".except", -1);
 	n = list_size(except, f, err);
 	if (n < 0)
 		return n;
+	pe->except_blocks = calloc((size_t)n + 1, sizeof(*pe->except_blocks));
+	if (!pe->except_blocks)
+		return oom(err);
 	cJSON_ArrayForEach(e, except)
 	{
 		sub(f, sizeof(f), field, ".except", i++);
@@ -202,6 +207,7 @@ static int parse_ipblock(struct knet_netpol_peer *pe, const cJSON *b,
 		/* The API wants each except strictly inside the cidr. */
 		if (!knet_cidr_contains(&c, &x) || x.bits == c.bits)
 			return bad(err, f, "not inside the cidr");
+		pe->except_blocks[pe->except.n] = x;
 		if (knet_strv_push(&pe->except, e->valuestring) < 0)
 			return oom(err);
 	}

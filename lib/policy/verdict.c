@@ -83,10 +83,7 @@ bool policy_peer_match(const struct knet_policy *p,
 
 	*score = 0;
 	if (pe->cidr) {
-		struct knet_cidr c, x;
-
-		if (!o->has_addr || knet_cidr_parse(pe->cidr, &c) < 0 ||
-		    !knet_cidr_contains(&c, &o->addr)) {
+		if (!o->has_addr || !knet_cidr_contains(&pe->block, &o->addr)) {
 			if (why)
 				say(why, "ipBlock %s: %s%s%s", pe->cidr,
 				    o->label,
@@ -96,8 +93,8 @@ bool policy_peer_match(const struct knet_policy *p,
 			return false;
 		}
 		for (int i = 0; i < pe->except.n; i++) {
-			if (knet_cidr_parse(pe->except.v[i], &x) < 0 ||
-			    !knet_cidr_overlaps(&x, &o->addr))
+			if (!knet_cidr_overlaps(&pe->except_blocks[i],
+						&o->addr))
 				continue;
 			*score = 1;
 			if (why)
