@@ -204,3 +204,18 @@ verdict() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"knet-pol-b/client"*"+198.19.0.0/16"* ]]
 }
+
+@test "-f: directories recursively (only *.yaml, *.yml, *.json), and stdin" {
+	mkdir -p "$BATS_TEST_TMPDIR/m/deeper/still"
+	cp "$DATA/lab/10-objects.yaml" "$BATS_TEST_TMPDIR/m/deeper/objects.yml"
+	cp "$DATA/lab/20-policies.yaml" "$BATS_TEST_TMPDIR/m/deeper/still/p.yaml"
+	echo 'not: [a manifest' >"$BATS_TEST_TMPDIR/m/README.txt"
+	run "$KNET" policy check knet-pol-b/client knet-pol-a/web:8080 \
+		-f "$BATS_TEST_TMPDIR/m" -o json
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.items[0].ingress.policies | length' <<<"$output")" -eq 2 ]
+	run "$KNET" policy check knet-pol-b/client knet-pol-a/web:8080 -f - \
+		-o json < <(cat "$DATA/lab/10-objects.yaml"; echo ---; cat "$DATA/lab/20-policies.yaml")
+	[ "$status" -eq 1 ]
+	[ "$(jq -r '.items[0].ingress.policies | length' <<<"$output")" -eq 2 ]
+}

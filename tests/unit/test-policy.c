@@ -4,6 +4,7 @@
  * each case lays policies over one set of namespaces and pods, asks
  * FROM -> TO:PORT and checks the verdict and a reason's words.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +303,8 @@ static struct knet_policy *build(struct knet_manifest *m)
 		.nnetpols = m->netpols.n,
 		.services = m->services.items,
 		.nservices = m->services.n,
+		.nodes = m->nodes.items,
+		.nnodes = m->nodes.n,
 	};
 	struct knet_policy *p = NULL;
 	struct knet_error err = {0};
@@ -405,6 +408,123 @@ static void test_manifest_errors(void)
 	}
 }
 
+/*
+ * Targets: svc/ is each backend with the service port mapped to its
+ * targetPort on that pod (a name may be another number per pod),
+ * node/ its InternalIP, a CIDR an address range outside the cluster.
+ */
+static void test_targets(void)
+{
+	static const char extra[] =
+		"---\napiVersion: v1\nkind: Service\n"
+		"metadata: {name: web, namespace: a}\n"
+		"spec: {selector: {app: web}, ports: [{name: h, port: 80, "
+		"targetPort: http}]}\n"
+		"---\napiVersion: v1\nkind: Node\nmetadata: {name: node-a}\n"
+		"status: {addresses: [{type: InternalIP, address: "
+		"198.18.0.10}]}\n" NP "metadata: {name: p, namespace: a}\n"
+		"spec: {podSelector: {}, ingress: [{from: [{ipBlock: {cidr: "
+		"198.18.0.0/24}}]}]}\n";
+	struct knet_manifest *m = knet_manifest_new();
+	struct knet_policy_target t = {0}, n = {0}, c = {0};
+	struct knet_error err = {0};
+	struct knet_policy *p;
+	char *text = NULL;
+
+	if (asprintf(&text, "%s%s", world_yaml, extra) < 0)
+		return;
+	CHECK_INT(knet_manifest_load_text(m, "t", text, strlen(text), "default",
+					  &err),
+		  0);
+	p = build(m);
+	/* a/web (http=8080) and a/host (no http port: not an endpoint) */
+	CHECK_INT(
+		knet_policy_resolve(p, "svc/a/web", "default", "80", &t, &err),
+		0);
+	CHECK_INT(t.n, 1);
+	if (t.n == 1) {
+		CHECK_STR(t.ends[0].label, "a/web");
+		CHECK_INT(t.ends[0].port, 8080);
+	}
+	CHECK_INT(knet_policy_resolve(p, "svc/web", "a", "nope", &c, &err),
+		  -EINVAL);
+	CHECK_INT(knet_policy_resolve(p, "node/node-a", "a", NULL, &n, &err),
+		  0);
+	CHECK_INT(n.n, 1);
+	if (n.n == 1) {
+		struct knet_policy_verdict v = {0};
+
+		CHECK_STR(n.ends[0].label, "node/node-a");
+		/* a node is an address: only the ipBlock can let it in */
+		CHECK_INT(knet_policy_allowed(p, &n.ends[0], &t.ends[0], NULL,
+					      "TCP"),
+			  1);
+		CHECK_INT(knet_policy_check(p, &n.ends[0], &t.ends[0], NULL,
+					    "TCP", &v, &err),
+			  0);
+		CHECK(!v.egress.applies);
+		CHECK_INT(v.ingress.nmatched, 1);
+		knet_policy_verdict_clear(&v);
+	}
+	knet_policy_target_clear(&c);
+	/* A CIDR half inside an except-free block matches; one wider not. */
+	CHECK_INT(
+		knet_policy_resolve(p, "198.18.0.128/25", "a", NULL, &c, &err),
+		0);
+	if (c.n == 1 && t.n == 1)
+		CHECK_INT(knet_policy_allowed(p, &c.ends[0], &t.ends[0], NULL,
+					      "TCP"),
+			  1);
+	knet_policy_target_clear(&c);
+	CHECK_INT(knet_policy_resolve(p, "198.18.0.0/23", "a", NULL, &c, &err),
+		  0);
+	if (c.n == 1 && t.n == 1)
+		CHECK_INT(knet_policy_allowed(p, &c.ends[0], &t.ends[0], NULL,
+					      "TCP"),
+			  0);
+	CHECK_INT(knet_policy_resolve(p, "a/nope", "a", NULL, &n, &err),
+		  -ENOENT);
+	CHECK_INT(err.exit, KNET_EXIT_NOT_FOUND);
+	knet_policy_target_clear(&t);
+	knet_policy_target_clear(&n);
+	knet_policy_target_clear(&c);
+	knet_policy_free(p);
+	knet_manifest_free(m);
+	free(text);
+}
+
+/* Files win over the cluster for the same kind, namespace and name. */
+static void test_merge(void)
+{
+	static const char base[] =
+		"apiVersion: v1\nkind: Pod\nmetadata: {name: a, labels: "
+		"{v: old}}\n---\napiVersion: v1\nkind: Pod\nmetadata: "
+		"{name: b}\n";
+	static const char change[] =
+		"{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": "
+		"{\"name\": \"a\", \"labels\": {\"v\": \"new\"}}}";
+	struct knet_manifest *m = knet_manifest_new();
+	struct knet_manifest *f = knet_manifest_new();
+	struct knet_error err = {0};
+
+	CHECK_INT(knet_manifest_load_text(m, "base", base, strlen(base), "ns",
+					  &err),
+		  0);
+	CHECK_INT(knet_manifest_load_text(f, "change", change, strlen(change),
+					  "ns", &err),
+		  0);
+	CHECK_INT(knet_manifest_merge(m, f, &err), 0);
+	CHECK_INT(m->pods.n, 2);
+	CHECK_INT(f->pods.n, 0);
+	if (m->pods.n == 2) {
+		CHECK_STR(m->pods.items[0]->meta.namespace, "ns");
+		CHECK_STR(knet_labels_get(&m->pods.items[0]->meta.labels, "v"),
+			  "new");
+	}
+	knet_manifest_free(m);
+	knet_manifest_free(f);
+}
+
 static void test_split_target(void)
 {
 	char *t = NULL, *p = NULL, proto[8];
@@ -434,6 +554,8 @@ int main(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	test_manifest_errors();
+	test_targets();
+	test_merge();
 	test_split_target();
 	return unit_done("test-policy");
 }
