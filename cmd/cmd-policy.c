@@ -115,6 +115,8 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 	pw.nservices = w->m->services.n;
 	pw.nodes = w->m->nodes.items;
 	pw.nnodes = w->m->nodes.n;
+	pw.endpoints = w->m->endpoints.items;
+	pw.nendpoints = w->m->endpoints.n;
 	if (knet_policy_new(&pw, &w->p, &err) < 0)
 		return knet_fail(ctx, &err, "index", "policies");
 	knet_log(ctx, 1,
@@ -340,10 +342,11 @@ static int check_row(struct knet_table *t, const struct knet_policy_end *from,
 	knet_table_set_json(t, CK_INGRESS_JSON, half_json(&v->ingress), NULL);
 	if (tt->service)
 		knet_table_set_strf(t, CK_VIA,
-				    "svc/%s/%s backend (policies apply after "
-				    "DNAT)",
+				    "svc/%s/%s backend from %s (policies "
+				    "apply after DNAT)",
 				    tt->service->meta.namespace,
-				    tt->service->meta.name);
+				    tt->service->meta.name,
+				    tt->backends ? tt->backends : "selector");
 	r = 0;
 out:
 	free(eg);

@@ -141,13 +141,21 @@ verdict() {
 	[ "$status" -eq 1 ]
 }
 
-@test "check: svc/ targets: each backend, after DNAT" {
+@test "check: svc/ targets: each ready endpoint, after DNAT (the EndpointSlices as oracle)" {
 	run "$KNET" policy check client/client svc/web/web:80 -o json
 	[ "$status" -eq 0 ]
-	n=$(jq '.items | length' <<<"$output")
-	want=$("$KNET_LAB_KUBECTL" get pods -n web -l app=web -o name | wc -l)
-	[ "$n" -eq "$want" ] && [ "$n" -gt 0 ]
-	[[ "$(jq -r '.items[0].via' <<<"$output")" == "svc/web/web backend"* ]]
+	# the pods behind the ready addresses kube-proxy DNATs to
+	want=$("$KNET_LAB_KUBECTL" get endpointslices -n web \
+		-l kubernetes.io/service-name=web -o json |
+		jq -r '.items[].endpoints[] | select(.conditions.ready != false) | "web/\(.targetRef.name)"' | sort)
+	got=$(jq -r '.items[].to' <<<"$output" | sort)
+	[ -n "$want" ]
+	[ "$got" = "$want" ]
+	[[ "$(jq -r '.items[0].via' <<<"$output")" == "svc/web/web backend from EndpointSlice"* ]]
+	# each is judged on the targetPort the slice names
+	want_port=$("$KNET_LAB_KUBECTL" get endpointslices -n web \
+		-l kubernetes.io/service-name=web -o jsonpath='{.items[0].ports[0].port}')
+	[ "$(jq -r '.items[0].port' <<<"$output")" = "$want_port/TCP" ]
 }
 
 @test "unknown pod: exit 3; usage errors: exit 2" {

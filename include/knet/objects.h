@@ -453,8 +453,8 @@ char *knet_who_index_label(const struct knet_who_index *idx, const char *ip);
 
 /*
  * Objects read from files instead of the API: Namespaces, Pods,
- * Services, Nodes and NetworkPolicies (other kinds are skipped and
- * counted).  YAML or JSON, several documents per file, `v1 List`s, and
+ * Services (with their EndpointSlices or Endpoints), Nodes and
+ * NetworkPolicies (other kinds are skipped and counted).  YAML or JSON, several documents per file, `v1 List`s, and
  * directories read recursively (*.yaml, *.yml, *.json, in name order).
  * A malformed document fails the load with "FILE: document N: FIELD:
  * PROBLEM" in the error (usage class: exit 2).
@@ -465,6 +465,8 @@ struct knet_manifest {
 	struct knet_service_list services;
 	struct knet_node_list nodes;
 	struct knet_netpol_list netpols;
+	/* EndpointSlices and Endpoints, one entry per Service (merged). */
+	struct knet_endpoints_list endpoints;
 	int skipped; /* objects of other kinds */
 	int ndocs;
 };
@@ -499,7 +501,8 @@ enum {
 
 /*
  * Fill an empty @m from the API (all namespaces): pods and
- * NetworkPolicies must list; namespaces, Services and nodes may fail,
+ * NetworkPolicies must list; namespaces, Services (and their
+ * endpoints) and nodes may fail,
  * which *@ret_missing reports.
  */
 int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,

@@ -33,6 +33,8 @@ struct knet_policy_world {
 	int nservices;
 	struct knet_node *const *nodes;
 	int nnodes;
+	struct knet_service_endpoints *const *endpoints;
+	int nendpoints;
 };
 
 struct knet_policy;
@@ -62,13 +64,16 @@ struct knet_policy_target {
 	int n;
 	const struct knet_service *service; /* svc/NAME, else NULL */
 	const struct knet_service_port *service_port;
+	/* "EndpointSlice", "Endpoints" or "selector": where backends came from */
+	const char *backends;
 };
 
 /*
  * Resolve "NS/NAME", "NAME" (in @default_ns), "svc/NAME" (its backends:
- * the pods its selector picks, each with the service port @port mapped
- * to its targetPort), "node/NAME" (its first InternalIP), an IP or a
- * CIDR.  -ENOENT/KNET_EXIT_NOT_FOUND for an unknown pod, Service or
+ * the ready endpoints of its EndpointSlices or Endpoints when the world
+ * has them, else the pods its selector picks with the service port @port
+ * mapped to its targetPort on each), "node/NAME" (its first InternalIP),
+ * an IP or a CIDR.  -ENOENT/KNET_EXIT_NOT_FOUND for an unknown pod, Service or
  * node; -EINVAL/KNET_EXIT_USAGE for an unknown service port.
  */
 int knet_policy_resolve(const struct knet_policy *p, const char *spec,

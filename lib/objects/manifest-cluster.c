@@ -28,6 +28,7 @@ int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
 	struct knet_service_list *sl = NULL;
 	struct knet_node_list *nl = NULL;
 	struct knet_netpol_list *npl = NULL;
+	struct knet_endpoints_list *el = NULL;
 	struct knet_error soft = {0};
 	unsigned missing = 0;
 	int r;
@@ -42,6 +43,9 @@ int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
 		missing |= KNET_MANIFEST_NO_NAMESPACES;
 	if (knet_service_list(api, NULL, NULL, &sl, &soft) < 0)
 		missing |= KNET_MANIFEST_NO_SERVICES;
+	if (!(missing & KNET_MANIFEST_NO_SERVICES) &&
+	    knet_endpoints_list(api, NULL, NULL, NULL, &el, &soft) < 0)
+		missing |= KNET_MANIFEST_NO_SERVICES;
 	if (knet_node_list(api, NULL, &nl, &soft) < 0)
 		missing |= KNET_MANIFEST_NO_NODES;
 	TAKE(m->pods, pl);
@@ -52,6 +56,8 @@ int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
 		TAKE(m->services, sl);
 	if (nl)
 		TAKE(m->nodes, nl);
+	if (el)
+		TAKE(m->endpoints, el);
 	if (ret_missing)
 		*ret_missing = missing;
 cleanup:
@@ -60,5 +66,6 @@ cleanup:
 	knet_namespace_list_free(nsl);
 	knet_service_list_free(sl);
 	knet_node_list_free(nl);
+	knet_endpoints_list_free(el);
 	return r;
 }

@@ -103,6 +103,9 @@ void knet_manifest_free(struct knet_manifest *m)
 {
 	if (!m)
 		return;
+	for (int i = 0; i < m->endpoints.n; i++)
+		knet_service_endpoints_free(m->endpoints.items[i]);
+	free(m->endpoints.items);
 	for (int k = 0; k < NKINDS; k++) {
 		struct kind_slot s = slot(m, k);
 
@@ -144,10 +147,52 @@ static int put(struct knet_manifest *m, int k, void *obj)
 	return 0;
 }
 
+/* The endpoints entry of ns/svc in @m, -1 when none. */
+static int find_endpoints(const struct knet_manifest *m, const char *ns,
+			  const char *svc)
+{
+	for (int i = 0; i < m->endpoints.n; i++)
+		if (!strcmp(m->endpoints.items[i]->namespace, ns) &&
+		    !strcmp(m->endpoints.items[i]->service, svc))
+			return i;
+	return -1;
+}
+
+/* Add @se (taken) to @m, or replace the entry of the same Service. */
+static int put_endpoints(struct knet_manifest *m,
+			 struct knet_service_endpoints *se)
+{
+	int i = find_endpoints(m, se->namespace, se->service);
+	void *items;
+
+	if (i >= 0) {
+		knet_service_endpoints_free(m->endpoints.items[i]);
+		m->endpoints.items[i] = se;
+		return 0;
+	}
+	items = realloc(m->endpoints.items,
+			(size_t)(m->endpoints.n + 1) * sizeof(se));
+	if (!items) {
+		knet_service_endpoints_free(se);
+		return -ENOMEM;
+	}
+	m->endpoints.items = items;
+	m->endpoints.items[m->endpoints.n++] = se;
+	return 0;
+}
+
 int knet_manifest_merge(struct knet_manifest *dst, struct knet_manifest *src,
 			struct knet_error *err)
 {
 	int r = 0;
+
+	/* A Service's endpoints come whole from one side: the files'. */
+	for (int i = 0; i < src->endpoints.n; i++)
+		if (put_endpoints(dst, src->endpoints.items[i]) < 0)
+			r = -ENOMEM;
+	free(src->endpoints.items);
+	src->endpoints.items = NULL;
+	src->endpoints.n = 0;
 
 	for (int k = 0; k < NKINDS; k++) {
 		struct kind_slot s = slot(src, k);
@@ -240,6 +285,54 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 		      const struct where *w, const char *default_ns,
 		      struct knet_error *err);
 
+/*
+ * An EndpointSlice (its Service from the kubernetes.io/service-name
+ * label) or an Endpoints object (named after its Service), added to the
+ * Service's entry: slices of one Service add up.
+ */
+static int add_endpoints(struct knet_manifest *m, const cJSON *obj, bool slice,
+			 const struct where *w, struct knet_error *err)
+{
+	const cJSON *md = knet_json_get(obj, "metadata");
+	const char *ns = knet_json_str(md, "namespace");
+	const char *svc = slice ? knet_json_str(knet_json_get(md, "labels"),
+						"kubernetes.io/service-name")
+				: knet_json_str(md, "name");
+	struct knet_service_endpoints *se;
+	int i, r;
+
+	if (!svc) {
+		m->skipped++; /* a slice that belongs to no Service */
+		return 0;
+	}
+	if (slice && knet_json_get(obj, "endpoints") &&
+	    !cJSON_IsArray(knet_json_get(obj, "endpoints")))
+		return doc_error(err, w, "endpoints", "not a list");
+	i = find_endpoints(m, ns, svc);
+	if (i < 0) {
+		se = calloc(1, sizeof(*se));
+		if (!se)
+			goto oom;
+		se->namespace = strdup(ns);
+		se->service = strdup(svc);
+		if (!se->namespace || !se->service) {
+			knet_service_endpoints_free(se);
+			goto oom;
+		}
+		if (put_endpoints(m, se) < 0) /* frees @se */
+			goto oom;
+		i = m->endpoints.n - 1;
+	}
+	se = m->endpoints.items[i];
+	r = slice ? knet_endpoints_add_slice(se, obj)
+		  : knet_endpoints_add_endpoints(se, obj);
+	if (r < 0)
+		goto oom;
+	return 0;
+oom:
+	return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
+}
+
 static int add_list(struct knet_manifest *m, cJSON *list, const struct where *w,
 		    const char *default_ns, struct knet_error *err)
 {
@@ -274,6 +367,7 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 	const cJSON *md;
 	struct knet_error perr = {0};
 	void *model = NULL;
+	bool eps;
 	int k, r;
 
 	if (cJSON_IsNull(obj))
@@ -288,7 +382,9 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 	    (strlen(kind) > 4 && !strcmp(kind + strlen(kind) - 4, "List")))
 		return add_list(m, obj, w, default_ns, err);
 	k = kind_of(kind);
-	if (k < 0) {
+	eps = !strcmp(kind, "EndpointSlice") || !strcmp(kind, "Endpoints");
+
+	if (k < 0 && !eps) {
 		m->skipped++;
 		return 0;
 	}
@@ -300,6 +396,9 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 	if (k != K_NS && k != K_NODE && set_namespace(obj, default_ns) < 0)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
+	if (eps)
+		return add_endpoints(m, obj, !strcmp(kind, "EndpointSlice"), w,
+				     err);
 	r = parse_object(k, obj, &model, &perr);
 	if (r < 0) {
 		if (perr.exit == KNET_EXIT_USAGE)

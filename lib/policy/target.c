@@ -107,12 +107,78 @@ static int container_port(const struct knet_pod *pod, const char *name)
 	return 0;
 }
 
+/* The Service's endpoints entry in the world, NULL when there is none. */
+static const struct knet_service_endpoints *find_endpoints(
+	const struct knet_policy *p, const struct knet_service *svc)
+{
+	for (int i = 0; i < p->w.nendpoints; i++) {
+		const struct knet_service_endpoints *se = p->w.endpoints[i];
+
+		if (!strcmp(se->service, svc->meta.name) &&
+		    !strcmp(se->namespace, svc->meta.namespace))
+			return se;
+	}
+	return NULL;
+}
+
+static bool same_port_name(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/*
+ * Backends from the endpoints: ready addresses of the service port @sp
+ * (every port: NULL), each a pod when a pod has it, once per address.
+ */
+static void from_endpoints(const struct knet_policy *p,
+			   const struct knet_service_endpoints *se,
+			   const struct knet_service_port *sp,
+			   struct knet_policy_target *t)
+{
+	for (int i = 0; i < se->n; i++) {
+		const struct knet_endpoint *ep = &se->eps[i];
+		struct knet_policy_end *e = &t->ends[t->n];
+		bool dup = false;
+		int pod = -1;
+
+		if (!ep->ready || !ep->ip)
+			continue;
+		if (sp && (!same_port_name(sp->name, ep->port_name) ||
+			   strcmp(sp->protocol, ep->protocol)))
+			continue;
+		for (int j = 0; j < t->n && !dup; j++)
+			dup = t->ends[j].has_addr &&
+			      knet_cidr_parse(ep->ip, &e->addr) == 0 &&
+			      !memcmp(&t->ends[j].addr, &e->addr,
+				      sizeof(e->addr));
+		if (dup)
+			continue;
+		if (ep->pod_ns && ep->pod_name)
+			pod = find_pod(p, ep->pod_ns, ep->pod_name);
+		for (int j = 0; pod < 0 && j < p->w.npods; j++)
+			if (!p->w.pods[j]->host_network &&
+			    knet_strv_contains(&p->w.pods[j]->ips, ep->ip))
+				pod = j;
+		if (pod >= 0) {
+			knet_policy_pod_end(p, pod, e);
+		} else {
+			memset(e, 0, sizeof(*e));
+			e->pod = -1;
+			e->has_addr = knet_cidr_parse(ep->ip, &e->addr) == 0;
+			snprintf(e->label, sizeof(e->label), "%s", ep->ip);
+		}
+		e->port = sp ? ep->port : 0;
+		t->n++;
+	}
+}
+
 static int resolve_service(const struct knet_policy *p, const char *ns,
 			   const char *name, const char *port,
 			   struct knet_policy_target *t, struct knet_error *err)
 {
 	const struct knet_service *svc = NULL;
 	const struct knet_service_port *sp = NULL;
+	const struct knet_service_endpoints *se;
 
 	for (int i = 0; i < p->w.nservices && !svc; i++)
 		if (!strcmp(p->w.services[i]->meta.name, name) &&
@@ -133,12 +199,21 @@ static int resolve_service(const struct knet_policy *p, const char *ns,
 	}
 	t->service = svc;
 	t->service_port = sp;
-	t->ends = calloc((size_t)p->w.npods + 1, sizeof(*t->ends));
+	se = find_endpoints(p, svc);
+	t->ends =
+		calloc((size_t)(se ? se->n : p->w.npods) + 1, sizeof(*t->ends));
 	if (!t->ends)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
+	/* What kube-proxy sends to, when the world has it. */
+	if (se) {
+		t->backends = se->source ? se->source : "endpoints";
+		from_endpoints(p, se, sp, t);
+		return 0;
+	}
+	t->backends = "selector";
 	if (!svc->has_selector)
-		return 0; /* backends by hand: none known here */
+		return 0; /* backends by hand, and no endpoints known */
 	for (int i = 0; i < p->w.npods; i++) {
 		const struct knet_pod *pod = p->w.pods[i];
 		struct knet_policy_end *e = &t->ends[t->n];

@@ -305,6 +305,8 @@ static struct knet_policy *build(struct knet_manifest *m)
 		.nservices = m->services.n,
 		.nodes = m->nodes.items,
 		.nnodes = m->nodes.n,
+		.endpoints = m->endpoints.items,
+		.nendpoints = m->endpoints.n,
 	};
 	struct knet_policy *p = NULL;
 	struct knet_error err = {0};
@@ -446,6 +448,7 @@ static void test_targets(void)
 		CHECK_STR(t.ends[0].label, "a/web");
 		CHECK_INT(t.ends[0].port, 8080);
 	}
+	CHECK_STR(t.backends, "selector");
 	CHECK_INT(knet_policy_resolve(p, "svc/web", "a", "nope", &c, &err),
 		  -EINVAL);
 	CHECK_INT(knet_policy_resolve(p, "node/node-a", "a", NULL, &n, &err),
@@ -488,6 +491,58 @@ static void test_targets(void)
 	knet_policy_target_clear(&t);
 	knet_policy_target_clear(&n);
 	knet_policy_target_clear(&c);
+	knet_policy_free(p);
+	knet_manifest_free(m);
+	free(text);
+}
+
+/*
+ * With an EndpointSlice, a Service's backends are its ready endpoints
+ * (what kube-proxy DNATs to), not every pod its selector picks.
+ */
+static void test_slice_backends(void)
+{
+	static const char extra[] =
+		"---\napiVersion: v1\nkind: Service\n"
+		"metadata: {name: web, namespace: a}\n"
+		"spec: {selector: {app: web}, ports: [{name: h, port: 80, "
+		"targetPort: http}]}\n"
+		"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\n"
+		"metadata: {name: web-1, namespace: a, labels: "
+		"{kubernetes.io/service-name: web}}\n"
+		"ports: [{name: h, port: 8080, protocol: TCP}]\n"
+		"endpoints:\n"
+		"- addresses: [198.19.1.10]\n"
+		"  conditions: {ready: true}\n"
+		"  targetRef: {kind: Pod, namespace: a, name: web}\n"
+		"- addresses: [198.19.1.99]\n"
+		"  conditions: {ready: false}\n"
+		"- addresses: [203.0.113.5]\n";
+	struct knet_manifest *m = knet_manifest_new();
+	struct knet_policy_target t = {0};
+	struct knet_error err = {0};
+	struct knet_policy *p;
+	char *text = NULL;
+
+	if (asprintf(&text, "%s%s", world_yaml, extra) < 0)
+		return;
+	CHECK_INT(knet_manifest_load_text(m, "t", text, strlen(text), "default",
+					  &err),
+		  0);
+	CHECK_INT(m->endpoints.n, 1);
+	p = build(m);
+	CHECK_INT(knet_policy_resolve(p, "svc/a/web", "default", "h", &t, &err),
+		  0);
+	CHECK_STR(t.backends, "EndpointSlice");
+	/* the ready pod, the ready address outside; not the unready one */
+	CHECK_INT(t.n, 2);
+	if (t.n == 2) {
+		CHECK_STR(t.ends[0].label, "a/web");
+		CHECK_INT(t.ends[0].port, 8080);
+		CHECK_STR(t.ends[1].label, "203.0.113.5");
+		CHECK_INT(t.ends[1].pod, -1);
+	}
+	knet_policy_target_clear(&t);
 	knet_policy_free(p);
 	knet_manifest_free(m);
 	free(text);
@@ -555,6 +610,7 @@ int main(void)
 		run_case(&cases[i]);
 	test_manifest_errors();
 	test_targets();
+	test_slice_backends();
 	test_merge();
 	test_split_target();
 	return unit_done("test-policy");
