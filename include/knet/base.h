@@ -132,4 +132,22 @@ int knet_strv_push(struct knet_strv *sv, const char *s);
 void knet_strv_clear(struct knet_strv *sv);
 bool knet_strv_contains(const struct knet_strv *sv, const char *s);
 
+/*
+ * An IPv4 or IPv6 address with a prefix length ("198.19.0.0/16"; a bare
+ * address has the full length).  IPv4 uses the first 4 bytes of @addr.
+ */
+struct knet_cidr {
+	unsigned char addr[16];
+	int family; /* 4 or 6 */
+	int bits;
+};
+
+/* -EINVAL for anything but ADDR or ADDR/BITS. */
+int knet_cidr_parse(const char *s, struct knet_cidr *ret);
+/* Whether every address of @inner is in @outer (same family). */
+bool knet_cidr_contains(const struct knet_cidr *outer,
+			const struct knet_cidr *inner);
+/* Whether @a and @b share an address. */
+bool knet_cidr_overlaps(const struct knet_cidr *a, const struct knet_cidr *b);
+
 #endif
