@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmd.h"
 #include "knet/objects.h"
@@ -35,15 +34,6 @@ static const struct knet_opt policy_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-/* Microseconds on the monotonic clock, for the -v timings (bench). */
-static long long now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* The objects a run judges, and the engine over them. */
 struct world {
 	struct knet_manifest *m;
@@ -67,7 +57,7 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 	struct knet_policy_world pw = {0};
 	struct knet_error err = {0};
 	const char *ns = ctx->g.namespace ? ctx->g.namespace : "default";
-	long long t0 = now_us();
+	long long t0 = knet_mono_us();
 	int r;
 
 	w->m = knet_manifest_new();
@@ -123,7 +113,7 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 		 "policy: %d pods, %d policies, %d namespaces loaded and "
 		 "indexed in %.1f ms",
 		 pw.npods, pw.nnetpols, pw.nnamespaces,
-		 (double)(now_us() - t0) / 1000.0);
+		 (double)(knet_mono_us() - t0) / 1000.0);
 	return 0;
 oom:
 	knet_error_set(&err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
@@ -404,7 +394,7 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (knet_table_new(check_columns, &o, &t) < 0)
 		goto oom;
-	t0 = now_us();
+	t0 = knet_mono_us();
 	for (int i = 0; i < from.n; i++)
 		for (int j = 0; j < to.n; j++) {
 			struct knet_policy_verdict v = {0};
@@ -428,7 +418,7 @@ static int run_check(struct knet_ctx *ctx, const struct knet_args *args,
 			knet_policy_verdict_clear(&v);
 		}
 	knet_log(ctx, 1, "policy: %d pair(s) judged in %.3f ms", from.n * to.n,
-		 (double)(now_us() - t0) / 1000.0);
+		 (double)(knet_mono_us() - t0) / 1000.0);
 	if (knet_table_render(t) < 0)
 		goto oom;
 	say_not_enforced(ctx);
@@ -599,7 +589,7 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 	}
 	if (knet_table_new(json ? matrix_json_columns : cols, &o, &t) < 0)
 		goto oom;
-	t0 = now_us();
+	t0 = knet_mono_us();
 	for (int q = 0; q < nq; q++)
 		for (int i = 0; i < n; i++) {
 			cJSON *changed = cJSON_CreateArray();
@@ -656,7 +646,7 @@ static int run_matrix(struct knet_ctx *ctx, const struct knet_args *args,
 		}
 	knet_log(ctx, 1, "policy: %lld pair(s) judged in %.3f ms",
 		 (long long)n * n * nq * (base ? 2 : 1),
-		 (double)(now_us() - t0) / 1000.0);
+		 (double)(knet_mono_us() - t0) / 1000.0);
 	if (n == 0) {
 		knet_warn(ctx, "no pods to judge");
 	} else if (knet_table_render(t) < 0) {

@@ -113,6 +113,8 @@ long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
 void knet_ts_now(struct timespec *ts);
 /* Milliseconds on the monotonic clock, for deadlines and timeouts. */
 long long knet_mono_ms(void);
+/* The same in microseconds, for timings (-v). */
+long long knet_mono_us(void);
 
 /* Humanisers shared with commands that print summaries. */
 void knet_fmt_age(long long seconds, char *buf, size_t len);
