@@ -14,6 +14,7 @@
 #include "knet/base.h"
 #include "knet/netlink.h"
 #include "knet/objects.h"
+#include "knet/probe.h"
 
 /* --- naming the addresses of conntrack entries --- */
 
@@ -100,5 +101,107 @@ const struct knet_ct_backend *knet_ct_service_backends(
 const char *knet_ct_svc_how_name(enum knet_ct_svc_how how);
 /* "DNAT target not a ready endpoint", ...; NULL for 0. */
 const char *knet_ct_stale_reason(int stale);
+
+/* --- the pod's resolver (knet dns): glibc's rules, visibly --- */
+
+#define KNET_RESOLV_MAXNS 3 /* glibc's MAXNS: later nameservers ignored */
+
+/* resolv.conf as glibc reads it (res_init.c). */
+struct knet_resolv_conf {
+	char nameservers[KNET_RESOLV_MAXNS][64];
+	int nns;
+	int ignored_ns;		 /* nameserver lines past the third */
+	struct knet_strv search; /* the last search/domain line wins */
+	int ndots;		 /* default 1, at most 15 */
+	int timeout;		 /* seconds per try, default 5, at most 30 */
+	int attempts;		 /* rounds over the servers, default 2, <= 5 */
+	bool rotate;
+	bool no_tld_query;
+	bool use_vc;	 /* TCP from the start */
+	bool default_ns; /* no nameserver line: glibc asks 127.0.0.1 */
+};
+
+/*
+ * Parse resolv.conf @text (comments with '#' or ';', unknown keywords
+ * and options ignored as glibc ignores them).  -ENOMEM only.
+ */
+int knet_resolv_conf_parse(const char *text, struct knet_resolv_conf *ret,
+			   struct knet_error *err);
+void knet_resolv_conf_clear(struct knet_resolv_conf *c);
+/* The cluster domain: X of a "svc.X" search entry, else NULL. */
+const char *knet_resolv_cluster_domain(const struct knet_resolv_conf *c);
+
+enum knet_dns_step {
+	KNET_DNS_AS_IS_FIRST, /* enough dots (ndots) or a trailing dot */
+	KNET_DNS_SEARCH,      /* name + one search domain */
+	KNET_DNS_AS_IS_LAST,  /* the name itself after the search list */
+};
+
+/*
+ * The names glibc's res_search tries for @name, in its order (see
+ * res_query.c): the name as it is first when it has at least ndots dots
+ * or ends with a dot (then nothing else), the search list, then the
+ * name as it is unless it was tried already, a search entry was the
+ * root, or (no-tld-query) it has no dot.
+ */
+struct knet_dns_plan {
+	char **names; /* without a trailing dot */
+	enum knet_dns_step *steps;
+	int n;
+	int dots;
+	bool trailing_dot;
+};
+
+int knet_dns_plan_new(const struct knet_resolv_conf *c, const char *name,
+		      struct knet_dns_plan **ret, struct knet_error *err);
+void knet_dns_plan_free(struct knet_dns_plan *p);
+/*
+ * After names[@i] ended with @o: the index to try next, or -1 when the
+ * lookup is over (answered, or given up).  NXDOMAIN, NODATA and
+ * SERVFAIL go on down the search list; REFUSED and timeouts leave it for
+ * the name as it is; ICMP refusals end the lookup (glibc's ECONNREFUSED).
+ */
+int knet_dns_plan_next(const struct knet_dns_plan *p, int i,
+		       enum knet_dns_outcome o);
+
+/* What a name means in the cluster's DNS schema (the DNS spec). */
+enum knet_dns_kind {
+	KNET_DNS_NAME_OTHER,	/* not a cluster name */
+	KNET_DNS_NAME_SERVICE,	/* svc.ns.svc.DOMAIN */
+	KNET_DNS_NAME_ENDPOINT, /* host.svc.ns.svc.DOMAIN (headless) */
+	KNET_DNS_NAME_POD,	/* a-b-c-d.ns.pod.DOMAIN */
+};
+
+struct knet_dns_intent {
+	enum knet_dns_kind kind;
+	char ns[64], svc[64], host[64];
+	char pod_ip[46];
+	char fqdn[256]; /* the name it stands for, "" for OTHER */
+	bool relative;	/* given short ("web", "web.web"): search-made */
+	int labels;	/* in the name as given */
+};
+
+/*
+ * What @name asked from a pod in namespace @pod_ns means: "web" the
+ * Service web in @pod_ns, "web.web" and "web.web.svc" the Service web
+ * in web, "h.web-headless.web" an endpoint of a headless Service,
+ * anything under "svc.DOMAIN" or "pod.DOMAIN" by its labels.  The
+ * caller checks the API: a three-label name that names no Service is
+ * an outside name.
+ */
+void knet_dns_intent_of(const char *name, const char *pod_ns,
+			const char *domain, struct knet_dns_intent *ret);
+
+/* Whether two sets of addresses are equal (binary compare, any order). */
+bool knet_dns_addrs_equal(char *const *a, int na, char *const *b, int nb);
+
+/*
+ * The amplification ndots causes: how many queries were sent before
+ * names[@answered] (or, when nothing answered, before the name as it
+ * is) that a fully qualified name ("NAME." or enough dots) would not
+ * have sent.  0 when none.
+ */
+int knet_dns_wasted_queries(const struct knet_dns_plan *p,
+			    const int *queries_per_name, int answered);
 
 #endif
