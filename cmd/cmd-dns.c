@@ -498,11 +498,12 @@ static int finding_ndots(struct knet_ctx *ctx, struct run *run)
 	return add_finding(
 		ctx, run, false, "ndots",
 		"ndots:%d amplification: '%s' has %d dot%s, so the search "
-		"list came first: %d quer%s before the answer (getaddrinfo "
-		"asks A and AAAA: twice that); '%s%s' asks once",
+		"list came first: %d quer%s before %s (getaddrinfo asks A "
+		"and AAAA: twice that); '%s%s' asks once",
 		run->conf.ndots, run->name, run->plan->dots,
 		run->plan->dots == 1 ? "" : "s", wasted,
-		wasted == 1 ? "y" : "ies", fq,
+		wasted == 1 ? "y" : "ies",
+		run->answered >= 0 ? "the answer" : "the name itself", fq,
 		fq[strlen(fq) - 1] == '.' ? "" : ".");
 }
 

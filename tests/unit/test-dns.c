@@ -126,8 +126,7 @@ static void test_plan(void)
 		CHECK_STR(p->names[0], "a.b.c.d.e.f");
 		CHECK_INT(p->steps[0], KNET_DNS_AS_IS_FIRST);
 		CHECK_INT(knet_dns_plan_next(p, 0, KNET_DNS_OUT_TIMEOUT), 1);
-		CHECK_INT(knet_dns_plan_next(p, 3, KNET_DNS_OUT_NXDOMAIN),
-			  -1);
+		CHECK_INT(knet_dns_plan_next(p, 3, KNET_DNS_OUT_NXDOMAIN), -1);
 		CHECK_INT(knet_dns_plan_next(p, 1, KNET_DNS_OUT_REFUSED), -1);
 	}
 	knet_dns_plan_free(p);
@@ -137,8 +136,7 @@ static void test_plan(void)
 	CHECK(p && p->n == 1);
 	if (p) {
 		CHECK_STR(p->names[0], "web.web.svc.cluster.local");
-		CHECK_INT(knet_dns_plan_next(p, 0, KNET_DNS_OUT_NXDOMAIN),
-			  -1);
+		CHECK_INT(knet_dns_plan_next(p, 0, KNET_DNS_OUT_NXDOMAIN), -1);
 	}
 	knet_dns_plan_free(p);
 
@@ -181,8 +179,7 @@ static const unsigned char answer[] = {
 	/* CNAME to web.web... by pointer */
 	0xc0, 12, 0, 5, 0, 1, 0, 0, 1, 0, 0, 2, 0xc0, 12,
 	/* SRV 10 5 80 target by pointer */
-	0xc0, 12, 0, 33, 0, 1, 0, 0, 0, 5, 0, 8, 0, 10, 0, 5, 0, 80, 0xc0,
-	16};
+	0xc0, 12, 0, 33, 0, 1, 0, 0, 0, 5, 0, 8, 0, 10, 0, 5, 0, 80, 0xc0, 16};
 
 static void test_messages(void)
 {
@@ -206,20 +203,18 @@ static void test_messages(void)
 	CHECK_INT(qlen, 43);
 	CHECK_INT(knet_dns_query_build(q, sizeof(q), 1, "a..b", 1, &qlen),
 		  -EINVAL);
-	CHECK_INT(knet_dns_query_build(q, sizeof(q), 1, "", 1, &qlen),
-		  -EINVAL);
+	CHECK_INT(knet_dns_query_build(q, sizeof(q), 1, "", 1, &qlen), -EINVAL);
 	CHECK_INT(knet_dns_query_build(q, sizeof(q), 1, ".", 1, &qlen),
 		  -EINVAL);
-	CHECK_INT(knet_dns_query_build(q, 20, 1, "web.web", 1, &qlen),
-		  -ENOSPC);
+	CHECK_INT(knet_dns_query_build(q, 20, 1, "web.web", 1, &qlen), -ENOSPC);
 	{
 		char longl[80];
 
 		memset(longl, 'a', 64);
 		longl[64] = '\0';
-		CHECK_INT(knet_dns_query_build(q, sizeof(q), 1, longl, 1,
-					       &qlen),
-			  -EINVAL);
+		CHECK_INT(
+			knet_dns_query_build(q, sizeof(q), 1, longl, 1, &qlen),
+			-EINVAL);
 	}
 
 	CHECK_INT(knet_dns_parse(answer, sizeof(answer), m), 0);
