@@ -204,4 +204,131 @@ bool knet_dns_addrs_equal(char *const *a, int na, char *const *b, int nb);
 int knet_dns_wasted_queries(const struct knet_dns_plan *p,
 			    const int *queries_per_name, int answered);
 
+/* --- kube-proxy's rules, iptables mode (knet svc trace) --- */
+
+struct knet_ipt;
+
+/*
+ * Parse `iptables-save -t nat` (@nat) and `-t filter` (@filter, may be
+ * NULL) output.  -ENOMEM only: lines that are not rules are skipped.
+ */
+int knet_ipt_parse(const char *nat, const char *filter, struct knet_ipt **ret,
+		   struct knet_error *err);
+void knet_ipt_free(struct knet_ipt *t);
+/* Whether kube-proxy's iptables mode is there (a KUBE-SERVICES chain). */
+bool knet_ipt_kube_proxy(const struct knet_ipt *t);
+int knet_ipt_rules(const struct knet_ipt *t);
+
+/* One DNAT target a Service's rules reach, and its share of packets. */
+struct knet_kp_backend {
+	char ip[46];
+	int port;
+	double share;	/* 0..1, from the statistic rules */
+	char chain[64]; /* the KUBE-SEP-* chain */
+};
+
+/* Where a Service's entry rule leads, following jumps. */
+struct knet_kp_path {
+	bool found;	    /* an entry rule for it */
+	char svc_chain[64]; /* its KUBE-SVC-* chain, "" when none */
+	struct knet_kp_backend *b;
+	int nb;
+	bool masquerade; /* a KUBE-MARK-MASQ on the way */
+	bool local_only; /* through KUBE-XLB-* (externalTrafficPolicy Local) */
+	bool drop;	 /* KUBE-MARK-DROP: "has no local endpoints" */
+	bool reject;	 /* the filter table's "has no endpoints" REJECT */
+};
+
+/* ClusterIP @ip:@port/@proto ("tcp") from KUBE-SERVICES.  -ENOMEM only. */
+int knet_kp_follow_cluster_ip(const struct knet_ipt *t, const char *ip,
+			      const char *proto, int port,
+			      struct knet_kp_path *ret);
+/* A nodePort from KUBE-NODEPORTS (KUBE-EXTERNAL-SERVICES: REJECT). */
+int knet_kp_follow_node_port(const struct knet_ipt *t, const char *proto,
+			     int node_port, struct knet_kp_path *ret);
+void knet_kp_path_clear(struct knet_kp_path *p);
+
+/* --- a Service, layer by layer (knet svc trace) --- */
+
+enum knet_trace_layer {
+	KNET_TRACE_SERVICE,
+	KNET_TRACE_SELECTOR,
+	KNET_TRACE_TARGETPORT,
+	KNET_TRACE_ENDPOINTS,
+	KNET_TRACE_KUBE_PROXY,
+	KNET_TRACE_CONNTRACK,
+	KNET_TRACE_NLAYERS,
+};
+
+enum knet_trace_status {
+	KNET_TRACE_SKIPPED = -1, /* not checked (no rules, no table) */
+	KNET_TRACE_OK = 0,
+	KNET_TRACE_WARN = 1,
+	KNET_TRACE_FAIL = 2,
+};
+
+/* "service", "selector", "targetPort", "endpoints", "kube-proxy"... */
+const char *knet_trace_layer_name(enum knet_trace_layer l);
+/* "ok", "warn", "fail", "skipped". */
+const char *knet_trace_status_name(enum knet_trace_status s);
+
+/* What the trace is made from: API objects and the node's state. */
+struct knet_svc_trace_in {
+	const struct knet_service *svc;
+	const char *port;		  /* "http", "80"; NULL: every port */
+	const struct knet_pod_list *pods; /* the Service's namespace */
+	const struct knet_service_endpoints *se; /* NULL: none */
+	const char *node;			 /* where the rules were read */
+	/* kube-proxy: "iptables" with @ipt, else what was found instead
+	 * ("nftables", "ipvs") or NULL when nothing was read. */
+	const char *proxy_mode;
+	const struct knet_ipt *ipt;
+	const struct knet_ct_service *ct; /* NULL: conntrack not read */
+};
+
+struct knet_trace_finding {
+	enum knet_trace_layer layer;
+	bool problem; /* else a warning */
+	char text[512];
+};
+
+/* One endpoint (or a DNAT target no endpoint explains) of one port. */
+struct knet_trace_endpoint {
+	char ip[46];
+	int port;
+	char port_name[64];
+	char pod[128]; /* "ns/name", "" when none */
+	char node[64];
+	bool endpoint; /* in the Service's endpoints */
+	bool ready, serving, terminating;
+	bool in_rules; /* a DNAT target of kube-proxy's rules here */
+	double share;  /* its share in the rules */
+	unsigned long flows, stale;
+};
+
+struct knet_svc_trace {
+	enum knet_trace_status status[KNET_TRACE_NLAYERS];
+	char detail[KNET_TRACE_NLAYERS][512];
+	struct knet_trace_finding *findings;
+	int nfindings;
+	struct knet_trace_endpoint *eps;
+	int neps;
+	int ready; /* ready endpoints (of the ports traced) */
+	char summary[640];
+	int first_broken; /* a layer, -1 when none failed */
+};
+
+/*
+ * The six layers: the Service; its selector against the pods (the
+ * closest pods and the label that differs when none match); targetPort
+ * against the containers' ports; the endpoints, ready or not and why;
+ * kube-proxy's rules against the ready endpoints (missing or stale
+ * backends, shares, masquerade, externalTrafficPolicy Local with no
+ * local endpoint on @node); conntrack's live and stale flows.  Pure.
+ * -ENOENT (exit 3) when the Service has no port @port.
+ */
+int knet_svc_trace_run(const struct knet_svc_trace_in *in,
+		       struct knet_svc_trace **ret, struct knet_error *err);
+void knet_svc_trace_free(struct knet_svc_trace *t);
+
 #endif
