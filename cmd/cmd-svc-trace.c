@@ -333,8 +333,9 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 		return r;
 	if (run->port && !knet_service_find_port(run->svc, run->port)) {
 		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
-			       "no such port");
-		return knet_fail(ctx, &err, "find the port", run->port);
+			       "svc %s/%s has no such port", run->ns,
+			       run->name);
+		return knet_fail(ctx, &err, "trace port", run->port);
 	}
 	if (tables_new(ctx, run) < 0)
 		return -ENOMEM;

@@ -220,8 +220,8 @@ static int selector_layer(struct trace_ctx *c)
 			snprintf(why, sizeof(why), "%s", w);
 		}
 	}
-	trace_set(c, KNET_TRACE_SELECTOR, KNET_TRACE_OK, "%d pod%s match %s", n,
-		  n == 1 ? "" : "s", sel ? sel : "");
+	trace_set(c, KNET_TRACE_SELECTOR, KNET_TRACE_OK, "%d %s %s", n,
+		  n == 1 ? "pod matches" : "pods match", sel ? sel : "");
 	if (n == 0 && closest)
 		r = trace_find(c, KNET_TRACE_SELECTOR, true,
 			       "no pod in namespace %s matches %s; closest: "
