@@ -60,7 +60,9 @@ int trace_find(struct trace_ctx *c, enum knet_trace_layer l, bool problem,
 	va_start(ap, fmt);
 	vsnprintf(f->text, sizeof(f->text), fmt, ap);
 	va_end(ap);
-	if (t->status[l] < (problem ? KNET_TRACE_FAIL : KNET_TRACE_WARN))
+	/* A layer not checked stays so; the finding says why. */
+	if ((problem || t->status[l] != KNET_TRACE_SKIPPED) &&
+	    t->status[l] < (problem ? KNET_TRACE_FAIL : KNET_TRACE_WARN))
 		t->status[l] = problem ? KNET_TRACE_FAIL : KNET_TRACE_WARN;
 	return 0;
 }
@@ -160,7 +162,20 @@ static bool selected(const struct knet_service *s, const struct knet_pod *p)
 	       knet_labels_match(&s->selector, &p->meta.labels);
 }
 
-/* How many selector pairs @p has; @why says what differs. */
+static int common_prefix(const char *a, const char *b)
+{
+	int n = 0;
+
+	while (a[n] && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/*
+ * How close @p is to @sel: the pairs it has, then (a tie-break) the
+ * keys it has with another value and how alike the values are
+ * ("web" is closer to "web-v2" than "idle").  @why says what differs.
+ */
 static int closeness(const struct knet_labels *sel, const struct knet_pod *p,
 		     char *why, size_t size)
 {
@@ -174,9 +189,11 @@ static int closeness(const struct knet_labels *sel, const struct knet_pod *p,
 		int n = 0;
 
 		if (v && !strcmp(v, sel->kv[i].value)) {
-			same++;
+			same += 10000;
 			continue;
 		}
+		if (v)
+			same += 100 + common_prefix(v, sel->kv[i].value);
 		if (v)
 			n = snprintf(why + o, size - o, "%s%s=%s, not %s",
 				     o ? "; " : "", sel->kv[i].key, v,
