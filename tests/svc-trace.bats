@@ -66,6 +66,10 @@ ready_endpoints() { [ "$(ep_ready_ips $NS "$1" | wc -l)" -eq "$2" ]; }
 teardown_file() {
 	load node-helpers
 	node_env
+	# a kube-proxy this file paused (never left stopped)
+	if [ -f "$BATS_FILE_TMPDIR/stopped" ]; then
+		kill -CONT "$(cat "$BATS_FILE_TMPDIR/stopped")" || true
+	fi
 	"$LAB" ready $NS/tweb-b true >&2 || true
 	k delete namespace $NS --wait=false >&2 || true
 	for _ in $(seq 60); do
@@ -178,6 +182,55 @@ ev() { echo "$output" | jq -c "select(.event==\"$1\")"; }
 	RETRIES=60 retry ready_endpoints tweb 1
 	# ready again: kube-proxy follows, the trace is OK again
 	RETRIES=60 retry on_a svc trace tweb -n $NS >/dev/null
+}
+
+# The pid of node $1's kube-proxy, checked against its recorded start.
+proxy_pid() {
+	local pid start
+	pid=$(awk '{print $1}' "$KNET_LAB_DIR/pids/proxy-$1.pid")
+	start=$(cat "$KNET_LAB_DIR/pids/proxy-$1.start")
+	[ "$(awk '{print $22}' "/proc/$pid/stat")" = "$start" ]
+	echo "$pid"
+}
+
+@test "svc trace: kube-proxy stopped on a node while a backend changes: its rules are stale" {
+	ip=$(pod_ip $NS tweb-b)
+	[ -n "$ip" ]
+	k apply -f - >&2 <<-YAML
+	apiVersion: v1
+	kind: Service
+	metadata: {name: stale, namespace: $NS}
+	spec:
+	  ports: [{port: 80, targetPort: 8080}]
+	---
+	apiVersion: v1
+	kind: Endpoints
+	metadata: {name: stale, namespace: $NS}
+	subsets: [{addresses: [{ip: $ip}], ports: [{port: 8080}]}]
+	YAML
+	cip=$(svc_ip $NS stale)
+	RETRIES=60 retry sh -c "tests/lab/lab run node-c -- iptables-save -t nat | grep -q -- '-d $cip/32 .*-j KUBE-SVC-'"
+	pid=$(proxy_pid node-c)
+	kill -STOP "$pid"
+	echo "$pid" >"$BATS_FILE_TMPDIR/stopped"
+	k -n $NS patch endpoints stale --type merge \
+		-p '{"subsets":[{"addresses":[{"ip":"198.19.2.250"}],"ports":[{"port":8080}]}]}' >&2
+	# node-a's kube-proxy follows; node-c's cannot
+	RETRIES=60 retry sh -c "tests/lab/lab run node-a -- iptables-save -t nat | grep -q 'to-destination 198.19.2.250:8080'"
+	run on_a svc trace stale -n $NS --on node-c -o json
+	kill -CONT "$pid"
+	rm -f "$BATS_FILE_TMPDIR/stopped"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$(ev summary | jq -r .broken_layer)" = kube-proxy ]
+	f=$(ev finding | jq -r 'select(.layer=="kube-proxy") | .finding')
+	[[ "$f" == *"a rule DNATs to $ip:8080, which is not a ready endpoint: kube-proxy on node-c is stale or down"* ]]
+	[[ "$f" == *"ready endpoint 198.19.2.250:8080 has no rule on node-c"* ]]
+	# node-a is in sync, and node-c once its kube-proxy runs again
+	run on_a svc trace stale -n $NS -o json
+	[ "$status" -eq 0 ]
+	RETRIES=60 retry on_a svc trace stale -n $NS --on node-c >/dev/null
+	k -n $NS delete service stale >&2
 }
 
 @test "svc trace: bad input" {
