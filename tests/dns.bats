@@ -54,12 +54,7 @@ pod_has_ip() { [ -n "$(pod_ip $NS dnsc)" ]; }
 teardown_file() {
 	load node-helpers
 	node_env
-	k delete namespace $NS --wait=false >&2 || true
-	# the lab kubelet tears the pod down once it is deleted
-	for _ in $(seq 60); do
-		k -n $NS get pod dnsc >/dev/null 2>&1 || break
-		sleep 0.5
-	done
+	own_ns_delete $NS dnsc
 }
 
 setup() {

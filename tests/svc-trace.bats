@@ -71,11 +71,7 @@ teardown_file() {
 		kill -CONT "$(cat "$BATS_FILE_TMPDIR/stopped")" || true
 	fi
 	"$LAB" ready $NS/tweb-b true >&2 || true
-	k delete namespace $NS --wait=false >&2 || true
-	for _ in $(seq 60); do
-		k -n $NS get pod tweb-b >/dev/null 2>&1 || break
-		sleep 0.5
-	done
+	own_ns_delete $NS tweb-b
 }
 
 setup() {

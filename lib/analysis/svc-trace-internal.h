@@ -25,6 +25,13 @@ bool trace_ep_of_port(const struct knet_endpoint *e,
 struct knet_trace_endpoint *trace_endpoint(struct trace_ctx *c, const char *ip,
 					   int port);
 
+/* @one for each traced port, its details joined with @sep in @all. */
+int trace_ports(struct trace_ctx *c,
+		int (*one)(struct trace_ctx *c,
+			   const struct knet_service_port *sp, char *detail,
+			   size_t size),
+		const char *sep, char *all, size_t size);
+
 int trace_kube_proxy(struct trace_ctx *c);
 void trace_conntrack(struct trace_ctx *c);
 

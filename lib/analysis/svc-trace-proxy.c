@@ -177,9 +177,8 @@ static int one_port(struct trace_ctx *c, const struct knet_service_port *sp,
 int trace_kube_proxy(struct trace_ctx *c)
 {
 	const char *mode = c->in->proxy_mode;
-	char all[512] = "", one[256];
-	size_t o = 0;
-	int r = 0;
+	char all[512];
+	int r;
 
 	if (!mode) {
 		trace_set(c, KNET_TRACE_KUBE_PROXY, KNET_TRACE_SKIPPED,
@@ -209,15 +208,7 @@ int trace_kube_proxy(struct trace_ctx *c)
 				  "(or not in iptables mode)",
 				  c->in->node);
 	}
-	for (int i = 0; r == 0 && i < c->nports; i++) {
-		int n;
-
-		r = one_port(c, c->ports[i], one, sizeof(one));
-		n = snprintf(all + o, sizeof(all) - o, "%s%s", i ? "; " : "",
-			     one);
-		if (n > 0 && (size_t)n < sizeof(all) - o)
-			o += (size_t)n;
-	}
+	r = trace_ports(c, one_port, "; ", all, sizeof(all));
 	trace_set(c, KNET_TRACE_KUBE_PROXY, KNET_TRACE_OK,
 		  "iptables mode on %s: %s", c->in->node, all);
 	return r;

@@ -112,6 +112,29 @@ struct knet_trace_endpoint *trace_endpoint(struct trace_ctx *c, const char *ip,
 	return e;
 }
 
+int trace_ports(struct trace_ctx *c,
+		int (*one)(struct trace_ctx *c,
+			   const struct knet_service_port *sp, char *detail,
+			   size_t size),
+		const char *sep, char *all, size_t size)
+{
+	size_t o = 0;
+	int r = 0;
+
+	all[0] = '\0';
+	for (int i = 0; r == 0 && i < c->nports; i++) {
+		char detail[256];
+		int n;
+
+		detail[0] = '\0';
+		r = one(c, c->ports[i], detail, sizeof(detail));
+		n = snprintf(all + o, size - o, "%s%s", i ? sep : "", detail);
+		if (n > 0 && (size_t)n < size - o)
+			o += (size_t)n;
+	}
+	return r;
+}
+
 /* --- 1. the Service --- */
 
 static void service_layer(struct trace_ctx *c)
@@ -350,24 +373,15 @@ static int targetport_one(struct trace_ctx *c,
 
 static int targetport_layer(struct trace_ctx *c)
 {
-	char all[512] = "", one[160];
-	size_t o = 0;
-	int r = 0;
+	char all[512];
+	int r;
 
 	if (c->t->status[KNET_TRACE_SELECTOR] == KNET_TRACE_SKIPPED) {
 		trace_set(c, KNET_TRACE_TARGETPORT, KNET_TRACE_SKIPPED,
 			  "no selector: no pods to check");
 		return 0;
 	}
-	for (int i = 0; r == 0 && i < c->nports; i++) {
-		int n;
-
-		r = targetport_one(c, c->ports[i], one, sizeof(one));
-		n = snprintf(all + o, sizeof(all) - o, "%s%s", i ? ", " : "",
-			     one);
-		if (n > 0 && (size_t)n < sizeof(all) - o)
-			o += (size_t)n;
-	}
+	r = trace_ports(c, targetport_one, ", ", all, sizeof(all));
 	trace_set(c, KNET_TRACE_TARGETPORT, KNET_TRACE_OK, "%s", all);
 	return r;
 }
