@@ -331,4 +331,68 @@ int knet_svc_trace_run(const struct knet_svc_trace_in *in,
 		       struct knet_svc_trace **ret, struct knet_error *err);
 void knet_svc_trace_free(struct knet_svc_trace *t);
 
+/* --- which Ingress rule a request hits (knet ingress match) --- */
+
+struct knet_url {
+	char scheme[8];	 /* "http", "https" */
+	char host[256];	 /* lower case, no port */
+	int port;	 /* 80 / 443 when not given */
+	char path[2048]; /* "/" when empty; no query or fragment */
+};
+
+/* "http://shop.example/api?x" (no scheme: http).  -EINVAL, exit 2. */
+int knet_url_parse(const char *s, struct knet_url *ret, struct knet_error *err);
+
+enum knet_ingress_verdict {
+	KNET_ING_WON,
+	KNET_ING_CLASS,	    /* another ingress class */
+	KNET_ING_HOST,	    /* the host does not match */
+	KNET_ING_HOST_TIER, /* a more specific host rule serves it */
+	KNET_ING_PATH,	    /* the path does not match */
+	KNET_ING_SHORTER,   /* a longer path matched */
+	KNET_ING_PREFIX,    /* an Exact path of the same length won */
+	KNET_ING_ORDER,	    /* the same match, an earlier Ingress won */
+	KNET_ING_DEFAULT,   /* a default backend not needed: a rule won */
+};
+
+/* One rule (host, path, backend) of one Ingress and how it fared. */
+struct knet_ingress_candidate {
+	const struct knet_ingress *ing;
+	int path; /* index in ing->paths */
+	enum knet_ingress_verdict verdict;
+	int host_tier;	    /* 3 exact, 2 wildcard, 1 any host, 0 no match */
+	int match_len;	    /* the matched path's length, -1 no match */
+	bool exact;	    /* pathType Exact */
+	bool impl_specific; /* ImplementationSpecific (or none): as Prefix */
+	char why[256];
+};
+
+struct knet_ingress_match {
+	struct knet_ingress_candidate *c;
+	int n;
+	int winner;	 /* index in c, -1: nothing serves the request */
+	const char *cls; /* the class matched, NULL: every class */
+	/* TLS for https: the Ingress and secret that serve the host. */
+	const struct knet_ingress *tls_ing;
+	const char *tls_secret;
+	bool https_without_tls;
+};
+
+/*
+ * The Ingress spec's rules for @u over @ings: the class (@cls, else
+ * @default_cls for Ingresses without one; NULL and NULL: all), host
+ * exact before a one-label wildcard ("*.example.com") before rules
+ * without a host, then the longest matching path (Prefix matched
+ * element-wise, a trailing slash ignored; Exact over Prefix at the same
+ * length; ImplementationSpecific as Prefix), then the defaultBackend.
+ * Every rule is a candidate with why it lost.  -ENOMEM only.
+ */
+int knet_ingress_match(const struct knet_ingress *const *ings, int n,
+		       const char *cls, const char *default_cls,
+		       const struct knet_url *u,
+		       struct knet_ingress_match **ret, struct knet_error *err);
+void knet_ingress_match_free(struct knet_ingress_match *m);
+/* "won", "class", "host", ... */
+const char *knet_ingress_verdict_name(enum knet_ingress_verdict v);
+
 #endif

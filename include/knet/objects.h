@@ -263,6 +263,7 @@ struct knet_ingress_path {
 	char *service;	/* backend Service, NULL for a resource backend */
 	char *port;	/* "80" or a port name */
 	char *resource; /* "Kind/name" for a resource backend */
+	bool is_default; /* spec.defaultBackend (no host, no path) */
 };
 
 struct knet_ingress {
@@ -273,6 +274,8 @@ struct knet_ingress {
 	struct knet_ingress_path *paths; /* the default backend comes last */
 	int npaths;
 	struct knet_strv tls_hosts;
+	/* the secretName of each tls_hosts entry's block, "" when none */
+	struct knet_strv tls_secrets;
 };
 
 struct knet_ingress_list {
