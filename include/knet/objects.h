@@ -260,9 +260,9 @@ struct knet_ingress_path {
 	char *host; /* NULL: any host */
 	char *path; /* NULL: any path */
 	char *path_type;
-	char *service;	/* backend Service, NULL for a resource backend */
-	char *port;	/* "80" or a port name */
-	char *resource; /* "Kind/name" for a resource backend */
+	char *service;	 /* backend Service, NULL for a resource backend */
+	char *port;	 /* "80" or a port name */
+	char *resource;	 /* "Kind/name" for a resource backend */
 	bool is_default; /* spec.defaultBackend (no host, no path) */
 };
 
