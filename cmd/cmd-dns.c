@@ -300,6 +300,9 @@ static const char *try_rcode(const struct knet_dns_try *t)
 		return "timeout";
 	case -ECONNREFUSED:
 		return "unreachable";
+	case -ENETUNREACH:
+	case -EHOSTUNREACH:
+		return "no-route";
 	case -EINTR:
 		return "interrupted";
 	default:
@@ -314,7 +317,8 @@ static void count_try(struct run *run, const struct knet_dns_try *t)
 	s->tries++;
 	if (t->error == -ETIMEDOUT)
 		s->timeouts++;
-	else if (t->error == -ECONNREFUSED)
+	else if (t->error == -ECONNREFUSED || t->error == -ENETUNREACH ||
+		 t->error == -EHOSTUNREACH)
 		s->unreachable++;
 	else if (!t->error && t->msg.rcode == KNET_DNS_SERVFAIL)
 		s->servfail++;
@@ -469,7 +473,7 @@ static int findings_servers(struct knet_ctx *ctx, struct run *run)
 				ctx, run, true, "nameserver-down",
 				"nameserver %s did not answer (%d %s: %s)%s%s",
 				ip, s->tries, s->tries == 1 ? "try" : "tries",
-				s->unreachable ? "ICMP port unreachable"
+				s->unreachable ? "unreachable or no route"
 					       : "timed out",
 				who[0] ? "; " : "", who);
 		}

@@ -173,6 +173,11 @@ web.web.svc.cluster.local" ]
 	# dig in the pod gets no answer either
 	run dig_in $NS/dnsc +time=1 web.web.svc.cluster.local
 	[[ "$output" == *"no servers could be reached"* ]]
+	# queries are waited for as nobody, without capabilities
+	privs_of_knet dns web.web --from $NS/dnsc -o json
+	[ "$uid" = "65534 65534 65534 65534" ]
+	[ "$caps" = 0000000000000000 ]
+	[ "$nnp" = 1 ]
 	run on_a dns web.web --from $NS/dnsc -o json
 	cat "$BATS_TEST_TMPDIR/resolv.conf" >"$dir/resolv.conf"
 	echo "$output"

@@ -27,7 +27,8 @@ struct server {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int udp;
-	int *tcp; /* spare sockets, -1 once used */
+	int udp_err; /* connect's error: no route to it from here */
+	int *tcp;    /* spare sockets, -1 once used */
 	int ntcp;
 };
 
@@ -93,11 +94,14 @@ static int open_server(struct server *s, const char *ip, int tcp_spare,
 				      ip);
 	family = s->sa.ss_family;
 	s->udp = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->udp < 0 ||
-	    connect(s->udp, (struct sockaddr *)&s->sa, s->salen) < 0)
+	if (s->udp < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				      "UDP socket to %s: %s", ip,
 				      strerror(errno));
+	/* No route from this namespace: every try says so (a finding,
+	 * not a failure of knet). */
+	if (connect(s->udp, (struct sockaddr *)&s->sa, s->salen) < 0)
+		s->udp_err = -errno;
 	s->tcp = calloc((size_t)tcp_spare + 1, sizeof(int));
 	if (!s->tcp)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
@@ -191,6 +195,8 @@ static int udp_try(struct server *s, const uint8_t *q, size_t qlen, uint16_t id,
 	long long deadline = now_us() + (long long)ask->timeout_ms * 1000;
 	int r;
 
+	if (s->udp_err)
+		return s->udp_err;
 	while (recv(s->udp, buf, UDP_MAX, 0) >= 0)
 		; /* late answers to earlier tries */
 	if (send(s->udp, q, qlen, 0) < 0)
@@ -336,7 +342,8 @@ static int one_try(struct knet_dns_client *c, int i, bool tcp,
 
 static enum knet_dns_outcome outcome_of(const struct knet_dns_try *t)
 {
-	if (t->error == -ECONNREFUSED)
+	if (t->error == -ECONNREFUSED || t->error == -ENETUNREACH ||
+	    t->error == -EHOSTUNREACH)
 		return KNET_DNS_OUT_CONNREFUSED;
 	if (t->error)
 		return KNET_DNS_OUT_TIMEOUT;
