@@ -96,4 +96,67 @@ void knet_decode_packet(int linktype, const uint8_t *data, size_t caplen,
 size_t knet_decode_hex(const uint8_t *data, size_t n, bool ascii, char *buf,
 		       size_t size);
 
+/* --- DNS messages (knet dns): queries out, answers in --- */
+
+enum {
+	KNET_DNS_A = 1,
+	KNET_DNS_CNAME = 5,
+	KNET_DNS_PTR = 12,
+	KNET_DNS_AAAA = 28,
+	KNET_DNS_SRV = 33,
+};
+
+enum {
+	KNET_DNS_NOERROR = 0,
+	KNET_DNS_FORMERR = 1,
+	KNET_DNS_SERVFAIL = 2,
+	KNET_DNS_NXDOMAIN = 3,
+	KNET_DNS_NOTIMP = 4,
+	KNET_DNS_REFUSED = 5,
+};
+
+/* "A", "CNAME", "TYPE99" (in @buf when not known). */
+const char *knet_dns_type_name(uint16_t type, char *buf, size_t size);
+/* "NoError", "NXDomain", ...; "rcode" for codes past Refused. */
+const char *knet_dns_rcode_name(int rcode);
+/* "A", "aaaa", "SRV", "PTR", "CNAME" (any case); -EINVAL otherwise. */
+int knet_dns_type_parse(const char *s, uint16_t *ret_type);
+
+/*
+ * A standard query (RD set, class IN) for @name ("a.b", "a.b." alike)
+ * of @type into @buf; its length in @ret_len.  -EINVAL for a name that
+ * is not a DNS name (empty label, label over 63 bytes, over 253 bytes),
+ * -ENOSPC when @buf is too small.
+ */
+int knet_dns_query_build(uint8_t *buf, size_t size, uint16_t id,
+			 const char *name, uint16_t type, size_t *ret_len);
+
+#define KNET_DNS_RR_MAX 16
+
+/* One answer record, its data as text ("198.18.128.10", "10 5 53 x."). */
+struct knet_dns_rr {
+	char name[256];
+	uint16_t type;
+	uint32_t ttl;
+	char data[300];
+};
+
+struct knet_dns_msg {
+	uint16_t id;
+	bool response, tc, aa, ra;
+	int rcode;
+	int qdcount, ancount, nscount, arcount;
+	char qname[256]; /* the first question, "" when none */
+	uint16_t qtype;
+	struct knet_dns_rr an[KNET_DNS_RR_MAX]; /* the first answers */
+	int nan;
+};
+
+/*
+ * Parse a whole DNS message (bounds-checked, compression pointers as
+ * the packet decoder follows them).  -EBADMSG when it is malformed or
+ * cut short; answers past KNET_DNS_RR_MAX are counted, not kept.
+ */
+int knet_dns_parse(const uint8_t *msg, size_t len, struct knet_dns_msg *ret);
+
 #endif

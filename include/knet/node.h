@@ -123,6 +123,16 @@ int knet_netns_pin(struct knet_netns_info *info, struct knet_error *err);
 int knet_netns_verify(const struct knet_netns_info *info,
 		      struct knet_error *err);
 
+/*
+ * The /etc/resolv.conf the processes of namespace @info see (NULL or
+ * the node's own namespace: this one's), read through /proc/PID/root
+ * of a process in it (the one found with it, else any), and where it
+ * was read (malloc'd, "/proc/123/root/etc/resolv.conf").  Needs root
+ * for other users' processes; -ESRCH when no process runs there.
+ */
+int knet_netns_resolv_conf(const struct knet_netns_info *info, char **ret_text,
+			   char **ret_where, struct knet_error *err);
+
 /* Fill @ret_info for an explicit --netns PATH or --pid PID (pinned). */
 int knet_netns_from_path(const char *path, struct knet_netns_info *ret_info,
 			 struct knet_error *err);

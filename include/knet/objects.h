@@ -351,9 +351,10 @@ struct knet_ingress_path {
 	char *host; /* NULL: any host */
 	char *path; /* NULL: any path */
 	char *path_type;
-	char *service;	/* backend Service, NULL for a resource backend */
-	char *port;	/* "80" or a port name */
-	char *resource; /* "Kind/name" for a resource backend */
+	char *service;	 /* backend Service, NULL for a resource backend */
+	char *port;	 /* "80" or a port name */
+	char *resource;	 /* "Kind/name" for a resource backend */
+	bool is_default; /* spec.defaultBackend (no host, no path) */
 };
 
 struct knet_ingress {
@@ -364,6 +365,8 @@ struct knet_ingress {
 	struct knet_ingress_path *paths; /* the default backend comes last */
 	int npaths;
 	struct knet_strv tls_hosts;
+	/* the secretName of each tls_hosts entry's block, "" when none */
+	struct knet_strv tls_secrets;
 };
 
 struct knet_ingress_list {
