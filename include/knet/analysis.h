@@ -395,4 +395,97 @@ void knet_ingress_match_free(struct knet_ingress_match *m);
 /* "won", "class", "host", ... */
 const char *knet_ingress_verdict_name(enum knet_ingress_verdict v);
 
+/* --- knet diagnose: which layer explains a failure --- */
+
+/* The layers, in the order diagnose runs them. */
+enum knet_diag_layer {
+	KNET_DIAG_RESOLVE,   /* FROM and TO exist, Running, Ready, IPs */
+	KNET_DIAG_DNS,	     /* the name, resolved as FROM would */
+	KNET_DIAG_POLICY,    /* what the NetworkPolicies say */
+	KNET_DIAG_SERVICE,   /* svc trace: selector, ports, endpoints */
+	KNET_DIAG_REACH,     /* probes from FROM's namespace */
+	KNET_DIAG_PATH,	     /* traceroute, on failure */
+	KNET_DIAG_CONNTRACK, /* FROM's node's entries for the flow */
+	KNET_DIAG_PACKETS,   /* what a capture saw, on failure */
+	KNET_DIAG_NLAYERS,
+};
+
+enum knet_diag_status {
+	KNET_DIAG_SKIP, /* not run: not asked, not needed, no budget */
+	KNET_DIAG_OK,
+	KNET_DIAG_WARN,
+	KNET_DIAG_FAIL,
+};
+
+/* "resolve", "dns", ... (the JSON words); -1 / NULL for unknown. */
+const char *knet_diag_layer_name(enum knet_diag_layer l);
+int knet_diag_layer_parse(const char *name);
+/* "OK", "FAIL", "WARN", "SKIP". */
+const char *knet_diag_status_name(enum knet_diag_status s);
+int knet_diag_status_parse(const char *name);
+
+/* What a capture of the failing flow showed, most telling last. */
+enum knet_diag_packets {
+	KNET_DIAG_PKT_NONE,	     /* nothing classified */
+	KNET_DIAG_PKT_ANSWERED,	     /* the flow was answered */
+	KNET_DIAG_PKT_NO_ANSWER,     /* SYN / datagram with no answer */
+	KNET_DIAG_PKT_DNS_NO_ANSWER, /* DNS queries with no response */
+	KNET_DIAG_PKT_RST,	     /* refused by a RST */
+	KNET_DIAG_PKT_UNREACH,	     /* ICMP unreachable */
+	KNET_DIAG_PKT_PROHIBITED,    /* ICMP administratively prohibited */
+	KNET_DIAG_PKT_FRAG_NEEDED,   /* ICMP fragmentation needed */
+};
+
+const char *knet_diag_packets_name(enum knet_diag_packets k);
+
+/*
+ * What a capture in FROM's namespace saw of the flow from @src (FROM's
+ * IP) to @dst:@dport (0: any port; ICMP probes), from its decoded
+ * packets (@d, @n), in order.  An ICMP error (by the decoder's words)
+ * and a RST beat an answer; requests without any answer are
+ * NO_ANSWER (DNS_NO_ANSWER for port 53).
+ */
+enum knet_diag_packets knet_diag_packets_classify(const struct knet_decoded *d,
+						  int n, const char *src,
+						  const char *dst, int dport);
+
+/* One layer's result: what the checklist shows. */
+struct knet_diag_result {
+	enum knet_diag_status status;
+	char evidence[512];
+	long long time_us;
+};
+
+/* Everything the verdict reads. */
+struct knet_diag_in {
+	const char *from; /* as given ("client/client") */
+	const char *to;	  /* as given, with the port */
+	const char *svc;  /* "ns/name" when TO is (or names) a Service */
+	const char *name; /* the DNS name when TO is one */
+	struct knet_diag_result r[KNET_DIAG_NLAYERS];
+	bool policy_denies;	     /* the policy layer says denied */
+	enum knet_ping_status reach; /* the best outcome of the probes */
+	enum knet_diag_packets packets;
+};
+
+struct knet_diag_verdict {
+	bool problem; /* exit 1 */
+	int layer;    /* the layer that explains it, -1: none */
+	char reason[640];
+	char next[320]; /* the next command to run, "" when none */
+	bool contradiction;
+};
+
+/*
+ * The first layer that explains what happened: a failed resolve, dns or
+ * service layer; a denying policy (and, when the connection succeeded
+ * anyway, the contradiction: the CNI does not enforce it); then for a
+ * failed reachability the refusal itself, a capture that saw an ICMP
+ * error, the path where traceroute stops, what conntrack holds, the
+ * capture's silence; a stale conntrack entry even when the probes got
+ * through.  Pure, for table-driven tests.
+ */
+void knet_diag_verdict(const struct knet_diag_in *in,
+		       struct knet_diag_verdict *ret);
+
 #endif
