@@ -349,7 +349,7 @@ static cJSON *records_json(const struct knet_dns_msg *m)
 	return a;
 }
 
-static int on_try(const struct knet_dns_try *t, void *ud)
+static int on_try(const struct knet_dns_try *t, int name, void *ud)
 {
 	struct knet_node_job *job = ud;
 	struct run *run = job->data;
@@ -358,6 +358,7 @@ static int on_try(const struct knet_dns_try *t, void *ud)
 	long long ttl = -1;
 	int n = 0, r;
 
+	run->cur = name;
 	count_try(run, t);
 	run->queries[run->cur]++;
 	r = knet_table_add_row(tb);
@@ -414,26 +415,14 @@ static int ask(struct knet_node_job *job)
 		.attempts = run->conf.attempts,
 		.use_vc = run->conf.use_vc,
 	};
-	int i = 0, r, round = 0;
+	struct knet_dns_lookup lk;
+	int r;
 
-	run->answered = -1;
-	while (i >= 0 && !*job->stop) {
-		enum knet_dns_outcome o;
-
-		run->cur = i;
-		a.name = run->plan->names[i];
-		/* rotate: each query starts at the next server */
-		a.first_server = run->conf.rotate ? round++ % run->conf.nns : 0;
-		r = knet_dns_client_resolve(run->client, &a, on_try, job,
-					    job->stop, &o);
-		if (r < 0)
-			return r;
-		run->last = o;
-		if (o == KNET_DNS_OUT_ANSWER)
-			run->answered = i;
-		i = knet_dns_plan_next(run->plan, i, o);
-	}
-	return 0;
+	r = knet_dns_lookup(run->client, run->plan, &run->conf, &a, on_try, job,
+			    job->stop, 0, &lk);
+	run->answered = lk.answered;
+	run->last = lk.last;
+	return r;
 }
 
 static int total_queries(const struct run *run)

@@ -54,7 +54,6 @@ static void world_free(struct world *w)
 static int world_load(struct knet_ctx *ctx, const char *const *files,
 		      int nfiles, bool cluster, struct world *w)
 {
-	struct knet_policy_world pw = {0};
 	struct knet_error err = {0};
 	const char *ns = ctx->g.namespace ? ctx->g.namespace : "default";
 	long long t0 = knet_mono_us();
@@ -95,24 +94,12 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 			return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
 		}
 	}
-	pw.namespaces = w->m->namespaces.items;
-	pw.nnamespaces = w->m->namespaces.n;
-	pw.pods = w->m->pods.items;
-	pw.npods = w->m->pods.n;
-	pw.netpols = w->m->netpols.items;
-	pw.nnetpols = w->m->netpols.n;
-	pw.services = w->m->services.items;
-	pw.nservices = w->m->services.n;
-	pw.nodes = w->m->nodes.items;
-	pw.nnodes = w->m->nodes.n;
-	pw.endpoints = w->m->endpoints.items;
-	pw.nendpoints = w->m->endpoints.n;
-	if (knet_policy_new(&pw, &w->p, &err) < 0)
+	if (knet_policy_new_manifest(w->m, &w->p, &err) < 0)
 		return knet_fail(ctx, &err, "index", "policies");
 	knet_log(ctx, 1,
 		 "policy: %d pods, %d policies, %d namespaces loaded and "
 		 "indexed in %.1f ms",
-		 pw.npods, pw.nnetpols, pw.nnamespaces,
+		 w->m->pods.n, w->m->netpols.n, w->m->namespaces.n,
 		 (double)(knet_mono_us() - t0) / 1000.0);
 	return 0;
 oom:

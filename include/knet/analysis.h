@@ -164,6 +164,30 @@ void knet_dns_plan_free(struct knet_dns_plan *p);
 int knet_dns_plan_next(const struct knet_dns_plan *p, int i,
 		       enum knet_dns_outcome o);
 
+/* How a lookup ended. */
+struct knet_dns_lookup {
+	int answered;		    /* the plan's name that answered, -1 */
+	enum knet_dns_outcome last; /* of the last name asked */
+	int asked;		    /* names asked */
+	bool out_of_time;	    /* @deadline_us passed before the end */
+};
+
+/*
+ * Look @p's names up as res_search does: each asked of @c's servers
+ * with @tmpl's type, timeout, attempts and TCP choice (the rotate option
+ * of @conf moves the first server), the next chosen by
+ * knet_dns_plan_next().  @on_try sees every try with the index of its
+ * name; @deadline_us (knet_mono_us(), 0: none) ends it between names.
+ * Returns 0, or < 0 when @on_try did (or no memory).
+ */
+int knet_dns_lookup(struct knet_dns_client *c, const struct knet_dns_plan *p,
+		    const struct knet_resolv_conf *conf,
+		    const struct knet_dns_ask *tmpl,
+		    int (*on_try)(const struct knet_dns_try *t, int name,
+				  void *userdata),
+		    void *userdata, volatile sig_atomic_t *stop,
+		    long long deadline_us, struct knet_dns_lookup *ret);
+
 /* What a name means in the cluster's DNS schema (the DNS spec). */
 enum knet_dns_kind {
 	KNET_DNS_NAME_OTHER,	/* not a cluster name */

@@ -48,6 +48,10 @@ int knet_policy_new(const struct knet_policy_world *w, struct knet_policy **ret,
 		    struct knet_error *err);
 void knet_policy_free(struct knet_policy *p);
 
+/* The same over every object of @m (borrowed: @m must outlive it). */
+int knet_policy_new_manifest(const struct knet_manifest *m,
+			     struct knet_policy **ret, struct knet_error *err);
+
 /* One end of a connection: a pod, or an address outside pod policy. */
 struct knet_policy_end {
 	int pod; /* index in the world's pods, -1: an address */
