@@ -16,6 +16,7 @@ extern const struct knet_cmd knet_cmd_ingress;
 extern const struct knet_cmd knet_cmd_who;
 extern const struct knet_cmd knet_cmd_netns;
 extern const struct knet_cmd knet_cmd_exec;
+extern const struct knet_cmd knet_cmd_diagnose;
 extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_conntrack;
@@ -46,6 +47,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_capture,
 	/* analysis */
 	&knet_cmd_policy,
+	&knet_cmd_diagnose,
 	&knet_cmd_dns,
 	/* other */
 	&knet_cmd_shell,

@@ -83,8 +83,9 @@ static int api_setup(struct knet_ctx *ctx, struct knet_node_job *job)
 		need |= t->kind != KNET_TARGET_IP;
 		knet_target_free(t);
 	}
+	/* A command may have set it up already (diagnose: TO's meaning). */
 	if (need)
-		return knet_ctx_api_setup(ctx);
+		return ctx->api ? 0 : knet_ctx_api_setup(ctx);
 	if (job->api_optional) {
 		ctx->api = knet_node_api_optional(ctx->g.kubeconfig,
 						  ctx->g.context,
