@@ -400,13 +400,15 @@ static int layer_service(struct knet_ctx *ctx, struct knet_node_job *job)
 		diag_set(d, KNET_DIAG_SERVICE, KNET_DIAG_FAIL, t0, "%s: %s",
 			 knet_trace_layer_name(t->first_broken), text);
 	} else {
-		bool warn = false;
+		const char *warn = NULL;
 
-		for (int i = 0; i < t->nfindings; i++)
-			warn |= !t->findings[i].problem;
+		/* A warning says more than the summary line. */
+		for (int i = 0; i < t->nfindings && !warn; i++)
+			if (!t->findings[i].problem)
+				warn = t->findings[i].text;
 		diag_set(d, KNET_DIAG_SERVICE,
 			 warn ? KNET_DIAG_WARN : KNET_DIAG_OK, t0, "%s",
-			 t->summary);
+			 warn ? warn : t->summary);
 	}
 	knet_svc_trace_free(t);
 	knet_pod_list_free(pods);

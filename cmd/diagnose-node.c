@@ -371,21 +371,28 @@ static int layer_path(struct knet_node_job *job)
 	return 0;
 }
 
+/* The probes' flows, by source port: made (NEW), answered (SEEN_REPLY). */
 struct ct_seen {
 	struct diag *d;
-	int flows, replied, unreplied;
+	uint16_t sport[16];
+	bool replied[16];
+	int flows;
 	char dnat[64];
 };
 
 static void ct_note(struct ct_seen *s, const struct knet_ct_entry *e)
 {
 	char ip[46];
+	int i;
 
-	s->flows++;
-	if (knet_ct_unreplied(e))
-		s->unreplied++;
-	else
-		s->replied++;
+	for (i = 0; i < s->flows && s->sport[i] != e->orig.sport; i++)
+		;
+	if (i == s->flows) {
+		if (s->flows == 16)
+			return;
+		s->sport[s->flows++] = e->orig.sport;
+	}
+	s->replied[i] |= !knet_ct_unreplied(e);
 	/* DNAT: the reply comes from the backend, not the ClusterIP. */
 	if (memcmp(e->reply.src, e->orig.dst, sizeof(e->orig.dst)) &&
 	    knet_ct_format_addr(e->family, e->reply.src, ip, sizeof(ip)) >= 0)
@@ -410,6 +417,7 @@ static void layer_conntrack(struct knet_node_job *job)
 	struct diag *d = job->data;
 	struct ct_seen s = {.d = d};
 	struct knet_ct_event ev;
+	int replied = 0;
 	long long t0 = knet_mono_us();
 	struct knet_error err = {0};
 
@@ -419,8 +427,10 @@ static void layer_conntrack(struct knet_node_job *job)
 		return;
 	}
 	while (d->ctev && knet_ct_events_next(d->ctev, 0, &ev, &err) == 1)
-		if (ev.type == KNET_CT_EVENT_NEW)
+		if (ev.type != KNET_CT_EVENT_LOST)
 			ct_note(&s, &ev.entry);
+	for (int i = 0; i < s.flows; i++)
+		replied += s.replied[i];
 	if (d->stale) {
 		diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_FAIL, t0,
 			 "%lu stale entr%s from %s to %s: DNAT'd to an address "
@@ -440,11 +450,11 @@ static void layer_conntrack(struct knet_node_job *job)
 			 d->from_node, d->dumped);
 	else
 		diag_set(d, KNET_DIAG_CONNTRACK,
-			 s.unreplied ? KNET_DIAG_WARN : KNET_DIAG_OK, t0,
+			 replied < s.flows ? KNET_DIAG_WARN : KNET_DIAG_OK, t0,
 			 "node %s: %d new flow%s, %d replied, %d UNREPLIED%s%s",
 			 d->from_node, s.flows, s.flows == 1 ? "" : "s",
-			 s.replied, s.unreplied, s.dnat[0] ? ", DNAT to " : "",
-			 s.dnat);
+			 replied, s.flows - replied,
+			 s.dnat[0] ? ", DNAT to " : "", s.dnat);
 }
 
 static void layer_packets(struct knet_node_job *job)

@@ -152,6 +152,15 @@ static void unreachable(const struct knet_diag_in *in,
 	char next[320];
 	const char *ev = in->r[KNET_DIAG_REACH].evidence;
 
+	/* Refused, and svc trace warned (a targetPort no container
+	 * declares): that warning is why. */
+	if (in->reach == KNET_PING_REFUSED &&
+	    in->r[KNET_DIAG_SERVICE].status == KNET_DIAG_WARN) {
+		svc_cmd(next, sizeof(next), in, "svc trace ", "");
+		say(v, KNET_DIAG_SERVICE, in->r[KNET_DIAG_SERVICE].evidence,
+		    next);
+		return;
+	}
 	if (in->reach == KNET_PING_REFUSED) {
 		snprintf(next, sizeof(next), "knet netns %s", in->from);
 		if (in->svc)

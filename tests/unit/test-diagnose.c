@@ -38,6 +38,8 @@ static const struct vcase vcases[] = {
 	 "policy", false, NULL},
 	{"nothing listens", "O-OOF-OF", false, KNET_PING_REFUSED,
 	 KNET_DIAG_PKT_RST, "reachability", false, "svc trace"},
+	{"refused, svc trace warned", "O-OWF-OF", false, KNET_PING_REFUSED,
+	 KNET_DIAG_PKT_RST, "service", false, "svc trace web"},
 	{"admin prohibited", "O-OOFFOF", false, KNET_PING_TIMEOUT,
 	 KNET_DIAG_PKT_PROHIBITED, "packets", false, "capture"},
 	{"frag needed", "O-OOFOOF", false, KNET_PING_TOO_BIG,
