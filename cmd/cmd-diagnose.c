@@ -38,10 +38,10 @@ static const struct knet_column cols[] = {
 
 static const struct knet_opt diagnose_options[] = {
 	{"timeout", 0, KNET_OPT_NUMBER, "SECONDS",
-	 "total time budget, shared by the layers (default 8)", NULL, 0.5,
-	 600, NULL},
-	{"no-capture", 0, KNET_OPT_FLAG, NULL,
-	 "no packet capture on failure", NULL, 0, 0, NULL},
+	 "total time budget, shared by the layers (default 8)", NULL, 0.5, 600,
+	 NULL},
+	{"no-capture", 0, KNET_OPT_FLAG, NULL, "no packet capture on failure",
+	 NULL, 0, 0, NULL},
 	{"layers", 0, KNET_OPT_STRING, "LIST",
 	 "only these layers (resolve,dns,policy,service,reachability,path,"
 	 "conntrack,packets)",
@@ -62,8 +62,8 @@ long long diag_left_us(const struct diag *d)
 	return left > 0 ? left : 0;
 }
 
-void diag_set(struct diag *d, enum knet_diag_layer l,
-	      enum knet_diag_status st, long long t0, const char *fmt, ...)
+void diag_set(struct diag *d, enum knet_diag_layer l, enum knet_diag_status st,
+	      long long t0, const char *fmt, ...)
 {
 	struct knet_diag_result *r = &d->in.r[l];
 	va_list ap;
@@ -77,8 +77,7 @@ void diag_set(struct diag *d, enum knet_diag_layer l,
 }
 
 /* --layers LIST into a mask; -EINVAL names the unknown layer. */
-static int parse_layers(struct knet_ctx *ctx, const char *list,
-			unsigned *ret)
+static int parse_layers(struct knet_ctx *ctx, const char *list, unsigned *ret)
 {
 	char *copy, *save = NULL;
 	int r = 0;
@@ -128,15 +127,15 @@ static int to_from_url(struct knet_ctx *ctx, struct diag *d)
 		return knet_usage_error(ctx, "%s", err.reason);
 	r = knet_ingress_list(ctx->api, NULL, NULL, &l, &err);
 	if (r == 0)
-		r = knet_ingress_match((const struct knet_ingress *const *)
-					       l->items,
-				       l->n, NULL, NULL, &u, &m, &err);
+		r = knet_ingress_match(
+			(const struct knet_ingress *const *)l->items, l->n,
+			NULL, NULL, &u, &m, &err);
 	if (r < 0) {
 		knet_ingress_list_free(l);
 		return knet_fail(ctx, &err, "match", d->to);
 	}
-	if (m->winner < 0 || !m->c[m->winner].ing->paths[m->c[m->winner].path]
-				     .service) {
+	if (m->winner < 0 ||
+	    !m->c[m->winner].ing->paths[m->c[m->winner].path].service) {
 		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
 			       "no Ingress rule sends it to a Service");
 		r = knet_fail(ctx, &err, "match", d->to);
@@ -197,11 +196,11 @@ static int interpret_to(struct knet_ctx *ctx, struct diag *d)
 			return KNET_EXIT_SYSTEM;
 	}
 	if (d->svc_name) {
-		snprintf(d->svc_label, sizeof(d->svc_label), "%s/%s",
-			 d->svc_ns, d->svc_name);
+		snprintf(d->svc_label, sizeof(d->svc_label), "%s/%s", d->svc_ns,
+			 d->svc_name);
 		d->in.svc = d->svc_label;
-		if (asprintf(&d->probe, "svc/%s/%s", d->svc_ns,
-			     d->svc_name) < 0)
+		if (asprintf(&d->probe, "svc/%s/%s", d->svc_ns, d->svc_name) <
+		    0)
 			return KNET_EXIT_SYSTEM;
 	} else if (!d->probe && !(d->probe = strdup(t))) {
 		return KNET_EXIT_SYSTEM;
@@ -238,9 +237,8 @@ static int layer_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 		struct knet_error err = {0};
 
 		if (knet_pod_get(ctx->api, tg->ns, tg->name, &tp, &err) == 0) {
-			snprintf(to, sizeof(to), "pod %s/%s %s on %s%s",
-				 tg->ns, tg->name, tg->ip,
-				 tp->node ? tp->node : "?",
+			snprintf(to, sizeof(to), "pod %s/%s %s on %s%s", tg->ns,
+				 tg->name, tg->ip, tp->node ? tp->node : "?",
 				 tp->ready ? "" : " (not Ready)");
 			if (!tp->ready)
 				st = KNET_DIAG_WARN;
@@ -299,7 +297,8 @@ static int layer_policy(struct knet_ctx *ctx, struct knet_node_job *job)
 	r = knet_manifest_fetch(ctx->api, m, &missing, &err);
 	if (r == 0)
 		r = knet_policy_new_manifest(m, &p, &err);
-	snprintf(spec, sizeof(spec), "%s/%s", job->src->place->pod->meta.namespace,
+	snprintf(spec, sizeof(spec), "%s/%s",
+		 job->src->place->pod->meta.namespace,
 		 job->src->place->pod->meta.name);
 	if (r == 0)
 		r = knet_policy_resolve(p, spec, d->from_ns, NULL, &from, &err);
@@ -324,12 +323,11 @@ static int layer_policy(struct knet_ctx *ctx, struct knet_node_job *job)
 			snprintf(port, sizeof(port), "%d",
 				 to.ends[j].port ? to.ends[j].port
 						 : job->tg->portnum);
-			r = knet_policy_check(p, &from.ends[i], &to.ends[j],
-					      to.ends[j].port ||
-							      job->tg->portnum
-						      ? port
-						      : NULL,
-					      d->proto, &v, &err);
+			r = knet_policy_check(
+				p, &from.ends[i], &to.ends[j],
+				to.ends[j].port || job->tg->portnum ? port
+								    : NULL,
+				d->proto, &v, &err);
 			if (r == 0 && v.allowed)
 				allowed++;
 			else if (r == 0 && !denied++)
@@ -473,8 +471,8 @@ static int print_result(struct knet_ctx *ctx, struct diag *d)
 		return KNET_EXIT_SYSTEM;
 	for (int l = 0; l < KNET_DIAG_NLAYERS; l++) {
 		const struct knet_diag_result *res = &d->in.r[l];
-		enum knet_diag_status st = d->done[l] ? res->status
-						      : KNET_DIAG_SKIP;
+		enum knet_diag_status st =
+			d->done[l] ? res->status : KNET_DIAG_SKIP;
 
 		knet_table_add_row(t);
 		knet_table_set_str(t, COL_LAYER, knet_diag_layer_name(l));
@@ -514,8 +512,7 @@ static int print_result(struct knet_ctx *ctx, struct diag *d)
 	return d->v.problem ? KNET_EXIT_PROBLEM : KNET_EXIT_OK;
 }
 
-static int summary(struct knet_ctx *ctx, struct knet_node_job *job,
-		   int status)
+static int summary(struct knet_ctx *ctx, struct knet_node_job *job, int status)
 {
 	struct diag *d = job->data;
 
@@ -553,17 +550,19 @@ static void from_remote(struct diag *d)
 
 	cJSON_ArrayForEach(row, cJSON_GetObjectItem(d->remote, "layers"))
 	{
-		int l = knet_diag_layer_parse(cJSON_GetStringValue(
-			cJSON_GetObjectItem(row, "layer")) ?: "");
-		int st = knet_diag_status_parse(cJSON_GetStringValue(
-			cJSON_GetObjectItem(row, "status")) ?: "");
+		int l = knet_diag_layer_parse(
+			cJSON_GetStringValue(cJSON_GetObjectItem(row, "layer"))
+				?: "");
+		int st = knet_diag_status_parse(
+			cJSON_GetStringValue(cJSON_GetObjectItem(row, "status"))
+				?: "");
 		const cJSON *us = cJSON_GetObjectItem(row, "time_us");
 
 		if (l < 0 || st < 0)
 			continue;
 		s = cJSON_GetStringValue(cJSON_GetObjectItem(row, "evidence"));
-		snprintf(d->in.r[l].evidence, sizeof(d->in.r[l].evidence),
-			 "%s", s ? s : "");
+		snprintf(d->in.r[l].evidence, sizeof(d->in.r[l].evidence), "%s",
+			 s ? s : "");
 		d->in.r[l].status = (enum knet_diag_status)st;
 		d->in.r[l].time_us =
 			cJSON_IsNumber(us) ? (long long)us->valuedouble : 0;
@@ -638,8 +637,8 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 		snprintf(d.proto, sizeof(d.proto), "TCP");
 	} else if (knet_policy_split_target(d.to, &d.to_target, &d.port,
 					    d.proto) < 0) {
-		return knet_usage_error(ctx, "'%s' is not TARGET[:PORT[/PROTO]]",
-					d.to);
+		return knet_usage_error(
+			ctx, "'%s' is not TARGET[:PORT[/PROTO]]", d.to);
 	}
 	r = knet_ctx_api_setup(ctx);
 	if (r)

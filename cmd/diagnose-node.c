@@ -59,9 +59,9 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (diag_wants(d, KNET_DIAG_CONNTRACK) && d->from_ip[0]) {
 		/* Events: the probes' own flows, as they are made. */
 		if (ct_filter(d, job->tg, &f, false, &err) < 0 ||
-		    knet_ct_events_open(&f, KNET_CT_EVENT_NEW |
-						    KNET_CT_EVENT_UPDATE,
-					&d->ctev, &err) < 0 ||
+		    knet_ct_events_open(
+			    &f, KNET_CT_EVENT_NEW | KNET_CT_EVENT_UPDATE,
+			    &d->ctev, &err) < 0 ||
 		    knet_ct_new(&d->ct, &err) < 0 ||
 		    ct_filter(d, job->tg, &f, true, &err) < 0 ||
 		    knet_ct_dump_begin(d->ct, &f, &err) < 0) {
@@ -216,10 +216,9 @@ static void layer_dns(struct knet_node_job *job)
 
 	if (a.timeout_ms < 100)
 		a.timeout_ms = 100;
-	if (knet_dns_lookup(d->dns, d->plan, &d->conf, &a, on_try, &s,
-			    job->stop,
-			    t0 + (long long)(cap_s(d, DNS_TOTAL_S) * 1e6),
-			    &lk) < 0) {
+	if (knet_dns_lookup(
+		    d->dns, d->plan, &d->conf, &a, on_try, &s, job->stop,
+		    t0 + (long long)(cap_s(d, DNS_TOTAL_S) * 1e6), &lk) < 0) {
 		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, t0, "lookup failed");
 		return;
 	}
@@ -233,8 +232,8 @@ static void layer_dns(struct knet_node_job *job)
 	}
 	for (int i = 0; i < s.naddrs; i++)
 		expected |= !strcmp(s.addrs[i], job->tg->ip);
-	diag_set(d, KNET_DIAG_DNS, expected ? KNET_DIAG_OK : KNET_DIAG_FAIL,
-		 t0, "%s -> %s%s (%s from %s in %.1f ms)", d->dns_name,
+	diag_set(d, KNET_DIAG_DNS, expected ? KNET_DIAG_OK : KNET_DIAG_FAIL, t0,
+		 "%s -> %s%s (%s from %s in %.1f ms)", d->dns_name,
 		 s.naddrs ? s.addrs[0] : "?",
 		 expected ? "" : ", not the address the API gives",
 		 d->plan->names[lk.answered], d->conf.nameservers[s.server],
@@ -313,16 +312,19 @@ static int layer_reach(struct knet_node_job *job)
 		return r;
 	d->in.reach = rc.best;
 	if (rc.best == KNET_PING_REPLY)
-		diag_set(d, KNET_DIAG_REACH,
-			 st.received == st.sent ? KNET_DIAG_OK : KNET_DIAG_WARN,
-			 t0, "%s: %d/%d answered, rtt min/avg/max %.2f/%.2f/%.2f ms",
-			 dst, st.received, st.sent, (double)st.min_us / 1000,
-			 knet_rtt_stats_avg(&st) / 1000,
-			 (double)st.max_us / 1000);
+		diag_set(
+			d, KNET_DIAG_REACH,
+			st.received == st.sent ? KNET_DIAG_OK : KNET_DIAG_WARN,
+			t0,
+			"%s: %d/%d answered, rtt min/avg/max %.2f/%.2f/%.2f ms",
+			dst, st.received, st.sent, (double)st.min_us / 1000,
+			knet_rtt_stats_avg(&st) / 1000,
+			(double)st.max_us / 1000);
 	else if (rc.best == KNET_PING_REFUSED)
 		diag_set(d, KNET_DIAG_REACH, KNET_DIAG_FAIL, t0,
 			 "%s: refused (%s%s%s): nothing listens there", dst,
-			 d->po.mode == KNET_PROBE_TCP ? "RST" : "port unreachable",
+			 d->po.mode == KNET_PROBE_TCP ? "RST"
+						      : "port unreachable",
 			 rc.from[0] ? " from " : "", rc.from);
 	else if (rc.best == KNET_PING_TIMEOUT)
 		diag_set(d, KNET_DIAG_REACH, KNET_DIAG_FAIL, t0,
@@ -396,8 +398,7 @@ static void ct_note(struct ct_seen *s, const struct knet_ct_entry *e)
 	/* DNAT: the reply comes from the backend, not the ClusterIP. */
 	if (memcmp(e->reply.src, e->orig.dst, sizeof(e->orig.dst)) &&
 	    knet_ct_format_addr(e->family, e->reply.src, ip, sizeof(ip)) >= 0)
-		snprintf(s->dnat, sizeof(s->dnat), "%s:%u", ip,
-			 e->reply.sport);
+		snprintf(s->dnat, sizeof(s->dnat), "%s:%u", ip, e->reply.sport);
 }
 
 static int on_entry(const struct knet_ct_entry *e, void *ud)
@@ -406,8 +407,7 @@ static int on_entry(const struct knet_ct_entry *e, void *ud)
 	struct knet_ct_verdict v;
 
 	d->dumped++;
-	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 &&
-	    v.stale)
+	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 && v.stale)
 		d->stale++;
 	return 0;
 }
@@ -422,8 +422,8 @@ static void layer_conntrack(struct knet_node_job *job)
 	struct knet_error err = {0};
 
 	if (d->ct && knet_ct_dump_finish(d->ct, on_entry, d, &err) < 0) {
-		diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_WARN, t0,
-			 "dump: %s", err.reason);
+		diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_WARN, t0, "dump: %s",
+			 err.reason);
 		return;
 	}
 	while (d->ctev && knet_ct_events_next(d->ctev, 0, &ev, &err) == 1)
@@ -464,9 +464,10 @@ static void layer_packets(struct knet_node_job *job)
 	long long end = t0 + (long long)(cap_s(d, CAPTURE_LAG_S) * 1e6);
 	struct knet_error err = {0};
 	struct knet_packet p;
-	int port = d->po.mode == KNET_PROBE_ICMP
-			   ? 0
-			   : ntohs(((struct sockaddr_in *)&d->po.dst)->sin_port);
+	int port =
+		d->po.mode == KNET_PROBE_ICMP
+			? 0
+			: ntohs(((struct sockaddr_in *)&d->po.dst)->sin_port);
 	enum knet_diag_packets k, kd = KNET_DIAG_PKT_NONE;
 	int lt = knet_capture_linktype(d->cap);
 

@@ -25,15 +25,15 @@
 
 struct diag {
 	const struct knet_args *args;
-	const char *from;  /* as given */
-	const char *to;	   /* as given */
-	char *to_target;   /* TO without the port */
-	char *port;	   /* NULL: none */
-	char proto[8];	   /* "TCP", "UDP" */
-	char *svc_ns;	   /* a Service: given, named by DNS or by Ingress */
+	const char *from; /* as given */
+	const char *to;	  /* as given */
+	char *to_target;  /* TO without the port */
+	char *port;	  /* NULL: none */
+	char proto[8];	  /* "TCP", "UDP" */
+	char *svc_ns;	  /* a Service: given, named by DNS or by Ingress */
 	char *svc_name;
-	char *dns_name;	   /* TO is a DNS name */
-	char *probe;	   /* the pipeline's target */
+	char *dns_name; /* TO is a DNS name */
+	char *probe;	/* the pipeline's target */
 	char *from_ns;
 	char svc_label[320];
 	unsigned layers; /* 1 << enum knet_diag_layer */
@@ -76,8 +76,8 @@ struct diag {
 /* Whether @l is to run (--layers). */
 bool diag_wants(const struct diag *d, enum knet_diag_layer l);
 /* Set layer @l's result: status, evidence (printf), time since @t0. */
-void diag_set(struct diag *d, enum knet_diag_layer l,
-	      enum knet_diag_status st, long long t0, const char *fmt, ...)
+void diag_set(struct diag *d, enum knet_diag_layer l, enum knet_diag_status st,
+	      long long t0, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 /* Microseconds left of the total budget (0 when none is left). */
 long long diag_left_us(const struct diag *d);
