@@ -1,0 +1,216 @@
+#!/usr/bin/env bats
+# knet diagnose FROM TO: each fault of the lab's fault library
+# (tests/lab/faults) switched on is named by the layer that explains it
+# (.verdict.layer), and once switched off the same check exits 0.  FROM
+# is diag/dclient (node-a); knet runs "on node-a", or on node-b to go
+# through the node transport.  Every test turns off what it turned on;
+# the file ends with `lab fault clean` (namespace diag removed).
+
+bats_require_minimum_version 1.5.0
+
+setup_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab up >&2
+	tests/lab/lab fault setup >&2
+}
+
+teardown_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	tests/lab/lab fault clean >&2 || true
+}
+
+setup() {
+	cd "$BATS_TEST_DIRNAME/.."
+	eval "$(tests/lab/lab env)"
+	FAULT=
+}
+
+teardown() {
+	if [ -n "$FAULT" ]; then tests/lab/lab fault off "$FAULT" >&2; fi
+}
+
+on_a() { tests/lab/lab run node-a -- "$PWD/knet" -n diag "$@"; }
+on_b() { tests/lab/lab run node-b -- "$PWD/knet" -n diag "$@"; }
+fault_on() { FAULT=$1; tests/lab/lab fault on "$1" >&2; }
+# The dweb pod on another node than dclient's.
+far_pod() {
+	tests/lab/lab kubectl -n diag get pods -l app=dweb -o json |
+		jq -r '[.items[] | select(.spec.nodeName != "node-a")][0].metadata.name'
+}
+layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$output"; }
+
+@test "healthy pod to Service: every layer it runs is OK, under a second" {
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .kind <<<"$output")" = Diagnosis ]
+	[ "$(jq -r .reachable <<<"$output")" = true ]
+	[ "$(jq -r .verdict.layer <<<"$output")" = null ]
+	[ "$(jq '.layers | length' <<<"$output")" -eq 8 ]
+	for l in resolve policy service reachability conntrack; do
+		[ "$(layer $l)" = OK ]
+	done
+	[ "$(layer path)" = SKIP ]
+	[ "$(layer packets)" = SKIP ]
+	jq -r '.layers[] | select(.layer == "reachability") | .evidence' \
+		<<<"$output" | grep -E '^tcp 198\.18\.[0-9.]+:80: 3/3 answered'
+	jq -r '.layers[] | select(.layer == "conntrack") | .evidence' \
+		<<<"$output" | grep -E 'DNAT to 198\.19\.[0-9.]+:8080'
+	[ "$(jq .time_us <<<"$output")" -lt 1000000 ]
+}
+
+@test "table: the checklist and the verdict line" {
+	run -0 on_a diagnose dclient svc/dweb:80
+	[ "${lines[0]}" = "$(printf '%s' "${lines[0]}" | grep -E '^LAYER +STATUS +TIME +EVIDENCE$')" ]
+	grep -E '^reachability +OK ' <<<"$output"
+	grep -E '^verdict: dclient reaches svc/dweb:80 \([0-9]+ ms\)$' <<<"$output"
+}
+
+@test "a DNS name resolves as the pod would, then is probed" {
+	run -0 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
+	[ "$(layer dns)" = OK ]
+	ip=$(tests/lab/lab kubectl -n diag get svc dweb -o jsonpath='{.spec.clusterIP}')
+	[ -n "$ip" ]
+	jq -r '.layers[] | select(.layer == "dns") | .evidence' <<<"$output" |
+		grep -F "dweb.diag.svc.cluster.local -> $ip "
+}
+
+@test "a URL goes through ingress match to its Service" {
+	run -0 on_a -o json diagnose dclient http://shop.example/api
+	jq -r '.layers[] | select(.layer == "resolve") | .evidence' \
+		<<<"$output" | grep -F -- '-> svc web/web '
+	[ "$(layer service)" = OK ]
+}
+
+@test "fault selector-typo: service, and exit 0 once repaired" {
+	fault_on selector-typo
+	run -1 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = service ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'app=dwbe'
+	[ "$(jq -r .verdict.next <<<"$output")" = "knet -n diag svc trace dweb" ]
+	tests/lab/lab fault off selector-typo >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+}
+
+@test "fault wrong-targetport: service (refused, the targetPort says why)" {
+	fault_on wrong-targetport
+	run -1 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = service ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'targetPort 9090'
+	[ "$(layer reachability)" = FAIL ]
+	[ "$(layer packets)" = FAIL ]
+	jq -r '.layers[] | select(.layer == "packets") | .evidence' \
+		<<<"$output" | grep '^rst '
+	tests/lab/lab fault off wrong-targetport >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+}
+
+@test "fault unready: service (no ready endpoint)" {
+	fault_on unready
+	run -1 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = service ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'no ready endpoint'
+	tests/lab/lab fault off unready >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+}
+
+@test "fault no-listener: service (TCP to a port declared UDP)" {
+	fault_on no-listener
+	run -1 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = service ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'UDP'
+	tests/lab/lab fault off no-listener >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+}
+
+@test "nothing listens on a pod's port: reachability, RST in the capture" {
+	pod=$(far_pod)
+	[ -n "$pod" ]
+	run -1 on_a -o json diagnose dclient "$pod:9000"
+	[ "$(jq -r .verdict.layer <<<"$output")" = reachability ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'refused (RST'
+	jq -r '.layers[] | select(.layer == "packets") | .evidence' \
+		<<<"$output" | grep '^rst '
+}
+
+@test "fault drop-forward: path, within the timeouts, time per layer" {
+	pod=$(far_pod)
+	[ -n "$pod" ]
+	fault_on drop-forward
+	run -1 on_a -o json diagnose dclient "$pod:8080"
+	[ "$(jq -r .verdict.layer <<<"$output")" = path ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'stops after hop 1 (198.19.1.1)'
+	[ "$(layer reachability)" = FAIL ]
+	jq -r '.layers[] | select(.layer == "packets") | .evidence' \
+		<<<"$output" | grep '^no-answer '
+	[ "$(jq .time_us <<<"$output")" -lt 10000000 ]
+	[ "$(jq '[.layers[] | select(.status != "SKIP") | .time_us | select(. > 0)] | length' <<<"$output")" -ge 4 ]
+	tests/lab/lab fault off drop-forward >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient "$pod:8080"
+}
+
+@test "fault dns-down: dns, the capture saw no answer" {
+	fault_on dns-down
+	run -1 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+	jq -r .verdict.reason <<<"$output" | grep -F 'timeout from 198.18.128.10'
+	jq -r '.layers[] | select(.layer == "packets") | .evidence' \
+		<<<"$output" | grep '^dns-no-answer '
+	tests/lab/lab fault off dns-down >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
+}
+
+@test "fault policy-deny: policy, the contradiction of a CNI that does not enforce" {
+	fault_on policy-deny
+	run -1 on_a -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = policy ]
+	[ "$(jq -r .verdict.contradiction <<<"$output")" = true ]
+	[ "$(jq -r .reachable <<<"$output")" = true ]
+	jq -r .verdict.reason <<<"$output" |
+		grep -F 'policy denies but the connection succeeded: this cluster'"'"'s CNI does not enforce NetworkPolicy (ingress denied by diag/deny-dweb'
+	tests/lab/lab fault off policy-deny >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dweb:80
+}
+
+@test "FROM on another node: the namespace layers run there, through the transport" {
+	run -0 on_b -o json diagnose dclient svc/dweb:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = null ]
+	[ "$(layer reachability)" = OK ]
+	jq -r '.layers[] | select(.layer == "conntrack") | .evidence' \
+		<<<"$output" | grep -F 'node node-a:'
+	fault_on dns-down
+	run -1 on_b -o json diagnose dclient dweb.diag.svc.cluster.local:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+	run -1 on_b diagnose dclient dweb.diag.svc.cluster.local:80
+	grep -E '^dns +FAIL ' <<<"$output"
+	grep -E '^verdict: dns: ' <<<"$output"
+}
+
+@test "--layers and --no-capture" {
+	run -0 on_a -o json diagnose --layers reachability dclient svc/dweb:80
+	[ "$(layer reachability)" = OK ]
+	[ "$(layer resolve)" = OK ]
+	for l in dns policy service path conntrack packets; do
+		[ "$(layer $l)" = SKIP ]
+	done
+	pod=$(far_pod)
+	run -1 on_a -o json diagnose --no-capture dclient "$pod:9000"
+	[ "$(layer packets)" = SKIP ]
+	[ "$(jq -r .verdict.layer <<<"$output")" = reachability ]
+}
+
+@test "bad input: usage errors exit 2, unknown objects 3" {
+	run -2 on_a diagnose dclient
+	run -2 on_a diagnose --layers nope dclient svc/dweb:80
+	grep -F "unknown layer 'nope'" <<<"$output"
+	run -2 on_a diagnose dclient www.example.org:80
+	grep -F 'is not a cluster name' <<<"$output"
+	run -2 on_a diagnose dclient 'ftp://shop.example/'
+	run -3 on_a diagnose nosuchpod svc/dweb:80
+	run -3 on_a diagnose dclient svc/nosuchsvc:80
+}
