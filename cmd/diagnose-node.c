@@ -17,7 +17,12 @@
 #include "diagnose.h"
 #include "knet/node.h"
 
-/* Per-layer time budgets (seconds), each also capped by what is left. */
+/*
+ * Per-layer time budgets (seconds) for the default --timeout of 8 s:
+ * scaled with --timeout, each also capped by what is left of it.  The
+ * worst case (DNS silent, probes silent, a dark path) stays under it:
+ * 2 + 3 x 1 + 8 x 0.5 / waves + 0.3.
+ */
 #define DNS_TRY_S     1.0
 #define DNS_TOTAL_S   2.0
 #define PROBE_TRIES   3
@@ -31,6 +36,7 @@ static double cap_s(const struct diag *d, double want)
 {
 	double left = (double)diag_left_us(d) / 1e6;
 
+	want *= d->budget / 8.0;
 	return want < left ? want : left;
 }
 
@@ -132,9 +138,9 @@ int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job)
 		return knet_usage_error(ctx, "%s", job->err.reason);
 	d->po.mode = (enum knet_probe_mode)m.mode;
 	d->po.count = PROBE_TRIES;
-	d->po.interval = PROBE_GAP_S;
+	d->po.interval = cap_s(d, PROBE_GAP_S);
 	d->po.size = 56;
-	d->po.timeout = PROBE_WAIT_S;
+	d->po.timeout = cap_s(d, PROBE_WAIT_S);
 	r = knet_addr_parse(tg->ip, m.port, &d->po.dst, &d->po.dst_len);
 	if (r < 0)
 		return knet_usage_error(ctx, "'%s' is not an IP address",
@@ -152,7 +158,7 @@ int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job)
 		d->tro.first_ttl = 1;
 		d->tro.max_hops = TRACE_HOPS;
 		d->tro.queries = 1;
-		d->tro.timeout = TRACE_WAIT_S;
+		d->tro.timeout = cap_s(d, TRACE_WAIT_S);
 		d->tro.size = 0;
 		if (knet_trace_new(&d->tro, &d->trace, &job->err) < 0) {
 			diag_set(d, KNET_DIAG_PATH, KNET_DIAG_WARN, 0,

@@ -91,7 +91,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture policy dns shell completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture policy diagnose dns shell completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -175,6 +175,12 @@ _knet()
 	policy)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
+	diagnose)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --timeout --no-capture --layers -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
