@@ -413,8 +413,18 @@ static int on_entry(const struct knet_ct_entry *e, void *ud)
 	struct knet_ct_verdict v;
 
 	d->dumped++;
-	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 && v.stale)
-		d->stale++;
+	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 &&
+	    v.stale && !d->stale++) {
+		char src[64], dst[64], to[46];
+
+		knet_ct_format_src(e, &e->orig, src, sizeof(src));
+		knet_ct_format_dst(e, &e->orig, dst, sizeof(dst));
+		knet_ct_format_addr(e->family, e->reply.src, to, sizeof(to));
+		snprintf(d->stale_text, sizeof(d->stale_text),
+			 "%s %s -> %s DNAT'd to %s:%u: %s",
+			 knet_ct_proto_name(e->proto), src, dst, to,
+			 e->reply.sport, knet_ct_stale_reason(v.stale));
+	}
 	return 0;
 }
 
@@ -439,10 +449,8 @@ static void layer_conntrack(struct knet_node_job *job)
 		replied += s.replied[i];
 	if (d->stale) {
 		diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_FAIL, t0,
-			 "%lu stale entr%s from %s to %s: DNAT'd to an address "
-			 "that is no longer a ready endpoint",
-			 d->stale, d->stale == 1 ? "y" : "ies", d->from_ip,
-			 job->tg->ip);
+			 "node %s: %lu stale entr%s: %s", d->from_node, d->stale,
+			 d->stale == 1 ? "y" : "ies", d->stale_text);
 		return;
 	}
 	if (!s.flows)

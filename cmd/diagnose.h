@@ -68,6 +68,7 @@ struct diag {
 	struct knet_decoded *pkts;
 	int npkts;
 	unsigned long stale, dumped;
+	char stale_text[256]; /* the first stale entry */
 
 	/* Remote: the document the other node's knet sent. */
 	cJSON *remote;
