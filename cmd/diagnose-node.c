@@ -31,6 +31,9 @@
 #define TRACE_HOPS    8
 #define TRACE_WAIT_S  0.5
 #define CAPTURE_LAG_S 0.3
+#define BIG_TRIES     2
+#define BIG_WAIT_S    0.5
+#define BIG_PACKET    1500 /* a pod's usual MTU: a full-size packet */
 
 static double cap_s(const struct diag *d, double want)
 {
@@ -126,6 +129,42 @@ static int open_capture(struct diag *d, const struct knet_target *tg)
 	return d->pkts ? 0 : -ENOMEM;
 }
 
+/*
+ * Full-size echoes with DF set, to TO or (a ClusterIP answers no ICMP)
+ * a ready endpoint of the Service: frag-needed is the path MTU working,
+ * silence where small probes got through is a black hole.
+ */
+static void open_big(struct diag *d, const struct knet_target *tg)
+{
+	const struct knet_service_endpoints *se =
+		d->svc ? knet_endpoints_list_find(d->eps, d->svc_ns,
+						  d->svc_name)
+		       : NULL;
+	struct knet_error err = {0};
+
+	snprintf(d->big_dst, sizeof(d->big_dst), "%s", tg->ip);
+	if (tg->kind == KNET_TARGET_SERVICE) {
+		d->big_dst[0] = '\0';
+		for (int i = 0; se && i < se->n && !d->big_dst[0]; i++)
+			if (se->eps[i].ready && se->eps[i].ip)
+				snprintf(d->big_dst, sizeof(d->big_dst), "%s",
+					 se->eps[i].ip);
+	}
+	d->bo.mode = KNET_PROBE_ICMP;
+	d->bo.count = BIG_TRIES;
+	d->bo.interval = cap_s(d, PROBE_GAP_S);
+	d->bo.timeout = cap_s(d, BIG_WAIT_S);
+	d->bo.df = true;
+	/* A path MTU learnt by an earlier run would hide a black hole. */
+	d->bo.df_probe = true;
+	d->bo.size = knet_ping_df_max_size(
+		strchr(d->big_dst, ':') ? AF_INET6 : AF_INET, BIG_PACKET);
+	if (!d->big_dst[0] ||
+	    knet_addr_parse(d->big_dst, 0, &d->bo.dst, &d->bo.dst_len) < 0 ||
+	    knet_ping_new(&d->bo, &d->big, &err) < 0)
+		d->big = NULL;
+}
+
 int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct diag *d = job->data;
@@ -166,6 +205,8 @@ int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job)
 			knet_error_clear(&job->err);
 		}
 	}
+	if (diag_wants(d, KNET_DIAG_REACH))
+		open_big(d, tg);
 	if (d->have_conf &&
 	    knet_dns_client_new((const char(*)[64])d->conf.nameservers,
 				d->conf.nns, 1, &d->dns, &job->err) < 0) {
@@ -345,6 +386,40 @@ static int layer_reach(struct knet_node_job *job)
 	return 0;
 }
 
+/* After small probes got through: do full-size packets? */
+static int layer_mtu(struct knet_node_job *job)
+{
+	struct diag *d = job->data;
+	struct knet_diag_result *res = &d->in.r[KNET_DIAG_REACH];
+	struct reach rc = {.best = KNET_PING_TIMEOUT};
+	struct knet_rtt_stats st;
+	size_t n = strlen(res->evidence);
+	int r;
+
+	r = knet_ping_run(d->big, on_event, &rc, job->stop, &st, &job->err);
+	if (r < 0)
+		return r;
+	if (rc.best == KNET_PING_REPLY)
+		snprintf(res->evidence + n, sizeof(res->evidence) - n,
+			 "; %d-byte DF echoes to %s answered", BIG_PACKET,
+			 d->big_dst);
+	else if (rc.best == KNET_PING_TOO_BIG)
+		snprintf(res->evidence + n, sizeof(res->evidence) - n,
+			 "; path MTU %d to %s (frag-needed from %s)", rc.mtu,
+			 d->big_dst, rc.from[0] ? rc.from : "here");
+	else if (rc.best == KNET_PING_TIMEOUT) {
+		d->in.mtu_black_hole = true;
+		d->in.mtu_dst = d->big_dst;
+		res->status = KNET_DIAG_FAIL;
+		snprintf(res->evidence + n, sizeof(res->evidence) - n,
+			 "; but %d-byte DF echoes to %s vanish and no "
+			 "frag-needed comes back: an MTU black hole (ICMP "
+			 "blocked on the path?)",
+			 BIG_PACKET, d->big_dst);
+	}
+	return 0;
+}
+
 static int layer_path(struct knet_node_job *job)
 {
 	struct diag *d = job->data;
@@ -413,8 +488,8 @@ static int on_entry(const struct knet_ct_entry *e, void *ud)
 	struct knet_ct_verdict v;
 
 	d->dumped++;
-	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 &&
-	    v.stale && !d->stale++) {
+	if (d->cts && knet_ct_service_classify(d->cts, e, &v) == 0 && v.stale &&
+	    !d->stale++) {
 		char src[64], dst[64], to[46];
 
 		knet_ct_format_src(e, &e->orig, src, sizeof(src));
@@ -449,8 +524,8 @@ static void layer_conntrack(struct knet_node_job *job)
 		replied += s.replied[i];
 	if (d->stale) {
 		diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_FAIL, t0,
-			 "node %s: %lu stale entr%s: %s", d->from_node, d->stale,
-			 d->stale == 1 ? "y" : "ies", d->stale_text);
+			 "node %s: %lu stale entr%s: %s", d->from_node,
+			 d->stale, d->stale == 1 ? "y" : "ies", d->stale_text);
 		return;
 	}
 	if (!s.flows)
@@ -523,7 +598,14 @@ int diag_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (d->dns && d->plan)
 		layer_dns(job);
 	if (d->ping) {
+		long long t0 = knet_mono_us();
+
 		r = layer_reach(job);
+		if (r == 0 && d->big &&
+		    d->in.r[KNET_DIAG_REACH].status == KNET_DIAG_OK) {
+			r = layer_mtu(job);
+			d->in.r[KNET_DIAG_REACH].time_us = knet_mono_us() - t0;
+		}
 		if (r < 0)
 			return r;
 	}
@@ -543,6 +625,7 @@ int diag_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 void diag_node_free(struct diag *d)
 {
 	knet_ping_free(d->ping);
+	knet_ping_free(d->big);
 	knet_trace_free(d->trace);
 	knet_ct_events_close(d->ctev);
 	knet_ct_free(d->ct);

@@ -56,6 +56,9 @@ struct diag {
 	/* FROM's namespace and node (diagnose-node.c). */
 	struct knet_ping_opts po;
 	struct knet_ping *ping;
+	struct knet_ping_opts bo; /* full-size DF echoes: the path MTU */
+	struct knet_ping *big;
+	char big_dst[46];
 	struct knet_trace_opts tro;
 	struct knet_trace *trace;
 	struct knet_ct *ct;

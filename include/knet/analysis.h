@@ -489,6 +489,10 @@ struct knet_diag_in {
 	struct knet_diag_result r[KNET_DIAG_NLAYERS];
 	bool policy_denies;	     /* the policy layer says denied */
 	enum knet_ping_status reach; /* the best outcome of the probes */
+	/* Small probes answered, full-size DF ones vanished without a
+	 * frag-needed: an MTU black hole. */
+	bool mtu_black_hole;
+	const char *mtu_dst; /* where those went, NULL: TO */
 	enum knet_diag_packets packets;
 };
 
@@ -502,7 +506,7 @@ struct knet_diag_verdict {
 
 /*
  * The first layer that explains what happened: a failed resolve, dns or
- * service layer; a denying policy (and, when the connection succeeded
+ * service layer; a denying policy; an MTU black hole (reachability) (and, when the connection succeeded
  * anyway, the contradiction: the CNI does not enforce it); then for a
  * failed reachability the refusal itself, a capture that saw an ICMP
  * error, the path where traceroute stops, what conntrack holds, the

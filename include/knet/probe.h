@@ -163,8 +163,12 @@ enum knet_probe_mode {
 int knet_probe_socket(int family, enum knet_probe_mode mode, bool *ret_raw,
 		      struct knet_error *err);
 int knet_probe_set_ttl(int fd, int family, int ttl);
-/* Don't fragment: IP_PMTUDISC_DO / IPV6_PMTUDISC_DO. */
-int knet_probe_set_df(int fd, int family);
+/*
+ * Don't fragment: IP_PMTUDISC_DO / IPV6_PMTUDISC_DO; with @probe the
+ * _PROBE variants, which also ignore the path MTU the kernel learnt, so
+ * every packet leaves full size and meets the router that is too small.
+ */
+int knet_probe_set_df(int fd, int family, bool probe);
 
 /* One datagram or error-queue message and what the kernel said of it. */
 struct knet_rx {
@@ -199,6 +203,8 @@ struct knet_ping_opts {
 	double timeout;	 /* seconds to wait for each answer */
 	int ttl;	 /* 0: the system default */
 	bool df;	 /* don't fragment: report the path MTU instead */
+	/* With df: ignore the learnt path MTU (knet_probe_set_df). */
+	bool df_probe;
 };
 
 enum knet_ping_status {

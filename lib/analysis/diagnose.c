@@ -152,6 +152,13 @@ static void unreachable(const struct knet_diag_in *in,
 	char next[320];
 	const char *ev = in->r[KNET_DIAG_REACH].evidence;
 
+	if (in->mtu_black_hole) {
+		snprintf(next, sizeof(next),
+			 "knet ping --df -s 1472 --from %s %s", in->from,
+			 in->mtu_dst ? in->mtu_dst : in->to);
+		say(v, KNET_DIAG_REACH, ev, next);
+		return;
+	}
 	/* Refused, and svc trace warned (a targetPort no container
 	 * declares): that warning is why. */
 	if (in->reach == KNET_PING_REFUSED &&

@@ -151,7 +151,8 @@ int knet_ping_new(const struct knet_ping_opts *opts, struct knet_ping **ret,
 				   strerror(errno));
 		goto fail;
 	}
-	if (opts->df && knet_probe_set_df(p->fd, p->family) < 0) {
+	if (opts->df &&
+	    knet_probe_set_df(p->fd, p->family, opts->df_probe) < 0) {
 		r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				   "set don't-fragment: %s", strerror(errno));
 		goto fail;

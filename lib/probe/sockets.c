@@ -134,18 +134,18 @@ int knet_probe_set_ttl(int fd, int family, int ttl)
 		       : 0;
 }
 
-int knet_probe_set_df(int fd, int family)
+int knet_probe_set_df(int fd, int family, bool probe)
 {
 	int v;
 
 	if (family == AF_INET6) {
-		v = IPV6_PMTUDISC_DO;
+		v = probe ? IPV6_PMTUDISC_PROBE : IPV6_PMTUDISC_DO;
 		return setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v,
 				  sizeof(v)) < 0
 			       ? -errno
 			       : 0;
 	}
-	v = IP_PMTUDISC_DO;
+	v = probe ? IP_PMTUDISC_PROBE : IP_PMTUDISC_DO;
 	return setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &v, sizeof(v)) < 0
 		       ? -errno
 		       : 0;
