@@ -164,6 +164,48 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 	run -0 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
 }
 
+@test "fault mtu-blackhole: reachability (small probes pass, full-size DF vanish)" {
+	pod=$(far_pod)
+	[ -n "$pod" ]
+	ip=$(tests/lab/lab kubectl -n diag get pod "$pod" -o jsonpath='{.status.podIP}')
+	[ -n "$ip" ]
+	run -0 on_a -o json diagnose dclient "$pod:8080"
+	jq -r '.layers[] | select(.layer == "reachability") | .evidence' \
+		<<<"$output" | grep -F "; path MTU 1400 to $ip (frag-needed from 198.19.1.1)"
+	fault_on mtu-blackhole
+	run -1 on_a -o json diagnose dclient "$pod:8080"
+	[ "$(jq -r .verdict.layer <<<"$output")" = reachability ]
+	jq -r .verdict.reason <<<"$output" | grep -F "1500-byte DF echoes to $ip vanish"
+	[ "$(jq -r .verdict.next <<<"$output")" = "knet ping --df -s 1472 --from dclient $ip" ]
+	[ "$(layer path)" = OK ]
+	tests/lab/lab fault off mtu-blackhole >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient "$pod:8080"
+}
+
+@test "fault stale-udp: conntrack, though fresh probes get through" {
+	fault_on stale-udp
+	run -1 on_a -o json diagnose dclient svc/dudp:9000/udp
+	[ "$(jq -r .verdict.layer <<<"$output")" = conntrack ]
+	[ "$(jq -r .reachable <<<"$output")" = true ]
+	jq -r .verdict.reason <<<"$output" |
+		grep -E "^node node-a: 1 stale entry: udp 198\.19\.1\.[0-9]+:40123 -> 198\.18\.[0-9.]+:9000 DNAT'd to 198\.19\.[0-9.]+:9000: DNAT target is not a ready endpoint$"
+	[ "$(jq -r .verdict.next <<<"$output")" = "knet -n diag conntrack --stale svc/dudp" ]
+	tests/lab/lab fault off stale-udp >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient svc/dudp:9000/udp
+	jq -r '.layers[] | select(.layer == "reachability") | .evidence' \
+		<<<"$output" | grep -E '^udp 198\.18\.[0-9.]+:9000: 3/3 answered'
+}
+
+@test "lab fault list: every fault, off between tests" {
+	run -0 tests/lab/lab fault list
+	[ "${#lines[@]}" -eq 10 ]
+	[ "$(grep -c ' off ' <<<"$output")" -eq 9 ]
+	run -1 tests/lab/lab fault on no-such-fault
+	grep -F "unknown fault 'no-such-fault'" <<<"$output"
+}
+
 @test "fault policy-deny: policy, the contradiction of a CNI that does not enforce" {
 	fault_on policy-deny
 	run -1 on_a -o json diagnose dclient svc/dweb:80

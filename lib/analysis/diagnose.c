@@ -78,6 +78,25 @@ static enum knet_diag_packets icmp_class(const char *text)
 	return KNET_DIAG_PKT_NONE;
 }
 
+/*
+ * Whether an ICMP error's text quotes a packet to @dst: "(quoted: TCP
+ * a.b.c.d.40000 > DST.80)"; an error about another flow (the full-size
+ * probes to a backend, say) is not this flow's.
+ */
+static bool quotes_dst(const char *text, const char *dst)
+{
+	const char *q = strstr(text, "(quoted: ");
+	size_t n = strlen(dst);
+
+	while (q && (q = strstr(q, "> ")) != NULL) {
+		q += 2;
+		if (!strncmp(q, dst, n) &&
+		    (q[n] == '.' || q[n] == ')' || q[n] == ' ' || !q[n]))
+			return true;
+	}
+	return false;
+}
+
 enum knet_diag_packets knet_diag_packets_classify(const struct knet_decoded *d,
 						  int n, const char *src,
 						  const char *dst, int dport)
@@ -93,6 +112,7 @@ enum knet_diag_packets knet_diag_packets_classify(const struct knet_decoded *d,
 		if (!p->proto || !p->family)
 			continue;
 		if (!strncmp(p->proto, "icmp", 4) && !strcmp(p->dst, src) &&
+		    quotes_dst(p->text, dst) &&
 		    (c = icmp_class(p->text)) > best)
 			best = c;
 		if (out && (!dport || p->dport == dport))

@@ -159,15 +159,23 @@ static void test_packets(void)
 		  KNET_DIAG_PKT_NONE);
 	pkt(&d[1], "icmp", "198.19.1.1", -1, a, -1, "",
 	    "ICMP host 198.18.128.20 unreachable - administratively "
-	    "prohibited");
+	    "prohibited (quoted: TCP 198.19.1.5.40000 > 198.18.128.20.80)");
 	CHECK_INT(knet_diag_packets_classify(d, 2, a, b, 80),
 		  KNET_DIAG_PKT_PROHIBITED);
 	pkt(&d[2], "icmp", "198.19.1.1", -1, a, -1, "",
-	    "ICMP 198.18.128.20 unreachable - need to frag, mtu 1400");
+	    "ICMP need to frag, mtu 1400 (quoted: proto 198.19.1.5 > "
+	    "198.18.128.20 1)");
 	CHECK_INT(knet_diag_packets_classify(d, 3, a, b, 80),
 		  KNET_DIAG_PKT_FRAG_NEEDED);
+	/* An error about another flow (a probe to a backend) is not ours. */
+	pkt(&d[2], "icmp", "198.19.1.1", -1, a, -1, "",
+	    "ICMP need to frag, mtu 1400 (quoted: proto 198.19.1.5 > "
+	    "198.18.128.200 1)");
+	CHECK_INT(knet_diag_packets_classify(d, 3, a, b, 80),
+		  KNET_DIAG_PKT_PROHIBITED);
 	pkt(&d[0], "icmp", "198.19.1.1", -1, a, -1, "",
-	    "ICMP 198.18.128.20 udp port 53 unreachable");
+	    "ICMP port unreachable (quoted: UDP 198.19.1.5.5353 > "
+	    "198.18.128.20.53)");
 	CHECK_INT(knet_diag_packets_classify(d, 1, a, b, 53),
 		  KNET_DIAG_PKT_UNREACH);
 	pkt(&d[0], "udp", a, 5353, b, 53, "", "UDP 53");
