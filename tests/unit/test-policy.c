@@ -294,24 +294,10 @@ static void reasons(const struct knet_policy_verdict *v, char *buf, size_t len)
 
 static struct knet_policy *build(struct knet_manifest *m)
 {
-	struct knet_policy_world w = {
-		.namespaces = m->namespaces.items,
-		.nnamespaces = m->namespaces.n,
-		.pods = m->pods.items,
-		.npods = m->pods.n,
-		.netpols = m->netpols.items,
-		.nnetpols = m->netpols.n,
-		.services = m->services.items,
-		.nservices = m->services.n,
-		.nodes = m->nodes.items,
-		.nnodes = m->nodes.n,
-		.endpoints = m->endpoints.items,
-		.nendpoints = m->endpoints.n,
-	};
 	struct knet_policy *p = NULL;
 	struct knet_error err = {0};
 
-	CHECK_INT(knet_policy_new(&w, &p, &err), 0);
+	CHECK_INT(knet_policy_new_manifest(m, &p, &err), 0);
 	return p;
 }
 
