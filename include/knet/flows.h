@@ -154,19 +154,41 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 /* A packet that is not IP, or cut short: counted, no flow. */
 void knet_flows_other(struct knet_flows *t, uint32_t len);
 
-/*
- * A conntrack entry.  With @as_source (--source conntrack) the entry is
- * a flow of its own, keyed by its original tuple, and its counters are
- * the flow's; otherwise it only annotates the captured flow of either
- * tuple (the DNAT target of a ClusterIP flow, the detail pane) and NULL
- * comes back when there is none.
- */
+/* What a conntrack entry is to the table. */
+enum knet_flows_ct {
+	/* --source conntrack: a flow of its own, keyed by its original
+	 * tuple, with the kernel's counters as the flow's. */
+	KNET_FLOWS_CT_SOURCE,
+	/* A note on the captured flow of either tuple (the DNAT target
+	 * of a ClusterIP flow, the detail pane); none: nothing made. */
+	KNET_FLOWS_CT_NOTE,
+	/* The same, making the flow when missing, as the original tuple
+	 * (the pod started it) or the reversed reply tuple (the pod is
+	 * the DNAT target): the event may be read before the packet. */
+	KNET_FLOWS_CT_NOTE_ORIG,
+	KNET_FLOWS_CT_NOTE_REPLY,
+};
+
+/* A conntrack entry; the flow it went to, or NULL. */
 const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 					     const struct knet_ct_entry *e,
-					     long long now_ms, bool as_source);
-/* Conntrack as the source: flows not in the last dump are gone. */
-void knet_flows_conntrack_sweep(struct knet_flows *t, uint64_t generation);
+					     long long now_ms,
+					     enum knet_flows_ct how);
+/*
+ * Generations, for tables refilled whole (conntrack dumps, a remote
+ * run's snapshots): start one, feed, then sweep the flows not seen in
+ * it.
+ */
 uint64_t knet_flows_generation(struct knet_flows *t);
+void knet_flows_sweep(struct knet_flows *t, uint64_t generation);
+/*
+ * A flow as another knet sent it (its snapshot, through the node
+ * transport): the public fields of @in copied into the flow of the same
+ * tuple, made when missing, marked with @generation.
+ */
+const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
+					  const struct knet_flow *in,
+					  uint64_t generation);
 
 /* Zero every flow's counters, rates and flags (the `r` key). */
 void knet_flows_reset_counters(struct knet_flows *t);
@@ -212,8 +234,9 @@ int knet_flows_snapshot(struct knet_flows *t, long long now_ms,
  * state, the flags, or the names @name gives for the flow's addresses
  * (NULL: none), case-insensitive.
  */
+typedef const char *(*knet_flow_namer)(void *ud, uint8_t family,
+				       const uint8_t *addr);
 bool knet_flow_match_text(const struct knet_flow *f, const char *needle,
-			  const char *(*name)(void *ud, const char *ip),
-			  void *ud);
+			  knet_flow_namer name, void *ud);
 
 #endif

@@ -104,8 +104,10 @@ static void source(struct knet_flows *t, struct knet_flow *f,
 
 const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 					     const struct knet_ct_entry *e,
-					     long long now_ms, bool as_source)
+					     long long now_ms,
+					     enum knet_flows_ct how)
 {
+	bool as_source = how == KNET_FLOWS_CT_SOURCE;
 	struct knet_tuple k;
 	struct knet_flow *f;
 	uint32_t hash;
@@ -120,9 +122,20 @@ const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 		hash = flows_hash(t, &k);
 		f = flows_find(t, &k, hash, &d);
 	}
-	if (!f && !as_source)
+	if (!f && how == KNET_FLOWS_CT_NOTE)
 		return NULL;
+	if (!f && how == KNET_FLOWS_CT_NOTE_ORIG)
+		tuple_of(e, &e->orig, &k);
+	if (!f && how == KNET_FLOWS_CT_NOTE_REPLY) {
+		struct knet_tuple r = k;
+
+		memcpy(k.src, r.dst, sizeof(k.src));
+		memcpy(k.dst, r.src, sizeof(k.dst));
+		k.sport = r.dport;
+		k.dport = r.sport;
+	}
 	if (!f) {
+		hash = flows_hash(t, &k);
 		f = flows_add(t, &k, hash, now_ms);
 		if (!f)
 			return NULL;
@@ -144,7 +157,7 @@ uint64_t knet_flows_generation(struct knet_flows *t)
 	return ++t->generation;
 }
 
-void knet_flows_conntrack_sweep(struct knet_flows *t, uint64_t generation)
+void knet_flows_sweep(struct knet_flows *t, uint64_t generation)
 {
 	for (uint32_t i = t->head; i;) {
 		struct knet_flow *f = flows_at(t, i);
@@ -153,4 +166,43 @@ void knet_flows_conntrack_sweep(struct knet_flows *t, uint64_t generation)
 		if (f->gen != generation)
 			flows_remove(t, f);
 	}
+}
+
+const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
+					  const struct knet_flow *in,
+					  uint64_t generation)
+{
+	uint32_t hash = flows_hash(t, &in->t);
+	struct knet_flow *f;
+	uint32_t keep[5];
+	uint64_t id;
+	int d;
+
+	f = flows_find(t, &in->t, hash, &d);
+	if (f && d == 1) {
+		/* The other side started it after all: make it again. */
+		flows_remove(t, f);
+		f = NULL;
+	}
+	if (!f)
+		f = flows_add(t, &in->t, hash, in->first_ms);
+	if (!f)
+		return NULL;
+	keep[0] = f->hash;
+	keep[1] = f->hnext;
+	keep[2] = f->prev;
+	keep[3] = f->next;
+	keep[4] = f->self;
+	id = f->id;
+	*f = *in;
+	f->hash = keep[0];
+	f->hnext = keep[1];
+	f->prev = keep[2];
+	f->next = keep[3];
+	f->self = keep[4];
+	f->id = id;
+	f->live = true;
+	f->gen = generation;
+	flows_touch(t, f);
+	return f;
 }

@@ -171,10 +171,9 @@ static bool contains(const char *hay, const char *needle)
 }
 
 bool knet_flow_match_text(const struct knet_flow *f, const char *needle,
-			  const char *(*name)(void *ud, const char *ip),
-			  void *ud)
+			  knet_flow_namer name, void *ud)
 {
-	char buf[80], ip[INET6_ADDRSTRLEN], pbuf[8], fl[128];
+	char buf[80], pbuf[8], fl[128];
 
 	if (!needle || !*needle)
 		return true;
@@ -183,14 +182,12 @@ bool knet_flow_match_text(const struct knet_flow *f, const char *needle,
 		if (contains(buf, needle))
 			return true;
 		if (name &&
-		    inet_ntop(f->t.family, end ? f->t.dst : f->t.src, ip,
-			      sizeof(ip)) &&
-		    contains(name(ud, ip), needle))
+		    contains(name(ud, f->t.family, end ? f->t.dst : f->t.src),
+			     needle))
 			return true;
 	}
 	if (name && f->ct.valid &&
-	    inet_ntop(f->ct.reply.family, f->ct.reply.src, ip, sizeof(ip)) &&
-	    contains(name(ud, ip), needle))
+	    contains(name(ud, f->ct.reply.family, f->ct.reply.src), needle))
 		return true;
 	return contains(knet_flow_proto_name(f->t.proto, pbuf, sizeof(pbuf)),
 			needle) ||

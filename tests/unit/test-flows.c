@@ -357,9 +357,12 @@ static bool only_tcp(const struct knet_flow *f, void *ud)
 	return f->t.proto == IPPROTO_TCP;
 }
 
-static const char *namer(void *ud, const char *ip)
+static const char *namer(void *ud, uint8_t family, const uint8_t *addr)
 {
+	char ip[INET6_ADDRSTRLEN];
+
 	(void)ud;
+	inet_ntop(family, addr, ip, sizeof(ip));
 	return !strcmp(ip, SERVER) ? "web/web-b" : NULL;
 }
 
@@ -453,13 +456,13 @@ static void test_conntrack(void)
 	inet_pton(AF_INET, CLIENT, e.reply.dst);
 	e.reply.sport = 8080;
 	e.reply.dport = 40000;
-	CHECK(knet_flows_conntrack(t, &e, 10, false) == f);
+	CHECK(knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE) == f);
 	CHECK(f->ct.valid);
 	CHECK(f->flags & KNET_FLOW_F_NAT);
 	CHECK_INT(f->ct.reply.sport, 8080);
 	/* An entry of no captured flow only annotates: nothing made. */
 	e.orig.sport = 1;
-	CHECK(knet_flows_conntrack(t, &e, 10, false) == NULL);
+	CHECK(knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE) == NULL);
 	/* As the source: flows of their own with the kernel's counters. */
 	gen = knet_flows_generation(t);
 	e.has |= KNET_CT_HAS_COUNTERS;
@@ -467,12 +470,12 @@ static void test_conntrack(void)
 	e.orig_bytes = 500;
 	e.reply_packets = 4;
 	e.reply_bytes = 4000;
-	g = knet_flows_conntrack(t, &e, 1000, true);
+	g = knet_flows_conntrack(t, &e, 1000, KNET_FLOWS_CT_SOURCE);
 	CHECK(g != NULL && g != f);
 	CHECK_INT(g->packets[0], 5);
 	CHECK_INT(g->bytes[1], 4000);
 	CHECK_INT(g->state, KNET_FLOW_ESTABLISHED);
-	knet_flows_conntrack_sweep(t, gen);
+	knet_flows_sweep(t, gen);
 	{
 		struct knet_flows_stats st;
 
@@ -480,6 +483,58 @@ static void test_conntrack(void)
 		CHECK_INT(st.count, 1); /* the captured flow was not dumped */
 	}
 	knet_flows_free(t);
+
+	/* The event read before the packet: the flow is made from it. */
+	t = table(10);
+	e.orig.sport = 40100;
+	f = knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE_ORIG);
+	CHECK(f != NULL && f->t.sport == 40100 && f->t.dport == 80);
+	tcp(&p, CLIENT, 40100, "198.18.128.50", 80, KNET_TCP_SYN, 1, 0);
+	CHECK(feed(t, &p, 11) == f);
+	CHECK_INT(f->packets[0], 1);
+	knet_flows_free(t);
+	/* The backend's side: the reply tuple reversed. */
+	t = table(10);
+	g = knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE_REPLY);
+	CHECK(g != NULL);
+	CHECK_INT(g->t.sport, 40000);
+	CHECK_INT(g->t.dport, 8080);
+	knet_flows_free(t);
+}
+
+static void test_mirror(void)
+{
+	struct knet_flows *t = table(10), *m = table(10);
+	const struct knet_flow *f, *g, **v;
+	struct knet_flows_stats st;
+	uint64_t gen;
+	size_t n;
+	struct pkt p;
+
+	tcp(&p, CLIENT, 1, SERVER, 80, KNET_TCP_SYN, 1, 0);
+	f = feed(t, &p, 0);
+	tcp(&p, CLIENT, 2, SERVER, 80, KNET_TCP_SYN, 1, 0);
+	feed(t, &p, 0);
+	gen = knet_flows_generation(m);
+	knet_flows_snapshot(t, 10, KNET_FLOW_SORT_AGE, false, NULL, NULL, &v,
+			    &n);
+	for (size_t i = 0; i < n; i++)
+		knet_flows_mirror(m, v[i], gen);
+	knet_flows_sweep(m, gen);
+	knet_flows_get_stats(m, &st);
+	CHECK_INT(st.count, 2);
+	/* Next snapshot: only port 1, grown. */
+	tcp(&p, SERVER, 80, CLIENT, 1, KNET_TCP_SYN | KNET_TCP_ACK, 9, 0);
+	feed(t, &p, 5);
+	gen = knet_flows_generation(m);
+	g = knet_flows_mirror(m, f, gen);
+	knet_flows_sweep(m, gen);
+	knet_flows_get_stats(m, &st);
+	CHECK_INT(st.count, 1);
+	CHECK_INT(g->packets[1], 1);
+	CHECK_INT(g->state, KNET_FLOW_SYN_RECV);
+	knet_flows_free(t);
+	knet_flows_free(m);
 }
 
 /* Every prefix of a packet decodes without reading past it (ASan). */
@@ -535,6 +590,7 @@ int main(void)
 	test_sort_filter();
 	test_rates();
 	test_conntrack();
+	test_mirror();
 	test_headers_truncated();
 	test_bad_cap();
 	return unit_done("test-flows");
