@@ -175,6 +175,9 @@ static int read_options(struct knet_ctx *ctx, const struct knet_args *args,
 	/* -o json without --once or --watch: snapshots, not a screen. */
 	if (ctx->g.format == KNET_FMT_JSON && !run->once)
 		run->watch = true;
+	/* Snapshots are JSON Lines whatever -o says (a script reads them). */
+	if (run->watch)
+		ctx->g.format = KNET_FMT_JSON;
 	return 0;
 }
 

@@ -300,7 +300,7 @@ static void counters_note(struct flows_run *run)
 
 	knet_flows_get_stats(run->table, &st);
 	if (run->source != FLOWS_FROM_CONNTRACK || run->counters_seen ||
-	    run->counters_warned || !st.count || run->tui)
+	    run->counters_warned || !st.count || run->tui || run->stream)
 		return;
 	run->counters_warned = true;
 	fprintf(stderr, "knet: conntrack accounting is off on this node "

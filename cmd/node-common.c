@@ -199,6 +199,9 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (r < 0 && f.fail_verb)
 		return knet_fail(ctx, &err, f.fail_verb, NULL);
+	/* remote_line ended the run on purpose (a screen's `q`). */
+	if (r == -ECANCELED && !job->err.reason[0])
+		return job->remote_end ? job->remote_end(ctx, job, 0) : 0;
 	/* What a callback said beats the transport's generic reason. */
 	if (r < 0 && job->err.reason[0])
 		return knet_fail(ctx, &job->err, job->verb, node);
