@@ -463,6 +463,18 @@ static int write_packet(struct capture_run *run, int iface,
 {
 	struct capture_iface *x = &run->ifaces[iface];
 
+	/* A pcap file has one link type: pods (Ethernet) with a node's
+	 * "any" (Linux cooked) need pcapng. */
+	if (run->fopts.format == KNET_DUMP_PCAP && x->dump_id < 0) {
+		for (int i = 0; i < run->niface; i++)
+			if (run->ifaces[i].dump_id >= 0 &&
+			    run->ifaces[i].linktype != x->linktype)
+				return knet_error_set(
+					err, -EINVAL, KNET_EXIT_USAGE,
+					"a pcap file holds one link type and "
+					"%s has another: use --pcapng",
+					x->name);
+	}
 	if (x->dump_id < 0) {
 		int id =
 			knet_dump_files_add_iface(run->files, x->name, x->desc,

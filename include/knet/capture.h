@@ -257,7 +257,7 @@ struct knet_dump_files;
 
 /*
  * Open the first file (tcpdump's names: NAME, then NAME1, NAME2... with
- * -C; NAME0..NAME<W-1>, zero-padded, with -W; strftime(NAME) with -G),
+ * -C; NAME0..NAME<W-1>, zero-padded, with -C and -W; strftime(NAME) with -G),
  * and later ones as packets come.  Every file is whole: its own SHB and
  * the IDBs (or the pcap header) of every interface added so far.
  */

@@ -55,7 +55,9 @@ static int make_name(struct knet_dump_files *f, time_t when,
 		     struct knet_error *err)
 {
 	char base[PATH_MAX];
-	int width = f->o.count ? count_width(f->o.count) : 0;
+	/* Numbers only under -C (tcpdump's, under -G alone, are not). */
+	int width =
+		f->o.count && f->o.size_mb > 0 ? count_width(f->o.count) : 0;
 	int n;
 
 	if (f->o.seconds) {
@@ -185,10 +187,12 @@ int knet_dump_files_add_iface(struct knet_dump_files *f, const char *name,
 static int rotate(struct knet_dump_files *f, time_t when,
 		  struct knet_error *err)
 {
-	int r;
+	int r = knet_dump_flush(f->d, err);
 
+	/* What the flush put out is in a whole file: it counts. */
 	f->written += knet_dump_written(f->d);
-	r = close_current(f, err);
+	if (r == 0)
+		r = close_current(f, err);
 	if (r < 0)
 		return r;
 	return open_file(f, when, err);
