@@ -57,12 +57,18 @@ static const struct knet_opt flows_options[] = {
 	 NULL},
 	{"no-names", 0, KNET_OPT_FLAG, NULL, "addresses only, no names", NULL,
 	 0, 0, NULL},
+	{"stream", 0, KNET_OPT_FLAG, NULL,
+	 "print full snapshots as JSON Lines (what a remote run sends)", NULL,
+	 0, 0, NULL},
 	KNET_NODE_RUN_AS_OPTION,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-/* The remote run sends snapshots when this is set (see remote_begin). */
-#define STREAM_ENV "KNET_FLOWS_STREAM"
+/*
+ * What the remote run of a pod on another node is told: send full
+ * snapshots (an argument, not the environment, which ssh drops).
+ */
+static const char *const stream_args[] = {"--stream", NULL};
 
 static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 {
@@ -95,8 +101,6 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct flows_run *run = job->data;
 
-	if (setenv(STREAM_ENV, "1", 1) < 0)
-		return -errno;
 	run->remote = true;
 	return flows_run_prepare(ctx, run, job->src, job->on_node != NULL);
 }
@@ -189,7 +193,7 @@ static int exec_flows(struct knet_ctx *ctx, const struct knet_args *args)
 	int r;
 
 	flows_run_init(&run, ctx, args);
-	run.stream = getenv(STREAM_ENV) != NULL;
+	run.stream = knet_args_has(args, "stream");
 	if (run.stream)
 		run.tui = run.watch = false;
 	knet_node_job_init(&job, ctx, args);
@@ -212,6 +216,7 @@ static int exec_flows(struct knet_ctx *ctx, const struct knet_args *args)
 	job.keep_privileges = run.source == FLOWS_FROM_CONNTRACK;
 	job.run = run_flows;
 	job.summary = summary;
+	job.remote_args = stream_args;
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
