@@ -157,20 +157,9 @@ static void ip_text(uint8_t family, const uint8_t *a, char *buf, size_t n)
 static void end_text(struct flows_run *run, const struct knet_flow *f, bool dst,
 		     char *buf, size_t n)
 {
-	const char *name =
-		flows_name(run, f->t.family, dst ? f->t.dst : f->t.src);
-	char ep[80];
-
-	knet_flow_endpoint(f, dst, ep, sizeof(ep));
-	if (!name) {
-		snprintf(buf, n, "%s", ep);
-		return;
-	}
-	/* The port follows the last ':' of the endpoint, if any. */
-	if (f->t.proto == 6 || f->t.proto == 17 || f->t.proto == 132)
-		snprintf(buf, n, "%s:%u", name, dst ? f->t.dport : f->t.sport);
-	else
-		snprintf(buf, n, "%s", name);
+	knet_flow_end_text(
+		f, dst, flows_name(run, f->t.family, dst ? f->t.dst : f->t.src),
+		buf, n);
 }
 
 static cJSON *tuple_json(const struct knet_tuple *t)
@@ -283,14 +272,15 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 		knet_table_set_str(t, COL_DST_NAME, name);
 	if (f->ct.valid && (fl & KNET_FLOW_F_NAT)) {
 		ip_text(f->ct.reply.family, f->ct.reply.src, ip, sizeof(ip));
-		snprintf(buf, sizeof(buf), "%s:%u", ip, f->ct.reply.sport);
+		snprintf(buf, sizeof(buf), "%s:%u", ip,
+			 (unsigned)f->ct.reply.sport);
 		knet_table_set_str(t, COL_BACKEND, buf);
 		name = flows_name(run, f->ct.reply.family, f->ct.reply.src);
 		if (name)
 			knet_table_set_str(t, COL_BACKEND_NAME, name);
-		if (name && run->rows && !run->no_names) {
+		if (name) {
 			snprintf(buf, sizeof(buf), "%s:%u", name,
-				 f->ct.reply.sport);
+				 (unsigned)f->ct.reply.sport);
 			knet_table_set_str(t, COL_BACKEND, buf);
 		}
 	}

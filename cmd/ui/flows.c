@@ -203,18 +203,11 @@ static void endpoint(const struct knet_ui_flows *ui,
 		     const struct knet_flow *f, bool dst, char *buf, size_t n)
 {
 	const char *name = NULL;
-	char ep[80];
 
-	knet_flow_endpoint(f, dst, ep, sizeof(ep));
 	if (ui->names && v->name)
 		name = v->name(v->name_ud, f->t.family,
 			       dst ? f->t.dst : f->t.src);
-	if (!name)
-		snprintf(buf, n, "%s", ep);
-	else if (f->t.proto == 6 || f->t.proto == 17)
-		snprintf(buf, n, "%s:%u", name, dst ? f->t.dport : f->t.sport);
-	else
-		snprintf(buf, n, "%s", name);
+	knet_flow_end_text(f, dst, name, buf, n);
 }
 
 /* DST, and the backend conntrack says a ClusterIP went to. */
@@ -238,7 +231,8 @@ static void destination(const struct knet_ui_flows *ui,
 		knet_flow_endpoint(&tmp, false, ip, sizeof(ip));
 		snprintf(b, sizeof(b), "%s", ip);
 	} else {
-		snprintf(b, sizeof(b), "%s:%u", name, f->ct.reply.sport);
+		snprintf(b, sizeof(b), "%s:%u", name,
+			 (unsigned)f->ct.reply.sport);
 	}
 	snprintf(buf, n, "%s>%s", d, b);
 }

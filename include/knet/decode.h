@@ -109,21 +109,22 @@ enum {
 
 /* The 5-tuple of one direction; addresses in network order. */
 struct knet_tuple {
-	uint8_t family; /* AF_INET, AF_INET6 */
-	uint8_t proto;	/* IPPROTO_* */
+	uint8_t family;	       /* AF_INET, AF_INET6 */
+	uint8_t proto;	       /* IPPROTO_* */
 	uint16_t sport, dport; /* host order; ICMP echo: the id in both */
 	uint8_t src[16], dst[16];
 };
 
 struct knet_headers {
 	struct knet_tuple t;
-	uint32_t wire_len;    /* the packet on the wire */
-	uint32_t payload_len; /* TCP/UDP payload bytes (as the IP length says) */
-	uint8_t tcp_flags;    /* KNET_TCP_* */
+	uint32_t wire_len; /* the packet on the wire */
+	uint32_t
+		payload_len; /* TCP/UDP payload bytes (as the IP length says) */
+	uint8_t tcp_flags;   /* KNET_TCP_* */
 	uint32_t seq, ack;
 	/* ICMP / ICMPv6 */
 	uint8_t icmp_type, icmp_code;
-	bool icmp_error;	 /* unreachable, time exceeded, too big */
+	bool icmp_error;       /* unreachable, time exceeded, too big */
 	bool icmp_frag_needed; /* v4 frag-needed, v6 packet too big */
 	uint32_t icmp_mtu;
 	struct knet_tuple quoted; /* what the error quotes (icmp_error) */

@@ -212,6 +212,9 @@ char *knet_flow_flags_text(unsigned int flags, char *buf, size_t size);
 /* One end "198.19.1.2:80" ("[fd00::1]:80", "10.0.0.1" without ports). */
 void knet_flow_endpoint(const struct knet_flow *f, bool dst, char *buf,
 			size_t size);
+/* The same with @name (NULL: the address) for the address: "web/web-1:80". */
+void knet_flow_end_text(const struct knet_flow *f, bool dst, const char *name,
+			char *buf, size_t size);
 /* "tcp", "udp", "icmp", "icmp6" or the number. */
 const char *knet_flow_proto_name(uint8_t proto, char *buf, size_t size);
 /* Column names for sort keys ("bytes", "src"...), and back (-1). */

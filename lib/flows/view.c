@@ -119,9 +119,22 @@ void knet_flow_endpoint(const struct knet_flow *f, bool dst, char *buf,
 		snprintf(buf, size, "%s", ip);
 	else if (f->t.family == AF_INET6)
 		snprintf(buf, size, "[%s]:%u", ip,
-			 dst ? f->t.dport : f->t.sport);
+			 (unsigned)(dst ? f->t.dport : f->t.sport));
 	else
-		snprintf(buf, size, "%s:%u", ip, dst ? f->t.dport : f->t.sport);
+		snprintf(buf, size, "%s:%u", ip,
+			 (unsigned)(dst ? f->t.dport : f->t.sport));
+}
+
+void knet_flow_end_text(const struct knet_flow *f, bool dst, const char *name,
+			char *buf, size_t size)
+{
+	if (!name)
+		knet_flow_endpoint(f, dst, buf, size);
+	else if (has_ports(f->t.proto))
+		snprintf(buf, size, "%s:%u", name,
+			 (unsigned)(dst ? f->t.dport : f->t.sport));
+	else
+		snprintf(buf, size, "%s", name);
 }
 
 const char *knet_flow_proto_name(uint8_t proto, char *buf, size_t size)
