@@ -32,7 +32,7 @@
 #define KNET_FLOWS_MAX_LIMIT   10000000
 /* Packets kept per flow (detail pane, `w`) and the bytes of each. */
 #define KNET_FLOW_KEEP	     4
-#define KNET_FLOW_KEEP_BYTES 128
+#define KNET_FLOW_KEEP_BYTES 96 /* headers: Ethernet, IPv6, TCP options */
 /* Seconds of rate history per flow: 10 whole ones and the current. */
 #define KNET_FLOW_RATE_SECS 11
 /* What counts as "no answer": this long after the request. */
