@@ -606,6 +606,10 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		if (grace && knet_mono_ms() > grace)
 			break;
 		r = next_packet(run, &iface, &p, &flags, err);
+		/* Nothing for ~100 ms: the sink still looks at its clock. */
+		if (r == 0 && run->sink &&
+		    run->sink(run->sink_data, -1, NULL) < 0)
+			break;
 		if (r == 0)
 			continue;
 		if (r == -ENODATA) {
@@ -619,6 +623,16 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		    (run->count &&
 		     run->captured >= (unsigned long long)run->count))
 			continue;
+		if (run->sink) {
+			if (iface < 0 || iface >= run->niface)
+				continue;
+			run->captured++;
+			r = run->sink(run->sink_data,
+				      run->ifaces[iface].linktype, &p);
+			if (r < 0)
+				break;
+			continue;
+		}
 		r = packet(ctx, run, iface, &p, flags, err);
 		if (r == 1) {
 			r = 0;
@@ -841,6 +855,8 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 	int r;
 
 	capture_run_close(run, NULL);
+	if (run->sink)
+		return status;
 	if (to_stdout) {
 		r = knet_table_add_row(t);
 		if (r == 0) {

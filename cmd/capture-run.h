@@ -71,6 +71,13 @@ struct capture_run {
 	/* A session's stop: the remote runs are told (signal number). */
 	void (*on_stop)(void *data, int sig);
 	void *on_stop_data;
+	/*
+	 * knet flows: every packet goes to @sink (with its interface's
+	 * link type) instead of the outputs, and the summary is the
+	 * sink's; NULL when none came for ~100 ms; < 0 ends the loop.
+	 */
+	int (*sink)(void *data, int linktype, const struct knet_packet *p);
+	void *sink_data;
 	struct knet_dump_files *files;
 
 	struct capture_feed feed; /* a single pod's remote run */

@@ -131,9 +131,6 @@ static int read_target(struct knet_ctx *ctx, const struct knet_args *args,
 	*ret_node = NULL;
 	if (!args->npos)
 		return 0;
-	if (args->npos > 1)
-		return knet_usage_error(ctx, "one target at a time: a pod or "
-					     "node/NAME");
 	if (knet_target_parse(args->pos[0], knet_ctx_namespace(ctx), &t, &err) <
 	    0)
 		return knet_fail(ctx, &err, "read the target", args->pos[0]);
@@ -144,11 +141,21 @@ static int read_target(struct knet_ctx *ctx, const struct knet_args *args,
 		job->so.from = args->pos[0];
 	} else {
 		knet_target_free(t);
-		return knet_usage_error(ctx, "'%s': give a pod or node/NAME",
+		return knet_usage_error(ctx,
+					"'%s': give pods, svc/NAME or "
+					"node/NAME",
 					args->pos[0]);
 	}
 	knet_target_free(t);
 	return 0;
+}
+
+/* Several pods, -l, svc/NAME: the capture session of capture-targets.c. */
+static bool many_targets(const struct knet_ctx *ctx,
+			 const struct knet_args *args)
+{
+	return ctx->g.selector || args->npos > 1 ||
+	       (args->npos == 1 && !strncmp(args->pos[0], "svc/", 4));
 }
 
 static int read_options(struct knet_ctx *ctx, const struct knet_args *args,
@@ -198,6 +205,13 @@ static int exec_flows(struct knet_ctx *ctx, const struct knet_args *args)
 		run.tui = run.watch = false;
 	knet_node_job_init(&job, ctx, args);
 	r = read_options(ctx, args, &run);
+	if (r == 0 && many_targets(ctx, args)) {
+		r = run.source == FLOWS_FROM_CONNTRACK
+			    ? knet_usage_error(ctx, "--source conntrack takes "
+						    "one pod or node/NAME")
+			    : flows_many(ctx, &run, args, args->npos);
+		goto out;
+	}
 	if (r == 0)
 		r = read_target(ctx, args, &job, &node);
 	if (r)
@@ -234,7 +248,7 @@ const struct knet_cmd knet_cmd_flows = {
 	.alias = NULL,
 	.group = "node",
 	.summary = "live flows of a pod or node, with names and problems",
-	.usage = "[options] [POD | node/NAME]",
+	.usage = "[options] [POD... | svc/NAME | node/NAME]",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM,

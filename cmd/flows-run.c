@@ -191,7 +191,7 @@ int flows_run_open_capture(struct flows_run *run, struct knet_error *err)
 	return knet_capture_open(&run->copts, &run->cap, err);
 }
 
-static void packet(struct flows_run *run, const struct knet_packet *p)
+void flows_run_packet(struct flows_run *run, const struct knet_packet *p)
 {
 	struct knet_headers h;
 
@@ -308,8 +308,8 @@ static void counters_note(struct flows_run *run)
 }
 
 /* The 1 Hz work: conntrack, counters, and the screen or the lines. */
-static int tick(struct knet_ctx *ctx, struct flows_run *run,
-		struct knet_error *err)
+int flows_run_tick(struct knet_ctx *ctx, struct flows_run *run,
+		   struct knet_error *err)
 {
 	int r = 0;
 
@@ -332,7 +332,7 @@ static int tick(struct knet_ctx *ctx, struct flows_run *run,
 	return r;
 }
 
-static int keys(struct flows_run *run, int timeout_ms)
+int flows_run_keys(struct flows_run *run, int timeout_ms)
 {
 	struct knet_ui_flows_view v;
 
@@ -361,8 +361,8 @@ static int keys(struct flows_run *run, int timeout_ms)
 	return 0;
 }
 
-static int open_screen(struct knet_ctx *ctx, struct flows_run *run,
-		       struct knet_error *err)
+int flows_run_screen(struct knet_ctx *ctx, struct flows_run *run,
+		     struct knet_error *err)
 {
 	if (!run->tui)
 		return 0;
@@ -377,7 +377,7 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 		  end = run->once ? now + run->once * 1000 : 0;
 	long long keys_at = now;
 	struct knet_packet p;
-	int r = open_screen(ctx, run, err);
+	int r = flows_run_screen(ctx, run, err);
 
 	if (r < 0)
 		return r;
@@ -385,13 +385,13 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 		run->linktype = knet_capture_linktype(run->cap);
 	run->now_ms = now;
 	if (run->ui)
-		r = tick(ctx, run, err);
+		r = flows_run_tick(ctx, run, err);
 	while (r >= 0 && !(stop && *stop) && !run->quit) {
 		for (int i = 0; run->cap && i < BATCH; i++) {
 			r = knet_capture_next(run->cap, &p, err);
 			if (r <= 0)
 				break;
-			packet(run, &p);
+			flows_run_packet(run, &p);
 		}
 		if (r < 0)
 			break;
@@ -400,13 +400,15 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 		if (now - keys_at >= 50 || !run->cap) {
 			long long wait = run->cap ? 0 : next - now;
 
-			keys(run, wait > 100 ? 100 : wait < 0 ? 0 : (int)wait);
+			flows_run_keys(run, wait > 100 ? 100
+					    : wait < 0 ? 0
+						       : (int)wait);
 			keys_at = now = wall_ms();
 		}
 		if (end && now >= end)
 			break;
 		if (now >= next) {
-			r = tick(ctx, run, err);
+			r = flows_run_tick(ctx, run, err);
 			next = now - next > step ? now + step : next + step;
 		}
 	}
@@ -415,8 +417,7 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 	if (run->ct && run->source == FLOWS_FROM_CONNTRACK && r >= 0)
 		r = dump(run, err);
 	run->now_ms = wall_ms();
-	knet_ui_flows_close(run->ui);
-	run->ui = NULL;
+	flows_run_end_screen(run);
 	/* A reader that went away ends --watch; that is no failure. */
 	return r == -EPIPE ? 0 : r < 0 ? r : 0;
 }
@@ -439,6 +440,12 @@ static int print_final(struct knet_ctx *ctx, struct flows_run *run)
 		    knet_flow_match_text(v[i], run->grep, flows_name, run))
 			r = flows_rows_add(run, v[i], false);
 	return r < 0 ? r : knet_table_render(run->rows);
+}
+
+void flows_run_end_screen(struct flows_run *run)
+{
+	knet_ui_flows_close(run->ui);
+	run->ui = NULL;
 }
 
 int flows_run_summary(struct knet_ctx *ctx, struct flows_run *run, int status)
@@ -507,7 +514,7 @@ int flows_run_remote_line(struct knet_ctx *ctx, struct flows_run *run,
 	int r = 0;
 
 	if (!run->ui && run->tui) {
-		r = open_screen(ctx, run, err);
+		r = flows_run_screen(ctx, run, err);
 		if (r < 0)
 			return r;
 	}
@@ -527,7 +534,7 @@ int flows_run_remote_line(struct knet_ctx *ctx, struct flows_run *run,
 	}
 	cJSON_Delete(o);
 	if (r == 0)
-		r = keys(run, 0);
+		r = flows_run_keys(run, 0);
 	if (r == 0 && run->quit)
 		r = -ECANCELED;
 	return r;

@@ -90,6 +90,20 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 		   volatile sig_atomic_t *stop, struct knet_error *err);
 /* After the loop: --once's table or document, the counters on stderr. */
 int flows_run_summary(struct knet_ctx *ctx, struct flows_run *run, int status);
+/* The pieces of the loop, for flows-many.c's sink: one packet, the
+ * keys typed, the 1 Hz work (-EPIPE: the reader went away), the screen
+ * taken (when there is one) and given back. */
+void flows_run_packet(struct flows_run *run, const struct knet_packet *p);
+int flows_run_keys(struct flows_run *run, int timeout_ms);
+int flows_run_tick(struct knet_ctx *ctx, struct flows_run *run,
+		   struct knet_error *err);
+int flows_run_screen(struct knet_ctx *ctx, struct flows_run *run,
+		     struct knet_error *err);
+void flows_run_end_screen(struct flows_run *run);
+/* Several targets, -l or svc/NAME (flows-many.c): the exit status. */
+int flows_many(struct knet_ctx *ctx, struct flows_run *run,
+	       const struct knet_args *args, int ntargets);
+
 /* The local end of a remote run: one of its lines. */
 int flows_run_remote_line(struct knet_ctx *ctx, struct flows_run *run,
 			  const char *line, struct knet_error *err);

@@ -238,3 +238,23 @@ tshark_pkts() {
 	run on_a flows client/client --once 1 --filter "tcp port"
 	[ "$status" -eq 2 ]
 }
+
+@test "-l SELECTOR: the web pods on every node, merged in one table" {
+	(sleep 2
+	 for i in 0 1 2 3 4 5 6 7 8; do
+		curl_from --local-port $((BASE + i)) http://web.web.svc.cluster.local/
+	 done) &
+	run --separate-stderr on_a flows -n web -l app=web --once 6 -o json
+	wait
+	[ "$status" -eq 0 ]
+	# each request is one flow on the backend that served it; three
+	# backends, one per node (all are hit over nine requests, nearly
+	# always: at least two is what is asserted)
+	pods=$(echo "$output" | jq -r --argjson lo "$BASE" --argjson hi $((BASE + 9)) \
+		'[.items[] | select(.sport >= $lo and .sport <= $hi) | .dst_name] | unique | .[]')
+	echo "$pods"
+	[ "$(echo "$pods" | grep -c '^web/web-')" -ge 2 ]
+	n=$(echo "$output" | jq --argjson lo "$BASE" --argjson hi $((BASE + 9)) \
+		'[.items[] | select(.sport >= $lo and .sport <= $hi)] | length')
+	[ "$n" -eq 9 ]
+}
