@@ -64,6 +64,7 @@ pkts_of() {
 
 filter() {
 	tm send-keys /
+	tm send-keys C-u
 	tm send-keys -l "$1"
 	tm send-keys Enter
 	wait_pane "filter $1" 5
@@ -88,6 +89,12 @@ curl_from() {
 	[ "${second#*/}" -gt "${first#*/}" ]
 	# the backend really is a web pod, by the name conntrack gave
 	pane | grep -E "client/client:$BASE +svc/web/web:80>web/web-[a-z0-9]+-[a-z0-9]+:8080"
+	# the filter in BPF's grammar, run on the packets each flow kept
+	filter "tcp src port $BASE"
+	wait_pane "client/client:$BASE " 5
+	[ "$(pane | grep -c 'client/client:')" -eq 1 ]
+	filter "udp and port $BASE"
+	wait_pane "^0 shown" 5
 	wait
 }
 

@@ -52,10 +52,15 @@ struct knet_ui_flows {
 	uint64_t selected_id; /* the flow under the cursor, 0: the first */
 	int selected, top;    /* row index, first row shown */
 	char status[1200];
+	/* The filter as BPF, compiled per link type (NULL: a substring). */
+	bool bpf;
+	struct knet_bpf *progs[4];
 	/* What was drawn last (kept while paused). */
 	const struct knet_flow **rows;
 	size_t nrows;
 };
+
+static void bpf_clear(struct knet_ui_flows *ui);
 
 /* --- giving the terminal back, whatever happens --- */
 
@@ -108,6 +113,7 @@ int knet_ui_flows_open(const char *grep, bool color, struct knet_ui_flows **ret,
 	ui->sort = KNET_FLOW_SORT_BYTES;
 	if (grep)
 		snprintf(ui->filter, sizeof(ui->filter), "%s", grep);
+	ui->bpf = knet_flow_filter_is_bpf(ui->filter);
 	saved_ok = tcgetattr(STDIN_FILENO, &saved_tio) == 0;
 	if (!registered) {
 		atexit(at_exit);
@@ -152,6 +158,7 @@ void knet_ui_flows_close(struct knet_ui_flows *ui)
 	     i++)
 		signal(fatal_signals[i], SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
+	bpf_clear(ui);
 	free(ui);
 }
 
@@ -400,9 +407,53 @@ static void row(const struct knet_ui_flows *ui,
 }
 
 struct filter_ud {
-	const struct knet_ui_flows *ui;
+	struct knet_ui_flows *ui;
 	const struct knet_ui_flows_view *v;
 };
+
+static void bpf_clear(struct knet_ui_flows *ui)
+{
+	for (size_t i = 0; i < sizeof(ui->progs) / sizeof(*ui->progs); i++) {
+		knet_bpf_free(ui->progs[i]);
+		ui->progs[i] = NULL;
+	}
+	ui->bpf = false;
+}
+
+/* The filter compiled for @linktype, once; NULL when it does not. */
+static struct knet_bpf *bpf_for(struct knet_ui_flows *ui, int linktype)
+{
+	struct knet_error err = {0};
+	size_t i;
+
+	for (i = 0; i < sizeof(ui->progs) / sizeof(*ui->progs); i++) {
+		if (!ui->progs[i])
+			break;
+		if (knet_bpf_linktype(ui->progs[i]) == linktype)
+			return ui->progs[i];
+	}
+	if (i == sizeof(ui->progs) / sizeof(*ui->progs) ||
+	    knet_bpf_new(ui->filter, linktype, KNET_FLOW_KEEP_BYTES,
+			 &ui->progs[i], &err) < 0) {
+		snprintf(ui->status, sizeof(ui->status), "filter: %s",
+			 err.reason[0] ? err.reason : "too many link types");
+		return NULL;
+	}
+	return ui->progs[i];
+}
+
+/* A flow passes a BPF filter when one of the packets it kept does. */
+static bool bpf_keep(struct knet_ui_flows *ui, const struct knet_flow *f)
+{
+	for (unsigned i = 0; i < f->nkept; i++) {
+		const struct knet_flow_kept *k = &f->kept[i];
+		struct knet_bpf *b = bpf_for(ui, k->linktype);
+
+		if (b && knet_bpf_match(b, k->data, k->caplen, k->len))
+			return true;
+	}
+	return false;
+}
 
 static bool keep(const struct knet_flow *f, void *ud)
 {
@@ -410,6 +461,8 @@ static bool keep(const struct knet_flow *f, void *ud)
 
 	if (fu->v->keep && !fu->v->keep(f, fu->v->keep_ud))
 		return false;
+	if (fu->ui->bpf)
+		return bpf_keep(fu->ui, f);
 	return knet_flow_match_text(f, fu->ui->filter,
 				    fu->ui->names ? fu->v->name : NULL,
 				    fu->v->name_ud);
@@ -448,8 +501,9 @@ static const char *const help[] = {
 	"  s / S        sort by the next column / reverse the order",
 	"  1-9, 0       sort by SRC DST PROTO STATE PKTS BYTES RATE RATE10 AGE "
 	"FLAGS",
-	"  /            filter: text in an address, name, state or flag "
-	"(Enter applies, empty clears)",
+	"  /            filter: BPF (tcp port 80) or text in an address, name, "
+	"state, flag "
+	"(Enter applies, Ctrl-U clears)",
 	"  p, space     pause the screen (counting goes on)",
 	"  r            reset the counters",
 	"  n            names or addresses",
@@ -690,11 +744,16 @@ static enum knet_ui_action key_edit(struct knet_ui_flows *ui, int c)
 	if (c == '\r' || c == '\n' || c == KEY_ENTER) {
 		memcpy(ui->filter, ui->edit, sizeof(ui->filter));
 		ui->editing = false;
+		bpf_clear(ui);
+		ui->bpf = knet_flow_filter_is_bpf(ui->filter);
 		ui->selected = ui->top = 0;
 		ui->selected_id = 0;
 		return KNET_UI_REDRAW;
 	}
-	if ((c == KEY_BACKSPACE || c == 127 || c == 8) && ui->edit_len)
+	if (c == 21) { /* Ctrl-U: start again */
+		ui->edit_len = 0;
+		ui->edit[0] = '\0';
+	} else if ((c == KEY_BACKSPACE || c == 127 || c == 8) && ui->edit_len)
 		ui->edit[--ui->edit_len] = '\0';
 	else if (c >= 0x20 && c < 0x7f && ui->edit_len + 1 < sizeof(ui->edit))
 		ui->edit[ui->edit_len++] = (char)c, ui->edit[ui->edit_len] = 0;

@@ -242,4 +242,12 @@ typedef const char *(*knet_flow_namer)(void *ud, uint8_t family,
 bool knet_flow_match_text(const struct knet_flow *f, const char *needle,
 			  knet_flow_namer name, void *ud);
 
+/*
+ * Whether a filter is a BPF expression (it starts with a word of
+ * pcap-filter(7): "host", "port", "tcp", "not", "("...) rather than a
+ * substring: "web-1" and "client/client" stay substrings, and no host
+ * name is ever looked up by accident.
+ */
+bool knet_flow_filter_is_bpf(const char *text);
+
 #endif

@@ -178,6 +178,27 @@ int knet_flow_sort_parse(const char *name)
 	return -1;
 }
 
+bool knet_flow_filter_is_bpf(const char *text)
+{
+	static const char *const words[] = {
+		"host",	   "net",   "port", "portrange", "src",	  "dst",
+		"tcp",	   "udp",   "icmp", "icmp6",	 "ip",	  "ip6",
+		"arp",	   "ether", "vlan", "not",	 "proto", "less",
+		"greater", "sctp",  "igmp", "gateway",	 NULL,
+	};
+	size_t n;
+
+	while (*text == ' ')
+		text++;
+	if (*text == '(' || *text == '!')
+		return true;
+	n = strcspn(text, " ([");
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == n && !strncmp(text, words[i], n))
+			return true;
+	return false;
+}
+
 static bool contains(const char *hay, const char *needle)
 {
 	return hay && strcasestr(hay, needle);

@@ -401,6 +401,13 @@ static void test_sort_filter(void)
 	CHECK(!knet_flow_match_text(v[2], "web-b", namer, NULL));
 	CHECK(knet_flow_match_text(v[1], "tcp", NULL, NULL));
 	CHECK(!knet_flow_match_text(v[0], "tcp", NULL, NULL));
+	CHECK(knet_flow_filter_is_bpf("tcp port 80"));
+	CHECK(knet_flow_filter_is_bpf("  host 198.19.1.2"));
+	CHECK(knet_flow_filter_is_bpf("(udp)"));
+	CHECK(knet_flow_filter_is_bpf("not arp"));
+	CHECK(!knet_flow_filter_is_bpf("web-b"));
+	CHECK(!knet_flow_filter_is_bpf("hostname"));
+	CHECK(!knet_flow_filter_is_bpf(":8080"));
 	CHECK_INT(knet_flow_sort_parse("rate10"), KNET_FLOW_SORT_RATE10);
 	CHECK_INT(knet_flow_sort_parse("nope"), -1);
 	CHECK_STR(knet_flow_sort_name(KNET_FLOW_SORT_LAST), "last");
