@@ -34,12 +34,12 @@ tm() { tmux -L "$TMUX_SOCK" "$@"; }
 # records `stty -a` before and after, knet's pid and exit status.
 screen_start() {
 	local args="$*"
-	tm new-session -d -x 200 -y 50 "stty -a >$D/stty.before;
-		sh -c 'echo \$\$ >$D/pid; exec env KUBECONFIG=$KUBECONFIG \
+	tm new-session -d -x "${W:-200}" -y "${H:-50}" "stty -a >$D/stty.before;
+		sh -c 'echo \$\$ >$D/pid; exec env KUBECONFIG=$KUBECONFIG ${ENVS:-} \
 			KNET_VIA=\"$KNET_VIA\" tests/lab/lab run node-a -- \
 			$KNET flows $args'; echo \$? >$D/rc;
 		stty -a >$D/stty.after; sleep 600"
-	wait_pane "knet flows" 10
+	wait_pane "${READY:-knet flows}" 10
 }
 
 pane() { tm capture-pane -p; }
@@ -151,6 +151,32 @@ curl_from() {
 	diff "$D/stty.before" "$D/stty.after"
 	# alternate screen left, cursor shown: the shell's prompt area is back
 	[ "$(tm display -p '#{alternate_on}')" = 0 ]
+}
+
+@test "screen: below 80x24 it says so, a resize brings the table; NO_COLOR" {
+	W=70 H=20 READY="needs 80x24, this terminal is 70x20" screen_start client/client
+	tm resize-window -x 80 -y 24
+	wait_pane "^SRC +DST +PROTO +STATE" 5
+	# 80 columns: every column still fits on the line
+	[ "$(pane | sed -n 3p | wc -L)" -le 80 ]
+	pane | sed -n 3p | grep -E 'FLAGS'
+	curl_from --max-time 2 --local-port "$BASE" http://web-broken.web.svc.cluster.local/
+	filter ":$BASE"
+	# too narrow for the name: cut, the port kept
+	wait_pane "client/c[^ ]*~:$BASE .*RESET .*!rst" 5
+	# colour: the flagged row in red
+	tm capture-pane -p -e | grep ":$BASE" | grep -q $'\e\[31m'
+	tm send-keys q
+	wait_pane "packets captured" 5
+	tm kill-server
+	ENVS="NO_COLOR=1" screen_start client/client
+	curl_from --max-time 2 --local-port $((BASE + 1)) http://web-broken.web.svc.cluster.local/
+	filter ":$((BASE + 1))"
+	wait_pane "client/client:$((BASE + 1)) .*!rst" 5
+	# NO_COLOR: bold and the marker, no colour
+	run ! grep -q $'\e\[3[0-7]m' < <(tm capture-pane -p -e)
+	tm send-keys q
+	wait_pane "packets captured" 5
 }
 
 # Packets per direction of the TCP flow with local port $2 in pcap $1,

@@ -200,6 +200,19 @@ static void cell(int y, int x, int w, const char *s)
 	mvaddnstr(y, x, buf, w);
 }
 
+/* Too long for @w: cut the name, keep the port ("client/c~:44000"). */
+static void fit_endpoint(char *buf, int w)
+{
+	size_t n = strlen(buf), keep;
+	const char *colon = strrchr(buf, ':');
+
+	if (w < 4 || n <= (size_t)w || !colon || strlen(colon) + 2 > (size_t)w)
+		return;
+	keep = (size_t)w - strlen(colon) - 1;
+	memmove(buf + keep + 1, colon, strlen(colon) + 1);
+	buf[keep] = '~';
+}
+
 static const char *short_state(enum knet_flow_state s)
 {
 	return s == KNET_FLOW_ESTABLISHED ? "ESTAB" : knet_flow_state_name(s);
@@ -257,23 +270,25 @@ static struct layout lay_out(int cols)
 			   .bytes = 17,
 			   .rate = 8,
 			   .flags = 14};
-	int fixed, rest;
+	int rest;
 
 	l.wide = cols >= 140;
 	if (l.wide) {
 		l.rate10 = 8;
 		l.age = 5;
 	}
-	fixed = l.proto + l.state + l.pkts + l.bytes + l.rate + l.rate10 +
-		l.age + l.flags + 10;
-	rest = cols - fixed;
-	if (rest < 30) {
-		/* 80 columns: totals only, narrower numbers. */
-		l.pkts = 7;
-		l.bytes = 8;
-		rest = cols - (fixed - 15);
+	rest = cols - (l.proto + l.state + l.pkts + l.bytes + l.rate +
+		       l.rate10 + l.age + l.flags + 10);
+	if (rest < 50) {
+		/* 80 columns: totals, no rate, the room for the names. */
+		l.pkts = 6;
+		l.bytes = 7;
+		l.rate = 0;
+		l.flags = 10;
+		rest = cols -
+		       (l.proto + l.state + l.pkts + l.bytes + l.flags + 7);
 	}
-	l.src = rest * 2 / 5;
+	l.src = rest * 9 / 20;
 	l.dst = rest - l.src;
 	return l;
 }
@@ -354,16 +369,18 @@ static void row(const struct knet_ui_flows *ui,
 	if (selected)
 		mvhline(y, 0, ' ', COLS);
 	endpoint(ui, v, f, false, buf, sizeof(buf));
+	fit_endpoint(buf, l->src);
 	cell(y, x, l->src, buf);
 	x += l->src + 1;
 	destination(ui, v, f, buf, sizeof(buf));
+	fit_endpoint(buf, l->dst);
 	cell(y, x, l->dst, buf);
 	x += l->dst + 1;
 	cell(y, x, l->proto, knet_flow_proto_name(f->t.proto, pbuf, 8));
 	x += l->proto + 1;
 	cell(y, x, l->state, short_state(f->state));
 	x += l->state + 1;
-	if (l->pkts > 7)
+	if (l->pkts > 6)
 		snprintf(buf, sizeof(buf), "%llu/%llu",
 			 (unsigned long long)f->packets[0],
 			 (unsigned long long)f->packets[1]);
@@ -381,10 +398,13 @@ static void row(const struct knet_ui_flows *ui,
 			       sizeof(buf));
 	cell(y, x, l->bytes, buf);
 	x += l->bytes + 1;
-	knet_fmt_bytes((long long)knet_flow_rate(f, v->now_ms, 1, false), buf,
-		       sizeof(buf));
-	cell(y, x, l->rate, buf);
-	x += l->rate + 1;
+	if (l->rate) {
+		knet_fmt_bytes(
+			(long long)knet_flow_rate(f, v->now_ms, 1, false), buf,
+			sizeof(buf));
+		cell(y, x, l->rate, buf);
+		x += l->rate + 1;
+	}
 	if (l->rate10) {
 		knet_fmt_bytes(
 			(long long)knet_flow_rate(f, v->now_ms, 10, false), buf,
@@ -476,7 +496,7 @@ static void header(const struct knet_ui_flows *ui,
 
 	knet_flows_get_stats(v->table, &st);
 	if (v->have_drops)
-		snprintf(drops, sizeof(drops), "%llu kernel, %llu interface",
+		snprintf(drops, sizeof(drops), "%llu kernel %llu iface",
 			 v->dropped, v->ifdropped);
 	else
 		snprintf(drops, sizeof(drops), "not known");
@@ -485,7 +505,7 @@ static void header(const struct knet_ui_flows *ui,
 		 "knet flows  %s  source %s  refresh %s%s", v->label, v->source,
 		 ref, ui->paused ? "  [PAUSED]" : "");
 	put_line(1, 0,
-		 "captured %llu pkts  dropped %s  flows %zu/%zu  evicted %llu"
+		 "captured %llu  dropped %s  flows %zu/%zu  evicted %llu"
 		 "  filter %s  %s",
 		 v->captured, drops, st.count, st.max, st.evicted,
 		 ui->filter[0] ? ui->filter : "-",
