@@ -70,6 +70,16 @@ filter() {
 	wait_pane "filter $1" 5
 }
 
+# One DNS query (A foo.) from local port $2 to $1:53, not waiting.
+dns_to() {
+	tests/lab/lab pod-exec client/client -- python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('', $2))
+s.sendto(bytes.fromhex('123401000001000000000000') + b'\\x03foo\\x00\\x00\\x01\\x00\\x01', ('$1', 53))
+"
+}
+
 curl_from() {
 	tests/lab/lab pod-exec client/client -- curl -s -o /dev/null "$@" || true
 }
@@ -194,7 +204,9 @@ tshark_pkts() {
 	(sleep 2
 	 curl_from --rate 20/s --local-port "$BASE" "http://web.web.svc.cluster.local/[1-10]"
 	 curl_from --local-port $((BASE + 1)) http://web.web.svc.cluster.local/
-	 curl_from --max-time 1 --local-port $((BASE + 2)) http://web-broken.web.svc.cluster.local/) &
+	 curl_from --max-time 1 --local-port $((BASE + 2)) http://web-broken.web.svc.cluster.local/
+	 # a DNS query to a pod that serves none: never answered
+	 dns_to "$(k -n web get pod "$WEB_A" -o jsonpath='{.status.podIP}')" $((BASE + 3))) &
 	run --separate-stderr on_a flows client/client --once 4.5 -o json
 	wait
 	[ "$status" -eq 0 ]
@@ -216,6 +228,12 @@ tshark_pkts() {
 		(.backend_name | startswith("web/web-")) and .packets_out > 20'
 	echo "$mine" | jq -e --argjson p $((BASE + 2)) '.[] | select(.sport == $p) |
 		.state == "RESET" and (.flags | index("rst"))'
+	# the unanswered DNS query, and the ICMP error tied back to it
+	echo "$output" | jq -e --argjson p $((BASE + 3)) '[.items[] |
+		select(.proto == "udp" and .sport == $p)] | length == 1 and
+		(.[0].flags | index("dns-unanswered") and index("no-reply") and
+		 index("unreach")) and .[0].icmp_errors == 1 and
+		.[0].packets_out == 1 and .[0].packets_in == 0'
 }
 
 @test "--watch: JSON Lines snapshots, each headed by its counters" {

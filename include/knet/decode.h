@@ -137,7 +137,7 @@ struct knet_headers {
 /*
  * The headers the flow table needs, from one captured packet: 0, or
  * -ENOENT for a packet that is not IP (ARP...), -EBADMSG when cut short
- * before the ports.  Reads only through the knet_pkt accessors; VLAN
+ * before the ports, -EAGAIN for a fragment after the first (no ports).  Reads only through the knet_pkt accessors; VLAN
  * tags and IPv6 extension headers are skipped (bounded); tunnels are
  * not opened (the outer flow is the one on this interface).
  */

@@ -229,7 +229,10 @@ int knet_decode_headers(int linktype, const uint8_t *data, size_t caplen,
 	if (r < 0)
 		return r;
 	r = ip_header(&ip, &ret->t, &l4, &fragment);
-	if (r < 0 || fragment)
+	if (r < 0)
 		return r;
+	/* Later fragments carry no ports: no flow can be told. */
+	if (fragment)
+		return -EAGAIN;
 	return transport(&l4, ret);
 }

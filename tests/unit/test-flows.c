@@ -574,6 +574,114 @@ static void test_headers_truncated(void)
 		-ENOENT);
 }
 
+/* Ethernet (+ a VLAN tag) + IPv6 (+ a hop-by-hop header) for @l4len. */
+static uint8_t *ip6(struct pkt *p, const char *src, const char *dst,
+		    uint8_t proto, size_t l4len, bool vlan, bool hbh)
+{
+	size_t off = vlan ? 18 : 14, ext = hbh ? 8 : 0;
+	uint8_t *ip = p->b + off;
+
+	memset(p, 0, sizeof(*p));
+	if (vlan) {
+		put16(p->b + 12, 0x8100);
+		put16(p->b + 14, 42);
+		put16(p->b + 16, 0x86dd);
+	} else {
+		put16(p->b + 12, 0x86dd);
+	}
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)(l4len + ext));
+	ip[6] = hbh ? 0 : proto;
+	ip[7] = 64;
+	inet_pton(AF_INET6, src, ip + 8);
+	inet_pton(AF_INET6, dst, ip + 24);
+	if (hbh)
+		ip[40] = proto; /* next header; length 0: 8 bytes */
+	p->len = off + 40 + ext + l4len;
+	return ip + 40 + ext;
+}
+
+static void test_ipv6_vlan_fragments(void)
+{
+	struct knet_flows *t = table(10);
+	const struct knet_flow *f, *g;
+	struct knet_headers h;
+	struct pkt p;
+	uint8_t *l4;
+	char buf[80];
+
+	l4 = ip6(&p, "fd00::1", "fd00::2", IPPROTO_TCP, 20, true, true);
+	put16(l4, 40000);
+	put16(l4 + 2, 443);
+	l4[12] = 5 << 4;
+	l4[13] = KNET_TCP_SYN;
+	f = feed(t, &p, 0);
+	CHECK(f != NULL);
+	knet_flow_endpoint(f, false, buf, sizeof(buf));
+	CHECK_STR(buf, "[fd00::1]:40000");
+	l4 = ip6(&p, "fd00::2", "fd00::1", IPPROTO_TCP, 20, false, false);
+	put16(l4, 443);
+	put16(l4 + 2, 40000);
+	l4[12] = 5 << 4;
+	l4[13] = KNET_TCP_SYN | KNET_TCP_ACK;
+	CHECK(feed(t, &p, 1) == f);
+	CHECK_INT(f->state, KNET_FLOW_SYN_RECV);
+	/* ICMPv6 packet too big quoting the first direction. */
+	l4 = ip6(&p, "fd00::9", "fd00::1", IPPROTO_ICMPV6, 8 + 44, false,
+		 false);
+	l4[0] = 2;
+	put32(l4 + 4, 1280);
+	l4[8] = 0x60;
+	put16(l4 + 12, 20);
+	l4[14] = IPPROTO_TCP;
+	inet_pton(AF_INET6, "fd00::1", l4 + 16);
+	inet_pton(AF_INET6, "fd00::2", l4 + 32);
+	put16(l4 + 48, 40000);
+	put16(l4 + 50, 443);
+	for (size_t n = 0; n <= p.len; n++) { /* every prefix, under ASan */
+		uint8_t *copy = malloc(n ? n : 1);
+
+		memcpy(copy, p.b, n);
+		(void)knet_decode_headers(KNET_LINK_ETHERNET, copy, n, n, &h);
+		free(copy);
+	}
+	g = feed(t, &p, 2);
+	CHECK(g == f);
+	CHECK(f->flags & KNET_FLOW_F_FRAG_NEEDED);
+	CHECK_INT(f->mtu, 1280);
+	/* A later IPv4 fragment has no ports: counted, no flow. */
+	udp(&p, CLIENT, 1, SERVER, 2, 8, false);
+	put16(p.b + 14 + 6, 185); /* offset 185 * 8 */
+	CHECK_INT(
+		knet_decode_headers(KNET_LINK_ETHERNET, p.b, p.len, p.len, &h),
+		-EAGAIN);
+	/* Raw IP (no link header) and Linux cooked v1. */
+	udp(&p, CLIENT, 5, SERVER, 6, 4, false);
+	CHECK_INT(knet_decode_headers(KNET_LINK_RAW, p.b + 14, p.len - 14,
+				      p.len - 14, &h),
+		  0);
+	CHECK_INT(h.t.sport, 5);
+	{
+		uint8_t sll[256] = {0};
+
+		memcpy(sll + 16, p.b + 14, p.len - 14);
+		put16(sll + 14, 0x0800);
+		CHECK_INT(knet_decode_headers(KNET_LINK_LINUX_SLL, sll,
+					      p.len + 2, p.len + 2, &h),
+			  0);
+		CHECK_INT(h.t.dport, 6);
+	}
+	/* Ethernet padding is not payload: the IP length says. */
+	udp(&p, CLIENT, 7, SERVER, 8, 2, false);
+	p.len = 60;
+	CHECK_INT(
+		knet_decode_headers(KNET_LINK_ETHERNET, p.b, p.len, p.len, &h),
+		0);
+	CHECK_INT(h.payload_len, 2);
+	CHECK_INT(h.wire_len, 60);
+	knet_flows_free(t);
+}
+
 static void test_bad_cap(void)
 {
 	struct knet_flows *t = NULL;
@@ -599,6 +707,7 @@ int main(void)
 	test_conntrack();
 	test_mirror();
 	test_headers_truncated();
+	test_ipv6_vlan_fragments();
 	test_bad_cap();
 	return unit_done("test-flows");
 }
