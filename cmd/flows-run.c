@@ -325,7 +325,8 @@ int flows_run_tick(struct knet_ctx *ctx, struct flows_run *run,
 	if (run->ui) {
 		struct knet_ui_flows_view v = view_of(run);
 
-		knet_ui_flows_draw(run->ui, &v);
+		if (!knet_ui_flows_paused(run->ui))
+			knet_ui_flows_draw(run->ui, &v);
 	} else if (run->watch || run->stream) {
 		r = print_snapshot(run);
 	}
@@ -499,7 +500,8 @@ static int remote_end_snapshot(struct knet_ctx *ctx, struct flows_run *run)
 	if (run->ui) {
 		struct knet_ui_flows_view v = view_of(run);
 
-		knet_ui_flows_draw(run->ui, &v);
+		if (!knet_ui_flows_paused(run->ui))
+			knet_ui_flows_draw(run->ui, &v);
 		return 0;
 	}
 	return run->watch ? print_snapshot(run) : 0;

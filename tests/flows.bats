@@ -88,7 +88,7 @@ curl_from() {
 	screen_start client/client
 	filter ":$BASE"
 	curl_from --rate 10/s --local-port "$BASE" \
-		"http://web.web.svc.cluster.local/[1-60]" &
+		"http://web.web.svc.cluster.local/[1-90]" &
 	wait_pane "client/client:$BASE .*>web/web-" 10
 	first=$(pkts_of "$BASE")
 	sleep 2
@@ -99,6 +99,15 @@ curl_from() {
 	[ "${second#*/}" -gt "${first#*/}" ]
 	# the backend really is a web pod, by the name conntrack gave
 	pane | grep -E "client/client:$BASE +svc/web/web:80>web/web-[a-z0-9]+-[a-z0-9]+:8080"
+	# n: addresses instead of names; p: the screen holds still
+	tm send-keys n
+	wait_pane "198.19.1.4:$BASE +198.18.[0-9.]+:80>198.19.[0-9.]+:8080" 5
+	tm send-keys n p
+	wait_pane "\[PAUSED\]" 5
+	held=$(pkts_of "$BASE")
+	sleep 1.5
+	[ "$(pkts_of "$BASE")" = "$held" ]
+	tm send-keys p
 	# the filter in BPF's grammar, run on the packets each flow kept
 	filter "tcp src port $BASE"
 	wait_pane "client/client:$BASE " 5

@@ -878,6 +878,11 @@ static enum knet_ui_action key(struct knet_ui_flows *ui, int c)
 	return KNET_UI_REDRAW;
 }
 
+bool knet_ui_flows_paused(const struct knet_ui_flows *ui)
+{
+	return ui->paused;
+}
+
 enum knet_ui_action knet_ui_flows_keys(struct knet_ui_flows *ui,
 				       const struct knet_ui_flows_view *v,
 				       int timeout_ms)

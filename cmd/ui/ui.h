@@ -49,9 +49,11 @@ enum knet_ui_action {
 int knet_ui_flows_open(const char *grep, bool color, struct knet_ui_flows **ret,
 		       struct knet_error *err);
 void knet_ui_flows_close(struct knet_ui_flows *ui);
-/* Draw @v (nothing while paused, but the header). */
+/* Draw @v. */
 void knet_ui_flows_draw(struct knet_ui_flows *ui,
 			const struct knet_ui_flows_view *v);
+/* Paused (p): the refresh draws nothing; keys still do. */
+bool knet_ui_flows_paused(const struct knet_ui_flows *ui);
 /* Read the keys typed so far, waiting up to @timeout_ms. */
 enum knet_ui_action knet_ui_flows_keys(struct knet_ui_flows *ui,
 				       const struct knet_ui_flows_view *v,
