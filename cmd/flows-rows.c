@@ -329,7 +329,7 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 	return 0;
 }
 
-int flows_rows_snapshot(struct flows_run *run, const char *event)
+int flows_rows_snapshot(struct flows_run *run, const char *event, size_t shown)
 {
 	struct knet_table *t = run->snap;
 	struct knet_flows_stats st;
@@ -349,6 +349,7 @@ int flows_rows_snapshot(struct flows_run *run, const char *event)
 		knet_table_set_int(t, S_IFDROP, (long long)run->st.ifdrop);
 	}
 	knet_table_set_int(t, S_FLOWS, (long long)st.count);
+	knet_table_set_int(t, S_SHOWN, (long long)shown);
 	knet_table_set_int(t, S_EVICTED, (long long)st.evicted);
 	knet_table_set_int(t, S_MAX, (long long)st.max);
 	if (run->source == FLOWS_FROM_CONNTRACK)

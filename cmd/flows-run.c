@@ -280,14 +280,14 @@ static int print_snapshot(struct flows_run *run)
 				    &n);
 
 	if (r == 0)
-		r = flows_rows_snapshot(run, "snapshot");
+		r = flows_rows_snapshot(run, "snapshot", n);
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		r = flows_rows_add(run, v[i], run->stream);
 		if (r == 0)
 			r = knet_table_stream_row(run->rows);
 	}
 	if (r == 0)
-		r = flows_rows_snapshot(run, "end");
+		r = flows_rows_snapshot(run, "end", n);
 	if (r == 0)
 		r = knet_table_stream_flush(run->rows);
 	fflush(stdout);

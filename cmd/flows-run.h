@@ -115,7 +115,7 @@ int flows_rows_new(struct knet_ctx *ctx, struct flows_run *run);
 /* A flow as a row of run->rows (with the remote fields when @full). */
 int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full);
 /* The snapshot line that heads each --watch / remote snapshot. */
-int flows_rows_snapshot(struct flows_run *run, const char *event);
+int flows_rows_snapshot(struct flows_run *run, const char *event, size_t shown);
 /* A flow from a remote row; 0, or -EBADMSG. */
 int flows_rows_parse(const cJSON *o, struct knet_flow *ret);
 /* The name of an address (NULL: none known, or --no-names). */
