@@ -18,17 +18,18 @@ setup_file() {
 setup() {
 	node_env
 	D=$BATS_TEST_TMPDIR
-	TMUX_SOCK="knet-flows-$$-$BATS_TEST_NUMBER"
 	# Ports of this test: BASE..BASE+9, found by the filter ":${BASE%?}".
 	BASE=$((41000 + (RANDOM % 1800) * 10))
 	PFX=":${BASE%?}"
 }
 
+# A tmux server of this test's own, its socket in the test's directory.
 teardown() {
-	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+	tmux -S "$D/tmux" kill-server 2>/dev/null || true
+	rm -f "$D/tmux"
 }
 
-tm() { tmux -L "$TMUX_SOCK" "$@"; }
+tm() { tmux -S "$D/tmux" "$@"; }
 
 # knet flows "$@" in a 200x50 tmux pane on node-a; the pane's shell
 # records `stty -a` before and after, knet's pid and exit status.
