@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "capture-names.h"
 #include "cmd.h"
 #include "knet/capture.h"
 #include "knet/decode.h"
@@ -78,6 +79,7 @@ struct capture_run {
 	int niface;
 
 	struct knet_who_index *idx;
+	struct capture_names *watch; /* keeps idx current (live text, JSON) */
 	struct name_slot names[CAPTURE_NAME_SLOTS]; /* the namer's cache */
 	struct knet_table *pkts, *sum, *srcs;
 
