@@ -520,6 +520,8 @@ static int packet(struct knet_ctx *ctx, struct capture_run *run, int iface,
 	if (iface < 0 || iface >= run->niface)
 		return 0;
 	run->captured++;
+	if (run->sink)
+		return run->sink(run->sink_data, &run->ifaces[iface], p, flags);
 	if (run->remote_stream)
 		return raw_packet(run, iface, p, flags);
 	if (run->files) {

@@ -352,3 +352,10 @@ client_ifaces() {
 	[ "$(printf '%s\n' "${lines[@]}" | jq -r "select(.dst == \"$ip\") | .dst_name" | sort -u)" = \
 		"pod client/$N" ]
 }
+
+@test "several targets: the local end reads as nobody, CAP_KILL at most" {
+	privs_of_knet capture -n web -l app=web --duration 3 -w "$D/p.pcap" icmp
+	[ "$knet_status" -eq 0 ]
+	remote_privs_dropped
+	[ -e "$D/p.pcap" ]
+}
