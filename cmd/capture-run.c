@@ -226,6 +226,8 @@ void capture_run_clear(struct capture_run *run)
 	run->cap = NULL;
 	knet_capture_session_free(run->sess);
 	run->sess = NULL;
+	capture_names_free(run->watch);
+	run->watch = NULL;
 	knet_who_index_free(run->idx);
 	run->idx = NULL;
 	knet_table_free(run->pkts);
@@ -307,6 +309,9 @@ int capture_run_outputs(struct knet_ctx *ctx, struct capture_run *run)
 	if (!run->write && ctx->api &&
 	    knet_who_index_new(ctx->api, &run->idx, &err) < 0)
 		knet_warn(ctx, "no names for addresses: %s", err.reason);
+	/* A live capture may outlast the pods it names: follow them. */
+	if (run->idx && !run->cap)
+		run->watch = capture_names_new(ctx);
 	return run->write && !rotating(run) ? open_files(ctx, run) : 0;
 }
 
@@ -332,6 +337,24 @@ static const char *namer(void *ud, const char *ip)
 		slot->used = true;
 	}
 	return slot->label;
+}
+
+/* The pods changed: a new index, and the cache of answers emptied. */
+static void refresh_names(struct knet_ctx *ctx, struct capture_run *run)
+{
+	struct knet_who_index *idx = NULL;
+	struct knet_error err = {0};
+
+	if (knet_who_index_new(ctx->api, &idx, &err) < 0) {
+		knet_log(ctx, 1, "names not refreshed: %s", err.reason);
+		return;
+	}
+	knet_log(ctx, 2, "capture: names refreshed");
+	knet_who_index_free(run->idx);
+	run->idx = idx;
+	for (int i = 0; i < CAPTURE_NAME_SLOTS; i++)
+		free(run->names[i].label);
+	memset(run->names, 0, sizeof(run->names));
 }
 
 static void fmt_time(long long ts_us, char *buf, size_t size)
@@ -497,6 +520,8 @@ static int packet(struct knet_ctx *ctx, struct capture_run *run, int iface,
 	if (iface < 0 || iface >= run->niface)
 		return 0;
 	run->captured++;
+	if (run->sink)
+		return run->sink(run->sink_data, &run->ifaces[iface], p, flags);
 	if (run->remote_stream)
 		return raw_packet(run, iface, p, flags);
 	if (run->files) {
@@ -508,6 +533,8 @@ static int packet(struct knet_ctx *ctx, struct capture_run *run, int iface,
 			run->werr = *err;
 		return r;
 	}
+	if (capture_names_stale(run->watch))
+		refresh_names(ctx, run);
 	knet_decode_packet(run->ifaces[iface].linktype, p->data, p->caplen,
 			   p->len, namer, run, &d);
 	if (ctx->g.format == KNET_FMT_JSON)
@@ -584,6 +611,7 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 	}
 	if (run->remote_stream)
 		capture_run_announce(run);
+	(void)capture_names_stale(run->watch); /* the watch starts */
 	run->started = true;
 	for (;;) {
 		bool want = files_done || (stop && *stop) ||
@@ -789,6 +817,8 @@ int capture_run_remote_json(struct knet_ctx *ctx, struct capture_run *run,
 	struct knet_packet p;
 	int iface, r;
 
+	if (!run->started)
+		(void)capture_names_stale(run->watch); /* the watch starts */
 	run->started = true;
 	if (!ev)
 		return 0;

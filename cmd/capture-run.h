@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "capture-names.h"
 #include "cmd.h"
 #include "knet/capture.h"
 #include "knet/decode.h"
@@ -68,6 +69,14 @@ struct capture_run {
 
 	struct knet_capture *cap;	   /* one handle or a file, else: */
 	struct knet_capture_session *sess; /* many sources, merged */
+	/*
+	 * Set: every packet goes here instead of to the outputs (flows
+	 * builds its table from the same merged targets); returns 0, 1 to
+	 * end the capture, or a negative errno.
+	 */
+	int (*sink)(void *data, const struct capture_iface *iface,
+		    const struct knet_packet *p, uint32_t flags);
+	void *sink_data;
 	/* A session's stop: the remote runs are told (signal number). */
 	void (*on_stop)(void *data, int sig);
 	void *on_stop_data;
@@ -85,6 +94,7 @@ struct capture_run {
 	int niface;
 
 	struct knet_who_index *idx;
+	struct capture_names *watch; /* keeps idx current (live text, JSON) */
 	struct name_slot names[CAPTURE_NAME_SLOTS]; /* the namer's cache */
 	struct knet_table *pkts, *sum, *srcs;
 

@@ -57,6 +57,18 @@ int capture_targets_count(const struct knet_args *args)
 	return n;
 }
 
+/* A new zeroed target at the end, or NULL. */
+static struct capture_target *append(struct capture_targets *t)
+{
+	struct capture_target *n = realloc(t->v, (t->n + 1) * sizeof(*n));
+
+	if (!n)
+		return NULL;
+	t->v = n;
+	memset(&n[t->n], 0, sizeof(*n));
+	return &n[t->n];
+}
+
 static int add_pod(struct capture_targets *t, const char *ns, const char *name)
 {
 	struct capture_target *n;
@@ -65,16 +77,13 @@ static int add_pod(struct capture_targets *t, const char *ns, const char *name)
 		if (t->v[i].name && !strcmp(t->v[i].ns, ns) &&
 		    !strcmp(t->v[i].name, name))
 			return 0;
-	n = realloc(t->v, (t->n + 1) * sizeof(*n));
-	if (!n)
+	if (!(n = append(t)))
 		return -ENOMEM;
-	t->v = n;
-	memset(&n[t->n], 0, sizeof(*n));
-	n[t->n].ns = strdup(ns);
-	n[t->n].name = strdup(name);
-	if (!n[t->n].ns || !n[t->n].name) {
-		free(n[t->n].ns);
-		free(n[t->n].name);
+	n->ns = strdup(ns);
+	n->name = strdup(name);
+	if (!n->ns || !n->name) {
+		free(n->ns);
+		free(n->name);
 		return -ENOMEM;
 	}
 	t->n++;
@@ -88,12 +97,7 @@ static int add_node(struct capture_targets *t, const char *node)
 	for (int i = 0; i < t->n; i++)
 		if (t->v[i].node && !strcmp(t->v[i].node, node))
 			return 0;
-	n = realloc(t->v, (t->n + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	t->v = n;
-	memset(&n[t->n], 0, sizeof(*n));
-	if (!(n[t->n].node = strdup(node)))
+	if (!(n = append(t)) || !(n->node = strdup(node)))
 		return -ENOMEM;
 	t->n++;
 	return 0;

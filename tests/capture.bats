@@ -325,3 +325,37 @@ client_ifaces() {
 	run pgrep -f "$KNET.*capture"
 	[ "$status" -eq 1 ]
 }
+
+@test "names follow the cluster: a pod made during the capture is named" {
+	N=capture-new-$$
+	(sleep 2
+	 k apply -f - >/dev/null <<-YAML
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: $N, namespace: client}
+	spec:
+	  nodeName: node-a
+	  containers: [{name: c, image: knet-lab/podserver:1}]
+	YAML
+	 for ((i = 0; i < 60; i++)); do
+		ip=$(pod_ip client "$N")
+		[ -z "$ip" ] || break
+		sleep 0.25
+	 done
+	 sleep 1.5
+	 tests/lab/lab pod-exec client/client -- ping -c 3 -i 0.3 "$ip" >/dev/null) &
+	run -0 --separate-stderr on_a -o json capture -n client client --duration 12 icmp
+	wait
+	ip=$(pod_ip client "$N")
+	k -n client delete pod "$N" --wait=false >/dev/null
+	[ -n "$ip" ]
+	[ "$(printf '%s\n' "${lines[@]}" | jq -r "select(.dst == \"$ip\") | .dst_name" | sort -u)" = \
+		"pod client/$N" ]
+}
+
+@test "several targets: the local end reads as nobody, CAP_KILL at most" {
+	privs_of_knet capture -n web -l app=web --duration 3 -w "$D/p.pcap" icmp
+	[ "$knet_status" -eq 0 ]
+	remote_privs_dropped
+	[ -e "$D/p.pcap" ]
+}
