@@ -636,7 +636,7 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		r = next_packet(run, &iface, &p, &flags, err);
 		/* Nothing for ~100 ms: the sink still looks at its clock. */
 		if (r == 0 && run->sink &&
-		    run->sink(run->sink_data, -1, NULL) < 0)
+		    run->sink(run->sink_data, NULL, NULL, 0) < 0)
 			break;
 		if (r == 0)
 			continue;
@@ -651,16 +651,6 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		    (run->count &&
 		     run->captured >= (unsigned long long)run->count))
 			continue;
-		if (run->sink) {
-			if (iface < 0 || iface >= run->niface)
-				continue;
-			run->captured++;
-			r = run->sink(run->sink_data,
-				      run->ifaces[iface].linktype, &p);
-			if (r < 0)
-				break;
-			continue;
-		}
 		r = packet(ctx, run, iface, &p, flags, err);
 		if (r == 1) {
 			r = 0;

@@ -72,7 +72,9 @@ struct capture_run {
 	/*
 	 * Set: every packet goes here instead of to the outputs (flows
 	 * builds its table from the same merged targets); returns 0, 1 to
-	 * end the capture, or a negative errno.
+	 * end the capture, or a negative errno.  It is also called with
+	 * NULL @iface and @p when nothing came for ~100 ms (a screen looks
+	 * at its clock), and the summary is then the sink's.
 	 */
 	int (*sink)(void *data, const struct capture_iface *iface,
 		    const struct knet_packet *p, uint32_t flags);
@@ -80,13 +82,6 @@ struct capture_run {
 	/* A session's stop: the remote runs are told (signal number). */
 	void (*on_stop)(void *data, int sig);
 	void *on_stop_data;
-	/*
-	 * knet flows: every packet goes to @sink (with its interface's
-	 * link type) instead of the outputs, and the summary is the
-	 * sink's; NULL when none came for ~100 ms; < 0 ends the loop.
-	 */
-	int (*sink)(void *data, int linktype, const struct knet_packet *p);
-	void *sink_data;
 	struct knet_dump_files *files;
 
 	struct capture_feed feed; /* a single pod's remote run */

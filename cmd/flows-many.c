@@ -37,14 +37,16 @@ static void stop_capture(void)
 	*knet_catch_stop() = SIGINT;
 }
 
-static int sink(void *data, int linktype, const struct knet_packet *p)
+static int sink(void *data, const struct capture_iface *iface,
+		const struct knet_packet *p, uint32_t flags)
 {
 	struct many *m = data;
 	struct flows_run *run = m->run;
 	long long now;
 
-	if (p) {
-		run->linktype = linktype;
+	(void)flags;
+	if (p && iface) {
+		run->linktype = iface->linktype;
 		flows_run_packet(run, p);
 		/* The clock, now and then: packets come in bursts. */
 		if (run->captured % 256)
@@ -95,8 +97,17 @@ int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 		cr.sink = sink;
 		cr.sink_data = &m;
 	}
-	if (r == 0)
+	if (r == 0 && cr.sink) {
+		/* Its tables only: the names are flows' own, no second
+		 * who index or watch for capture's decoder. */
+		struct knet_api *api = ctx->api;
+
+		ctx->api = NULL;
 		r = capture_run_outputs(ctx, &cr);
+		ctx->api = api;
+	} else if (r == 0) {
+		r = capture_run_outputs(ctx, &cr);
+	}
 	if (r == 0 && !run->stream) {
 		m.step = (long long)(run->refresh * 1000);
 		m.keys_at = wall_ms();
