@@ -45,6 +45,13 @@ screen_start() {
 
 pane() { tm capture-pane -p; }
 
+# The pane's shell writes its files once knet has exited.
+wait_file() {
+	local i
+	for ((i = 0; i < 25; i++)); do [ -s "$1" ] && return 0; sleep 0.2; done
+	return 1
+}
+
 # Wait until the pane shows $1 (a grep -E pattern), at most $2 seconds.
 wait_pane() {
 	local i
@@ -156,6 +163,7 @@ curl_from() {
 	wait_pane "Keys" 5
 	tm send-keys q
 	wait_pane "packets captured" 5
+	wait_file "$D/stty.after"
 	[ "$(cat "$D/rc")" = 0 ]
 	diff "$D/stty.before" "$D/stty.after"
 	wait
@@ -167,7 +175,7 @@ curl_from() {
 	[ "$(readlink "/proc/$pid/exe")" = "$KNET" ]
 	kill -TERM "$pid"
 	wait_pane "packets captured" 5
-	for ((i = 0; i < 25; i++)); do [ -f "$D/stty.after" ] && break; sleep 0.2; done
+	wait_file "$D/stty.after"
 	diff "$D/stty.before" "$D/stty.after"
 	# alternate screen left, cursor shown: the shell's prompt area is back
 	[ "$(tm display -p '#{alternate_on}')" = 0 ]
