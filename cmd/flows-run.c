@@ -148,7 +148,9 @@ static int take_entry(const struct knet_ct_entry *e, void *ud)
 	if (e->has & KNET_CT_HAS_COUNTERS)
 		run->counters_seen = true;
 	if (run->source == FLOWS_FROM_CAPTURE) {
-		if (!run->npod)
+		/* Only a new connection may be ahead of its first packet;
+		 * updates of older ones note what was seen. */
+		if (!run->npod || !run->ev_new)
 			how = KNET_FLOWS_CT_NOTE;
 		else if (is_pod_addr(run, e->family, e->reply.src) &&
 			 !is_pod_addr(run, e->family, e->orig.dst))
@@ -213,8 +215,10 @@ static void drain_events(struct flows_run *run)
 
 		if (r <= 0)
 			return;
+		run->ev_new = ev.type == KNET_CT_EVENT_NEW;
 		if (ev.type != KNET_CT_EVENT_LOST)
 			take_entry(&ev.entry, run);
+		run->ev_new = false;
 	}
 }
 

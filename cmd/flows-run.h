@@ -53,6 +53,7 @@ struct flows_run {
 	struct knet_ct *ct;	   /* conntrack dumps */
 	struct knet_ct_events *ev; /* conntrack notes on captured flows */
 	bool dump_sent;		   /* a dump request waits to be read */
+	bool ev_new;		   /* the event being read is a NEW one */
 	uint8_t pod_addrs[FLOWS_POD_ADDRS][16];
 	uint8_t pod_family[FLOWS_POD_ADDRS];
 	int npod;
