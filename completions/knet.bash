@@ -91,7 +91,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture policy dns shell completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy dns shell completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -168,9 +168,15 @@ _knet()
 		fi ;;
 	capture)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
+		fi ;;
+	flows)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
 		fi ;;
 	policy)
 		if [[ $cur == -* ]]; then
