@@ -184,26 +184,21 @@ int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
 	return (int)(o - buf);
 }
 
-/* "ADDR", "ADDR:PORT" or "[ADDR6]:PORT" into @buf. */
-static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
-		      uint16_t port, char *buf, size_t len)
+/* "ADDR", "ADDR:PORT" or "[ADDR6]:PORT" into @buf from the address @a. */
+static int end_text(const struct knet_ct_entry *e, const char *a, int alen,
+		    uint16_t port, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN], *o;
 	bool ports = ct_proto_has_ports(e->proto);
 	bool v6 = e->family == AF_INET6;
-	int r;
+	char *o = buf;
 
-	r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
-	if (r < 0)
-		return r;
 	/* Brackets, a colon and five digits at most, and the NUL. */
-	if ((size_t)r + (ports ? 9 : 1) > len)
+	if ((size_t)alen + (ports ? 9 : 1) > len)
 		return -ENOSPC;
-	o = buf;
 	if (ports && v6)
 		*o++ = '[';
-	memcpy(o, a, (size_t)r);
-	o += r;
+	memcpy(o, a, (size_t)alen);
+	o += alen;
 	if (ports && v6)
 		*o++ = ']';
 	if (ports) {
@@ -212,6 +207,39 @@ static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
 	}
 	*o = '\0';
 	return (int)(o - buf);
+}
+
+static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
+		      uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
+
+	return r < 0 ? r : end_text(e, a, r, port, buf, len);
+}
+
+void knet_ct_format_ends(const struct knet_ct_entry *e,
+			 struct knet_ct_ends *ret)
+{
+	const unsigned char *addr[4] = {e->orig.src, e->orig.dst, e->reply.src,
+					e->reply.dst};
+	const uint16_t port[4] = {e->orig.sport, e->orig.dport, e->reply.sport,
+				  e->reply.dport};
+
+	for (int i = 0; i < 4; i++) {
+		int n = knet_ct_format_addr(e->family, addr[i], ret->addr[i],
+					    sizeof(ret->addr[i]));
+
+		ret->alen[i] = n < 0 ? 0 : n;
+		if (n < 0)
+			ret->addr[i][0] = '\0';
+		n = n < 0 ? n
+			  : end_text(e, ret->addr[i], n, port[i], ret->end[i],
+				     sizeof(ret->end[i]));
+		ret->elen[i] = n < 0 ? 0 : n;
+		if (n < 0)
+			ret->end[i][0] = '\0';
+	}
 }
 
 int knet_ct_format_src(const struct knet_ct_entry *e,

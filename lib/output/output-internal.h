@@ -83,6 +83,14 @@ struct knet_table {
 	struct output_buf line; /* a streamed row, rendered */
 	struct output_buf keys; /* JSON: every column's `,"key":` (json.c) */
 	size_t *key_ends;	/* where column i's ends in keys */
+	/* The same, each with a null: a run of missing cells is one copy */
+	struct output_buf nulls;
+	size_t *null_ends; /* in key_ends' allocation */
+	/* A direct row (direct.c) being set: written as it goes. */
+	bool direct;
+	int direct_next;     /* the first column not set yet */
+	size_t direct_start; /* where the row starts in t->line */
+	int direct_error;    /* the row's first failure: it is dropped */
 };
 
 /* table.c */
@@ -122,6 +130,31 @@ int output_json_line(FILE *out, const cJSON *json);
  * knet_table_row_json(), without building the object.
  */
 int output_row_json(struct knet_table *t, int row);
+
+/* JSON strings and cells as output_row_json() writes them, onto @b. */
+int output_json_string(struct output_buf *b, const char *str);
+/* Whether the @n bytes of @s go into a JSON string as they are. */
+bool output_json_plain(const char *s, size_t n);
+int output_json_cell(struct output_buf *b, const struct output_cell *c);
+/* Each JSON column's `,"key":` into t->keys (and with null into
+ * t->nulls), once per table. */
+int output_json_keys(struct knet_table *t);
+
+/*
+ * direct.c: in a direct row, the key of @col (and nulls for the columns
+ * skipped), checked against @type; 1 when @col is not in JSON (drop the
+ * value), 0 when its value is to be appended to t->line, or the error.
+ */
+int output_direct_key(struct knet_table *t, int col, enum knet_cell_type type);
+/* The same with the value: a string, a whole number of an INT type. */
+int output_direct_str(struct knet_table *t, int col, const char *s);
+int output_direct_int(struct knet_table *t, int col, enum knet_cell_type type,
+		      long long v);
+int output_direct_fail(struct knet_table *t, int r);
+/* Close the direct row; written out when the block is full. */
+int output_direct_end(struct knet_table *t);
+/* The finished direct rows to stdio now. */
+int output_direct_out(struct knet_table *t);
 
 /* escape.c: length of the valid UTF-8 sequence at @p (1..4), or 0. */
 int output_utf8_seq(const unsigned char *p);

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Direct rows: a streamed JSON row written as its cells are set, for
+ * streams of very many rows (100,000 conntrack entries).  No cell is
+ * kept: each setter appends `,"key":value` to t->line at once, the
+ * columns skipped since the last one get null, and the row's end closes
+ * the object.  The bytes are those output_row_json() writes for the
+ * same cells (tests/unit/test-output-direct.c checks it).
+ *
+ * Rows pile up in t->line and go to stdio in blocks of DIRECT_BLOCK
+ * (one fwrite, one write(2) per block instead of one per stdio buffer);
+ * whatever else writes to the table, flushes, renders or frees it first
+ * writes out what is pending (output_direct_out()).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "output-internal.h"
+
+#define DIRECT_BLOCK (64 * 1024)
+
+int knet_table_add_row_direct(struct knet_table *t)
+{
+	if (t->opts.format != KNET_FMT_JSON)
+		return knet_table_add_row(t);
+	if (!t->key_ends) {
+		int r = output_json_keys(t);
+
+		if (r < 0)
+			return r;
+	}
+	/* A row left unfinished (an error) is dropped. */
+	if (t->direct)
+		t->line.len = t->direct_start;
+	else
+		output_drop_rows(t);
+	t->direct = true;
+	t->direct_next = 0;
+	t->direct_start = t->line.len;
+	t->direct_error = 0;
+	return 0;
+}
+
+/* Nulls for the JSON columns from t->direct_next up to @to: one copy. */
+static int nulls(struct knet_table *t, int to)
+{
+	size_t from = t->direct_next ? t->null_ends[t->direct_next - 1] : 0;
+	size_t end = to ? t->null_ends[to - 1] : 0;
+
+	return end > from
+		       ? output_buf_put(&t->line, t->nulls.p + from, end - from)
+		       : 0;
+}
+
+/*
+ * The key of @col (and the nulls of the columns skipped since the last
+ * one), with room for @extra more bytes after it; 1 when @col is not in
+ * JSON (the value is dropped), else 0 or the error.
+ */
+static int key(struct knet_table *t, int col, enum knet_cell_type type,
+	       size_t extra)
+{
+	size_t from, to, skip;
+	char *o;
+
+	if (t->direct_error)
+		return t->direct_error;
+	if (col < t->direct_next || col >= t->ncols ||
+	    (type != KNET_CELL_NONE && type != KNET_CELL_JSON &&
+	     type != t->cols[col].type)) {
+		t->direct_error = -EINVAL;
+		return -EINVAL;
+	}
+	from = t->direct_next ? t->null_ends[t->direct_next - 1] : 0;
+	skip = col ? t->null_ends[col - 1] - from : 0;
+	to = t->key_ends[col];
+	from = col ? t->key_ends[col - 1] : 0;
+	t->direct_next = col + 1;
+	if (output_buf_room(&t->line, skip + (to - from) + extra) < 0) {
+		t->direct_error = -ENOMEM;
+		return -ENOMEM;
+	}
+	o = t->line.p + t->line.len;
+	if (skip)
+		memcpy(o, t->nulls.p + t->null_ends[col - 1] - skip, skip);
+	memcpy(o + skip, t->keys.p + from, to - from);
+	t->line.len += skip + (to - from);
+	return to == from ? 1 : 0;
+}
+
+int output_direct_key(struct knet_table *t, int col, enum knet_cell_type type)
+{
+	return key(t, col, type, 0);
+}
+
+int output_direct_str(struct knet_table *t, int col, const char *s)
+{
+	size_t len = strlen(s);
+	int r = key(t, col, KNET_CELL_STR, len + 2);
+
+	if (r)
+		return r < 0 ? r : 0;
+	if (output_json_plain(s, len)) {
+		char *o = t->line.p + t->line.len;
+
+		o[0] = '"';
+		memcpy(o + 1, s, len);
+		o[len + 1] = '"';
+		t->line.len += len + 2;
+		return 0;
+	}
+	r = output_json_string(&t->line, s);
+	return r < 0 ? output_direct_fail(t, r) : 0;
+}
+
+int output_direct_int(struct knet_table *t, int col, enum knet_cell_type type,
+		      long long v)
+{
+	int r = key(t, col, type, OUTPUT_NUM_BUF);
+
+	if (r)
+		return r < 0 ? r : 0;
+	/* cJSON prints every whole number below 10^15 as its digits */
+	if (v > -1000000000000000LL && v < 1000000000000000LL) {
+		t->line.len +=
+			(size_t)output_fmt_int(t->line.p + t->line.len, v);
+		return 0;
+	}
+	r = output_json_cell(&t->line,
+			     &(struct output_cell){.type = type, .i = v});
+	return r < 0 ? output_direct_fail(t, r) : 0;
+}
+
+/* The value just written failed (no memory): the row is lost. */
+int output_direct_fail(struct knet_table *t, int r)
+{
+	if (!t->direct_error)
+		t->direct_error = r;
+	return r;
+}
+
+int output_direct_end(struct knet_table *t)
+{
+	int r = t->direct_error ? t->direct_error : t->error;
+
+	if (r == 0)
+		r = nulls(t, t->ncols);
+	if (r == 0 && t->line.len == t->direct_start)
+		r = output_buf_put(&t->line, "{", 1);
+	if (r == 0)
+		r = output_buf_put(&t->line, "}\n", 2);
+	t->direct = false;
+	if (r < 0) {
+		t->line.len = t->direct_start;
+		return r;
+	}
+	if (t->flush || t->line.len >= DIRECT_BLOCK)
+		return output_direct_out(t);
+	return 0;
+}
+
+int output_direct_out(struct knet_table *t)
+{
+	size_t done = t->direct ? t->direct_start : t->line.len;
+	int r = 0;
+
+	if (done == 0)
+		return 0;
+	if (fwrite(t->line.p, 1, done, t->opts.out) != done)
+		r = -EIO;
+	/* A row being set stays, at the start. */
+	memmove(t->line.p, t->line.p + done, t->line.len - done);
+	t->line.len -= done;
+	t->direct_start = 0;
+	return r;
+}
