@@ -23,8 +23,12 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline libcap-ng libmnl
 
+# libcurl and libpcap are not linked: lib/lazy dlopen()s them on first
+# use, so commands that need neither skip ~40 libraries (knet/lazy.h).
+LAZY_PKGS = libcurl libpcap
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) \
+	2>/dev/null) -ldl
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g

@@ -10,6 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "output-internal.h"
 
 static cJSON *cell_json(const struct output_cell *c)
@@ -146,31 +150,66 @@ int output_json_line(FILE *out, const cJSON *json)
  * eight at a time: most strings (addresses, names, states) are, and go
  * out in one copy.
  */
+/* A byte's high bit when it is >= 0x80, 0x7f, < 0x20, '"' or '\\'. */
+static inline uint64_t json_special(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+
+	/*
+	 * >= 0x80: w; 0x7f: w + 1; the rest are zero bytes of w - 0x20, q,
+	 * bs (a borrow only runs up from a byte already found).
+	 */
+	return (w | (w + ones) | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
+		((bs - ones) & ~bs)) &
+	       (ones * 0x80);
+}
+
+#ifdef __SSE2__
+/* Whether any of the 16 bytes at @p is special (as json_special()). */
+static inline bool json_special16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)p);
+	/* signed: bytes >= 0x80 are below 0x20 too */
+	__m128i m = _mm_or_si128(
+		_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
+		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+
+	return _mm_movemask_epi8(m) != 0;
+}
+#endif
+
 bool output_json_plain(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	const uint64_t ones = 0x0101010101010101ULL, high = ones * 0x80;
+	uint64_t w;
 
-	for (; n >= 8; p += 8, n -= 8) {
-		uint64_t w, q, bs;
-
+	if (n < 8) {
+		for (; n; p++, n--)
+			if ((unsigned char)(*p - 0x20) >= 0x5f || *p == '"' ||
+			    *p == '\\')
+				return false;
+		return true;
+	}
+#ifdef __SSE2__
+	/* Sixteen bytes at a time, the last sixteen overlapping. */
+	if (n >= 16) {
+		for (; n > 16; p += 16, n -= 16)
+			if (json_special16(p))
+				return false;
+		return !json_special16(p + n - 16);
+	}
+#endif
+	/* Eight bytes at a time, the last eight overlapping if need be. */
+	for (; n > 8; p += 8, n -= 8) {
 		memcpy(&w, p, 8);
-		q = w ^ (ones * '"');
-		bs = w ^ (ones * '\\');
-		/*
-		 * A byte's high bit: >= 0x80 (w), 0x7f (w + 1), < 0x20, '"'
-		 * or '\\' (a zero byte of w - 0x20, q, bs: borrows only go up
-		 * from a byte already found).
-		 */
-		if ((w | (w + ones) | ((w - ones * 0x20) & ~w) |
-		     ((q - ones) & ~q) | ((bs - ones) & ~bs)) &
-		    high)
+		if (json_special(w))
 			return false;
 	}
-	for (; n; p++, n--)
-		if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
-			return false;
-	return true;
+	memcpy(&w, p + n - 8, 8);
+	return !json_special(w);
 }
 
 int output_json_string(struct output_buf *b, const char *str)
@@ -348,6 +387,19 @@ int output_json_keys(struct knet_table *t)
 		output_buf_free(&nb);
 		return r;
 	}
+	/* direct.c copies them 16 bytes at a time */
+	if (r == 0)
+		r = output_buf_room(&b, OUTPUT_KEY_PAD);
+	if (r == 0)
+		r = output_buf_room(&nb, OUTPUT_KEY_PAD);
+	if (r < 0) {
+		free(ends);
+		output_buf_free(&b);
+		output_buf_free(&nb);
+		return r;
+	}
+	memset(b.p + b.len, 0, OUTPUT_KEY_PAD);
+	memset(nb.p + nb.len, 0, OUTPUT_KEY_PAD);
 	t->keys = b;
 	t->nulls = nb;
 	t->key_ends = ends;

@@ -136,6 +136,8 @@ int output_json_string(struct output_buf *b, const char *str);
 /* Whether the @n bytes of @s go into a JSON string as they are. */
 bool output_json_plain(const char *s, size_t n);
 int output_json_cell(struct output_buf *b, const struct output_cell *c);
+/* Zero bytes after t->keys and t->nulls (see direct.c). */
+#define OUTPUT_KEY_PAD 16
 /* Each JSON column's `,"key":` into t->keys (and with null into
  * t->nulls), once per table. */
 int output_json_keys(struct knet_table *t);

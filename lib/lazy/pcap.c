@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libpcap functions lib/capture calls, forwarded to libpcap loaded
+ * on the first call (see knet/lazy.h), each with the prototype of
+ * <pcap/pcap.h>.  Only pcap_create(), pcap_open_offline() and
+ * pcap_lib_version() can come first (the rest take a pcap_t); when
+ * libpcap cannot be loaded the first two fail with the reason in
+ * @errbuf, as libpcap's own failures do.
+ */
+#include <pcap/pcap.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lazy-internal.h"
+
+/* Debian's libpcap is libpcap.so.0.8; upstream's, libpcap.so.1. */
+#ifndef KNET_LIBPCAP_SONAME
+#define KNET_LIBPCAP_SONAME "libpcap.so.0.8"
+#endif
+
+enum {
+	CREATE,
+	OPEN_OFFLINE,
+	ACTIVATE,
+	CLOSE,
+	COMPILE,
+	FREECODE,
+	SETFILTER,
+	DATALINK,
+	SNAPSHOT,
+	GET_SELECTABLE_FD,
+	GETERR,
+	NEXT_EX,
+	SET_BUFFER_SIZE,
+	SET_IMMEDIATE_MODE,
+	SET_PROMISC,
+	SET_SNAPLEN,
+	SET_TIMEOUT,
+	SETNONBLOCK,
+	STATS,
+	STATUSTOSTR,
+	LIB_VERSION,
+	NSYMS,
+};
+
+static const char *const sonames[] = {KNET_LIBPCAP_SONAME, "libpcap.so.1",
+				      NULL};
+static const char *const symbols[NSYMS + 1] = {
+	[CREATE] = "pcap_create",
+	[OPEN_OFFLINE] = "pcap_open_offline",
+	[ACTIVATE] = "pcap_activate",
+	[CLOSE] = "pcap_close",
+	[COMPILE] = "pcap_compile",
+	[FREECODE] = "pcap_freecode",
+	[SETFILTER] = "pcap_setfilter",
+	[DATALINK] = "pcap_datalink",
+	[SNAPSHOT] = "pcap_snapshot",
+	[GET_SELECTABLE_FD] = "pcap_get_selectable_fd",
+	[GETERR] = "pcap_geterr",
+	[NEXT_EX] = "pcap_next_ex",
+	[SET_BUFFER_SIZE] = "pcap_set_buffer_size",
+	[SET_IMMEDIATE_MODE] = "pcap_set_immediate_mode",
+	[SET_PROMISC] = "pcap_set_promisc",
+	[SET_SNAPLEN] = "pcap_set_snaplen",
+	[SET_TIMEOUT] = "pcap_set_timeout",
+	[SETNONBLOCK] = "pcap_setnonblock",
+	[STATS] = "pcap_stats",
+	[STATUSTOSTR] = "pcap_statustostr",
+	[LIB_VERSION] = "pcap_lib_version",
+	[NSYMS] = NULL,
+};
+static void *slot[NSYMS];
+
+struct lazy_lib lazy_pcap = {sonames, symbols, slot, LAZY_UNTRIED, ""};
+
+/* The function in @i's slot, as type @T (POSIX: dlsym's void * is one). */
+#define FN(T, i) ((T)slot[i])
+#define READY()	 lazy_load(&lazy_pcap)
+
+/* Why there is no pcap_t, where libpcap would say it. */
+static void no_pcap(char *errbuf)
+{
+	snprintf(errbuf, PCAP_ERRBUF_SIZE, "libpcap is not available: %.*s",
+		 PCAP_ERRBUF_SIZE - 32, lazy_pcap.error);
+}
+
+pcap_t *pcap_create(const char *source, char *errbuf)
+{
+	if (!READY()) {
+		no_pcap(errbuf);
+		return NULL;
+	}
+	return FN(pcap_t * (*)(const char *, char *), CREATE)(source, errbuf);
+}
+
+pcap_t *pcap_open_offline(const char *fname, char *errbuf)
+{
+	if (!READY()) {
+		no_pcap(errbuf);
+		return NULL;
+	}
+	return FN(pcap_t * (*)(const char *, char *), OPEN_OFFLINE)(fname,
+								    errbuf);
+}
+
+int pcap_activate(pcap_t *p)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *), ACTIVATE)(p);
+}
+
+void pcap_close(pcap_t *p)
+{
+	if (READY())
+		FN(void (*)(pcap_t *), CLOSE)(p);
+}
+
+int pcap_compile(pcap_t *p, struct bpf_program *fp, const char *str,
+		 int optimize, bpf_u_int32 netmask)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, struct bpf_program *, const char *, int,
+			  bpf_u_int32),
+		  COMPILE)(p, fp, str, optimize, netmask);
+}
+
+void pcap_freecode(struct bpf_program *fp)
+{
+	if (READY())
+		FN(void (*)(struct bpf_program *), FREECODE)(fp);
+}
+
+int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, struct bpf_program *), SETFILTER)(p, fp);
+}
+
+int pcap_datalink(pcap_t *p)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *), DATALINK)(p);
+}
+
+int pcap_snapshot(pcap_t *p)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *), SNAPSHOT)(p);
+}
+
+int pcap_get_selectable_fd(pcap_t *p)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *), GET_SELECTABLE_FD)(p);
+}
+
+char *pcap_geterr(pcap_t *p)
+{
+	if (!READY())
+		return (char *)lazy_pcap.error;
+	return FN(char *(*)(pcap_t *), GETERR)(p);
+}
+
+int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr, const u_char **data)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, struct pcap_pkthdr **, const u_char **),
+		  NEXT_EX)(p, hdr, data);
+}
+
+int pcap_set_buffer_size(pcap_t *p, int v)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int), SET_BUFFER_SIZE)(p, v);
+}
+
+int pcap_set_immediate_mode(pcap_t *p, int v)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int), SET_IMMEDIATE_MODE)(p, v);
+}
+
+int pcap_set_promisc(pcap_t *p, int v)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int), SET_PROMISC)(p, v);
+}
+
+int pcap_set_snaplen(pcap_t *p, int v)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int), SET_SNAPLEN)(p, v);
+}
+
+int pcap_set_timeout(pcap_t *p, int v)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int), SET_TIMEOUT)(p, v);
+}
+
+int pcap_setnonblock(pcap_t *p, int v, char *errbuf)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, int, char *), SETNONBLOCK)(p, v, errbuf);
+}
+
+int pcap_stats(pcap_t *p, struct pcap_stat *st)
+{
+	if (!READY())
+		return PCAP_ERROR;
+	return FN(int (*)(pcap_t *, struct pcap_stat *), STATS)(p, st);
+}
+
+const char *pcap_statustostr(int status)
+{
+	if (!READY())
+		return "libpcap is not available";
+	return FN(const char *(*)(int), STATUSTOSTR)(status);
+}
+
+const char *pcap_lib_version(void)
+{
+	if (!READY())
+		return "libpcap version unavailable";
+	return FN(const char *(*)(void), LIB_VERSION)();
+}
