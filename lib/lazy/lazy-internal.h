@@ -26,6 +26,6 @@ static inline bool lazy_load(struct lazy_lib *l)
 	return s == LAZY_OK || (s == LAZY_UNTRIED && lazy_load_slow(l));
 }
 
-extern struct lazy_lib lazy_curl, lazy_pcap;
+extern struct lazy_lib lazy_curl, lazy_pcap, lazy_yaml;
 
 #endif

@@ -58,7 +58,14 @@ bool lazy_load_slow(struct lazy_lib *l)
 
 static struct lazy_lib *lib_of(enum knet_lazy_lib lib)
 {
-	return lib == KNET_LAZY_CURL ? &lazy_curl : &lazy_pcap;
+	switch (lib) {
+	case KNET_LAZY_CURL:
+		return &lazy_curl;
+	case KNET_LAZY_PCAP:
+		return &lazy_pcap;
+	default:
+		return &lazy_yaml;
+	}
 }
 
 bool knet_lazy_load(enum knet_lazy_lib lib)
