@@ -69,36 +69,37 @@ static void copy_padded(char *o, const char *src, size_t n)
 		memcpy(o + k, src + k, 16);
 }
 
-static int key(struct knet_table *t, int col, enum knet_cell_type type,
-	       size_t extra)
+static inline __attribute__((always_inline)) int key(struct knet_table *t,
+						     int col,
+						     enum knet_cell_type type,
+						     size_t extra)
 {
-	size_t from, to, skip;
+	const size_t *nulls = t->null_ends, *keys = t->key_ends;
+	int next = t->direct_next;
+	size_t skip, from, klen;
 	char *o;
 
-	if (t->direct_error)
-		return t->direct_error;
-	if (col < t->direct_next || col >= t->ncols ||
-	    (type != KNET_CELL_NONE && type != KNET_CELL_JSON &&
-	     type != t->cols[col].type)) {
-		t->direct_error = -EINVAL;
-		return -EINVAL;
-	}
-	from = t->direct_next ? t->null_ends[t->direct_next - 1] : 0;
-	skip = col ? t->null_ends[col - 1] - from : 0;
-	to = t->key_ends[col];
-	from = col ? t->key_ends[col - 1] : 0;
+	if (__builtin_expect(t->direct_error || col < next || col >= t->ncols ||
+				     (type != t->cols[col].type &&
+				      type != KNET_CELL_NONE &&
+				      type != KNET_CELL_JSON),
+			     0))
+		return output_direct_fail(t, t->direct_error ? t->direct_error
+							     : -EINVAL);
+	/* the nulls of columns next..col-1, then col's key */
+	from = next ? nulls[next - 1] : 0;
+	skip = col ? nulls[col - 1] - from : 0;
+	klen = keys[col] - (col ? keys[col - 1] : 0);
 	t->direct_next = col + 1;
-	if (output_buf_room(&t->line, skip + (to - from) + extra +
-					      2 * OUTPUT_KEY_PAD) < 0) {
-		t->direct_error = -ENOMEM;
-		return -ENOMEM;
-	}
+	if (output_buf_room(&t->line,
+			    skip + klen + extra + 2 * OUTPUT_KEY_PAD) < 0)
+		return output_direct_fail(t, -ENOMEM);
 	o = t->line.p + t->line.len;
 	if (skip)
-		copy_padded(o, t->nulls.p + t->null_ends[col - 1] - skip, skip);
-	copy_padded(o + skip, t->keys.p + from, to - from);
-	t->line.len += skip + (to - from);
-	return to == from ? 1 : 0;
+		copy_padded(o, t->nulls.p + from, skip);
+	copy_padded(o + skip, t->keys.p + keys[col] - klen, klen);
+	t->line.len += skip + klen;
+	return klen ? 0 : 1;
 }
 
 int output_direct_key(struct knet_table *t, int col, enum knet_cell_type type)
