@@ -84,6 +84,29 @@ static void no_pcap(char *errbuf)
 		 PCAP_ERRBUF_SIZE - 32, lazy_pcap.error);
 }
 
+/* The many functions of one shape: (pcap_t *) and (pcap_t *, int). */
+#define PCAP_GET(name, i)                                                      \
+	int name(pcap_t *p)                                                    \
+	{                                                                      \
+		return READY() ? FN(int (*)(pcap_t *), i)(p) : PCAP_ERROR;     \
+	}
+#define PCAP_SET(name, i)                                                      \
+	int name(pcap_t *p, int v)                                             \
+	{                                                                      \
+		return READY() ? FN(int (*)(pcap_t *, int), i)(p, v)           \
+			       : PCAP_ERROR;                                   \
+	}
+
+PCAP_GET(pcap_activate, ACTIVATE)
+PCAP_GET(pcap_datalink, DATALINK)
+PCAP_GET(pcap_snapshot, SNAPSHOT)
+PCAP_GET(pcap_get_selectable_fd, GET_SELECTABLE_FD)
+PCAP_SET(pcap_set_buffer_size, SET_BUFFER_SIZE)
+PCAP_SET(pcap_set_immediate_mode, SET_IMMEDIATE_MODE)
+PCAP_SET(pcap_set_promisc, SET_PROMISC)
+PCAP_SET(pcap_set_snaplen, SET_SNAPLEN)
+PCAP_SET(pcap_set_timeout, SET_TIMEOUT)
+
 pcap_t *pcap_create(const char *source, char *errbuf)
 {
 	if (!READY()) {
@@ -101,13 +124,6 @@ pcap_t *pcap_open_offline(const char *fname, char *errbuf)
 	}
 	return FN(pcap_t * (*)(const char *, char *), OPEN_OFFLINE)(fname,
 								    errbuf);
-}
-
-int pcap_activate(pcap_t *p)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *), ACTIVATE)(p);
 }
 
 void pcap_close(pcap_t *p)
@@ -139,27 +155,6 @@ int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
 	return FN(int (*)(pcap_t *, struct bpf_program *), SETFILTER)(p, fp);
 }
 
-int pcap_datalink(pcap_t *p)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *), DATALINK)(p);
-}
-
-int pcap_snapshot(pcap_t *p)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *), SNAPSHOT)(p);
-}
-
-int pcap_get_selectable_fd(pcap_t *p)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *), GET_SELECTABLE_FD)(p);
-}
-
 char *pcap_geterr(pcap_t *p)
 {
 	if (!READY())
@@ -173,41 +168,6 @@ int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr, const u_char **data)
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, struct pcap_pkthdr **, const u_char **),
 		  NEXT_EX)(p, hdr, data);
-}
-
-int pcap_set_buffer_size(pcap_t *p, int v)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *, int), SET_BUFFER_SIZE)(p, v);
-}
-
-int pcap_set_immediate_mode(pcap_t *p, int v)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *, int), SET_IMMEDIATE_MODE)(p, v);
-}
-
-int pcap_set_promisc(pcap_t *p, int v)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *, int), SET_PROMISC)(p, v);
-}
-
-int pcap_set_snaplen(pcap_t *p, int v)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *, int), SET_SNAPLEN)(p, v);
-}
-
-int pcap_set_timeout(pcap_t *p, int v)
-{
-	if (!READY())
-		return PCAP_ERROR;
-	return FN(int (*)(pcap_t *, int), SET_TIMEOUT)(p, v);
 }
 
 int pcap_setnonblock(pcap_t *p, int v, char *errbuf)

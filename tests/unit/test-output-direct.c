@@ -17,48 +17,7 @@
 #include "knet/output.h"
 #include "unit.h"
 
-enum { C_S, C_I, C_B, C_P, C_L, C_J, C_A, C_HIDDEN, NC };
-
-static const struct knet_column cols[] = {
-	[C_S] = {"S", "s", KNET_CELL_STR, 0, 0},
-	[C_I] = {"I", "i", KNET_CELL_INT, KNET_COL_RIGHT, 0},
-	[C_B] = {"B", "b", KNET_CELL_BOOL, 0, 0},
-	[C_P] = {"P", "p", KNET_CELL_PERCENT, 0, 0},
-	[C_L] = {"L", "l\"ist", KNET_CELL_STRLIST, 0, 0},
-	[C_J] = {"J", "j", KNET_CELL_JSON, KNET_COL_NOTABLE, 0},
-	[C_A] = {"A", "a", KNET_CELL_BYTES, 0, 0},
-	[C_HIDDEN] = {"H", "h", KNET_CELL_STR, KNET_COL_NOJSON, 0},
-	[NC] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
-};
-
-static const char *const strs[] = {
-	"plain",
-	"",
-	"quote \" backslash \\ slash /",
-	"\b\f\n\r\t \x01\x1f",
-	"del \x7f and CSI \xc2\x9b and NBSP \xc2\xa0",
-	"CJK 名前 emoji \xf0\x9f\x98\x80",
-	"not UTF-8: \xff \xc3( \xe2\x82 \xed\xa0\x80 \xf4\x90\x80\x80 end\xc3",
-	"overlong \xc0\xaf \xe0\x80\xaf",
-};
-
-static const long long ints[] = {
-	0,
-	-1,
-	7,
-	INT_MAX,
-	(long long)INT_MAX + 1,
-	INT_MIN,
-	(long long)INT_MIN - 1,
-	999999999999999LL,
-	1000000000000000LL,
-	-1000000000000000LL,
-	123456789012345678LL,
-	LLONG_MAX,
-	LLONG_MIN,
-};
-
-static const double pcts[] = {0, 12.5, 100, 1.0 / 3, -0.1, 1e20, 2147483647.0};
+#include "output-cases.h"
 
 /* Row @k (a mix of every column, some missing), direct or not. */
 static void fill(struct knet_table *t, int k, bool direct)
@@ -90,37 +49,54 @@ static void fill(struct knet_table *t, int k, bool direct)
 		knet_table_set_str(t, C_HIDDEN, "not in JSON");
 }
 
+/* A JSON table writing into memory. */
+struct mem {
+	struct knet_table *t;
+	char *buf;
+	size_t len;
+	FILE *out;
+};
+
+static void mem_open(struct mem *m, enum knet_format format)
+{
+	struct knet_output_opts o = {.format = format, .no_headers = true};
+
+	memset(m, 0, sizeof(*m));
+	o.out = m->out = open_memstream(&m->buf, &m->len);
+	CHECK(m->out != NULL);
+	CHECK_INT(knet_table_new(cols, &o, &m->t), 0);
+}
+
+/* The table freed (what is pending written), the text in m->buf. */
+static void mem_close(struct mem *m)
+{
+	knet_table_free(m->t);
+	fclose(m->out);
+}
+
 #define NROWS (8 * 13 * 7 * 11)
 
 /* Every row alone, and all of them in one stream (blocks), both ways. */
 static void test_same_bytes(void)
 {
-	char *a = NULL, *b = NULL;
-	size_t alen = 0, blen = 0;
-	struct knet_output_opts oa = {.format = KNET_FMT_JSON};
-	struct knet_output_opts ob = {.format = KNET_FMT_JSON};
-	struct knet_table *ta = NULL, *tb = NULL;
+	struct mem a, b;
 	int same = 0;
 
-	oa.out = open_memstream(&a, &alen);
-	ob.out = open_memstream(&b, &blen);
-	CHECK_INT(knet_table_new(cols, &oa, &ta), 0);
-	CHECK_INT(knet_table_new(cols, &ob, &tb), 0);
+	mem_open(&a, KNET_FMT_JSON);
+	mem_open(&b, KNET_FMT_JSON);
 	for (int k = 0; k < NROWS; k++) {
-		fill(ta, k, false);
-		CHECK_INT(knet_table_stream_row(ta), 0);
-		fill(tb, k, true);
-		CHECK_INT(knet_table_stream_row(tb), 0);
+		fill(a.t, k, false);
+		CHECK_INT(knet_table_stream_row(a.t), 0);
+		fill(b.t, k, true);
+		CHECK_INT(knet_table_stream_row(b.t), 0);
 		/* now and then a flush, as -E does before it waits */
 		if (k % 97 == 0)
-			CHECK_INT(knet_table_stream_flush(tb), 0);
+			CHECK_INT(knet_table_stream_flush(b.t), 0);
 	}
-	knet_table_free(ta);
-	knet_table_free(tb);
-	fclose(oa.out);
-	fclose(ob.out);
-	CHECK_INT((long long)alen, (long long)blen);
-	for (char *p = a, *q = b; p && q && *p;) {
+	mem_close(&a);
+	mem_close(&b);
+	CHECK_INT((long long)a.len, (long long)b.len);
+	for (char *p = a.buf, *q = b.buf; p && q && *p;) {
 		char *pe = strchr(p, '\n'), *qe = strchr(q, '\n');
 
 		if (!pe || !qe)
@@ -133,52 +109,46 @@ static void test_same_bytes(void)
 		q = qe + 1;
 	}
 	CHECK_INT(same, NROWS);
-	free(a);
-	free(b);
+	free(a.buf);
+	free(b.buf);
 }
 
 /* Direct rows and ordinary rows of one table keep their order. */
 static void test_mixed_order(void)
 {
-	struct knet_output_opts o = {.format = KNET_FMT_JSON};
-	struct knet_table *t = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	static const char *const words[] = {"first", "second", "third"};
+	struct mem m;
+	char *p;
 
-	o.out = open_memstream(&buf, &len);
-	CHECK_INT(knet_table_new(cols, &o, &t), 0);
-	knet_table_add_row_direct(t);
-	knet_table_set_str(t, C_S, "first");
-	CHECK_INT(knet_table_stream_row(t), 0);
-	knet_table_add_row(t);
-	knet_table_set_str(t, C_S, "second");
-	CHECK_INT(knet_table_stream_row(t), 0);
-	knet_table_add_row_direct(t);
-	knet_table_set_str(t, C_S, "third");
-	CHECK_INT(knet_table_stream_row(t), 0);
+	mem_open(&m, KNET_FMT_JSON);
+	for (int i = 0; i < 3; i++) {
+		if (i == 1)
+			knet_table_add_row(m.t);
+		else
+			knet_table_add_row_direct(m.t);
+		knet_table_set_str(m.t, C_S, words[i]);
+		CHECK_INT(knet_table_stream_row(m.t), 0);
+	}
 	/* pending until flushed (or freed) */
-	fflush(o.out);
-	CHECK(buf && strstr(buf, "third") == NULL);
-	CHECK_INT(knet_table_stream_flush(t), 0);
-	CHECK(buf && strstr(buf, "first") && strstr(buf, "second") &&
-	      strstr(buf, "third") &&
-	      strstr(buf, "first") < strstr(buf, "second") &&
-	      strstr(buf, "second") < strstr(buf, "third"));
-	knet_table_free(t);
-	fclose(o.out);
-	free(buf);
+	fflush(m.out);
+	CHECK(m.buf && strstr(m.buf, "third") == NULL);
+	CHECK_INT(knet_table_stream_flush(m.t), 0);
+	p = m.buf;
+	for (int i = 0; i < 3 && p; i++)
+		p = strstr(p, words[i]);
+	CHECK(p != NULL);
+	mem_close(&m);
+	free(m.buf);
 }
 
 /* Out of order or twice: the row is dropped, the next one is whole. */
 static void test_out_of_order(void)
 {
-	struct knet_output_opts o = {.format = KNET_FMT_JSON};
-	struct knet_table *t = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	struct mem m;
+	struct knet_table *t;
 
-	o.out = open_memstream(&buf, &len);
-	CHECK_INT(knet_table_new(cols, &o, &t), 0);
+	mem_open(&m, KNET_FMT_JSON);
+	t = m.t;
 	knet_table_add_row_direct(t);
 	CHECK_INT(knet_table_set_int(t, C_I, 1), 0);
 	CHECK_INT(knet_table_set_str(t, C_S, "late"), -EINVAL);
@@ -193,11 +163,10 @@ static void test_out_of_order(void)
 	knet_table_add_row_direct(t);
 	CHECK_INT(knet_table_set_str(t, C_S, "fine"), 0);
 	CHECK_INT(knet_table_stream_row(t), 0);
-	knet_table_free(t);
-	fclose(o.out);
-	CHECK_STR(buf, "{\"s\":\"fine\",\"i\":null,\"b\":null,\"p\":null,"
-		       "\"l\\\"ist\":null,\"j\":null,\"a\":null}\n");
-	free(buf);
+	mem_close(&m);
+	CHECK_STR(m.buf, "{\"s\":\"fine\",\"i\":null,\"b\":null,\"p\":null,"
+			 "\"l\\\"ist\":null,\"j\":null,\"a\":null}\n");
+	free(m.buf);
 }
 
 static bool plain_bytes(const char *s, size_t n)
@@ -236,22 +205,16 @@ static void test_plain_check(void)
 /* Text tables: a direct row is an ordinary row. */
 static void test_text_fallback(void)
 {
-	struct knet_output_opts o = {.format = KNET_FMT_WIDE,
-				     .no_headers = true};
-	struct knet_table *t = NULL;
-	char *buf = NULL;
-	size_t len = 0;
+	struct mem m;
 
-	o.out = open_memstream(&buf, &len);
-	CHECK_INT(knet_table_new(cols, &o, &t), 0);
-	knet_table_add_row_direct(t);
-	knet_table_set_int(t, C_I, 42);
-	knet_table_set_str(t, C_S, "any order");
-	CHECK_INT(knet_table_stream_row(t), 0);
-	knet_table_free(t);
-	fclose(o.out);
-	CHECK(buf && strstr(buf, "any order") && strstr(buf, "42"));
-	free(buf);
+	mem_open(&m, KNET_FMT_WIDE);
+	knet_table_add_row_direct(m.t);
+	knet_table_set_int(m.t, C_I, 42);
+	knet_table_set_str(m.t, C_S, "any order");
+	CHECK_INT(knet_table_stream_row(m.t), 0);
+	mem_close(&m);
+	CHECK(m.buf && strstr(m.buf, "any order") && strstr(m.buf, "42"));
+	free(m.buf);
 }
 
 int main(void)
