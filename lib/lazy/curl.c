@@ -48,13 +48,9 @@ static const char *const symbols[NSYMS + 1] = {
 	[VERSION_INFO] = "curl_version_info",
 	[NSYMS] = NULL,
 };
-static void *slot[NSYMS];
+LAZY_LIB(lazy_curl);
 
-struct lazy_lib lazy_curl = {sonames, symbols, slot, LAZY_UNTRIED, ""};
-
-/* The function in @i's slot, as type @T (POSIX: dlsym's void * is one). */
-#define FN(T, i) ((T)slot[i])
-#define READY()	 lazy_load(&lazy_curl)
+#define READY() lazy_load(&lazy_curl)
 
 CURLcode curl_global_init(long flags)
 {

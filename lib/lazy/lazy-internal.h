@@ -28,4 +28,11 @@ static inline bool lazy_load(struct lazy_lib *l)
 
 extern struct lazy_lib lazy_curl, lazy_pcap, lazy_yaml;
 
+/* @var, with the sonames[], symbols[] and NSYMS of the file. */
+#define LAZY_LIB(var)                                                          \
+	static void *slot[NSYMS];                                              \
+	struct lazy_lib var = {sonames, symbols, slot, LAZY_UNTRIED, ""}
+/* The function in slot @i, as type @T (POSIX: dlsym's void * is one). */
+#define FN(T, i) ((T)slot[i])
+
 #endif

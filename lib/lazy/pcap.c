@@ -69,13 +69,9 @@ static const char *const symbols[NSYMS + 1] = {
 	[LIB_VERSION] = "pcap_lib_version",
 	[NSYMS] = NULL,
 };
-static void *slot[NSYMS];
+LAZY_LIB(lazy_pcap);
 
-struct lazy_lib lazy_pcap = {sonames, symbols, slot, LAZY_UNTRIED, ""};
-
-/* The function in @i's slot, as type @T (POSIX: dlsym's void * is one). */
-#define FN(T, i) ((T)slot[i])
-#define READY()	 lazy_load(&lazy_pcap)
+#define READY() lazy_load(&lazy_pcap)
 
 /* Why there is no pcap_t, where libpcap would say it. */
 static void no_pcap(char *errbuf)

@@ -36,13 +36,9 @@ static const char *const symbols[NSYMS + 1] = {
 	[GET_VERSION_STRING] = "yaml_get_version_string",
 	[NSYMS] = NULL,
 };
-static void *slot[NSYMS];
+LAZY_LIB(lazy_yaml);
 
-struct lazy_lib lazy_yaml = {sonames, symbols, slot, LAZY_UNTRIED, ""};
-
-/* The function in @i's slot, as type @T (POSIX: dlsym's void * is one). */
-#define FN(T, i) ((T)slot[i])
-#define READY()	 lazy_load(&lazy_yaml)
+#define READY() lazy_load(&lazy_yaml)
 
 int yaml_parser_initialize(yaml_parser_t *parser)
 {

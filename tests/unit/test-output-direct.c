@@ -19,36 +19,6 @@
 
 #include "output-cases.h"
 
-/* Row @k (a mix of every column, some missing), direct or not. */
-static void fill(struct knet_table *t, int k, bool direct)
-{
-	const char *list[3];
-
-	if (direct)
-		knet_table_add_row_direct(t);
-	else
-		knet_table_add_row(t);
-	if (k % 5 != 4)
-		knet_table_set_str(t, C_S, strs[k % 8]);
-	if (k % 7 != 3)
-		knet_table_set_int(t, C_I, ints[k % 13]);
-	if (k % 3)
-		knet_table_set_bool(t, C_B, k % 2);
-	if (k % 11 != 5)
-		knet_table_set_percent(t, C_P, pcts[k % 7]);
-	list[0] = strs[k % 8];
-	list[1] = strs[(k + 3) % 8];
-	list[2] = "x";
-	knet_table_set_strlist(t, C_L, list, k % 4);
-	if (k % 2)
-		knet_table_set_json(
-			t, C_J, cJSON_CreateString(strs[(k + 1) % 8]), NULL);
-	if (k % 9 != 2)
-		knet_table_set_bytes(t, C_A, ints[(k + 5) % 13]);
-	if (k % 4 == 1)
-		knet_table_set_str(t, C_HIDDEN, "not in JSON");
-}
-
 /* A JSON table writing into memory. */
 struct mem {
 	struct knet_table *t;
@@ -85,9 +55,9 @@ static void test_same_bytes(void)
 	mem_open(&a, KNET_FMT_JSON);
 	mem_open(&b, KNET_FMT_JSON);
 	for (int k = 0; k < NROWS; k++) {
-		fill(a.t, k, false);
+		output_case_fill(a.t, k, false);
 		CHECK_INT(knet_table_stream_row(a.t), 0);
-		fill(b.t, k, true);
+		output_case_fill(b.t, k, true);
 		CHECK_INT(knet_table_stream_row(b.t), 0);
 		/* now and then a flush, as -E does before it waits */
 		if (k % 97 == 0)

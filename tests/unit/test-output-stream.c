@@ -16,29 +16,6 @@
 
 #include "output-cases.h"
 
-/* Row @k: a mix of every column, some left missing. */
-static void fill(struct knet_table *t, int k)
-{
-	const char *list[3];
-
-	knet_table_add_row(t);
-	if (k % 5 != 4)
-		knet_table_set_str(t, C_S, strs[k % 8]);
-	knet_table_set_int(t, C_I, ints[k % 13]);
-	if (k % 3)
-		knet_table_set_bool(t, C_B, k % 2);
-	knet_table_set_percent(t, C_P, pcts[k % 7]);
-	list[0] = strs[k % 8];
-	list[1] = strs[(k + 3) % 8];
-	list[2] = "x";
-	knet_table_set_strlist(t, C_L, list, k % 4);
-	if (k % 2)
-		knet_table_set_json(
-			t, C_J, cJSON_CreateString(strs[(k + 1) % 8]), NULL);
-	knet_table_set_bytes(t, C_A, ints[(k + 5) % 13]);
-	knet_table_set_str(t, C_HIDDEN, "not in JSON");
-}
-
 static void test_same_json(void)
 {
 	int same = 0;
@@ -56,7 +33,7 @@ static void test_same_json(void)
 			CHECK(0);
 			return;
 		}
-		fill(t, k);
+		output_case_fill(t, k, false);
 		/* the old path first: streaming drops the row */
 		row = knet_table_row_json(t, 0);
 		output_json_line(ref, row);
