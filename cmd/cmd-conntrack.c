@@ -372,19 +372,20 @@ static void translation(struct run *run, const struct knet_ct_entry *e,
 		snprintf(buf, len, "%s", d);
 }
 
-/* "SRC:PORT->DST:PORT" of ends @k and @k + 1; no printf (twice an entry). */
-static void tuple_text(const struct knet_ct_ends *x, int k, char *buf,
-		       size_t len)
+/* "SRC:PORT->DST:PORT" of ends @k and @k + 1; its length.  No printf. */
+static size_t tuple_text(const struct knet_ct_ends *x, int k, char *buf,
+			 size_t len)
 {
 	size_t na = (size_t)x->elen[k], nb = (size_t)x->elen[k + 1];
 
 	if (na + nb + 3 > len) {
 		buf[0] = '\0';
-		return;
+		return 0;
 	}
 	memcpy(buf, x->end[k], na);
 	memcpy(buf + na, "->", 2);
 	memcpy(buf + na + 2, x->end[k + 1], nb + 1);
+	return na + nb + 2;
 }
 
 /* Status names split on commas, in @buf; @short_only: conntrack(8)'s. */
@@ -416,9 +417,10 @@ static void set_tuple_raw(struct run *run, int first,
 	struct knet_table *t = run->entries;
 
 	if (x->alen[k])
-		knet_table_set_str(t, first, x->addr[k]);
+		knet_table_set_strn(t, first, x->addr[k], (size_t)x->alen[k]);
 	if (x->alen[k + 1])
-		knet_table_set_str(t, first + 1, x->addr[k + 1]);
+		knet_table_set_strn(t, first + 1, x->addr[k + 1],
+				    (size_t)x->alen[k + 1]);
 	if (has_ports(e->proto)) {
 		knet_table_set_int(t, first + 2, tp->sport);
 		knet_table_set_int(t, first + 3, tp->dport);
@@ -472,6 +474,7 @@ static int entry_row(struct run *run, const char *event,
 	struct knet_ct_ends x;
 	char buf[720];
 	const char *s;
+	size_t n;
 	int r;
 
 	r = run->stream ? knet_table_add_row_direct(t) : knet_table_add_row(t);
@@ -512,10 +515,10 @@ static int entry_row(struct run *run, const char *event,
 	}
 	if (v)
 		knet_table_set_bool(t, E_STALE, v->stale != 0);
-	tuple_text(&x, KNET_CT_ORIG_SRC, buf, sizeof(buf));
-	knet_table_set_str(t, E_ORIG, buf);
-	tuple_text(&x, KNET_CT_REPLY_SRC, buf, sizeof(buf));
-	knet_table_set_str(t, E_REPLY, buf);
+	n = tuple_text(&x, KNET_CT_ORIG_SRC, buf, sizeof(buf));
+	knet_table_set_strn(t, E_ORIG, buf, n);
+	n = tuple_text(&x, KNET_CT_REPLY_SRC, buf, sizeof(buf));
+	knet_table_set_strn(t, E_REPLY, buf, n);
 	knet_table_set_int(t, E_MARK, e->mark);
 	knet_table_set_int(t, E_ZONE, e->zone);
 	if (e->has & KNET_CT_HAS_ID)

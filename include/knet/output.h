@@ -132,6 +132,9 @@ void knet_table_free(struct knet_table *t);
  */
 int knet_table_add_row(struct knet_table *t);
 int knet_table_set_str(struct knet_table *t, int col, const char *s);
+/* The same when the length is known: @s has @len bytes and a NUL. */
+int knet_table_set_strn(struct knet_table *t, int col, const char *s,
+			size_t len);
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int knet_table_set_int(struct knet_table *t, int col, long long v);

@@ -45,11 +45,19 @@ int output_fmt_int(char *buf, long long v)
 				    "70717273747576777879"
 				    "80818283848586878889"
 				    "90919293949596979899";
-	char tmp[24], *o = tmp + sizeof(tmp);
 	unsigned long long u =
 		v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	int len = 0, n;
+	int len = v < 0, n = 1;
+	char *o;
 
+	/* The digits are counted first, then written from the last. */
+	for (unsigned long long p = 10; n < 20 && u >= p; p *= 10)
+		n++;
+	if (v < 0)
+		buf[0] = '-';
+	len += n;
+	buf[len] = '\0';
+	o = buf + len;
 	/* Two digits a division: a conntrack entry has a dozen numbers. */
 	while (u >= 100) {
 		unsigned d = (unsigned)(u % 100) * 2;
@@ -64,12 +72,6 @@ int output_fmt_int(char *buf, long long v)
 	} else {
 		*--o = (char)('0' + u);
 	}
-	if (v < 0)
-		buf[len++] = '-';
-	n = (int)(tmp + sizeof(tmp) - o);
-	memcpy(buf + len, o, (size_t)n);
-	len += n;
-	buf[len] = '\0';
 	return len;
 }
 

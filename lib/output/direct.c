@@ -107,9 +107,32 @@ int output_direct_key(struct knet_table *t, int col, enum knet_cell_type type)
 	return key(t, col, type, 0);
 }
 
-int output_direct_str(struct knet_table *t, int col, const char *s)
+/*
+ * @n bytes from @s to @o, in moves of constant size the compiler
+ * inlines (a short string is one or two), never reading past @s + @n.
+ */
+static inline void copy_short(char *o, const char *s, size_t n)
 {
-	size_t len = strlen(s);
+	if (n >= 16) {
+		size_t k = 0;
+
+		for (; k + 16 < n; k += 16)
+			memcpy(o + k, s + k, 16);
+		memcpy(o + n - 16, s + n - 16, 16);
+	} else if (n >= 8) {
+		memcpy(o, s, 8);
+		memcpy(o + n - 8, s + n - 8, 8);
+	} else if (n >= 4) {
+		memcpy(o, s, 4);
+		memcpy(o + n - 4, s + n - 4, 4);
+	} else {
+		for (size_t k = 0; k < n; k++)
+			o[k] = s[k];
+	}
+}
+
+int output_direct_strn(struct knet_table *t, int col, const char *s, size_t len)
+{
 	int r = key(t, col, KNET_CELL_STR, len + 2);
 
 	if (r)
@@ -118,7 +141,7 @@ int output_direct_str(struct knet_table *t, int col, const char *s)
 		char *o = t->line.p + t->line.len;
 
 		o[0] = '"';
-		memcpy(o + 1, s, len);
+		copy_short(o + 1, s, len);
 		o[len + 1] = '"';
 		t->line.len += len + 2;
 		return 0;

@@ -10,10 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include "output-internal.h"
 
 static cJSON *cell_json(const struct output_cell *c)
@@ -145,73 +141,6 @@ int output_json_line(FILE *out, const cJSON *json)
  * not UTF-8), in one pass.  Both look at the same bytes the same way: an
  * escape cJSON adds is ASCII, never a UTF-8 continuation byte.
  */
-/*
- * Whether the @n bytes at @p are all printable ASCII but " and \\,
- * eight at a time: most strings (addresses, names, states) are, and go
- * out in one copy.
- */
-/* A byte's high bit when it is >= 0x80, 0x7f, < 0x20, '"' or '\\'. */
-static inline uint64_t json_special(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL;
-	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
-
-	/*
-	 * >= 0x80: w; 0x7f: w + 1; the rest are zero bytes of w - 0x20, q,
-	 * bs (a borrow only runs up from a byte already found).
-	 */
-	return (w | (w + ones) | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) |
-		((bs - ones) & ~bs)) &
-	       (ones * 0x80);
-}
-
-#ifdef __SSE2__
-/* Whether any of the 16 bytes at @p is special (as json_special()). */
-static inline bool json_special16(const unsigned char *p)
-{
-	__m128i v = _mm_loadu_si128((const __m128i *)p);
-	/* signed: bytes >= 0x80 are below 0x20 too */
-	__m128i m = _mm_or_si128(
-		_mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-			     _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))),
-		_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-			     _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-
-	return _mm_movemask_epi8(m) != 0;
-}
-#endif
-
-bool output_json_plain(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint64_t w;
-
-	if (n < 8) {
-		for (; n; p++, n--)
-			if ((unsigned char)(*p - 0x20) >= 0x5f || *p == '"' ||
-			    *p == '\\')
-				return false;
-		return true;
-	}
-#ifdef __SSE2__
-	/* Sixteen bytes at a time, the last sixteen overlapping. */
-	if (n >= 16) {
-		for (; n > 16; p += 16, n -= 16)
-			if (json_special16(p))
-				return false;
-		return !json_special16(p + n - 16);
-	}
-#endif
-	/* Eight bytes at a time, the last eight overlapping if need be. */
-	for (; n > 8; p += 8, n -= 8) {
-		memcpy(&w, p, 8);
-		if (json_special(w))
-			return false;
-	}
-	memcpy(&w, p + n - 8, 8);
-	return !json_special(w);
-}
-
 int output_json_string(struct output_buf *b, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -227,7 +227,7 @@ int knet_table_set_str(struct knet_table *t, int col, const char *s)
 	if (!s)
 		return knet_table_set_none(t, col);
 	if (t->direct)
-		return output_direct_str(t, col, s);
+		return output_direct_strn(t, col, s, strlen(s));
 	c = cur(t, col, KNET_CELL_STR);
 	if (!c)
 		return -EINVAL;
@@ -237,6 +237,14 @@ int knet_table_set_str(struct knet_table *t, int col, const char *s)
 		return fail(t, -ENOMEM);
 	c->type = KNET_CELL_STR;
 	return set_text(t, c, c->s, len, true);
+}
+
+int knet_table_set_strn(struct knet_table *t, int col, const char *s,
+			size_t len)
+{
+	if (s && t->direct)
+		return output_direct_strn(t, col, s, len);
+	return knet_table_set_str(t, col, s);
 }
 
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
