@@ -7,13 +7,15 @@
  * the object.  The bytes are those output_row_json() writes for the
  * same cells (tests/unit/test-output-direct.c checks it).
  *
- * Rows pile up in t->line and go to stdio in blocks of DIRECT_BLOCK
- * (one fwrite, one write(2) per block instead of one per stdio buffer);
+ * Rows pile up in t->line and go out in blocks of DIRECT_BLOCK, one
+ * write(2) each (after stdio's buffer) instead of one per stdio buffer;
  * whatever else writes to the table, flushes, renders or frees it first
  * writes out what is pending (output_direct_out()).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "output-internal.h"
 
@@ -196,6 +198,33 @@ int output_direct_end(struct knet_table *t)
 	return 0;
 }
 
+/*
+ * One write(2) for the block, after what stdio holds: through fwrite()
+ * a block larger than stdio's buffer costs two (the buffer topped up
+ * and flushed, then the rest).  A stream without a descriptor (a
+ * memory stream) goes through stdio.
+ */
+static int write_block(FILE *out, const char *p, size_t n)
+{
+	int fd = fileno(out);
+
+	if (fd < 0)
+		return fwrite(p, 1, n, out) == n ? 0 : -EIO;
+	if (fflush(out) != 0)
+		return -EIO;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int output_direct_out(struct knet_table *t)
 {
 	size_t done = t->direct ? t->direct_start : t->line.len;
@@ -203,8 +232,7 @@ int output_direct_out(struct knet_table *t)
 
 	if (done == 0)
 		return 0;
-	if (fwrite(t->line.p, 1, done, t->opts.out) != done)
-		r = -EIO;
+	r = write_block(t->opts.out, t->line.p, done);
 	/* A row being set stays, at the start. */
 	memmove(t->line.p, t->line.p + done, t->line.len - done);
 	t->line.len -= done;
