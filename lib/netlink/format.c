@@ -139,19 +139,19 @@ const char *knet_ct_family_name(uint8_t family)
 	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : NULL;
 }
 
-/* @v in decimal at @o; the end.  By hand: this runs 6 times an entry. */
-static char *put_dec(char *o, unsigned v)
+/* @port in decimal at @o; the end.  By hand: four times an entry. */
+static char *put_dec(char *o, uint16_t port)
 {
-	char tmp[10];
-	int n = 0;
+	unsigned v = port;
+	int n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+	char *end = o + n;
 
+	/* counted first, then written from the last digit: no reversing */
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n)
-		*o++ = tmp[--n];
-	return o;
+	return o + n;
 }
 
 int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
