@@ -20,15 +20,21 @@
 #include "output-internal.h"
 
 /* Under the line's 32 KiB with a row to spare: the buffer stays there. */
-#define DIRECT_BLOCK (28 * 1024)
+#define DIRECT_LINE  (32 * 1024)
+#define DIRECT_BLOCK (DIRECT_LINE - 4 * 1024)
 
 int knet_table_add_row_direct(struct knet_table *t)
 {
 	if (t->opts.format != KNET_FMT_JSON)
 		return knet_table_add_row(t);
 	if (!t->key_ends) {
+		/* The line at its full size at once: no trail of smaller
+		 * buffers left behind in the heap by growing it. */
 		int r = output_json_keys(t);
 
+		if (r == 0 && t->line.cap < DIRECT_LINE)
+			r = output_buf_room(&t->line,
+					    DIRECT_LINE - t->line.len);
 		if (r < 0)
 			return r;
 	}
