@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The libcurl functions lib/api calls, forwarded to libcurl.so.4
- * loaded on the first call (see knet/lazy.h).  Each has the prototype
- * of <curl/curl.h>, so a mismatch does not compile.  Until libcurl is
- * loaded nothing but curl_global_init(), curl_easy_init() and
- * curl_version_info() can be reached (the others take what those
- * return), and those fail cleanly when it cannot be.
+ * loaded on the first call that needs it (see knet/lazy.h).  Each has
+ * the prototype of <curl/curl.h>, so a mismatch does not compile.  The
+ * functions that make something (curl_global_init(), curl_easy_init(),
+ * curl_slist_append(), curl_version_info(), curl_easy_strerror()) load
+ * libcurl and fail cleanly when it cannot be; those that take a handle
+ * or a list only curl makes never load it (lib/api frees a NULL list
+ * when there is no kubeconfig).
  */
 #define CURL_DISABLE_TYPECHECK /* the real functions, not the macros */
 #include <curl/curl.h>
@@ -50,7 +52,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_curl);
 
-#define READY() lazy_load(&lazy_curl)
+#define READY()	 lazy_load(&lazy_curl)
+#define LOADED() lazy_loaded(&lazy_curl)
 
 CURLcode curl_global_init(long flags)
 {
@@ -66,12 +69,12 @@ CURL *curl_easy_init(void)
 
 CURL *curl_easy_duphandle(CURL *curl)
 {
-	return READY() ? FN(CURL * (*)(CURL *), EASY_DUPHANDLE)(curl) : NULL;
+	return LOADED() ? FN(CURL * (*)(CURL *), EASY_DUPHANDLE)(curl) : NULL;
 }
 
 void curl_easy_cleanup(CURL *curl)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(CURL *), EASY_CLEANUP)(curl);
 }
 
@@ -86,7 +89,7 @@ CURLcode curl_easy_setopt(CURL *curl, CURLoption option, ...)
 	va_list ap;
 	CURLcode r;
 
-	if (!READY())
+	if (!LOADED())
 		return CURLE_FAILED_INIT;
 	set = FN(CURLcode(*)(CURL *, CURLoption, ...), EASY_SETOPT);
 	va_start(ap, option);
@@ -108,7 +111,7 @@ CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 	va_list ap;
 	void *p;
 
-	if (!READY())
+	if (!LOADED())
 		return CURLE_FAILED_INIT;
 	va_start(ap, info);
 	p = va_arg(ap, void *);
@@ -119,7 +122,7 @@ CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 
 CURLcode curl_easy_perform(CURL *curl)
 {
-	if (!READY())
+	if (!LOADED())
 		return CURLE_FAILED_INIT;
 	return FN(CURLcode(*)(CURL *), EASY_PERFORM)(curl);
 }
@@ -141,7 +144,7 @@ struct curl_slist *curl_slist_append(struct curl_slist *list, const char *s)
 
 void curl_slist_free_all(struct curl_slist *list)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(struct curl_slist *), SLIST_FREE_ALL)(list);
 }
 

@@ -26,6 +26,16 @@ static inline bool lazy_load(struct lazy_lib *l)
 	return s == LAZY_OK || (s == LAZY_UNTRIED && lazy_load_slow(l));
 }
 
+/*
+ * Whether @l is loaded, without loading it: for the functions that take
+ * an object only the library makes (a handle, a list, a parser), which
+ * cannot exist before it is loaded; freeing NULL loads nothing.
+ */
+static inline bool lazy_loaded(struct lazy_lib *l)
+{
+	return __atomic_load_n(&l->state, __ATOMIC_ACQUIRE) == LAZY_OK;
+}
+
 extern struct lazy_lib lazy_curl, lazy_pcap, lazy_yaml;
 
 /* @var, with the sonames[], symbols[] and NSYMS of the file. */

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The libpcap functions lib/capture calls, forwarded to libpcap loaded
- * on the first call (see knet/lazy.h), each with the prototype of
- * <pcap/pcap.h>.  Only pcap_create(), pcap_open_offline() and
- * pcap_lib_version() can come first (the rest take a pcap_t); when
- * libpcap cannot be loaded the first two fail with the reason in
- * @errbuf, as libpcap's own failures do.
+ * on the first call that needs it (see knet/lazy.h), each with the
+ * prototype of <pcap/pcap.h>.  pcap_create(), pcap_open_offline(),
+ * pcap_lib_version() and pcap_statustostr() load it (the first two fail
+ * with the reason in @errbuf when it cannot be, as libpcap's own
+ * failures do); the rest take a pcap_t or a program only libpcap makes
+ * and never load it.
  */
 #include <pcap/pcap.h>
 #include <stddef.h>
@@ -71,7 +72,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_pcap);
 
-#define READY() lazy_load(&lazy_pcap)
+#define READY()	 lazy_load(&lazy_pcap)
+#define LOADED() lazy_loaded(&lazy_pcap)
 
 /* Why there is no pcap_t, where libpcap would say it. */
 static void no_pcap(char *errbuf)
@@ -84,13 +86,13 @@ static void no_pcap(char *errbuf)
 #define PCAP_GET(name, i)                                                      \
 	int name(pcap_t *p)                                                    \
 	{                                                                      \
-		return READY() ? FN(int (*)(pcap_t *), i)(p) : PCAP_ERROR;     \
+		return LOADED() ? FN(int (*)(pcap_t *), i)(p) : PCAP_ERROR;    \
 	}
 #define PCAP_SET(name, i)                                                      \
 	int name(pcap_t *p, int v)                                             \
 	{                                                                      \
-		return READY() ? FN(int (*)(pcap_t *, int), i)(p, v)           \
-			       : PCAP_ERROR;                                   \
+		return LOADED() ? FN(int (*)(pcap_t *, int), i)(p, v)          \
+				: PCAP_ERROR;                                  \
 	}
 
 PCAP_GET(pcap_activate, ACTIVATE)
@@ -124,14 +126,14 @@ pcap_t *pcap_open_offline(const char *fname, char *errbuf)
 
 void pcap_close(pcap_t *p)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(pcap_t *), CLOSE)(p);
 }
 
 int pcap_compile(pcap_t *p, struct bpf_program *fp, const char *str,
 		 int optimize, bpf_u_int32 netmask)
 {
-	if (!READY())
+	if (!LOADED())
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, struct bpf_program *, const char *, int,
 			  bpf_u_int32),
@@ -140,27 +142,27 @@ int pcap_compile(pcap_t *p, struct bpf_program *fp, const char *str,
 
 void pcap_freecode(struct bpf_program *fp)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(struct bpf_program *), FREECODE)(fp);
 }
 
 int pcap_setfilter(pcap_t *p, struct bpf_program *fp)
 {
-	if (!READY())
+	if (!LOADED())
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, struct bpf_program *), SETFILTER)(p, fp);
 }
 
 char *pcap_geterr(pcap_t *p)
 {
-	if (!READY())
+	if (!LOADED())
 		return (char *)lazy_pcap.error;
 	return FN(char *(*)(pcap_t *), GETERR)(p);
 }
 
 int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr, const u_char **data)
 {
-	if (!READY())
+	if (!LOADED())
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, struct pcap_pkthdr **, const u_char **),
 		  NEXT_EX)(p, hdr, data);
@@ -168,14 +170,14 @@ int pcap_next_ex(pcap_t *p, struct pcap_pkthdr **hdr, const u_char **data)
 
 int pcap_setnonblock(pcap_t *p, int v, char *errbuf)
 {
-	if (!READY())
+	if (!LOADED())
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, int, char *), SETNONBLOCK)(p, v, errbuf);
 }
 
 int pcap_stats(pcap_t *p, struct pcap_stat *st)
 {
-	if (!READY())
+	if (!LOADED())
 		return PCAP_ERROR;
 	return FN(int (*)(pcap_t *, struct pcap_stat *), STATS)(p, st);
 }

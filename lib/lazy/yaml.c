@@ -38,7 +38,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_yaml);
 
-#define READY() lazy_load(&lazy_yaml)
+#define READY()	 lazy_load(&lazy_yaml)
+#define LOADED() lazy_loaded(&lazy_yaml)
 
 int yaml_parser_initialize(yaml_parser_t *parser)
 {
@@ -53,14 +54,14 @@ int yaml_parser_initialize(yaml_parser_t *parser)
 
 void yaml_parser_delete(yaml_parser_t *parser)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(yaml_parser_t *), PARSER_DELETE)(parser);
 }
 
 void yaml_parser_set_input_string(yaml_parser_t *parser,
 				  const unsigned char *input, size_t size)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(yaml_parser_t *, const unsigned char *, size_t),
 		   PARSER_SET_INPUT_STRING)
 	(parser, input, size);
@@ -68,7 +69,7 @@ void yaml_parser_set_input_string(yaml_parser_t *parser,
 
 int yaml_parser_parse(yaml_parser_t *parser, yaml_event_t *event)
 {
-	if (!READY())
+	if (!LOADED())
 		return 0;
 	return FN(int (*)(yaml_parser_t *, yaml_event_t *),
 		  PARSER_PARSE)(parser, event);
@@ -76,7 +77,7 @@ int yaml_parser_parse(yaml_parser_t *parser, yaml_event_t *event)
 
 void yaml_event_delete(yaml_event_t *event)
 {
-	if (READY())
+	if (LOADED())
 		FN(void (*)(yaml_event_t *), EVENT_DELETE)(event);
 }
 
