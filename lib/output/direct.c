@@ -139,12 +139,9 @@ static inline void copy_short(char *o, const char *s, size_t n)
 	}
 }
 
-int output_direct_strn(struct knet_table *t, int col, const char *s, size_t len)
+/* @s as a JSON string at the end of the line: copied when plain. */
+static inline int put_str(struct knet_table *t, const char *s, size_t len)
 {
-	int r = key(t, col, KNET_CELL_STR, len + 2);
-
-	if (r)
-		return r < 0 ? r : 0;
 	if (output_json_plain(s, len)) {
 		char *o = t->line.p + t->line.len;
 
@@ -154,7 +151,25 @@ int output_direct_strn(struct knet_table *t, int col, const char *s, size_t len)
 		t->line.len += len + 2;
 		return 0;
 	}
-	r = output_json_string(&t->line, s);
+	return output_json_string(&t->line, s);
+}
+
+int output_direct_item(struct knet_table *t, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (output_buf_room(&t->line, len + 2) < 0)
+		return -ENOMEM;
+	return put_str(t, s, len);
+}
+
+int output_direct_strn(struct knet_table *t, int col, const char *s, size_t len)
+{
+	int r = key(t, col, KNET_CELL_STR, len + 2);
+
+	if (r)
+		return r < 0 ? r : 0;
+	r = put_str(t, s, len);
 	return r < 0 ? output_direct_fail(t, r) : 0;
 }
 

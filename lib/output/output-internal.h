@@ -158,6 +158,8 @@ int output_direct_strn(struct knet_table *t, int col, const char *s,
 		       size_t len);
 int output_direct_int(struct knet_table *t, int col, enum knet_cell_type type,
 		      long long v);
+/* One string of a list, its key written already; 0 or -ENOMEM. */
+int output_direct_item(struct knet_table *t, const char *s);
 int output_direct_fail(struct knet_table *t, int r);
 /* Close the direct row; written out when the block is full. */
 int output_direct_end(struct knet_table *t);

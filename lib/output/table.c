@@ -344,8 +344,7 @@ static int direct_list(struct knet_table *t, int col, const char *const *items,
 		if (i)
 			r = output_buf_put(&t->line, ",", 1);
 		if (r == 0)
-			r = output_json_string(&t->line,
-					       items[i] ? items[i] : "");
+			r = output_direct_item(t, items[i] ? items[i] : "");
 	}
 	if (r == 0)
 		r = output_buf_put(&t->line, "]", 1);
