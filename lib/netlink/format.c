@@ -256,20 +256,34 @@ void knet_ct_format_ends(const struct knet_ct_entry *e,
 					e->reply.dst};
 	const uint16_t port[4] = {e->orig.sport, e->orig.dport, e->reply.sport,
 				  e->reply.dport};
+	bool v4_ports = e->family == AF_INET && ct_proto_has_ports(e->proto);
 
 	for (int i = 0; i < 4; i++) {
 		int n = knet_ct_format_addr(e->family, addr[i], ret->addr[i],
 					    sizeof(ret->addr[i]));
+		char *o;
 
 		ret->alen[i] = n < 0 ? 0 : n;
-		if (n < 0)
-			ret->addr[i][0] = '\0';
-		n = n < 0 ? n
-			  : end_text(e, ret->addr[i], n, port[i], ret->end[i],
+		if (n < 0) {
+			ret->addr[i][0] = ret->end[i][0] = '\0';
+			ret->elen[i] = 0;
+			continue;
+		}
+		if (!v4_ports) {
+			n = end_text(e, ret->addr[i], n, port[i], ret->end[i],
 				     sizeof(ret->end[i]));
-		ret->elen[i] = n < 0 ? 0 : n;
-		if (n < 0)
-			ret->end[i][0] = '\0';
+			ret->elen[i] = n < 0 ? 0 : n;
+			if (n < 0)
+				ret->end[i][0] = '\0';
+			continue;
+		}
+		/* The common case: 16 bytes copied, a colon and the port. */
+		memcpy(ret->end[i], ret->addr[i], 16);
+		o = ret->end[i] + n;
+		*o++ = ':';
+		o = put_dec(o, port[i]);
+		*o = '\0';
+		ret->elen[i] = (int)(o - ret->end[i]);
 	}
 }
 
