@@ -265,8 +265,9 @@ tshark_pkts() {
 
 @test "a pod on another node: the remote knet's snapshots, named here" {
 	ip=$(k -n web get pod "$WEB_B" -o jsonpath='{.status.podIP}')
-	(sleep 2; curl_from --local-port $((BASE + 3)) "http://$ip:8080/") &
-	run --separate-stderr on_a flows -n web "$WEB_B" --once 4 -o json
+	# the remote capture opens through the transport: give it time
+	(sleep 3; curl_from --local-port $((BASE + 3)) "http://$ip:8080/") &
+	run --separate-stderr on_a flows -n web "$WEB_B" --once 6 -o json
 	wait
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -e --argjson p $((BASE + 3)) --arg pod "web/$WEB_B" '
@@ -309,11 +310,12 @@ tshark_pkts() {
 }
 
 @test "-l SELECTOR: the web pods on every node, merged in one table" {
-	(sleep 2
+	# two of the three captures open through the transport: time
+	(sleep 3.5
 	 for i in 0 1 2 3 4 5 6 7 8; do
 		curl_from --local-port $((BASE + i)) http://web.web.svc.cluster.local/
 	 done) &
-	run --separate-stderr on_a flows -n web -l app=web --once 6 -o json
+	run --separate-stderr on_a flows -n web -l app=web --once 8 -o json
 	wait
 	[ "$status" -eq 0 ]
 	# each request is one flow on the backend that served it; three

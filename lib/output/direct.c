@@ -180,8 +180,7 @@ int output_direct_int(struct knet_table *t, int col, enum knet_cell_type type,
 
 	if (r)
 		return r < 0 ? r : 0;
-	/* cJSON prints every whole number below 10^15 as its digits */
-	if (v > -1000000000000000LL && v < 1000000000000000LL) {
+	if (output_json_digits(v)) {
 		t->line.len +=
 			(size_t)output_fmt_int(t->line.p + t->line.len, v);
 		return 0;

@@ -107,10 +107,71 @@ static char *json_text_safe(const char *s)
 	return out;
 }
 
+/* A whole number cJSON would print in exponent form (1e15 and up). */
+static bool big_whole(const cJSON *j)
+{
+	double d = j->valuedouble, a = d < 0 ? -d : d;
+
+	return cJSON_IsNumber(j) && a >= 1e15 &&
+	       a <= (double)OUTPUT_JSON_DIGITS_MAX && d == (double)(long long)d;
+}
+
+static bool has_big_whole(const cJSON *j)
+{
+	for (; j; j = j->next)
+		if (big_whole(j) || has_big_whole(j->child))
+			return true;
+	return false;
+}
+
+/* Those numbers as raw digits, which cJSON prints as they are. */
+static int big_whole_to_digits(cJSON *j)
+{
+	for (; j; j = j->next) {
+		if (big_whole(j)) {
+			char num[32];
+			int n = output_fmt_int(num, (long long)j->valuedouble);
+
+			num[n] = '\0';
+			j->valuestring = strdup(num);
+			if (!j->valuestring)
+				return -ENOMEM;
+			/* the key's flags (cJSON_StringIsConst) are kept */
+			j->type = cJSON_Raw | (j->type & ~0xff);
+		} else if (big_whole_to_digits(j->child) < 0) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * cJSON's text of @json with whole numbers as digits, as the streamed
+ * rows print them; on a copy, rarely needed, so that the caller's tree
+ * keeps its numbers.
+ */
+static char *json_text(const cJSON *json, bool pretty)
+{
+	cJSON *copy = NULL;
+	char *raw;
+
+	if (has_big_whole(json)) {
+		copy = cJSON_Duplicate(json, true);
+		if (!copy || big_whole_to_digits(copy) < 0) {
+			cJSON_Delete(copy);
+			return NULL;
+		}
+		json = copy;
+	}
+	raw = pretty ? cJSON_Print(json) : cJSON_PrintUnformatted(json);
+	cJSON_Delete(copy);
+	return raw;
+}
+
 /* Print cJSON's text of a value, made terminal-safe, and a newline. */
 static int print_json(FILE *out, const cJSON *json, bool pretty)
 {
-	char *raw = pretty ? cJSON_Print(json) : cJSON_PrintUnformatted(json);
+	char *raw = json_text(json, pretty);
 	char *s = raw ? json_text_safe(raw) : NULL;
 
 	free(raw);
@@ -211,15 +272,15 @@ int output_json_string(struct output_buf *b, const char *str)
 
 /*
  * A number as cJSON 1.7 prints it: "%d" when it is a C int, else
- * "%1.15g", or "%1.17g" when that does not read back the same.  Whole
- * numbers below 10^15 print their digits either way: by hand.
+ * "%1.15g", or "%1.17g" when that does not read back the same; but
+ * whole numbers print their digits (output_json_digits), by hand.
  */
 static int put_number(struct output_buf *b, double d, long long i, bool whole)
 {
 	char num[32];
 	int n;
 
-	if (whole && i > -1000000000000000LL && i < 1000000000000000LL) {
+	if (whole && output_json_digits(i)) {
 		n = output_fmt_int(num, i);
 	} else if (isnan(d) || isinf(d)) {
 		n = snprintf(num, sizeof(num), "null");
@@ -236,7 +297,7 @@ static int put_number(struct output_buf *b, double d, long long i, bool whole)
 /* A JSON cell: cJSON's text, made safe (rare: nested detail). */
 static int put_json(struct output_buf *b, const cJSON *json)
 {
-	char *raw = cJSON_PrintUnformatted(json);
+	char *raw = json_text(json, false);
 	char *s = raw ? json_text_safe(raw) : NULL;
 	int r = s ? output_buf_put(b, s, strlen(s)) : -ENOMEM;
 

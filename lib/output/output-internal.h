@@ -43,6 +43,16 @@ static inline int output_buf_put(struct output_buf *b, const char *s, size_t n)
 void output_buf_free(struct output_buf *b);
 /* @v in decimal into @buf (22 bytes), NUL-terminated; the length. */
 int output_fmt_int(char *buf, long long v);
+/*
+ * Whole numbers up to 2^53 (every integer a double holds exactly: the
+ * microsecond timestamps) print as digits in JSON, where cJSON would
+ * write 1.7646e+15, which Go's encoding/json will not read as int64.
+ */
+#define OUTPUT_JSON_DIGITS_MAX 9007199254740992LL
+static inline bool output_json_digits(long long v)
+{
+	return v >= -OUTPUT_JSON_DIGITS_MAX && v <= OUTPUT_JSON_DIGITS_MAX;
+}
 
 /* buffer.c: cell texts of the rows not yet dropped. */
 struct output_block;

@@ -51,6 +51,11 @@ static const long long ints[] = {
 	123456789012345678LL,
 	LLONG_MAX,
 	LLONG_MIN,
+	/* microsecond timestamps: digits, never 1.7646e+15 */
+	1764600000000000LL,
+	-1764601234567000LL,
+	9007199254740992LL,
+	9007199254740993LL,
 };
 
 static const double pcts[] = {0, 12.5, 100, 1.0 / 3, -0.1, 1e20, 2147483647.0};
@@ -67,7 +72,8 @@ static inline void output_case_fill(struct knet_table *t, int k, bool direct)
 	if (k % 5 != 4)
 		knet_table_set_str(t, C_S, strs[k % 8]);
 	if (k % 7 != 3)
-		knet_table_set_int(t, C_I, ints[k % 13]);
+		knet_table_set_int(t, C_I,
+				   ints[k % (sizeof(ints) / sizeof(*ints))]);
 	if (k % 3)
 		knet_table_set_bool(t, C_B, k % 2);
 	if (k % 11 != 5)
