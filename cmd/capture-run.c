@@ -669,6 +669,10 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		if (grace && knet_mono_ms() > grace)
 			break;
 		r = next_packet(run, &iface, &p, &flags, err);
+		/* Nothing for ~100 ms: the sink still looks at its clock. */
+		if (r == 0 && run->sink &&
+		    run->sink(run->sink_data, NULL, NULL, 0) < 0)
+			break;
 		if (r == 0)
 			continue;
 		if (r == -ENODATA) {
@@ -906,6 +910,8 @@ int capture_run_summary(struct knet_ctx *ctx, struct capture_run *run,
 	int r;
 
 	capture_run_close(run, NULL);
+	if (run->sink)
+		return status;
 	if (to_stdout) {
 		r = knet_table_add_row(t);
 		if (r == 0) {

@@ -72,7 +72,9 @@ struct capture_run {
 	/*
 	 * Set: every packet goes here instead of to the outputs (flows
 	 * builds its table from the same merged targets); returns 0, 1 to
-	 * end the capture, or a negative errno.
+	 * end the capture, or a negative errno.  It is also called with
+	 * NULL @iface and @p when nothing came for ~100 ms (a screen looks
+	 * at its clock), and the summary is then the sink's.
 	 */
 	int (*sink)(void *data, const struct capture_iface *iface,
 		    const struct knet_packet *p, uint32_t flags);

@@ -71,6 +71,7 @@ static void child(const struct knet_ctx *ctx, const struct knet_source *src,
 static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	char *const *argv = job->data;
+	bool forwarded = false;
 	int status;
 	pid_t pid;
 
@@ -86,12 +87,21 @@ static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 	/* ^C goes to the command (same process group), not to us. */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			knet_error_set(&job->err, -errno, KNET_EXIT_SYSTEM,
 				       "waitpid: %s", strerror(errno));
 			return knet_fail(ctx, &job->err, "run", argv[0]);
 		}
+		/*
+		 * A SIGTERM for us (timeout(1), a runbook's supervisor) is
+		 * for the command: it is ours to end, and its status ours.
+		 */
+		if (*job->stop && !forwarded) {
+			kill(pid, (int)*job->stop);
+			forwarded = true;
+		}
+	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);

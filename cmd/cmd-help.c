@@ -99,6 +99,9 @@ static int exec_help(struct knet_ctx *ctx, const struct knet_args *args)
 		return 0;
 	}
 	c = knet_cmd_find(args->pos[0]);
+	/* "help services trace" (or "help svc trace"): a verb. */
+	if (c && args->npos == 2)
+		c = knet_cmd_verb(c, args->pos[1]);
 	if (!c) {
 		struct knet_error err;
 
@@ -115,10 +118,25 @@ static int exec_help(struct knet_ctx *ctx, const struct knet_args *args)
 		fputs("\nOptions:\n", stdout);
 		print_options(stdout, c->options);
 	}
-	fprintf(stdout,
-		"\nGlobal options are listed by 'knet help'. "
-		"See also: man knet-%s\n",
-		c->name);
+	for (const struct knet_cmd *const *v = c->verbs; v && *v; v++) {
+		if (v == c->verbs)
+			fputs("\nVerbs:\n", stdout);
+		fprintf(stdout, "  knet %s %s\n      %s\n", (*v)->name,
+			(*v)->usage, (*v)->summary);
+	}
+	{
+		char page[64];
+
+		/* "services trace" is man knet-services-trace */
+		snprintf(page, sizeof(page), "%s", c->name);
+		for (char *p = page; *p; p++)
+			if (*p == ' ')
+				*p = '-';
+		fprintf(stdout,
+			"\nGlobal options are listed by 'knet help'. "
+			"See also: man knet-%s\n",
+			page);
+	}
 	return 0;
 }
 
@@ -126,9 +144,9 @@ const struct knet_cmd knet_cmd_help = {
 	.name = "help",
 	.group = "other",
 	.summary = "show the command list or one command's usage",
-	.usage = "[COMMAND]",
+	.usage = "[COMMAND [VERB]]",
 	.min_args = 0,
-	.max_args = 1,
+	.max_args = 2,
 	.complete_args = "command",
 	.exec = exec_help,
 };

@@ -167,6 +167,13 @@ static int exec_ingress(struct knet_ctx *ctx, const struct knet_args *args)
 	return knet_cluster_run(ctx, args, &ingress_kind);
 }
 
+extern const struct knet_cmd knet_cmd_ingress_match;
+
+static const struct knet_cmd *const ingress_verbs[] = {
+	&knet_cmd_ingress_match,
+	NULL,
+};
+
 const struct knet_cmd knet_cmd_ingress = {
 	.name = "ingress",
 	.alias = "ing",
@@ -180,4 +187,5 @@ const struct knet_cmd knet_cmd_ingress = {
 	.options = NULL,
 	.complete_args = "ingress",
 	.exec = exec_ingress,
+	.verbs = ingress_verbs,
 };

@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * knet netpol: NetworkPolicies with the pods they select, the directions
- * they isolate and how many rules allow traffic in each.
+ * they isolate and how many rules allow traffic in each; with NAMEs or
+ * -o wide, the pods each selects and each rule's peers resolve to now.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cluster.h"
 #include "knet/objects.h"
+#include "knet/policy.h"
 
 enum {
 	COL_NS,
@@ -18,6 +21,8 @@ enum {
 	COL_INGRESS,
 	COL_EGRESS,
 	COL_AGE,
+	COL_SELECTS,
+	COL_PEERS,
 	NCOLS,
 };
 
@@ -32,8 +37,161 @@ static const struct knet_column columns[] = {
 	[COL_EGRESS] = {"EGRESS-RULES", "egressRules", KNET_CELL_INT,
 			KNET_COL_RIGHT, 0},
 	[COL_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
+	[COL_SELECTS] = {"SELECTS", "selectedPods", KNET_CELL_STRLIST,
+			 KNET_COL_WIDE, 0},
+	[COL_PEERS] = {"PEERS", "rulePeers", KNET_CELL_JSON, KNET_COL_WIDE, 0},
 	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
+
+/* What the wide columns need: the pods and namespaces of the cluster. */
+struct netpol_extra {
+	struct knet_manifest *m;
+	struct knet_policy *p;
+	int *idx;
+};
+
+static void *fetch_extra(struct knet_cluster_cmd *c)
+{
+	struct netpol_extra *x;
+	struct knet_policy_world w = {0};
+
+	/* Only asked for with names or -o wide/json: two more lists. */
+	if (c->o.format == KNET_FMT_TABLE && c->args->npos == 0)
+		return NULL;
+	if (c->o.format == KNET_FMT_NAME)
+		return NULL;
+	/* `knet netpol NAME` shows them in the plain table too. */
+	if (c->args->npos > 0) {
+		c->cols[COL_SELECTS].flags &= ~(unsigned)KNET_COL_WIDE;
+		c->cols[COL_PEERS].flags &= ~(unsigned)KNET_COL_WIDE;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x || !(x->m = knet_manifest_new()))
+		goto fail;
+	if (knet_manifest_fetch(c->ctx->api, x->m, NULL, &c->err) < 0) {
+		knet_warn(c->ctx, "cannot list pods: %s", c->err.reason);
+		knet_error_clear(&c->err);
+		goto fail;
+	}
+	w.namespaces = x->m->namespaces.items;
+	w.nnamespaces = x->m->namespaces.n;
+	w.pods = x->m->pods.items;
+	w.npods = x->m->pods.n;
+	x->idx = calloc((size_t)w.npods + 1, sizeof(*x->idx));
+	if (!x->idx || knet_policy_new(&w, &x->p, &c->err) < 0)
+		goto fail;
+	return x;
+fail:
+	if (x) {
+		knet_manifest_free(x->m);
+		free(x->idx);
+	}
+	free(x);
+	return NULL;
+}
+
+static void free_extra(void *extra)
+{
+	struct netpol_extra *x = extra;
+
+	knet_policy_free(x->p);
+	knet_manifest_free(x->m);
+	free(x->idx);
+	free(x);
+}
+
+static const char *pod_label(const struct netpol_extra *x, int i, char *buf,
+			     size_t len)
+{
+	const struct knet_pod *pod = x->m->pods.items[i];
+
+	snprintf(buf, len, "%s/%s", pod->meta.namespace, pod->meta.name);
+	return buf;
+}
+
+/* One rule's peers now: {"direction","rule","pods":[...]|null,"ipBlocks"}. */
+static cJSON *rule_peers(const struct netpol_extra *x,
+			 const struct knet_netpol *p, bool ingress, int rule,
+			 FILE *text)
+{
+	const struct knet_netpol_rule *r =
+		ingress ? &p->in[rule] : &p->out[rule];
+	cJSON *o = cJSON_CreateObject(), *pods, *blocks;
+	int n = knet_policy_rule_pods(x->p, p, ingress, rule, x->idx);
+	char buf[320];
+
+	cJSON_AddStringToObject(o, "direction", ingress ? "ingress" : "egress");
+	cJSON_AddNumberToObject(o, "rule", rule);
+	fprintf(text, "%s[%d]: ", ingress ? "in" : "out", rule);
+	if (n < 0) {
+		cJSON_AddNullToObject(o, "pods");
+		fprintf(text, "all");
+	} else {
+		pods = cJSON_AddArrayToObject(o, "pods");
+		for (int i = 0; i < n; i++) {
+			pod_label(x, x->idx[i], buf, sizeof(buf));
+			cJSON_AddItemToArray(pods, cJSON_CreateString(buf));
+			fprintf(text, "%s%s", i ? "," : "", buf);
+		}
+		if (n == 0)
+			fprintf(text, "no pods");
+	}
+	blocks = cJSON_AddArrayToObject(o, "ipBlocks");
+	for (int j = 0; j < r->npeers; j++)
+		if (r->peers[j].cidr) {
+			cJSON_AddItemToArray(
+				blocks, cJSON_CreateString(r->peers[j].cidr));
+			fprintf(text, " +%s", r->peers[j].cidr);
+		}
+	return o;
+}
+
+static int add_wide(struct knet_table *t, const struct knet_netpol *p,
+		    const struct netpol_extra *x)
+{
+	int n = knet_policy_selected(x->p, p, x->idx);
+	const char **names = calloc((size_t)n + 1, sizeof(*names));
+	cJSON *peers = cJSON_CreateArray();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r = -1;
+
+	if (!names || !peers || !f)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		char buf[320];
+
+		names[i] = strdup(pod_label(x, x->idx[i], buf, sizeof(buf)));
+		if (!names[i])
+			goto out;
+	}
+	knet_table_set_strlist(t, COL_SELECTS, names, n);
+	for (int k = 0; k < 2; k++) {
+		bool in = k == 0;
+		int nr = in ? (p->ingress ? p->n_in : 0)
+			    : (p->egress ? p->n_out : 0);
+
+		for (int j = 0; j < nr; j++) {
+			if (ftell(f) > 0)
+				fprintf(f, "; ");
+			cJSON_AddItemToArray(peers, rule_peers(x, p, in, j, f));
+		}
+	}
+	fclose(f);
+	f = NULL;
+	r = knet_table_set_json(t, COL_PEERS, peers, *text ? text : "<none>");
+	peers = NULL;
+out:
+	if (f)
+		fclose(f);
+	for (int i = 0; names && i < n; i++)
+		free((char *)names[i]);
+	free(names);
+	free(text);
+	cJSON_Delete(peers);
+	return r;
+}
 
 static int add_row(struct knet_table *t, const void *obj, const void *extra)
 {
@@ -41,7 +199,6 @@ static int add_row(struct knet_table *t, const void *obj, const void *extra)
 	const char *types[2];
 	int n = 0;
 
-	(void)extra;
 	if (knet_table_add_row(t) < 0)
 		return -1;
 	knet_table_set_str(t, COL_NS, p->meta.namespace);
@@ -68,6 +225,8 @@ static int add_row(struct knet_table *t, const void *obj, const void *extra)
 			knet_table_set_tone(t, COL_EGRESS, KNET_TONE_WARN);
 	}
 	knet_table_set_age(t, COL_AGE, p->meta.created);
+	if (extra)
+		return add_wide(t, p, extra);
 	return 0;
 }
 
@@ -110,6 +269,8 @@ static const struct knet_cluster_kind netpol_kind = {
 	.list = list_netpols,
 	.get = get_netpol,
 	.free = free_netpol,
+	.extra = fetch_extra,
+	.free_extra = free_extra,
 	.rows = add_row,
 };
 

@@ -252,6 +252,13 @@ static int exec_services(struct knet_ctx *ctx, const struct knet_args *args)
 	return knet_cluster_run(ctx, args, &services_kind);
 }
 
+extern const struct knet_cmd knet_cmd_services_trace;
+
+static const struct knet_cmd *const services_verbs[] = {
+	&knet_cmd_services_trace,
+	NULL,
+};
+
 const struct knet_cmd knet_cmd_services = {
 	.name = "services",
 	.alias = "svc",
@@ -265,4 +272,5 @@ const struct knet_cmd knet_cmd_services = {
 	.options = NULL,
 	.complete_args = "service",
 	.exec = exec_services,
+	.verbs = services_verbs,
 };

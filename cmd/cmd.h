@@ -35,6 +35,13 @@ enum knet_cmd_flags {
 	KNET_CMD_STREAM = 1 << 3,
 	/* Not listed in help or completions (internal use). */
 	KNET_CMD_HIDDEN = 1 << 4,
+	/*
+	 * Runs in the C locale: the environment's is not loaded (about
+	 * 400 KiB of RSS, a tenth of a small command's).  For commands
+	 * whose output is knet's own (lib/output measures UTF-8 itself)
+	 * and needs neither readline, ncurses nor translated messages.
+	 */
+	KNET_CMD_C_LOCALE = 1 << 5,
 };
 
 struct knet_ctx;
@@ -51,6 +58,13 @@ struct knet_cmd {
 	const struct knet_opt *options; /* NULL or a NULL-terminated table */
 	const char *complete_args;	/* what positional args complete to */
 	int (*exec)(struct knet_ctx *ctx, const struct knet_args *args);
+	/*
+	 * Verbs: "knet services trace web" runs the verb whose name is
+	 * "services trace" when the word after the command is "trace"
+	 * and another word follows ("knet svc trace" alone still lists
+	 * the Service called trace).  NULL-terminated, NULL when none.
+	 */
+	const struct knet_cmd *const *verbs;
 };
 
 /* Global options, as parsed by cmd/knet.c. */
@@ -122,7 +136,11 @@ extern const struct knet_cmd *const knet_commands[];
 /* The global options table, in cmd/knet.c. */
 extern const struct knet_opt knet_global_options[];
 
+/* A command by name or alias, or a verb by "services trace". */
 const struct knet_cmd *knet_cmd_find(const char *name);
+/* The verb of @c that @word names (the last word of its name), or NULL. */
+const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c,
+				     const char *word);
 
 /* Output options for stdout from the globals (format, headers, colour). */
 struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,

@@ -69,14 +69,32 @@ const struct knet_opt knet_global_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
+const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c, const char *word)
+{
+	for (const struct knet_cmd *const *v = c->verbs; word && v && *v; v++) {
+		const char *sp = strrchr((*v)->name, ' ');
+
+		if (sp && strcmp(sp + 1, word) == 0)
+			return *v;
+	}
+	return NULL;
+}
+
 const struct knet_cmd *knet_cmd_find(const char *name)
 {
 	const struct knet_cmd *const *c;
+	const char *sp = strchr(name, ' ');
 
-	for (c = knet_commands; *c; c++)
+	for (c = knet_commands; *c; c++) {
 		if (strcmp((*c)->name, name) == 0 ||
 		    ((*c)->alias && strcmp((*c)->alias, name) == 0))
 			return *c;
+		/* "services trace": help and man pages name verbs so. */
+		if (sp && (*c)->verbs &&
+		    strncmp((*c)->name, name, (size_t)(sp - name)) == 0 &&
+		    (*c)->name[sp - name] == '\0')
+			return knet_cmd_verb(*c, sp + 1);
+	}
 	return NULL;
 }
 
@@ -225,6 +243,16 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 	ctx->cmd = knet_cmd_find(argv[next]);
 	if (!ctx->cmd)
 		return -ENOENT;
+	/* "svc trace web": the verb, when a word follows it. */
+	if (next + 2 < argc) {
+		const struct knet_cmd *v =
+			knet_cmd_verb(ctx->cmd, argv[next + 1]);
+
+		if (v) {
+			ctx->cmd = v;
+			*ret_cmd = ++next;
+		}
+	}
 	/* ...and after it, mixed with the command's own, like kubectl. */
 	/*
 	 * A command's own options come first after its name, so that its
@@ -365,6 +393,9 @@ int knet_ctx_api_ready(struct knet_ctx *ctx)
 	return r;
 }
 
+/* Set by the first command that runs in the environment's locale. */
+static bool locale_set;
+
 static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 {
 	struct knet_error err = {0};
@@ -386,6 +417,11 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 	}
 	if (knet_args_has(&args, "help"))
 		return run_help_for(ctx, ctx->cmd->name);
+	/* The environment's locale, once, unless the command needs none. */
+	if (!(ctx->cmd->flags & KNET_CMD_C_LOCALE) && !locale_set) {
+		setlocale(LC_ALL, "");
+		locale_set = true;
+	}
 	r = apply_globals(ctx, &args);
 	if (r)
 		return r;
@@ -454,7 +490,7 @@ int main(int argc, char **argv)
 {
 	struct knet_ctx ctx = {0};
 
-	setlocale(LC_ALL, "");
+	/* The locale is set per command (KNET_CMD_C_LOCALE), in run_line. */
 	ctx.argv0 = argv[0];
 	return knet_dispatch(&ctx, argc - 1, argv + 1);
 }

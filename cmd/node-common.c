@@ -212,11 +212,21 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (r < 0 && f.fail_verb)
 		return knet_fail(ctx, &err, f.fail_verb, NULL);
+	/* remote_line ended the run on purpose (a screen's `q`). */
+	if (r == -ECANCELED && !job->err.reason[0])
+		return job->remote_end ? job->remote_end(ctx, job, 0) : 0;
 	/* What a callback said beats the transport's generic reason. */
 	if (r < 0 && job->err.reason[0])
 		return knet_fail(ctx, &job->err, job->verb, node);
 	if (r < 0)
 		return knet_fail(ctx, &err, "reach node", node);
+	/* knet_via_run killed it on a second Ctrl-C: no summary came. */
+	if (!job->remote_tty && *job->stop && status == 128 + SIGKILL) {
+		knet_error_set(&err, -EINTR, KNET_EXIT_SYSTEM,
+			       "the remote run did not stop on Ctrl-C; ended "
+			       "it on the second");
+		return knet_fail(ctx, &err, job->verb, node);
+	}
 	return job->remote_end ? job->remote_end(ctx, job, status) : status;
 }
 

@@ -74,12 +74,24 @@ _knet()
 	-r|--read)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
+	-f|--filename)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--from)
+		_knet_dynamic pod
+		return ;;
+	--netns)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	-t|--type)
+		COMPREPLY=($(compgen -W "A AAAA SRV PTR CNAME" -- "$cur"))
+		return ;;
 	esac
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture shell completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy dns shell completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -159,6 +171,22 @@ _knet()
 			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
+		fi ;;
+	flows)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
+	policy)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
+		fi ;;
+	dns)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -t --type -W --timeout --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	shell)
 		if [[ $cur == -* ]]; then

@@ -61,3 +61,49 @@ complete_words() {
 	[ "$status" -eq 0 ]
 	[ -z "$output" ]
 }
+
+# zsh, driven as a person would (tmux): type WORDS, press Tab twice, and
+# print the screen.  The completion under test is the generated file.
+zsh_tab() {
+	local tm=knet-bats-zsh-$$-$BATS_TEST_NUMBER i
+	tmux new-session -d -s "$tm" -x 200 -y 30 \
+		"env PATH=$PATH KUBECONFIG=$KUBECONFIG ZDOTDIR=$BATS_TEST_TMPDIR zsh -f; sleep 30"
+	tmux send-keys -t "$tm" "fpath=($PWD/completions \$fpath); autoload -U compinit; compinit -u -d $BATS_TEST_TMPDIR/zcd; PS1='zsh> '" Enter
+	for ((i = 0; i < 50; i++)); do
+		tmux capture-pane -p -t "$tm" | grep -q '^zsh> $' && break
+		sleep 0.1
+	done
+	tmux send-keys -t "$tm" "$*" Tab
+	sleep 2
+	tmux send-keys -t "$tm" Tab
+	sleep 1
+	tmux capture-pane -p -J -t "$tm"
+	tmux kill-session -t "$tm"
+}
+
+@test "zsh completes live pod names of -n's namespace, and node/ targets" {
+	want=$(tests/lab/lab kubectl -n web get pods -o name |
+		sed 's|^pod/||' | grep '^web-' | sort)
+	[ "$(wc -l <<<"$want")" -eq 3 ]
+	run zsh_tab knet -n web pods web-
+	[ "$status" -eq 0 ]
+	for p in $want; do
+		grep -q -- "$p" <<<"$output"
+	done
+	# a repeated -v before the command does not break the option specs
+	run zsh_tab knet -v -v ping node/
+	[[ "$output" == *"node/node-a"*"node/node-b"*"node/node-c"* ]]
+	[[ "$output" != *"invalid rest argument"* ]]
+}
+
+@test "fish completes live pod names of -n's namespace" {
+	want=$(tests/lab/lab kubectl -n udp get pods -o name | sed 's|^pod/||')
+	[ -n "$want" ]
+	run fish -c 'source completions/knet.fish; complete -C "knet -n udp pods echo-"'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$want" ]
+	run fish -c 'source completions/knet.fish; complete -C "knet --namespace=udp pods echo-"'
+	[ "$output" = "$want" ]
+	run fish -c 'source completions/knet.fish; complete -C "knet ping node/"'
+	[ "$(tr '\n' ' ' <<<"$output")" = "node/node-a node/node-b node/node-c " ]
+}

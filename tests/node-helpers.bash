@@ -56,3 +56,13 @@ remote_privs_dropped() {
 	[ "$prm" = 0000000000000020 ] || [ "$prm" = 0000000000000000 ]
 	[ "$nnp" = 1 ]
 }
+
+# The end of a test file's own namespace $1: deleted, and waited for
+# until its pod $2 is gone (the lab kubelet tears pods down first).
+own_ns_delete() {
+	k delete namespace "$1" --wait=false >&2 || true
+	for _ in $(seq 60); do
+		k -n "$1" get pod "$2" >/dev/null 2>&1 || break
+		sleep 0.5
+	done
+}

@@ -165,6 +165,23 @@ privs_on_api() {
 	[ "$status" -eq 126 ]
 }
 
+# timeout(1) sends SIGTERM to knet: the command must end with it, here
+# and through the transport, and timeout's own status must come back.
+@test "exec: SIGTERM to knet ends the command, locally and remotely" {
+	for pod in client/client "web/$WEB_B"; do
+		t0=$(date +%s)
+		run tests/lab/lab run node-a -- timeout 2 "$KNET" exec "$pod" -- sleep 31.25
+		[ "$status" -eq 124 ]
+		[ $(($(date +%s) - t0)) -lt 10 ]
+		# nothing of it is left (the sleep, in the pod)
+		for i in $(seq 30); do
+			pgrep -f '^sleep 31\.25$' >/dev/null || break
+			sleep 0.1
+		done
+		run ! pgrep -f '^sleep 31\.25$'
+	done
+}
+
 # Run "$@" with nothing open above stderr, as a login shell would.
 no_extra_fds() {
 	bash -c 'for f in /proc/$$/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec "$@"' no-extra-fds "$@"

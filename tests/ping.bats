@@ -125,6 +125,27 @@ replies() {
 	jq -s -e "[.[] | select(.event == \"summary\")] | length == 1 and (.[0] | .sent == $n and .received == $n and .loss_percent == 0 and .source == \"pod web/$WEB_B\")" "$BATS_TEST_TMPDIR/out"
 }
 
+@test "ping: a second Ctrl-C ends a remote run that does not stop" {
+	# a transport that swallows signals and never ends (a hung node)
+	via=$BATS_TEST_TMPDIR/hung-via
+	printf '%s\n' '#!/bin/bash' "trap '' INT TERM" 'sleep 30.75' >"$via"
+	chmod +x "$via"
+	env --default-signal=INT tests/lab/lab run node-a -- "$KNET" --via "$via {node}" ping 198.19.1.1 --from "web/$WEB_B" -c 50 >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 1.5
+	[ "$(readlink "/proc/$pid/exe")" = "$KNET" ]
+	kill -INT "$pid"
+	sleep 1
+	# the first is forwarded, and we go on waiting for the summary
+	kill -0 "$pid"
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 5 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "knet: cannot ping 'node-b': the remote run did not stop on Ctrl-C; ended it on the second" ]
+	run ! pgrep -f '^sleep 30\.75$'
+}
+
 @test "ping: events have no names: -o name is a usage error (2)" {
 	run --separate-stderr on_a ping 198.18.0.11 -c 1 -o name
 	[ "$status" -eq 2 ]

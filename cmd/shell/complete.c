@@ -65,6 +65,11 @@ static void add_options(struct words *ws, const struct knet_opt *opts,
 	for (; opts && opts->name; opts++) {
 		snprintf(w, sizeof(w), "--%s", opts->name);
 		add_if(ws, w, text);
+		/* "-" Tab shows -c beside --count; "--" hides it */
+		if (opts->short_name) {
+			snprintf(w, sizeof(w), "-%c", opts->short_name);
+			add_if(ws, w, text);
+		}
 	}
 }
 

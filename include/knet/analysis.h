@@ -14,6 +14,7 @@
 #include "knet/base.h"
 #include "knet/netlink.h"
 #include "knet/objects.h"
+#include "knet/probe.h"
 
 /* --- naming the addresses of conntrack entries --- */
 
@@ -100,5 +101,298 @@ const struct knet_ct_backend *knet_ct_service_backends(
 const char *knet_ct_svc_how_name(enum knet_ct_svc_how how);
 /* "DNAT target not a ready endpoint", ...; NULL for 0. */
 const char *knet_ct_stale_reason(int stale);
+
+/* --- the pod's resolver (knet dns): glibc's rules, visibly --- */
+
+#define KNET_RESOLV_MAXNS 3 /* glibc's MAXNS: later nameservers ignored */
+
+/* resolv.conf as glibc reads it (res_init.c). */
+struct knet_resolv_conf {
+	char nameservers[KNET_RESOLV_MAXNS][64];
+	int nns;
+	int ignored_ns;		 /* nameserver lines past the third */
+	struct knet_strv search; /* the last search/domain line wins */
+	int ndots;		 /* default 1, at most 15 */
+	int timeout;		 /* seconds per try, default 5, at most 30 */
+	int attempts;		 /* rounds over the servers, default 2, <= 5 */
+	bool rotate;
+	bool no_tld_query;
+	bool use_vc;	 /* TCP from the start */
+	bool default_ns; /* no nameserver line: glibc asks 127.0.0.1 */
+};
+
+/*
+ * Parse resolv.conf @text (comments with '#' or ';', unknown keywords
+ * and options ignored as glibc ignores them).  -ENOMEM only.
+ */
+int knet_resolv_conf_parse(const char *text, struct knet_resolv_conf *ret,
+			   struct knet_error *err);
+void knet_resolv_conf_clear(struct knet_resolv_conf *c);
+/* The cluster domain: X of a "svc.X" search entry, else NULL. */
+const char *knet_resolv_cluster_domain(const struct knet_resolv_conf *c);
+
+enum knet_dns_step {
+	KNET_DNS_AS_IS_FIRST, /* enough dots (ndots) or a trailing dot */
+	KNET_DNS_SEARCH,      /* name + one search domain */
+	KNET_DNS_AS_IS_LAST,  /* the name itself after the search list */
+};
+
+/*
+ * The names glibc's res_search tries for @name, in its order (see
+ * res_query.c): the name as it is first when it has at least ndots dots
+ * or ends with a dot (then nothing else), the search list, then the
+ * name as it is unless it was tried already, a search entry was the
+ * root, or (no-tld-query) it has no dot.
+ */
+struct knet_dns_plan {
+	char **names; /* without a trailing dot */
+	enum knet_dns_step *steps;
+	int n;
+	int dots;
+	bool trailing_dot;
+};
+
+int knet_dns_plan_new(const struct knet_resolv_conf *c, const char *name,
+		      struct knet_dns_plan **ret, struct knet_error *err);
+void knet_dns_plan_free(struct knet_dns_plan *p);
+/*
+ * After names[@i] ended with @o: the index to try next, or -1 when the
+ * lookup is over (answered, or given up).  NXDOMAIN, NODATA and
+ * SERVFAIL go on down the search list; REFUSED and timeouts leave it for
+ * the name as it is; ICMP refusals end the lookup (glibc's ECONNREFUSED).
+ */
+int knet_dns_plan_next(const struct knet_dns_plan *p, int i,
+		       enum knet_dns_outcome o);
+
+/* What a name means in the cluster's DNS schema (the DNS spec). */
+enum knet_dns_kind {
+	KNET_DNS_NAME_OTHER,	/* not a cluster name */
+	KNET_DNS_NAME_SERVICE,	/* svc.ns.svc.DOMAIN */
+	KNET_DNS_NAME_ENDPOINT, /* host.svc.ns.svc.DOMAIN (headless) */
+	KNET_DNS_NAME_POD,	/* a-b-c-d.ns.pod.DOMAIN */
+};
+
+struct knet_dns_intent {
+	enum knet_dns_kind kind;
+	char ns[64], svc[64], host[64];
+	char pod_ip[46];
+	char fqdn[256]; /* the name it stands for, "" for OTHER */
+	bool relative;	/* given short ("web", "web.web"): search-made */
+	int labels;	/* in the name as given */
+};
+
+/*
+ * What @name asked from a pod in namespace @pod_ns means: "web" the
+ * Service web in @pod_ns, "web.web" and "web.web.svc" the Service web
+ * in web, "h.web-headless.web" an endpoint of a headless Service,
+ * anything under "svc.DOMAIN" or "pod.DOMAIN" by its labels.  The
+ * caller checks the API: a three-label name that names no Service is
+ * an outside name.
+ */
+void knet_dns_intent_of(const char *name, const char *pod_ns,
+			const char *domain, struct knet_dns_intent *ret);
+
+/* Whether two sets of addresses are equal (binary compare, any order). */
+bool knet_dns_addrs_equal(char *const *a, int na, char *const *b, int nb);
+
+/*
+ * The amplification ndots causes: how many queries were sent before
+ * names[@answered] (or, when nothing answered, before the name as it
+ * is) that a fully qualified name ("NAME." or enough dots) would not
+ * have sent.  0 when none.
+ */
+int knet_dns_wasted_queries(const struct knet_dns_plan *p,
+			    const int *queries_per_name, int answered);
+
+/* --- kube-proxy's rules, iptables mode (knet svc trace) --- */
+
+struct knet_ipt;
+
+/*
+ * Parse `iptables-save -t nat` (@nat) and `-t filter` (@filter, may be
+ * NULL) output.  -ENOMEM only: lines that are not rules are skipped.
+ */
+int knet_ipt_parse(const char *nat, const char *filter, struct knet_ipt **ret,
+		   struct knet_error *err);
+void knet_ipt_free(struct knet_ipt *t);
+/* Whether kube-proxy's iptables mode is there (a KUBE-SERVICES chain). */
+bool knet_ipt_kube_proxy(const struct knet_ipt *t);
+int knet_ipt_rules(const struct knet_ipt *t);
+
+/* One DNAT target a Service's rules reach, and its share of packets. */
+struct knet_kp_backend {
+	char ip[46];
+	int port;
+	double share;	/* 0..1, from the statistic rules */
+	char chain[64]; /* the KUBE-SEP-* chain */
+};
+
+/* Where a Service's entry rule leads, following jumps. */
+struct knet_kp_path {
+	bool found;	    /* an entry rule for it */
+	char svc_chain[64]; /* its KUBE-SVC-* chain, "" when none */
+	struct knet_kp_backend *b;
+	int nb;
+	bool masquerade; /* a KUBE-MARK-MASQ on the way */
+	bool local_only; /* through KUBE-XLB-* (externalTrafficPolicy Local) */
+	bool drop;	 /* KUBE-MARK-DROP: "has no local endpoints" */
+	bool reject;	 /* the filter table's "has no endpoints" REJECT */
+};
+
+/* ClusterIP @ip:@port/@proto ("tcp") from KUBE-SERVICES.  -ENOMEM only. */
+int knet_kp_follow_cluster_ip(const struct knet_ipt *t, const char *ip,
+			      const char *proto, int port,
+			      struct knet_kp_path *ret);
+/* A nodePort from KUBE-NODEPORTS (KUBE-EXTERNAL-SERVICES: REJECT). */
+int knet_kp_follow_node_port(const struct knet_ipt *t, const char *proto,
+			     int node_port, struct knet_kp_path *ret);
+void knet_kp_path_clear(struct knet_kp_path *p);
+
+/* --- a Service, layer by layer (knet svc trace) --- */
+
+enum knet_trace_layer {
+	KNET_TRACE_SERVICE,
+	KNET_TRACE_SELECTOR,
+	KNET_TRACE_TARGETPORT,
+	KNET_TRACE_ENDPOINTS,
+	KNET_TRACE_KUBE_PROXY,
+	KNET_TRACE_CONNTRACK,
+	KNET_TRACE_NLAYERS,
+};
+
+enum knet_trace_status {
+	KNET_TRACE_SKIPPED = -1, /* not checked (no rules, no table) */
+	KNET_TRACE_OK = 0,
+	KNET_TRACE_WARN = 1,
+	KNET_TRACE_FAIL = 2,
+};
+
+/* "service", "selector", "targetPort", "endpoints", "kube-proxy"... */
+const char *knet_trace_layer_name(enum knet_trace_layer l);
+/* "ok", "warn", "fail", "skipped". */
+const char *knet_trace_status_name(enum knet_trace_status s);
+
+/* What the trace is made from: API objects and the node's state. */
+struct knet_svc_trace_in {
+	const struct knet_service *svc;
+	const char *port;		  /* "http", "80"; NULL: every port */
+	const struct knet_pod_list *pods; /* the Service's namespace */
+	const struct knet_service_endpoints *se; /* NULL: none */
+	const char *node;			 /* where the rules were read */
+	/* kube-proxy: "iptables" with @ipt, else what was found instead
+	 * ("nftables", "ipvs") or NULL when nothing was read. */
+	const char *proxy_mode;
+	const struct knet_ipt *ipt;
+	const struct knet_ct_service *ct; /* NULL: conntrack not read */
+};
+
+struct knet_trace_finding {
+	enum knet_trace_layer layer;
+	bool problem; /* else a warning */
+	char text[512];
+};
+
+/* One endpoint (or a DNAT target no endpoint explains) of one port. */
+struct knet_trace_endpoint {
+	char ip[46];
+	int port;
+	char port_name[64];
+	char pod[128]; /* "ns/name", "" when none */
+	char node[64];
+	bool endpoint; /* in the Service's endpoints */
+	bool ready, serving, terminating;
+	bool in_rules; /* a DNAT target of kube-proxy's rules here */
+	double share;  /* its share in the rules */
+	unsigned long flows, stale;
+};
+
+struct knet_svc_trace {
+	enum knet_trace_status status[KNET_TRACE_NLAYERS];
+	char detail[KNET_TRACE_NLAYERS][512];
+	struct knet_trace_finding *findings;
+	int nfindings;
+	struct knet_trace_endpoint *eps;
+	int neps;
+	int ready; /* ready endpoints (of the ports traced) */
+	char summary[640];
+	int first_broken; /* a layer, -1 when none failed */
+};
+
+/*
+ * The six layers: the Service; its selector against the pods (the
+ * closest pods and the label that differs when none match); targetPort
+ * against the containers' ports; the endpoints, ready or not and why;
+ * kube-proxy's rules against the ready endpoints (missing or stale
+ * backends, shares, masquerade, externalTrafficPolicy Local with no
+ * local endpoint on @node); conntrack's live and stale flows.  Pure.
+ * -ENOENT (exit 3) when the Service has no port @port.
+ */
+int knet_svc_trace_run(const struct knet_svc_trace_in *in,
+		       struct knet_svc_trace **ret, struct knet_error *err);
+void knet_svc_trace_free(struct knet_svc_trace *t);
+
+/* --- which Ingress rule a request hits (knet ingress match) --- */
+
+struct knet_url {
+	char scheme[8];	 /* "http", "https" */
+	char host[256];	 /* lower case, no port */
+	int port;	 /* 80 / 443 when not given */
+	char path[2048]; /* "/" when empty; no query or fragment */
+};
+
+/* "http://shop.example/api?x" (no scheme: http).  -EINVAL, exit 2. */
+int knet_url_parse(const char *s, struct knet_url *ret, struct knet_error *err);
+
+enum knet_ingress_verdict {
+	KNET_ING_WON,
+	KNET_ING_CLASS,	    /* another ingress class */
+	KNET_ING_HOST,	    /* the host does not match */
+	KNET_ING_HOST_TIER, /* a more specific host rule serves it */
+	KNET_ING_PATH,	    /* the path does not match */
+	KNET_ING_SHORTER,   /* a longer path matched */
+	KNET_ING_PREFIX,    /* an Exact path of the same length won */
+	KNET_ING_ORDER,	    /* the same match, an earlier Ingress won */
+	KNET_ING_DEFAULT,   /* a default backend not needed: a rule won */
+};
+
+/* One rule (host, path, backend) of one Ingress and how it fared. */
+struct knet_ingress_candidate {
+	const struct knet_ingress *ing;
+	int path; /* index in ing->paths */
+	enum knet_ingress_verdict verdict;
+	int host_tier;	    /* 3 exact, 2 wildcard, 1 any host, 0 no match */
+	int match_len;	    /* the matched path's length, -1 no match */
+	bool exact;	    /* pathType Exact */
+	bool impl_specific; /* ImplementationSpecific (or none): as Prefix */
+	char why[256];
+};
+
+struct knet_ingress_match {
+	struct knet_ingress_candidate *c;
+	int n;
+	int winner;	 /* index in c, -1: nothing serves the request */
+	const char *cls; /* the class matched, NULL: every class */
+	/* TLS for https: the Ingress and secret that serve the host. */
+	const struct knet_ingress *tls_ing;
+	const char *tls_secret;
+	bool https_without_tls;
+};
+
+/*
+ * The Ingress spec's rules for @u over @ings: the class (@cls, else
+ * @default_cls for Ingresses without one; NULL and NULL: all), host
+ * exact before a one-label wildcard ("*.example.com") before rules
+ * without a host, then the longest matching path (Prefix matched
+ * element-wise, a trailing slash ignored; Exact over Prefix at the same
+ * length; ImplementationSpecific as Prefix), then the defaultBackend.
+ * Every rule is a candidate with why it lost.  -ENOMEM only.
+ */
+int knet_ingress_match(const struct knet_ingress *const *ings, int n,
+		       const char *cls, const char *default_cls,
+		       const struct knet_url *u,
+		       struct knet_ingress_match **ret, struct knet_error *err);
+void knet_ingress_match_free(struct knet_ingress_match *m);
+/* "won", "class", "host", ... */
+const char *knet_ingress_verdict_name(enum knet_ingress_verdict v);
 
 #endif

@@ -107,12 +107,17 @@ void knet_fd_cloexec_from(int low);
  */
 long long knet_time_parse(const char *s);
 
+/* llround(3): the nearest integer, halves away from zero (no libm). */
+long long knet_llround(double x);
+
 /* b - a in microseconds. */
 long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
 /* Now, in the clock receive timestamps use (CLOCK_REALTIME). */
 void knet_ts_now(struct timespec *ts);
 /* Milliseconds on the monotonic clock, for deadlines and timeouts. */
 long long knet_mono_ms(void);
+/* The same in microseconds, for timings (-v). */
+long long knet_mono_us(void);
 
 /* Humanisers shared with commands that print summaries. */
 void knet_fmt_age(long long seconds, char *buf, size_t len);
@@ -131,5 +136,23 @@ struct knet_strv {
 int knet_strv_push(struct knet_strv *sv, const char *s);
 void knet_strv_clear(struct knet_strv *sv);
 bool knet_strv_contains(const struct knet_strv *sv, const char *s);
+
+/*
+ * An IPv4 or IPv6 address with a prefix length ("198.19.0.0/16"; a bare
+ * address has the full length).  IPv4 uses the first 4 bytes of @addr.
+ */
+struct knet_cidr {
+	unsigned char addr[16];
+	int family; /* 4 or 6 */
+	int bits;
+};
+
+/* -EINVAL for anything but ADDR or ADDR/BITS. */
+int knet_cidr_parse(const char *s, struct knet_cidr *ret);
+/* Whether every address of @inner is in @outer (same family). */
+bool knet_cidr_contains(const struct knet_cidr *outer,
+			const struct knet_cidr *inner);
+/* Whether @a and @b share an address. */
+bool knet_cidr_overlaps(const struct knet_cidr *a, const struct knet_cidr *b);
 
 #endif

@@ -291,4 +291,21 @@ const char *knet_dump_files_name(const struct knet_dump_files *f);
  */
 int knet_dump_files_close(struct knet_dump_files *f, struct knet_error *err);
 
+/* --- BPF in user space (the flows screen's filter) --- */
+
+struct knet_bpf;
+
+/*
+ * Compile @expr (pcap-filter(7)) for packets of @linktype; -EINVAL
+ * (exit 2) with the compiler's message.  Host names in @expr are looked
+ * up, as by tcpdump.
+ */
+int knet_bpf_new(const char *expr, int linktype, int snaplen,
+		 struct knet_bpf **ret, struct knet_error *err);
+/* Whether the packet (@caplen bytes of @len) passes. */
+bool knet_bpf_match(const struct knet_bpf *b, const uint8_t *data,
+		    uint32_t caplen, uint32_t len);
+int knet_bpf_linktype(const struct knet_bpf *b);
+void knet_bpf_free(struct knet_bpf *b);
+
 #endif

@@ -96,4 +96,115 @@ void knet_decode_packet(int linktype, const uint8_t *data, size_t caplen,
 size_t knet_decode_hex(const uint8_t *data, size_t n, bool ascii, char *buf,
 		       size_t size);
 
+/* --- DNS messages (knet dns): queries out, answers in --- */
+
+enum {
+	KNET_DNS_A = 1,
+	KNET_DNS_CNAME = 5,
+	KNET_DNS_PTR = 12,
+	KNET_DNS_AAAA = 28,
+	KNET_DNS_SRV = 33,
+};
+
+enum {
+	KNET_DNS_NOERROR = 0,
+	KNET_DNS_FORMERR = 1,
+	KNET_DNS_SERVFAIL = 2,
+	KNET_DNS_NXDOMAIN = 3,
+	KNET_DNS_NOTIMP = 4,
+	KNET_DNS_REFUSED = 5,
+};
+
+/* "A", "CNAME", "TYPE99" (in @buf when not known). */
+const char *knet_dns_type_name(uint16_t type, char *buf, size_t size);
+/* "NoError", "NXDomain", ...; "rcode" for codes past Refused. */
+const char *knet_dns_rcode_name(int rcode);
+/* "A", "aaaa", "SRV", "PTR", "CNAME" (any case); -EINVAL otherwise. */
+int knet_dns_type_parse(const char *s, uint16_t *ret_type);
+
+/*
+ * A standard query (RD set, class IN) for @name ("a.b", "a.b." alike)
+ * of @type into @buf; its length in @ret_len.  -EINVAL for a name that
+ * is not a DNS name (empty label, label over 63 bytes, over 253 bytes),
+ * -ENOSPC when @buf is too small.
+ */
+int knet_dns_query_build(uint8_t *buf, size_t size, uint16_t id,
+			 const char *name, uint16_t type, size_t *ret_len);
+
+#define KNET_DNS_RR_MAX 16
+
+/* One answer record, its data as text ("198.18.128.10", "10 5 53 x."). */
+struct knet_dns_rr {
+	char name[256];
+	uint16_t type;
+	uint32_t ttl;
+	char data[300];
+};
+
+struct knet_dns_msg {
+	uint16_t id;
+	bool response, tc, aa, ra;
+	int rcode;
+	int qdcount, ancount, nscount, arcount;
+	char qname[256]; /* the first question, "" when none */
+	uint16_t qtype;
+	struct knet_dns_rr an[KNET_DNS_RR_MAX]; /* the first answers */
+	int nan;
+};
+
+/*
+ * Parse a whole DNS message (bounds-checked, compression pointers as
+ * the packet decoder follows them).  -EBADMSG when it is malformed or
+ * cut short; answers past KNET_DNS_RR_MAX are counted, not kept.
+ */
+int knet_dns_parse(const uint8_t *msg, size_t len, struct knet_dns_msg *ret);
+
+/* --- headers only, for the flow table (no text, no names) --- */
+
+/* TCP flag bits as on the wire. */
+enum {
+	KNET_TCP_FIN = 0x01,
+	KNET_TCP_SYN = 0x02,
+	KNET_TCP_RST = 0x04,
+	KNET_TCP_PSH = 0x08,
+	KNET_TCP_ACK = 0x10,
+};
+
+/* The 5-tuple of one direction; addresses in network order. */
+struct knet_tuple {
+	uint8_t family;	       /* AF_INET, AF_INET6 */
+	uint8_t proto;	       /* IPPROTO_* */
+	uint16_t sport, dport; /* host order; ICMP echo: the id in both */
+	uint8_t src[16], dst[16];
+};
+
+struct knet_headers {
+	struct knet_tuple t;
+	uint32_t wire_len; /* the packet on the wire */
+	uint32_t
+		payload_len; /* TCP/UDP payload bytes (as the IP length says) */
+	uint8_t tcp_flags;   /* KNET_TCP_* */
+	uint32_t seq, ack;
+	/* ICMP / ICMPv6 */
+	uint8_t icmp_type, icmp_code;
+	bool icmp_error;       /* unreachable, time exceeded, too big */
+	bool icmp_frag_needed; /* v4 frag-needed, v6 packet too big */
+	uint32_t icmp_mtu;
+	struct knet_tuple quoted; /* what the error quotes (icmp_error) */
+	/* DNS on port 53 (UDP): id and whether it is a response. */
+	bool dns;
+	bool dns_response;
+	uint16_t dns_id;
+};
+
+/*
+ * The headers the flow table needs, from one captured packet: 0, or
+ * -ENOENT for a packet that is not IP (ARP...), -EBADMSG when cut short
+ * before the ports, -EAGAIN for a fragment after the first (no ports).  Reads only through the knet_pkt accessors; VLAN
+ * tags and IPv6 extension headers are skipped (bounded); tunnels are
+ * not opened (the outer flow is the one on this interface).
+ */
+int knet_decode_headers(int linktype, const uint8_t *data, size_t caplen,
+			size_t len, struct knet_headers *ret);
+
 #endif

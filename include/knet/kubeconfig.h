@@ -175,6 +175,13 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 		    struct knet_error *err);
 
+/*
+ * Every document of a YAML stream ("---" separated) as a cJSON array,
+ * an empty document as null so that index i is document i + 1.  On a
+ * syntax error, *@ret_failed_doc says which document (1-based).
+ */
+int knet_yaml_parse_documents(const char *text, size_t len, cJSON **ret_docs,
+			      int *ret_failed_doc, struct knet_error *err);
 /* The run-time libyaml version, for `knet version`. */
 const char *knet_yaml_version(void);
 

@@ -123,6 +123,16 @@ int knet_netns_pin(struct knet_netns_info *info, struct knet_error *err);
 int knet_netns_verify(const struct knet_netns_info *info,
 		      struct knet_error *err);
 
+/*
+ * The /etc/resolv.conf the processes of namespace @info see (NULL or
+ * the node's own namespace: this one's), read through /proc/PID/root
+ * of a process in it (the one found with it, else any), and where it
+ * was read (malloc'd, "/proc/123/root/etc/resolv.conf").  Needs root
+ * for other users' processes; -ESRCH when no process runs there.
+ */
+int knet_netns_resolv_conf(const struct knet_netns_info *info, char **ret_text,
+			   char **ret_where, struct knet_error *err);
+
 /* Fill @ret_info for an explicit --netns PATH or --pid PID (pinned). */
 int knet_netns_from_path(const char *path, struct knet_netns_info *ret_info,
 			 struct knet_error *err);
@@ -427,7 +437,9 @@ int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
  * status (0..255, 128+signal) in @ret_status.  With @stop, the child
  * runs in its own process group and the signal number *@stop is set to
  * (knet_catch_stop) is forwarded to it once; reading goes on until it
- * exits, so its summary still arrives.  A @line callback returning < 0
+ * exits, so its summary still arrives.  A second stop (Ctrl-C again)
+ * kills its process group.  *@stop holds the first signal on return.
+ * A @line callback returning < 0
  * ends the child (SIGTERM), and that code is returned once it is gone.
  * @started (may be NULL) is called once the child runs, before the
  * first line: the parent drops its privileges there (the child keeps
@@ -467,9 +479,12 @@ int knet_node_ip_is_local(const char *ip, bool *ret_local,
 
 /*
  * Run @argv with stdin, stdout and stderr inherited (exec through the
- * transport) and return its exit status in @ret_status.
+ * transport) and return its exit status in @ret_status.  Ctrl-C is the
+ * command's (our process group); once *@stop is set (SIGTERM), that
+ * signal is passed on to it.
  */
-int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err);
+int knet_via_exec(char *const *argv, volatile sig_atomic_t *stop,
+		  int *ret_status, struct knet_error *err);
 
 /* The path of this program, from /proc/self/exe. */
 int knet_self_exe(char **ret_path, struct knet_error *err);

@@ -228,7 +228,85 @@ int knet_node_list(struct knet_api *api, const struct knet_list_opts *opts,
 		   struct knet_node_list **ret, struct knet_error *err);
 void knet_node_list_free(struct knet_node_list *l);
 
+/* --- label selectors --- */
+
+enum knet_selector_op {
+	KNET_SEL_IN, /* matchLabels k: v is In with one value */
+	KNET_SEL_NOT_IN,
+	KNET_SEL_EXISTS,
+	KNET_SEL_DOES_NOT_EXIST,
+};
+
+struct knet_selector_req {
+	char *key;
+	enum knet_selector_op op;
+	struct knet_strv values;
+};
+
+/* A LabelSelector: every requirement must hold; none selects all. */
+struct knet_selector {
+	struct knet_selector_req *reqs;
+	int n;
+	char *text; /* knet_selector_format(): "app=web,!x"; "" when empty */
+};
+
+/*
+ * Parse a LabelSelector; -EINVAL with "FIELD.matchExpressions[1]
+ * .operator: ..." in @err (@field names where it sits) for what the API
+ * server would refuse.  NULL @json is the empty selector.
+ */
+int knet_selector_parse(const cJSON *json, const char *field,
+			struct knet_selector *ret, struct knet_error *err);
+void knet_selector_clear(struct knet_selector *s);
+
+/* --- namespaces --- */
+
+struct knet_namespace {
+	struct knet_meta meta;
+};
+
+struct knet_namespace_list {
+	struct knet_namespace **items;
+	int n;
+};
+
+int knet_namespace_from_json(const cJSON *item, struct knet_namespace **ret);
+void knet_namespace_free(struct knet_namespace *ns);
+int knet_namespace_list(struct knet_api *api, const struct knet_list_opts *opts,
+			struct knet_namespace_list **ret,
+			struct knet_error *err);
+void knet_namespace_list_free(struct knet_namespace_list *l);
+
 /* --- network policies --- */
+
+/* One entry of a rule's ports. */
+struct knet_netpol_port {
+	char protocol[8]; /* TCP (the default), UDP, SCTP */
+	int port;	  /* 0: every port of the protocol (or named) */
+	int end_port;	  /* 0: none; else port..end_port inclusive */
+	char *name;	  /* a named port, resolved per destination pod */
+};
+
+/*
+ * One peer of a rule's from/to: podSelector and namespaceSelector
+ * (both in one peer: AND), or an ipBlock.
+ */
+struct knet_netpol_peer {
+	bool has_pods, has_namespaces;
+	struct knet_selector pods;
+	struct knet_selector namespaces;
+	char *cidr; /* ipBlock.cidr, NULL when not an ipBlock */
+	struct knet_strv except;
+	struct knet_cidr block;		 /* @cidr, parsed */
+	struct knet_cidr *except_blocks; /* @except, parsed */
+};
+
+struct knet_netpol_rule {
+	struct knet_netpol_peer *peers; /* n == 0: every peer */
+	int npeers;
+	struct knet_netpol_port *ports; /* n == 0: every port */
+	int nports;
+};
 
 struct knet_netpol {
 	struct knet_meta meta;
@@ -238,6 +316,12 @@ struct knet_netpol {
 	int ingress_rules; /* -1 when the type is absent */
 	int egress_rules;
 	cJSON *spec; /* the whole spec, for policy analysis */
+	/* The spec, parsed (knet_netpol_parse). */
+	struct knet_selector selector;
+	struct knet_netpol_rule *in; /* ingress rules, n_in of them */
+	int n_in;
+	struct knet_netpol_rule *out; /* egress rules */
+	int n_out;
 };
 
 struct knet_netpol_list {
@@ -246,6 +330,13 @@ struct knet_netpol_list {
 };
 
 int knet_netpol_from_json(const cJSON *item, struct knet_netpol **ret);
+/*
+ * Like knet_netpol_from_json(), and -EINVAL with "FIELD: problem" in
+ * @err ("spec.ingress[0].ports[1].port: not a number or a name") for a
+ * spec the API server would refuse (manifests from files).
+ */
+int knet_netpol_parse(const cJSON *item, struct knet_netpol **ret,
+		      struct knet_error *err);
 void knet_netpol_free(struct knet_netpol *p);
 int knet_netpol_get(struct knet_api *api, const char *ns, const char *name,
 		    struct knet_netpol **ret, struct knet_error *err);
@@ -260,9 +351,10 @@ struct knet_ingress_path {
 	char *host; /* NULL: any host */
 	char *path; /* NULL: any path */
 	char *path_type;
-	char *service;	/* backend Service, NULL for a resource backend */
-	char *port;	/* "80" or a port name */
-	char *resource; /* "Kind/name" for a resource backend */
+	char *service;	 /* backend Service, NULL for a resource backend */
+	char *port;	 /* "80" or a port name */
+	char *resource;	 /* "Kind/name" for a resource backend */
+	bool is_default; /* spec.defaultBackend (no host, no path) */
 };
 
 struct knet_ingress {
@@ -273,6 +365,8 @@ struct knet_ingress {
 	struct knet_ingress_path *paths; /* the default backend comes last */
 	int npaths;
 	struct knet_strv tls_hosts;
+	/* the secretName of each tls_hosts entry's block, "" when none */
+	struct knet_strv tls_secrets;
 };
 
 struct knet_ingress_list {
@@ -357,5 +451,64 @@ int knet_who_index_lookup(const struct knet_who_index *idx, const char *ip,
  * "node node-a"; NULL when nothing is known.  malloc'd.
  */
 char *knet_who_index_label(const struct knet_who_index *idx, const char *ip);
+
+/* --- manifests (-f FILE|DIR|-) --- */
+
+/*
+ * Objects read from files instead of the API: Namespaces, Pods,
+ * Services (with their EndpointSlices or Endpoints), Nodes and
+ * NetworkPolicies (other kinds are skipped and counted).  YAML or JSON, several documents per file, `v1 List`s, and
+ * directories read recursively (*.yaml, *.yml, *.json, in name order).
+ * A malformed document fails the load with "FILE: document N: FIELD:
+ * PROBLEM" in the error (usage class: exit 2).
+ */
+struct knet_manifest {
+	struct knet_namespace_list namespaces;
+	struct knet_pod_list pods;
+	struct knet_service_list services;
+	struct knet_node_list nodes;
+	struct knet_netpol_list netpols;
+	/* EndpointSlices and Endpoints, one entry per Service (merged). */
+	struct knet_endpoints_list endpoints;
+	int skipped; /* objects of other kinds */
+	int ndocs;
+};
+
+struct knet_manifest *knet_manifest_new(void);
+void knet_manifest_free(struct knet_manifest *m);
+/*
+ * Load @path ("-": stdin) into @m; objects without a namespace go to
+ * @default_ns.  An object already in @m with the same kind, namespace
+ * and name is replaced (the later file wins).
+ */
+int knet_manifest_load(struct knet_manifest *m, const char *path,
+		       const char *default_ns, struct knet_error *err);
+/* The same for text in memory; @name stands for the file in errors. */
+int knet_manifest_load_text(struct knet_manifest *m, const char *name,
+			    const char *text, size_t len,
+			    const char *default_ns, struct knet_error *err);
+/*
+ * Move every object of @src into @dst, replacing those with the same
+ * kind, namespace and name (--cluster -f: the files win).  @src is left
+ * empty.
+ */
+int knet_manifest_merge(struct knet_manifest *dst, struct knet_manifest *src,
+			struct knet_error *err);
+
+/* What knet_manifest_fetch() could not list (403): it went on without. */
+enum {
+	KNET_MANIFEST_NO_NAMESPACES = 1 << 0,
+	KNET_MANIFEST_NO_SERVICES = 1 << 1,
+	KNET_MANIFEST_NO_NODES = 1 << 2,
+};
+
+/*
+ * Fill an empty @m from the API (all namespaces): pods and
+ * NetworkPolicies must list; namespaces, Services (and their
+ * endpoints) and nodes may fail,
+ * which *@ret_missing reports.
+ */
+int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
+			unsigned *ret_missing, struct knet_error *err);
 
 #endif

@@ -305,4 +305,66 @@ int knet_trace_run(struct knet_trace *t, volatile sig_atomic_t *stop,
 		   struct knet_trace_result **ret, struct knet_error *err);
 void knet_trace_result_free(struct knet_trace_result *r);
 
+/* --- DNS queries (knet dns) --- */
+
+/* Why one name's lookup ended, as the search loop sees it. */
+enum knet_dns_outcome {
+	KNET_DNS_OUT_ANSWER,	  /* NOERROR with answers */
+	KNET_DNS_OUT_NODATA,	  /* NOERROR without answers */
+	KNET_DNS_OUT_NXDOMAIN,	  /* no such name */
+	KNET_DNS_OUT_SERVFAIL,	  /* every server said SERVFAIL */
+	KNET_DNS_OUT_REFUSED,	  /* REFUSED, NOTIMP, FORMERR */
+	KNET_DNS_OUT_TIMEOUT,	  /* no answer in time */
+	KNET_DNS_OUT_CONNREFUSED, /* ICMP port unreachable from all */
+};
+
+/* "answer", "nodata", "nxdomain", ...: the JSON word. */
+const char *knet_dns_outcome_name(enum knet_dns_outcome o);
+
+struct knet_dns_client;
+
+/*
+ * Sockets to each of @servers (IP literals, port 53), opened in the
+ * current network namespace: one UDP socket (connected, so an ICMP port
+ * unreachable comes back as ECONNREFUSED) and @tcp_spare TCP sockets,
+ * connected only when an answer is truncated (connect needs no
+ * privilege; the socket keeps the namespace it was made in).
+ */
+int knet_dns_client_new(const char (*servers)[64], int n, int tcp_spare,
+			struct knet_dns_client **ret, struct knet_error *err);
+void knet_dns_client_free(struct knet_dns_client *c);
+
+/* One query sent to one server, and what came back. */
+struct knet_dns_try {
+	int server; /* index in the servers */
+	bool tcp;
+	long long latency_us; /* send to answer (or to giving up) */
+	int error; /* 0 answered; -ETIMEDOUT, -ECONNREFUSED, -EBADMSG... */
+	struct knet_dns_msg msg; /* when error == 0 */
+};
+
+/*
+ * Ask the servers for @name/@type as glibc's res_send does: @attempts
+ * rounds over the servers in order, @timeout_ms for each try, the next
+ * server on SERVFAIL, REFUSED or NOTIMP, TCP to the same server when
+ * the UDP answer is truncated (@use_vc: TCP from the start).  @on_try
+ * sees every try as it ends.  The outcome is what the search loop sees.
+ * Returns 0, or < 0 when @on_try did (or no memory).
+ */
+struct knet_dns_ask {
+	const char *name;
+	uint16_t type;
+	int timeout_ms;
+	int attempts;
+	bool use_vc;
+	int first_server; /* rotate: where this query starts */
+};
+
+int knet_dns_client_resolve(struct knet_dns_client *c,
+			    const struct knet_dns_ask *ask,
+			    int (*on_try)(const struct knet_dns_try *t,
+					  void *userdata),
+			    void *userdata, volatile sig_atomic_t *stop,
+			    enum knet_dns_outcome *ret_outcome);
+
 #endif

@@ -78,10 +78,15 @@ long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b)
 	return (ns + 500) / 1000;
 }
 
-long long knet_mono_ms(void)
+long long knet_mono_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+long long knet_mono_ms(void)
+{
+	return knet_mono_us() / 1000;
 }

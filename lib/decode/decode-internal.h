@@ -40,6 +40,11 @@ void dec_icmp6(struct knet_decoded *d, const struct knet_pkt *p);
 void dec_tcp(struct knet_decoded *d, const struct knet_pkt *p);
 void dec_udp(struct knet_decoded *d, const struct knet_pkt *p);
 void dec_dns(struct knet_decoded *d, const struct knet_pkt *p);
+/*
+ * The name at @*off of DNS message @m into @out (dotted, "." for the
+ * root, unsafe bytes as \DDD); @*off moves past it.  -1 when malformed.
+ */
+int dec_dns_name(const struct knet_pkt *m, size_t *off, char *out, size_t size);
 void dec_vxlan(struct knet_decoded *d, const struct knet_pkt *p);
 void dec_geneve(struct knet_decoded *d, const struct knet_pkt *p);
 /* Application data on TCP: an HTTP/1 first line or a TLS ClientHello. */

@@ -16,8 +16,7 @@
  * The name at @*off into @out (dotted, "." for the root); @*off moves
  * past it in the message (not past what pointers led to).
  */
-static int read_name(const struct knet_pkt *m, size_t *off, char *out,
-		     size_t size)
+int dec_dns_name(const struct knet_pkt *m, size_t *off, char *out, size_t size)
 {
 	size_t pos = *off, o = 0, end = 0, limit = *off;
 	int jumps = 0;
@@ -72,7 +71,7 @@ static int read_name(const struct knet_pkt *m, size_t *off, char *out,
 	return 0;
 }
 
-static const char *type_name(uint16_t t, char *buf, size_t size)
+const char *knet_dns_type_name(uint16_t t, char *buf, size_t size)
 {
 	switch (t) {
 	case 1:
@@ -102,14 +101,14 @@ static const char *type_name(uint16_t t, char *buf, size_t size)
 	return buf;
 }
 
-static const char *rcode_name(int rc)
+const char *knet_dns_rcode_name(int rc)
 {
 	static const char *const names[] = {
 		"NoError",  "FormErr", "ServFail",
 		"NXDomain", "NotImp",  "Refused",
 	};
 
-	return rc < 6 ? names[rc] : "rcode";
+	return rc >= 0 && rc < 6 ? names[rc] : "rcode";
 }
 
 static void keep_name(struct knet_decoded *d, const char *name)
@@ -140,7 +139,7 @@ static int rdata(struct knet_decoded *d, const struct knet_pkt *m, size_t off,
 		   knet_pkt_bytes(m, off, 16, &a) == 0) {
 		dec_addr(d, AF_INET6, a, -1);
 	} else if (type == 5 || type == 12 || type == 2) {
-		if (read_name(m, &o, name, sizeof(name)) < 0)
+		if (dec_dns_name(m, &o, name, sizeof(name)) < 0)
 			return -1;
 		dec_put(d, "%s", name);
 	}
@@ -155,13 +154,13 @@ static int records(struct knet_decoded *d, const struct knet_pkt *m,
 	for (int i = 0; i < n; i++) {
 		uint16_t type, rdlen;
 
-		if (read_name(m, off, name, sizeof(name)) < 0 ||
+		if (dec_dns_name(m, off, name, sizeof(name)) < 0 ||
 		    knet_pkt_be16(m, *off, &type) < 0)
 			return -1;
 		if (question) {
 			*off += 4;
-			dec_put(d, " %s? %s", type_name(type, tb, sizeof(tb)),
-				name);
+			dec_put(d, " %s? %s",
+				knet_dns_type_name(type, tb, sizeof(tb)), name);
 			keep_name(d, name);
 			continue;
 		}
@@ -170,7 +169,7 @@ static int records(struct knet_decoded *d, const struct knet_pkt *m,
 		*off += 10;
 		if (type != 41) {
 			dec_put(d, "%s %s %s ", i ? "," : " answer", name,
-				type_name(type, tb, sizeof(tb)));
+				knet_dns_type_name(type, tb, sizeof(tb)));
 			keep_name(d, name);
 			if (rdata(d, m, *off, type, rdlen) < 0)
 				return -1;
@@ -202,7 +201,7 @@ void dec_dns(struct knet_decoded *d, const struct knet_pkt *m)
 		d->dns_rcode = fl & 0x000f;
 	dec_put(d, "DNS %s 0x%04x", d->dns_response ? "response" : "query", id);
 	if (d->dns_response)
-		dec_put(d, " %s", rcode_name(fl & 0x000f));
+		dec_put(d, " %s", knet_dns_rcode_name(fl & 0x000f));
 	if (d->dns_tc)
 		dec_put(d, " TC");
 	if (d->dns_response)

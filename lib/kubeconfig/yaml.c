@@ -99,8 +99,13 @@ static void wipe_parser(yaml_parser_t *p)
 			       (size_t)(p->buffer.end - p->buffer.start));
 }
 
-int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
-		    struct knet_error *err)
+/*
+ * Parse the first document (@docs NULL) or every document, each appended
+ * to @docs (an empty one as null, so that indexes stay those of the
+ * file).  *@ret_doc counts the documents begun, for error messages.
+ */
+static int parse_yaml(const char *text, size_t len, cJSON **ret_json,
+		      cJSON *docs, int *ret_doc, struct knet_error *err)
 {
 	struct frame stack[YAML_MAX_DEPTH];
 	yaml_parser_t parser;
@@ -108,6 +113,8 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 	cJSON *root = NULL;
 	int depth = 0, r = 0;
 	bool done = false;
+
+	*ret_doc = 1;
 
 	if (!yaml_parser_initialize(&parser))
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
@@ -165,6 +172,20 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 					   ev.start_mark.line + 1);
 			break;
 		case YAML_DOCUMENT_END_EVENT:
+			if (!docs) {
+				done = true;
+				break;
+			}
+			if (!root)
+				root = cJSON_CreateNull();
+			if (!root || !cJSON_AddItemToArray(docs, root))
+				r = knet_error_set(err, -ENOMEM,
+						   KNET_EXIT_SYSTEM,
+						   "out of memory");
+			else
+				root = NULL;
+			(*ret_doc)++;
+			break;
 		case YAML_STREAM_END_EVENT:
 			done = true;
 			break;
@@ -187,9 +208,10 @@ int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
 			goto cleanup;
 	}
 
-	if (!root)
+	if (!root && !docs)
 		root = cJSON_CreateNull(); /* an empty file */
-	*ret_json = root;
+	if (ret_json)
+		*ret_json = root;
 	root = NULL;
 cleanup:
 	while (depth > 0)
@@ -198,6 +220,34 @@ cleanup:
 	wipe_parser(&parser);
 	yaml_parser_delete(&parser);
 	return r;
+}
+
+int knet_yaml_parse(const char *text, size_t len, cJSON **ret_json,
+		    struct knet_error *err)
+{
+	int doc;
+
+	return parse_yaml(text, len, ret_json, NULL, &doc, err);
+}
+
+int knet_yaml_parse_documents(const char *text, size_t len, cJSON **ret_docs,
+			      int *ret_failed_doc, struct knet_error *err)
+{
+	cJSON *docs = cJSON_CreateArray();
+	int doc = 1, r;
+
+	if (!docs)
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	r = parse_yaml(text, len, NULL, docs, &doc, err);
+	if (r < 0) {
+		cJSON_Delete(docs);
+		if (ret_failed_doc)
+			*ret_failed_doc = doc;
+		return r;
+	}
+	*ret_docs = docs;
+	return 0;
 }
 
 const char *knet_yaml_version(void)

@@ -34,9 +34,11 @@ int knet_self_exe(char **ret_path, struct knet_error *err)
 	return 0;
 }
 
-int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
+int knet_via_exec(char *const *argv, volatile sig_atomic_t *stop,
+		  int *ret_status, struct knet_error *err)
 {
 	struct sigaction ign = {.sa_handler = SIG_IGN}, oint, oquit;
+	bool forwarded = false;
 	int status, r = 0;
 	pid_t pid;
 
@@ -54,12 +56,18 @@ int knet_via_exec(char *const *argv, int *ret_status, struct knet_error *err)
 	 * shell: we stay to pass its exit status on. */
 	sigaction(SIGINT, &ign, &oint);
 	sigaction(SIGQUIT, &ign, &oquit);
-	while (waitpid(pid, &status, 0) < 0)
+	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			r = knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 					   "waitpid: %s", strerror(errno));
 			break;
 		}
+		/* A SIGTERM for us ends the remote command too. */
+		if (stop && *stop && !forwarded) {
+			kill(pid, (int)*stop);
+			forwarded = true;
+		}
+	}
 	sigaction(SIGINT, &oint, NULL);
 	sigaction(SIGQUIT, &oquit, NULL);
 	if (r == 0)

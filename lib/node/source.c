@@ -198,7 +198,7 @@ int knet_via_rerun_extra(const char *tmpl, const char *node,
 		r = knet_via_run(argv, line, started, userdata, stop,
 				 ret_status, err);
 	else
-		r = knet_via_exec(argv, ret_status, err);
+		r = knet_via_exec(argv, stop, ret_status, err);
 	if (r == 0 && line && *ret_status == 127)
 		r = knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
 				   "cannot run the node transport '%s'", tmpl);

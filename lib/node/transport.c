@@ -250,7 +250,8 @@ struct reader {
 	pid_t pid;	/* the transport, leader of its process group */
 	bool own_group; /* signals are forwarded to it */
 	volatile sig_atomic_t *stop;
-	bool forwarded;
+	int stop_sig; /* the signal forwarded, 0: none yet */
+	bool forwarded, killed;
 	int (*line)(const char *, void *);
 	void *userdata;
 	int result; /* the first error: a callback's or ours */
@@ -267,6 +268,9 @@ static void forward_stop(struct reader *rd)
 	int sig = *rd->stop > 0 ? (int)*rd->stop : SIGINT;
 
 	rd->forwarded = true;
+	rd->stop_sig = sig;
+	/* Taken: a second Ctrl-C sets it again (see feed_lines). */
+	*rd->stop = 0;
 	if (rd->own_group)
 		kill(-rd->pid, sig);
 	else
@@ -368,6 +372,14 @@ static void feed_lines(struct reader *rd)
 
 		if (rd->stop && *rd->stop && !rd->forwarded)
 			forward_stop(rd);
+		/*
+		 * A second Ctrl-C: the remote end does not stop (a hung
+		 * node, a transport that swallows signals); end it here.
+		 */
+		if (rd->stop && *rd->stop && rd->forwarded && !rd->killed) {
+			rd->killed = true;
+			kill(rd->own_group ? -rd->pid : rd->pid, SIGKILL);
+		}
 		/* A short timeout: a stop flag set just before poll() is
 		 * seen soon, not at the next line. */
 		r = poll(&p, 1, rd->stop ? 200 : -1);
@@ -499,6 +511,9 @@ int knet_via_run(char *const *argv,
 	feed_lines(&rd);
 	close(rd.fd);
 	free(rd.buf);
+	/* The caller sees the stop it asked for, as without a transport. */
+	if (rd.stop_sig && !*stop)
+		*stop = rd.stop_sig;
 	r = wait_child(rd.pid, ret_status, err);
 	if (r < 0)
 		return r;

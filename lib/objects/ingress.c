@@ -36,6 +36,7 @@ void knet_ingress_free(struct knet_ingress *i)
 		path_clear(&i->paths[k]);
 	free(i->paths);
 	knet_strv_clear(&i->tls_hosts);
+	knet_strv_clear(&i->tls_secrets);
 	free(i);
 }
 
@@ -108,8 +109,11 @@ static int parse_paths(const cJSON *spec, struct knet_ingress *i)
 	}
 	def = knet_json_get(spec, "defaultBackend")
 		      ?: knet_json_get(spec, "backend");
-	if (def && parse_backend(def, &i->paths[i->npaths++]) < 0)
-		return -ENOMEM;
+	if (def) {
+		i->paths[i->npaths].is_default = true;
+		if (parse_backend(def, &i->paths[i->npaths++]) < 0)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -141,10 +145,14 @@ int knet_ingress_from_json(const cJSON *item, struct knet_ingress **ret)
 		if (a && *a && knet_strv_push(&i->addresses, a) < 0)
 			goto oom;
 	}
-	cJSON_ArrayForEach(it, knet_json_get(spec, "tls")){cJSON_ArrayForEach(
-		h, knet_json_get(it, "hosts")){
-		if (cJSON_IsString(h) &&
-		    knet_strv_push(&i->tls_hosts, h->valuestring) < 0) goto oom;
+	cJSON_ArrayForEach(it, knet_json_get(spec, "tls")){
+		cJSON_ArrayForEach(h, knet_json_get(it, "hosts")){
+			const char *secret = knet_json_str(it, "secretName");
+
+	if (cJSON_IsString(h) &&
+	    (knet_strv_push(&i->tls_hosts, h->valuestring) < 0 ||
+	     knet_strv_push(&i->tls_secrets, secret ? secret : "") < 0))
+		goto oom;
 }
 }
 *ret = i;

@@ -41,17 +41,37 @@ int output_utf8_seq(const unsigned char *p)
 	return n;
 }
 
+/*
+ * Bidirectional controls reorder what follows them on the screen, so a
+ * name can show as another (U+202E makes "web-evil" read "live-bew"):
+ * U+061C, U+200E..U+200F, U+202A..U+202E, U+2066..U+2069.
+ */
+static bool bidi_control(const unsigned char *p, int n)
+{
+	if (n == 2)
+		return p[0] == 0xd8 && p[1] == 0x9c;
+	if (n != 3 || p[0] != 0xe2)
+		return false;
+	if (p[1] == 0x80)
+		return p[2] == 0x8e || p[2] == 0x8f ||
+		       (p[2] >= 0xaa && p[2] <= 0xae);
+	return p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9;
+}
+
 /* Whether the character at @p (of length @n) must be escaped. */
 static bool unsafe(const unsigned char *p, int n, bool keep_newline)
 {
 	if (n == 0)
 		return true;
 	if (n == 1)
-		/* A tab would break a table's columns: escaped too. */
+		/*
+		 * A tab would break a table's columns; a backslash would
+		 * make a literal "\x1b" in a name look like an escaped ESC.
+		 */
 		return (p[0] < 0x20 && !(keep_newline && p[0] == '\n')) ||
-		       p[0] == 0x7f;
+		       p[0] == 0x7f || p[0] == '\\';
 	/* C1 controls U+0080..U+009F: 0xc2 0x80..0x9f (CSI is 0x9b). */
-	return n == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+	return (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) || bidi_control(p, n);
 }
 
 bool knet_text_is_safe(const char *s, bool keep_newline)
@@ -86,8 +106,14 @@ char *knet_text_escape(const char *s, bool keep_newline)
 			p += n;
 			continue;
 		}
-		/* A C1 control is two bytes; anything else escapes one. */
-		for (int i = 0; i < (n == 2 ? 2 : 1); i++) {
+		if (*p == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+			p++;
+			continue;
+		}
+		/* A C1 or bidi control escapes whole; bad UTF-8 one byte. */
+		for (int i = 0; i < (n > 1 ? n : 1); i++) {
 			sprintf(o, "\\x%02x", p[0]);
 			o += 4;
 			p++;

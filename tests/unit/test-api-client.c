@@ -86,6 +86,12 @@ static void test_time(void)
 	CHECK_INT(knet_time_parse("2024-01-02T03:04:05"), -1);
 	CHECK_INT(knet_time_parse(NULL), -1);
 	CHECK_INT(knet_time_parse("2024-01-02T01:34:05-01:30"), 1704164645);
+
+	/* one monotonic clock in two units: ms is us / 1000, never behind */
+	long long us = knet_mono_us(), ms = knet_mono_ms();
+
+	CHECK(us > 0);
+	CHECK(ms >= us / 1000 && ms - us / 1000 < 1000);
 }
 
 /*

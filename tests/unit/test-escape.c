@@ -38,5 +38,17 @@ int main(void)
 	check_escape("\xe6\x97", false, "\\xe6\\x97");
 	check_escape("\xed\xa0\x80", false, "\\xed\\xa0\\x80");
 	check_escape("\xf4\x90\x80\x80", false, "\\xf4\\x90\\x80\\x80");
+	/* a backslash doubles: a literal "\x1b" is not an escaped ESC */
+	check_escape("a\\x1b", false, "a\\\\x1b");
+	/* bidi controls: RLO (U+202E), RLI (U+2067), RLM (U+200F), ALM */
+	check_escape("web-\xe2\x80\xae"
+		     "live",
+		     false, "web-\\xe2\\x80\\xaelive");
+	check_escape("\xe2\x81\xa7x", false, "\\xe2\\x81\\xa7x");
+	check_escape("\xe2\x80\x8f", false, "\\xe2\\x80\\x8f");
+	check_escape("\xd8\x9c", false, "\\xd8\\x9c");
+	/* their neighbours are printable: U+2010 hyphen, U+2070 */
+	check_escape("\xe2\x80\x90\xe2\x81\xb0", false,
+		     "\xe2\x80\x90\xe2\x81\xb0");
 	return unit_done("test-escape");
 }

@@ -289,11 +289,15 @@ static void test_netpol(void)
 	if (!p)
 		return;
 	CHECK_STR(p->pod_selector, "app=db,tier in (a,b),!x,y");
-	/* No policyTypes: Ingress, and Egress since an egress list exists. */
+	/*
+	 * No policyTypes: Ingress, and Egress only when there is an egress
+	 * rule; an empty list is none (the lab's apiserver agrees, see
+	 * tests/policy.bats).
+	 */
 	CHECK(p->ingress);
-	CHECK(p->egress);
+	CHECK(!p->egress);
 	CHECK_INT(p->ingress_rules, 2);
-	CHECK_INT(p->egress_rules, 0);
+	CHECK_INT(p->egress_rules, -1);
 	CHECK(p->spec != NULL);
 	knet_netpol_free(p);
 

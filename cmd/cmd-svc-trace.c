@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * knet services trace SVC[:PORT] (knet svc trace): the chain from a
+ * Service to the packets, layer by layer: the Service, selector -> pods,
+ * targetPort -> container ports, endpoints, kube-proxy's rules on the
+ * node, conntrack there.  The analysis is lib/analysis's
+ * (knet_svc_trace_run); this file reads the API and the node's state and
+ * prints.
+ *
+ * The node is this one, or --on NODE: another node is traced by knet run
+ * there through the node transport (the node pipeline), and its JSON
+ * Lines are drawn here.  iptables-save and the conntrack dump request
+ * run privileged in prepare(); everything after is unprivileged.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cmd.h"
+#include "knet/analysis.h"
+#include "knet/netlink.h"
+#include "knet/node.h"
+#include "knet/objects.h"
+#include "node-common.h"
+
+#define SAVE_MAX (256 * 1024 * 1024)
+
+enum {
+	SUM_EVENT,
+	SUM_SERVICE,
+	SUM_STATUS,
+	SUM_BROKEN,
+	SUM_NODE,
+	SUM_TEXT,
+	NSUM_COLS,
+};
+
+static const struct knet_column sum_cols[] = {
+	[SUM_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[SUM_SERVICE] = {"SERVICE", "service", KNET_CELL_STR, KNET_COL_NOTABLE,
+			 0},
+	[SUM_STATUS] = {"STATUS", "status", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[SUM_BROKEN] = {"BROKEN", "broken_layer", KNET_CELL_STR,
+			KNET_COL_NOTABLE, 0},
+	[SUM_NODE] = {"NODE", "node", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[SUM_TEXT] = {"SUMMARY", "summary", KNET_CELL_STR, 0, 0},
+	[NSUM_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+enum {
+	LAY_EVENT,
+	LAY_NUM,
+	LAY_LAYER,
+	LAY_STATUS,
+	LAY_DETAIL,
+	NLAY_COLS,
+};
+
+static const struct knet_column lay_cols[] = {
+	[LAY_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[LAY_NUM] = {"#", "n", KNET_CELL_INT, KNET_COL_RIGHT, 1},
+	[LAY_LAYER] = {"LAYER", "layer", KNET_CELL_STR, 0, 10},
+	[LAY_STATUS] = {"STATUS", "status", KNET_CELL_STR, 0, 7},
+	[LAY_DETAIL] = {"DETAIL", "detail", KNET_CELL_STR, 0, 0},
+	[NLAY_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+enum {
+	EP_EVENT,
+	EP_ADDRESS,
+	EP_PORT,
+	EP_POD,
+	EP_NODE,
+	EP_READY,
+	EP_SERVING,
+	EP_TERMINATING,
+	EP_ENDPOINT,
+	EP_IN_RULES,
+	EP_SHARE,
+	EP_FLOWS,
+	EP_STALE,
+	NEP_COLS,
+};
+
+static const struct knet_column ep_cols[] = {
+	[EP_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[EP_ADDRESS] = {"ADDRESS", "ip", KNET_CELL_STR, 0, 15},
+	[EP_PORT] = {"PORT", "port", KNET_CELL_INT, KNET_COL_RIGHT, 5},
+	[EP_POD] = {"POD", "pod", KNET_CELL_STR, 0, 20},
+	[EP_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 6},
+	[EP_READY] = {"READY", "ready", KNET_CELL_BOOL, 0, 5},
+	[EP_SERVING] = {"SERVING", "serving", KNET_CELL_BOOL, KNET_COL_WIDE, 7},
+	[EP_TERMINATING] = {"TERMINATING", "terminating", KNET_CELL_BOOL,
+			    KNET_COL_WIDE, 11},
+	[EP_ENDPOINT] = {"ENDPOINT", "endpoint", KNET_CELL_BOOL, 0, 8},
+	[EP_IN_RULES] = {"IN-RULES", "in_rules", KNET_CELL_BOOL, 0, 8},
+	[EP_SHARE] = {"SHARE", "share_percent", KNET_CELL_PERCENT,
+		      KNET_COL_RIGHT, 6},
+	[EP_FLOWS] = {"FLOWS", "flows", KNET_CELL_INT, KNET_COL_RIGHT, 5},
+	[EP_STALE] = {"STALE", "stale", KNET_CELL_INT, KNET_COL_RIGHT, 5},
+	[NEP_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+enum {
+	FIND_EVENT,
+	FIND_SEVERITY,
+	FIND_LAYER,
+	FIND_TEXT,
+	NFIND_COLS,
+};
+
+static const struct knet_column find_cols[] = {
+	[FIND_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[FIND_SEVERITY] = {"SEVERITY", "severity", KNET_CELL_STR, 0, 8},
+	[FIND_LAYER] = {"LAYER", "layer", KNET_CELL_STR, 0, 10},
+	[FIND_TEXT] = {"FINDING", "finding", KNET_CELL_STR, 0, 0},
+	[NFIND_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+static const struct knet_opt trace_options[] = {
+	{"on", 0, KNET_OPT_STRING, "NODE",
+	 "read kube-proxy's rules and conntrack on NODE (default: this node)",
+	 NULL, 0, 0, "node"},
+	{"no-conntrack", 0, KNET_OPT_FLAG, NULL,
+	 "do not read the node's conntrack table", NULL, 0, 0, NULL},
+	KNET_NODE_RUN_AS_OPTION,
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
+struct run {
+	const struct knet_args *args;
+	char *ns, *name, *port;
+	struct knet_service *svc;
+	struct knet_pod_list *pods;
+	struct knet_endpoints_list *eps;
+	char *node; /* whose rules */
+	const char *mode;
+	struct knet_ipt *ipt;
+	char *nat, *filter;
+	struct knet_ct *ct;
+	struct knet_ct_service *cs;
+	struct knet_svc_trace *trace;
+	struct knet_table *sum, *layers, *ept, *findings;
+	int nlines[4];
+};
+
+static int tables_new(struct knet_ctx *ctx, struct run *run)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	int r = knet_table_new(sum_cols, &o, &run->sum);
+
+	if (r == 0)
+		r = knet_table_new(lay_cols, &o, &run->layers);
+	if (r == 0)
+		r = knet_table_new(ep_cols, &o, &run->ept);
+	if (r == 0)
+		r = knet_table_new(find_cols, &o, &run->findings);
+	return r;
+}
+
+/* "web", "web:http", "NS/web", "svc/web", "svc/NS/web:80". */
+static int split_target(struct run *run, const char *s, const char *def_ns)
+{
+	const char *slash, *colon;
+
+	if (!strncmp(s, "svc/", 4))
+		s += 4;
+	else if (!strncmp(s, "service/", 8))
+		s += 8;
+	colon = strrchr(s, ':');
+	slash = strchr(s, '/');
+	if (slash && colon && colon < slash)
+		colon = NULL;
+	run->ns = slash ? strndup(s, (size_t)(slash - s))
+			: strdup(def_ns ? def_ns : "default");
+	s = slash ? slash + 1 : s;
+	run->name = colon ? strndup(s, (size_t)(colon - s)) : strdup(s);
+	run->port = colon && colon[1] ? strdup(colon + 1) : NULL;
+	if (!run->ns || !run->name)
+		return -ENOMEM;
+	return *run->name && !strchr(run->name, '/') ? 0 : -EINVAL;
+}
+
+/* The API's layers: the Service, its namespace's pods, its endpoints. */
+static int read_api(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	struct knet_error err = {0};
+	int r;
+
+	r = knet_service_get(ctx->api, run->ns, run->name, &run->svc, &err);
+	if (r == 0)
+		r = knet_pod_list(ctx->api, run->ns, NULL, &run->pods, &err);
+	if (r == 0)
+		r = knet_endpoints_list(ctx->api, run->ns, run->name, NULL,
+					&run->eps, &err);
+	if (r < 0) {
+		char subject[256];
+
+		snprintf(subject, sizeof(subject), "svc/%s/%s", run->ns,
+			 run->name);
+		return knet_fail(ctx, &err, "trace", subject);
+	}
+	return 0;
+}
+
+struct capture {
+	char *buf;
+	size_t len, cap;
+};
+
+static int capture_line(const char *line, void *ud)
+{
+	struct capture *c = ud;
+	size_t n = strlen(line);
+
+	if (c->len + n + 2 > c->cap) {
+		size_t cap = (c->cap ? c->cap * 2 : 65536) + n;
+		char *g;
+
+		if (cap > SAVE_MAX)
+			return -E2BIG;
+		g = realloc(c->buf, cap);
+		if (!g)
+			return -ENOMEM;
+		c->buf = g;
+		c->cap = cap;
+	}
+	memcpy(c->buf + c->len, line, n);
+	c->len += n;
+	c->buf[c->len++] = '\n';
+	c->buf[c->len] = '\0';
+	return 0;
+}
+
+/* `iptables-save -t TABLE` here (the node's namespace), as root. */
+static int save(const char *table, char **ret, int *ret_status)
+{
+	char *argv[] = {"iptables-save", "-t", (char *)table, NULL};
+	struct capture c = {0};
+	struct knet_error err = {0};
+	int r = knet_via_run(argv, capture_line, NULL, &c, NULL, ret_status,
+			     &err);
+
+	if (r < 0 || *ret_status) {
+		free(c.buf);
+		return r < 0 ? r : -EIO;
+	}
+	*ret = c.buf ? c.buf : strdup("");
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* Which mode kube-proxy is in: iptables, else what else is there. */
+static void read_proxy(struct knet_ctx *ctx, struct run *run)
+{
+	struct knet_error err = {0};
+	int status = 0;
+
+	if (save("nat", &run->nat, &status) < 0) {
+		knet_warn(ctx,
+			  "cannot run iptables-save on %s (exit %d): "
+			  "kube-proxy's rules are not read",
+			  run->node, status);
+		return;
+	}
+	save("filter", &run->filter, &status);
+	if (knet_ipt_parse(run->nat, run->filter, &run->ipt, &err) < 0)
+		return;
+	run->mode = "iptables";
+	if (knet_ipt_kube_proxy(run->ipt))
+		return;
+	/* IPVS mode leaves its dummy interface; nftables its table. */
+	if (if_nametoindex("kube-ipvs0")) {
+		run->mode = "ipvs";
+		return;
+	}
+	{
+		char *argv[] = {"nft", "list",	     "table",
+				"ip",  "kube-proxy", NULL};
+		struct capture c = {0};
+
+		if (knet_via_run(argv, capture_line, NULL, &c, NULL, &status,
+				 &err) == 0 &&
+		    status == 0 && c.len)
+			run->mode = "nftables";
+		free(c.buf);
+	}
+}
+
+/* The conntrack dump request goes now, privileged; read after. */
+static void open_conntrack(struct knet_ctx *ctx, struct run *run)
+{
+	struct knet_ct_filter f;
+	struct knet_error err = {0};
+	int r;
+
+	if (knet_args_has(run->args, "no-conntrack"))
+		return;
+	memset(&f, 0, sizeof(f));
+	r = knet_ct_filter_set(&f, "nat", NULL, &err);
+	if (r == 0)
+		r = knet_ct_service_new(
+			run->svc,
+			knet_endpoints_list_find(run->eps, run->ns, run->name),
+			run->port, &run->cs, &err);
+	if (r == 0)
+		r = knet_ct_new(&run->ct, &err);
+	if (r == 0)
+		r = knet_ct_dump_begin(run->ct, &f, &err);
+	if (r < 0) {
+		knet_warn(ctx, "conntrack on %s is not read: %s", run->node,
+			  err.reason);
+		knet_ct_free(run->ct);
+		run->ct = NULL;
+		knet_ct_service_free(run->cs);
+		run->cs = NULL;
+	}
+}
+
+static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	struct knet_error err = {0};
+	int r = ctx->api ? 0 : knet_ctx_api_setup(ctx);
+
+	if (r == 0)
+		r = read_api(ctx, job);
+	if (r)
+		return r;
+	if (run->port && !knet_service_find_port(run->svc, run->port)) {
+		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
+			       "svc %s/%s has no such port", run->ns,
+			       run->name);
+		return knet_fail(ctx, &err, "trace port", run->port);
+	}
+	if (tables_new(ctx, run) < 0)
+		return -ENOMEM;
+	if (job->on_node)
+		run->node = strdup(job->on_node);
+	else if (knet_node_self(ctx->api, ctx->g.node, &run->node, &err) < 0) {
+		knet_warn(ctx,
+			  "not on a node (%s): kube-proxy and conntrack are "
+			  "not read; give --on NODE",
+			  err.reason);
+		return 0;
+	}
+	read_proxy(ctx, run);
+	open_conntrack(ctx, run);
+	return 0;
+}
+
+static int classify(const struct knet_ct_entry *e, void *ud)
+{
+	struct knet_ct_verdict v;
+
+	return knet_ct_service_classify(ud, e, &v);
+}
+
+static int stream(struct knet_ctx *ctx, struct run *run, int which,
+		  struct knet_table *t)
+{
+	int r = 0;
+
+	if (run->nlines[which]++ == 0) {
+		if (which && ctx->g.format != KNET_FMT_JSON)
+			printf("\n");
+		if (which)
+			r = knet_table_stream_header(t);
+	}
+	return r < 0 ? r : knet_table_stream_row(t);
+}
+
+static int print_summary(struct knet_ctx *ctx, struct run *run)
+{
+	const struct knet_svc_trace *tr = run->trace;
+	struct knet_table *t = run->sum;
+
+	if (knet_table_add_row(t) < 0)
+		return -ENOMEM;
+	knet_table_set_str(t, SUM_EVENT, "summary");
+	knet_table_set_strf(t, SUM_SERVICE, "%s/%s", run->ns, run->name);
+	knet_table_set_str(t, SUM_STATUS, tr->first_broken < 0 ? "ok" : "fail");
+	if (tr->first_broken >= 0)
+		knet_table_set_str(t, SUM_BROKEN,
+				   knet_trace_layer_name(tr->first_broken));
+	if (run->node)
+		knet_table_set_str(t, SUM_NODE, run->node);
+	knet_table_set_str(t, SUM_TEXT, tr->summary);
+	knet_table_set_tone(t, SUM_TEXT,
+			    tr->first_broken < 0 ? KNET_TONE_GOOD
+						 : KNET_TONE_BAD);
+	return stream(ctx, run, 0, t);
+}
+
+static int print_layers(struct knet_ctx *ctx, struct run *run)
+{
+	const struct knet_svc_trace *tr = run->trace;
+	struct knet_table *t = run->layers;
+	int r = 0;
+
+	for (int l = 0; r == 0 && l < KNET_TRACE_NLAYERS; l++) {
+		enum knet_trace_status s = tr->status[l];
+
+		if (knet_table_add_row(t) < 0)
+			return -ENOMEM;
+		knet_table_set_str(t, LAY_EVENT, "layer");
+		knet_table_set_int(t, LAY_NUM, l + 1);
+		knet_table_set_str(t, LAY_LAYER, knet_trace_layer_name(l));
+		knet_table_set_str(t, LAY_STATUS, knet_trace_status_name(s));
+		knet_table_set_tone(t, LAY_STATUS,
+				    s == KNET_TRACE_OK	   ? KNET_TONE_GOOD
+				    : s == KNET_TRACE_WARN ? KNET_TONE_WARN
+				    : s == KNET_TRACE_FAIL ? KNET_TONE_BAD
+							   : KNET_TONE_DIM);
+		knet_table_set_str(t, LAY_DETAIL, tr->detail[l]);
+		r = stream(ctx, run, 1, t);
+	}
+	return r;
+}
+
+static int print_endpoints(struct knet_ctx *ctx, struct run *run)
+{
+	const struct knet_svc_trace *tr = run->trace;
+	struct knet_table *t = run->ept;
+	bool rules = run->mode && !strcmp(run->mode, "iptables");
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < tr->neps; i++) {
+		const struct knet_trace_endpoint *e = &tr->eps[i];
+
+		if (knet_table_add_row(t) < 0)
+			return -ENOMEM;
+		knet_table_set_str(t, EP_EVENT, "endpoint");
+		knet_table_set_str(t, EP_ADDRESS, e->ip);
+		knet_table_set_int(t, EP_PORT, e->port);
+		if (e->pod[0])
+			knet_table_set_str(t, EP_POD, e->pod);
+		if (e->node[0])
+			knet_table_set_str(t, EP_NODE, e->node);
+		knet_table_set_bool(t, EP_READY, e->ready);
+		knet_table_set_tone(t, EP_READY,
+				    e->ready ? KNET_TONE_GOOD : KNET_TONE_BAD);
+		knet_table_set_bool(t, EP_SERVING, e->serving);
+		knet_table_set_bool(t, EP_TERMINATING, e->terminating);
+		knet_table_set_bool(t, EP_ENDPOINT, e->endpoint);
+		if (rules) {
+			knet_table_set_bool(t, EP_IN_RULES, e->in_rules);
+			if (e->in_rules)
+				knet_table_set_percent(t, EP_SHARE,
+						       e->share * 100);
+		}
+		if (run->cs) {
+			knet_table_set_int(t, EP_FLOWS, (long long)e->flows);
+			knet_table_set_int(t, EP_STALE, (long long)e->stale);
+		}
+		r = stream(ctx, run, 2, t);
+	}
+	return r;
+}
+
+static int print_findings(struct knet_ctx *ctx, struct run *run)
+{
+	const struct knet_svc_trace *tr = run->trace;
+	struct knet_table *t = run->findings;
+	int r = 0;
+
+	for (int i = 0; r == 0 && i < tr->nfindings; i++) {
+		const struct knet_trace_finding *f = &tr->findings[i];
+
+		if (knet_table_add_row(t) < 0)
+			return -ENOMEM;
+		knet_table_set_str(t, FIND_EVENT, "finding");
+		knet_table_set_str(t, FIND_SEVERITY,
+				   f->problem ? "problem" : "warning");
+		knet_table_set_tone(t, FIND_SEVERITY,
+				    f->problem ? KNET_TONE_BAD
+					       : KNET_TONE_WARN);
+		knet_table_set_str(t, FIND_LAYER,
+				   knet_trace_layer_name(f->layer));
+		knet_table_set_str(t, FIND_TEXT, f->text);
+		r = stream(ctx, run, 3, t);
+	}
+	return r;
+}
+
+static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	struct knet_svc_trace_in in = {
+		.svc = run->svc,
+		.port = run->port,
+		.pods = run->pods,
+		.se = knet_endpoints_list_find(run->eps, run->ns, run->name),
+		.node = run->node,
+		.proxy_mode = run->mode,
+		.ipt = run->ipt,
+	};
+	int r;
+
+	if (run->ct &&
+	    knet_ct_dump_finish(run->ct, classify, run->cs, &job->err) < 0) {
+		knet_warn(ctx, "conntrack on %s: %s", run->node,
+			  job->err.reason);
+		knet_error_clear(&job->err);
+		knet_ct_service_free(run->cs);
+		run->cs = NULL;
+	}
+	in.ct = run->cs;
+	r = knet_svc_trace_run(&in, &run->trace, &job->err);
+	if (r < 0)
+		return r;
+	r = print_summary(ctx, run);
+	if (r == 0)
+		r = print_layers(ctx, run);
+	if (r == 0)
+		r = print_endpoints(ctx, run);
+	if (r == 0)
+		r = print_findings(ctx, run);
+	if (r < 0)
+		return r;
+	return run->trace->first_broken >= 0 ? KNET_EXIT_PROBLEM : 0;
+}
+
+static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	return tables_new(ctx, job->data) < 0 ? KNET_EXIT_SYSTEM : 0;
+}
+
+static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
+		       const char *line)
+{
+	static const char *const events[] = {"summary", "layer", "endpoint",
+					     "finding"};
+	struct run *run = job->data;
+	struct knet_table *tables[] = {run->sum, run->layers, run->ept,
+				       run->findings};
+	cJSON *o = knet_node_remote_json(line);
+	const char *ev;
+	int r = 0;
+
+	if (!o)
+		return 0;
+	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
+	for (int i = 0; ev && i < 4; i++)
+		if (!strcmp(ev, events[i])) {
+			r = knet_via_row(tables[i], o);
+			if (r == 0)
+				r = stream(ctx, run, i, tables[i]);
+			break;
+		}
+	cJSON_Delete(o);
+	return r;
+}
+
+static void run_free(struct run *run)
+{
+	knet_table_free(run->sum);
+	knet_table_free(run->layers);
+	knet_table_free(run->ept);
+	knet_table_free(run->findings);
+	knet_svc_trace_free(run->trace);
+	knet_ct_free(run->ct);
+	knet_ct_service_free(run->cs);
+	knet_ipt_free(run->ipt);
+	free(run->nat);
+	free(run->filter);
+	knet_service_free(run->svc);
+	knet_pod_list_free(run->pods);
+	knet_endpoints_list_free(run->eps);
+	free(run->node);
+	free(run->ns);
+	free(run->name);
+	free(run->port);
+}
+
+static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct run run = {.args = args};
+	struct knet_node_job job;
+	int r;
+
+	r = split_target(&run, args->pos[0], knet_ctx_namespace(ctx));
+	if (r < 0) {
+		run_free(&run);
+		return r == -ENOMEM ? KNET_EXIT_SYSTEM
+				    : knet_usage_error(ctx,
+						       "'%s' is not a Service "
+						       "(NAME, NS/NAME, "
+						       "svc/NAME, with :PORT)",
+						       args->pos[0]);
+	}
+	knet_node_job_init(&job, ctx, args);
+	job.verb = "trace";
+	job.verb_from = "trace on";
+	job.find_verb = "find the node";
+	job.on_node = knet_args_str(args, "on", NULL);
+	job.api_optional = true;
+	job.prepare = prepare;
+	job.run = run_trace;
+	job.remote_begin = remote_begin;
+	job.remote_line = remote_line;
+	job.data = &run;
+	r = knet_node_run(ctx, &job);
+	run_free(&run);
+	knet_node_job_clear(&job);
+	return r;
+}
+
+const struct knet_cmd knet_cmd_services_trace = {
+	.name = "services trace",
+	.alias = "svc trace",
+	.group = "analysis",
+	.summary = "trace a Service layer by layer: selector, targetPort, "
+		   "endpoints, kube-proxy rules, conntrack",
+	.usage = "[options] SVC[:PORT] [--on NODE]",
+	.min_args = 1,
+	.max_args = 1,
+	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM,
+	.options = trace_options,
+	.complete_args = "service",
+	.exec = exec_trace,
+};
