@@ -184,10 +184,46 @@ int capture_run_add_iface(struct capture_run *run, const char *name,
 	return run->niface++;
 }
 
+/* An IDB for interface @i, once. */
+static int describe_iface(struct capture_run *run, int i,
+			  struct knet_error *err)
+{
+	struct capture_iface *x = &run->ifaces[i];
+	int id;
+
+	if (x->dump_id >= 0)
+		return 0;
+	id = knet_dump_files_add_iface(run->files, x->name, x->desc,
+				       x->linktype, x->snaplen, err);
+	if (id < 0)
+		return id;
+	x->dump_id = id;
+	return 0;
+}
+
+/*
+ * pcapng describes every target, also one that stayed quiet (its IDB
+ * and ISB say it was captured and saw nothing); a pcap file has one
+ * header, written with its first packet.
+ */
+static int describe_all(struct capture_run *run, struct knet_error *err)
+{
+	int r = 0;
+
+	if (run->fopts.format != KNET_DUMP_PCAPNG)
+		return 0;
+	for (int i = 0; r == 0 && i < run->niface; i++)
+		r = describe_iface(run, i, err);
+	return r;
+}
+
 /* pcapng: an ISB with the kernel's counters for every interface. */
 static void write_stats_blocks(struct capture_run *run)
 {
 	long long now = (long long)time(NULL) * 1000000;
+
+	if (run->files)
+		describe_all(run, NULL);
 
 	for (int i = 0; run->files && i < run->niface; i++)
 		if (run->ifaces[i].have_stats && run->ifaces[i].dump_id >= 0)
@@ -499,13 +535,12 @@ static int write_packet(struct capture_run *run, int iface,
 					x->name);
 	}
 	if (x->dump_id < 0) {
-		int id =
-			knet_dump_files_add_iface(run->files, x->name, x->desc,
-						  x->linktype, x->snaplen, err);
+		int r = describe_all(run, err);
 
-		if (id < 0)
-			return id;
-		x->dump_id = id;
+		if (r == 0)
+			r = describe_iface(run, iface, err);
+		if (r < 0)
+			return r;
 	}
 	return knet_dump_files_packet(run->files, x->dump_id, p, flags, err);
 }

@@ -359,3 +359,25 @@ client_ifaces() {
 	remote_privs_dropped
 	[ -e "$D/p.pcap" ]
 }
+
+@test "several targets stopped by SIGTERM: remote runs end too, the file is whole" {
+	tests/lab/lab pod-exec client/client -- ping -c 40 -i 0.1 "$(pod_ip web "$WEB_C")" >/dev/null &
+	pinger=$!
+	tests/lab/lab run node-a -- "$KNET" capture -n web -l app=web -w "$D/t.pcapng" icmp \
+		2>"$D/t.err" &
+	sleep 4
+	# knet itself, not one of its remote runs (those begin "knet -o json")
+	pid=$(pgrep -f "^$KNET capture -n web -l app=web -w $D/t.pcapng")
+	[ -n "$pid" ]
+	kill -TERM "$pid"
+	wait "$pinger" || true
+	wait || true
+	written=$(sed -n 's/.*captured, \([0-9]*\) written.*/\1/p' "$D/t.err")
+	[ "$written" -gt 0 ]
+	[ "$(tshark_count "$D/t.pcapng")" -eq "$written" ]
+	# every pod's interface with its statistics block: the remote runs
+	# were told to stop and their last lines were read
+	[ "$(capinfos -I "$D/t.pcapng" | grep -c 'Number of stat entries = 1')" -eq 3 ]
+	run pgrep -f "$KNET.*capture"
+	[ "$status" -eq 1 ]
+}
