@@ -135,6 +135,19 @@ const struct knet_cmd *knet_cmd_find(const char *name);
 const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c,
 				     const char *word);
 
+/*
+ * The index of the first argument in argv[0..argc) that is no option
+ * of @c (or a global one) nor an option's value; @argc when none, or
+ * when the words do not parse.
+ */
+int knet_cmd_first_arg(const struct knet_cmd *c, int argc, char *const *argv);
+/*
+ * The verb of @c that the first argument in argv[0..argc) names (the
+ * words after the command), its index in *@ret_at; NULL when none.
+ */
+const struct knet_cmd *knet_cmd_verb_at(const struct knet_cmd *c, int argc,
+					char *const *argv, int *ret_at);
+
 /* Output options for stdout from the globals (format, headers, colour). */
 struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,
 					const char *kind);
