@@ -58,6 +58,11 @@ struct knet_cmd {
 	 * the Service called trace).  NULL-terminated, NULL when none.
 	 */
 	const struct knet_cmd *const *verbs;
+	/*
+	 * The man page is knet-NAME (spaces as dashes) unless this names
+	 * another: "policy" for verbs documented on their command's page.
+	 */
+	const char *man;
 };
 
 /* Global options, as parsed by cmd/knet.c. */
