@@ -98,7 +98,8 @@ static void bash_cmd_arm(FILE *f, const struct knet_cmd *c,
 		fprintf(f, "\t\t\t_knet_dynamic %s\n", c->complete_args);
 	/* the verbs in the first argument's place, beside the names */
 	if (c->verbs) {
-		fputs("\t\t\t((narg == 0)) &&\n\t\t\t\tCOMPREPLY+=($(compgen -W "
+		fputs("\t\t\t((narg == 0)) &&\n\t\t\t\tCOMPREPLY+=($(compgen "
+		      "-W "
 		      "\"",
 		      f);
 		for (const struct knet_cmd *const *v = c->verbs; *v; v++)

@@ -158,7 +158,7 @@ struct world {
 };
 
 static const struct knet_service *find_service(const struct knet_manifest *m,
-						const char *ns, const char *name)
+					       const char *ns, const char *name)
 {
 	for (int i = 0; i < m->services.n; i++) {
 		const struct knet_meta *md = &m->services.items[i]->meta;
@@ -192,8 +192,8 @@ static int ready_endpoints(struct world *w, const char *ns,
 		svc = live;
 		se = NULL;
 	}
-	if (live && knet_endpoints_list(w->api, ns, p->service, NULL, &l,
-					&err) == 0)
+	if (live &&
+	    knet_endpoints_list(w->api, ns, p->service, NULL, &l, &err) == 0)
 		se = knet_endpoints_list_find(l, ns, p->service);
 	r = knet_ingress_backend_ready(p, svc, se, out, ret_note);
 	knet_endpoints_list_free(l);
@@ -368,10 +368,10 @@ static int exec_match(struct knet_ctx *ctx, const struct knet_args *args)
 		    !strcmp(w.m->ingresses.items[i]->meta.namespace,
 			    ctx->g.namespace))
 			ings[n++] = w.m->ingresses.items[i];
-	if (knet_ingress_match(ings, n, cls,
-			       knet_ingress_class_default(
-				       &w.m->ingress_classes),
-			       &u, &m, &err) < 0 ||
+	if (knet_ingress_match(
+		    ings, n, cls,
+		    knet_ingress_class_default(&w.m->ingress_classes), &u, &m,
+		    &err) < 0 ||
 	    verdict(ctx, &w, url, m, &problem) < 0 || candidates(ctx, m) < 0)
 		goto out;
 	r = problem ? KNET_EXIT_PROBLEM : KNET_EXIT_OK;

@@ -306,8 +306,8 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 		tables[1] = knet_global_options;
 	}
 	if (verb < 0)
-		return knet_args_parse(tables, argc - next - 1,
-				       argv + next + 1, false, args, NULL, err);
+		return knet_args_parse(tables, argc - next - 1, argv + next + 1,
+				       false, args, NULL, err);
 	/* The options before the verb's name are the verb's too. */
 	r = knet_args_parse(tables, verb - next - 1, argv + next + 1, false,
 			    args, NULL, err);

@@ -219,14 +219,14 @@ static void candidates(struct words *ws, char **v, int n, const char *text,
 		/* "svc -n web trace <Tab>": the verb's, past options */
 		{
 			int at = 0;
-			const struct knet_cmd *verb =
-				knet_cmd_verb_at(cmd, n - i - 1, v + i + 1, &at);
+			const struct knet_cmd *verb = knet_cmd_verb_at(
+				cmd, n - i - 1, v + i + 1, &at);
 
 			if (verb)
 				cmd = verb;
 			else if (cmd->verbs && text[0] != '-' &&
-				 knet_cmd_first_arg(cmd, n - i - 1, v + i + 1) ==
-					 n - i - 1 &&
+				 knet_cmd_first_arg(cmd, n - i - 1,
+						    v + i + 1) == n - i - 1 &&
 				 !(n > i + 1 && v[n - 1][0] == '-'))
 				verbs = cmd;
 		}

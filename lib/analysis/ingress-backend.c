@@ -36,8 +36,7 @@ int knet_ingress_backend_ready(const struct knet_ingress_path *p,
 			       !strcmp(e->port_name, sp->name);
 
 		snprintf(ep, sizeof(ep), "%s:%d", e->ip, e->port);
-		if (e->ready && of_port &&
-		    !knet_strv_contains(ret_ready, ep) &&
+		if (e->ready && of_port && !knet_strv_contains(ret_ready, ep) &&
 		    knet_strv_push(ret_ready, ep) < 0)
 			return -ENOMEM;
 	}

@@ -41,7 +41,8 @@ static int check_backend_v1(const cJSON *b, const char *field,
 	if (!cJSON_IsObject(b))
 		return bad(err, field, "missing or not a map");
 	if (svc && knet_json_get(b, "resource"))
-		return bad(err, field, "service and resource exclude each other");
+		return bad(err, field,
+			   "service and resource exclude each other");
 	if (!svc) {
 		join(f, sizeof(f), field, ".resource");
 		if (!cJSON_IsObject(knet_json_get(b, "resource")))
@@ -80,7 +81,8 @@ static int check_backend_beta(const cJSON *b, const char *field,
 	if (knet_json_get(b, "resource"))
 		return 0;
 	join(f, sizeof(f), field, ".serviceName");
-	if (!knet_json_str(b, "serviceName") || !*knet_json_str(b, "serviceName"))
+	if (!knet_json_str(b, "serviceName") ||
+	    !*knet_json_str(b, "serviceName"))
 		return bad(err, f, "missing");
 	join(f, sizeof(f), field, ".servicePort");
 	if (!(cJSON_IsNumber(port) && port->valuedouble >= 1 &&
@@ -132,11 +134,13 @@ static int check_path(const cJSON *path, bool v1, const char *field,
 		return bad(err, field, "not a map");
 	join(f, sizeof(f), field, ".pathType");
 	if (!type && v1)
-		return bad(err, f, "missing (Exact, Prefix or "
-				   "ImplementationSpecific)");
+		return bad(err, f,
+			   "missing (Exact, Prefix or "
+			   "ImplementationSpecific)");
 	if (type && strcmp(type, "Exact") && strcmp(type, "Prefix") &&
 	    strcmp(type, "ImplementationSpecific"))
-		return bad(err, f, "not Exact, Prefix or ImplementationSpecific");
+		return bad(err, f,
+			   "not Exact, Prefix or ImplementationSpecific");
 	join(f, sizeof(f), field, ".path");
 	if (knet_json_get(path, "path") && !p)
 		return bad(err, f, "not a string");
@@ -150,8 +154,8 @@ static int check_path(const cJSON *path, bool v1, const char *field,
 static int check_rule(const cJSON *rule, bool v1, const char *field,
 		      struct knet_error *err)
 {
-	const cJSON *paths = knet_json_path(rule, "http", "paths",
-					    KNET_JSON_END);
+	const cJSON *paths =
+		knet_json_path(rule, "http", "paths", KNET_JSON_END);
 	const cJSON *p;
 	char f[256];
 	int j = 0, r;

@@ -32,9 +32,9 @@ int knet_ingress_class_from_json(const cJSON *item,
 		return -ENOMEM;
 	if (knet_meta_from_json(item, &c->meta) < 0)
 		goto oom;
-	v = knet_json_str(knet_json_path(item, "metadata", "annotations",
-					 KNET_JSON_END),
-			  DEFAULT_ANNOTATION);
+	v = knet_json_str(
+		knet_json_path(item, "metadata", "annotations", KNET_JSON_END),
+		DEFAULT_ANNOTATION);
 	/* The API server and controllers accept "true" only. */
 	c->is_default = v && !strcmp(v, "true");
 	if (knet_json_str(knet_json_get(item, "spec"), "controller") &&

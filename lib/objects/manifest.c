@@ -266,9 +266,9 @@ static int set_namespace(cJSON *obj, const char *default_ns)
 static int kind_of(const char *kind)
 {
 	static const char *const names[NKINDS] = {
-		[K_NS] = "Namespace",	      [K_POD] = "Pod",
-		[K_SVC] = "Service",	      [K_NODE] = "Node",
-		[K_NETPOL] = "NetworkPolicy", [K_ING] = "Ingress",
+		[K_NS] = "Namespace",	       [K_POD] = "Pod",
+		[K_SVC] = "Service",	       [K_NODE] = "Node",
+		[K_NETPOL] = "NetworkPolicy",  [K_ING] = "Ingress",
 		[K_INGCLASS] = "IngressClass",
 	};
 
@@ -297,7 +297,8 @@ static int parse_object(int k, cJSON *obj, void **ret, struct knet_error *err)
 		r = knet_node_from_json(obj, (struct knet_node **)ret);
 		break;
 	case K_ING:
-		return knet_ingress_parse(obj, (struct knet_ingress **)ret, err);
+		return knet_ingress_parse(obj, (struct knet_ingress **)ret,
+					  err);
 	case K_INGCLASS:
 		r = knet_ingress_class_from_json(
 			obj, (struct knet_ingress_class **)ret);
