@@ -313,20 +313,10 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 		w->api = ctx->api;
 		ns = knet_ctx_namespace(ctx);
 	}
-	for (int i = 0; i < nfiles; i++) {
-		struct knet_manifest *f = knet_manifest_new();
-
-		if (!f)
-			goto oom;
-		r = knet_manifest_load(f, files[i], ns, &err);
-		if (r >= 0)
-			r = knet_manifest_merge(w->m, f, &err);
-		knet_manifest_free(f);
-		if (r < 0) {
-			/* "FILE: document N: field: problem" as it is */
-			fprintf(stderr, "knet: %s\n", err.reason);
-			return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
-		}
+	if (knet_manifest_load_over(w->m, files, nfiles, ns, &err) < 0) {
+		/* "FILE: document N: field: problem" as it is */
+		fprintf(stderr, "knet: %s\n", err.reason);
+		return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
 	}
 	return 0;
 oom:

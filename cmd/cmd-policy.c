@@ -81,19 +81,9 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 			knet_warn(ctx, "cannot list services: svc/ targets "
 				       "are unknown");
 	}
-	for (int i = 0; i < nfiles; i++) {
-		struct knet_manifest *f = knet_manifest_new();
-
-		if (!f)
-			goto oom;
-		r = knet_manifest_load(f, files[i], ns, &err);
-		if (r >= 0)
-			r = knet_manifest_merge(w->m, f, &err);
-		knet_manifest_free(f);
-		if (r < 0) {
-			fprintf(stderr, "knet: %s\n", err.reason);
-			return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
-		}
+	if (knet_manifest_load_over(w->m, files, nfiles, ns, &err) < 0) {
+		fprintf(stderr, "knet: %s\n", err.reason);
+		return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
 	}
 	pw.namespaces = w->m->namespaces.items;
 	pw.nnamespaces = w->m->namespaces.n;

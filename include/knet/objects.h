@@ -522,6 +522,14 @@ int knet_manifest_load_text(struct knet_manifest *m, const char *name,
 			    const char *text, size_t len,
 			    const char *default_ns, struct knet_error *err);
 /*
+ * Load each of @paths (@n of them) and lay it over @m with
+ * knet_manifest_merge(): a later file wins over an earlier one, and
+ * every file over what @m held (the cluster, for --cluster -f).
+ */
+int knet_manifest_load_over(struct knet_manifest *m, const char *const *paths,
+			    int n, const char *default_ns,
+			    struct knet_error *err);
+/*
  * Move every object of @src into @dst, replacing those with the same
  * kind, namespace and name (--cluster -f: the files win).  @src is left
  * empty.

@@ -599,3 +599,24 @@ int knet_manifest_load(struct knet_manifest *m, const char *path,
 	return load_path(m, path, default_ns ? default_ns : "default", 0, true,
 			 err);
 }
+
+int knet_manifest_load_over(struct knet_manifest *m, const char *const *paths,
+			    int n, const char *default_ns,
+			    struct knet_error *err)
+{
+	for (int i = 0; i < n; i++) {
+		struct knet_manifest *f = knet_manifest_new();
+		int r;
+
+		if (!f)
+			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+					      "out of memory");
+		r = knet_manifest_load(f, paths[i], default_ns, err);
+		if (r >= 0)
+			r = knet_manifest_merge(m, f, err);
+		knet_manifest_free(f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
