@@ -78,12 +78,7 @@ static const struct knet_opt match_options[] = {
 	{"class", 0, KNET_OPT_STRING, "CLASS",
 	 "only Ingresses of this class (default: the default IngressClass)",
 	 NULL, 0, 0, NULL},
-	{"filename", 'f', KNET_OPT_STRING, "FILE",
-	 "manifests instead of the cluster (file, directory or -; repeat)",
-	 NULL, 0, 0, "file"},
-	{"cluster", 0, KNET_OPT_FLAG, NULL,
-	 "with -f: the live cluster with the files laid over it", NULL, 0, 0,
-	 NULL},
+	KNET_OPTS_MANIFEST,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 

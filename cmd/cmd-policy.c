@@ -18,12 +18,7 @@
 #define MAX_PORTS 16
 
 static const struct knet_opt policy_options[] = {
-	{"filename", 'f', KNET_OPT_STRING, "FILE",
-	 "manifests instead of the cluster (file, directory or -; repeat)",
-	 NULL, 0, 0, "file"},
-	{"cluster", 0, KNET_OPT_FLAG, NULL,
-	 "with -f: the live cluster with the files laid over it", NULL, 0, 0,
-	 NULL},
+	KNET_OPTS_MANIFEST,
 	{"port", 0, KNET_OPT_STRING, "PORT[/PROTO]",
 	 "matrix: the port to judge (repeat; default every port)", NULL, 0, 0,
 	 NULL},

@@ -37,6 +37,20 @@ enum knet_cmd_flags {
 	KNET_CMD_HIDDEN = 1 << 4,
 };
 
+/*
+ * The rows of an options table for the analysis commands that read
+ * manifests (lib/objects/manifest.c): -f and --cluster, worded once.
+ */
+/* clang-format off */
+#define KNET_OPTS_MANIFEST \
+	{"filename", 'f', KNET_OPT_STRING, "FILE", \
+	 "manifests instead of the cluster (file, directory or -; repeat)", \
+	 NULL, 0, 0, "file"}, \
+	{"cluster", 0, KNET_OPT_FLAG, NULL, \
+	 "with -f: the live cluster with the files laid over it", NULL, 0, 0, \
+	 NULL}
+/* clang-format on */
+
 struct knet_ctx;
 
 struct knet_cmd {
