@@ -445,6 +445,9 @@ int knet_ctx_api_ready(struct knet_ctx *ctx)
 	return r;
 }
 
+/* Set by the first command that runs in the environment's locale. */
+static bool locale_set;
+
 static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 {
 	struct knet_error err = {0};
@@ -466,6 +469,11 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 	}
 	if (knet_args_has(&args, "help"))
 		return run_help_for(ctx, ctx->cmd->name);
+	/* The environment's locale, once, unless the command needs none. */
+	if (!(ctx->cmd->flags & KNET_CMD_C_LOCALE) && !locale_set) {
+		setlocale(LC_ALL, "");
+		locale_set = true;
+	}
 	r = apply_globals(ctx, &args);
 	if (r)
 		return r;
@@ -534,7 +542,7 @@ int main(int argc, char **argv)
 {
 	struct knet_ctx ctx = {0};
 
-	setlocale(LC_ALL, "");
+	/* The locale is set per command (KNET_CMD_C_LOCALE), in run_line. */
 	ctx.argv0 = argv[0];
 	return knet_dispatch(&ctx, argc - 1, argv + 1);
 }

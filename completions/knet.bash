@@ -51,7 +51,8 @@ _knet()
 				ping) vals+=" --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --tcp --udp" ;;
 				traceroute|trace) vals+=" --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval" ;;
 				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size" ;;
-				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -Z --run-as" ;;
+				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as" ;;
+				flows) vals+=" --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
 				policy) vals+=" -f --filename --port -f --filename --port -f --filename --port" ;;
 				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
 				shell) vals+="" ;;
@@ -130,7 +131,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture policy dns shell completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy dns shell completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -221,9 +222,15 @@ _knet()
 		fi ;;
 	capture)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
+		fi ;;
+	flows)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic target
 		fi ;;
 	policy)
 		if [[ $cur == -* ]]; then

@@ -99,7 +99,10 @@ function __knet_cmd
 				set -a vals -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size
 			case capture
 				set cmd capture
-				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -Z --run-as
+				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as
+			case flows
+				set cmd flows
+				set -a vals --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
 			case policy
 				set cmd policy
 				set -a vals -f --filename --port -f --filename --port -f --filename --port
@@ -245,7 +248,7 @@ complete -c knet -n '__knet_is conntrack' -l no-names -d 'raw addresses: do not 
 complete -c knet -n '__knet_is conntrack' -s 4 -l ipv4 -d 'only IPv4 entries'
 complete -c knet -n '__knet_is conntrack' -s 6 -l ipv6 -d 'only IPv6 entries'
 complete -c knet -n '__knet_is conntrack' -a '(__knet_dynamic target)'
-complete -c knet -n __fish_use_subcommand -a capture -d 'capture a pod\'s packets, decoded or as pcap/pcapng'
+complete -c knet -n __fish_use_subcommand -a capture -d 'capture pods\' packets, decoded or as pcap/pcapng'
 complete -c knet -n '__knet_is capture' -s i -l interface -x -d 'capture on IFACE in the pod (default eth0; \'any\' for all)'
 complete -c knet -n '__knet_is capture' -s s -l snaplen -x -d 'bytes kept of each packet (default 262144)'
 complete -c knet -n '__knet_is capture' -s B -l buffer-size -x -d 'kernel buffer in KiB (default 32768)'
@@ -257,8 +260,28 @@ complete -c knet -n '__knet_is capture' -s U -l packet-buffered -d 'with -w, wri
 complete -c knet -n '__knet_is capture' -s r -l read -r -F -d 'decode a pcap or pcapng FILE instead of capturing'
 complete -c knet -n '__knet_is capture' -s x -l hex -d 'print each packet in hex too'
 complete -c knet -n '__knet_is capture' -s X -l hex-ascii -d 'print each packet in hex and ASCII too'
+complete -c knet -n '__knet_is capture' -s C -l file-size -x -d 'with -w, start a new file past MB million bytes (as tcpdump)'
+complete -c knet -n '__knet_is capture' -s G -l rotate-seconds -x -d 'with -w, a new file every SECONDS (FILE is strftime\'d)'
+complete -c knet -n '__knet_is capture' -s W -l file-count -x -d 'with -C, reuse COUNT files; with -G, stop after COUNT'
+complete -c knet -n '__knet_is capture' -l stream -d 'print raw packets as JSON Lines (base64; what a remote run sends)'
 complete -c knet -n '__knet_is capture' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
 complete -c knet -n '__knet_is capture' -a '(__knet_dynamic pod)'
+complete -c knet -n __fish_use_subcommand -a flows -d 'live flows of a pod or node, with names and problems'
+complete -c knet -n '__knet_is flows' -l source -x -d 'where flows come from: captured headers (default) or the node\'s conntrack table'
+complete -c knet -n '__knet_is flows' -l once -x -d 'no screen: watch for SECONDS, print the table (or -o json), exit'
+complete -c knet -n '__knet_is flows' -l watch -d 'no screen: a JSON Lines snapshot every refresh'
+complete -c knet -n '__knet_is flows' -l max-flows -x -d 'keep at most N flows, evicting the least recently seen (default 100000)'
+complete -c knet -n '__knet_is flows' -l refresh -x -d 'seconds between screen updates and snapshots (default 1)'
+complete -c knet -n '__knet_is flows' -l filter -x -d 'capture only what the BPF expression (tcpdump\'s grammar) keeps'
+complete -c knet -n '__knet_is flows' -l grep -x -d 'show only flows with TEXT in an address, name, state or flag'
+complete -c knet -n '__knet_is flows' -l sort -x -d 'bytes (default), packets, rate, rate10, src, dst, proto, state, flags, age or last'
+complete -c knet -n '__knet_is flows' -s i -l interface -x -d 'capture on IFACE (default eth0 in a pod, any on a node)'
+complete -c knet -n '__knet_is flows' -s B -l buffer-size -x -d 'kernel capture buffer in KiB (default 32768)'
+complete -c knet -n '__knet_is flows' -s s -l snaplen -x -d 'bytes kept of each packet (default 256: headers)'
+complete -c knet -n '__knet_is flows' -l no-names -d 'addresses only, no names'
+complete -c knet -n '__knet_is flows' -l stream -d 'print full snapshots as JSON Lines (what a remote run sends)'
+complete -c knet -n '__knet_is flows' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is flows' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a policy -d 'what NetworkPolicies say: would FROM reach TO, and why'
 complete -c knet -n '__knet_is policy' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
 complete -c knet -n '__knet_is policy' -l cluster -d 'with -f: the live cluster with the files laid over it'

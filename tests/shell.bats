@@ -280,3 +280,21 @@ KC
 	run pgrep -f "^$KNET shell\$"
 	[ "$status" -eq 1 ] # gone within 4 s
 }
+
+@test "shell: a TUI command (flows) gets the terminal and gives it back" {
+	start_shell "$LAB run node-a --"
+	tty=$(tmux display -p -t "$TM" '#{pane_tty}')
+	before=$(stty -a -F "$tty")
+	clear_screen
+	keys 'flows client/client' Enter
+	wait_screen 'knet flows +pod client/client on node-a, eth0 +source capture'
+	[ "$(tmux display -p -t "$TM" '#{alternate_on}')" = 1 ]
+	keys q
+	wait_screen 'packets captured, [0-9]+ dropped by the kernel'
+	wait_screen 'knet [^ ]*/default> $'
+	[ "$(tmux display -p -t "$TM" '#{alternate_on}')" = 0 ]
+	[ "$(stty -a -F "$tty")" = "$before" ]
+	# and the shell still reads lines
+	keys 'status' Enter
+	wait_screen '^last: +0$'
+}
