@@ -23,13 +23,22 @@ CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline libcap-ng libmnl
 
+# libcurl, libpcap and libyaml are not linked: lib/lazy dlopen()s them
+# on first use, so commands that need none skip ~40 libraries
+# (knet/lazy.h).
+LAZY_PKGS = libcurl libpcap yaml-0.1
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) \
+	2>/dev/null) -ldl
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
 # _GNU_SOURCE last wins over ncurses' -D_XOPEN_SOURCE=600.
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -D_GNU_SOURCE \
+# -fno-math-errno: sqrt() is an instruction, and knet needs no libm
+# (its mapping is ~330 KiB of every command's RSS); knet never reads
+# errno after a math function.
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -fno-math-errno \
+	-D_GNU_SOURCE \
 	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS = $(PKG_LIBS) -lm -pthread
 

@@ -22,6 +22,7 @@
 #include <cjson/cJSON.h>
 
 #include "capture-run.h"
+#include "capture-targets.h"
 #include "cmd.h"
 #include "knet/node.h"
 #include "node-common.h"
@@ -54,12 +55,38 @@ static const struct knet_opt capture_options[] = {
 	 0, 0, NULL},
 	{"hex-ascii", 'X', KNET_OPT_FLAG, NULL,
 	 "print each packet in hex and ASCII too", NULL, 0, 0, NULL},
+	{"file-size", 'C', KNET_OPT_NUMBER, "MB",
+	 "with -w, start a new file past MB million bytes (as tcpdump)", NULL,
+	 0.001, 1e6, NULL},
+	{"rotate-seconds", 'G', KNET_OPT_INT, "SECONDS",
+	 "with -w, a new file every SECONDS (FILE is strftime'd)", NULL, 1, 1e8,
+	 NULL},
+	{"file-count", 'W', KNET_OPT_INT, "COUNT",
+	 "with -C, reuse COUNT files; with -G, stop after COUNT", NULL, 1, 1e6,
+	 NULL},
+	{"stream", 0, KNET_OPT_FLAG, NULL,
+	 "print raw packets as JSON Lines (base64; what a remote run sends)",
+	 NULL, 0, 0, NULL},
 	KNET_NODE_RUN_AS_OPTION,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
-/* The remote run streams raw packets when this is set (see remote_begin). */
-#define STREAM_ENV "KNET_CAPTURE_STREAM"
+/* What the remote run of a pod on another node is told (remote_begin). */
+static const char *const stream_args[] = {"--stream", NULL};
+
+/* The one pod's interface (iface 0), named after it. */
+static int describe_pod(struct capture_run *run, const struct knet_source *src)
+{
+	char *name, *desc;
+	int r;
+
+	capture_run_describe(&run->copts, src, &name, &desc);
+	r = name ? capture_run_add_iface(run, name, desc, 1, run->copts.snaplen)
+		 : -ENOMEM;
+	free(name);
+	free(desc);
+	return r < 0 ? r : 0;
+}
 
 static int open_capture(struct knet_ctx *ctx, struct knet_node_job *job)
 {
@@ -74,8 +101,8 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct capture_run *run = job->data;
 
-	capture_run_describe(run, job->src);
-	return capture_run_outputs(ctx, run);
+	return describe_pod(run, job->src) ? -ENOMEM
+					   : capture_run_outputs(ctx, run);
 }
 
 static int run_capture(struct knet_ctx *ctx, struct knet_node_job *job)
@@ -95,13 +122,14 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct capture_run *run = job->data;
 
 	/*
-	 * The remote run (same command line, -o json) streams raw
-	 * packets instead of writing or decoding: the file and the names
-	 * are made here.
+	 * The remote run (same command line, -o json, --stream, from
+	 * job->remote_args) streams raw packets instead of writing or
+	 * decoding: the file and the names are made here.
 	 */
-	if (setenv(STREAM_ENV, "1", 1) < 0)
-		return -errno;
-	capture_run_describe(run, job->src);
+	if (describe_pod(run, job->src))
+		return -ENOMEM;
+	capture_feed_init(&run->feed, job->src->remote_node, NULL);
+	run->feed.single = 0;
 	return capture_run_outputs(ctx, run);
 }
 
@@ -114,7 +142,7 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 
 	if (!o)
 		return 0;
-	r = capture_run_remote_json(ctx, run, o, &job->err);
+	r = capture_run_remote_json(ctx, run, &run->feed, o, &job->err);
 	cJSON_Delete(o);
 	return r;
 }
@@ -146,24 +174,67 @@ static char *join_filter(const struct knet_args *args, int first)
 	return s;
 }
 
+/* Rotation is for files: -C, -G, -W need -w FILE (tcpdump's rules). */
+static int check_rotation(struct knet_ctx *ctx, const struct capture_run *run)
+{
+	const struct knet_dump_files_opts *f = &run->fopts;
+
+	if ((f->size_mb > 0 || f->seconds || f->count) &&
+	    (!run->write || !strcmp(run->write, "-")))
+		return knet_usage_error(ctx, "-C, -G and -W need -w FILE");
+	if (f->count && !f->size_mb && !f->seconds)
+		return knet_usage_error(ctx, "-W needs -C or -G");
+	return 0;
+}
+
+/* Several pods, -l, svc/NAME, node/NAME: merged in time order. */
+static int capture_many(struct knet_ctx *ctx, struct capture_run *run,
+			const struct knet_args *args, int ntargets)
+{
+	struct capture_targets t;
+	int r;
+
+	r = knet_ctx_api_setup(ctx);
+	if (r == 0)
+		r = capture_targets_resolve(ctx, args->pos, ntargets, &t);
+	if (r)
+		return r;
+	r = capture_run_outputs(ctx, run);
+	if (r == 0)
+		r = capture_targets_run(ctx, run, &t);
+	capture_targets_clear(&t);
+	return r;
+}
+
 static int exec_capture(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct capture_run run;
 	struct knet_node_job job;
 	const char *read = knet_args_str(args, "read", NULL);
+	int ntargets =
+		read || ctx->g.selector ? 0 : capture_targets_count(args);
 	int r;
 
 	capture_run_init(&run, ctx, args);
-	run.remote_stream = getenv(STREAM_ENV) != NULL;
-	if (!read && args->npos < 1)
+	run.remote_stream = knet_args_has(args, "stream");
+	if (!read && args->npos < 1 && !ctx->g.selector)
 		return knet_usage_error(ctx,
 					"give a pod to capture, or -r FILE");
-	run.filter = join_filter(args, read ? 0 : 1);
+	r = check_rotation(ctx, &run);
+	if (r)
+		return r;
+	run.filter = join_filter(args, ntargets);
 	if (!run.filter)
 		return KNET_EXIT_SYSTEM;
 	run.copts.filter = run.filter;
 	if (read) {
 		r = capture_run_offline(ctx, &run, read);
+		capture_run_clear(&run);
+		return r;
+	}
+	if (ntargets != 1 || !strncmp(args->pos[0], "svc/", 4) ||
+	    !strncmp(args->pos[0], "node/", 5)) {
+		r = capture_many(ctx, &run, args, ntargets);
 		capture_run_clear(&run);
 		return r;
 	}
@@ -180,6 +251,7 @@ static int exec_capture(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
+	job.remote_args = stream_args;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
 	capture_run_clear(&run);
@@ -191,8 +263,8 @@ const struct knet_cmd knet_cmd_capture = {
 	.name = "capture",
 	.alias = NULL,
 	.group = "node",
-	.summary = "capture a pod's packets, decoded or as pcap/pcapng",
-	.usage = "[options] POD|-r FILE [FILTER...]",
+	.summary = "capture pods' packets, decoded or as pcap/pcapng",
+	.usage = "[options] TARGET...|-r FILE [FILTER...]",
 	.min_args = 0,
 	.max_args = -1,
 	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM,

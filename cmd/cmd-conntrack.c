@@ -260,6 +260,15 @@ struct del {
 	struct knet_ct *ct;
 };
 
+/* The flag lists of the last status seen (see status_flags()). */
+struct ct_flags {
+	uint32_t status;
+	bool valid;
+	char short_buf[512], all_buf[512];
+	const char *short_v[32], *all_v[32];
+	int nshort, nall;
+};
+
 /* A table read: the node's or the pod's own. */
 struct table {
 	struct knet_ct *ct;
@@ -300,6 +309,7 @@ struct run {
 	unsigned long resyncs, resync_entries;
 	struct del *del;
 	size_t ndel, cap;
+	struct ct_flags fl;
 };
 
 /* --- what to show --- */
@@ -318,65 +328,64 @@ static const char *name_of(struct run *run, const struct knet_ct_entry *e,
 			     : knet_ct_names_get(run->names, e->family, addr);
 }
 
-/* "web/web-abc:8080", or the address when nobody owns it. */
-static void endpoint_text(struct run *run, const struct knet_ct_entry *e,
-			  const struct knet_ct_tuple *t, bool src, char *buf,
-			  size_t len)
+/*
+ * End @k (KNET_CT_ORIG_SRC...) of @e: "web/web-abc:8080", or the
+ * address and port (@x, formatted once an entry) when nobody owns it.
+ */
+static const char *endpoint_text(struct run *run, const struct knet_ct_entry *e,
+				 const struct knet_ct_ends *x, int k, char *buf,
+				 size_t len)
 {
-	const char *n = name_of(run, e, src ? t->src : t->dst);
-	uint16_t port = src ? t->sport : t->dport;
+	static const int port_of[4] = {0, 1, 0, 1}; /* sport, dport */
+	const struct knet_ct_tuple *t = k < 2 ? &e->orig : &e->reply;
+	const char *n = name_of(run, e, port_of[k] ? t->dst : t->src);
 
-	if (!n) {
-		if (src)
-			knet_ct_format_src(e, t, buf, len);
-		else
-			knet_ct_format_dst(e, t, buf, len);
-	} else if (has_ports(e->proto)) {
-		snprintf(buf, len, "%s:%u", n, port);
-	} else {
+	if (!n)
+		return x->end[k];
+	if (has_ports(e->proto))
+		snprintf(buf, len, "%s:%u", n,
+			 port_of[k] ? t->dport : t->sport);
+	else
 		snprintf(buf, len, "%s", n);
-	}
+	return buf;
 }
 
 /* "198.18.133.244:80 -> web/web-abc:8080 (DNAT)", SNAT, or both. */
 static void translation(struct run *run, const struct knet_ct_entry *e,
-			char *buf, size_t len)
+			const struct knet_ct_ends *x, char *buf, size_t len)
 {
-	char a[160], b[160], d[340] = "";
+	char b[160], d[340] = "";
 	unsigned int nat = knet_ct_nat(e);
 
 	buf[0] = '\0';
-	if (nat & KNET_CT_NAT_DNAT) {
-		knet_ct_format_dst(e, &e->orig, a, sizeof(a));
-		endpoint_text(run, e, &e->reply, true, b, sizeof(b));
-		snprintf(d, sizeof(d), "%s -> %s (DNAT)", a, b);
-	}
-	if (nat & KNET_CT_NAT_SNAT) {
-		endpoint_text(run, e, &e->orig, true, a, sizeof(a));
-		knet_ct_format_dst(e, &e->reply, b, sizeof(b));
+	if (nat & KNET_CT_NAT_DNAT)
+		snprintf(d, sizeof(d), "%s -> %s (DNAT)",
+			 x->end[KNET_CT_ORIG_DST],
+			 endpoint_text(run, e, x, KNET_CT_REPLY_SRC, b,
+				       sizeof(b)));
+	if (nat & KNET_CT_NAT_SNAT)
 		snprintf(buf, len, "%s%s%s -> %s (SNAT)", d, d[0] ? ", " : "",
-			 a, b);
-	} else if (d[0]) {
+			 endpoint_text(run, e, x, KNET_CT_ORIG_SRC, b,
+				       sizeof(b)),
+			 x->end[KNET_CT_REPLY_DST]);
+	else if (d[0])
 		snprintf(buf, len, "%s", d);
-	}
 }
 
-static void tuple_text(const struct knet_ct_entry *e,
-		       const struct knet_ct_tuple *t, char *buf, size_t len)
+/* "SRC:PORT->DST:PORT" of ends @k and @k + 1; its length.  No printf. */
+static size_t tuple_text(const struct knet_ct_ends *x, int k, char *buf,
+			 size_t len)
 {
-	char a[KNET_CT_ENDPOINT_MAX], b[KNET_CT_ENDPOINT_MAX];
+	size_t na = (size_t)x->elen[k], nb = (size_t)x->elen[k + 1];
 
-	int na = knet_ct_format_src(e, t, a, sizeof(a));
-	int nb = knet_ct_format_dst(e, t, b, sizeof(b));
-
-	/* Twice an entry: no printf.  @buf holds two endpoints. */
-	if (na < 0 || nb < 0 || (size_t)na + (size_t)nb + 3 > len) {
+	if (na + nb + 3 > len) {
 		buf[0] = '\0';
-		return;
+		return 0;
 	}
-	memcpy(buf, a, (size_t)na);
+	memcpy(buf, x->end[k], na);
 	memcpy(buf + na, "->", 2);
-	memcpy(buf + na + 2, b, (size_t)nb + 1);
+	memcpy(buf + na + 2, x->end[k + 1], nb + 1);
+	return na + nb + 2;
 }
 
 /* Status names split on commas, in @buf; @short_only: conntrack(8)'s. */
@@ -399,45 +408,76 @@ static int flag_list(uint32_t status, bool short_only, char *buf, size_t len,
 	return n;
 }
 
-static void set_addr(struct run *run, int col, int name_col,
-		     const struct knet_ct_entry *e, const unsigned char *addr)
-{
-	struct knet_table *t = run->entries;
-	char ip[64];
-	const char *n;
-
-	if (knet_ct_format_addr(e->family, addr, ip, sizeof(ip)) > 0)
-		knet_table_set_str(t, col, ip);
-	n = name_of(run, e, addr);
-	if (n)
-		knet_table_set_str(t, name_col, n);
-}
-
-/* @first: the tuple's src, dst, sport, dport columns; @names: src, dst. */
-static void set_tuple_raw(struct run *run, int first, int names,
+/* @first: the src, dst, sport, dport columns of the tuple of ends @k. */
+static void set_tuple_raw(struct run *run, int first,
 			  const struct knet_ct_entry *e,
-			  const struct knet_ct_tuple *tp)
+			  const struct knet_ct_tuple *tp,
+			  const struct knet_ct_ends *x, int k)
 {
 	struct knet_table *t = run->entries;
 
-	set_addr(run, first, names, e, tp->src);
-	set_addr(run, first + 1, names + 1, e, tp->dst);
+	if (x->alen[k])
+		knet_table_set_strn(t, first, x->addr[k], (size_t)x->alen[k]);
+	if (x->alen[k + 1])
+		knet_table_set_strn(t, first + 1, x->addr[k + 1],
+				    (size_t)x->alen[k + 1]);
 	if (has_ports(e->proto)) {
 		knet_table_set_int(t, first + 2, tp->sport);
 		knet_table_set_int(t, first + 3, tp->dport);
 	}
 }
 
+/* The owners of a tuple's source and destination, from @first on. */
+static void set_tuple_names(struct run *run, int first,
+			    const struct knet_ct_entry *e,
+			    const struct knet_ct_tuple *tp)
+{
+	const char *n;
+
+	if (run->no_names)
+		return;
+	n = name_of(run, e, tp->src);
+	if (n)
+		knet_table_set_str(run->entries, first, n);
+	n = name_of(run, e, tp->dst);
+	if (n)
+		knet_table_set_str(run->entries, first + 1, n);
+}
+
+/*
+ * Both flag lists of a status: entries share a few statuses, so the
+ * last one's lists are kept.
+ */
+static void status_flags(struct run *run, uint32_t status)
+{
+	struct ct_flags *f = &run->fl;
+
+	if (f->valid && f->status == status)
+		return;
+	f->nshort = flag_list(status, true, f->short_buf, sizeof(f->short_buf),
+			      f->short_v);
+	f->nall = flag_list(status, false, f->all_buf, sizeof(f->all_buf),
+			    f->all_v);
+	f->status = status;
+	f->valid = true;
+}
+
+/*
+ * One entry's row, its cells set in column order: a JSON stream writes
+ * each as it is set (knet_table_add_row_direct()).
+ */
 static int entry_row(struct run *run, const char *event,
 		     const struct knet_ct_entry *e,
 		     const struct knet_ct_verdict *v)
 {
 	struct knet_table *t = run->entries;
-	char buf[720], fl[512];
-	const char *flags[32], *s;
-	int n, r;
+	struct knet_ct_ends x;
+	char buf[720];
+	const char *s;
+	size_t n;
+	int r;
 
-	r = knet_table_add_row(t);
+	r = run->stream ? knet_table_add_row_direct(t) : knet_table_add_row(t);
 	if (r < 0)
 		return r;
 	knet_table_set_str(t, E_TYPE, event ? "event" : "entry");
@@ -454,15 +494,18 @@ static int entry_row(struct run *run, const char *event,
 		knet_table_set_str(t, E_STATE, s);
 	if (e->has & KNET_CT_HAS_TIMEOUT)
 		knet_table_set_int(t, E_TIMEOUT, e->timeout);
-	endpoint_text(run, e, &e->orig, true, buf, sizeof(buf));
-	knet_table_set_str(t, E_SOURCE, buf);
-	endpoint_text(run, e, &e->orig, false, buf, sizeof(buf));
-	knet_table_set_str(t, E_DEST, buf);
-	translation(run, e, buf, sizeof(buf));
+	knet_ct_format_ends(e, &x);
+	knet_table_set_str(
+		t, E_SOURCE,
+		endpoint_text(run, e, &x, KNET_CT_ORIG_SRC, buf, sizeof(buf)));
+	knet_table_set_str(
+		t, E_DEST,
+		endpoint_text(run, e, &x, KNET_CT_ORIG_DST, buf, sizeof(buf)));
+	translation(run, e, &x, buf, sizeof(buf));
 	if (buf[0])
 		knet_table_set_str(t, E_TRANS, buf);
-	n = flag_list(e->status, true, fl, sizeof(fl), flags);
-	knet_table_set_strlist(t, E_FLAGS, flags, n);
+	status_flags(run, e->status);
+	knet_table_set_strlist(t, E_FLAGS, run->fl.short_v, run->fl.nshort);
 	if (v && v->backend >= 0) {
 		int nb;
 		const struct knet_ct_backend *b =
@@ -470,17 +513,12 @@ static int entry_row(struct run *run, const char *event,
 
 		knet_table_set_str(t, E_BACKEND, b->pod ? b->pod : b->ip);
 	}
-	if (v) {
+	if (v)
 		knet_table_set_bool(t, E_STALE, v->stale != 0);
-		knet_table_set_str(t, E_VIA, knet_ct_svc_how_name(v->how));
-		if (v->stale)
-			knet_table_set_str(t, E_STALE_REASON,
-					   knet_ct_stale_reason(v->stale));
-	}
-	tuple_text(e, &e->orig, buf, sizeof(buf));
-	knet_table_set_str(t, E_ORIG, buf);
-	tuple_text(e, &e->reply, buf, sizeof(buf));
-	knet_table_set_str(t, E_REPLY, buf);
+	n = tuple_text(&x, KNET_CT_ORIG_SRC, buf, sizeof(buf));
+	knet_table_set_strn(t, E_ORIG, buf, n);
+	n = tuple_text(&x, KNET_CT_REPLY_SRC, buf, sizeof(buf));
+	knet_table_set_strn(t, E_REPLY, buf, n);
 	knet_table_set_int(t, E_MARK, e->mark);
 	knet_table_set_int(t, E_ZONE, e->zone);
 	if (e->has & KNET_CT_HAS_ID)
@@ -492,19 +530,14 @@ static int entry_row(struct run *run, const char *event,
 		knet_table_set_bytes(
 			t, E_BYTES,
 			(long long)(e->orig_bytes + e->reply_bytes));
-		knet_table_set_int(t, E_O_PKTS, (long long)e->orig_packets);
-		knet_table_set_int(t, E_O_BYTES, (long long)e->orig_bytes);
-		knet_table_set_int(t, E_R_PKTS, (long long)e->reply_packets);
-		knet_table_set_int(t, E_R_BYTES, (long long)e->reply_bytes);
-		run->counters++;
 	}
 	knet_table_set_str(t, E_TABLE, run->cur ? run->cur->name : "node");
 	s = knet_ct_family_name(e->family);
 	if (s)
 		knet_table_set_str(t, E_FAMILY, s);
 	knet_table_set_int(t, E_PROTO_NUM, e->proto);
-	set_tuple_raw(run, E_O_SRC, E_O_SRC_NAME, e, &e->orig);
-	set_tuple_raw(run, E_R_SRC, E_R_SRC_NAME, e, &e->reply);
+	set_tuple_raw(run, E_O_SRC, e, &e->orig, &x, KNET_CT_ORIG_SRC);
+	set_tuple_raw(run, E_R_SRC, e, &e->reply, &x, KNET_CT_REPLY_SRC);
 	if (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6) {
 		knet_table_set_int(t, E_ICMP_TYPE, e->orig.icmp_type);
 		knet_table_set_int(t, E_ICMP_CODE, e->orig.icmp_code);
@@ -512,12 +545,27 @@ static int entry_row(struct run *run, const char *event,
 	}
 	if (e->has & KNET_CT_HAS_STATUS) {
 		knet_table_set_int(t, E_STATUS, e->status);
-		n = flag_list(e->status, false, fl, sizeof(fl), flags);
-		knet_table_set_strlist(t, E_STATUS_FLAGS, flags, n);
+		knet_table_set_strlist(t, E_STATUS_FLAGS, run->fl.all_v,
+				       run->fl.nall);
 	}
 	s = knet_ct_nat_name(knet_ct_nat(e));
 	if (s[0])
 		knet_table_set_str(t, E_NAT, s);
+	set_tuple_names(run, E_O_SRC_NAME, e, &e->orig);
+	set_tuple_names(run, E_R_SRC_NAME, e, &e->reply);
+	if (e->has & KNET_CT_HAS_COUNTERS) {
+		knet_table_set_int(t, E_O_PKTS, (long long)e->orig_packets);
+		knet_table_set_int(t, E_O_BYTES, (long long)e->orig_bytes);
+		knet_table_set_int(t, E_R_PKTS, (long long)e->reply_packets);
+		knet_table_set_int(t, E_R_BYTES, (long long)e->reply_bytes);
+		run->counters++;
+	}
+	if (v) {
+		knet_table_set_str(t, E_VIA, knet_ct_svc_how_name(v->how));
+		if (v->stale)
+			knet_table_set_str(t, E_STALE_REASON,
+					   knet_ct_stale_reason(v->stale));
+	}
 	return 0;
 }
 
@@ -1150,6 +1198,9 @@ static int run_ct(struct knet_ctx *ctx, struct knet_node_job *job)
 		if (r == 0)
 			counters_note(run);
 	}
+	/* Entries go out in blocks: before the backends, and all of them. */
+	if (r == 0 && run->stream)
+		r = knet_table_stream_flush(run->entries);
 	if (r == 0 && run->cs)
 		r = service_end(job);
 	return r;
@@ -1383,7 +1434,7 @@ const struct knet_cmd knet_cmd_conntrack = {
 	.usage = "[options] [node/NAME | POD | svc/NAME[:PORT]]",
 	.min_args = 0,
 	.max_args = 1,
-	.flags = KNET_CMD_ROOT,
+	.flags = KNET_CMD_ROOT | KNET_CMD_C_LOCALE,
 	.options = ct_options,
 	.complete_args = "target",
 	.exec = exec_conntrack,

@@ -230,10 +230,10 @@ static int add_summary(struct knet_node_job *job)
 	if (st->received) {
 		knet_table_set_usec(t, SUM_MIN, st->min_us);
 		knet_table_set_usec(t, SUM_AVG,
-				    llround(knet_rtt_stats_avg(st)));
+				    knet_llround(knet_rtt_stats_avg(st)));
 		knet_table_set_usec(t, SUM_MAX, st->max_us);
 		knet_table_set_usec(t, SUM_MDEV,
-				    llround(knet_rtt_stats_mdev(st)));
+				    knet_llround(knet_rtt_stats_mdev(st)));
 	}
 	r = knet_table_stream_header(t);
 	return r < 0 ? r : knet_table_stream_row(t);

@@ -24,6 +24,7 @@ extern const struct knet_cmd knet_cmd_shell;
 extern const struct knet_cmd knet_cmd_capture;
 extern const struct knet_cmd knet_cmd_policy;
 extern const struct knet_cmd knet_cmd_dns;
+extern const struct knet_cmd knet_cmd_flows;
 extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
@@ -45,6 +46,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_traceroute,
 	&knet_cmd_conntrack,
 	&knet_cmd_capture,
+	&knet_cmd_flows,
 	/* analysis */
 	&knet_cmd_policy,
 	&knet_cmd_diagnose,

@@ -139,6 +139,18 @@ int knet_node_drop(struct knet_ctx *ctx, const char *run_as)
 	return 0;
 }
 
+int knet_node_drop_keep_kill(struct knet_ctx *ctx, const char *run_as)
+{
+	struct knet_error err = {0};
+	const char *verb;
+	const char *user =
+		geteuid() == 0 || knet_privs_have(CAP_SETUID) ? run_as : NULL;
+
+	if (pin_and_drop(ctx, user, CAP_KILL, &verb, &err) < 0)
+		return knet_fail(ctx, &err, verb, NULL);
+	return 0;
+}
+
 /*
  * The transport runs (as root: ssh needs root's keys, ip netns exec
  * needs CAP_SYS_ADMIN): what it sends is another node's data, decoded
@@ -195,11 +207,15 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 				   &status, &err);
 	} else {
 		job->stop = knet_catch_stop();
-		r = knet_via_rerun(ctx->g.via, node, feed_line, remote_started,
-				   &f, job->stop, &status, &err);
+		r = knet_via_rerun_extra(ctx->g.via, node, job->remote_args,
+					 feed_line, remote_started, &f,
+					 job->stop, &status, &err);
 	}
 	if (r < 0 && f.fail_verb)
 		return knet_fail(ctx, &err, f.fail_verb, NULL);
+	/* remote_line ended the run on purpose (a screen's `q`). */
+	if (r == -ECANCELED && !job->err.reason[0])
+		return job->remote_end ? job->remote_end(ctx, job, 0) : 0;
 	/* What a callback said beats the transport's generic reason. */
 	if (r < 0 && job->err.reason[0])
 		return knet_fail(ctx, &job->err, job->verb, node);

@@ -55,6 +55,12 @@ struct knet_node_job {
 	/* exec: the remote run gets our terminal instead of a pipe. */
 	bool remote_tty;
 	const char *run_as; /* -Z USER, NULL: nobody */
+	/*
+	 * Remote: options added to the command line the other node runs
+	 * (NULL-terminated, NULL: none), e.g. capture's hidden --stream.
+	 * An argument rather than the environment, which ssh drops.
+	 */
+	const char *const *remote_args;
 	/* Remote, in tables: "<banner> TARGET from SRC on node N (...)". */
 	const char *remote_banner;
 
@@ -98,6 +104,12 @@ int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job);
  * scanning).  Prints the error line; returns 0 or the exit status.
  */
 int knet_node_drop(struct knet_ctx *ctx, const char *run_as);
+/*
+ * The same keeping CAP_KILL, for a command that runs its own remote
+ * children (capture of pods on many nodes) and must forward Ctrl-C to
+ * their process groups.
+ */
+int knet_node_drop_keep_kill(struct knet_ctx *ctx, const char *run_as);
 /* Free what the pipeline set (source, target). */
 void knet_node_job_clear(struct knet_node_job *job);
 

@@ -98,6 +98,17 @@ clear_screen() {
 	wait_screen '(^| )--count( |$)'
 	keys C-u 'ping --cou' Tab
 	wait_screen '> ping --count *$'
+	# verbs from the command table, past options, then the verb's words
+	keys C-u 'svc -o wide tra' Tab
+	wait_screen '> svc -o wide trace *$'
+	keys C-u 'policy ' Tab Tab
+	wait_screen '(^| )check +matrix( |$)'
+	keys C-u 'ingress mat' Tab
+	wait_screen '> ingress match *$'
+	keys C-u 'svc -n web trace --no-co' Tab
+	wait_screen '> svc -n web trace --no-conntrack *$'
+	keys C-u 'svc trace web-hea' Tab
+	wait_screen '> svc trace web-headless *$'
 	keys C-u
 }
 
@@ -268,4 +279,22 @@ KC
 	for i in $(seq 40); do pgrep -f "^$KNET shell\$" >/dev/null || break; sleep 0.1; done
 	run pgrep -f "^$KNET shell\$"
 	[ "$status" -eq 1 ] # gone within 4 s
+}
+
+@test "shell: a TUI command (flows) gets the terminal and gives it back" {
+	start_shell "$LAB run node-a --"
+	tty=$(tmux display -p -t "$TM" '#{pane_tty}')
+	before=$(stty -a -F "$tty")
+	clear_screen
+	keys 'flows client/client' Enter
+	wait_screen 'knet flows +pod client/client on node-a, eth0 +source capture'
+	[ "$(tmux display -p -t "$TM" '#{alternate_on}')" = 1 ]
+	keys q
+	wait_screen 'packets captured, [0-9]+ dropped by the kernel'
+	wait_screen 'knet [^ ]*/default> $'
+	[ "$(tmux display -p -t "$TM" '#{alternate_on}')" = 0 ]
+	[ "$(stty -a -F "$tty")" = "$before" ]
+	# and the shell still reads lines
+	keys 'status' Enter
+	wait_screen '^last: +0$'
 }

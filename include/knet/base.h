@@ -107,6 +107,9 @@ void knet_fd_cloexec_from(int low);
  */
 long long knet_time_parse(const char *s);
 
+/* llround(3): the nearest integer, halves away from zero (no libm). */
+long long knet_llround(double x);
+
 /* b - a in microseconds. */
 long long knet_ts_diff_us(const struct timespec *a, const struct timespec *b);
 /* Now, in the clock receive timestamps use (CLOCK_REALTIME). */

@@ -159,4 +159,52 @@ struct knet_dns_msg {
  */
 int knet_dns_parse(const uint8_t *msg, size_t len, struct knet_dns_msg *ret);
 
+/* --- headers only, for the flow table (no text, no names) --- */
+
+/* TCP flag bits as on the wire. */
+enum {
+	KNET_TCP_FIN = 0x01,
+	KNET_TCP_SYN = 0x02,
+	KNET_TCP_RST = 0x04,
+	KNET_TCP_PSH = 0x08,
+	KNET_TCP_ACK = 0x10,
+};
+
+/* The 5-tuple of one direction; addresses in network order. */
+struct knet_tuple {
+	uint8_t family;	       /* AF_INET, AF_INET6 */
+	uint8_t proto;	       /* IPPROTO_* */
+	uint16_t sport, dport; /* host order; ICMP echo: the id in both */
+	uint8_t src[16], dst[16];
+};
+
+struct knet_headers {
+	struct knet_tuple t;
+	uint32_t wire_len; /* the packet on the wire */
+	uint32_t
+		payload_len; /* TCP/UDP payload bytes (as the IP length says) */
+	uint8_t tcp_flags;   /* KNET_TCP_* */
+	uint32_t seq, ack;
+	/* ICMP / ICMPv6 */
+	uint8_t icmp_type, icmp_code;
+	bool icmp_error;       /* unreachable, time exceeded, too big */
+	bool icmp_frag_needed; /* v4 frag-needed, v6 packet too big */
+	uint32_t icmp_mtu;
+	struct knet_tuple quoted; /* what the error quotes (icmp_error) */
+	/* DNS on port 53 (UDP): id and whether it is a response. */
+	bool dns;
+	bool dns_response;
+	uint16_t dns_id;
+};
+
+/*
+ * The headers the flow table needs, from one captured packet: 0, or
+ * -ENOENT for a packet that is not IP (ARP...), -EBADMSG when cut short
+ * before the ports, -EAGAIN for a fragment after the first (no ports).  Reads only through the knet_pkt accessors; VLAN
+ * tags and IPv6 extension headers are skipped (bounded); tunnels are
+ * not opened (the outer flow is the one on this interface).
+ */
+int knet_decode_headers(int linktype, const uint8_t *data, size_t caplen,
+			size_t len, struct knet_headers *ret);
+
 #endif

@@ -142,6 +142,26 @@ int knet_ct_format_dst(const struct knet_ct_entry *e,
 int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
 			size_t len);
 
+/*
+ * All four ends of an entry at once, each address formatted once:
+ * KNET_CT_ORIG_SRC .. KNET_CT_REPLY_DST index addr[] (the address) and
+ * end[] (with the port, as knet_ct_format_src/dst); alen[] and elen[]
+ * are their lengths.  For a command that prints each several times.
+ */
+enum {
+	KNET_CT_ORIG_SRC,
+	KNET_CT_ORIG_DST,
+	KNET_CT_REPLY_SRC,
+	KNET_CT_REPLY_DST,
+};
+struct knet_ct_ends {
+	char addr[4][KNET_CT_ENDPOINT_MAX];
+	char end[4][KNET_CT_ENDPOINT_MAX];
+	int alen[4], elen[4];
+};
+void knet_ct_format_ends(const struct knet_ct_entry *e,
+			 struct knet_ct_ends *ret);
+
 /* --- filters --- */
 
 /* Which fields of a filter are set (struct knet_ct_filter.set). */

@@ -355,6 +355,23 @@ int knet_via_rerun(const char *tmpl, const char *node,
 		   struct knet_error *err);
 
 /*
+ * The same with @extra (NULL-terminated, may be NULL) added to the
+ * remote command line as options (before a "--"): a command's hidden
+ * role options, which reach the other node through any transport (ssh
+ * passes no environment).
+ */
+int knet_via_rerun_extra(const char *tmpl, const char *node,
+			 const char *const *extra,
+			 int (*line)(const char *line, void *userdata),
+			 int (*started)(void *userdata, struct knet_error *err),
+			 void *userdata, volatile sig_atomic_t *stop,
+			 int *ret_status, struct knet_error *err);
+/* Only the command line that would run (NULL-terminated, malloc'd). */
+int knet_via_rerun_command(const char *tmpl, const char *node,
+			   const char *const *extra, char ***ret_argv,
+			   struct knet_error *err);
+
+/*
  * The option-table entries for where probes leave from (--from, --netns,
  * --pid), shared by ping and traceroute; @verb is "probe", "trace"...
  */
@@ -404,6 +421,12 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 		     int argc, char *const *argv, char ***ret_argv,
 		     int *ret_argc, struct knet_error *err);
 
+/* The same with @extra options before a "--" (or at the end). */
+int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
+			   int argc, char *const *argv,
+			   const char *const *extra, char ***ret_argv,
+			   int *ret_argc, struct knet_error *err);
+
 /* This process's own argv, from /proc/self/cmdline. */
 int knet_self_cmdline(char ***ret_argv, int *ret_argc, struct knet_error *err);
 
@@ -427,6 +450,25 @@ int knet_via_run(char *const *argv,
 		 int (*started)(void *userdata, struct knet_error *err),
 		 void *userdata, volatile sig_atomic_t *stop, int *ret_status,
 		 struct knet_error *err);
+
+/*
+ * A remote run several of which one loop polls: @argv in its own process
+ * group, stdout on a non-blocking pipe.  knet_via_child_read() takes what
+ * is there and calls @line per whole line: 0 when more may come, 1 at the
+ * end of the output, or @line's first error (the child is then ended).
+ * knet_via_child_signal() forwards a stop once; knet_via_child_wait()
+ * ends it if its output was not read to the end, reaps it and frees.
+ */
+struct knet_via_child;
+int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
+		   struct knet_error *err);
+int knet_via_child_fd(const struct knet_via_child *c);
+int knet_via_child_read(struct knet_via_child *c,
+			int (*line)(const char *line, void *userdata),
+			void *userdata);
+void knet_via_child_signal(struct knet_via_child *c, int sig);
+int knet_via_child_wait(struct knet_via_child *c, int *ret_status,
+			struct knet_error *err);
 
 /*
  * Is @ip one of the addresses of the current namespace's interfaces?

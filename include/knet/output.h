@@ -132,6 +132,9 @@ void knet_table_free(struct knet_table *t);
  */
 int knet_table_add_row(struct knet_table *t);
 int knet_table_set_str(struct knet_table *t, int col, const char *s);
+/* The same when the length is known: @s has @len bytes and a NUL. */
+int knet_table_set_strn(struct knet_table *t, int col, const char *s,
+			size_t len);
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int knet_table_set_int(struct knet_table *t, int col, long long v);
@@ -176,6 +179,18 @@ int knet_table_render(const struct knet_table *t);
  */
 int knet_table_stream_header(struct knet_table *t);
 int knet_table_stream_row(struct knet_table *t);
+/*
+ * A streamed row for streams of very many rows (a conntrack table):
+ * like knet_table_add_row(), but in JSON each cell is written out as it
+ * is set and nothing is kept, so the cells must be set in column order
+ * (one set out of order, or twice, fails the row with -EINVAL; tones
+ * are ignored).  End it with knet_table_stream_row().  The bytes are
+ * those of an ordinary streamed row; rows go to stdio in large blocks,
+ * and knet_table_stream_flush(), knet_table_render() and
+ * knet_table_free() write out what is pending first.  Another table
+ * printing to the same stream must flush this one before it prints.
+ */
+int knet_table_add_row_direct(struct knet_table *t);
 /*
  * What the streamed rows so far have left in the stdio buffer, out now:
  * for a command about to wait (for events, for the next probe), so that

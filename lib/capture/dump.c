@@ -356,3 +356,8 @@ int knet_dump_close(struct knet_dump *d, struct knet_error *err)
 	free(d);
 	return r;
 }
+
+unsigned long long knet_dump_size(const struct knet_dump *d)
+{
+	return d ? (unsigned long long)d->good + d->used : 0;
+}

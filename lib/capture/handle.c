@@ -5,10 +5,15 @@
  * follows (reads, stats) needs no privilege.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <pcap/pcap.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "knet/capture.h"
 
@@ -16,6 +21,8 @@ struct knet_capture {
 	pcap_t *p;
 	char *iface;
 	bool offline;
+	uint8_t mac[6]; /* the interface's own, for the direction */
+	bool has_mac;
 };
 
 /* The read timeout: how late a stop flag or --duration is noticed. */
@@ -64,6 +71,25 @@ static int activate_error(struct knet_capture *c, int status,
 	}
 }
 
+/*
+ * The interface's MAC address, read here (in its namespace): an
+ * Ethernet frame from it is one the pod sent.
+ */
+static void read_mac(struct knet_capture *c)
+{
+	struct ifreq ifr = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->iface);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
+		memcpy(c->mac, ifr.ifr_hwaddr.sa_data, 6);
+		c->has_mac = true;
+	}
+	close(fd);
+}
+
 int knet_capture_open(const struct knet_capture_opts *opts,
 		      struct knet_capture **ret, struct knet_error *err)
 {
@@ -100,6 +126,7 @@ int knet_capture_open(const struct knet_capture_opts *opts,
 	r = set_filter(c, opts->filter, err);
 	if (r < 0)
 		goto fail;
+	read_mac(c);
 	/*
 	 * TPACKET_V3 starts its block timeout only once a packet came: a
 	 * quiet pod would block a read for ever.  Non-blocking reads and
@@ -170,7 +197,12 @@ const char *knet_capture_iface(const struct knet_capture *c)
 	return c->iface;
 }
 
-int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
+int knet_capture_fd(const struct knet_capture *c)
+{
+	return c->offline ? -1 : pcap_get_selectable_fd(c->p);
+}
+
+int knet_capture_read(struct knet_capture *c, struct knet_packet *ret,
 		      struct knet_error *err)
 {
 	struct pcap_pkthdr *h;
@@ -185,6 +217,19 @@ int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
 		ret->data = data;
 		return 1;
 	}
+	if (r == 0)
+		return 0;
+	if (r == PCAP_ERROR_BREAK)
+		return -ENODATA;
+	return knet_error_set(err, -EIO, KNET_EXIT_SYSTEM, "%s",
+			      pcap_geterr(c->p));
+}
+
+int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
+		      struct knet_error *err)
+{
+	int r = knet_capture_read(c, ret, err);
+
 	if (r == 0 && !c->offline) {
 		struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p),
 				     .events = POLLIN};
@@ -192,14 +237,15 @@ int knet_capture_next(struct knet_capture *c, struct knet_packet *ret,
 		/* EINTR (a stop signal) is just an early return. */
 		if (pfd.fd >= 0)
 			poll(&pfd, 1, READ_TIMEOUT_MS);
-		return 0;
 	}
-	if (r == 0)
-		return 0;
-	if (r == PCAP_ERROR_BREAK)
-		return -ENODATA;
-	return knet_error_set(err, -EIO, KNET_EXIT_SYSTEM, "%s",
-			      pcap_geterr(c->p));
+	return r;
+}
+
+uint32_t knet_capture_flags(const struct knet_capture *c,
+			    const struct knet_packet *p)
+{
+	return knet_capture_epb_flags(knet_capture_linktype(c), p->data,
+				      p->caplen, c->has_mac ? c->mac : NULL);
 }
 
 int knet_capture_stats(struct knet_capture *c, struct knet_capture_stats *ret,

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -208,9 +209,19 @@ int knet_ct_dump_finish(struct knet_ct *ct,
 	if (!ct->dumping)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_SYSTEM,
 				      "no conntrack dump under way");
+	/* The second buffer of the reader thread (reader.c), kept. */
+	if (!ct->dbuf2)
+		ct->dbuf2 = malloc(CT_DUMP_BUF);
 	for (;;) {
-		r = ct_run(ct->dump, ct->dbuf, CT_DUMP_BUF, ct->dump_seq,
-			   dump_msg, &st, &kernel, err);
+		if (ct->dbuf2)
+			r = ct_run_dump(
+				ct->dump,
+				(unsigned char *[2]){ct->dbuf, ct->dbuf2},
+				CT_DUMP_BUF, ct->dump_seq, dump_msg, &st,
+				&kernel, err);
+		else
+			r = ct_run(ct->dump, ct->dbuf, CT_DUMP_BUF,
+				   ct->dump_seq, dump_msg, &st, &kernel, err);
 		if (r == 0 || !kernel || st.seen ||
 		    (r != -EINVAL && r != -EOPNOTSUPP) || !ct->sent)
 			break;

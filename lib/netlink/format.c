@@ -139,19 +139,54 @@ const char *knet_ct_family_name(uint8_t family)
 	return family == AF_INET ? "ipv4" : family == AF_INET6 ? "ipv6" : NULL;
 }
 
-/* @v in decimal at @o; the end.  By hand: this runs 6 times an entry. */
-static char *put_dec(char *o, unsigned v)
+/* @port in decimal at @o; the end.  By hand: four times an entry. */
+static char *put_dec(char *o, uint16_t port)
 {
-	char tmp[10];
-	int n = 0;
+	unsigned v = port;
+	int n = v >= 10000 ? 5 : v >= 1000 ? 4 : v >= 100 ? 3 : v >= 10 ? 2 : 1;
+	char *end = o + n;
 
+	/* counted first, then written from the last digit: no reversing */
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		*--end = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	while (n)
-		*o++ = tmp[--n];
-	return o;
+	return o + n;
+}
+
+/* "0" to "255", each in four bytes (the NULs pad). */
+static const char octets[256][4] = {
+	"0",   "1",   "2",   "3",   "4",   "5",	  "6",	 "7",	"8",   "9",
+	"10",  "11",  "12",  "13",  "14",  "15",  "16",	 "17",	"18",  "19",
+	"20",  "21",  "22",  "23",  "24",  "25",  "26",	 "27",	"28",  "29",
+	"30",  "31",  "32",  "33",  "34",  "35",  "36",	 "37",	"38",  "39",
+	"40",  "41",  "42",  "43",  "44",  "45",  "46",	 "47",	"48",  "49",
+	"50",  "51",  "52",  "53",  "54",  "55",  "56",	 "57",	"58",  "59",
+	"60",  "61",  "62",  "63",  "64",  "65",  "66",	 "67",	"68",  "69",
+	"70",  "71",  "72",  "73",  "74",  "75",  "76",	 "77",	"78",  "79",
+	"80",  "81",  "82",  "83",  "84",  "85",  "86",	 "87",	"88",  "89",
+	"90",  "91",  "92",  "93",  "94",  "95",  "96",	 "97",	"98",  "99",
+	"100", "101", "102", "103", "104", "105", "106", "107", "108", "109",
+	"110", "111", "112", "113", "114", "115", "116", "117", "118", "119",
+	"120", "121", "122", "123", "124", "125", "126", "127", "128", "129",
+	"130", "131", "132", "133", "134", "135", "136", "137", "138", "139",
+	"140", "141", "142", "143", "144", "145", "146", "147", "148", "149",
+	"150", "151", "152", "153", "154", "155", "156", "157", "158", "159",
+	"160", "161", "162", "163", "164", "165", "166", "167", "168", "169",
+	"170", "171", "172", "173", "174", "175", "176", "177", "178", "179",
+	"180", "181", "182", "183", "184", "185", "186", "187", "188", "189",
+	"190", "191", "192", "193", "194", "195", "196", "197", "198", "199",
+	"200", "201", "202", "203", "204", "205", "206", "207", "208", "209",
+	"210", "211", "212", "213", "214", "215", "216", "217", "218", "219",
+	"220", "221", "222", "223", "224", "225", "226", "227", "228", "229",
+	"230", "231", "232", "233", "234", "235", "236", "237", "238", "239",
+	"240", "241", "242", "243", "244", "245", "246", "247", "248", "249",
+	"250", "251", "252", "253", "254", "255",
+};
+
+static int octet_len(unsigned v)
+{
+	return v >= 100 ? 3 : v >= 10 ? 2 : 1;
 }
 
 int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
@@ -169,41 +204,32 @@ int knet_ct_format_addr(uint8_t family, const unsigned char *addr, char *buf,
 	}
 	if (len < INET_ADDRSTRLEN)
 		return -ENOSPC;
+	/* Each octet's digits and a dot (four bytes copied, the length
+	 * added): an IPv4 address is formatted four times an entry. */
 	for (int i = 0; i < 4; i++) {
-		unsigned v = addr[i];
-
-		if (i)
-			*o++ = '.';
-		if (v >= 100)
-			*o++ = (char)('0' + v / 100);
-		if (v >= 10)
-			*o++ = (char)('0' + v / 10 % 10);
-		*o++ = (char)('0' + v % 10);
+		memcpy(o, octets[addr[i]], 4);
+		o += octet_len(addr[i]);
+		*o++ = '.';
 	}
-	*o = '\0';
-	return (int)(o - buf);
+	o[-1] = '\0';
+	return (int)(o - 1 - buf);
 }
 
-/* "ADDR", "ADDR:PORT" or "[ADDR6]:PORT" into @buf. */
-static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
-		      uint16_t port, char *buf, size_t len)
+/* "ADDR", "ADDR:PORT" or "[ADDR6]:PORT" into @buf from the address @a. */
+static int end_text(const struct knet_ct_entry *e, const char *a, int alen,
+		    uint16_t port, char *buf, size_t len)
 {
-	char a[INET6_ADDRSTRLEN], *o;
 	bool ports = ct_proto_has_ports(e->proto);
 	bool v6 = e->family == AF_INET6;
-	int r;
+	char *o = buf;
 
-	r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
-	if (r < 0)
-		return r;
 	/* Brackets, a colon and five digits at most, and the NUL. */
-	if ((size_t)r + (ports ? 9 : 1) > len)
+	if ((size_t)alen + (ports ? 9 : 1) > len)
 		return -ENOSPC;
-	o = buf;
 	if (ports && v6)
 		*o++ = '[';
-	memcpy(o, a, (size_t)r);
-	o += r;
+	memcpy(o, a, (size_t)alen);
+	o += alen;
 	if (ports && v6)
 		*o++ = ']';
 	if (ports) {
@@ -212,6 +238,53 @@ static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
 	}
 	*o = '\0';
 	return (int)(o - buf);
+}
+
+static int format_end(const struct knet_ct_entry *e, const unsigned char *addr,
+		      uint16_t port, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	int r = knet_ct_format_addr(e->family, addr, a, sizeof(a));
+
+	return r < 0 ? r : end_text(e, a, r, port, buf, len);
+}
+
+void knet_ct_format_ends(const struct knet_ct_entry *e,
+			 struct knet_ct_ends *ret)
+{
+	const unsigned char *addr[4] = {e->orig.src, e->orig.dst, e->reply.src,
+					e->reply.dst};
+	const uint16_t port[4] = {e->orig.sport, e->orig.dport, e->reply.sport,
+				  e->reply.dport};
+	bool v4_ports = e->family == AF_INET && ct_proto_has_ports(e->proto);
+
+	for (int i = 0; i < 4; i++) {
+		int n = knet_ct_format_addr(e->family, addr[i], ret->addr[i],
+					    sizeof(ret->addr[i]));
+		char *o;
+
+		ret->alen[i] = n < 0 ? 0 : n;
+		if (n < 0) {
+			ret->addr[i][0] = ret->end[i][0] = '\0';
+			ret->elen[i] = 0;
+			continue;
+		}
+		if (!v4_ports) {
+			n = end_text(e, ret->addr[i], n, port[i], ret->end[i],
+				     sizeof(ret->end[i]));
+			ret->elen[i] = n < 0 ? 0 : n;
+			if (n < 0)
+				ret->end[i][0] = '\0';
+			continue;
+		}
+		/* The common case: 16 bytes copied, a colon and the port. */
+		memcpy(ret->end[i], ret->addr[i], 16);
+		o = ret->end[i] + n;
+		*o++ = ':';
+		o = put_dec(o, port[i]);
+		*o = '\0';
+		ret->elen[i] = (int)(o - ret->end[i]);
+	}
 }
 
 int knet_ct_format_src(const struct knet_ct_entry *e,

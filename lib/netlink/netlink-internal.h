@@ -46,8 +46,9 @@ struct knet_ct {
 	unsigned int sent; /* KNET_CT_KERNEL_* in the request */
 	unsigned int dump_seq;
 	bool dumping;
-	unsigned char *dbuf; /* CT_DUMP_BUF */
-	unsigned char *rbuf; /* CT_REQ_BUF */
+	unsigned char *dbuf;  /* CT_DUMP_BUF */
+	unsigned char *dbuf2; /* the reader thread's second, on first dump */
+	unsigned char *rbuf;  /* CT_REQ_BUF */
 };
 
 /* A netfilter netlink socket in the current namespace, bound. */
@@ -80,6 +81,38 @@ int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
 int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
 	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
 	   void *data, bool *ret_kernel, struct knet_error *err);
+
+/*
+ * ct_run() in pieces, for the dump's reader thread (reader.c): the
+ * state of a request being read, one datagram of it (true when the
+ * request is complete), whether a datagram holds the request's end,
+ * and what a receive error makes of it.
+ */
+struct ct_run_state {
+	int (*fn)(const struct nlmsghdr *nlh, void *data);
+	void *data;
+	int error;   /* first error, negative errno */
+	bool kernel; /* ... and it came from the kernel */
+	bool stop;   /* fn said stop: drain */
+	struct knet_error *err;
+	unsigned int portid, seq;
+};
+bool ct_run_datagram(struct ct_run_state *st, const unsigned char *buf,
+		     int len);
+bool ct_datagram_ends(const unsigned char *buf, int len, unsigned int portid,
+		      unsigned int seq);
+int ct_run_recv_error(struct ct_run_state *st, int r);
+
+/*
+ * ct_run() for a dump, with the receiving in a second thread: the
+ * kernel fills the next batch (inside recvmsg) while @fn works through
+ * the last one.  Same contract as ct_run(); @fn runs in the calling
+ * thread.  @bufs are two buffers of @buflen.
+ */
+int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
+		unsigned int seq,
+		int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
+		bool *ret_kernel, struct knet_error *err);
 
 /* The filter fields @e fails (KNET_CT_FILTER_*), 0 when it passes. */
 unsigned int ct_filter_fails(const struct knet_ct_filter *f,

@@ -85,20 +85,7 @@ static int first_error(int *saved, int code)
 	return *saved;
 }
 
-/*
- * One message of the request: 1 when the request is complete, 0 to go
- * on.  Kernel errors and the callback's go into @st.
- */
-struct run_state {
-	int (*fn)(const struct nlmsghdr *nlh, void *data);
-	void *data;
-	int error;   /* first error, negative errno */
-	bool kernel; /* ... and it came from the kernel */
-	bool stop;   /* fn said stop: drain */
-	struct knet_error *err;
-};
-
-static int run_msg(const struct nlmsghdr *nlh, struct run_state *st)
+static int run_msg(const struct nlmsghdr *nlh, struct ct_run_state *st)
 {
 	const struct nlmsgerr *e;
 	int r;
@@ -146,16 +133,66 @@ static int run_msg(const struct nlmsghdr *nlh, struct run_state *st)
 	return 0;
 }
 
+bool ct_run_datagram(struct ct_run_state *st, const unsigned char *buf, int len)
+{
+	const struct nlmsghdr *nlh;
+	int left = len;
+
+	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		/* Answers to an earlier, abandoned request. */
+		if (!mnl_nlmsg_portid_ok(nlh, st->portid) ||
+		    !mnl_nlmsg_seq_ok(nlh, st->seq))
+			continue;
+		if (run_msg(nlh, st))
+			return true;
+	}
+	/* Bytes that are no whole message: malformed datagram. */
+	if (left > 0 && !st->error) {
+		st->error = -EBADMSG;
+		knet_error_set(st->err, -EBADMSG, KNET_EXIT_SYSTEM,
+			       "malformed netlink message from the kernel "
+			       "(%d stray bytes)",
+			       left);
+	}
+	return false;
+}
+
+bool ct_datagram_ends(const unsigned char *buf, int len, unsigned int portid,
+		      unsigned int seq)
+{
+	const struct nlmsghdr *nlh;
+	int left = len;
+
+	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left))
+		if (mnl_nlmsg_portid_ok(nlh, portid) &&
+		    mnl_nlmsg_seq_ok(nlh, seq) &&
+		    (nlh->nlmsg_type == NLMSG_DONE ||
+		     nlh->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
+int ct_run_recv_error(struct ct_run_state *st, int r)
+{
+	/* The request is lost with its socket's state. */
+	if (!st->error)
+		ct_error(st->err, r, "netlink receive");
+	return st->error ? st->error : r;
+}
+
 int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
 	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
 	   void *data, bool *ret_kernel, struct knet_error *err)
 {
-	struct run_state st = {.fn = fn, .data = data, .err = err};
-	unsigned int portid = mnl_socket_get_portid(nl);
-	const struct nlmsghdr *nlh;
+	struct ct_run_state st = {.fn = fn,
+				  .data = data,
+				  .err = err,
+				  .portid = mnl_socket_get_portid(nl),
+				  .seq = seq};
 	bool done = false;
 	ssize_t n;
-	int left;
 
 	if (ret_kernel)
 		*ret_kernel = false;
@@ -166,31 +203,9 @@ int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
 
 			if (r == -EINTR)
 				continue;
-			/* The request is lost with its socket's state. */
-			if (!st.error)
-				ct_error(err, r, "netlink receive");
-			return st.error ? st.error : r;
+			return ct_run_recv_error(&st, r);
 		}
-		left = (int)n;
-		for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			/* Answers to an earlier, abandoned request. */
-			if (!mnl_nlmsg_portid_ok(nlh, portid) ||
-			    !mnl_nlmsg_seq_ok(nlh, seq))
-				continue;
-			if (run_msg(nlh, &st)) {
-				done = true;
-				break;
-			}
-		}
-		/* Bytes that are no whole message: malformed datagram. */
-		if (!done && left > 0 && !st.error) {
-			st.error = -EBADMSG;
-			knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
-				       "malformed netlink message from the "
-				       "kernel (%d stray bytes)",
-				       left);
-		}
+		done = ct_run_datagram(&st, buf, (int)n);
 	}
 	if (ret_kernel)
 		*ret_kernel = st.kernel;
@@ -261,6 +276,7 @@ void knet_ct_free(struct knet_ct *ct)
 	if (ct->req)
 		mnl_socket_close(ct->req);
 	free(ct->dbuf);
+	free(ct->dbuf2);
 	free(ct->rbuf);
 	free(ct);
 }

@@ -155,13 +155,11 @@ int knet_source_enter(const struct knet_source *s,
 	return knet_netns_enter(s->ns.fd, ret_saved, err);
 }
 
-int knet_via_rerun(const char *tmpl, const char *node,
-		   int (*line)(const char *line, void *userdata),
-		   int (*started)(void *userdata, struct knet_error *err),
-		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
-		   struct knet_error *err)
+int knet_via_rerun_command(const char *tmpl, const char *node,
+			   const char *const *extra, char ***ret_argv,
+			   struct knet_error *err)
 {
-	char **self_argv = NULL, **argv = NULL, *exe = NULL;
+	char **self_argv = NULL, *exe = NULL;
 	int self_argc = 0, argc = 0, r;
 
 	if (!tmpl || !*tmpl)
@@ -175,10 +173,27 @@ int knet_via_rerun(const char *tmpl, const char *node,
 	if (r == 0)
 		r = knet_self_cmdline(&self_argv, &self_argc, err);
 	if (r == 0)
-		r = knet_via_command(tmpl, node, exe, self_argc, self_argv,
-				     &argv, &argc, err);
+		r = knet_via_command_extra(tmpl, node, exe, self_argc,
+					   self_argv, extra, ret_argv, &argc,
+					   err);
+	knet_addrs_free(self_argv, self_argc);
+	free(exe);
+	return r;
+}
+
+int knet_via_rerun_extra(const char *tmpl, const char *node,
+			 const char *const *extra,
+			 int (*line)(const char *line, void *userdata),
+			 int (*started)(void *userdata, struct knet_error *err),
+			 void *userdata, volatile sig_atomic_t *stop,
+			 int *ret_status, struct knet_error *err)
+{
+	char **argv = NULL;
+	int r;
+
+	r = knet_via_rerun_command(tmpl, node, extra, &argv, err);
 	if (r < 0)
-		goto out;
+		return r;
 	if (line)
 		r = knet_via_run(argv, line, started, userdata, stop,
 				 ret_status, err);
@@ -187,11 +202,20 @@ int knet_via_rerun(const char *tmpl, const char *node,
 	if (r == 0 && line && *ret_status == 127)
 		r = knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
 				   "cannot run the node transport '%s'", tmpl);
-out:
-	knet_addrs_free(self_argv, self_argc);
-	knet_addrs_free(argv, argc);
-	free(exe);
+	for (int i = 0; argv[i]; i++)
+		free(argv[i]);
+	free(argv);
 	return r;
+}
+
+int knet_via_rerun(const char *tmpl, const char *node,
+		   int (*line)(const char *line, void *userdata),
+		   int (*started)(void *userdata, struct knet_error *err),
+		   void *userdata, volatile sig_atomic_t *stop, int *ret_status,
+		   struct knet_error *err)
+{
+	return knet_via_rerun_extra(tmpl, node, NULL, line, started, userdata,
+				    stop, ret_status, err);
 }
 
 struct knet_api *knet_node_api_optional(const char *kubeconfig,

@@ -116,14 +116,25 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 		     int argc, char *const *argv, char ***ret_argv,
 		     int *ret_argc, struct knet_error *err)
 {
+	return knet_via_command_extra(tmpl, node, self, argc, argv, NULL,
+				      ret_argv, ret_argc, err);
+}
+
+int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
+			   int argc, char *const *argv,
+			   const char *const *extra, char ***ret_argv,
+			   int *ret_argc, struct knet_error *err)
+{
 	char **v, **nv;
-	int n, r, i;
+	int n, r, i, nextra = 0;
 	bool opts = true;
 
+	while (extra && extra[nextra])
+		nextra++;
 	r = knet_via_expand(tmpl, node, &v, &n, err);
 	if (r < 0)
 		return r;
-	nv = realloc(v, (n + argc + 6) * sizeof(*v));
+	nv = realloc(v, (n + argc + nextra + 6) * sizeof(*v));
 	if (!nv)
 		goto fail;
 	v = nv;
@@ -135,16 +146,29 @@ int knet_via_command(const char *tmpl, const char *node, const char *self,
 			goto fail;
 		v[++n] = NULL;
 	}
-	for (i = 1; i < argc;) {
-		int skip = opts ? skip_replaced(argc, argv, i) : 0;
+	for (i = 1; i <= argc; i++) {
+		int skip;
 
+		/* The extra options go before a "--" (or at the end),
+		 * where they are still options. */
+		if (opts && (i == argc || !strcmp(argv[i], "--"))) {
+			for (int k = 0; k < nextra; k++) {
+				v[n] = strdup(extra[k]);
+				if (!v[n])
+					goto fail;
+				v[++n] = NULL;
+			}
+		}
+		if (i == argc)
+			break;
+		skip = opts ? skip_replaced(argc, argv, i) : 0;
 		if (skip) {
-			i += skip;
+			i += skip - 1;
 			continue;
 		}
 		if (!strcmp(argv[i], "--"))
 			opts = false; /* what follows belongs to the command */
-		v[n] = strdup(argv[i++]);
+		v[n] = strdup(argv[i]);
 		if (!v[n])
 			goto fail;
 		v[++n] = NULL;
@@ -299,11 +323,51 @@ static int grow(struct reader *rd)
 	return 0;
 }
 
+/*
+ * Read once from the child (blocking only as the fd is): whole lines go
+ * to the callback.  1 at the end of its output, else 0.
+ */
+static int read_chunk(struct reader *rd)
+{
+	ssize_t got;
+	int r;
+
+	if (rd->cap - rd->len < 4096) {
+		r = grow(rd);
+		if (r < 0) {
+			fail(rd, r);
+			rd->len = 0; /* drop the overlong line */
+			if (rd->cap - rd->len < 2)
+				return 1;
+		}
+	}
+	got = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1);
+	if (got < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (got <= 0)
+		return 1;
+	rd->len += (size_t)got;
+	rd->buf[rd->len] = '\0';
+	take_lines(rd);
+	return 0;
+}
+
+/* The last line, when the output did not end with a newline. */
+static void last_line(struct reader *rd)
+{
+	if (rd->len > 0 && rd->result == 0) {
+		int r = rd->line(rd->buf, rd->userdata);
+
+		if (r < 0)
+			rd->result = r;
+	}
+	rd->len = 0;
+}
+
 static void feed_lines(struct reader *rd)
 {
 	for (;;) {
 		struct pollfd p = {.fd = rd->fd, .events = POLLIN};
-		ssize_t got;
 		int r;
 
 		if (rd->stop && *rd->stop && !rd->forwarded)
@@ -316,15 +380,6 @@ static void feed_lines(struct reader *rd)
 			rd->killed = true;
 			kill(rd->own_group ? -rd->pid : rd->pid, SIGKILL);
 		}
-		if (rd->cap - rd->len < 4096) {
-			r = grow(rd);
-			if (r < 0) {
-				fail(rd, r);
-				rd->len = 0; /* drop the overlong line */
-				if (rd->cap - rd->len < 2)
-					break;
-			}
-		}
 		/* A short timeout: a stop flag set just before poll() is
 		 * seen soon, not at the next line. */
 		r = poll(&p, 1, rd->stop ? 200 : -1);
@@ -332,21 +387,10 @@ static void feed_lines(struct reader *rd)
 			break;
 		if (r <= 0)
 			continue;
-		got = read(rd->fd, rd->buf + rd->len, rd->cap - rd->len - 1);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
+		if (read_chunk(rd))
 			break;
-		rd->len += (size_t)got;
-		rd->buf[rd->len] = '\0';
-		take_lines(rd);
 	}
-	if (rd->len > 0 && rd->result == 0) {
-		int r = rd->line(rd->buf, rd->userdata);
-
-		if (r < 0)
-			rd->result = r;
-	}
+	last_line(rd);
 }
 
 static int wait_child(pid_t pid, int *ret_status, struct knet_error *err)
@@ -378,6 +422,70 @@ static int abandon(struct reader *rd, int r, struct knet_error *err)
 				      "node transport set-up failed");
 }
 
+/*
+ * Fork and exec @argv with stdout on a pipe (returned in @ret_fd) and
+ * stdin on /dev/null; in its own process group with @own_group.
+ */
+static int spawn(char *const *argv, bool own_group, pid_t *ret_pid, int *ret_fd,
+		 struct knet_error *err)
+{
+	int pfd[2], r;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "pipe: %s",
+				      strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM, "fork: %s",
+				      strerror(-r));
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+		/*
+		 * Its own process group, so a stop reaches it only through
+		 * us and we are still there to read its summary; no stdin,
+		 * which a background group could not read anyway.
+		 */
+		if (own_group)
+			setpgid(0, 0);
+		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
+		    dup2(null, STDIN_FILENO) < 0)
+			_exit(127);
+		knet_fd_cloexec_from(3);
+		execvp(argv[0], argv);
+		/* 127 is what a shell says for "command not found". */
+		_exit(127);
+	}
+	if (own_group)
+		setpgid(pid, pid); /* whichever of us runs first */
+	close(pfd[1]);
+	*ret_pid = pid;
+	*ret_fd = pfd[0];
+	return 0;
+}
+
+/* What the reader ended with, as the caller's error. */
+static int reader_result(const struct reader *rd, const char *what,
+			 struct knet_error *err)
+{
+	if (rd->result == -E2BIG)
+		return knet_error_set(err, -E2BIG, KNET_EXIT_SYSTEM,
+				      "%s sent a line longer than %u MiB: "
+				      "not a knet",
+				      what, MAX_LINE >> 20);
+	if (rd->result < 0)
+		return knet_error_set(err, rd->result, KNET_EXIT_SYSTEM,
+				      "cannot show what %s sent: %s", what,
+				      strerror(-rd->result));
+	return 0;
+}
+
 int knet_via_run(char *const *argv,
 		 int (*line)(const char *line, void *userdata),
 		 int (*started)(void *userdata, struct knet_error *err),
@@ -390,49 +498,18 @@ int knet_via_run(char *const *argv,
 		.stop = stop,
 		.own_group = stop != NULL,
 	};
-	int pfd[2], r;
+	int r;
 
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "pipe: %s",
-				      strerror(errno));
-	fflush(NULL);
-	rd.pid = fork();
-	if (rd.pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return knet_error_set(err, r, KNET_EXIT_SYSTEM, "fork: %s",
-				      strerror(-r));
-	}
-	if (rd.pid == 0) {
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-		/*
-		 * Its own process group, so a stop reaches it only through
-		 * us and we are still there to read its summary; no stdin,
-		 * which a background group could not read anyway.
-		 */
-		if (stop)
-			setpgid(0, 0);
-		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
-		    dup2(null, STDIN_FILENO) < 0)
-			_exit(127);
-		knet_fd_cloexec_from(3);
-		execvp(argv[0], argv);
-		/* 127 is what a shell says for "command not found". */
-		_exit(127);
-	}
-	if (stop)
-		setpgid(rd.pid, rd.pid); /* whichever of us runs first */
-	close(pfd[1]);
-	rd.fd = pfd[0];
+	r = spawn(argv, rd.own_group, &rd.pid, &rd.fd, err);
+	if (r < 0)
+		return r;
 	if (started) {
 		r = started(userdata, err);
 		if (r < 0)
 			return abandon(&rd, r, err);
 	}
 	feed_lines(&rd);
-	close(pfd[0]);
+	close(rd.fd);
 	free(rd.buf);
 	/* The caller sees the stop it asked for, as without a transport. */
 	if (rd.stop_sig && !*stop)
@@ -440,14 +517,85 @@ int knet_via_run(char *const *argv,
 	r = wait_child(rd.pid, ret_status, err);
 	if (r < 0)
 		return r;
-	if (rd.result == -E2BIG)
-		return knet_error_set(err, -E2BIG, KNET_EXIT_SYSTEM,
-				      "%s sent a line longer than %u MiB: "
-				      "not a knet",
-				      argv[0], MAX_LINE >> 20);
-	if (rd.result < 0)
-		return knet_error_set(err, rd.result, KNET_EXIT_SYSTEM,
-				      "cannot show what %s sent: %s", argv[0],
-				      strerror(-rd.result));
+	return reader_result(&rd, argv[0], err);
+}
+
+struct knet_via_child {
+	struct reader rd;
+	char *what; /* argv[0], for messages */
+	bool eof;
+};
+
+int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
+		   struct knet_error *err)
+{
+	struct knet_via_child *c = calloc(1, sizeof(*c));
+	int r;
+
+	if (!c || !(c->what = strdup(argv[0]))) {
+		free(c);
+		return oom(err);
+	}
+	c->rd.own_group = true;
+	r = spawn(argv, true, &c->rd.pid, &c->rd.fd, err);
+	if (r < 0) {
+		free(c->what);
+		free(c);
+		return r;
+	}
+	fcntl(c->rd.fd, F_SETFL, fcntl(c->rd.fd, F_GETFL) | O_NONBLOCK);
+	*ret = c;
 	return 0;
+}
+
+int knet_via_child_fd(const struct knet_via_child *c)
+{
+	return c->rd.fd;
+}
+
+int knet_via_child_read(struct knet_via_child *c,
+			int (*line)(const char *line, void *userdata),
+			void *userdata)
+{
+	c->rd.line = line;
+	c->rd.userdata = userdata;
+	if (c->eof)
+		return 1;
+	if (read_chunk(&c->rd)) {
+		last_line(&c->rd);
+		c->eof = true;
+	}
+	if (c->rd.result < 0)
+		return c->rd.result;
+	return c->eof ? 1 : 0;
+}
+
+void knet_via_child_signal(struct knet_via_child *c, int sig)
+{
+	if (c->rd.forwarded)
+		return;
+	c->rd.forwarded = true;
+	kill(-c->rd.pid, sig);
+}
+
+int knet_via_child_wait(struct knet_via_child *c, int *ret_status,
+			struct knet_error *err)
+{
+	int status = 0, r;
+
+	if (!c)
+		return 0;
+	/* Not read to its end: nobody wants the rest, end it. */
+	if (!c->eof)
+		kill(-c->rd.pid, SIGTERM);
+	close(c->rd.fd);
+	r = wait_child(c->rd.pid, &status, err);
+	if (r == 0)
+		r = reader_result(&c->rd, c->what, err);
+	if (ret_status)
+		*ret_status = status;
+	free(c->rd.buf);
+	free(c->what);
+	free(c);
+	return r;
 }

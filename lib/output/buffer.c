@@ -35,20 +35,43 @@ int output_buf_grow(struct output_buf *b, size_t more)
  */
 int output_fmt_int(char *buf, long long v)
 {
-	char tmp[24];
+	static const char pairs[] = "00010203040506070809"
+				    "10111213141516171819"
+				    "20212223242526272829"
+				    "30313233343536373839"
+				    "40414243444546474849"
+				    "50515253545556575859"
+				    "60616263646566676869"
+				    "70717273747576777879"
+				    "80818283848586878889"
+				    "90919293949596979899";
 	unsigned long long u =
 		v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	int n = 0, len = 0;
+	int len = v < 0, n = 1;
+	char *o;
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
+	/* The digits are counted first, then written from the last. */
+	for (unsigned long long p = 10; n < 20 && u >= p; p *= 10)
+		n++;
 	if (v < 0)
-		buf[len++] = '-';
-	while (n)
-		buf[len++] = tmp[--n];
+		buf[0] = '-';
+	len += n;
 	buf[len] = '\0';
+	o = buf + len;
+	/* Two digits a division: a conntrack entry has a dozen numbers. */
+	while (u >= 100) {
+		unsigned d = (unsigned)(u % 100) * 2;
+
+		u /= 100;
+		*--o = pairs[d + 1];
+		*--o = pairs[d];
+	}
+	if (u >= 10) {
+		*--o = pairs[u * 2 + 1];
+		*--o = pairs[u * 2];
+	} else {
+		*--o = (char)('0' + u);
+	}
 	return len;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,10 +107,71 @@ static char *json_text_safe(const char *s)
 	return out;
 }
 
+/* A whole number cJSON would print in exponent form (1e15 and up). */
+static bool big_whole(const cJSON *j)
+{
+	double d = j->valuedouble, a = d < 0 ? -d : d;
+
+	return cJSON_IsNumber(j) && a >= 1e15 &&
+	       a <= (double)OUTPUT_JSON_DIGITS_MAX && d == (double)(long long)d;
+}
+
+static bool has_big_whole(const cJSON *j)
+{
+	for (; j; j = j->next)
+		if (big_whole(j) || has_big_whole(j->child))
+			return true;
+	return false;
+}
+
+/* Those numbers as raw digits, which cJSON prints as they are. */
+static int big_whole_to_digits(cJSON *j)
+{
+	for (; j; j = j->next) {
+		if (big_whole(j)) {
+			char num[32];
+			int n = output_fmt_int(num, (long long)j->valuedouble);
+
+			num[n] = '\0';
+			j->valuestring = strdup(num);
+			if (!j->valuestring)
+				return -ENOMEM;
+			/* the key's flags (cJSON_StringIsConst) are kept */
+			j->type = cJSON_Raw | (j->type & ~0xff);
+		} else if (big_whole_to_digits(j->child) < 0) {
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * cJSON's text of @json with whole numbers as digits, as the streamed
+ * rows print them; on a copy, rarely needed, so that the caller's tree
+ * keeps its numbers.
+ */
+static char *json_text(const cJSON *json, bool pretty)
+{
+	cJSON *copy = NULL;
+	char *raw;
+
+	if (has_big_whole(json)) {
+		copy = cJSON_Duplicate(json, true);
+		if (!copy || big_whole_to_digits(copy) < 0) {
+			cJSON_Delete(copy);
+			return NULL;
+		}
+		json = copy;
+	}
+	raw = pretty ? cJSON_Print(json) : cJSON_PrintUnformatted(json);
+	cJSON_Delete(copy);
+	return raw;
+}
+
 /* Print cJSON's text of a value, made terminal-safe, and a newline. */
 static int print_json(FILE *out, const cJSON *json, bool pretty)
 {
-	char *raw = pretty ? cJSON_Print(json) : cJSON_PrintUnformatted(json);
+	char *raw = json_text(json, pretty);
 	char *s = raw ? json_text_safe(raw) : NULL;
 
 	free(raw);
@@ -140,12 +202,23 @@ int output_json_line(FILE *out, const cJSON *json)
  * not UTF-8), in one pass.  Both look at the same bytes the same way: an
  * escape cJSON adds is ASCII, never a UTF-8 continuation byte.
  */
-static int put_string(struct output_buf *b, const char *str)
+int output_json_string(struct output_buf *b, const char *str)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)str;
 	size_t len = strlen(str);
 	char *o;
+
+	if (output_json_plain(str, len)) {
+		if (output_buf_room(b, len + 2) < 0)
+			return -ENOMEM;
+		o = b->p + b->len;
+		o[0] = '"';
+		memcpy(o + 1, str, len);
+		o[len + 1] = '"';
+		b->len += len + 2;
+		return 0;
+	}
 
 	/* Six bytes out for one in at most, and the quotes. */
 	if (output_buf_room(b, len * 6 + 2) < 0)
@@ -199,15 +272,15 @@ static int put_string(struct output_buf *b, const char *str)
 
 /*
  * A number as cJSON 1.7 prints it: "%d" when it is a C int, else
- * "%1.15g", or "%1.17g" when that does not read back the same.  Whole
- * numbers below 10^15 print their digits either way: by hand.
+ * "%1.15g", or "%1.17g" when that does not read back the same; but
+ * whole numbers print their digits (output_json_digits), by hand.
  */
 static int put_number(struct output_buf *b, double d, long long i, bool whole)
 {
 	char num[32];
 	int n;
 
-	if (whole && i > -1000000000000000LL && i < 1000000000000000LL) {
+	if (whole && output_json_digits(i)) {
 		n = output_fmt_int(num, i);
 	} else if (isnan(d) || isinf(d)) {
 		n = snprintf(num, sizeof(num), "null");
@@ -224,7 +297,7 @@ static int put_number(struct output_buf *b, double d, long long i, bool whole)
 /* A JSON cell: cJSON's text, made safe (rare: nested detail). */
 static int put_json(struct output_buf *b, const cJSON *json)
 {
-	char *raw = cJSON_PrintUnformatted(json);
+	char *raw = json_text(json, false);
 	char *s = raw ? json_text_safe(raw) : NULL;
 	int r = s ? output_buf_put(b, s, strlen(s)) : -ENOMEM;
 
@@ -233,13 +306,13 @@ static int put_json(struct output_buf *b, const cJSON *json)
 	return r;
 }
 
-static int put_cell(struct output_buf *b, const struct output_cell *c)
+int output_json_cell(struct output_buf *b, const struct output_cell *c)
 {
 	int r = 0;
 
 	switch (c->type) {
 	case KNET_CELL_STR:
-		return put_string(b, c->s);
+		return output_json_string(b, c->s);
 	case KNET_CELL_INT:
 	case KNET_CELL_AGE:
 	case KNET_CELL_USEC:
@@ -256,7 +329,7 @@ static int put_cell(struct output_buf *b, const struct output_cell *c)
 			if (i)
 				r = output_buf_put(b, ",", 1);
 			if (r == 0)
-				r = put_string(b, c->list[i]);
+				r = output_json_string(b, c->list[i]);
 		}
 		return r ? r : output_buf_put(b, "]", 1);
 	case KNET_CELL_JSON:
@@ -271,33 +344,56 @@ static int put_cell(struct output_buf *b, const struct output_cell *c)
  * Each JSON column's `,"key":` (`{"key":` for the first), rendered once
  * per table: the same for every row.  Columns left out of JSON get "".
  */
-static int key_texts(struct knet_table *t)
+int output_json_keys(struct knet_table *t)
 {
-	struct output_buf b = {0};
-	size_t *ends = calloc((size_t)t->ncols, sizeof(*ends));
+	struct output_buf b = {0}, nb = {0};
+	size_t *ends = calloc((size_t)t->ncols * 2, sizeof(*ends));
 	bool first = true;
 	int r = ends ? 0 : -ENOMEM;
 
 	for (int i = 0; r == 0 && i < t->ncols; i++) {
 		const struct knet_column *col = &t->cols[i];
+		size_t from = b.len;
 
 		if (!(col->flags & KNET_COL_NOJSON) && col->json_key) {
 			r = output_buf_put(&b, first ? "{" : ",", 1);
 			if (r == 0)
-				r = put_string(&b, col->json_key);
+				r = output_json_string(&b, col->json_key);
 			if (r == 0)
 				r = output_buf_put(&b, ":", 1);
+			if (r == 0)
+				r = output_buf_put(&nb, b.p + from,
+						   b.len - from);
+			if (r == 0)
+				r = output_buf_put(&nb, "null", 4);
 			first = false;
 		}
 		ends[i] = b.len;
+		ends[t->ncols + i] = nb.len;
 	}
 	if (r < 0) {
 		free(ends);
 		output_buf_free(&b);
+		output_buf_free(&nb);
 		return r;
 	}
+	/* direct.c copies them 16 bytes at a time */
+	if (r == 0)
+		r = output_buf_room(&b, OUTPUT_KEY_PAD);
+	if (r == 0)
+		r = output_buf_room(&nb, OUTPUT_KEY_PAD);
+	if (r < 0) {
+		free(ends);
+		output_buf_free(&b);
+		output_buf_free(&nb);
+		return r;
+	}
+	memset(b.p + b.len, 0, OUTPUT_KEY_PAD);
+	memset(nb.p + nb.len, 0, OUTPUT_KEY_PAD);
 	t->keys = b;
+	t->nulls = nb;
 	t->key_ends = ends;
+	t->null_ends = ends + t->ncols;
 	return 0;
 }
 
@@ -306,7 +402,7 @@ int output_row_json(struct knet_table *t, int row)
 	const struct output_cell *cells = &t->cells[row * t->ncols];
 	struct output_buf *b = &t->line;
 	size_t from = 0;
-	int r = t->key_ends ? 0 : key_texts(t);
+	int r = t->key_ends ? 0 : output_json_keys(t);
 
 	for (int i = 0; r == 0 && i < t->ncols; i++) {
 		size_t to = t->key_ends[i];
@@ -316,7 +412,7 @@ int output_row_json(struct knet_table *t, int row)
 		r = output_buf_put(b, t->keys.p + from, to - from);
 		from = to;
 		if (r == 0)
-			r = put_cell(b, &cells[i]);
+			r = output_json_cell(b, &cells[i]);
 	}
 	if (r == 0 && from == 0)
 		r = output_buf_put(b, "{", 1);

@@ -100,6 +100,9 @@ int knet_table_stream_row(struct knet_table *t)
 {
 	int r = t->error;
 
+	if (t->direct)
+		return output_direct_end(t);
+	r = r ? r : output_direct_out(t);
 	if (t->nrows == 0)
 		return -EINVAL;
 	t->line.len = 0;
@@ -122,6 +125,10 @@ int knet_table_stream_row(struct knet_table *t)
 
 int knet_table_stream_flush(struct knet_table *t)
 {
+	int r = output_direct_out(t);
+
+	if (r < 0)
+		return r;
 	if (fflush(t->opts.out) != 0)
 		return -errno;
 	return ferror(t->opts.out) ? -EIO : 0;

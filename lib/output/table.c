@@ -68,6 +68,8 @@ void knet_table_free(struct knet_table *t)
 {
 	if (!t)
 		return;
+	t->direct = false; /* an unfinished row is dropped */
+	output_direct_out(t);
 	output_drop_rows(t);
 	free(t->cells);
 	free(t->texts);
@@ -77,6 +79,7 @@ void knet_table_free(struct knet_table *t)
 	output_arena_free(&t->arena);
 	output_buf_free(&t->line);
 	output_buf_free(&t->keys);
+	output_buf_free(&t->nulls);
 	free(t->key_ends);
 	free(t);
 }
@@ -182,11 +185,32 @@ static int set_text(struct knet_table *t, struct output_cell *c,
 	return 0;
 }
 
+/* A direct row's value (direct.c): written now, kept nowhere. */
+static int direct_cell(struct knet_table *t, int col,
+		       const struct output_cell *c)
+{
+	int r = output_direct_key(t, col, c->type);
+
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		r = output_json_cell(&t->line, c);
+	return r < 0 ? output_direct_fail(t, r) : 0;
+}
+
 static int set_num(struct knet_table *t, int col, enum knet_cell_type type,
 		   long long i, double d)
 {
-	struct output_cell *c = cur(t, col, type);
+	struct output_cell *c;
 
+	if (t->direct && type != KNET_CELL_PERCENT && type != KNET_CELL_NONE &&
+	    type != KNET_CELL_BOOL)
+		return output_direct_int(t, col, type, i);
+	if (t->direct)
+		return direct_cell(
+			t, col,
+			&(struct output_cell){.type = type, .i = i, .d = d});
+	c = cur(t, col, type);
 	if (!c)
 		return -EINVAL;
 	c->type = type;
@@ -202,6 +226,8 @@ int knet_table_set_str(struct knet_table *t, int col, const char *s)
 
 	if (!s)
 		return knet_table_set_none(t, col);
+	if (t->direct)
+		return output_direct_strn(t, col, s, strlen(s));
 	c = cur(t, col, KNET_CELL_STR);
 	if (!c)
 		return -EINVAL;
@@ -211,6 +237,14 @@ int knet_table_set_str(struct knet_table *t, int col, const char *s)
 		return fail(t, -ENOMEM);
 	c->type = KNET_CELL_STR;
 	return set_text(t, c, c->s, len, true);
+}
+
+int knet_table_set_strn(struct knet_table *t, int col, const char *s,
+			size_t len)
+{
+	if (s && t->direct)
+		return output_direct_strn(t, col, s, len);
+	return knet_table_set_str(t, col, s);
 }
 
 int knet_table_set_strf(struct knet_table *t, int col, const char *fmt, ...)
@@ -297,6 +331,26 @@ static char *join(struct output_arena *a, char *const *items, int n,
 	return s;
 }
 
+static int direct_list(struct knet_table *t, int col, const char *const *items,
+		       int n)
+{
+	int r = output_direct_key(t, col, KNET_CELL_STRLIST);
+
+	if (r > 0)
+		return 0;
+	if (r == 0)
+		r = output_buf_put(&t->line, "[", 1);
+	for (int i = 0; r == 0 && i < n; i++) {
+		if (i)
+			r = output_buf_put(&t->line, ",", 1);
+		if (r == 0)
+			r = output_direct_item(t, items[i] ? items[i] : "");
+	}
+	if (r == 0)
+		r = output_buf_put(&t->line, "]", 1);
+	return r < 0 ? output_direct_fail(t, r) : 0;
+}
+
 int knet_table_set_strlist(struct knet_table *t, int col,
 			   const char *const *items, int n)
 {
@@ -307,6 +361,8 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 
 	if (n < 0)
 		return fail(t, -EINVAL);
+	if (t->direct)
+		return direct_list(t, col, items, n);
 	c = cur(t, col, KNET_CELL_STRLIST);
 	if (!c)
 		return -EINVAL;
@@ -372,6 +428,18 @@ int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
 	char *printed = NULL;
 	int r;
 
+	if (t->direct && json && col >= 0 && col < t->ncols &&
+	    json_fits(json, t->cols[col].type)) {
+		r = direct_cell(t, col,
+				&(struct output_cell){.type = KNET_CELL_JSON,
+						      .json = json});
+		cJSON_Delete(json);
+		return r;
+	}
+	if (t->direct) {
+		cJSON_Delete(json);
+		return output_direct_fail(t, json ? -EINVAL : -ENOMEM);
+	}
 	if (json && t->nrows > 0 && col >= 0 && col < t->ncols &&
 	    json_fits(json, t->cols[col].type))
 		c = cur(t, col, t->cols[col].type);
@@ -396,8 +464,8 @@ int knet_table_set_json(struct knet_table *t, int col, cJSON *json,
 
 void knet_table_set_tone(struct knet_table *t, int col, enum knet_tone tone)
 {
-	if (t->nrows == 0 || col < 0 || col >= t->ncols)
-		return;
+	if (t->direct || t->nrows == 0 || col < 0 || col >= t->ncols)
+		return; /* JSON has no tones */
 	t->cells[(t->nrows - 1) * t->ncols + col].tone = tone;
 }
 
@@ -407,6 +475,9 @@ int knet_table_render(const struct knet_table *t)
 
 	if (t->error)
 		return t->error;
+	r = output_direct_out((struct knet_table *)t);
+	if (r < 0)
+		return r;
 	switch (t->opts.format) {
 	case KNET_FMT_JSON:
 		r = output_render_json(t);

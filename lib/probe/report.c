@@ -134,10 +134,10 @@ bool knet_trace_report_hop(const struct knet_trace_report *rep, int h,
 		ret->addrs[k] = s->addrs[k];
 	if (s->st.received) {
 		ret->last_us = s->last_us;
-		ret->avg_us = llround(knet_rtt_stats_avg(&s->st));
+		ret->avg_us = knet_llround(knet_rtt_stats_avg(&s->st));
 		ret->best_us = s->st.min_us;
 		ret->worst_us = s->st.max_us;
-		ret->stdev_us = llround(knet_rtt_stats_mdev(&s->st));
+		ret->stdev_us = knet_llround(knet_rtt_stats_mdev(&s->st));
 	} else {
 		ret->last_us = ret->avg_us = ret->best_us = ret->worst_us =
 			ret->stdev_us = -1;

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "knet/capture.h"
@@ -167,9 +168,256 @@ static void test_bad_filter(void)
 	unlink(path);
 }
 
+static struct knet_packet pkt_at(long long ts, uint32_t caplen)
+{
+	struct knet_packet p = {
+		.ts_usec = ts, .caplen = caplen, .len = caplen, .data = frame};
+
+	return p;
+}
+
+struct feed {
+	struct knet_capture_session *s;
+	int fd, id;
+};
+
+/* A descriptor the session polls: each byte read pushes one packet. */
+static int feed_readable(void *ud)
+{
+	struct feed *f = ud;
+	struct knet_error err = {0};
+	struct knet_packet p;
+	char c;
+
+	if (read(f->fd, &c, 1) != 1) {
+		knet_capture_session_end(f->s, f->id);
+		return 1;
+	}
+	p = pkt_at(1700000000000000LL + c, 60);
+	return knet_capture_session_push(f->s, f->id, &p, 0, &err);
+}
+
+/* Sources merged in time order; the window frees a quiet source's peers. */
+static void test_session(void)
+{
+	struct knet_capture_session *s = NULL;
+	struct knet_error err = {0};
+	struct knet_packet p;
+	long long last = 0, now = (long long)time(NULL) * 1000000;
+	struct feed f;
+	uint32_t flags;
+	int a, b, c, id, n = 0, pfd[2];
+
+	CHECK_INT(knet_capture_session_new(&s, &err), 0);
+	a = knet_capture_session_add_pushed(s, "a", "pod a", 1, 100, &err);
+	b = knet_capture_session_add_pushed(s, "b", "pod b", 1, 100, &err);
+	c = knet_capture_session_add_pushed(s, "c", NULL, 1, 100, &err);
+	CHECK_INT(a, 0);
+	CHECK_INT(b, 1);
+	CHECK_INT(c, 2);
+	CHECK_STR(knet_capture_session_source(s, b)->description, "pod b");
+	CHECK(knet_capture_session_source(s, 3) == NULL);
+	CHECK_INT(knet_capture_session_count(s), 3);
+	/* a: 10 30 50, b: 20 40, c quiet but open; all recent */
+	for (int i = 0; i < 3; i++) {
+		p = pkt_at(now + 10 + 20 * i, 60);
+		CHECK_INT(knet_capture_session_push(s, a, &p, 5, &err), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		p = pkt_at(now + 20 + 20 * i, 61);
+		CHECK_INT(knet_capture_session_push(s, b, &p, 0, &err), 0);
+	}
+	/* c has nothing and may still send older ones: wait (window). */
+	knet_capture_session_set_window(s, 60000);
+	CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err), 0);
+	knet_capture_session_end(s, c);
+	/* now a and b both wait: the oldest goes, in order, until b is
+	 * empty; then a's 50 waits for b, which ends */
+	for (int want = 10; want <= 40; want += 10) {
+		CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err),
+			  1);
+		CHECK_INT(p.ts_usec, now + want);
+		CHECK_INT(id, want % 20 ? a : b);
+		CHECK_INT(flags, want % 20 ? 5u : 0u);
+	}
+	CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err), 0);
+	knet_capture_session_end(s, b);
+	CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err), 1);
+	CHECK_INT(p.ts_usec, now + 50);
+	knet_capture_session_end(s, a);
+	CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err),
+		  -ENODATA);
+	knet_capture_session_free(s);
+
+	/* old packets of one source pass a quiet open one (the window); a
+	 * polled descriptor feeds a third */
+	CHECK_INT(knet_capture_session_new(&s, &err), 0);
+	a = knet_capture_session_add_pushed(s, "a", NULL, 1, 100, &err);
+	b = knet_capture_session_add_pushed(s, "b", NULL, 1, 100, &err);
+	c = knet_capture_session_add_pushed(s, "c", NULL, 1, 100, &err);
+	CHECK_INT(pipe(pfd), 0);
+	f = (struct feed){s, pfd[0], c};
+	CHECK_INT(
+		knet_capture_session_add_fd(s, pfd[0], feed_readable, &f, &err),
+		0);
+	CHECK_INT(write(pfd[1], "\x0a\x0b", 2), 2);
+	close(pfd[1]);
+	for (int i = 0; i < 4; i++) {
+		p = pkt_at(1700000000000000LL + 2 * i, 60);
+		CHECK_INT(knet_capture_session_push(s, a, &p, 0, &err), 0);
+	}
+	knet_capture_session_stop(s);
+	/* b stays quiet and open: a's old packets pass it (the window) */
+	for (int i = 0; i < 4; i++) {
+		CHECK_INT(knet_capture_session_next(s, &id, &p, &flags, &err),
+			  1);
+		CHECK(p.ts_usec >= last);
+		last = p.ts_usec;
+	}
+	knet_capture_session_end(s, a);
+	knet_capture_session_end(s, b);
+	for (int tries = 0;
+	     tries < 100 &&
+	     (n = knet_capture_session_next(s, &id, &p, &flags, &err)) >= 0;
+	     tries++) {
+		if (n == 0)
+			continue;
+		CHECK(p.ts_usec >= last);
+		last = p.ts_usec;
+		CHECK(id == a || id == c);
+	}
+	CHECK_INT(n, -ENODATA);
+	CHECK_INT(knet_capture_session_source(s, a)->captured, 4);
+	CHECK_INT(knet_capture_session_source(s, c)->captured, 2);
+	knet_capture_session_free(s);
+	close(pfd[0]);
+}
+
+static void test_epb_flags(void)
+{
+	uint8_t mac[6] = {2, 0, 0, 0, 0, 1}, eth[64] = {0}, sll[20] = {0};
+
+	/* from our own address: outbound */
+	memcpy(eth + 6, mac, 6);
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, mac), KNET_EPB_OUTBOUND);
+	/* to us, to everyone, to a group, to someone else */
+	memcpy(eth, mac, 6);
+	eth[11] = 9;
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, mac),
+		  KNET_EPB_INBOUND | KNET_EPB_UNICAST);
+	memset(eth, 0xff, 6);
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, mac),
+		  KNET_EPB_INBOUND | KNET_EPB_BROADCAST);
+	eth[0] = 0x01, eth[5] = 0;
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, mac),
+		  KNET_EPB_INBOUND | KNET_EPB_MULTICAST);
+	eth[0] = 0x04;
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, mac),
+		  KNET_EPB_INBOUND | KNET_EPB_PROMISCUOUS);
+	/* unknown own address, short frames, other link types: nothing */
+	CHECK_INT(knet_capture_epb_flags(1, eth, 64, NULL), 0u);
+	CHECK_INT(knet_capture_epb_flags(1, eth, 11, mac), 0u);
+	CHECK_INT(knet_capture_epb_flags(101, eth, 64, mac), 0u);
+	/* Linux cooked v1 (packet type first) and v2 (at byte 10) */
+	sll[1] = 4;
+	CHECK_INT(knet_capture_epb_flags(113, sll, 16, NULL),
+		  KNET_EPB_OUTBOUND);
+	sll[1] = 0;
+	CHECK_INT(knet_capture_epb_flags(113, sll, 16, NULL),
+		  KNET_EPB_INBOUND | KNET_EPB_UNICAST);
+	CHECK_INT(knet_capture_epb_flags(113, sll, 1, NULL), 0u);
+	sll[10] = 1;
+	CHECK_INT(knet_capture_epb_flags(276, sll, 20, NULL),
+		  KNET_EPB_INBOUND | KNET_EPB_BROADCAST);
+	sll[10] = 9;
+	CHECK_INT(knet_capture_epb_flags(276, sll, 20, NULL), 0u);
+}
+
+/* Packets read back from one file; -1 when it does not open. */
+static int count_file(const char *path)
+{
+	struct knet_error err = {0};
+	struct knet_capture *c = NULL;
+	struct knet_packet p;
+	int n = 0;
+
+	if (knet_capture_open_file(path, NULL, &c, &err) < 0)
+		return -1;
+	while (knet_capture_next(c, &p, &err) == 1)
+		n++;
+	knet_capture_free(c);
+	return n;
+}
+
+/* tcpdump's names under -C and -C -W; every file whole. */
+static void test_rotation(void)
+{
+	char dir[] = "/tmp/knet-unit-r-XXXXXX", path[96];
+	struct knet_dump_files_opts o = {.format = KNET_DUMP_PCAPNG,
+					 .size_mb = 0.0005};
+	struct knet_error err = {0};
+	struct knet_dump_files *f = NULL;
+	int total = 0, made;
+	char last[128];
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/c.pcapng", dir);
+	o.path = path;
+	CHECK_INT(knet_dump_files_new(&o, &f, &err), 0);
+	CHECK_INT(knet_dump_files_add_iface(f, "a", "pod a", 1, 100, &err), 0);
+	for (int i = 0; i < 20; i++) {
+		struct knet_packet p = pkt_at(1700000000000000LL + i, 60);
+
+		CHECK_INT(knet_dump_files_packet(f, 0, &p, 1, &err), 0);
+	}
+	made = knet_dump_files_made(f);
+	CHECK(made >= 3);
+	snprintf(last, sizeof(last), "%s%d", path, made - 1);
+	CHECK_STR(knet_dump_files_name(f), last);
+	CHECK_INT(knet_dump_files_close(f, &err), 0);
+	for (int i = 0; i < made; i++) {
+		char name[128];
+		int n;
+
+		snprintf(name, sizeof(name), "%s%s%.0d", path, "", i);
+		n = count_file(name);
+		CHECK(n > 0);
+		total += n;
+		unlink(name);
+	}
+	CHECK_INT(total, 20);
+	/* -W 2: c.pcapng0 and c.pcapng1, in turn */
+	o.count = 2;
+	f = NULL;
+	CHECK_INT(knet_dump_files_new(&o, &f, &err), 0);
+	CHECK_INT(knet_dump_files_add_iface(f, "a", NULL, 1, 100, &err), 0);
+	for (int i = 0; i < 20; i++) {
+		struct knet_packet p = pkt_at(1700000000000000LL + i, 60);
+
+		CHECK_INT(knet_dump_files_packet(f, 0, &p, 0, &err), 0);
+	}
+	/* counted once out of the buffer */
+	CHECK(knet_dump_files_written(f) < 20);
+	CHECK_INT(knet_dump_files_flush(f, &err), 0);
+	CHECK_INT(knet_dump_files_written(f), 20);
+	CHECK_INT(knet_dump_files_close(f, &err), 0);
+	snprintf(path, sizeof(path), "%s/c.pcapng0", dir);
+	CHECK(count_file(path) > 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c.pcapng1", dir);
+	CHECK(count_file(path) > 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c.pcapng", dir);
+	CHECK_INT(count_file(path), -1);
+	CHECK_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
 	fill();
+	test_session();
+	test_epb_flags();
+	test_rotation();
 	test_round_trip();
 	test_format_for();
 	test_errors();

@@ -317,6 +317,51 @@ static void test_filter_parse(void)
 	}
 }
 
+/*
+ * Every octet value in every position, against inet_ntop(); and the
+ * ends of an entry as knet_ct_format_src/dst write them.
+ */
+static void test_format_addr(void)
+{
+	struct knet_ct_entry e = {.family = AF_INET, .proto = IPPROTO_TCP};
+	struct knet_ct_ends x;
+	char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN], end[64];
+	int bad = 0;
+
+	for (int pos = 0; pos < 4; pos++)
+		for (int v = 0; v < 256; v++) {
+			unsigned char a[4] = {198, 18, 0, 1};
+
+			a[pos] = (unsigned char)v;
+			inet_ntop(AF_INET, a, want, sizeof(want));
+			if (knet_ct_format_addr(AF_INET, a, got, sizeof(got)) !=
+				    (int)strlen(want) ||
+			    strcmp(got, want))
+				bad++;
+		}
+	CHECK_INT(bad, 0);
+	memset(e.orig.src, 255, 4);
+	e.orig.sport = 65535;
+	e.orig.dport = 0;
+	e.reply.sport = 9;
+	e.reply.dport = 10000;
+	knet_ct_format_ends(&e, &x);
+	CHECK_STR(x.addr[KNET_CT_ORIG_SRC], "255.255.255.255");
+	CHECK_STR(x.end[KNET_CT_ORIG_SRC], "255.255.255.255:65535");
+	CHECK_STR(x.end[KNET_CT_ORIG_DST], "0.0.0.0:0");
+	CHECK_STR(x.end[KNET_CT_REPLY_SRC], "0.0.0.0:9");
+	CHECK_STR(x.end[KNET_CT_REPLY_DST], "0.0.0.0:10000");
+	knet_ct_format_src(&e, &e.orig, end, sizeof(end));
+	CHECK_STR(end, x.end[KNET_CT_ORIG_SRC]);
+	CHECK_INT(x.elen[KNET_CT_ORIG_SRC], (int)strlen(end));
+	e.family = AF_INET6;
+	memset(e.orig.src, 0, 16);
+	e.orig.src[15] = 1;
+	knet_ct_format_ends(&e, &x);
+	CHECK_STR(x.end[KNET_CT_ORIG_SRC], "[::1]:65535");
+	CHECK_INT(knet_ct_format_addr(AF_INET, e.orig.src, got, 8), -ENOSPC);
+}
+
 static void test_names(void)
 {
 	char buf[128];
@@ -851,6 +896,19 @@ static void test_ns_gone(void)
 	ns_cleanup();
 	CHECK_INT(knet_ct_dump_finish(ct, count_cb, &n, &err), 0);
 	CHECK(n >= 2000);
+	/*
+	 * Again and again on the same handle: the reader thread and its
+	 * two buffers hand over every batch, each time the same entries.
+	 */
+	for (int i = 0; i < 20; i++) {
+		long again = 0;
+
+		CHECK_INT(knet_ct_dump(ct, NULL, count_cb, &again, &err), 0);
+		if (again != n) {
+			CHECK_INT(again, n);
+			break;
+		}
+	}
 	knet_ct_free(ct);
 }
 
@@ -918,6 +976,7 @@ int main(void)
 	test_parse();
 	test_filter_parse();
 	test_names();
+	test_format_addr();
 	test_kernel();
 	return unit_done("test-ctnetlink");
 }

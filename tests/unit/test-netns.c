@@ -102,6 +102,45 @@ static void test_via_command(void)
 	knet_addrs_free(v, n);
 }
 
+/* Extra options go before "--", or at the end without one. */
+static void test_via_command_extra(void)
+{
+	char *with[] = {"knet", "capture", "web", "--", "tcp", NULL};
+	char *without[] = {"knet", "capture", "web", "tcp", NULL};
+	const char *const extra[] = {"--stream", NULL};
+	struct knet_error err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	CHECK_INT(knet_via_command_extra("ip netns exec lab-{node}", "node-b",
+					 "/k", 5, with, extra, &v, &n, &err),
+		  0);
+	/* ip netns exec lab-node-b /k -o json --node node-b capture web
+	 * --stream -- tcp */
+	CHECK_INT(n, 14);
+	CHECK_STR(v[3], "lab-node-b");
+	CHECK_STR(v[9], "capture");
+	CHECK_STR(v[10], "web");
+	CHECK_STR(v[11], "--stream");
+	CHECK_STR(v[12], "--");
+	CHECK_STR(v[13], "tcp");
+	knet_addrs_free(v, n);
+	CHECK_INT(knet_via_command_extra("ssh {node}", "node-b", "/k", 4,
+					 without, extra, &v, &n, &err),
+		  0);
+	CHECK_INT(n, 11);
+	CHECK_STR(v[9], "tcp");
+	CHECK_STR(v[10], "--stream");
+	CHECK(v[11] == NULL);
+	knet_addrs_free(v, n);
+	/* no extra: what knet_via_command gives */
+	CHECK_INT(knet_via_command_extra("ssh {node}", "node-b", "/k", 4,
+					 without, NULL, &v, &n, &err),
+		  0);
+	CHECK_INT(n, 10);
+	knet_addrs_free(v, n);
+}
+
 static void test_target_parse(void)
 {
 	struct knet_error err = {0};
@@ -501,6 +540,7 @@ int main(void)
 	test_cgroup_uid();
 	test_via_expand();
 	test_via_command();
+	test_via_command_extra();
 	test_target_parse();
 	test_ping_mode();
 	test_via_run();

@@ -385,6 +385,28 @@ static void test_json_print_escapes(void)
 	cJSON_Delete(o);
 }
 
+/* Microsecond timestamps print as digits; the caller's tree is kept. */
+static void test_json_print_whole_numbers(void)
+{
+	cJSON *o = cJSON_CreateObject(), *a = cJSON_CreateArray();
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	cJSON_AddNumberToObject(o, "ts_us", 1764601234567000.0);
+	cJSON_AddItemToObject(o, "a", a);
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(-1764600000000000.0));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(1e20));
+	cJSON_AddItemToArray(a, cJSON_CreateNumber(0.5));
+	CHECK_INT(knet_json_print(f, o), 0);
+	fclose(f);
+	CHECK_STR(buf, "{\n\t\"ts_us\":\t1764601234567000,\n\t\"a\":\t"
+		       "[-1764600000000000, 1e+20, 0.5]\n}\n");
+	CHECK(cJSON_IsNumber(cJSON_GetObjectItem(o, "ts_us")));
+	free(buf);
+	cJSON_Delete(o);
+}
+
 #define MANY_COLS 100
 
 static struct knet_column many_cols[MANY_COLS + 1];
@@ -555,6 +577,7 @@ int main(void)
 	test_declared_types();
 	test_escaped_cells();
 	test_json_print_escapes();
+	test_json_print_whole_numbers();
 	test_many_columns();
 	test_long_cells();
 	test_stream_rule();

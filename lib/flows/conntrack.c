@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Conntrack entries in the flow table: as the source of flows (--source
+ * conntrack: the node's view, counters when accounting is on), or as a
+ * note on a captured flow (which backend a ClusterIP was DNAT'd to, the
+ * entry in the detail pane).
+ */
+#include <linux/netfilter/nf_conntrack_tcp.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "flows-internal.h"
+
+static void tuple_of(const struct knet_ct_entry *e,
+		     const struct knet_ct_tuple *ct, struct knet_tuple *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = e->family;
+	ret->proto = e->proto;
+	memcpy(ret->src, ct->src, sizeof(ret->src));
+	memcpy(ret->dst, ct->dst, sizeof(ret->dst));
+	if (e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6) {
+		ret->sport = ret->dport = ct->icmp_id;
+	} else {
+		ret->sport = ct->sport;
+		ret->dport = ct->dport;
+	}
+}
+
+static void note(struct knet_flow *f, const struct knet_ct_entry *e)
+{
+	struct knet_flow_ct *c = &f->ct;
+
+	c->valid = true;
+	c->counters = e->has & KNET_CT_HAS_COUNTERS;
+	c->state = e->state;
+	c->status = e->status;
+	c->timeout = e->timeout;
+	c->id = e->id;
+	tuple_of(e, &e->orig, &c->orig);
+	tuple_of(e, &e->reply, &c->reply);
+	c->orig_packets = e->orig_packets;
+	c->orig_bytes = e->orig_bytes;
+	c->reply_packets = e->reply_packets;
+	c->reply_bytes = e->reply_bytes;
+	if (knet_ct_nat(e) & KNET_CT_NAT_DNAT)
+		f->flags |= KNET_FLOW_F_NAT;
+}
+
+static enum knet_flow_state state_of(const struct knet_ct_entry *e)
+{
+	if (e->proto != IPPROTO_TCP || !(e->has & KNET_CT_HAS_STATE))
+		return KNET_FLOW_NONE;
+	switch (e->state) {
+	case TCP_CONNTRACK_SYN_SENT:
+	case TCP_CONNTRACK_SYN_SENT2:
+		return KNET_FLOW_SYN_SENT;
+	case TCP_CONNTRACK_SYN_RECV:
+		return KNET_FLOW_SYN_RECV;
+	case TCP_CONNTRACK_ESTABLISHED:
+		return KNET_FLOW_ESTABLISHED;
+	case TCP_CONNTRACK_FIN_WAIT:
+	case TCP_CONNTRACK_CLOSE_WAIT:
+	case TCP_CONNTRACK_LAST_ACK:
+		return KNET_FLOW_FIN_WAIT;
+	case TCP_CONNTRACK_TIME_WAIT:
+		return KNET_FLOW_CLOSED;
+	case TCP_CONNTRACK_CLOSE:
+		/* CLOSE straight from SYN_SENT is the answer RST. */
+		return (e->status & IPS_SEEN_REPLY) ? KNET_FLOW_CLOSED
+						    : KNET_FLOW_RESET;
+	default:
+		return KNET_FLOW_NONE;
+	}
+}
+
+/* The counters are the kernel's, so the rates come from their growth. */
+static void source(struct knet_flows *t, struct knet_flow *f,
+		   const struct knet_ct_entry *e, long long now_ms)
+{
+	uint64_t before = f->bytes[0] + f->bytes[1];
+	uint64_t pbefore = f->packets[0] + f->packets[1];
+	uint64_t after, pafter;
+
+	f->state = state_of(e);
+	if (f->state == KNET_FLOW_RESET)
+		f->flags |= KNET_FLOW_F_RST;
+	f->gen = t->generation;
+	if (!(e->has & KNET_CT_HAS_COUNTERS))
+		return;
+	f->packets[0] = e->orig_packets;
+	f->packets[1] = e->reply_packets;
+	f->bytes[0] = e->orig_bytes;
+	f->bytes[1] = e->reply_bytes;
+	after = f->bytes[0] + f->bytes[1];
+	pafter = f->packets[0] + f->packets[1];
+	if (after != before || pafter != pbefore) {
+		f->last_ms = now_ms;
+		if (after >= before && pafter >= pbefore)
+			flows_rate_add(f, now_ms, after - before,
+				       pafter - pbefore);
+	}
+}
+
+const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
+					     const struct knet_ct_entry *e,
+					     long long now_ms,
+					     enum knet_flows_ct how)
+{
+	bool as_source = how == KNET_FLOWS_CT_SOURCE;
+	struct knet_tuple k;
+	struct knet_flow *f;
+	uint32_t hash;
+	int d;
+
+	tuple_of(e, &e->orig, &k);
+	hash = flows_hash(t, &k);
+	f = flows_find(t, &k, hash, &d);
+	if (!f && !as_source) {
+		/* A capture of the backend sees the reply tuple. */
+		tuple_of(e, &e->reply, &k);
+		hash = flows_hash(t, &k);
+		f = flows_find(t, &k, hash, &d);
+	}
+	if (!f && how == KNET_FLOWS_CT_NOTE)
+		return NULL;
+	if (!f && how == KNET_FLOWS_CT_NOTE_ORIG)
+		tuple_of(e, &e->orig, &k);
+	if (!f && how == KNET_FLOWS_CT_NOTE_REPLY) {
+		struct knet_tuple r = k;
+
+		memcpy(k.src, r.dst, sizeof(k.src));
+		memcpy(k.dst, r.src, sizeof(k.dst));
+		k.sport = r.dport;
+		k.dport = r.sport;
+	}
+	if (!f) {
+		hash = flows_hash(t, &k);
+		f = flows_add(t, &k, hash, now_ms);
+		if (!f)
+			return NULL;
+		/* Unknown start: the entry was there before we looked. */
+		f->rate_sec = now_ms / 1000;
+	}
+	note(f, e);
+	if (as_source) {
+		flows_touch(t, f);
+		source(t, f, e, now_ms);
+		if (e->proto == IPPROTO_UDP && knet_ct_unreplied(e))
+			f->dns_query_ms = 0; /* the timed flag applies */
+	}
+	return f;
+}
+
+uint64_t knet_flows_generation(struct knet_flows *t)
+{
+	return ++t->generation;
+}
+
+void knet_flows_sweep(struct knet_flows *t, uint64_t generation)
+{
+	for (uint32_t i = t->head; i;) {
+		struct knet_flow *f = flows_at(t, i);
+
+		i = f->next;
+		if (f->gen != generation)
+			flows_remove(t, f);
+	}
+}
+
+const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
+					  const struct knet_flow *in,
+					  uint64_t generation)
+{
+	uint32_t hash = flows_hash(t, &in->t);
+	struct knet_flow *f;
+	uint32_t keep[5];
+	uint64_t id;
+	int d;
+
+	f = flows_find(t, &in->t, hash, &d);
+	if (f && d == 1) {
+		/* The other side started it after all: make it again. */
+		flows_remove(t, f);
+		f = NULL;
+	}
+	if (!f)
+		f = flows_add(t, &in->t, hash, in->first_ms);
+	if (!f)
+		return NULL;
+	keep[0] = f->hash;
+	keep[1] = f->hnext;
+	keep[2] = f->prev;
+	keep[3] = f->next;
+	keep[4] = f->self;
+	id = f->id;
+	*f = *in;
+	f->hash = keep[0];
+	f->hnext = keep[1];
+	f->prev = keep[2];
+	f->next = keep[3];
+	f->self = keep[4];
+	f->id = id;
+	f->live = true;
+	f->gen = generation;
+	flows_touch(t, f);
+	return f;
+}

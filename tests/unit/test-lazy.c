@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * lib/lazy: nothing is loaded before it is used (freeing NULL is no
+ * use: lib/api does it without a kubeconfig); a use loads it and the
+ * forwarders reach the real library; a library that is not there fails
+ * cleanly, with the reason, every time, and loads nothing.
+ */
+#include <curl/curl.h>
+#include <pcap/pcap.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "../../lib/lazy/lazy-internal.h"
+#include "knet/lazy.h"
+#include "unit.h"
+
+static void test_not_before_use(void)
+{
+	yaml_parser_t parser = {0};
+
+	/* freeing what only the library makes loads nothing */
+	curl_slist_free_all(NULL);
+	curl_easy_cleanup(NULL);
+	pcap_close(NULL);
+	yaml_parser_delete(&parser);
+	CHECK(!knet_lazy_loaded(KNET_LAZY_CURL));
+	CHECK(!knet_lazy_loaded(KNET_LAZY_PCAP));
+	CHECK(!knet_lazy_loaded(KNET_LAZY_YAML));
+}
+
+static void test_forwarded(void)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	yaml_parser_t parser;
+	yaml_event_t event;
+	CURL *c;
+
+	/* a real handle, a real option, a real answer */
+	c = curl_easy_init();
+	CHECK(c != NULL);
+	CHECK(knet_lazy_loaded(KNET_LAZY_CURL));
+	CHECK_INT(curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1000L), CURLE_OK);
+	CHECK_INT(curl_easy_setopt(c, CURLOPT_URL, "http://192.0.2.1/"),
+		  CURLE_OK);
+	curl_easy_cleanup(c);
+	CHECK(strcmp(curl_version_info(CURLVERSION_NOW)->version,
+		     "unavailable") != 0);
+	CHECK(strncmp(pcap_lib_version(), "libpcap version", 15) == 0);
+	CHECK(pcap_open_offline("/nonexistent.pcap", errbuf) == NULL);
+	CHECK(errbuf[0] != '\0');
+	CHECK(yaml_parser_initialize(&parser));
+	yaml_parser_set_input_string(&parser, (const unsigned char *)"a: 1", 4);
+	CHECK(yaml_parser_parse(&parser, &event));
+	CHECK_INT(event.type, YAML_STREAM_START_EVENT);
+	yaml_event_delete(&event);
+	yaml_parser_delete(&parser);
+	CHECK_STR(knet_lazy_error(KNET_LAZY_YAML), "");
+}
+
+/* A library that is not installed: refused, with dlopen's reason. */
+static void test_missing(void)
+{
+	static const char *const names[] = {"libknet-absent.so.9", NULL};
+	static const char *const syms[] = {"absent_function", NULL};
+	static void *slot[1];
+	static struct lazy_lib l = {names, syms, slot, LAZY_UNTRIED, ""};
+
+	CHECK(!lazy_load(&l));
+	CHECK(!lazy_load(&l)); /* and again, without trying again */
+	CHECK_INT(l.state, LAZY_FAILED);
+	CHECK(strstr(l.error, "libknet-absent.so.9") != NULL);
+}
+
+/* A library without a symbol we need: refused as a whole. */
+static void test_missing_symbol(void)
+{
+	static const char *const names[] = {"libcurl.so.4", NULL};
+	static const char *const syms[] = {"curl_easy_init",
+					   "curl_no_such_function", NULL};
+	static void *slot[2];
+	static struct lazy_lib l = {names, syms, slot, LAZY_UNTRIED, ""};
+
+	CHECK(!lazy_load(&l));
+	CHECK(strstr(l.error, "curl_no_such_function") != NULL);
+}
+
+int main(void)
+{
+	test_not_before_use();
+	test_forwarded();
+	test_missing();
+	test_missing_symbol();
+	return unit_done("test-lazy");
+}
