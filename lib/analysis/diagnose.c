@@ -88,7 +88,9 @@ static bool quotes_dst(const char *text, const char *dst)
 	const char *q = strstr(text, "(quoted: ");
 	size_t n = strlen(dst);
 
-	while (q && (q = strstr(q, "> ")) != NULL) {
+	if (!q)
+		return false;
+	for (q = strstr(q, "> "); q; q = strstr(q, "> ")) {
 		q += 2;
 		if (!strncmp(q, dst, n) &&
 		    (q[n] == '.' || q[n] == ')' || q[n] == ' ' || !q[n]))
