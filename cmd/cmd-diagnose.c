@@ -236,6 +236,10 @@ static int layer_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 		struct knet_pod *tp = NULL;
 		struct knet_error err = {0};
 
+		snprintf(d->to_pod, sizeof(d->to_pod), "%s/%s", tg->ns,
+			 tg->name);
+		d->in.to_pod = d->to_pod;
+
 		if (knet_pod_get(ctx->api, tg->ns, tg->name, &tp, &err) == 0) {
 			snprintf(to, sizeof(to), "pod %s/%s %s on %s%s", tg->ns,
 				 tg->name, tg->ip, tp->node ? tp->node : "?",
@@ -498,6 +502,10 @@ static int print_result(struct knet_ctx *ctx, struct diag *d)
 		cJSON_Delete(doc);
 	} else {
 		r = knet_table_render(t);
+		if (r == 0 && d->remote_node)
+			printf("\n(%s runs on node %s: the checks ran there, "
+			       "through the node transport)\n",
+			       d->from, d->remote_node);
 		if (r == 0 && d->v.layer >= 0)
 			printf("\nverdict: %s: %s\nnext: %s\n",
 			       knet_diag_layer_name(d->v.layer), d->v.reason,
@@ -587,6 +595,7 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	if (!d->remote || status > KNET_EXIT_PROBLEM)
 		return status ? status : KNET_EXIT_SYSTEM;
 	from_remote(d);
+	d->remote_node = job->src->remote_node;
 	return print_result(ctx, d);
 }
 

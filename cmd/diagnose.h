@@ -36,8 +36,10 @@ struct diag {
 	char *probe;	/* the pipeline's target */
 	char *from_ns;
 	char svc_label[320];
-	unsigned layers; /* 1 << enum knet_diag_layer */
-	double budget;	 /* seconds, total */
+	char to_pod[320];	 /* "ns/name" when TO is a pod */
+	const char *remote_node; /* set when the checks ran there */
+	unsigned layers;	 /* 1 << enum knet_diag_layer */
+	double budget;		 /* seconds, total */
 	bool no_capture;
 	long long t0;
 	long long deadline;

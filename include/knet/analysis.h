@@ -494,10 +494,11 @@ struct knet_diag_result {
 
 /* Everything the verdict reads. */
 struct knet_diag_in {
-	const char *from; /* as given ("client/client") */
-	const char *to;	  /* as given, with the port */
-	const char *svc;  /* "ns/name" when TO is (or names) a Service */
-	const char *name; /* the DNS name when TO is one */
+	const char *from;   /* as given ("client/client") */
+	const char *to;	    /* as given, with the port */
+	const char *svc;    /* "ns/name" when TO is (or names) a Service */
+	const char *name;   /* the DNS name when TO is one */
+	const char *to_pod; /* "ns/name" when TO is a pod */
 	struct knet_diag_result r[KNET_DIAG_NLAYERS];
 	bool policy_denies;	     /* the policy layer says denied */
 	enum knet_ping_status reach; /* the best outcome of the probes */

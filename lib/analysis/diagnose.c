@@ -191,7 +191,16 @@ static void unreachable(const struct knet_diag_in *in,
 		return;
 	}
 	if (in->reach == KNET_PING_REFUSED) {
-		snprintf(next, sizeof(next), "knet netns %s", in->from);
+		const char *slash = in->to_pod ? strchr(in->to_pod, '/') : NULL;
+
+		/* What does listen there? */
+		snprintf(next, sizeof(next), "knet ping --from %s %s", in->from,
+			 in->to);
+		if (slash)
+			snprintf(next, sizeof(next),
+				 "knet -n %.*s exec %s -- ss -ltnu",
+				 (int)(slash - in->to_pod), in->to_pod,
+				 slash + 1);
 		if (in->svc)
 			svc_cmd(next, sizeof(next), in, "svc trace ", "");
 		say(v, KNET_DIAG_REACH, ev, next);

@@ -109,6 +109,22 @@ static void test_verdicts(void)
 	}
 }
 
+static void test_refused_pod(void)
+{
+	struct knet_diag_in in = {
+		.from = "dclient",
+		.to = "web-1:9000",
+		.to_pod = "web/web-1",
+		.reach = KNET_PING_REFUSED,
+	};
+	struct knet_diag_verdict v;
+
+	in.r[KNET_DIAG_REACH].status = KNET_DIAG_FAIL;
+	knet_diag_verdict(&in, &v);
+	CHECK_STR(knet_diag_layer_name(v.layer), "reachability");
+	CHECK_STR(v.next, "knet -n web exec web-1 -- ss -ltnu");
+}
+
 static void test_contradiction_text(void)
 {
 	struct knet_diag_in in = {.from = "a", .to = "b:80"};
@@ -199,6 +215,7 @@ int main(void)
 {
 	test_verdicts();
 	test_contradiction_text();
+	test_refused_pod();
 	test_packets();
 	test_names();
 	return unit_done("diagnose");
