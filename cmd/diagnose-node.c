@@ -27,7 +27,7 @@
 #define DNS_TOTAL_S   2.0
 #define PROBE_TRIES   3
 #define PROBE_WAIT_S  1.0
-#define PROBE_GAP_S   0.1
+#define PROBE_GAP_S   0.05
 #define TRACE_HOPS    8
 #define TRACE_WAIT_S  0.5
 #define CAPTURE_LAG_S 0.3
