@@ -630,6 +630,10 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 	char *ignored = NULL;
 	int r;
 
+	if (ctx->g.format == KNET_FMT_NAME)
+		return knet_usage_error(ctx, "a diagnosis has no names to "
+					     "print: use -o table, wide or "
+					     "json");
 	d.t0 = knet_mono_us();
 	d.from = args->pos[0];
 	d.to = args->pos[1];

@@ -253,6 +253,8 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 	run -2 on_a diagnose dclient www.example.org:80
 	grep -F 'is not a cluster name' <<<"$output"
 	run -2 on_a diagnose dclient 'ftp://shop.example/'
+	run -2 on_a -o name diagnose dclient svc/dweb:80
+	grep -F "no names to print" <<<"$output"
 	run -3 on_a diagnose nosuchpod svc/dweb:80
 	run -3 on_a diagnose dclient svc/nosuchsvc:80
 }
