@@ -224,7 +224,8 @@ static int layer_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct diag *d = job->data;
 	const struct knet_pod *p = job->src->place->pod;
 	const struct knet_target *tg = job->tg;
-	long long t0 = knet_mono_us();
+	/* The pipeline resolved both ends: their time is this layer's. */
+	long long t0 = d->t0;
 	enum knet_diag_status st = KNET_DIAG_OK;
 	char to[256] = "", port[24] = "";
 
