@@ -624,6 +624,53 @@ static void diag_free(struct diag *d)
 	free(d->from_ns);
 }
 
+/*
+ * A pod that exists but does not run (Pending, no IP): the resolve
+ * layer's FAIL and the verdict, not the pipeline's error.  1 when it
+ * said so, 0 to go on (an unknown pod is the pipeline's exit 3).
+ */
+static int pod_runs(struct knet_ctx *ctx, struct diag *d, const char *ns,
+		    const char *name, const char *what)
+{
+	struct knet_pod *p = NULL;
+	struct knet_error err = {0};
+	int r = 0;
+
+	if (knet_pod_get(ctx->api, ns, name, &p, &err) < 0)
+		return 0;
+	if (strcmp(p->phase ? p->phase : "", "Running") || !p->ips.n) {
+		diag_set(d, KNET_DIAG_RESOLVE, KNET_DIAG_FAIL, d->t0,
+			 "%s %s/%s is %s%s%s", what, ns, name,
+			 p->phase ? p->phase : "in no phase",
+			 p->ips.n ? "" : ", without an IP",
+			 p->node ? "" : ", on no node");
+		r = 1;
+	}
+	knet_pod_free(p);
+	return r;
+}
+
+/* FROM (and a pod TO) before the pipeline, which needs them running. */
+static int ends_run(struct knet_ctx *ctx, struct diag *d)
+{
+	struct knet_target *t = NULL;
+	struct knet_error err = {0};
+	char *ns = NULL, *name = NULL;
+	int r;
+
+	split_ns(d->from, knet_ctx_namespace(ctx), &ns, &name);
+	r = ns && name ? pod_runs(ctx, d, ns, name, "FROM") : 0;
+	if (r == 0 && !d->svc_name &&
+	    knet_target_parse(d->probe, knet_ctx_namespace(ctx), &t, &err) ==
+		    0 &&
+	    t->kind == KNET_TARGET_POD)
+		r = pod_runs(ctx, d, t->ns, t->name, "TO");
+	knet_target_free(t);
+	free(ns);
+	free(name);
+	return r;
+}
+
 static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct diag d = {.args = args, .in.reach = KNET_PING_TIMEOUT};
@@ -662,6 +709,11 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 	r = interpret_to(ctx, &d);
 	if (r)
 		goto out;
+	if (ends_run(ctx, &d)) {
+		knet_diag_verdict(&d.in, &d.v);
+		r = print_result(ctx, &d);
+		goto out;
+	}
 	knet_node_job_init(&job, ctx, args);
 	job.verb = "diagnose";
 	job.verb_from = "diagnose from";

@@ -246,6 +246,22 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 	[ "$(jq -r .verdict.layer <<<"$output")" = reachability ]
 }
 
+@test "a FROM or TO that does not run: resolve" {
+	tests/lab/lab kubectl apply -f - >&2 <<-'EOF'
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: dpending, namespace: diag}
+	spec:
+	  nodeName: node-z
+	  containers: [{name: c, image: knet-lab/podserver:1}]
+	EOF
+	run -1 on_a -o json diagnose dpending svc/dweb:80
+	tests/lab/lab kubectl -n diag delete pod dpending --grace-period=0 --force >&2 2>&1 || true
+	[ "$(jq -r .verdict.layer <<<"$output")" = resolve ]
+	[ "$(jq -r .verdict.reason <<<"$output")" = "FROM diag/dpending is Pending, without an IP" ]
+	[ "$(jq '[.layers[] | select(.status == "SKIP")] | length' <<<"$output")" -eq 7 ]
+}
+
 @test "bad input: usage errors exit 2, unknown objects 3" {
 	run -2 on_a diagnose dclient
 	run -2 on_a diagnose --layers nope dclient svc/dweb:80
