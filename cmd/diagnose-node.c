@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "dns-expect.h"
 #include "knet/node.h"
 
 /*
@@ -270,11 +271,17 @@ static void layer_dns(struct knet_node_job *job)
 		return;
 	}
 	if (lk.answered < 0) {
+		char why[512] = "";
+
+		/* knet dns's word on a nameserver that is a Service. */
+		dns_server_owner(job->ctx->api, d->conf.nameservers[0], why,
+				 sizeof(why));
 		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_FAIL, t0,
-			 "%s: %s from %s after %d name%s%s", d->dns_name,
+			 "%s: %s from %s after %d name%s%s%s%s", d->dns_name,
 			 knet_dns_outcome_name(lk.last), d->conf.nameservers[0],
 			 lk.asked, lk.asked == 1 ? "" : "s",
-			 lk.out_of_time ? " (out of time)" : "");
+			 lk.out_of_time ? " (out of time)" : "",
+			 why[0] ? ": " : "", why);
 		return;
 	}
 	for (int i = 0; i < s.naddrs; i++)
@@ -576,7 +583,8 @@ static void layer_packets(struct knet_node_job *job)
 	if (d->have_conf)
 		kd = knet_diag_packets_classify(d->pkts, d->npkts, d->from_ip,
 						d->conf.nameservers[0], 53);
-	if (kd == KNET_DIAG_PKT_DNS_NO_ANSWER &&
+	/* The lookup failed: what its packets met says more. */
+	if (kd > KNET_DIAG_PKT_ANSWERED &&
 	    d->in.r[KNET_DIAG_DNS].status == KNET_DIAG_FAIL)
 		k = kd;
 	d->in.packets = k;

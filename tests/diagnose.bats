@@ -164,6 +164,21 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 	run -0 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
 }
 
+@test "fault dns-noendpoints: dns, the nameserver is a Service without endpoints" {
+	fault_on dns-noendpoints
+	run -1 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+	jq -r .verdict.reason <<<"$output" |
+		grep -F 'it is the clusterIP of svc diag/ddns, which has 0 ready endpoints'
+	jq -r '.layers[] | select(.layer == "packets") | .evidence' \
+		<<<"$output" | grep '^icmp-unreachable '
+	tests/lab/lab fault off dns-noendpoints >&2
+	FAULT=
+	run -0 on_a -o json diagnose dclient dweb.diag.svc.cluster.local:80
+	jq -r '.layers[] | select(.layer == "dns") | .evidence' <<<"$output" |
+		grep -F ' from 198.18.128.10 '
+}
+
 @test "fault mtu-blackhole: reachability (small probes pass, full-size DF vanish)" {
 	pod=$(far_pod)
 	[ -n "$pod" ]
@@ -200,8 +215,8 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 
 @test "lab fault list: every fault, off between tests" {
 	run -0 tests/lab/lab fault list
-	[ "${#lines[@]}" -eq 10 ]
-	[ "$(grep -c ' off ' <<<"$output")" -eq 9 ]
+	[ "${#lines[@]}" -eq 11 ]
+	[ "$(awk '$2 == "off"' <<<"$output" | wc -l)" -eq 10 ]
 	run -1 tests/lab/lab fault on no-such-fault
 	grep -F "unknown fault 'no-such-fault'" <<<"$output"
 }
