@@ -3,11 +3,12 @@
 #define KNET_DIAGNOSE_H
 
 /*
- * knet diagnose, shared by its two files: cmd-diagnose.c (the command,
- * the API layers, the checklist) and diagnose-node.c (the layers that
- * run from FROM's network namespace and FROM's node, on the node
- * pipeline).  Every layer's logic is lib/'s; these files gather inputs,
- * keep time and fill the checklist.
+ * knet diagnose, shared by its three files: cmd-diagnose.c (the
+ * command, the checklist), diagnose-api.c (the layers that ask the API)
+ * and diagnose-node.c (the layers that run from FROM's network
+ * namespace and FROM's node, on the node pipeline).  Every layer's
+ * logic is lib/'s; these files gather inputs, keep time and fill the
+ * checklist.
  */
 
 #include <stdbool.h>
@@ -94,7 +95,14 @@ int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job);
 int diag_node_run(struct knet_ctx *ctx, struct knet_node_job *job);
 void diag_node_free(struct diag *d);
 
-/* The API layers (cmd-diagnose.c), in prepare: resolve, policy, service. */
+/* The API layers (diagnose-api.c), in prepare: resolve, policy, service. */
 int diag_api_layers(struct knet_ctx *ctx, struct knet_node_job *job);
+/* "NS/NAME" or "NAME" (in @def) into malloc'd parts. */
+void diag_split_ns(const char *spec, const char *def, char **ret_ns,
+		   char **ret_name);
+/* Before the pipeline: what TO names, into the probe's target. */
+int diag_interpret_to(struct knet_ctx *ctx, struct diag *d);
+/* Before the pipeline: 1 when FROM or a pod TO does not run (said). */
+int diag_ends_run(struct knet_ctx *ctx, struct diag *d);
 
 #endif
