@@ -31,7 +31,7 @@ struct diag {
 	char *to_target;  /* TO without the port */
 	char *port;	  /* NULL: none */
 	char proto[8];	  /* "TCP", "UDP" */
-	char *svc_ns;	  /* a Service: given, named by DNS or by Ingress */
+	char *svc_ns;	  /* the Service (given, by DNS or Ingress) */
 	char *svc_name;
 	char *dns_name; /* TO is a DNS name */
 	char *probe;	/* the pipeline's target */

@@ -519,10 +519,11 @@ struct knet_diag_verdict {
 
 /*
  * The first layer that explains what happened: a failed resolve, dns or
- * service layer; a denying policy; an MTU black hole (reachability) (and, when the connection succeeded
+ * service layer; a denying policy (and, when the connection succeeded
  * anyway, the contradiction: the CNI does not enforce it); then for a
- * failed reachability the refusal itself, a capture that saw an ICMP
- * error, the path where traceroute stops, what conntrack holds, the
+ * failed reachability an MTU black hole, the refusal itself (svc
+ * trace's warning when there is one), a capture that saw an ICMP error
+ * or a RST, the path where traceroute stops, what conntrack holds, the
  * capture's silence; a stale conntrack entry even when the probes got
  * through.  Pure, for table-driven tests.
  */
