@@ -287,7 +287,7 @@ static void layer_dns(struct knet_node_job *job)
 	for (int i = 0; i < s.naddrs; i++)
 		expected |= !strcmp(s.addrs[i], job->tg->ip);
 	diag_set(d, KNET_DIAG_DNS, expected ? KNET_DIAG_OK : KNET_DIAG_FAIL, t0,
-		 "%s -> %s%s (%s from %s in %.1f ms)", d->dns_name,
+		 "%s -> %s%s (%s from %s in %.2f ms)", d->dns_name,
 		 s.naddrs ? s.addrs[0] : "?",
 		 expected ? "" : ", not the address the API gives",
 		 d->plan->names[lk.answered], d->conf.nameservers[s.server],
