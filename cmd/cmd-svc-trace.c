@@ -13,7 +13,6 @@
  * run privileged in prepare(); everything after is unprivileged.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +24,8 @@
 #include "knet/netlink.h"
 #include "knet/node.h"
 #include "knet/objects.h"
+#include "kube-proxy.h"
 #include "node-common.h"
-
-#define SAVE_MAX (256 * 1024 * 1024)
 
 enum {
 	SUM_EVENT,
@@ -138,9 +136,7 @@ struct run {
 	struct knet_pod_list *pods;
 	struct knet_endpoints_list *eps;
 	char *node; /* whose rules */
-	const char *mode;
-	struct knet_ipt *ipt;
-	char *nat, *filter;
+	struct kube_proxy_rules kp;
 	struct knet_ct *ct;
 	struct knet_ct_service *cs;
 	struct knet_svc_trace *trace;
@@ -208,89 +204,6 @@ static int read_api(struct knet_ctx *ctx, struct knet_node_job *job)
 	return 0;
 }
 
-struct capture {
-	char *buf;
-	size_t len, cap;
-};
-
-static int capture_line(const char *line, void *ud)
-{
-	struct capture *c = ud;
-	size_t n = strlen(line);
-
-	if (c->len + n + 2 > c->cap) {
-		size_t cap = (c->cap ? c->cap * 2 : 65536) + n;
-		char *g;
-
-		if (cap > SAVE_MAX)
-			return -E2BIG;
-		g = realloc(c->buf, cap);
-		if (!g)
-			return -ENOMEM;
-		c->buf = g;
-		c->cap = cap;
-	}
-	memcpy(c->buf + c->len, line, n);
-	c->len += n;
-	c->buf[c->len++] = '\n';
-	c->buf[c->len] = '\0';
-	return 0;
-}
-
-/* `iptables-save -t TABLE` here (the node's namespace), as root. */
-static int save(const char *table, char **ret, int *ret_status)
-{
-	char *argv[] = {"iptables-save", "-t", (char *)table, NULL};
-	struct capture c = {0};
-	struct knet_error err = {0};
-	int r = knet_via_run(argv, capture_line, NULL, &c, NULL, ret_status,
-			     &err);
-
-	if (r < 0 || *ret_status) {
-		free(c.buf);
-		return r < 0 ? r : -EIO;
-	}
-	*ret = c.buf ? c.buf : strdup("");
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* Which mode kube-proxy is in: iptables, else what else is there. */
-static void read_proxy(struct knet_ctx *ctx, struct run *run)
-{
-	struct knet_error err = {0};
-	int status = 0;
-
-	if (save("nat", &run->nat, &status) < 0) {
-		knet_warn(ctx,
-			  "cannot run iptables-save on %s (exit %d): "
-			  "kube-proxy's rules are not read",
-			  run->node, status);
-		return;
-	}
-	save("filter", &run->filter, &status);
-	if (knet_ipt_parse(run->nat, run->filter, &run->ipt, &err) < 0)
-		return;
-	run->mode = "iptables";
-	if (knet_ipt_kube_proxy(run->ipt))
-		return;
-	/* IPVS mode leaves its dummy interface; nftables its table. */
-	if (if_nametoindex("kube-ipvs0")) {
-		run->mode = "ipvs";
-		return;
-	}
-	{
-		char *argv[] = {"nft", "list",	     "table",
-				"ip",  "kube-proxy", NULL};
-		struct capture c = {0};
-
-		if (knet_via_run(argv, capture_line, NULL, &c, NULL, &status,
-				 &err) == 0 &&
-		    status == 0 && c.len)
-			run->mode = "nftables";
-		free(c.buf);
-	}
-}
-
 /* The conntrack dump request goes now, privileged; read after. */
 static void open_conntrack(struct knet_ctx *ctx, struct run *run)
 {
@@ -348,7 +261,7 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 			  err.reason);
 		return 0;
 	}
-	read_proxy(ctx, run);
+	kube_proxy_read(ctx, run->node, &run->kp);
 	open_conntrack(ctx, run);
 	return 0;
 }
@@ -426,7 +339,7 @@ static int print_endpoints(struct knet_ctx *ctx, struct run *run)
 {
 	const struct knet_svc_trace *tr = run->trace;
 	struct knet_table *t = run->ept;
-	bool rules = run->mode && !strcmp(run->mode, "iptables");
+	bool rules = run->kp.mode && !strcmp(run->kp.mode, "iptables");
 	int r = 0;
 
 	for (int i = 0; r == 0 && i < tr->neps; i++) {
@@ -496,8 +409,8 @@ static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 		.pods = run->pods,
 		.se = knet_endpoints_list_find(run->eps, run->ns, run->name),
 		.node = run->node,
-		.proxy_mode = run->mode,
-		.ipt = run->ipt,
+		.proxy_mode = run->kp.mode,
+		.ipt = run->kp.ipt,
 	};
 	int r;
 
@@ -565,9 +478,7 @@ static void run_free(struct run *run)
 	knet_svc_trace_free(run->trace);
 	knet_ct_free(run->ct);
 	knet_ct_service_free(run->cs);
-	knet_ipt_free(run->ipt);
-	free(run->nat);
-	free(run->filter);
+	kube_proxy_clear(&run->kp);
 	knet_service_free(run->svc);
 	knet_pod_list_free(run->pods);
 	knet_endpoints_list_free(run->eps);
