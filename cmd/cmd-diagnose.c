@@ -284,6 +284,7 @@ static void diag_free(struct diag *d)
 {
 	diag_node_free(d);
 	knet_ct_service_free(d->cts);
+	kube_proxy_clear(&d->kp);
 	knet_endpoints_list_free(d->eps);
 	knet_service_free(d->svc);
 	cJSON_Delete(d->remote);

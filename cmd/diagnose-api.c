@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "diagnose.h"
+#include "kube-proxy.h"
 #include "knet/node.h"
 #include "knet/objects.h"
 
@@ -295,7 +296,13 @@ static int layer_service(struct knet_ctx *ctx, struct knet_node_job *job)
 			.pods = pods,
 			.se = knet_endpoints_list_find(d->eps, d->svc_ns,
 						       d->svc_name),
+			.node = d->from_node,
 		};
+
+		/* Here, in FROM's node's namespace, as root: its rules. */
+		kube_proxy_read(ctx, d->from_node, &d->kp);
+		in.proxy_mode = d->kp.mode;
+		in.ipt = d->kp.ipt;
 
 		r = knet_svc_trace_run(&in, &t, &err);
 	}

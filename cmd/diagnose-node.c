@@ -46,15 +46,15 @@ static double cap_s(const struct diag *d, double want)
 
 /* --- prepare: conntrack of FROM's node, the pod's resolv.conf --- */
 
+/* FROM's address to TO's (a ClusterIP: the original destination). */
 static int ct_filter(const struct diag *d, const struct knet_target *tg,
-		     struct knet_ct_filter *f, bool to_dst,
-		     struct knet_error *err)
+		     struct knet_ct_filter *f, struct knet_error *err)
 {
 	int r;
 
 	memset(f, 0, sizeof(*f));
 	r = knet_ct_filter_set(f, "src", d->from_ip, err);
-	if (r == 0 && to_dst)
+	if (r == 0)
 		r = knet_ct_filter_set(f, "dst", tg->ip, err);
 	return r < 0 ? r : knet_ct_filter_check(f, err);
 }
@@ -67,13 +67,13 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 	char *text = NULL, *where = NULL;
 
 	if (diag_wants(d, KNET_DIAG_CONNTRACK) && d->from_ip[0]) {
-		/* Events: the probes' own flows, as they are made. */
-		if (ct_filter(d, job->tg, &f, false, &err) < 0 ||
+		/* Events: the probes' own flows to TO, as they are made. */
+		if (ct_filter(d, job->tg, &f, &err) < 0 ||
 		    knet_ct_events_open(
 			    &f, KNET_CT_EVENT_NEW | KNET_CT_EVENT_UPDATE,
 			    &d->ctev, &err) < 0 ||
 		    knet_ct_new(&d->ct, &err) < 0 ||
-		    ct_filter(d, job->tg, &f, true, &err) < 0 ||
+		    ct_filter(d, job->tg, &f, &err) < 0 ||
 		    knet_ct_dump_begin(d->ct, &f, &err) < 0) {
 			diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_WARN, 0,
 				 "not read: %s", err.reason);

@@ -19,6 +19,7 @@
 #include "knet/capture.h"
 #include "knet/netlink.h"
 #include "knet/policy.h"
+#include "kube-proxy.h"
 #include "node-common.h"
 
 /* Packets kept from the capture for the classification. */
@@ -55,6 +56,7 @@ struct diag {
 	struct knet_service *svc;
 	struct knet_endpoints_list *eps;
 	struct knet_ct_service *cts;
+	struct kube_proxy_rules kp; /* FROM's node's */
 
 	/* FROM's namespace and node (diagnose-node.c). */
 	struct knet_ping_opts po;
