@@ -67,13 +67,13 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 	char *text = NULL, *where = NULL;
 
 	if (diag_wants(d, KNET_DIAG_CONNTRACK) && d->from_ip[0]) {
-		/* Events: the probes' own flows to TO, as they are made. */
+		/* Events: the probes' own flows to TO, as they are made;
+		 * the dump: the entries there before (a stale one). */
 		if (ct_filter(d, job->tg, &f, &err) < 0 ||
 		    knet_ct_events_open(
 			    &f, KNET_CT_EVENT_NEW | KNET_CT_EVENT_UPDATE,
 			    &d->ctev, &err) < 0 ||
 		    knet_ct_new(&d->ct, &err) < 0 ||
-		    ct_filter(d, job->tg, &f, &err) < 0 ||
 		    knet_ct_dump_begin(d->ct, &f, &err) < 0) {
 			diag_set(d, KNET_DIAG_CONNTRACK, KNET_DIAG_WARN, 0,
 				 "not read: %s", err.reason);
