@@ -336,6 +336,15 @@ static int on_event(const struct knet_ping_event *ev, void *ud)
 	return 0;
 }
 
+/* The probes' destination port (0 for ICMP: parsed with port 0). */
+static int dst_port(const struct diag *d)
+{
+	if (d->po.dst.ss_family == AF_INET6)
+		return ntohs(
+			((const struct sockaddr_in6 *)&d->po.dst)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&d->po.dst)->sin_port);
+}
+
 static const char *mode_name(const struct diag *d)
 {
 	return d->po.mode == KNET_PROBE_TCP   ? "tcp"
@@ -352,15 +361,11 @@ static int layer_reach(struct knet_node_job *job)
 	char dst[80];
 	int r;
 
-	snprintf(dst, sizeof(dst), "%s %s%s%d", mode_name(d), job->tg->ip,
-		 d->po.mode == KNET_PROBE_ICMP ? "" : ":",
-		 d->po.mode == KNET_PROBE_ICMP ? 0 : 1);
 	if (d->po.mode == KNET_PROBE_ICMP)
 		snprintf(dst, sizeof(dst), "icmp %s", job->tg->ip);
 	else
 		snprintf(dst, sizeof(dst), "%s %s:%d", mode_name(d),
-			 job->tg->ip,
-			 ntohs(((struct sockaddr_in *)&d->po.dst)->sin_port));
+			 job->tg->ip, dst_port(d));
 	r = knet_ping_run(d->ping, on_event, &rc, job->stop, &st, &job->err);
 	if (r < 0)
 		return r;
@@ -560,10 +565,7 @@ static void layer_packets(struct knet_node_job *job)
 	long long end = t0 + (long long)(cap_s(d, CAPTURE_LAG_S) * 1e6);
 	struct knet_error err = {0};
 	struct knet_packet p;
-	int port =
-		d->po.mode == KNET_PROBE_ICMP
-			? 0
-			: ntohs(((struct sockaddr_in *)&d->po.dst)->sin_port);
+	int port = dst_port(d); /* 0: ICMP */
 	enum knet_diag_packets k, kd = KNET_DIAG_PKT_NONE;
 	int lt = knet_capture_linktype(d->cap);
 
