@@ -4,6 +4,7 @@
  * combination of layer results, the contradiction of a denying policy
  * on a connection that succeeded, and the capture's classes.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "knet/analysis.h"
@@ -201,6 +202,49 @@ static void test_packets(void)
 		  "dns-no-answer");
 }
 
+/* The search loop's own exits, without a packet: deadline and stop. */
+static void test_lookup_exits(void)
+{
+	const char servers[1][64] = {"127.0.0.1"};
+	struct knet_resolv_conf conf;
+	struct knet_dns_plan *plan = NULL;
+	struct knet_dns_client *c = NULL;
+	struct knet_dns_lookup lk;
+	struct knet_dns_ask a = {
+		.type = KNET_DNS_A, .timeout_ms = 100, .attempts = 1};
+	struct knet_error err = {0};
+	volatile sig_atomic_t stop = 0;
+
+	CHECK_INT(knet_resolv_conf_parse("nameserver 127.0.0.1\n"
+					 "search a.svc.cluster.local\n",
+					 &conf, &err),
+		  0);
+	CHECK_INT(knet_dns_plan_new(&conf, "web", &plan, &err), 0);
+	if (knet_dns_client_new(servers, 1, 0, &c, &err) < 0) {
+		UNIT_SKIP("lookup", err.reason);
+		knet_dns_plan_free(plan);
+		knet_resolv_conf_clear(&conf);
+		return;
+	}
+	/* Past the deadline before the first name: nothing asked. */
+	CHECK_INT(
+		knet_dns_lookup(c, plan, &conf, &a, NULL, NULL, &stop, 1, &lk),
+		0);
+	CHECK_INT(lk.asked, 0);
+	CHECK(lk.out_of_time);
+	CHECK_INT(lk.answered, -1);
+	/* Stopped (Ctrl-C): nothing asked either, and not out of time. */
+	stop = 1;
+	CHECK_INT(
+		knet_dns_lookup(c, plan, &conf, &a, NULL, NULL, &stop, 0, &lk),
+		0);
+	CHECK_INT(lk.asked, 0);
+	CHECK(!lk.out_of_time);
+	knet_dns_client_free(c);
+	knet_dns_plan_free(plan);
+	knet_resolv_conf_clear(&conf);
+}
+
 static void test_names(void)
 {
 	for (int l = 0; l < KNET_DIAG_NLAYERS; l++)
@@ -218,5 +262,6 @@ int main(void)
 	test_refused_pod();
 	test_packets();
 	test_names();
+	test_lookup_exits();
 	return unit_done("diagnose");
 }
