@@ -119,8 +119,14 @@ static cJSON *doc_of(const struct diag *d, struct knet_table *t)
 	cJSON_AddStringToObject(doc, "kind", "Diagnosis");
 	cJSON_AddStringToObject(doc, "from", d->from);
 	cJSON_AddStringToObject(doc, "to", d->to);
-	cJSON_AddBoolToObject(doc, "reachable",
-			      d->in.r[KNET_DIAG_REACH].status == KNET_DIAG_OK);
+	/* null: not probed (--layers, or the ends did not resolve). */
+	if (!d->done[KNET_DIAG_REACH] ||
+	    d->in.r[KNET_DIAG_REACH].status == KNET_DIAG_SKIP)
+		cJSON_AddNullToObject(doc, "reachable");
+	else
+		cJSON_AddBoolToObject(doc, "reachable",
+				      d->in.r[KNET_DIAG_REACH].status !=
+					      KNET_DIAG_FAIL);
 	for (int i = 0; i < knet_table_nrows(t); i++)
 		cJSON_AddItemToArray(layers, knet_table_row_json(t, i));
 	cJSON_AddItemToObject(doc, "layers", layers);
