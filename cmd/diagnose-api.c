@@ -204,13 +204,28 @@ static int layer_policy(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct knet_error err = {0};
 	long long t0 = knet_mono_us();
 	unsigned missing = 0;
-	int allowed = 0, denied = 0, r;
+	const char *nss[2];
+	int allowed = 0, denied = 0, nns = 0, r;
 	char why[512] = "";
 	char spec[320];
 
 	if (!m)
 		return -ENOMEM;
-	r = knet_manifest_fetch(ctx->api, m, &missing, &err);
+	/*
+	 * FROM's and TO's namespaces are all a verdict between them reads:
+	 * listing every pod of a large cluster would cost seconds.  An IP
+	 * may be any namespace's pod: then the whole cluster.
+	 */
+	nss[nns++] = job->src->place->pod->meta.namespace;
+	if (d->svc_name)
+		nss[nns++] = d->svc_ns;
+	else if (job->tg->kind == KNET_TARGET_POD)
+		nss[nns++] = job->tg->ns;
+	if (nns == 2)
+		r = knet_manifest_fetch_in(ctx->api, m, nss, nns, &missing,
+					   &err);
+	else
+		r = knet_manifest_fetch(ctx->api, m, &missing, &err);
 	if (r == 0)
 		r = knet_policy_new_manifest(m, &p, &err);
 	snprintf(spec, sizeof(spec), "%s/%s",

@@ -552,5 +552,14 @@ enum {
  */
 int knet_manifest_fetch(struct knet_api *api, struct knet_manifest *m,
 			unsigned *ret_missing, struct knet_error *err);
+/*
+ * The same for the namespaces @nss (@n, repeats ignored) only, with
+ * every namespace (their labels) and no nodes: what a verdict between
+ * pods of those namespaces reads (policies that select them and the
+ * peers they name), without listing a large cluster's every pod.
+ */
+int knet_manifest_fetch_in(struct knet_api *api, struct knet_manifest *m,
+			   const char *const *nss, int n, unsigned *ret_missing,
+			   struct knet_error *err);
 
 #endif
