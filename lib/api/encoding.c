@@ -35,8 +35,8 @@ int knet_api_encoding_parse(const char *s, int *ret)
  */
 static bool resource_of(const char *path, char *buf, size_t len)
 {
-	const char *seg[5];
-	size_t seglen[5];
+	const char *seg[7];
+	size_t seglen[7];
 	int n = 0, skip;
 
 	if (strchr(path, '?') && strstr(path, "watch="))
@@ -50,7 +50,7 @@ static bool resource_of(const char *path, char *buf, size_t len)
 	for (const char *p = path + 1; *p && *p != '?';) {
 		size_t l = strcspn(p, "/?");
 
-		if (n == 5)
+		if (n == 7)
 			return false;
 		seg[n] = p;
 		seglen[n++] = l;
