@@ -201,8 +201,7 @@ void knet_url_free(struct knet_url *u);
  * envelope, else JSON.  NULL when it is neither valid protobuf (then
  * @err, which may be NULL, says why) nor valid JSON.
  */
-cJSON *knet_api_parse_body(const char *buf, size_t len,
-			   struct knet_error *err);
+cJSON *knet_api_parse_body(const char *buf, size_t len, struct knet_error *err);
 /* The encoding of a body, for -v lines. */
 const char *knet_api_body_encoding(const char *buf, size_t len);
 
@@ -233,8 +232,7 @@ int knet_api_get_page(struct knet_api *api, const char *path, bool model,
  * failure, which the normal path then reports).  Only one at a time;
  * knet_api_prefetch_cancel() waits for it and drops it.
  */
-int knet_api_prefetch_start(struct knet_api *api, const char *path,
-			    bool model);
+int knet_api_prefetch_start(struct knet_api *api, const char *path, bool model);
 int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
 			     cJSON **ret_json);
 void knet_api_prefetch_cancel(struct knet_api *api);
