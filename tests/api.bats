@@ -318,6 +318,49 @@ teardown_file() {
 	[ "$a" = "$b" ]
 }
 
+@test "--api-encoding: services, nodes, namespaces over protobuf and over JSON are the same" {
+	kc create namespace "$PROTO_NS" 2>/dev/null || true
+	kc -n "$PROTO_NS" apply -f - <<-EOF
+	apiVersion: v1
+	kind: List
+	items:
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: lb, labels: {app: lb, empty: ""}}
+	  spec:
+	    type: LoadBalancer
+	    selector: {app: prod}
+	    externalIPs: [198.18.250.1, 198.18.250.2]
+	    sessionAffinity: ClientIP
+	    externalTrafficPolicy: Local
+	    ports:
+	    - {name: http, port: 80, targetPort: http, protocol: TCP, appProtocol: http}
+	    - {name: alt, port: 8443, targetPort: 8443, protocol: TCP}
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: ext}
+	  spec: {type: ExternalName, externalName: db.example.com}
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: headless}
+	  spec: {clusterIP: None, selector: {app: prod}, ports: [{port: 8080}]}
+	EOF
+	for cmd in "services -A -o json" "services -A -o wide" "nodes -o json" \
+		"services -n $PROTO_NS lb -o json" "nodes node-a -o json" \
+		"policy matrix -A -o json"; do
+		# shellcheck disable=SC2086
+		a=$("$KNET" $cmd --api-encoding json | sed 's/  *[0-9]*[smhd] / AGE /g')
+		# shellcheck disable=SC2086
+		b=$("$KNET" $cmd --api-encoding protobuf | sed 's/  *[0-9]*[smhd] / AGE /g')
+		[ -n "$a" ]
+		[ "$a" = "$b" ] || { echo "differs: $cmd"; diff <(echo "$a") <(echo "$b"); false; }
+	done
+	run --separate-stderr "$KNET" -v services -A --api-encoding auto
+	[[ $stderr == *"/api/v1/services?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v nodes --api-encoding auto
+	[[ $stderr == *"/api/v1/nodes?limit=500 200 "*", protobuf"* ]]
+}
+
 @test "--api-encoding: -v says which encoding each answer had; a 404 in protobuf reads as one in JSON" {
 	run --separate-stderr "$KNET" -v -n web pods -o name --api-encoding protobuf
 	[ "$status" -eq 0 ]

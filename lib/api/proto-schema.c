@@ -18,34 +18,17 @@
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define MSG(var, name, fields)                                                 \
 	static const struct knet_pf_msg var = {name, fields, N(fields)}
-#define S(num, json)                                                           \
-	{                                                                      \
-		num, KNET_PF_STRING, false, json, NULL                         \
-	}
-#define I(num, json)                                                           \
-	{                                                                      \
-		num, KNET_PF_INT, false, json, NULL                            \
-	}
-#define B(num, json)                                                           \
-	{                                                                      \
-		num, KNET_PF_BOOL, false, json, NULL                           \
-	}
-#define T(num, json)                                                           \
-	{                                                                      \
-		num, KNET_PF_TIME, false, json, NULL                           \
-	}
-#define MAP(num, json)                                                         \
-	{                                                                      \
-		num, KNET_PF_MAP, false, json, NULL                            \
-	}
-#define M(num, json, m)                                                        \
-	{                                                                      \
-		num, KNET_PF_MSG, false, json, &m                              \
-	}
-#define RM(num, json, m)                                                       \
-	{                                                                      \
-		num, KNET_PF_MSG, true, json, &m                               \
-	}
+/* clang-format off */
+#define S(num, json) {num, KNET_PF_STRING, false, json, NULL}
+#define I(num, json) {num, KNET_PF_INT, false, json, NULL}
+#define B(num, json) {num, KNET_PF_BOOL, false, json, NULL}
+#define T(num, json) {num, KNET_PF_TIME, false, json, NULL}
+#define MAP(num, json) {num, KNET_PF_MAP, false, json, NULL}
+#define M(num, json, m) {num, KNET_PF_MSG, false, json, &m}
+#define RM(num, json, m) {num, KNET_PF_MSG, true, json, &m}
+#define RS(num, json) {num, KNET_PF_STRING, true, json, NULL}
+#define IS(num, json) {num, KNET_PF_INTSTR, false, json, NULL}
+/* clang-format on */
 
 /* --- meta/v1 --- */
 
@@ -175,6 +158,116 @@ static const struct knet_pf_field pod_list_f[] = {
 };
 MSG(pod_list, "PodList", pod_list_f);
 
+/* --- core/v1 Service --- */
+
+static const struct knet_pf_field service_port_f[] = {
+	S(1, "name"),	     S(2, "protocol"), I(3, "port"),
+	IS(4, "targetPort"), I(5, "nodePort"), S(6, "appProtocol"),
+};
+MSG(service_port, "ServicePort", service_port_f);
+
+static const struct knet_pf_field service_spec_f[] = {
+	RM(1, "ports", service_port),
+	MAP(2, "selector"),
+	S(3, "clusterIP"),
+	S(4, "type"),
+	RS(5, "externalIPs"),
+	S(7, "sessionAffinity"),
+	S(10, "externalName"),
+	S(11, "externalTrafficPolicy"),
+	RS(18, "clusterIPs"),
+};
+MSG(service_spec, "ServiceSpec", service_spec_f);
+
+static const struct knet_pf_field lb_ingress_f[] = {
+	S(1, "ip"),
+	S(2, "hostname"),
+};
+MSG(lb_ingress, "LoadBalancerIngress", lb_ingress_f);
+
+static const struct knet_pf_field lb_status_f[] = {
+	RM(1, "ingress", lb_ingress),
+};
+MSG(lb_status, "LoadBalancerStatus", lb_status_f);
+
+static const struct knet_pf_field service_status_f[] = {
+	M(1, "loadBalancer", lb_status),
+};
+MSG(service_status, "ServiceStatus", service_status_f);
+
+static const struct knet_pf_field service_f[] = {
+	M(1, "metadata", object_meta),
+	M(2, "spec", service_spec),
+	M(3, "status", service_status),
+};
+MSG(service, "Service", service_f);
+
+static const struct knet_pf_field service_list_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", service),
+};
+MSG(service_list, "ServiceList", service_list_f);
+
+/* --- core/v1 Node --- */
+
+static const struct knet_pf_field node_spec_f[] = {
+	S(1, "podCIDR"),
+	B(4, "unschedulable"),
+	RS(7, "podCIDRs"),
+};
+MSG(node_spec, "NodeSpec", node_spec_f);
+
+static const struct knet_pf_field node_condition_f[] = {
+	S(1, "type"),
+	S(2, "status"),
+	S(5, "reason"),
+};
+MSG(node_condition, "NodeCondition", node_condition_f);
+
+static const struct knet_pf_field node_address_f[] = {
+	S(1, "type"),
+	S(2, "address"),
+};
+MSG(node_address, "NodeAddress", node_address_f);
+
+static const struct knet_pf_field node_info_f[] = {
+	S(7, "kubeletVersion"),
+};
+MSG(node_info, "NodeSystemInfo", node_info_f);
+
+static const struct knet_pf_field node_status_f[] = {
+	RM(4, "conditions", node_condition),
+	RM(5, "addresses", node_address),
+	M(7, "nodeInfo", node_info),
+};
+MSG(node_status, "NodeStatus", node_status_f);
+
+static const struct knet_pf_field node_f[] = {
+	M(1, "metadata", object_meta),
+	M(2, "spec", node_spec),
+	M(3, "status", node_status),
+};
+MSG(node, "Node", node_f);
+
+static const struct knet_pf_field node_list_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", node),
+};
+MSG(node_list, "NodeList", node_list_f);
+
+/* --- core/v1 Namespace: its metadata is all the model reads --- */
+
+static const struct knet_pf_field namespace_f[] = {
+	M(1, "metadata", object_meta),
+};
+MSG(namespace, "Namespace", namespace_f);
+
+static const struct knet_pf_field namespace_list_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", namespace),
+};
+MSG(namespace_list, "NamespaceList", namespace_list_f);
+
 /* --- the kinds and the resources that return them --- */
 
 static const struct {
@@ -183,11 +276,20 @@ static const struct {
 } kinds[] = {
 	{"Pod", &pod},
 	{"PodList", &pod_list},
+	{"Service", &service},
+	{"ServiceList", &service_list},
+	{"Node", &node},
+	{"NodeList", &node_list},
+	{"Namespace", &namespace},
+	{"NamespaceList", &namespace_list},
 	{"Status", &status},
 };
 
 static const char *const resources[] = {
 	"pods",
+	"services",
+	"nodes",
+	"namespaces",
 };
 
 const struct knet_pf_msg *knet_pf_kind(const char *kind)

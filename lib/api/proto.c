@@ -165,6 +165,48 @@ static int time_value(struct rd *r, const struct knet_pf_msg *m, uint32_t num,
 	return *ret ? 0 : -ENOMEM;
 }
 
+/*
+ * util.intstr.IntOrString {type = 1, intVal = 2, strVal = 3}: a number
+ * or a string in the JSON, by its type.
+ */
+static int intstr_value(struct rd *r, const struct knet_pf_msg *m, uint32_t num,
+			const unsigned char *p, size_t len, cJSON **ret)
+{
+	struct rd sub = {p, p + len, r->err, r->depth};
+	const unsigned char *s = NULL;
+	uint64_t type = 0, ival = 0;
+	size_t sl = 0;
+
+	while (sub.p < sub.end) {
+		uint64_t key;
+		bool ok = true;
+
+		if (!varint(&sub, &key))
+			return bad(r, m, num, "truncated varint");
+		switch (key) {
+		case 1 << 3 | WT_VARINT:
+			ok = varint(&sub, &type);
+			break;
+		case 2 << 3 | WT_VARINT:
+			ok = varint(&sub, &ival);
+			break;
+		case 3 << 3 | WT_LEN:
+			ok = bytes(&sub, &s, &sl);
+			break;
+		default:
+			if ((key >> 3) >= 1 && (key >> 3) <= 3)
+				return bad(r, m, num, "wrong wire type");
+			if (skip(&sub, m, num, key & 7) < 0)
+				return -EBADMSG;
+		}
+		if (!ok)
+			return bad(r, m, num, "truncated value");
+	}
+	*ret = type == 1 ? string_n(s ? s : (const unsigned char *)"", sl)
+			 : cJSON_CreateNumber((double)(int32_t)ival);
+	return *ret ? 0 : -ENOMEM;
+}
+
 /* One map<string,string> entry {key = 1, value = 2} into @obj. */
 static int map_entry(struct rd *r, const struct knet_pf_msg *m, uint32_t num,
 		     const unsigned char *p, size_t len, cJSON *obj)
@@ -273,8 +315,9 @@ static int field(struct rd *r, const struct knet_pf_msg *m,
 	}
 	switch (f->kind) {
 	case KNET_PF_STRING:
-		/* omitempty: JSON leaves the empty string out. */
-		if (!n)
+		/* omitempty: JSON leaves the empty string out (not from a
+		 * list, where it keeps its place). */
+		if (!n && !f->repeated)
 			return 0;
 		val = string_n(b, n);
 		break;
@@ -288,6 +331,11 @@ static int field(struct rd *r, const struct knet_pf_msg *m,
 	case KNET_PF_TIME:
 		ret = time_value(r, m, f->num, b, n, &val);
 		if (ret < 0 || !val)
+			return ret;
+		break;
+	case KNET_PF_INTSTR:
+		ret = intstr_value(r, m, f->num, b, n, &val);
+		if (ret < 0)
 			return ret;
 		break;
 	case KNET_PF_MAP:
