@@ -318,7 +318,7 @@ teardown_file() {
 	[ "$a" = "$b" ]
 }
 
-@test "--api-encoding: services, nodes, namespaces over protobuf and over JSON are the same" {
+@test "--api-encoding: services, endpoints, nodes, namespaces over protobuf and over JSON are the same" {
 	kc create namespace "$PROTO_NS" 2>/dev/null || true
 	kc -n "$PROTO_NS" apply -f - <<-EOF
 	apiVersion: v1
@@ -345,9 +345,11 @@ teardown_file() {
 	  metadata: {name: headless}
 	  spec: {clusterIP: None, selector: {app: prod}, ports: [{port: 8080}]}
 	EOF
+	svc_ip=$(kc -n web get svc web -o jsonpath='{.spec.clusterIP}')
 	for cmd in "services -A -o json" "services -A -o wide" "nodes -o json" \
 		"services -n $PROTO_NS lb -o json" "nodes node-a -o json" \
-		"policy matrix -A -o json"; do
+		"policy matrix -A -o json" "endpoints -A -o json" \
+		"endpoints -n web web -o wide" "who $svc_ip -o json"; do
 		# shellcheck disable=SC2086
 		a=$("$KNET" $cmd --api-encoding json | sed 's/  *[0-9]*[smhd] / AGE /g')
 		# shellcheck disable=SC2086
@@ -359,6 +361,8 @@ teardown_file() {
 	[[ $stderr == *"/api/v1/services?limit=500 200 "*", protobuf"* ]]
 	run --separate-stderr "$KNET" -v nodes --api-encoding auto
 	[[ $stderr == *"/api/v1/nodes?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v endpoints -A --api-encoding auto
+	[[ $stderr == *"/endpointslices?limit=500 200 "*", protobuf"* ]]
 }
 
 @test "--api-encoding: -v says which encoding each answer had; a 404 in protobuf reads as one in JSON" {

@@ -38,8 +38,12 @@ struct knet_pf_msg {
 	int n;
 };
 
-/* A top-level kind the reader knows ("PodList"), NULL when not. */
-const struct knet_pf_msg *knet_pf_kind(const char *kind);
+/*
+ * A top-level kind the reader knows ("PodList", of @api_version such as
+ * "discovery.k8s.io/v1", which may be NULL), NULL when not.
+ */
+const struct knet_pf_msg *knet_pf_kind(const char *kind,
+				       const char *api_version);
 
 /* Whether a resource ("pods") has its kinds in the schema. */
 bool knet_pf_resource(const char *resource);

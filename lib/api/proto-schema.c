@@ -268,34 +268,148 @@ static const struct knet_pf_field namespace_list_f[] = {
 };
 MSG(namespace_list, "NamespaceList", namespace_list_f);
 
+/* --- core/v1 Endpoints --- */
+
+static const struct knet_pf_field object_ref_f[] = {
+	S(1, "kind"),
+	S(2, "namespace"),
+	S(3, "name"),
+};
+MSG(object_ref, "ObjectReference", object_ref_f);
+
+static const struct knet_pf_field ep_address_f[] = {
+	S(1, "ip"),
+	M(2, "targetRef", object_ref),
+	S(3, "hostname"),
+	S(4, "nodeName"),
+};
+MSG(ep_address, "EndpointAddress", ep_address_f);
+
+static const struct knet_pf_field ep_port_f[] = {
+	S(1, "name"),
+	I(2, "port"),
+	S(3, "protocol"),
+};
+MSG(ep_port, "EndpointPort", ep_port_f);
+
+static const struct knet_pf_field ep_subset_f[] = {
+	RM(1, "addresses", ep_address),
+	RM(2, "notReadyAddresses", ep_address),
+	RM(3, "ports", ep_port),
+};
+MSG(ep_subset, "EndpointSubset", ep_subset_f);
+
+static const struct knet_pf_field endpoints_f[] = {
+	M(1, "metadata", object_meta),
+	RM(2, "subsets", ep_subset),
+};
+MSG(endpoints, "Endpoints", endpoints_f);
+
+static const struct knet_pf_field endpoints_list_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", endpoints),
+};
+MSG(endpoints_list, "EndpointsList", endpoints_list_f);
+
+/*
+ * --- discovery.k8s.io EndpointSlice: v1beta1 has field 5 as
+ * "topology", v1 as "deprecatedTopology" (which knet does not read) ---
+ */
+
+static const struct knet_pf_field slice_conditions_f[] = {
+	B(1, "ready"),
+	B(2, "serving"),
+	B(3, "terminating"),
+};
+MSG(slice_conditions, "EndpointConditions", slice_conditions_f);
+
+static const struct knet_pf_field slice_ep_v1_f[] = {
+	RS(1, "addresses"), M(2, "conditions", slice_conditions),
+	S(3, "hostname"),   M(4, "targetRef", object_ref),
+	S(6, "nodeName"),
+};
+MSG(slice_ep_v1, "Endpoint", slice_ep_v1_f);
+
+static const struct knet_pf_field slice_ep_beta_f[] = {
+	RS(1, "addresses"), M(2, "conditions", slice_conditions),
+	S(3, "hostname"),   M(4, "targetRef", object_ref),
+	MAP(5, "topology"), S(6, "nodeName"),
+};
+MSG(slice_ep_beta, "Endpoint", slice_ep_beta_f);
+
+static const struct knet_pf_field slice_port_f[] = {
+	S(1, "name"),
+	S(2, "protocol"),
+	I(3, "port"),
+};
+MSG(slice_port, "EndpointPort", slice_port_f);
+
+static const struct knet_pf_field slice_v1_f[] = {
+	M(1, "metadata", object_meta),
+	RM(2, "endpoints", slice_ep_v1),
+	RM(3, "ports", slice_port),
+	S(4, "addressType"),
+};
+MSG(slice_v1, "EndpointSlice", slice_v1_f);
+
+static const struct knet_pf_field slice_beta_f[] = {
+	M(1, "metadata", object_meta),
+	RM(2, "endpoints", slice_ep_beta),
+	RM(3, "ports", slice_port),
+	S(4, "addressType"),
+};
+MSG(slice_beta, "EndpointSlice", slice_beta_f);
+
+static const struct knet_pf_field slice_list_v1_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", slice_v1),
+};
+MSG(slice_list_v1, "EndpointSliceList", slice_list_v1_f);
+
+static const struct knet_pf_field slice_list_beta_f[] = {
+	M(1, "metadata", list_meta),
+	RM(2, "items", slice_beta),
+};
+MSG(slice_list_beta, "EndpointSliceList", slice_list_beta_f);
+
 /* --- the kinds and the resources that return them --- */
 
+/* By kind, and by group version where the same kind differs. */
 static const struct {
 	const char *kind;
+	const char *api_version; /* NULL: any */
 	const struct knet_pf_msg *msg;
 } kinds[] = {
-	{"Pod", &pod},
-	{"PodList", &pod_list},
-	{"Service", &service},
-	{"ServiceList", &service_list},
-	{"Node", &node},
-	{"NodeList", &node_list},
-	{"Namespace", &namespace},
-	{"NamespaceList", &namespace_list},
-	{"Status", &status},
+	{"Pod", NULL, &pod},
+	{"PodList", NULL, &pod_list},
+	{"Service", NULL, &service},
+	{"ServiceList", NULL, &service_list},
+	{"Node", NULL, &node},
+	{"NodeList", NULL, &node_list},
+	{"Namespace", NULL, &namespace},
+	{"NamespaceList", NULL, &namespace_list},
+	{"Endpoints", NULL, &endpoints},
+	{"EndpointsList", NULL, &endpoints_list},
+	{"EndpointSlice", "discovery.k8s.io/v1", &slice_v1},
+	{"EndpointSliceList", "discovery.k8s.io/v1", &slice_list_v1},
+	{"EndpointSlice", "discovery.k8s.io/v1beta1", &slice_beta},
+	{"EndpointSliceList", "discovery.k8s.io/v1beta1", &slice_list_beta},
+	{"Status", NULL, &status},
 };
 
 static const char *const resources[] = {
-	"pods",
-	"services",
-	"nodes",
-	"namespaces",
+	"pods",	      "services",  "nodes",
+	"namespaces", "endpoints", "endpointslices",
 };
 
-const struct knet_pf_msg *knet_pf_kind(const char *kind)
+const struct knet_pf_msg *knet_pf_kind(const char *kind,
+				       const char *api_version)
 {
 	for (int i = 0; i < N(kinds); i++)
-		if (!strcmp(kinds[i].kind, kind))
+		if (!strcmp(kinds[i].kind, kind) &&
+		    (!kinds[i].api_version ||
+		     (api_version &&
+		      !strcmp(kinds[i].api_version, api_version))))
 			return kinds[i].msg;
 	return NULL;
 }

@@ -480,7 +480,7 @@ int knet_proto_to_json(const void *buf, size_t len, cJSON **ret,
 					  enc);
 		goto fail;
 	}
-	m = kind ? knet_pf_kind(kind) : NULL;
+	m = kind ? knet_pf_kind(kind, knet_json_str(tm, "apiVersion")) : NULL;
 	if (!m) {
 		ret_code = knet_error_set(err, -EBADMSG, KNET_EXIT_API,
 					  "protobuf kind '%.64s' not supported",

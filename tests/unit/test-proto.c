@@ -328,6 +328,96 @@ static void refused(const char *kind, const struct pb *raw, const char *want)
 	CHECK(strstr(err.reason, want) != NULL);
 }
 
+/* A Service's IntOrString target ports (a number, a name) and its lists
+ * of strings, and core Endpoints with ready and not-ready addresses. */
+static void test_service_endpoints(void)
+{
+	struct pb port1 = {0}, port2 = {0}, tp1 = {0}, tp2 = {0}, spec = {0},
+		  svc = {0}, md = {0}, env = {0}, addr = {0}, ref = {0},
+		  naddr = {0}, eport = {0}, sub = {0}, eps = {0};
+	struct knet_service *s = NULL;
+	struct knet_service_endpoints *se = calloc(1, sizeof(*se));
+	struct knet_error err = {0};
+	cJSON *p = NULL;
+
+	pb_str(&md, 1, "web");
+	pb_str(&md, 3, "shop");
+	pb_int(&tp1, 2, 8080);
+	pb_int(&tp2, 1, 1);
+	pb_str(&tp2, 3, "http");
+	pb_str(&port1, 1, "a");
+	pb_int(&port1, 3, 80);
+	pb_msg(&port1, 4, &tp1);
+	pb_str(&port2, 1, "b");
+	pb_str(&port2, 2, "UDP");
+	pb_int(&port2, 3, 53);
+	pb_msg(&port2, 4, &tp2);
+	pb_int(&port2, 5, 30053);
+	pb_msg(&spec, 1, &port1);
+	pb_msg(&spec, 1, &port2);
+	label(&spec, 2, "app", "web");
+	pb_str(&spec, 3, "198.18.128.7");
+	pb_str(&spec, 4, "NodePort");
+	pb_str(&spec, 5, "198.18.250.1");
+	pb_str(&spec, 5, "198.18.250.2");
+	pb_str(&spec, 18, "198.18.128.7");
+	pb_msg(&svc, 1, &md);
+	pb_msg(&svc, 2, &spec);
+	envelope(&env, "Service", &svc);
+	CHECK_INT(knet_proto_to_json(env.b, env.n, &p, &err), 0);
+	CHECK_INT(knet_service_from_json(p, &s), 0);
+	if (s) {
+		CHECK_INT(s->nports, 2);
+		CHECK_STR(s->ports[0].target_port, "8080");
+		CHECK_STR(s->ports[1].target_port, "http");
+		CHECK_STR(s->ports[1].protocol, "UDP");
+		CHECK_INT(s->ports[1].node_port, 30053);
+		CHECK_INT(s->external_ips.n, 2);
+		CHECK_STR(s->external_ips.v[1], "198.18.250.2");
+		CHECK_STR(s->cluster_ips.v[0], "198.18.128.7");
+		CHECK_STR(s->type, "NodePort");
+		CHECK(s->has_selector);
+	}
+	knet_service_free(s);
+	cJSON_Delete(p);
+	p = NULL;
+
+	pb_str(&ref, 1, "Pod");
+	pb_str(&ref, 2, "shop");
+	pb_str(&ref, 3, "web-1");
+	pb_str(&addr, 1, "198.19.1.2");
+	pb_msg(&addr, 2, &ref);
+	pb_str(&addr, 4, "node-a");
+	pb_str(&naddr, 1, "198.19.2.2");
+	pb_str(&eport, 1, "http");
+	pb_int(&eport, 2, 8080);
+	pb_str(&eport, 3, "TCP");
+	pb_msg(&sub, 1, &addr);
+	pb_msg(&sub, 2, &naddr);
+	pb_msg(&sub, 3, &eport);
+	pb_msg(&eps, 1, &md);
+	pb_msg(&eps, 2, &sub);
+	envelope(&env, "Endpoints", &eps);
+	CHECK_INT(knet_proto_to_json(env.b, env.n, &p, &err), 0);
+	CHECK_INT(knet_endpoints_add_endpoints(se, p), 0);
+	CHECK_INT(se->n, 2);
+	if (se->n == 2) {
+		CHECK_STR(se->eps[0].ip, "198.19.1.2");
+		CHECK_STR(se->eps[0].pod_name, "web-1");
+		CHECK_STR(se->eps[0].node, "node-a");
+		CHECK(se->eps[0].ready);
+		CHECK_INT(se->eps[0].port, 8080);
+		CHECK_STR(se->eps[0].port_name, "http");
+		CHECK_STR(se->eps[1].ip, "198.19.2.2");
+		CHECK(!se->eps[1].ready);
+	}
+	knet_service_endpoints_free(se);
+	cJSON_Delete(p);
+	/* The same kind in another group version is not guessed at. */
+	envelope(&env, "EndpointSlice", &eps);
+	refused("EndpointSlice", &eps, "protobuf kind 'EndpointSlice'");
+}
+
 static void test_malformed(void)
 {
 	struct pb m = {0}, inner = {0}, env = {0};
@@ -478,6 +568,7 @@ int main(void)
 	test_pod();
 	test_list();
 	test_status();
+	test_service_endpoints();
 	test_malformed();
 	test_deep();
 	test_mutations();
