@@ -176,6 +176,11 @@ def main():
         code, _ = api('DELETE', '/api/v1/namespaces/' + ns)
         sys.exit(0 if code in (200, 202, 404) else 1)
     n = int(sys.argv[2])
+    for _ in range(240):  # a namespace still being deleted takes no pods
+        code, j = api('GET', '/api/v1/namespaces/' + ns)
+        if code != 200 or j.get('status', {}).get('phase') != 'Terminating':
+            break
+        time.sleep(0.5)
     api('POST', '/api/v1/namespaces', {'apiVersion': 'v1', 'kind': 'Namespace',
                                        'metadata': {'name': ns}})
     for _ in range(100):  # ServiceAccount admission needs the default SA

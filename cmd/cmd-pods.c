@@ -255,6 +255,7 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 	}
 	/* Ctrl-C ends the watch, with status 0 as kubectl's does. */
 	knet_api_set_stop(ctx->api, knet_catch_stop());
+	c->lo.model = true; /* events go through knet_pod_from_json only */
 	r = knet_api_watch(ctx->api, path, &c->lo, NULL, on_event, relist, &w,
 			   &c->err);
 	knet_api_set_stop(ctx->api, NULL);

@@ -287,6 +287,7 @@ teardown_file() {
 	cd "$BATS_TEST_DIRNAME/.."
 	eval "$(tests/lab/lab env)"
 	bench/prod-pods.py "$PROTO_NS" --delete > /dev/null 2>&1 || true
+	bench/prod-pods.py knet-proto-watch --delete > /dev/null 2>&1 || true
 }
 
 @test "--api-encoding: pods over protobuf and over JSON give the same objects, byte for byte" {
@@ -381,4 +382,24 @@ teardown_file() {
 	[ "$stderr" = "knet: cannot get pod 'web/no-such-pod': pods \"no-such-pod\" not found" ]
 	run "$KNET" pods --api-encoding xml
 	[ "$status" -eq 2 ]
+}
+
+@test "--api-encoding: pods -w streams the same events over protobuf as over JSON" {
+	ns=knet-proto-watch
+	"$KNET" -n "$ns" pods -w -o json --api-encoding json > "$BATS_TEST_TMPDIR/json" &
+	j=$!
+	"$KNET" -vv -n "$ns" pods -w -o json --api-encoding protobuf \
+		> "$BATS_TEST_TMPDIR/pb" 2> "$BATS_TEST_TMPDIR/pb.err" &
+	p=$!
+	sleep 1.5
+	bench/prod-pods.py "$ns" 4
+	sleep 1
+	bench/prod-pods.py "$ns" --delete
+	sleep 2
+	kill -INT "$j" "$p"
+	wait "$j"
+	wait "$p"
+	grep -q 'watch: protobuf stream' "$BATS_TEST_TMPDIR/pb.err"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/json")" -ge 8 ]
+	cmp "$BATS_TEST_TMPDIR/json" "$BATS_TEST_TMPDIR/pb"
 }

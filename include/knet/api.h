@@ -216,6 +216,12 @@ int knet_api_status_error(long http_code, const char *body, size_t len,
  * caller frees *@ret with cJSON_Delete.
  */
 bool knet_proto_is(const void *buf, size_t len);
+/*
+ * One frame of a protobuf watch stream (without its 4-byte length) as
+ * the JSON event {"type": "ADDED", "object": {...}} would parse.
+ */
+int knet_proto_watch_event(const void *buf, size_t len, cJSON **ret,
+			   struct knet_error *err);
 int knet_proto_to_json(const void *buf, size_t len, cJSON **ret,
 		       struct knet_error *err);
 

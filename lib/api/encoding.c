@@ -2,9 +2,10 @@
 /*
  * Which encoding a request asks for.  Protobuf only for a GET whose
  * answer is read through the object models (they read only the fields
- * proto-schema.c has) and whose resource has its kinds there; JSON for
- * everything else: watches, CRDs, raw objects (-o json of an API object,
- * completion), and any caller that reads fields of its own.
+ * proto-schema.c has) and whose resource has its kinds there, or a watch
+ * of one read so; JSON for everything else: CRDs, raw objects
+ * (completion, the shell's cache), and any caller that reads fields of
+ * its own.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -30,8 +31,9 @@ int knet_api_encoding_parse(const char *s, int *ret)
 
 /*
  * The resource of "/api/v1/pods", "/api/v1/namespaces/NS/pods/NAME" or
- * "/apis/G/V/...", into @buf; false for anything else (a watch, a
- * subresource such as pods/NAME/log, the namespace itself).
+ * "/apis/G/V/...", into @buf; false for anything else (a subresource
+ * such as pods/NAME/log).  A watch is of its resource: the query is not
+ * looked at.
  */
 static bool resource_of(const char *path, char *buf, size_t len)
 {
@@ -39,8 +41,6 @@ static bool resource_of(const char *path, char *buf, size_t len)
 	size_t seglen[7];
 	int n = 0, skip;
 
-	if (strchr(path, '?') && strstr(path, "watch="))
-		return false;
 	if (!strncmp(path, "/api/", 5))
 		skip = 2;
 	else if (!strncmp(path, "/apis/", 6))

@@ -440,6 +440,74 @@ static int unknown_raw(struct rd *r, const unsigned char **raw, size_t *len)
 	return 0;
 }
 
+/*
+ * One frame of a watch stream: a meta.v1.WatchEvent {type = 1, object =
+ * 2 (a runtime.RawExtension {raw = 1}, whose raw is an envelope)}, with
+ * no envelope of its own.
+ */
+int knet_proto_watch_event(const void *buf, size_t len, cJSON **ret,
+			   struct knet_error *err)
+{
+	static const struct knet_pf_msg ev = {"WatchEvent", NULL, 0};
+	static const struct knet_pf_msg ext = {"RawExtension", NULL, 0};
+	struct rd r = {buf, (const unsigned char *)buf + len, err, 0};
+	const unsigned char *type = NULL, *obj = NULL, *raw = NULL;
+	size_t tl = 0, ol = 0, rl = 0;
+	cJSON *out = NULL, *o = NULL;
+	int rc;
+
+	*ret = NULL;
+	while (r.p < r.end) {
+		uint64_t key;
+
+		if (!varint(&r, &key))
+			return bad(&r, &ev, 0, "truncated varint");
+		if (key == (1 << 3 | WT_LEN) || key == (2 << 3 | WT_LEN)) {
+			if (!bytes(&r, key >> 3 == 1 ? &type : &obj,
+				   key >> 3 == 1 ? &tl : &ol))
+				return bad(&r, &ev, (uint32_t)(key >> 3),
+					   "length past the end");
+		} else if ((key >> 3) == 1 || (key >> 3) == 2) {
+			return bad(&r, &ev, (uint32_t)(key >> 3),
+				   "wrong wire type");
+		} else if (skip(&r, &ev, (uint32_t)(key >> 3), key & 7) < 0) {
+			return -EBADMSG;
+		}
+	}
+	r.p = obj;
+	r.end = obj + ol;
+	while (obj && r.p < r.end) {
+		uint64_t key;
+
+		if (!varint(&r, &key))
+			return bad(&r, &ext, 0, "truncated varint");
+		if (key == (1 << 3 | WT_LEN)) {
+			if (!bytes(&r, &raw, &rl))
+				return bad(&r, &ext, 1, "length past the end");
+		} else if ((key >> 3) == 1) {
+			return bad(&r, &ext, 1, "wrong wire type");
+		} else if (skip(&r, &ext, (uint32_t)(key >> 3), key & 7) < 0) {
+			return -EBADMSG;
+		}
+	}
+	if (!type || !raw)
+		return bad(&r, &ev, 0, "no type or no object");
+	rc = knet_proto_to_json(raw, rl, &o, err);
+	if (rc < 0)
+		return rc;
+	out = cJSON_CreateObject();
+	if (!out || !cJSON_AddItemToObject(out, "type", string_n(type, tl)) ||
+	    !knet_json_str(out, "type")) {
+		cJSON_Delete(out);
+		cJSON_Delete(o);
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	}
+	cJSON_AddItemToObject(out, "object", o);
+	*ret = out;
+	return 0;
+}
+
 bool knet_proto_is(const void *buf, size_t len)
 {
 	return len >= 4 && !memcmp(buf, "k8s\0", 4);

@@ -418,6 +418,51 @@ static void test_service_endpoints(void)
 	refused("EndpointSlice", &eps, "protobuf kind 'EndpointSlice'");
 }
 
+/* Watch frames: WatchEvent {type, object: RawExtension {raw: envelope}}. */
+static void test_watch_event(void)
+{
+	struct pb raw = {0}, env = {0}, ext = {0}, ev = {0};
+	struct knet_error err = {0};
+	cJSON *p = NULL;
+
+	build_pod(&raw);
+	envelope(&env, "Pod", &raw);
+	pb_bytes(&ext, 1, env.b, env.n);
+	pb_str(&ev, 1, "MODIFIED");
+	pb_msg(&ev, 2, &ext);
+	CHECK_INT(knet_proto_watch_event(ev.b, ev.n, &p, &err), 0);
+	CHECK_STR(knet_json_str(p, "type"), "MODIFIED");
+	CHECK_STR(knet_json_str(knet_json_path(p, "object", "metadata",
+					       KNET_JSON_END),
+				"name"),
+		  "web-1");
+	cJSON_Delete(p);
+	p = NULL;
+	/* Every truncation: refused with a reason, or whole. */
+	for (size_t n = 0; n < ev.n; n++) {
+		unsigned char *b = malloc(n ? n : 1);
+		int r;
+
+		memcpy(b, ev.b, n);
+		r = knet_proto_watch_event(b, n, &p, &err);
+		CHECK(r == -EBADMSG || r == 0);
+		cJSON_Delete(p);
+		p = NULL;
+		free(b);
+	}
+	/* No object. */
+	ev.n = 0;
+	pb_str(&ev, 1, "ADDED");
+	CHECK_INT(knet_proto_watch_event(ev.b, ev.n, &p, &err), -EBADMSG);
+	CHECK(strstr(err.reason, "WatchEvent: no type or no object") != NULL);
+	/* The type as a varint. */
+	ev.n = 0;
+	pb_int(&ev, 1, 3);
+	CHECK_INT(knet_proto_watch_event(ev.b, ev.n, &p, &err), -EBADMSG);
+	CHECK(strstr(err.reason, "WatchEvent field 1: wrong wire type") !=
+	      NULL);
+}
+
 static void test_malformed(void)
 {
 	struct pb m = {0}, inner = {0}, env = {0};
@@ -569,6 +614,7 @@ int main(void)
 	test_list();
 	test_status();
 	test_service_endpoints();
+	test_watch_event();
 	test_malformed();
 	test_deep();
 	test_mutations();
