@@ -77,6 +77,12 @@ clear_screen() {
 	[ -n "$pod" ]
 	prefix=${pod:0:${#pod}-3}
 	keys "pods $prefix" Tab
+	# the pods' watch may still be loading on a busy machine: Tab again
+	for i in $(seq 20); do
+		screen | grep -q "> pods $pod \$" && break
+		sleep 0.3
+		keys Tab
+	done
 	wait_screen "> pods $pod \$"
 	keys Enter
 	wait_screen "^$pod +1/1 +Running"
@@ -98,6 +104,17 @@ clear_screen() {
 	wait_screen '(^| )--count( |$)'
 	keys C-u 'ping --cou' Tab
 	wait_screen '> ping --count *$'
+	# verbs from the command table, past options, then the verb's words
+	keys C-u 'svc -o wide tra' Tab
+	wait_screen '> svc -o wide trace *$'
+	keys C-u 'policy ' Tab Tab
+	wait_screen '(^| )check +matrix( |$)'
+	keys C-u 'ingress mat' Tab
+	wait_screen '> ingress match *$'
+	keys C-u 'svc -n web trace --no-co' Tab
+	wait_screen '> svc -n web trace --no-conntrack *$'
+	keys C-u 'svc trace web-hea' Tab
+	wait_screen '> svc trace web-headless *$'
 	keys C-u
 }
 
