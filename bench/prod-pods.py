@@ -11,41 +11,45 @@ lab kubelet leaves them alone (it only sets up pods of its own nodes) and
 the lab's controller manager runs no pod GC.  Their owner is a ConfigMap
 of the namespace, so the garbage collector finds it alive.  --delete
 removes the namespace.  Talks to the lab's apiserver with its admin
-token, as tests/lab/scale.py does."""
-import http.client, json, os, ssl, sys, threading, time
+token, as tests/lab/scale.py does (one HTTPS request per call here)."""
+import json, os, ssl, sys, time, urllib.error, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-S = os.environ['KNET_LAB_DIR']
-CFG = json.load(open(os.path.join(S, 'lab.json')))
-TOKEN = open(os.path.join(S, 'tokens', 'admin')).read().strip()
-CTX = ssl.create_default_context(cafile=os.path.join(S, 'pki', 'ca.crt'))
-LOCAL = threading.local()
+LAB = os.environ['KNET_LAB_DIR']
+CFG = json.load(open(os.path.join(LAB, 'lab.json')))
+BASE = 'https://%s:%s' % (CFG['api_host'], CFG['api_port'])
+HEADERS = {'Authorization': 'Bearer ' + open(
+    os.path.join(LAB, 'tokens', 'admin')).read().strip()}
+TLS = ssl.create_default_context(cafile=os.path.join(LAB, 'pki', 'ca.crt'))
 NODE = 'bench-absent'
 
 
-def api(method, path, body=None, ctype='application/json'):
-    data = None if body is None else json.dumps(body).encode()
-    for attempt in range(6):
-        c = getattr(LOCAL, 'c', None)
-        if c is None:
-            c = LOCAL.c = http.client.HTTPSConnection(
-                CFG['api_host'], CFG['api_port'], context=CTX, timeout=60)
+def call(method, path, body=None, ctype='application/json'):
+    """(status, parsed body); 429, 5xx and dropped connections are tried
+    again, up to six times in all."""
+    req = urllib.request.Request(
+        BASE + path, method=method, headers=dict(HEADERS),
+        data=None if body is None else json.dumps(body).encode())
+    if body is not None:
+        req.add_header('Content-Type', ctype)
+    for attempt in range(1, 7):
         try:
-            h = {'Authorization': 'Bearer ' + TOKEN,
-                 'Accept': 'application/json'}
-            if data is not None:
-                h['Content-Type'] = ctype
-            c.request(method, path, body=data, headers=h)
-            r = c.getresponse()
-            raw = r.read()
-            if r.status == 429 or r.status >= 500:
-                time.sleep(0.5 * (attempt + 1))
-                continue
-            return r.status, (json.loads(raw) if raw else {})
-        except (OSError, http.client.HTTPException):
-            LOCAL.c = None
-            time.sleep(0.3)
+            with urllib.request.urlopen(req, context=TLS, timeout=60) as r:
+                return r.status, json.loads(r.read() or b'{}')
+        except urllib.error.HTTPError as e:
+            if e.code != 429 and e.code < 500:
+                return e.code, json.loads(e.read() or b'{}')
+        except OSError:
+            pass
+        time.sleep(0.3 * attempt)
     raise RuntimeError('%s %s failed' % (method, path))
+
+
+def until(pred, tries, pause):
+    for _ in range(tries):
+        if pred():
+            return
+        time.sleep(pause)
 
 
 def now():
@@ -158,39 +162,39 @@ def create(ns, i, owner_uid):
                              'uid': owner_uid, 'controller': True,
                              'blockOwnerDeletion': False}]},
         'spec': s}
-    code, j = api('POST', '/api/v1/namespaces/%s/pods' % ns, body)
+    code, j = call('POST', '/api/v1/namespaces/%s/pods' % ns, body)
     if code == 409:
         return
     if code != 201:
         raise RuntimeError('create %s: %s %s' % (name, code, j.get('message')))
-    code, j = api('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (ns, name),
+    code, j = call('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (ns, name),
                   {'status': status(i, now())}, 'application/merge-patch+json')
     if code != 200:
         raise RuntimeError('status %s: %s %s' % (name, code, j.get('message')))
 
 
+def terminating(ns):
+    code, j = call('GET', '/api/v1/namespaces/' + ns)
+    return code == 200 and j.get('status', {}).get('phase') == 'Terminating'
+
+
 def main():
     ns = sys.argv[1]
     if sys.argv[2] == '--delete':
-        code, _ = api('DELETE', '/api/v1/namespaces/%s/pods?gracePeriodSeconds=0' % ns)
-        code, _ = api('DELETE', '/api/v1/namespaces/' + ns)
+        code, _ = call('DELETE', '/api/v1/namespaces/%s/pods?gracePeriodSeconds=0' % ns)
+        code, _ = call('DELETE', '/api/v1/namespaces/' + ns)
         sys.exit(0 if code in (200, 202, 404) else 1)
     n = int(sys.argv[2])
-    for _ in range(240):  # a namespace still being deleted takes no pods
-        code, j = api('GET', '/api/v1/namespaces/' + ns)
-        if code != 200 or j.get('status', {}).get('phase') != 'Terminating':
-            break
-        time.sleep(0.5)
-    api('POST', '/api/v1/namespaces', {'apiVersion': 'v1', 'kind': 'Namespace',
-                                       'metadata': {'name': ns}})
-    for _ in range(100):  # ServiceAccount admission needs the default SA
-        code, _ = api('GET', '/api/v1/namespaces/%s/serviceaccounts/default' % ns)
-        if code == 200:
-            break
-        time.sleep(0.2)
-    api('POST', '/api/v1/namespaces/%s/configmaps' % ns,
+    # A namespace still being deleted takes no pods; ServiceAccount
+    # admission needs the new one's default account.
+    until(lambda: not terminating(ns), 240, 0.5)
+    call('POST', '/api/v1/namespaces', {'apiVersion': 'v1', 'kind': 'Namespace',
+                                        'metadata': {'name': ns}})
+    until(lambda: call('GET', '/api/v1/namespaces/%s/serviceaccounts/default'
+                       % ns)[0] == 200, 100, 0.2)
+    call('POST', '/api/v1/namespaces/%s/configmaps' % ns,
         {'apiVersion': 'v1', 'kind': 'ConfigMap', 'metadata': {'name': 'owner'}})
-    code, cm = api('GET', '/api/v1/namespaces/%s/configmaps/owner' % ns)
+    code, cm = call('GET', '/api/v1/namespaces/%s/configmaps/owner' % ns)
     with ThreadPoolExecutor(max_workers=16) as ex:
         for f in [ex.submit(create, ns, i, cm['metadata']['uid'])
                   for i in range(1, n + 1)]:

@@ -30,6 +30,21 @@
 #define IS(num, json) {num, KNET_PF_INTSTR, false, json, NULL}
 /* clang-format on */
 
+/* A kind of metadata, spec and status, and the list of a kind. */
+#define OBJECT(var, name, spec, status)                                        \
+	static const struct knet_pf_field var##_f[] = {                        \
+		M(1, "metadata", object_meta),                                 \
+		M(2, "spec", spec),                                            \
+		M(3, "status", status),                                        \
+	};                                                                     \
+	MSG(var, name, var##_f)
+#define LIST(var, name, item)                                                  \
+	static const struct knet_pf_field var##_f[] = {                        \
+		M(1, "metadata", list_meta),                                   \
+		RM(2, "items", item),                                          \
+	};                                                                     \
+	MSG(var, name, var##_f)
+
 /* --- meta/v1 --- */
 
 static const struct knet_pf_field owner_f[] = {
@@ -145,18 +160,9 @@ static const struct knet_pf_field pod_status_f[] = {
 };
 MSG(pod_status, "PodStatus", pod_status_f);
 
-static const struct knet_pf_field pod_f[] = {
-	M(1, "metadata", object_meta),
-	M(2, "spec", pod_spec),
-	M(3, "status", pod_status),
-};
-MSG(pod, "Pod", pod_f);
+OBJECT(pod, "Pod", pod_spec, pod_status);
 
-static const struct knet_pf_field pod_list_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", pod),
-};
-MSG(pod_list, "PodList", pod_list_f);
+LIST(pod_list, "PodList", pod);
 
 /* --- core/v1 Service --- */
 
@@ -195,18 +201,9 @@ static const struct knet_pf_field service_status_f[] = {
 };
 MSG(service_status, "ServiceStatus", service_status_f);
 
-static const struct knet_pf_field service_f[] = {
-	M(1, "metadata", object_meta),
-	M(2, "spec", service_spec),
-	M(3, "status", service_status),
-};
-MSG(service, "Service", service_f);
+OBJECT(service, "Service", service_spec, service_status);
 
-static const struct knet_pf_field service_list_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", service),
-};
-MSG(service_list, "ServiceList", service_list_f);
+LIST(service_list, "ServiceList", service);
 
 /* --- core/v1 Node --- */
 
@@ -242,18 +239,9 @@ static const struct knet_pf_field node_status_f[] = {
 };
 MSG(node_status, "NodeStatus", node_status_f);
 
-static const struct knet_pf_field node_f[] = {
-	M(1, "metadata", object_meta),
-	M(2, "spec", node_spec),
-	M(3, "status", node_status),
-};
-MSG(node, "Node", node_f);
+OBJECT(node, "Node", node_spec, node_status);
 
-static const struct knet_pf_field node_list_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", node),
-};
-MSG(node_list, "NodeList", node_list_f);
+LIST(node_list, "NodeList", node);
 
 /* --- core/v1 Namespace: its metadata is all the model reads --- */
 
@@ -262,11 +250,7 @@ static const struct knet_pf_field namespace_f[] = {
 };
 MSG(namespace, "Namespace", namespace_f);
 
-static const struct knet_pf_field namespace_list_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", namespace),
-};
-MSG(namespace_list, "NamespaceList", namespace_list_f);
+LIST(namespace_list, "NamespaceList", namespace);
 
 /* --- core/v1 Endpoints --- */
 
@@ -305,11 +289,7 @@ static const struct knet_pf_field endpoints_f[] = {
 };
 MSG(endpoints, "Endpoints", endpoints_f);
 
-static const struct knet_pf_field endpoints_list_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", endpoints),
-};
-MSG(endpoints_list, "EndpointsList", endpoints_list_f);
+LIST(endpoints_list, "EndpointsList", endpoints);
 
 /*
  * --- discovery.k8s.io EndpointSlice: v1beta1 has field 5 as
@@ -360,17 +340,9 @@ static const struct knet_pf_field slice_beta_f[] = {
 };
 MSG(slice_beta, "EndpointSlice", slice_beta_f);
 
-static const struct knet_pf_field slice_list_v1_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", slice_v1),
-};
-MSG(slice_list_v1, "EndpointSliceList", slice_list_v1_f);
+LIST(slice_list_v1, "EndpointSliceList", slice_v1);
 
-static const struct knet_pf_field slice_list_beta_f[] = {
-	M(1, "metadata", list_meta),
-	RM(2, "items", slice_beta),
-};
-MSG(slice_list_beta, "EndpointSliceList", slice_list_beta_f);
+LIST(slice_list_beta, "EndpointSliceList", slice_beta);
 
 /* --- the kinds and the resources that return them --- */
 
