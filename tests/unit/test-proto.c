@@ -7,6 +7,7 @@
  * message) is refused with -EBADMSG and a reason, never read past.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,18 @@ static void pb_str(struct pb *p, unsigned num, const char *s)
 	pb_bytes(p, num, s, strlen(s));
 }
 
+/* String fields: NUM, "value" pairs, up to a 0. */
+static void pb_strs(struct pb *p, ...)
+{
+	va_list ap;
+	unsigned num;
+
+	va_start(ap, p);
+	while ((num = va_arg(ap, unsigned)))
+		pb_str(p, num, va_arg(ap, const char *));
+	va_end(ap);
+}
+
 static void pb_msg(struct pb *p, unsigned num, const struct pb *m)
 {
 	pb_bytes(p, num, m->b, m->n);
@@ -101,41 +114,34 @@ static void build_pod(struct pb *pod)
 		  port = {0}, st = {0}, cs1 = {0}, cs2 = {0}, state = {0},
 		  run = {0}, cond = {0}, ip = {0}, term = {0}, last = {0};
 
-	pb_str(&md, 1, "web-1");
-	pb_str(&md, 3, "web");
-	pb_str(&md, 5, "uid-1");
+	pb_strs(&md, 1, "web-1", 3, "web", 5, "uid-1", 0);
 	pb_int(&ts, 1, 1700000000);
 	pb_msg(&md, 8, &ts);
 	label(&md, 11, "app", "web");
 	label(&md, 11, "empty", "");
 	label(&md, 12, "note", "skipped");
-	pb_str(&own, 1, "ReplicaSet");
-	pb_str(&own, 3, "web-abc");
+	pb_strs(&own, 1, "ReplicaSet", 3, "web-abc", 0);
 	pb_int(&own, 6, 1);
 	pb_msg(&md, 13, &own);
 
-	pb_str(&c1, 1, "app");
-	pb_str(&c1, 2, "nginx:1"); /* image: skipped */
-	pb_str(&port, 1, "http");
+	pb_strs(&c1, 1, "app", 2, "nginx:1", 0); /* image: skipped */
+	pb_strs(&port, 1, "http", 0);
 	pb_int(&port, 3, 8080);
 	pb_str(&port, 4, "TCP");
 	pb_msg(&c1, 6, &port);
 	pb_str(&c2, 1, "sidecar");
 	pb_msg(&spec, 2, &c1);
 	pb_msg(&spec, 2, &c2);
-	pb_str(&spec, 8, "default");
-	pb_str(&spec, 10, "node-a");
+	pb_strs(&spec, 8, "default", 10, "node-a", 0);
 	pb_tag(&spec, 4, 1); /* fixed64 of an unknown field: skipped */
 	pb_raw(&spec, "\1\2\3\4\5\6\7\10", 8);
 	pb_tag(&spec, 50, 5); /* fixed32 */
 	pb_raw(&spec, "\1\2\3\4", 4);
 
 	pb_str(&st, 1, "Running");
-	pb_str(&cond, 1, "Ready");
-	pb_str(&cond, 2, "True");
+	pb_strs(&cond, 1, "Ready", 2, "True", 0);
 	pb_msg(&st, 2, &cond);
-	pb_str(&st, 5, "198.18.0.10");
-	pb_str(&st, 6, "198.19.1.2");
+	pb_strs(&st, 5, "198.18.0.10", 6, "198.19.1.2", 0);
 	pb_str(&ip, 1, "198.19.1.2");
 	pb_msg(&st, 12, &ip);
 	pb_msg(&run, 1, &ts);
@@ -382,16 +388,14 @@ static void test_service_endpoints(void)
 	cJSON_Delete(p);
 	p = NULL;
 
-	pb_str(&ref, 1, "Pod");
-	pb_str(&ref, 2, "shop");
-	pb_str(&ref, 3, "web-1");
-	pb_str(&addr, 1, "198.19.1.2");
+	pb_strs(&ref, 1, "Pod", 2, "shop", 3, "web-1", 0);
+	pb_strs(&addr, 1, "198.19.1.2", 0);
 	pb_msg(&addr, 2, &ref);
-	pb_str(&addr, 4, "node-a");
-	pb_str(&naddr, 1, "198.19.2.2");
-	pb_str(&eport, 1, "http");
+	pb_strs(&addr, 4, "node-a", 0);
+	pb_strs(&naddr, 1, "198.19.2.2", 0);
+	pb_strs(&eport, 1, "http", 0);
 	pb_int(&eport, 2, 8080);
-	pb_str(&eport, 3, "TCP");
+	pb_strs(&eport, 3, "TCP", 0);
 	pb_msg(&sub, 1, &addr);
 	pb_msg(&sub, 2, &naddr);
 	pb_msg(&sub, 3, &eport);
