@@ -319,7 +319,7 @@ teardown_file() {
 	[ "$a" = "$b" ]
 }
 
-@test "--api-encoding: services, endpoints, nodes, namespaces over protobuf and over JSON are the same" {
+@test "--api-encoding: services, endpoints, nodes, namespaces, ingresses over protobuf and over JSON are the same" {
 	kc create namespace "$PROTO_NS" 2>/dev/null || true
 	kc -n "$PROTO_NS" apply -f - <<-EOF
 	apiVersion: v1
@@ -345,12 +345,30 @@ teardown_file() {
 	  kind: Service
 	  metadata: {name: headless}
 	  spec: {clusterIP: None, selector: {app: prod}, ports: [{port: 8080}]}
+	- apiVersion: networking.k8s.io/v1
+	  kind: Ingress
+	  metadata:
+	    name: shop
+	    annotations: {kubernetes.io/ingress.class: old-style}
+	  spec:
+	    defaultBackend: {resource: {apiGroup: example.com, kind: Bucket, name: static}}
+	    tls: [{hosts: [a.example, b.example], secretName: tls-ab}, {hosts: [c.example]}]
+	    rules:
+	    - host: a.example
+	      http:
+	        paths:
+	        - {path: /, pathType: Prefix, backend: {service: {name: lb, port: {name: http}}}}
+	        - {path: /x, pathType: Exact, backend: {service: {name: headless, port: {number: 8080}}}}
+	    - http:
+	        paths:
+	        - {path: /any, pathType: ImplementationSpecific, backend: {service: {name: lb, port: {number: 80}}}}
 	EOF
 	svc_ip=$(kc -n web get svc web -o jsonpath='{.spec.clusterIP}')
 	for cmd in "services -A -o json" "services -A -o wide" "nodes -o json" \
 		"services -n $PROTO_NS lb -o json" "nodes node-a -o json" \
 		"policy matrix -A -o json" "endpoints -A -o json" \
-		"endpoints -n web web -o wide" "who $svc_ip -o json"; do
+		"endpoints -n web web -o wide" "who $svc_ip -o json" \
+		"ingress -A -o json" "ingress -A -o wide" "ingress -n $PROTO_NS shop -o json"; do
 		# shellcheck disable=SC2086
 		a=$("$KNET" $cmd --api-encoding json | sed 's/  *[0-9]*[smhd] / AGE /g')
 		# shellcheck disable=SC2086
@@ -364,6 +382,9 @@ teardown_file() {
 	[[ $stderr == *"/api/v1/nodes?limit=500 200 "*", protobuf"* ]]
 	run --separate-stderr "$KNET" -v endpoints -A --api-encoding auto
 	[[ $stderr == *"/endpointslices?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v ingress -A --api-encoding auto
+	[[ $stderr == *"/ingresses?limit=500 200 "*", protobuf"* ]]
+	[[ $output == *"old-style"* ]]
 }
 
 @test "--api-encoding: -v says which encoding each answer had; a 404 in protobuf reads as one in JSON" {

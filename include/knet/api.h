@@ -210,8 +210,9 @@ int knet_api_status_error(long http_code, const char *body, size_t len,
  * object turned into the JSON tree the API's JSON would have given for
  * the fields knet's object models read (every other field is skipped).
  * Kinds: Pod, Service, Node, Namespace, Endpoints, EndpointSlice
- * (discovery.k8s.io v1 and v1beta1), their lists, and Status; others
- * give -EBADMSG.  Malformed input
+ * (discovery.k8s.io v1 and v1beta1), Ingress (networking.k8s.io v1 and
+ * v1beta1, extensions/v1beta1), their lists, and Status; others give
+ * -EBADMSG.  Malformed input
  * gives -EBADMSG with a reason naming the message and field.  The
  * caller frees *@ret with cJSON_Delete.
  */

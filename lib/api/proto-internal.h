@@ -14,9 +14,9 @@
 
 enum knet_pf_kind {
 	KNET_PF_STRING, /* string; "" is dropped, as omitempty does */
-	KNET_PF_INT,	/* int32/int64 varint -> number */
+	KNET_PF_INT,	/* int32/int64 varint -> number; 0 dropped */
 	KNET_PF_BOOL,	/* varint -> true/false */
-	KNET_PF_MSG,	/* a nested message -> object */
+	KNET_PF_MSG,	/* a nested message -> object (json NULL: inline) */
 	KNET_PF_TIME,	/* meta.v1.Time -> RFC 3339 string, 0 dropped */
 	KNET_PF_MAP,	/* map<string,string> -> object */
 	KNET_PF_INTSTR, /* util.intstr.IntOrString -> number or string */

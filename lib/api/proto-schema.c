@@ -28,6 +28,8 @@
 #define RM(num, json, m) {num, KNET_PF_MSG, true, json, &m}
 #define RS(num, json) {num, KNET_PF_STRING, true, json, NULL}
 #define IS(num, json) {num, KNET_PF_INTSTR, false, json, NULL}
+/* A message whose fields the JSON has inline (Go's embedded struct). */
+#define INLINE(num, m) {num, KNET_PF_MSG, false, NULL, &m}
 /* clang-format on */
 
 /* A message: its fields, in a table. */
@@ -54,10 +56,15 @@
 MESSAGE(owner, "OwnerReference", S(1, "kind"), S(3, "name"),
 	B(6, "controller"));
 
-MESSAGE(object_meta, "ObjectMeta", S(1, "name"), S(3, "namespace"), S(5, "uid"),
-	S(6, "resourceVersion"), T(8, "creationTimestamp"),
-	T(9, "deletionTimestamp"), MAP(11, "labels"),
-	RM(13, "ownerReferences", owner));
+#define OBJECT_META_FIELDS                                                     \
+	S(1, "name"), S(3, "namespace"), S(5, "uid"), S(6, "resourceVersion"), \
+		T(8, "creationTimestamp"), T(9, "deletionTimestamp"),          \
+		MAP(11, "labels"), RM(13, "ownerReferences", owner)
+/* No annotations: a production pod's are most of its bytes. */
+MESSAGE(object_meta, "ObjectMeta", OBJECT_META_FIELDS);
+/* With them, for the Ingress class annotation. */
+MESSAGE(object_meta_annotated, "ObjectMeta", OBJECT_META_FIELDS,
+	MAP(12, "annotations"));
 
 MESSAGE(list_meta, "ListMeta", S(2, "resourceVersion"), S(3, "continue"));
 
@@ -198,6 +205,47 @@ LIST(slice_list_v1, "EndpointSliceList", slice_v1);
 
 LIST(slice_list_beta, "EndpointSliceList", slice_beta);
 
+/*
+ * --- networking.k8s.io Ingress: v1 has backend.service {name, port
+ * {name, number}} and defaultBackend, v1beta1 (and extensions/v1beta1)
+ * backend {serviceName, servicePort} and backend ---
+ */
+
+MESSAGE(typed_ref, "TypedLocalObjectReference", S(2, "kind"), S(3, "name"));
+MESSAGE(backend_port, "ServiceBackendPort", S(1, "name"), I(2, "number"));
+MESSAGE(backend_service, "IngressServiceBackend", S(1, "name"),
+	M(2, "port", backend_port));
+MESSAGE(backend_v1, "IngressBackend", M(3, "resource", typed_ref),
+	M(4, "service", backend_service));
+MESSAGE(backend_beta, "IngressBackend", S(1, "serviceName"),
+	IS(2, "servicePort"), M(3, "resource", typed_ref));
+
+MESSAGE(http_path_v1, "HTTPIngressPath", S(1, "path"),
+	M(2, "backend", backend_v1), S(3, "pathType"));
+MESSAGE(http_path_beta, "HTTPIngressPath", S(1, "path"),
+	M(2, "backend", backend_beta), S(3, "pathType"));
+MESSAGE(http_rule_v1, "HTTPIngressRuleValue", RM(1, "paths", http_path_v1));
+MESSAGE(http_rule_beta, "HTTPIngressRuleValue", RM(1, "paths", http_path_beta));
+MESSAGE(rule_value_v1, "IngressRuleValue", M(1, "http", http_rule_v1));
+MESSAGE(rule_value_beta, "IngressRuleValue", M(1, "http", http_rule_beta));
+MESSAGE(rule_v1, "IngressRule", S(1, "host"), INLINE(2, rule_value_v1));
+MESSAGE(rule_beta, "IngressRule", S(1, "host"), INLINE(2, rule_value_beta));
+MESSAGE(ingress_tls, "IngressTLS", RS(1, "hosts"), S(2, "secretName"));
+
+MESSAGE(ingress_spec_v1, "IngressSpec", M(1, "defaultBackend", backend_v1),
+	RM(2, "tls", ingress_tls), RM(3, "rules", rule_v1),
+	S(4, "ingressClassName"));
+MESSAGE(ingress_spec_beta, "IngressSpec", M(1, "backend", backend_beta),
+	RM(2, "tls", ingress_tls), RM(3, "rules", rule_beta),
+	S(4, "ingressClassName"));
+MESSAGE(ingress_status, "IngressStatus", M(1, "loadBalancer", lb_status));
+MESSAGE(ingress_v1, "Ingress", M(1, "metadata", object_meta_annotated),
+	M(2, "spec", ingress_spec_v1), M(3, "status", ingress_status));
+MESSAGE(ingress_beta, "Ingress", M(1, "metadata", object_meta_annotated),
+	M(2, "spec", ingress_spec_beta), M(3, "status", ingress_status));
+LIST(ingress_list_v1, "IngressList", ingress_v1);
+LIST(ingress_list_beta, "IngressList", ingress_beta);
+
 /* --- the kinds and the resources that return them --- */
 
 /* By kind, and by group version where the same kind differs. */
@@ -220,12 +268,18 @@ static const struct {
 	{"EndpointSliceList", "discovery.k8s.io/v1", &slice_list_v1},
 	{"EndpointSlice", "discovery.k8s.io/v1beta1", &slice_beta},
 	{"EndpointSliceList", "discovery.k8s.io/v1beta1", &slice_list_beta},
+	{"Ingress", "networking.k8s.io/v1", &ingress_v1},
+	{"IngressList", "networking.k8s.io/v1", &ingress_list_v1},
+	{"Ingress", "networking.k8s.io/v1beta1", &ingress_beta},
+	{"IngressList", "networking.k8s.io/v1beta1", &ingress_list_beta},
+	{"Ingress", "extensions/v1beta1", &ingress_beta},
+	{"IngressList", "extensions/v1beta1", &ingress_list_beta},
 	{"Status", NULL, &status},
 };
 
 static const char *const resources[] = {
-	"pods",	      "services",  "nodes",
-	"namespaces", "endpoints", "endpointslices",
+	"pods",	     "services",       "nodes",	    "namespaces",
+	"endpoints", "endpointslices", "ingresses",
 };
 
 const struct knet_pf_msg *knet_pf_kind(const char *kind,

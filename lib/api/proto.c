@@ -322,7 +322,14 @@ static int field(struct rd *r, const struct knet_pf_msg *m,
 		val = string_n(b, n);
 		break;
 	case KNET_PF_INT:
-		/* int32 and int64 both: two's complement in 64 bits. */
+		/*
+		 * omitempty again: Go's protobuf writes a 0 the JSON leaves
+		 * out, and a model may ask whether it is there (an Ingress
+		 * backend's port.number or port.name).  int32 and int64
+		 * both: two's complement in 64 bits.
+		 */
+		if (!v)
+			return 0;
 		val = cJSON_CreateNumber((double)(int64_t)v);
 		break;
 	case KNET_PF_BOOL:
@@ -348,6 +355,9 @@ static int field(struct rd *r, const struct knet_pf_msg *m,
 		}
 		return map_entry(r, m, f->num, b, n, map);
 	case KNET_PF_MSG:
+		/* An embedded struct: its fields go into this object. */
+		if (!f->json)
+			return message(r, f->msg, b, n, obj);
 		val = cJSON_CreateObject();
 		if (!val)
 			return -ENOMEM;
