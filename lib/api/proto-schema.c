@@ -193,17 +193,14 @@ MESSAGE(slice_ep_beta, "Endpoint", RS(1, "addresses"),
 MESSAGE(slice_port, "EndpointPort", S(1, "name"), S(2, "protocol"),
 	I(3, "port"));
 
-MESSAGE(slice_v1, "EndpointSlice", M(1, "metadata", object_meta),
-	RM(2, "endpoints", slice_ep_v1), RM(3, "ports", slice_port),
-	S(4, "addressType"));
-
-MESSAGE(slice_beta, "EndpointSlice", M(1, "metadata", object_meta),
-	RM(2, "endpoints", slice_ep_beta), RM(3, "ports", slice_port),
-	S(4, "addressType"));
-
-LIST(slice_list_v1, "EndpointSliceList", slice_v1);
-
-LIST(slice_list_beta, "EndpointSliceList", slice_beta);
+/* An EndpointSlice and its list, of each version's Endpoint. */
+#define SLICE(sfx)                                                             \
+	MESSAGE(slice_##sfx, "EndpointSlice", M(1, "metadata", object_meta),   \
+		RM(2, "endpoints", slice_ep_##sfx),                            \
+		RM(3, "ports", slice_port), S(4, "addressType"));              \
+	LIST(slice_list_##sfx, "EndpointSliceList", slice_##sfx)
+SLICE(v1);
+SLICE(beta);
 
 /*
  * --- networking.k8s.io Ingress: v1 has backend.service {name, port
@@ -220,31 +217,30 @@ MESSAGE(backend_v1, "IngressBackend", M(3, "resource", typed_ref),
 MESSAGE(backend_beta, "IngressBackend", S(1, "serviceName"),
 	IS(2, "servicePort"), M(3, "resource", typed_ref));
 
-MESSAGE(http_path_v1, "HTTPIngressPath", S(1, "path"),
-	M(2, "backend", backend_v1), S(3, "pathType"));
-MESSAGE(http_path_beta, "HTTPIngressPath", S(1, "path"),
-	M(2, "backend", backend_beta), S(3, "pathType"));
-MESSAGE(http_rule_v1, "HTTPIngressRuleValue", RM(1, "paths", http_path_v1));
-MESSAGE(http_rule_beta, "HTTPIngressRuleValue", RM(1, "paths", http_path_beta));
-MESSAGE(rule_value_v1, "IngressRuleValue", M(1, "http", http_rule_v1));
-MESSAGE(rule_value_beta, "IngressRuleValue", M(1, "http", http_rule_beta));
-MESSAGE(rule_v1, "IngressRule", S(1, "host"), INLINE(2, rule_value_v1));
-MESSAGE(rule_beta, "IngressRule", S(1, "host"), INLINE(2, rule_value_beta));
 MESSAGE(ingress_tls, "IngressTLS", RS(1, "hosts"), S(2, "secretName"));
-
-MESSAGE(ingress_spec_v1, "IngressSpec", M(1, "defaultBackend", backend_v1),
-	RM(2, "tls", ingress_tls), RM(3, "rules", rule_v1),
-	S(4, "ingressClassName"));
-MESSAGE(ingress_spec_beta, "IngressSpec", M(1, "backend", backend_beta),
-	RM(2, "tls", ingress_tls), RM(3, "rules", rule_beta),
-	S(4, "ingressClassName"));
 MESSAGE(ingress_status, "IngressStatus", M(1, "loadBalancer", lb_status));
-MESSAGE(ingress_v1, "Ingress", M(1, "metadata", object_meta_annotated),
-	M(2, "spec", ingress_spec_v1), M(3, "status", ingress_status));
-MESSAGE(ingress_beta, "Ingress", M(1, "metadata", object_meta_annotated),
-	M(2, "spec", ingress_spec_beta), M(3, "status", ingress_status));
-LIST(ingress_list_v1, "IngressList", ingress_v1);
-LIST(ingress_list_beta, "IngressList", ingress_beta);
+
+/* The rest of an Ingress, of each version's backend (@def: its name for
+ * the default backend). */
+#define INGRESS(sfx, def)                                                      \
+	MESSAGE(http_path_##sfx, "HTTPIngressPath", S(1, "path"),              \
+		M(2, "backend", backend_##sfx), S(3, "pathType"));             \
+	MESSAGE(http_rule_##sfx, "HTTPIngressRuleValue",                       \
+		RM(1, "paths", http_path_##sfx));                              \
+	MESSAGE(rule_value_##sfx, "IngressRuleValue",                          \
+		M(1, "http", http_rule_##sfx));                                \
+	MESSAGE(rule_##sfx, "IngressRule", S(1, "host"),                       \
+		INLINE(2, rule_value_##sfx));                                  \
+	MESSAGE(ingress_spec_##sfx, "IngressSpec", M(1, def, backend_##sfx),   \
+		RM(2, "tls", ingress_tls), RM(3, "rules", rule_##sfx),         \
+		S(4, "ingressClassName"));                                     \
+	MESSAGE(ingress_##sfx, "Ingress",                                      \
+		M(1, "metadata", object_meta_annotated),                       \
+		M(2, "spec", ingress_spec_##sfx),                              \
+		M(3, "status", ingress_status));                               \
+	LIST(ingress_list_##sfx, "IngressList", ingress_##sfx)
+INGRESS(v1, "defaultBackend");
+INGRESS(beta, "backend");
 
 /* --- the kinds and the resources that return them --- */
 
