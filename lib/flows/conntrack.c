@@ -174,7 +174,7 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 {
 	uint32_t hash = flows_hash(t, &in->t);
 	struct knet_flow *f;
-	uint32_t keep[5];
+	uint32_t keep[9];
 	uint64_t id;
 	int d;
 
@@ -193,6 +193,10 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 	keep[2] = f->prev;
 	keep[3] = f->next;
 	keep[4] = f->self;
+	keep[5] = f->store_head;
+	keep[6] = f->store_tail;
+	keep[7] = f->nstored;
+	keep[8] = f->nunstored;
 	id = f->id;
 	*f = *in;
 	f->hash = keep[0];
@@ -200,6 +204,10 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 	f->prev = keep[2];
 	f->next = keep[3];
 	f->self = keep[4];
+	f->store_head = keep[5];
+	f->store_tail = keep[6];
+	f->nstored = keep[7];
+	f->nunstored = keep[8];
 	f->id = id;
 	f->live = true;
 	f->gen = generation;

@@ -199,6 +199,8 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 			flows_touch(t, f);
 			f->last_ms = now_ms;
 			keep(f, ts_us, linktype, data, caplen, h->wire_len);
+			flows_store_add(t, f, ts_us, linktype, data, caplen,
+					h->wire_len);
 		}
 		return f;
 	}
@@ -228,5 +230,6 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 	else if (h->dns)
 		dns(f, now_ms, h);
 	keep(f, ts_us, linktype, data, caplen, h->wire_len);
+	flows_store_add(t, f, ts_us, linktype, data, caplen, h->wire_len);
 	return f;
 }
