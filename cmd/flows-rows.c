@@ -147,6 +147,19 @@ const char *flows_name(void *ud, uint8_t family, const uint8_t *addr)
 	return knet_ct_names_get(run->names, family, addr);
 }
 
+/* The DNAT target of @f, named among its Service's endpoints. */
+static const char *backend_name(struct flows_run *run,
+				const struct knet_flow *f)
+{
+	const struct knet_flow_ct *c = &f->ct;
+
+	if (run->no_names || !run->names)
+		return NULL;
+	return knet_ct_names_backend(run->names, c->reply.family, c->orig.dst,
+				     c->orig.dport, c->reply.src,
+				     c->reply.sport);
+}
+
 static void ip_text(uint8_t family, const uint8_t *a, char *buf, size_t n)
 {
 	if (!inet_ntop(family, a, buf, (socklen_t)n))
@@ -275,7 +288,7 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 		snprintf(buf, sizeof(buf), "%s:%u", ip,
 			 (unsigned)f->ct.reply.sport);
 		knet_table_set_str(t, COL_BACKEND, buf);
-		name = flows_name(run, f->ct.reply.family, f->ct.reply.src);
+		name = backend_name(run, f);
 		if (name)
 			knet_table_set_str(t, COL_BACKEND_NAME, name);
 		if (name) {
