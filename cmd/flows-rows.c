@@ -481,6 +481,104 @@ static void parse_kept(const cJSON *a, struct knet_flow *f)
 	}
 }
 
+/* The entry's tuple as the flow table keeps it (ICMP: the id). */
+static void flow_tuple(const struct knet_ct_entry *e,
+		       const struct knet_ct_tuple *c, struct knet_tuple *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = e->family;
+	ret->proto = e->proto;
+	memcpy(ret->src, c->src, sizeof(ret->src));
+	memcpy(ret->dst, c->dst, sizeof(ret->dst));
+	ret->sport = c->sport;
+	ret->dport = c->dport;
+}
+
+int flows_rows_ct_entry(struct flows_run *run, const struct knet_ct_entry *e,
+			bool is_new)
+{
+	struct knet_table *t = run->rows;
+	struct knet_flow_ct c = {
+		.valid = true,
+		.counters = e->has & KNET_CT_HAS_COUNTERS,
+		.state = e->state,
+		.status = e->status,
+		.timeout = e->timeout,
+		.id = e->id,
+		.orig_packets = e->orig_packets,
+		.orig_bytes = e->orig_bytes,
+		.reply_packets = e->reply_packets,
+		.reply_bytes = e->reply_bytes,
+	};
+	cJSON *o;
+	int r;
+
+	/* Ports only: ICMP's ids need nothing of a DNAT note. */
+	if (!t || e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)
+		return 0;
+	flow_tuple(e, &e->orig, &c.orig);
+	flow_tuple(e, &e->reply, &c.reply);
+	o = ct_json(&c);
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddBoolToObject(o, "new", is_new);
+	cJSON_AddBoolToObject(o, "has_state", e->has & KNET_CT_HAS_STATE);
+	r = knet_table_add_row(t);
+	if (r < 0) {
+		cJSON_Delete(o);
+		return r;
+	}
+	knet_table_set_str(t, COL_EVENT, "conntrack");
+	knet_table_set_json(t, COL_CT, o, NULL);
+	return knet_table_stream_row(t);
+}
+
+static void ct_tuple(const struct knet_tuple *t, struct knet_ct_tuple *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->src, t->src, sizeof(ret->src));
+	memcpy(ret->dst, t->dst, sizeof(ret->dst));
+	ret->sport = t->sport;
+	ret->dport = t->dport;
+}
+
+int flows_rows_parse_ct_entry(const cJSON *o, struct knet_ct_entry *ret,
+			      bool *ret_new)
+{
+	const cJSON *c = cJSON_GetObjectItem(o, "conntrack");
+	struct knet_flow_ct ct = {0};
+	uint8_t family;
+
+	if (!cJSON_IsNumber(cJSON_GetObjectItem(c, "family")))
+		return -EBADMSG;
+	family = (uint8_t)num(c, "family");
+	if (family != AF_INET && family != AF_INET6)
+		return -EBADMSG;
+	parse_ct(c, &ct);
+	if (!ct.valid)
+		return -EBADMSG;
+	memset(ret, 0, sizeof(*ret));
+	ret->family = family;
+	ret->proto = ct.orig.proto;
+	ret->state = ct.state;
+	ret->status = ct.status;
+	ret->timeout = ct.timeout;
+	ret->id = ct.id;
+	ct_tuple(&ct.orig, &ret->orig);
+	ct_tuple(&ct.reply, &ret->reply);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(c, "has_state")))
+		ret->has |= KNET_CT_HAS_STATE;
+	if (ct.counters) {
+		ret->has |= KNET_CT_HAS_COUNTERS;
+		ret->orig_packets = ct.orig_packets;
+		ret->orig_bytes = ct.orig_bytes;
+		ret->reply_packets = ct.reply_packets;
+		ret->reply_bytes = ct.reply_bytes;
+	}
+	*ret_new = cJSON_IsTrue(cJSON_GetObjectItem(c, "new"));
+	return 0;
+}
+
 int flows_rows_parse(const cJSON *o, struct knet_flow *f)
 {
 	const char *src = str(o, "src");

@@ -204,6 +204,8 @@ enum knet_flows_ct {
 	 * the DNAT target): the event may be read before the packet. */
 	KNET_FLOWS_CT_NOTE_ORIG,
 	KNET_FLOWS_CT_NOTE_REPLY,
+	/* Both (several targets: the client and the backend captured). */
+	KNET_FLOWS_CT_NOTE_BOTH,
 };
 
 /* A conntrack entry; the flow it went to, or NULL. */
