@@ -26,6 +26,7 @@ enum {
 	COL_DST_NAME,
 	COL_BACKEND,
 	COL_BACKEND_NAME,
+	COL_SERVICE,
 	COL_STATE,
 	COL_PKTS,
 	COL_BYTES,
@@ -44,6 +45,8 @@ enum {
 	COL_ICMP_ERRORS,
 	COL_MTU,
 	COL_CT,
+	COL_STORED,
+	COL_UNSTORED,
 	COL_FLAG_BITS,
 	COL_HISTORY,
 	COL_KEPT,
@@ -67,6 +70,8 @@ static const struct knet_column cols[] = {
 	[COL_BACKEND] = {"BACKEND", "backend", KNET_CELL_STR, 0, 24},
 	[COL_BACKEND_NAME] = {"BACKEND-NAME", "backend_name", KNET_CELL_STR, J,
 			      0},
+	/* conntrack's: the address and port the flow was sent to */
+	[COL_SERVICE] = {"SERVICE", "service", KNET_CELL_STR, J, 0},
 	[COL_STATE] = {"STATE", "state", KNET_CELL_STR, 0, 11},
 	[COL_PKTS] = {"PKTS", "pkts", KNET_CELL_STR, T | R, 9},
 	[COL_BYTES] = {"BYTES", "bytes", KNET_CELL_STR, T | R, 15},
@@ -87,6 +92,9 @@ static const struct knet_column cols[] = {
 	[COL_ICMP_ERRORS] = {"ICMP-ERRORS", "icmp_errors", KNET_CELL_INT, J, 0},
 	[COL_MTU] = {"MTU", "mtu", KNET_CELL_INT, J, 0},
 	[COL_CT] = {"CONNTRACK", "conntrack", KNET_CELL_JSON, J, 0},
+	/* the packets `w` would write, and those a cap left out */
+	[COL_STORED] = {"KEPT", "packets_kept", KNET_CELL_INT, J, 0},
+	[COL_UNSTORED] = {"NOT-KEPT", "packets_not_kept", KNET_CELL_INT, J, 0},
 	/* the remote run's, for the local end to rebuild the flow */
 	[COL_FLAG_BITS] = {"FLAG-BITS", "flag_bits", KNET_CELL_INT, J, 0},
 	[COL_HISTORY] = {"HISTORY", "history", KNET_CELL_JSON, J, 0},
@@ -148,9 +156,9 @@ const char *flows_name(void *ud, uint8_t family, const uint8_t *addr)
 }
 
 /* The DNAT target of @f, named among its Service's endpoints. */
-static const char *backend_name(struct flows_run *run,
-				const struct knet_flow *f)
+const char *flows_backend_name(void *ud, const struct knet_flow *f)
 {
+	struct flows_run *run = ud;
 	const struct knet_flow_ct *c = &f->ct;
 
 	if (run->no_names || !run->names)
@@ -284,14 +292,21 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 	if ((name = flows_name(run, f->t.family, f->t.dst)))
 		knet_table_set_str(t, COL_DST_NAME, name);
 	if (f->ct.valid && (fl & KNET_FLOW_F_NAT)) {
+		/* Where it was sent: both rows of a flow captured at the
+		 * client and at the backend name the Service. */
+		struct knet_flow svc = {.t = f->ct.orig};
+
+		knet_flow_end_text(&svc, true,
+				   flows_name(run, svc.t.family, svc.t.dst),
+				   buf, sizeof(buf));
+		knet_table_set_str(t, COL_SERVICE, buf);
 		ip_text(f->ct.reply.family, f->ct.reply.src, ip, sizeof(ip));
 		snprintf(buf, sizeof(buf), "%s:%u", ip,
 			 (unsigned)f->ct.reply.sport);
 		knet_table_set_str(t, COL_BACKEND, buf);
-		name = backend_name(run, f);
-		if (name)
-			knet_table_set_str(t, COL_BACKEND_NAME, name);
+		name = flows_backend_name(run, f);
 		if (name) {
+			knet_table_set_str(t, COL_BACKEND_NAME, name);
 			snprintf(buf, sizeof(buf), "%s:%u", name,
 				 (unsigned)f->ct.reply.sport);
 			knet_table_set_str(t, COL_BACKEND, buf);
@@ -333,6 +348,11 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 		knet_table_set_int(t, COL_MTU, f->mtu);
 	if (f->ct.valid)
 		knet_table_set_json(t, COL_CT, ct_json(&f->ct), NULL);
+	/* A remote run's flow: its own store, its own counts. */
+	if (f->nstored || f->nunstored) {
+		knet_table_set_int(t, COL_STORED, f->nstored);
+		knet_table_set_int(t, COL_UNSTORED, f->nunstored);
+	}
 	if (full) {
 		knet_table_set_int(t, COL_FLAG_BITS, f->flags);
 		knet_table_set_json(t, COL_HISTORY, history_json(f), NULL);

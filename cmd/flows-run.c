@@ -112,6 +112,10 @@ int flows_run_prepare(struct knet_ctx *ctx, struct flows_run *run,
 	r = knet_flows_new(run->max, &run->table, &err);
 	if (r < 0)
 		return knet_fail(ctx, &err, "make the flow table", NULL);
+	knet_flows_set_store(run->table,
+			     (size_t)knet_args_int(run->args, "keep-packets",
+						   KNET_FLOW_STORE_PER_FLOW),
+			     (size_t)KNET_FLOW_STORE_MIB << 20);
 	if (flows_rows_new(ctx, run) < 0)
 		return KNET_EXIT_SYSTEM;
 	/* The remote run sends addresses; names are made here. */
@@ -321,6 +325,7 @@ static struct knet_ui_flows_view view_of(struct flows_run *run)
 				!run->counters_seen,
 		.refresh = run->refresh,
 		.name = flows_name,
+		.backend = flows_backend_name,
 		.name_ud = run,
 		.keep = shown,
 		.keep_ud = run,

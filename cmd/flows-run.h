@@ -135,6 +135,8 @@ int flows_rows_parse_ct_entry(const cJSON *o, struct knet_ct_entry *ret,
 			      bool *ret_new);
 /* A flow from a remote row; 0, or -EBADMSG. */
 int flows_rows_parse(const cJSON *o, struct knet_flow *ret);
+/* The DNAT target of a flow, among its Service's endpoints (NULL). */
+const char *flows_backend_name(void *ud, const struct knet_flow *f);
 /* The name of an address (NULL: none known, or --no-names). */
 const char *flows_name(void *ud, uint8_t family, const uint8_t *addr);
 

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,13 +238,27 @@ static void destination(const struct knet_ui_flows *ui,
 {
 	char d[128], b[128], ip[64];
 	const char *name = NULL;
+	size_t alen = f->t.family == AF_INET6 ? 16 : 4;
 
 	endpoint(ui, v, f, true, d, sizeof(d));
 	if (!(f->flags & KNET_FLOW_F_NAT) || !f->ct.valid) {
 		snprintf(buf, n, "%s", d);
 		return;
 	}
-	if (ui->names && v->name)
+	/* Captured at the backend: its DST is the backend, so the
+	 * Service it was sent to goes first. */
+	if (!memcmp(f->t.dst, f->ct.reply.src, alen) &&
+	    f->t.dport == f->ct.reply.sport) {
+		struct knet_flow svc = {.t = f->ct.orig};
+
+		if (ui->names && v->name)
+			name = v->name(v->name_ud, svc.t.family, svc.t.dst);
+		knet_flow_end_text(&svc, true, name, d, sizeof(d));
+		name = NULL;
+	}
+	if (ui->names && v->backend)
+		name = v->backend(v->name_ud, f);
+	else if (ui->names && v->name)
 		name = v->name(v->name_ud, f->ct.reply.family, f->ct.reply.src);
 	if (!name) {
 		struct knet_flow tmp = {.t = f->ct.reply};

@@ -31,6 +31,14 @@ static void note(struct knet_flow *f, const struct knet_ct_entry *e)
 {
 	struct knet_flow_ct *c = &f->ct;
 
+	/*
+	 * Several nodes' notes on one flow (client and backend captured on
+	 * two nodes): the node that DNAT'd it says where it went; the
+	 * backend's node only saw it forwarded.  That one does not erase it.
+	 */
+	if ((f->flags & KNET_FLOW_F_NAT) && c->valid &&
+	    !(knet_ct_nat(e) & KNET_CT_NAT_DNAT))
+		return;
 	c->valid = true;
 	c->counters = e->has & KNET_CT_HAS_COUNTERS;
 	c->state = e->state;

@@ -585,6 +585,27 @@ static void test_conntrack(void)
 	CHECK_INT(g->t.sport, 40000);
 	CHECK_INT(g->t.dport, 8080);
 	knet_flows_free(t);
+	/* Client and backend both captured: both flows, both noted. */
+	t = table(10);
+	f = knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE_BOTH);
+	CHECK(f != NULL && f->t.sport == 40100 && f->t.dport == 80);
+	tcp(&p, CLIENT, 40000, SERVER, 8080, KNET_TCP_SYN, 1, 0);
+	g = feed(t, &p, 11);
+	CHECK(g != f && g->ct.valid && (g->flags & KNET_FLOW_F_NAT));
+	CHECK_INT(g->ct.orig.dport, 80);
+	/* The backend's node saw it only forwarded: its entry (no DNAT)
+	 * does not erase where the flow was sent. */
+	{
+		struct knet_ct_entry fw = e;
+
+		memcpy(fw.orig.dst, e.reply.src, sizeof(fw.orig.dst));
+		fw.orig.sport = 40000;
+		fw.orig.dport = 8080;
+		CHECK(knet_flows_conntrack(t, &fw, 12, KNET_FLOWS_CT_NOTE) ==
+		      g);
+		CHECK_INT(g->ct.orig.dport, 80);
+	}
+	knet_flows_free(t);
 }
 
 static void test_mirror(void)
