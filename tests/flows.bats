@@ -217,7 +217,7 @@ tshark_pkts() {
 }
 
 @test "--once -o json: the same flows and counters as tshark's capture" {
-	on_a capture -n client client --duration 6 -w "$D/w.pcap" \
+	on_a capture -n client client --duration 8 -w "$D/w.pcap" \
 		"tcp portrange $BASE-$((BASE + 9))" 2>"$D/cap.err" &
 	(sleep 2
 	 curl_from --rate 20/s --local-port "$BASE" "http://web.web.svc.cluster.local/[1-10]"
@@ -225,7 +225,8 @@ tshark_pkts() {
 	 curl_from --max-time 1 --local-port $((BASE + 2)) http://web-broken.web.svc.cluster.local/
 	 # a DNS query to a pod that serves none: never answered
 	 dns_to "$(k -n web get pod "$WEB_A" -o jsonpath='{.status.podIP}')" $((BASE + 3))) &
-	run --separate-stderr on_a flows client/client --once 4.5 -o json
+	# 6 s: the DNS query goes last, and is flagged a second after
+	run --separate-stderr on_a flows client/client --once 6 -o json
 	wait
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"packets captured"*"dropped by the kernel"* ]]
@@ -482,4 +483,12 @@ for i in range($1):
 	[ "$(echo "$rows" | jq length)" -gt 0 ]
 	# named once the watch saw it (the first snapshots may predate that)
 	[ "$(echo "$rows" | jq -r 'last | .dst_name // "-"')" = "client/$N" ]
+}
+
+@test "screen, several targets: the header says the drops while running" {
+	READY="dropped [0-9]+ kernel [0-9]+ iface" screen_start -n web -l app=web
+	run ! grep -q "not known" <(pane)
+	tm send-keys q
+	wait_file "$D/rc"
+	[ "$(cat "$D/rc")" -eq 0 ]
 }
