@@ -501,19 +501,6 @@ static void parse_kept(const cJSON *a, struct knet_flow *f)
 	}
 }
 
-/* The entry's tuple as the flow table keeps it (ICMP: the id). */
-static void flow_tuple(const struct knet_ct_entry *e,
-		       const struct knet_ct_tuple *c, struct knet_tuple *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->family = e->family;
-	ret->proto = e->proto;
-	memcpy(ret->src, c->src, sizeof(ret->src));
-	memcpy(ret->dst, c->dst, sizeof(ret->dst));
-	ret->sport = c->sport;
-	ret->dport = c->dport;
-}
-
 int flows_rows_ct_entry(struct flows_run *run, const struct knet_ct_entry *e,
 			bool is_new)
 {
@@ -536,8 +523,8 @@ int flows_rows_ct_entry(struct flows_run *run, const struct knet_ct_entry *e,
 	/* Ports only: ICMP's ids need nothing of a DNAT note. */
 	if (!t || e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)
 		return 0;
-	flow_tuple(e, &e->orig, &c.orig);
-	flow_tuple(e, &e->reply, &c.reply);
+	knet_flow_tuple_of_ct(e, &e->orig, &c.orig);
+	knet_flow_tuple_of_ct(e, &e->reply, &c.reply);
 	o = ct_json(&c);
 	if (!o)
 		return -ENOMEM;

@@ -456,22 +456,7 @@ for i in range($1):
 
 @test "names follow the cluster: a pod made during --watch is named" {
 	N=flows-new-$$
-	(sleep 2
-	 k apply -f - >/dev/null <<-YAML
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: $N, namespace: client}
-	spec:
-	  nodeName: node-a
-	  containers: [{name: c, image: knet-lab/podserver:1}]
-	YAML
-	 for ((i = 0; i < 60; i++)); do
-		ip=$(pod_ip client "$N")
-		[ -z "$ip" ] || break
-		sleep 0.25
-	 done
-	 sleep 1.5
-	 tests/lab/lab pod-exec client/client -- ping -c 6 -i 0.5 "$ip" >/dev/null) &
+	ping_new_pod client "$N" 6 0.5 &
 	run --separate-stderr timeout -s INT 14 tests/lab/lab run node-a -- \
 		"$KNET" flows client/client --watch --filter icmp
 	wait

@@ -208,6 +208,10 @@ enum knet_flows_ct {
 	KNET_FLOWS_CT_NOTE_BOTH,
 };
 
+/* A tuple of entry @e as the table keys flows (ICMP: its id, both). */
+void knet_flow_tuple_of_ct(const struct knet_ct_entry *e,
+			   const struct knet_ct_tuple *ct,
+			   struct knet_tuple *ret);
 /* A conntrack entry; the flow it went to, or NULL. */
 const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 					     const struct knet_ct_entry *e,

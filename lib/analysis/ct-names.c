@@ -155,26 +155,43 @@ static void key_addr(struct key *k, uint8_t family, const unsigned char *addr)
 	memcpy(k->addr, addr, family == AF_INET ? 4 : 16);
 }
 
-const char *knet_ct_names_get(struct knet_ct_names *n, uint8_t family,
-			      const unsigned char *addr)
+/*
+ * The label of @k, looked up once: the owner of an address, or a
+ * backend among the endpoints of the Service it was sent to.
+ */
+static const char *label_of(struct knet_ct_names *n, const struct key *k)
 {
-	char ip[INET6_ADDRSTRLEN], *who;
-	struct slot *s;
-	struct key k;
+	char ip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], *who;
 	bool fresh;
+	struct slot *s = slot_for(n, k, &fresh);
 
-	if (!n || !n->idx || (family != AF_INET && family != AF_INET6))
-		return NULL;
-	key_addr(&k, family, addr);
-	s = slot_for(n, &k, &fresh);
 	if (!s || !fresh)
 		return s ? s->label : NULL;
-	if (!inet_ntop(family, addr, ip, sizeof(ip)))
+	if (!inet_ntop(k->family, k->addr, ip, sizeof(ip)) ||
+	    !inet_ntop(k->family, k->svc, sip, sizeof(sip)))
 		return NULL;
-	who = knet_who_index_label(n->idx, ip);
+	who = k->backend ? knet_who_index_backend_label(
+				   n->idx, sip, k->svc_port, ip, k->port)
+			 : knet_who_index_label(n->idx, ip);
 	s->label = knet_ct_label_word(who);
 	free(who);
 	return s->label;
+}
+
+static bool can_name(const struct knet_ct_names *n, uint8_t family)
+{
+	return n && n->idx && (family == AF_INET || family == AF_INET6);
+}
+
+const char *knet_ct_names_get(struct knet_ct_names *n, uint8_t family,
+			      const unsigned char *addr)
+{
+	struct key k;
+
+	if (!can_name(n, family))
+		return NULL;
+	key_addr(&k, family, addr);
+	return label_of(n, &k);
 }
 
 const char *knet_ct_names_backend(struct knet_ct_names *n, uint8_t family,
@@ -182,29 +199,17 @@ const char *knet_ct_names_backend(struct knet_ct_names *n, uint8_t family,
 				  uint16_t svc_port, const unsigned char *addr,
 				  uint16_t port)
 {
-	char ip[INET6_ADDRSTRLEN], sip[INET6_ADDRSTRLEN], *who;
-	struct slot *s;
+	const char *label;
 	struct key k;
-	bool fresh;
 
-	if (!n || !n->idx || (family != AF_INET && family != AF_INET6))
+	if (!can_name(n, family))
 		return NULL;
 	key_addr(&k, family, addr);
 	k.backend = true;
 	k.port = port;
 	k.svc_port = svc_port;
 	memcpy(k.svc, svc_addr, family == AF_INET ? 4 : 16);
-	s = slot_for(n, &k, &fresh);
-	if (!s)
-		return NULL;
-	if (!fresh)
-		return s->label ? s->label : knet_ct_names_get(n, family, addr);
-	if (!inet_ntop(family, addr, ip, sizeof(ip)) ||
-	    !inet_ntop(family, svc_addr, sip, sizeof(sip)))
-		return NULL;
-	who = knet_who_index_backend_label(n->idx, sip, svc_port, ip, port);
-	s->label = who ? knet_ct_label_word(who) : NULL;
-	free(who);
+	label = label_of(n, &k);
 	/* Not that Service's endpoint: the address's owner, as ever. */
-	return s->label ? s->label : knet_ct_names_get(n, family, addr);
+	return label ? label : knet_ct_names_get(n, family, addr);
 }

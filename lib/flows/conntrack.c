@@ -11,8 +11,9 @@
 
 #include "flows-internal.h"
 
-static void tuple_of(const struct knet_ct_entry *e,
-		     const struct knet_ct_tuple *ct, struct knet_tuple *ret)
+void knet_flow_tuple_of_ct(const struct knet_ct_entry *e,
+			   const struct knet_ct_tuple *ct,
+			   struct knet_tuple *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = e->family;
@@ -45,8 +46,8 @@ static void note(struct knet_flow *f, const struct knet_ct_entry *e)
 	c->status = e->status;
 	c->timeout = e->timeout;
 	c->id = e->id;
-	tuple_of(e, &e->orig, &c->orig);
-	tuple_of(e, &e->reply, &c->reply);
+	knet_flow_tuple_of_ct(e, &e->orig, &c->orig);
+	knet_flow_tuple_of_ct(e, &e->reply, &c->reply);
 	c->orig_packets = e->orig_packets;
 	c->orig_bytes = e->orig_bytes;
 	c->reply_packets = e->reply_packets;
@@ -140,8 +141,8 @@ static struct knet_flow *note_flows(struct knet_flows *t,
 	struct knet_tuple k, r;
 	struct knet_flow *fo, *fr;
 
-	tuple_of(e, &e->orig, &k);
-	tuple_of(e, &e->reply, &r);
+	knet_flow_tuple_of_ct(e, &e->orig, &k);
+	knet_flow_tuple_of_ct(e, &e->reply, &r);
 	fo = flow_of(t, &k, false, now_ms);
 	fr = flow_of(t, &r, false, now_ms);
 	if (!fo && !fr && how == KNET_FLOWS_CT_NOTE)
@@ -176,7 +177,7 @@ const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 
 	if (how != KNET_FLOWS_CT_SOURCE)
 		return note_flows(t, e, now_ms, how);
-	tuple_of(e, &e->orig, &k);
+	knet_flow_tuple_of_ct(e, &e->orig, &k);
 	f = flow_of(t, &k, true, now_ms);
 	if (!f)
 		return NULL;

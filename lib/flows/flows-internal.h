@@ -55,10 +55,11 @@ struct knet_flow *flows_add(struct knet_flows *t, const struct knet_tuple *k,
 			    uint32_t hash, long long now_ms);
 void flows_touch(struct knet_flows *t, struct knet_flow *f);
 void flows_remove(struct knet_flows *t, struct knet_flow *f);
-/* The packet store (store.c): keep one packet of @f, free all of it. */
-void flows_store_add(struct knet_flows *t, struct knet_flow *f, long long ts_us,
-		     int linktype, const uint8_t *data, uint32_t caplen,
-		     uint32_t len);
+/* What @f keeps of a packet (store.c): its first ones, the store;
+ * and all of it given back. */
+void flows_keep(struct knet_flows *t, struct knet_flow *f, long long ts_us,
+		int linktype, const uint8_t *data, uint32_t caplen,
+		uint32_t len);
 void flows_store_release(struct knet_flows *t, struct knet_flow *f);
 void flows_store_free(struct knet_flows *t);
 /* Count @bytes at @now_ms in the per-second rate buckets. */

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The packets of each flow for `w`: fixed slots of headers in chunks
+ * What a flow keeps of its packets: its first KNET_FLOW_KEEP in the
+ * flow itself (the detail pane, the BPF filter, a remote snapshot), and
+ * all of them for `w` in the store: fixed slots of headers in chunks
  * (allocated as packets come, up to the table's byte cap), chained per
  * flow by index from its first to its last, and given back whole (one
  * splice) when the flow goes.  At a cap a packet is counted, not kept:
@@ -75,9 +77,33 @@ static uint32_t take(struct flows_store *s)
 	return (uint32_t)s->used++;
 }
 
-void flows_store_add(struct knet_flows *t, struct knet_flow *f, long long ts_us,
-		     int linktype, const uint8_t *data, uint32_t caplen,
-		     uint32_t len)
+/* At most @max of the @caplen bytes at @data; how many. */
+static uint32_t copy_head(uint8_t *dst, uint32_t max, const uint8_t *data,
+			  uint32_t caplen)
+{
+	uint32_t n = caplen < max ? caplen : max;
+
+	memcpy(dst, data, n);
+	return n;
+}
+
+static void keep_first(struct knet_flow *f, long long ts_us, int linktype,
+		       const uint8_t *data, uint32_t caplen, uint32_t len)
+{
+	struct knet_flow_kept *k;
+
+	if (f->nkept >= KNET_FLOW_KEEP)
+		return;
+	k = &f->kept[f->nkept++];
+	k->ts_us = ts_us;
+	k->len = len;
+	k->linktype = linktype;
+	k->caplen = copy_head(k->data, KNET_FLOW_KEEP_BYTES, data, caplen);
+}
+
+void flows_keep(struct knet_flows *t, struct knet_flow *f, long long ts_us,
+		int linktype, const uint8_t *data, uint32_t caplen,
+		uint32_t len)
 {
 	struct flows_store *s = &t->store;
 	struct flow_pkt *p;
@@ -85,6 +111,7 @@ void flows_store_add(struct knet_flows *t, struct knet_flow *f, long long ts_us,
 
 	if (!data)
 		return;
+	keep_first(f, ts_us, linktype, data, caplen, len);
 	if (f->nstored < s->per_flow)
 		i = take(s);
 	if (!i) {
@@ -97,9 +124,7 @@ void flows_store_add(struct knet_flows *t, struct knet_flow *f, long long ts_us,
 	p->ts_us = ts_us;
 	p->len = len;
 	p->linktype = linktype;
-	p->caplen =
-		caplen < KNET_FLOW_STORE_BYTES ? caplen : KNET_FLOW_STORE_BYTES;
-	memcpy(p->data, data, p->caplen);
+	p->caplen = copy_head(p->data, KNET_FLOW_STORE_BYTES, data, caplen);
 	if (f->store_tail)
 		pkt_at(s, f->store_tail)->next = i;
 	else
