@@ -477,3 +477,19 @@ for i in range($1):
 	wait_file "$D/rc"
 	[ "$(cat "$D/rc")" -eq 0 ]
 }
+
+@test "screen: names follow the cluster, a pod made while it runs is named" {
+	N=fs-$$
+	screen_start client/client --filter icmp
+	ping_new_pod client "$N" 20 0.5 &
+	run wait_pane "client/client +client/$N " 25
+	ip=$(pod_ip client "$N")
+	wait
+	# deleted whatever the screen showed: the lab is shared
+	k -n client delete pod "$N" --wait=false >/dev/null
+	[ "$status" -eq 0 ]
+	[ -n "$ip" ]
+	tm send-keys q
+	wait_file "$D/rc"
+	[ "$(cat "$D/rc")" -eq 0 ]
+}
