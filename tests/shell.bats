@@ -77,6 +77,12 @@ clear_screen() {
 	[ -n "$pod" ]
 	prefix=${pod:0:${#pod}-3}
 	keys "pods $prefix" Tab
+	# the pods' watch may still be loading on a busy machine: Tab again
+	for i in $(seq 20); do
+		screen | grep -q "> pods $pod \$" && break
+		sleep 0.3
+		keys Tab
+	done
 	wait_screen "> pods $pod \$"
 	keys Enter
 	wait_screen "^$pod +1/1 +Running"
