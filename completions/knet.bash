@@ -52,7 +52,7 @@ _knet()
 				traceroute|trace) vals+=" --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval" ;;
 				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size" ;;
 				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as" ;;
-				flows) vals+=" --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
+				flows) vals+=" --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
 				policy) vals+=" -f --filename --port -f --filename --port -f --filename --port" ;;
 				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
 				shell) vals+="" ;;
@@ -231,7 +231,7 @@ _knet()
 		fi ;;
 	flows)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;

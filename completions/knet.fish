@@ -102,7 +102,7 @@ function __knet_cmd
 				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as
 			case flows
 				set cmd flows
-				set -a vals --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
+				set -a vals --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
 			case policy
 				set cmd policy
 				set -a vals -f --filename --port -f --filename --port -f --filename --port
@@ -272,6 +272,7 @@ complete -c knet -n '__knet_is flows' -l source -x -d 'where flows come from: ca
 complete -c knet -n '__knet_is flows' -l once -x -d 'no screen: watch for SECONDS, print the table (or -o json), exit'
 complete -c knet -n '__knet_is flows' -l watch -d 'no screen: a JSON Lines snapshot every refresh'
 complete -c knet -n '__knet_is flows' -l max-flows -x -d 'keep at most N flows, evicting the least recently seen (default 100000)'
+complete -c knet -n '__knet_is flows' -l keep-packets -x -d 'keep the first N packets of each flow for `w` (default 1000; 32 MiB in all)'
 complete -c knet -n '__knet_is flows' -l refresh -x -d 'seconds between screen updates and snapshots (default 1)'
 complete -c knet -n '__knet_is flows' -l filter -x -d 'capture only what the BPF expression (tcpdump\'s grammar) keeps'
 complete -c knet -n '__knet_is flows' -l grep -x -d 'show only flows with TEXT in an address, name, state or flag'

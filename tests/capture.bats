@@ -328,22 +328,7 @@ client_ifaces() {
 
 @test "names follow the cluster: a pod made during the capture is named" {
 	N=capture-new-$$
-	(sleep 2
-	 k apply -f - >/dev/null <<-YAML
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: $N, namespace: client}
-	spec:
-	  nodeName: node-a
-	  containers: [{name: c, image: knet-lab/podserver:1}]
-	YAML
-	 for ((i = 0; i < 60; i++)); do
-		ip=$(pod_ip client "$N")
-		[ -z "$ip" ] || break
-		sleep 0.25
-	 done
-	 sleep 1.5
-	 tests/lab/lab pod-exec client/client -- ping -c 3 -i 0.3 "$ip" >/dev/null) &
+	ping_new_pod client "$N" 3 0.3 &
 	run -0 --separate-stderr on_a -o json capture -n client client --duration 12 icmp
 	wait
 	ip=$(pod_ip client "$N")
