@@ -338,6 +338,27 @@ client_ifaces() {
 		"pod client/$N" ]
 }
 
+@test "names follow the cluster: a Service made during the capture is named" {
+	S=capture-svc-$$
+	(sleep 2
+	 k -n client create service clusterip "$S" --tcp=80:80 >/dev/null
+	 sleep 1.5
+	 ip=$(k -n client get svc "$S" -o jsonpath='{.spec.clusterIP}')
+	 echo "$ip" >"$D/svc-ip"
+	 for i in 1 2 3; do
+		tests/lab/lab pod-exec client/client -- curl -s --max-time 0.5 "http://$ip/" || true
+		sleep 0.3
+	 done) &
+	run -0 --separate-stderr on_a -o json capture -n client client --duration 10 tcp port 80
+	wait
+	k -n client delete service "$S" >/dev/null
+	ip=$(cat "$D/svc-ip")
+	[ -n "$ip" ]
+	names=$(printf '%s\n' "${lines[@]}" | jq -r "select(.dst == \"$ip\") | .dst_name" | sort -u)
+	echo "names: $names"
+	[ "$names" = "svc client/$S" ]
+}
+
 @test "several targets: the local end reads as nobody, CAP_KILL at most" {
 	privs_of_knet capture -n web -l app=web --duration 3 -w "$D/p.pcap" icmp
 	[ "$knet_status" -eq 0 ]
