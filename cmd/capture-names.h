@@ -3,11 +3,11 @@
 #define KNET_CAPTURE_NAMES_H
 
 /*
- * The names of a long capture kept current: a thread watches pods
- * (lib/api watch, on an API client of its own) and marks the who index
- * stale on every change; the capture rebuilds it, at most once a
- * second, between packets, so that a pod started after the capture
- * began is named too.
+ * The names of a long capture kept current: three threads watch pods,
+ * Services and nodes (lib/api watch, each on an API client of its own)
+ * and mark the who index stale on every change; the capture rebuilds
+ * it, at most once a second, between packets, so that a pod or Service
+ * made after the capture began is named too.
  */
 
 #include <stdbool.h>

@@ -600,6 +600,21 @@ static void take_stats(struct capture_run *run)
 	}
 }
 
+static bool total_stats(const struct capture_run *run,
+			struct knet_capture_stats *ret);
+
+bool capture_run_live_stats(struct capture_run *run,
+			    struct knet_capture_stats *ret)
+{
+	if (run->sess)
+		knet_capture_session_read_stats(run->sess);
+	take_stats(run);
+	return total_stats(run, ret);
+}
+
+/* A remote run says its counters this often while it runs. */
+#define STATS_EVERY_MS 1000
+
 /* How long the remote runs get to send their summaries after a stop. */
 #define STOP_GRACE_MS 5000
 
@@ -625,8 +640,9 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 {
 	double end =
 		run->duration > 0 ? knet_mono_ms() / 1e3 + run->duration : 0;
-	long long grace = 0;
+	long long grace = 0, stats_at = knet_mono_ms() + STATS_EVERY_MS;
 	bool files_done = false; /* -G with -W made its files */
+	unsigned int npoll = 0;
 	struct knet_packet p;
 	uint32_t flags = 0;
 	int iface = 0, r = 0;
@@ -669,6 +685,23 @@ int capture_run_loop(struct knet_ctx *ctx, struct capture_run *run,
 		if (grace && knet_mono_ms() > grace)
 			break;
 		r = next_packet(run, &iface, &p, &flags, err);
+		if (run->poll && (r == 0 || ++npoll % 256 == 0)) {
+			int pr = run->poll(run->poll_data);
+
+			if (pr < 0) {
+				r = pr;
+				break;
+			}
+		}
+		/* Lost data is never silent: the drops as the run goes. */
+		if (run->remote_stream && knet_mono_ms() >= stats_at) {
+			stats_at = knet_mono_ms() + STATS_EVERY_MS;
+			if (run->sess)
+				knet_capture_session_read_stats(run->sess);
+			take_stats(run);
+			capture_run_announce_stats(run);
+			fflush(stdout);
+		}
 		/* Nothing for ~100 ms: the sink still looks at its clock. */
 		if (r == 0 && run->sink &&
 		    run->sink(run->sink_data, NULL, NULL, 0) < 0)
@@ -855,6 +888,8 @@ int capture_run_remote_json(struct knet_ctx *ctx, struct capture_run *run,
 			feed->ended = true;
 		return 0;
 	}
+	if (strcmp(ev, "raw") && strcmp(ev, "packet"))
+		return run->on_line ? run->on_line(run->on_line_data, o) : 0;
 	iface = feed_iface(feed, json_int(o, "source", 0));
 	if (strcmp(ev, "raw") || !data || iface < 0)
 		return 0;

@@ -79,6 +79,16 @@ struct capture_run {
 	int (*sink)(void *data, const struct capture_iface *iface,
 		    const struct knet_packet *p, uint32_t flags);
 	void *sink_data;
+	/*
+	 * Set: called between packets (when idle, and every 256 packets),
+	 * e.g. for the remote run of flows to send its node's conntrack
+	 * notes; a negative errno ends the capture.
+	 */
+	int (*poll)(void *data);
+	void *poll_data;
+	/* Set: a remote run's line of an event capture does not know. */
+	int (*on_line)(void *data, const cJSON *o);
+	void *on_line_data;
 	/* A session's stop: the remote runs are told (signal number). */
 	void (*on_stop)(void *data, int sig);
 	void *on_stop_data;
@@ -126,6 +136,13 @@ void capture_feed_init(struct capture_feed *feed, const char *node,
  */
 int capture_run_announce(struct capture_run *run);
 int capture_run_announce_stats(struct capture_run *run);
+/*
+ * The kernel's counters so far, summed over the interfaces: the local
+ * handles read now, the remote runs' as they last sent them (every
+ * second).  False when none has counters yet.
+ */
+bool capture_run_live_stats(struct capture_run *run,
+			    struct knet_capture_stats *ret);
 /* Flush and close the file; the write error, if any, is kept. */
 int capture_run_close(struct capture_run *run, struct knet_error *err);
 /* Counters on stderr (and a summary object in JSON); the exit status. */

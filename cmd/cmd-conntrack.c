@@ -329,6 +329,21 @@ static const char *name_of(struct run *run, const struct knet_ct_entry *e,
 }
 
 /*
+ * The reply's source: for a DNAT'd entry its backend, named among the
+ * endpoints of the Service it was sent to (one address may be an
+ * endpoint of several), else as any address.
+ */
+static const char *backend_of(struct run *run, const struct knet_ct_entry *e)
+{
+	if (run->no_names || !(knet_ct_nat(e) & KNET_CT_NAT_DNAT) ||
+	    !has_ports(e->proto))
+		return name_of(run, e, e->reply.src);
+	return knet_ct_names_backend(run->names, e->family, e->orig.dst,
+				     e->orig.dport, e->reply.src,
+				     e->reply.sport);
+}
+
+/*
  * End @k (KNET_CT_ORIG_SRC...) of @e: "web/web-abc:8080", or the
  * address and port (@x, formatted once an entry) when nobody owns it.
  */
@@ -338,7 +353,9 @@ static const char *endpoint_text(struct run *run, const struct knet_ct_entry *e,
 {
 	static const int port_of[4] = {0, 1, 0, 1}; /* sport, dport */
 	const struct knet_ct_tuple *t = k < 2 ? &e->orig : &e->reply;
-	const char *n = name_of(run, e, port_of[k] ? t->dst : t->src);
+	const char *n = k == KNET_CT_REPLY_SRC
+				? backend_of(run, e)
+				: name_of(run, e, port_of[k] ? t->dst : t->src);
 
 	if (!n)
 		return x->end[k];
@@ -436,7 +453,7 @@ static void set_tuple_names(struct run *run, int first,
 
 	if (run->no_names)
 		return;
-	n = name_of(run, e, tp->src);
+	n = tp == &e->reply ? backend_of(run, e) : name_of(run, e, tp->src);
 	if (n)
 		knet_table_set_str(run->entries, first, n);
 	n = name_of(run, e, tp->dst);

@@ -33,6 +33,10 @@ static const struct knet_opt flows_options[] = {
 	 "keep at most N flows, evicting the least recently seen "
 	 "(default 100000)",
 	 NULL, 1, KNET_FLOWS_MAX_LIMIT, NULL},
+	{"keep-packets", 0, KNET_OPT_INT, "N",
+	 "keep the first N packets of each flow for `w` (default 1000; "
+	 "32 MiB in all)",
+	 NULL, 0, 1000000, NULL},
 	{"refresh", 0, KNET_OPT_NUMBER, "SECONDS",
 	 "seconds between screen updates and snapshots (default 1)", NULL, 0.2,
 	 60, NULL},

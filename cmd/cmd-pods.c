@@ -218,13 +218,15 @@ static int relist(struct knet_api *api, char **ret_rv, void *userdata,
 		  struct knet_error *err)
 {
 	struct watch *w = userdata;
+	struct knet_list_opts lo = w->c->lo;
 	char path[512];
 	int r = knet_api_path(path, sizeof(path), "v1", w->c->ns, "pods", NULL,
 			      err);
 
 	if (r < 0)
 		return r;
-	return knet_api_list(api, path, &w->c->lo, on_listed, w, ret_rv, err);
+	lo.model = true; /* items go through knet_pod_from_json only */
+	return knet_api_list(api, path, &lo, on_listed, w, ret_rv, err);
 }
 
 static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
@@ -253,6 +255,7 @@ static int watch_pods(struct knet_ctx *ctx, struct knet_cluster_cmd *c)
 	}
 	/* Ctrl-C ends the watch, with status 0 as kubectl's does. */
 	knet_api_set_stop(ctx->api, knet_catch_stop());
+	c->lo.model = true; /* events go through knet_pod_from_json only */
 	r = knet_api_watch(ctx->api, path, &c->lo, NULL, on_event, relist, &w,
 			   &c->err);
 	knet_api_set_stop(ctx->api, NULL);

@@ -98,6 +98,7 @@ struct knet_globals {
 	bool no_headers;
 	int verbose;
 	const char *request_timeout;
+	const char *api_encoding; /* --api-encoding, NULL: auto */
 	enum knet_color_mode color;
 	const char *node;
 	const char *via;

@@ -17,6 +17,7 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 		.context = ctx->g.context,
 		.overrides = &ctx->g.kube,
 		.request_timeout = ctx->g.request_timeout,
+		.encoding = ctx->g.api_encoding,
 		.verbose = ctx->g.verbose,
 		.log = log_line,
 		.log_userdata = ctx,

@@ -5,7 +5,10 @@
  * local pods' handles and runs knet on each other node with --stream,
  * which sends those pods' raw packets; the merged packets go to the
  * flow table through the capture run's sink instead of its outputs.
- * A remote run of this very command is such a raw stream.
+ * A remote run of this very command is such a raw stream, with two
+ * kinds of line more: its kernel counters every second (capture's
+ * "stats") and its node's conntrack notes on the targets' flows
+ * ("conntrack"), which the local end adds as if read here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 struct many {
 	struct knet_ctx *ctx;
 	struct flows_run *run;
+	struct capture_run *cr;
 	long long next, end, keys_at, step;
 	int status;
 };
@@ -55,6 +59,7 @@ static int sink(void *data, const struct capture_iface *iface,
 	now = wall_ms();
 	if (now - m->keys_at >= 50) {
 		m->keys_at = now;
+		flows_run_events(run);
 		flows_run_keys(run, 0);
 		if (run->quit)
 			stop_capture();
@@ -66,10 +71,58 @@ static int sink(void *data, const struct capture_iface *iface,
 	if (now >= m->next) {
 		m->next = now - m->next > m->step ? now + m->step
 						  : m->next + m->step;
+		/* Drops as the run goes: local handles, remote runs' lines. */
+		run->have_stats = capture_run_live_stats(m->cr, &run->st);
 		if (flows_run_tick(m->ctx, run, NULL) == -EPIPE)
 			stop_capture();
 	}
 	return 0;
+}
+
+/* The remote run: its node's notes out as lines, between packets. */
+static int poll_events(void *data)
+{
+	flows_run_events(data);
+	return 0;
+}
+
+static int ct_line(void *data, const cJSON *o)
+{
+	const char *ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
+
+	if (ev && !strcmp(ev, "conntrack"))
+		return flows_run_ct_line(data, o);
+	return 0;
+}
+
+/*
+ * Conntrack notes on the targets' flows (the backend a ClusterIP was
+ * DNAT'd to): this node's events, opened here while privileged, for
+ * the targets' addresses.  Without them flows go on unnoted.
+ */
+static void open_notes(struct knet_ctx *ctx, struct flows_run *run,
+		       const struct capture_targets *t)
+{
+	struct knet_error err = {0};
+	bool node = false;
+
+	for (int i = 0; i < t->n; i++) {
+		struct knet_pod *pod = NULL;
+
+		if (t->v[i].node) {
+			node = true;
+			continue;
+		}
+		if (knet_pod_get(ctx->api, t->v[i].ns, t->v[i].name, &pod,
+				 &err) == 0)
+			flows_run_add_pod(run, pod);
+		knet_pod_free(pod);
+		knet_error_clear(&err);
+	}
+	/* A node's own traffic is any address: every entry is wanted. */
+	if (node)
+		run->npod = 0;
+	flows_run_open_conntrack(ctx, run, &err);
 }
 
 int flows_many(struct knet_ctx *ctx, struct flows_run *run,
@@ -78,7 +131,7 @@ int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 	struct capture_targets t = {0};
 	struct capture_run cr;
 	struct knet_error err = {0};
-	struct many m = {.ctx = ctx, .run = run};
+	struct many m = {.ctx = ctx, .run = run, .cr = &cr};
 	int r;
 
 	capture_run_init(&cr, ctx, args);
@@ -97,6 +150,18 @@ int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 		cr.sink = sink;
 		cr.sink_data = &m;
 	}
+	if (r == 0 && run->stream) {
+		run->ct_lines = true;
+		if (flows_rows_new(ctx, run) < 0)
+			r = KNET_EXIT_SYSTEM;
+		cr.poll = poll_events;
+		cr.poll_data = run;
+	} else if (r == 0) {
+		cr.on_line = ct_line;
+		cr.on_line_data = run;
+	}
+	if (r == 0)
+		open_notes(ctx, run, &t);
 	if (r == 0 && cr.sink) {
 		/* Its tables only: the names are flows' own, no second
 		 * who index or watch for capture's decoder. */

@@ -26,6 +26,7 @@ enum {
 	COL_DST_NAME,
 	COL_BACKEND,
 	COL_BACKEND_NAME,
+	COL_SERVICE,
 	COL_STATE,
 	COL_PKTS,
 	COL_BYTES,
@@ -44,6 +45,8 @@ enum {
 	COL_ICMP_ERRORS,
 	COL_MTU,
 	COL_CT,
+	COL_STORED,
+	COL_UNSTORED,
 	COL_FLAG_BITS,
 	COL_HISTORY,
 	COL_KEPT,
@@ -67,6 +70,8 @@ static const struct knet_column cols[] = {
 	[COL_BACKEND] = {"BACKEND", "backend", KNET_CELL_STR, 0, 24},
 	[COL_BACKEND_NAME] = {"BACKEND-NAME", "backend_name", KNET_CELL_STR, J,
 			      0},
+	/* conntrack's: the address and port the flow was sent to */
+	[COL_SERVICE] = {"SERVICE", "service", KNET_CELL_STR, J, 0},
 	[COL_STATE] = {"STATE", "state", KNET_CELL_STR, 0, 11},
 	[COL_PKTS] = {"PKTS", "pkts", KNET_CELL_STR, T | R, 9},
 	[COL_BYTES] = {"BYTES", "bytes", KNET_CELL_STR, T | R, 15},
@@ -87,6 +92,9 @@ static const struct knet_column cols[] = {
 	[COL_ICMP_ERRORS] = {"ICMP-ERRORS", "icmp_errors", KNET_CELL_INT, J, 0},
 	[COL_MTU] = {"MTU", "mtu", KNET_CELL_INT, J, 0},
 	[COL_CT] = {"CONNTRACK", "conntrack", KNET_CELL_JSON, J, 0},
+	/* the packets `w` would write, and those a cap left out */
+	[COL_STORED] = {"KEPT", "packets_kept", KNET_CELL_INT, J, 0},
+	[COL_UNSTORED] = {"NOT-KEPT", "packets_not_kept", KNET_CELL_INT, J, 0},
 	/* the remote run's, for the local end to rebuild the flow */
 	[COL_FLAG_BITS] = {"FLAG-BITS", "flag_bits", KNET_CELL_INT, J, 0},
 	[COL_HISTORY] = {"HISTORY", "history", KNET_CELL_JSON, J, 0},
@@ -145,6 +153,19 @@ const char *flows_name(void *ud, uint8_t family, const uint8_t *addr)
 	if (run->no_names || !run->names)
 		return NULL;
 	return knet_ct_names_get(run->names, family, addr);
+}
+
+/* The DNAT target of @f, named among its Service's endpoints. */
+const char *flows_backend_name(void *ud, const struct knet_flow *f)
+{
+	struct flows_run *run = ud;
+	const struct knet_flow_ct *c = &f->ct;
+
+	if (run->no_names || !run->names)
+		return NULL;
+	return knet_ct_names_backend(run->names, c->reply.family, c->orig.dst,
+				     c->orig.dport, c->reply.src,
+				     c->reply.sport);
 }
 
 static void ip_text(uint8_t family, const uint8_t *a, char *buf, size_t n)
@@ -271,14 +292,21 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 	if ((name = flows_name(run, f->t.family, f->t.dst)))
 		knet_table_set_str(t, COL_DST_NAME, name);
 	if (f->ct.valid && (fl & KNET_FLOW_F_NAT)) {
+		/* Where it was sent: both rows of a flow captured at the
+		 * client and at the backend name the Service. */
+		struct knet_flow svc = {.t = f->ct.orig};
+
+		knet_flow_end_text(&svc, true,
+				   flows_name(run, svc.t.family, svc.t.dst),
+				   buf, sizeof(buf));
+		knet_table_set_str(t, COL_SERVICE, buf);
 		ip_text(f->ct.reply.family, f->ct.reply.src, ip, sizeof(ip));
 		snprintf(buf, sizeof(buf), "%s:%u", ip,
 			 (unsigned)f->ct.reply.sport);
 		knet_table_set_str(t, COL_BACKEND, buf);
-		name = flows_name(run, f->ct.reply.family, f->ct.reply.src);
-		if (name)
-			knet_table_set_str(t, COL_BACKEND_NAME, name);
+		name = flows_backend_name(run, f);
 		if (name) {
+			knet_table_set_str(t, COL_BACKEND_NAME, name);
 			snprintf(buf, sizeof(buf), "%s:%u", name,
 				 (unsigned)f->ct.reply.sport);
 			knet_table_set_str(t, COL_BACKEND, buf);
@@ -320,6 +348,11 @@ int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full)
 		knet_table_set_int(t, COL_MTU, f->mtu);
 	if (f->ct.valid)
 		knet_table_set_json(t, COL_CT, ct_json(&f->ct), NULL);
+	/* A remote run's flow: its own store, its own counts. */
+	if (f->nstored || f->nunstored) {
+		knet_table_set_int(t, COL_STORED, f->nstored);
+		knet_table_set_int(t, COL_UNSTORED, f->nunstored);
+	}
 	if (full) {
 		knet_table_set_int(t, COL_FLAG_BITS, f->flags);
 		knet_table_set_json(t, COL_HISTORY, history_json(f), NULL);
@@ -466,6 +499,91 @@ static void parse_kept(const cJSON *a, struct knet_flow *f)
 		memcpy(dst->data, blob.data, dst->caplen);
 		knet_blob_clear(&blob);
 	}
+}
+
+int flows_rows_ct_entry(struct flows_run *run, const struct knet_ct_entry *e,
+			bool is_new)
+{
+	struct knet_table *t = run->rows;
+	struct knet_flow_ct c = {
+		.valid = true,
+		.counters = e->has & KNET_CT_HAS_COUNTERS,
+		.state = e->state,
+		.status = e->status,
+		.timeout = e->timeout,
+		.id = e->id,
+		.orig_packets = e->orig_packets,
+		.orig_bytes = e->orig_bytes,
+		.reply_packets = e->reply_packets,
+		.reply_bytes = e->reply_bytes,
+	};
+	cJSON *o;
+	int r;
+
+	/* Ports only: ICMP's ids need nothing of a DNAT note. */
+	if (!t || e->proto == IPPROTO_ICMP || e->proto == IPPROTO_ICMPV6)
+		return 0;
+	knet_flow_tuple_of_ct(e, &e->orig, &c.orig);
+	knet_flow_tuple_of_ct(e, &e->reply, &c.reply);
+	o = ct_json(&c);
+	if (!o)
+		return -ENOMEM;
+	cJSON_AddBoolToObject(o, "new", is_new);
+	cJSON_AddBoolToObject(o, "has_state", e->has & KNET_CT_HAS_STATE);
+	r = knet_table_add_row(t);
+	if (r < 0) {
+		cJSON_Delete(o);
+		return r;
+	}
+	knet_table_set_str(t, COL_EVENT, "conntrack");
+	knet_table_set_json(t, COL_CT, o, NULL);
+	return knet_table_stream_row(t);
+}
+
+static void ct_tuple(const struct knet_tuple *t, struct knet_ct_tuple *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	memcpy(ret->src, t->src, sizeof(ret->src));
+	memcpy(ret->dst, t->dst, sizeof(ret->dst));
+	ret->sport = t->sport;
+	ret->dport = t->dport;
+}
+
+int flows_rows_parse_ct_entry(const cJSON *o, struct knet_ct_entry *ret,
+			      bool *ret_new)
+{
+	const cJSON *c = cJSON_GetObjectItem(o, "conntrack");
+	struct knet_flow_ct ct = {0};
+	uint8_t family;
+
+	if (!cJSON_IsNumber(cJSON_GetObjectItem(c, "family")))
+		return -EBADMSG;
+	family = (uint8_t)num(c, "family");
+	if (family != AF_INET && family != AF_INET6)
+		return -EBADMSG;
+	parse_ct(c, &ct);
+	if (!ct.valid)
+		return -EBADMSG;
+	memset(ret, 0, sizeof(*ret));
+	ret->family = family;
+	ret->proto = ct.orig.proto;
+	ret->state = ct.state;
+	ret->status = ct.status;
+	ret->timeout = ct.timeout;
+	ret->id = ct.id;
+	ct_tuple(&ct.orig, &ret->orig);
+	ct_tuple(&ct.reply, &ret->reply);
+	if (cJSON_IsTrue(cJSON_GetObjectItem(c, "has_state")))
+		ret->has |= KNET_CT_HAS_STATE;
+	if (ct.counters) {
+		ret->has |= KNET_CT_HAS_COUNTERS;
+		ret->orig_packets = ct.orig_packets;
+		ret->orig_bytes = ct.orig_bytes;
+		ret->reply_packets = ct.reply_packets;
+		ret->reply_bytes = ct.reply_bytes;
+	}
+	*ret_new = cJSON_IsTrue(cJSON_GetObjectItem(c, "new"));
+	return 0;
 }
 
 int flows_rows_parse(const cJSON *o, struct knet_flow *f)

@@ -54,6 +54,8 @@ void flows_run_clear(struct flows_run *run)
 	knet_ct_events_close(run->ev);
 	knet_flows_free(run->table);
 	knet_ct_names_free(run->names);
+	capture_names_free(run->names_watch);
+	run->names_watch = NULL;
 	knet_who_index_free(run->idx);
 	knet_table_free(run->rows);
 	knet_table_free(run->snap);
@@ -83,8 +85,13 @@ static void describe(struct flows_run *run, const struct knet_source *src)
 	else
 		snprintf(run->label, sizeof(run->label), "%s, %s",
 			 src ? src->label : "this node", iface);
-	for (int i = 0; pod && i < pod->ips.n && run->npod < FLOWS_POD_ADDRS;
-	     i++) {
+	if (pod)
+		flows_run_add_pod(run, pod);
+}
+
+void flows_run_add_pod(struct flows_run *run, const struct knet_pod *pod)
+{
+	for (int i = 0; i < pod->ips.n && run->npod < FLOWS_POD_ADDRS; i++) {
 		const char *ip = pod->ips.v[i];
 		int fam = strchr(ip, ':') ? AF_INET6 : AF_INET;
 
@@ -105,15 +112,43 @@ int flows_run_prepare(struct knet_ctx *ctx, struct flows_run *run,
 	r = knet_flows_new(run->max, &run->table, &err);
 	if (r < 0)
 		return knet_fail(ctx, &err, "make the flow table", NULL);
+	knet_flows_set_store(run->table,
+			     (size_t)knet_args_int(run->args, "keep-packets",
+						   KNET_FLOW_STORE_PER_FLOW),
+			     (size_t)KNET_FLOW_STORE_MIB << 20);
 	if (flows_rows_new(ctx, run) < 0)
 		return KNET_EXIT_SYSTEM;
 	/* The remote run sends addresses; names are made here. */
 	if (run->stream || run->no_names || !ctx->api)
 		return 0;
 	if (knet_who_index_new(ctx->api, &run->idx, &err) < 0 ||
-	    knet_ct_names_new(run->idx, &run->names) < 0)
+	    knet_ct_names_new(run->idx, &run->names) < 0) {
 		knet_warn(ctx, "no names for addresses: %s", err.reason);
+		return 0;
+	}
+	/* A long run outlives the pods it names: capture's pod watch. */
+	run->names_watch = capture_names_new(ctx);
 	return 0;
+}
+
+/* The pods changed: a new index and new names (answers were cached). */
+static void refresh_names(struct knet_ctx *ctx, struct flows_run *run)
+{
+	struct knet_who_index *idx = NULL;
+	struct knet_ct_names *names = NULL;
+	struct knet_error err = {0};
+
+	if (knet_who_index_new(ctx->api, &idx, &err) < 0 ||
+	    knet_ct_names_new(idx, &names) < 0) {
+		knet_log(ctx, 1, "names not refreshed: %s", err.reason);
+		knet_who_index_free(idx);
+		return;
+	}
+	knet_log(ctx, 2, "flows: names refreshed");
+	knet_ct_names_free(run->names);
+	knet_who_index_free(run->idx);
+	run->idx = idx;
+	run->names = names;
 }
 
 static bool is_pod_addr(const struct flows_run *run, uint8_t family,
@@ -147,13 +182,22 @@ static int take_entry(const struct knet_ct_entry *e, void *ud)
 		return 0;
 	if (e->has & KNET_CT_HAS_COUNTERS)
 		run->counters_seen = true;
+	if (run->ct_lines) {
+		flows_rows_ct_entry(run, e, run->ev_new);
+		return 0;
+	}
 	if (run->source == FLOWS_FROM_CAPTURE) {
 		/* Only a new connection may be ahead of its first packet;
 		 * updates of older ones note what was seen. */
+		bool client = is_pod_addr(run, e->family, e->orig.src),
+		     backend = is_pod_addr(run, e->family, e->reply.src) &&
+			       !is_pod_addr(run, e->family, e->orig.dst);
+
 		if (!run->npod || !run->ev_new)
 			how = KNET_FLOWS_CT_NOTE;
-		else if (is_pod_addr(run, e->family, e->reply.src) &&
-			 !is_pod_addr(run, e->family, e->orig.dst))
+		else if (client && backend)
+			how = KNET_FLOWS_CT_NOTE_BOTH; /* both captured */
+		else if (backend)
 			how = KNET_FLOWS_CT_NOTE_REPLY; /* DNAT'd to the pod */
 		else
 			how = KNET_FLOWS_CT_NOTE_ORIG;
@@ -206,7 +250,20 @@ void flows_run_packet(struct flows_run *run, const struct knet_packet *p)
 				  p->data, p->caplen);
 }
 
-static void drain_events(struct flows_run *run)
+int flows_run_ct_line(struct flows_run *run, const cJSON *o)
+{
+	struct knet_ct_entry e;
+	bool is_new;
+
+	if (!run->table || flows_rows_parse_ct_entry(o, &e, &is_new) < 0)
+		return 0;
+	run->ev_new = is_new;
+	take_entry(&e, run);
+	run->ev_new = false;
+	return 0;
+}
+
+void flows_run_events(struct flows_run *run)
 {
 	struct knet_ct_event ev;
 
@@ -220,6 +277,8 @@ static void drain_events(struct flows_run *run)
 			take_entry(&ev.entry, run);
 		run->ev_new = false;
 	}
+	if (run->ct_lines)
+		knet_table_stream_flush(run->rows);
 }
 
 static int dump(struct flows_run *run, struct knet_error *err)
@@ -266,6 +325,7 @@ static struct knet_ui_flows_view view_of(struct flows_run *run)
 				!run->counters_seen,
 		.refresh = run->refresh,
 		.name = flows_name,
+		.backend = flows_backend_name,
 		.name_ud = run,
 		.keep = shown,
 		.keep_ud = run,
@@ -317,7 +377,8 @@ int flows_run_tick(struct knet_ctx *ctx, struct flows_run *run,
 {
 	int r = 0;
 
-	(void)ctx;
+	if (capture_names_stale(run->names_watch))
+		refresh_names(ctx, run);
 	if (run->ct && (run->source == FLOWS_FROM_CONNTRACK || run->dump_sent))
 		r = dump(run, err);
 	if (r < 0)
@@ -400,7 +461,7 @@ int flows_run_loop(struct knet_ctx *ctx, struct flows_run *run,
 		}
 		if (r < 0)
 			break;
-		drain_events(run);
+		flows_run_events(run);
 		now = wall_ms();
 		if (now - keys_at >= 50 || !run->cap) {
 			long long wait = run->cap ? 0 : next - now;
@@ -500,7 +561,8 @@ static int remote_end_snapshot(struct knet_ctx *ctx, struct flows_run *run)
 	knet_flows_sweep(run->table, run->gen);
 	run->in_snapshot = false;
 	counters_note(run);
-	(void)ctx;
+	if (capture_names_stale(run->names_watch))
+		refresh_names(ctx, run);
 	if (run->ui) {
 		struct knet_ui_flows_view v = view_of(run);
 

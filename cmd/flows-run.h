@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "capture-names.h"
 #include "cmd.h"
 #include "knet/analysis.h"
 #include "knet/capture.h"
@@ -24,7 +25,7 @@
 #include "knet/objects.h"
 #include "ui/ui.h"
 
-#define FLOWS_POD_ADDRS 8
+#define FLOWS_POD_ADDRS 64
 
 enum flows_source {
 	FLOWS_FROM_CAPTURE,
@@ -44,6 +45,9 @@ struct flows_run {
 	bool stream;	/* we are the remote run: snapshots out */
 	bool remote;	/* we draw a remote run's snapshots */
 	bool no_names;
+	/* The remote run of several targets: conntrack notes go out as
+	 * lines of its raw stream, for the local end's table. */
+	bool ct_lines;
 	const char *grep; /* --grep: the substring filter to start with */
 	char label[256];  /* what is watched: "pod client/client eth0" */
 
@@ -60,6 +64,7 @@ struct flows_run {
 
 	struct knet_who_index *idx;
 	struct knet_ct_names *names;
+	struct capture_names *names_watch; /* keeps idx current (capture's) */
 	struct knet_table *rows, *snap;
 	struct knet_ui_flows *ui;
 
@@ -101,6 +106,12 @@ int flows_run_tick(struct knet_ctx *ctx, struct flows_run *run,
 int flows_run_screen(struct knet_ctx *ctx, struct flows_run *run,
 		     struct knet_error *err);
 void flows_run_end_screen(struct flows_run *run);
+/* The conntrack events read so far, as notes (or lines, ct_lines). */
+void flows_run_events(struct flows_run *run);
+/* A target pod: its addresses are the ones conntrack notes are for. */
+void flows_run_add_pod(struct flows_run *run, const struct knet_pod *pod);
+/* A remote run's "conntrack" line: the note, as if read here. */
+int flows_run_ct_line(struct flows_run *run, const cJSON *o);
 /* Several targets, -l or svc/NAME (flows-many.c): the exit status. */
 int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 	       const struct knet_args *args, int ntargets);
@@ -117,8 +128,15 @@ int flows_rows_new(struct knet_ctx *ctx, struct flows_run *run);
 int flows_rows_add(struct flows_run *run, const struct knet_flow *f, bool full);
 /* The snapshot line that heads each --watch / remote snapshot. */
 int flows_rows_snapshot(struct flows_run *run, const char *event, size_t shown);
+/* A conntrack entry as a line of the raw stream (ct_lines), and back. */
+int flows_rows_ct_entry(struct flows_run *run, const struct knet_ct_entry *e,
+			bool is_new);
+int flows_rows_parse_ct_entry(const cJSON *o, struct knet_ct_entry *ret,
+			      bool *ret_new);
 /* A flow from a remote row; 0, or -EBADMSG. */
 int flows_rows_parse(const cJSON *o, struct knet_flow *ret);
+/* The DNAT target of a flow, among its Service's endpoints (NULL). */
+const char *flows_backend_name(void *ud, const struct knet_flow *f);
 /* The name of an address (NULL: none known, or --no-names). */
 const char *flows_name(void *ud, uint8_t family, const uint8_t *addr);
 

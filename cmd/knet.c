@@ -57,6 +57,9 @@ const struct knet_opt knet_global_options[] = {
 	 "more detail on stderr (repeat for more)", NULL, 0, 0, NULL},
 	{"request-timeout", 0, KNET_OPT_STRING, "DURATION",
 	 "API request timeout, e.g. 5s, 1m (0: none)", NULL, 0, 0, NULL},
+	{"api-encoding", 0, KNET_OPT_STRING, "ENC",
+	 "how the API answers: protobuf where knet can read it, else JSON",
+	 "auto|json|protobuf", 0, 0, NULL},
 	{"color", 0, KNET_OPT_STRING, "WHEN", "colour output",
 	 "auto|always|never", 0, 0, NULL},
 	{"node", 0, KNET_OPT_STRING, "NAME",
@@ -175,6 +178,7 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 	g->no_headers = knet_args_has(a, "no-headers");
 	g->verbose = knet_args_count(a, "verbose");
 	g->request_timeout = knet_args_str(a, "request-timeout", NULL);
+	g->api_encoding = knet_args_str(a, "api-encoding", NULL);
 	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
 	g->via = knet_args_str(a, "via", getenv("KNET_VIA"));
 	g->kube.cluster = knet_args_str(a, "cluster", NULL);
@@ -401,11 +405,11 @@ static char *api_key(const struct knet_globals *g)
 #define S(x) ((x) ? (x) : "\x1e")
 	if (asprintf(&key,
 		     "%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f"
-		     "%s\x1f%s\x1f%s\x1f%s\x1f%d",
+		     "%s\x1f%s\x1f%s\x1f%s\x1f%d\x1f%s",
 		     S(g->kubeconfig), S(g->context), S(k->cluster), S(k->user),
 		     S(k->server), S(k->token), S(k->ca_file), k->insecure,
 		     S(k->tls_server_name), S(k->as), groups,
-		     S(g->request_timeout), g->verbose) < 0)
+		     S(g->request_timeout), g->verbose, S(g->api_encoding)) < 0)
 		return NULL;
 #undef S
 	return key;

@@ -12,7 +12,7 @@ _knet()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=${COMP_WORDS[COMP_CWORD-1]}
-	local i w cmd= narg=0 vals=" --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via"
+	local i w cmd= narg=0 vals=" --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --api-encoding --color --node --via"
 	local -a ctxargs=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -52,7 +52,7 @@ _knet()
 				traceroute|trace) vals+=" --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval" ;;
 				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size" ;;
 				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as" ;;
-				flows) vals+=" --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
+				flows) vals+=" --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
 				policy) vals+=" -f --filename --port -f --filename --port -f --filename --port" ;;
 				diagnose) vals+=" --timeout --layers -Z --run-as" ;;
 				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
@@ -78,6 +78,9 @@ _knet()
 		return ;;
 	-o|--output)
 		COMPREPLY=($(compgen -W "table wide json name" -- "$cur"))
+		return ;;
+	--api-encoding)
+		COMPREPLY=($(compgen -W "auto json protobuf" -- "$cur"))
 		return ;;
 	--color)
 		COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
@@ -130,7 +133,7 @@ _knet()
 	esac
 	if [[ -z $cmd ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy diagnose dns shell completion version help" -- "$cur"))
 		fi
@@ -139,13 +142,13 @@ _knet()
 	case $cmd in
 	pods|po)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -w --watch --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -w --watch --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	services|svc)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 			((narg == 0)) &&
@@ -153,31 +156,31 @@ _knet()
 		fi ;;
 	"services trace")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --on --no-conntrack -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --on --no-conntrack -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 		fi ;;
 	endpoints|ep)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 		fi ;;
 	nodes|no)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic node
 		fi ;;
 	netpol)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic netpol
 		fi ;;
 	ingress|ing)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic ingress
 			((narg == 0)) &&
@@ -185,98 +188,98 @@ _knet()
 		fi ;;
 	"ingress match")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --class -f --filename --cluster --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --class -f --filename --cluster --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	who)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	netns)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -a --all --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -a --all --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	exec)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	ping)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --df --tcp --udp -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	traceroute|trace)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -I --icmp -T --tcp -U --udp -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -r --report -c --count -i --interval --no-names -6 --ipv6 -4 --ipv4 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	conntrack|ct)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count -b --buffer-size --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count -b --buffer-size --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	capture)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	flows)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	policy)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			((narg == 0)) &&
 				COMPREPLY+=($(compgen -W "check matrix" -- "$cur"))
 		fi ;;
 	"policy check")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	"policy matrix")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	diagnose)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --timeout --no-capture --layers -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --timeout --no-capture --layers -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	dns)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -t --type -W --timeout --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --from --netns --pid -Z --run-as -t --type -W --timeout --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	shell)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -e --errexit -x --xtrace --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -e --errexit -x --xtrace --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	completion)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic shell
 		fi ;;
 	version)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -L --libraries --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	help)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic command
 		fi ;;

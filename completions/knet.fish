@@ -27,7 +27,7 @@ end
 
 function __knet_cmd
 	set -l tokens (commandline -opc)
-	set -l vals --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via
+	set -l vals --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --api-encoding --color --node --via
 	set -l cmd
 	set -l i 2
 	while test $i -le (count $tokens)
@@ -102,7 +102,7 @@ function __knet_cmd
 				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as
 			case flows
 				set cmd flows
-				set -a vals --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
+				set -a vals --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
 			case policy
 				set cmd policy
 				set -a vals -f --filename --port -f --filename --port -f --filename --port
@@ -156,6 +156,7 @@ complete -c knet -s o -l output -x -a 'table wide json name' -d 'output format'
 complete -c knet -l no-headers -d 'print tables without headers'
 complete -c knet -s v -l verbose -d 'more detail on stderr (repeat for more)'
 complete -c knet -l request-timeout -x -d 'API request timeout, e.g. 5s, 1m (0: none)'
+complete -c knet -l api-encoding -x -a 'auto json protobuf' -d 'how the API answers: protobuf where knet can read it, else JSON'
 complete -c knet -l color -x -a 'auto always never' -d 'colour output'
 complete -c knet -l node -x -a '(__knet_dynamic node)' -d 'the node this host is (default: found by address)'
 complete -c knet -l via -x -d 'how to run knet on another node, e.g. \'ssh {node}\''
@@ -274,6 +275,7 @@ complete -c knet -n '__knet_is flows' -l source -x -d 'where flows come from: ca
 complete -c knet -n '__knet_is flows' -l once -x -d 'no screen: watch for SECONDS, print the table (or -o json), exit'
 complete -c knet -n '__knet_is flows' -l watch -d 'no screen: a JSON Lines snapshot every refresh'
 complete -c knet -n '__knet_is flows' -l max-flows -x -d 'keep at most N flows, evicting the least recently seen (default 100000)'
+complete -c knet -n '__knet_is flows' -l keep-packets -x -d 'keep the first N packets of each flow for `w` (default 1000; 32 MiB in all)'
 complete -c knet -n '__knet_is flows' -l refresh -x -d 'seconds between screen updates and snapshots (default 1)'
 complete -c knet -n '__knet_is flows' -l filter -x -d 'capture only what the BPF expression (tcpdump\'s grammar) keeps'
 complete -c knet -n '__knet_is flows' -l grep -x -d 'show only flows with TEXT in an address, name, state or flag'
@@ -320,5 +322,6 @@ complete -c knet -n '__knet_is shell' -s x -l xtrace -d 'echo each command to st
 complete -c knet -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
 complete -c knet -n '__knet_is completion' -a '(__knet_dynamic shell)'
 complete -c knet -n __fish_use_subcommand -a version -d 'show knet\'s version and the libraries it uses'
+complete -c knet -n '__knet_is version' -s L -l libraries -d 'also load and show the libraries used on demand (libcurl and its TLS library, libpcap, libyaml)'
 complete -c knet -n __fish_use_subcommand -a help -d 'show the command list or one command\'s usage'
 complete -c knet -n '__knet_is help' -a '(__knet_dynamic command)'

@@ -278,3 +278,149 @@ watch_then_signal() {
 	[[ $stderr == *"GET https://"*"/api/v1/namespaces/web/pods?limit=500 200 in "*" ms"* ]]
 	[[ $output != *GET* ]]
 }
+
+# Production-shaped pods (bench/prod-pods.py) in a namespace of this file's
+# own, gone again at the end.
+PROTO_NS=knet-proto-bats
+
+teardown_file() {
+	cd "$BATS_TEST_DIRNAME/.."
+	eval "$(tests/lab/lab env)"
+	bench/prod-pods.py "$PROTO_NS" --delete > /dev/null 2>&1 || true
+	bench/prod-pods.py knet-proto-watch --delete > /dev/null 2>&1 || true
+}
+
+@test "--api-encoding: pods over protobuf and over JSON give the same objects, byte for byte" {
+	bench/prod-pods.py "$PROTO_NS" 12
+	# The table's AGE (column 8) may tick between two runs: left out.
+	for fmt in json wide; do
+		for enc in json protobuf auto; do
+			"$KNET" pods -A -o "$fmt" --api-encoding "$enc" |
+				if [ "$fmt" = wide ]; then awk '{ $8 = ""; print }'; else cat; fi \
+				> "$BATS_TEST_TMPDIR/$enc"
+		done
+		[ "$(wc -l < "$BATS_TEST_TMPDIR/json")" -gt 12 ]
+		cmp "$BATS_TEST_TMPDIR/json" "$BATS_TEST_TMPDIR/protobuf"
+		cmp "$BATS_TEST_TMPDIR/json" "$BATS_TEST_TMPDIR/auto"
+	done
+	# The shapes are all there: init, crash loop, completed, not ready.
+	grep -q 'Init:0/1' "$BATS_TEST_TMPDIR/protobuf"
+	grep -q 'CrashLoopBackOff' "$BATS_TEST_TMPDIR/protobuf"
+	grep -q 'Completed' "$BATS_TEST_TMPDIR/protobuf"
+	for pod in prod-00002 prod-00003; do
+		a=$("$KNET" -n "$PROTO_NS" pods "$pod" -o json --api-encoding json)
+		b=$("$KNET" -n "$PROTO_NS" pods "$pod" -o json --api-encoding protobuf)
+		[ "$a" = "$b" ]
+	done
+	# The name tables (who) read pods the same way.
+	ip=$(jq -r '.items[0].ips[0]' <<<"$b")
+	a=$("$KNET" who "$ip" -o json --api-encoding json)
+	b=$("$KNET" who "$ip" -o json --api-encoding protobuf)
+	[ "$a" = "$b" ]
+}
+
+@test "--api-encoding: services, endpoints, nodes, namespaces, ingresses over protobuf and over JSON are the same" {
+	kc create namespace "$PROTO_NS" 2>/dev/null || true
+	kc -n "$PROTO_NS" apply -f - <<-EOF
+	apiVersion: v1
+	kind: List
+	items:
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: lb, labels: {app: lb, empty: ""}}
+	  spec:
+	    type: LoadBalancer
+	    selector: {app: prod}
+	    externalIPs: [198.18.250.1, 198.18.250.2]
+	    sessionAffinity: ClientIP
+	    externalTrafficPolicy: Local
+	    ports:
+	    - {name: http, port: 80, targetPort: http, protocol: TCP, appProtocol: http}
+	    - {name: alt, port: 8443, targetPort: 8443, protocol: TCP}
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: ext}
+	  spec: {type: ExternalName, externalName: db.example.com}
+	- apiVersion: v1
+	  kind: Service
+	  metadata: {name: headless}
+	  spec: {clusterIP: None, selector: {app: prod}, ports: [{port: 8080}]}
+	- apiVersion: networking.k8s.io/v1
+	  kind: Ingress
+	  metadata:
+	    name: shop
+	    annotations: {kubernetes.io/ingress.class: old-style}
+	  spec:
+	    defaultBackend: {resource: {apiGroup: example.com, kind: Bucket, name: static}}
+	    tls: [{hosts: [a.example, b.example], secretName: tls-ab}, {hosts: [c.example]}]
+	    rules:
+	    - host: a.example
+	      http:
+	        paths:
+	        - {path: /, pathType: Prefix, backend: {service: {name: lb, port: {name: http}}}}
+	        - {path: /x, pathType: Exact, backend: {service: {name: headless, port: {number: 8080}}}}
+	    - http:
+	        paths:
+	        - {path: /any, pathType: ImplementationSpecific, backend: {service: {name: lb, port: {number: 80}}}}
+	EOF
+	svc_ip=$(kc -n web get svc web -o jsonpath='{.spec.clusterIP}')
+	for cmd in "services -A -o json" "services -A -o wide" "nodes -o json" \
+		"services -n $PROTO_NS lb -o json" "nodes node-a -o json" \
+		"policy matrix -A -o json" "endpoints -A -o json" \
+		"endpoints -n web web -o wide" "who $svc_ip -o json" \
+		"ingress -A -o json" "ingress -A -o wide" "ingress -n $PROTO_NS shop -o json"; do
+		# shellcheck disable=SC2086
+		a=$("$KNET" $cmd --api-encoding json | sed 's/  *[0-9]*[smhd] / AGE /g')
+		# shellcheck disable=SC2086
+		b=$("$KNET" $cmd --api-encoding protobuf | sed 's/  *[0-9]*[smhd] / AGE /g')
+		[ -n "$a" ]
+		[ "$a" = "$b" ] || { echo "differs: $cmd"; diff <(echo "$a") <(echo "$b"); false; }
+	done
+	run --separate-stderr "$KNET" -v services -A --api-encoding auto
+	[[ $stderr == *"/api/v1/services?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v nodes --api-encoding auto
+	[[ $stderr == *"/api/v1/nodes?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v endpoints -A --api-encoding auto
+	[[ $stderr == *"/endpointslices?limit=500 200 "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -v ingress -A --api-encoding auto
+	[[ $stderr == *"/ingresses?limit=500 200 "*", protobuf"* ]]
+	[[ $output == *"old-style"* ]]
+}
+
+@test "--api-encoding: -v says which encoding each answer had; a 404 in protobuf reads as one in JSON" {
+	run --separate-stderr "$KNET" -v -n web pods -o name --api-encoding protobuf
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"/api/v1/namespaces/web/pods?limit=500 200 in "*", protobuf"* ]]
+	run --separate-stderr "$KNET" -vv -n web pods -o name --api-encoding auto
+	[[ $stderr == *"Accept: application/vnd.kubernetes.protobuf, application/json"* ]]
+	[[ $stderr == *", protobuf"* ]]
+	run --separate-stderr "$KNET" -v -n web pods -o name --api-encoding json
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"200 in "*", json"* ]]
+	[[ $stderr != *protobuf* ]]
+	run --separate-stderr "$KNET" -n web pods no-such-pod --api-encoding protobuf
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "knet: cannot get pod 'web/no-such-pod': pods \"no-such-pod\" not found" ]
+	run "$KNET" pods --api-encoding xml
+	[ "$status" -eq 2 ]
+}
+
+@test "--api-encoding: pods -w streams the same events over protobuf as over JSON" {
+	ns=knet-proto-watch
+	"$KNET" -n "$ns" pods -w -o json --api-encoding json > "$BATS_TEST_TMPDIR/json" &
+	j=$!
+	"$KNET" -vv -n "$ns" pods -w -o json --api-encoding protobuf \
+		> "$BATS_TEST_TMPDIR/pb" 2> "$BATS_TEST_TMPDIR/pb.err" &
+	p=$!
+	sleep 1.5
+	bench/prod-pods.py "$ns" 4
+	sleep 1
+	bench/prod-pods.py "$ns" --delete
+	sleep 2
+	kill -INT "$j" "$p"
+	wait "$j"
+	wait "$p"
+	grep -q 'watch: protobuf stream' "$BATS_TEST_TMPDIR/pb.err"
+	[ "$(wc -l < "$BATS_TEST_TMPDIR/json")" -ge 8 ]
+	cmp "$BATS_TEST_TMPDIR/json" "$BATS_TEST_TMPDIR/pb"
+}

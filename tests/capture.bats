@@ -328,22 +328,7 @@ client_ifaces() {
 
 @test "names follow the cluster: a pod made during the capture is named" {
 	N=capture-new-$$
-	(sleep 2
-	 k apply -f - >/dev/null <<-YAML
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: $N, namespace: client}
-	spec:
-	  nodeName: node-a
-	  containers: [{name: c, image: knet-lab/podserver:1}]
-	YAML
-	 for ((i = 0; i < 60; i++)); do
-		ip=$(pod_ip client "$N")
-		[ -z "$ip" ] || break
-		sleep 0.25
-	 done
-	 sleep 1.5
-	 tests/lab/lab pod-exec client/client -- ping -c 3 -i 0.3 "$ip" >/dev/null) &
+	ping_new_pod client "$N" 3 0.3 &
 	run -0 --separate-stderr on_a -o json capture -n client client --duration 12 icmp
 	wait
 	ip=$(pod_ip client "$N")
@@ -351,6 +336,27 @@ client_ifaces() {
 	[ -n "$ip" ]
 	[ "$(printf '%s\n' "${lines[@]}" | jq -r "select(.dst == \"$ip\") | .dst_name" | sort -u)" = \
 		"pod client/$N" ]
+}
+
+@test "names follow the cluster: a Service made during the capture is named" {
+	S=capture-svc-$$
+	(sleep 2
+	 k -n client create service clusterip "$S" --tcp=80:80 >/dev/null
+	 sleep 1.5
+	 ip=$(k -n client get svc "$S" -o jsonpath='{.spec.clusterIP}')
+	 echo "$ip" >"$D/svc-ip"
+	 for i in 1 2 3; do
+		tests/lab/lab pod-exec client/client -- curl -s --max-time 0.5 "http://$ip/" || true
+		sleep 0.3
+	 done) &
+	run -0 --separate-stderr on_a -o json capture -n client client --duration 10 tcp port 80
+	wait
+	k -n client delete service "$S" >/dev/null
+	ip=$(cat "$D/svc-ip")
+	[ -n "$ip" ]
+	names=$(printf '%s\n' "${lines[@]}" | jq -r "select(.dst == \"$ip\") | .dst_name" | sort -u)
+	echo "names: $names"
+	[ "$names" = "svc client/$S" ]
 }
 
 @test "several targets: the local end reads as nobody, CAP_KILL at most" {

@@ -332,3 +332,166 @@ tshark_pkts() {
 		'[.items[] | select(.sport >= $lo and .sport <= $hi)] | length')
 	[ "$n" -eq 9 ]
 }
+
+# $1 DNS queries (A web.web.svc.cluster.local.) from local port $2 to
+# kube-dns, one at a time, each waiting for its answer: 2 x $1 packets.
+dns_many() {
+	tests/lab/lab pod-exec client/client -- python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.bind(('', $2))
+q = b'\\x03web\\x03web\\x03svc\\x07cluster\\x05local\\x00\\x00\\x01\\x00\\x01'
+for i in range($1):
+    s.sendto(bytes([0x40, i]) + bytes.fromhex('01000001000000000000') + q, ('$DNS_IP', 53))
+    s.recv(512)
+"
+}
+
+@test "screen: w writes every packet of the flow, as tshark counts them" {
+	DNS_IP=$(k -n kube-system get svc kube-dns -o jsonpath='{.spec.clusterIP}')
+	[ -n "$DNS_IP" ]
+	screen_start client/client
+	filter "$PFX"
+	dns_many 25 "$BASE"
+	wait_pane "client/client:$BASE .*25/25" 10
+	tm send-keys w
+	wait_pane "wrote 50 packets to /tmp/knet-flow-" 5
+	f=$(pane | grep -oE '/tmp/knet-flow-[0-9]+-[0-9]+\.pcap' | head -n 1)
+	[ -n "$f" ]
+	n=$(tshark -r "$f" 2>/dev/null | wc -l)
+	q=$(tshark -r "$f" -Y "udp.srcport == $BASE and dns.flags.response == 0" 2>/dev/null | wc -l)
+	rm -f "$f"
+	echo "tshark: $n packets, $q queries"
+	[ "$n" -eq 50 ]
+	[ "$q" -eq 25 ]
+	# nothing left out: the screen says so only when something was
+	run ! grep -q "kept .* of" <(pane)
+	tm send-keys q
+	wait_file "$D/rc"
+	[ "$(cat "$D/rc")" -eq 0 ]
+}
+
+@test "--keep-packets: the store's cap, what it left out counted; kube-dns's own backend" {
+	DNS_IP=$(k -n kube-system get svc kube-dns -o jsonpath='{.spec.clusterIP}')
+	[ -n "$DNS_IP" ]
+	(sleep 2; dns_many 25 "$BASE") &
+	run --separate-stderr on_a flows client/client --keep-packets 10 --once 5 -o json
+	wait
+	[ "$status" -eq 0 ]
+	mine=$(echo "$output" | jq -c --argjson p "$BASE" '[.items[] | select(.sport == $p)]')
+	echo "$mine"
+	[ "$(echo "$mine" | jq length)" -eq 1 ]
+	echo "$mine" | jq -e '.[0] | .packets_out == 25 and .packets_in == 25 and
+		.packets_kept == 10 and .packets_not_kept == 40'
+	# 198.18.0.1 is the API server (kubernetes) and kube-dns's manual
+	# endpoint: the flow went to kube-dns, so it is named among
+	# kube-dns's endpoints, in flows and in conntrack alike
+	echo "$mine" | jq -e '.[0] | .dst_name == "svc/kube-system/kube-dns" and
+		.service == "svc/kube-system/kube-dns:53" and
+		.backend == "ep/kube-system/kube-dns:53"'
+	run --separate-stderr on_a conntrack client/client -o json
+	[ "$status" -eq 0 ]
+	ct=$(echo "$output" | jq -s -c --argjson p "$BASE" \
+		'[.[] | select(.orig_sport == $p and .orig_dport == 53)]')
+	echo "$ct"
+	[ "$(echo "$ct" | jq length)" -eq 1 ]
+	echo "$ct" | jq -e '.[0].reply_src_name == "ep/kube-system/kube-dns"'
+}
+
+@test "several targets: kernel drops in every snapshot while running, remote ones summed" {
+	ip=$(pod_ip web "$WEB_B")
+	[ -n "$ip" ]
+	# a 1 KiB ring on the remote pod's capture, and a flood at it
+	timeout -s INT 30 tests/lab/lab run node-a -- "$KNET" flows -n web \
+		"$WEB_A" "$WEB_B" -B 1 --watch >"$D/w.json" 2>"$D/w.err" &
+	pid=$!
+	# ready: the remote pod's capture sees a ping
+	for ((i = 0; i < 40; i++)); do
+		tests/lab/lab pod-exec client/client -- ping -c 1 -W 1 "$ip" >/dev/null || true
+		grep -q "\"dst\":\"$ip\"" "$D/w.json" && break
+		sleep 0.5
+	done
+	grep -q "\"dst\":\"$ip\"" "$D/w.json"
+	tests/lab/lab pod-exec client/client -- ping -f -c 3000 -s 1000 "$ip" >/dev/null
+	for ((i = 0; i < 40; i++)); do
+		jq -e 'select(.event == "snapshot" and .dropped_kernel > 0)' \
+			"$D/w.json" >/dev/null 2>&1 && break
+		sleep 0.25
+	done
+	kill -INT "$pid"
+	wait "$pid" || true
+	snaps=$(jq -c 'select(.event == "snapshot")' "$D/w.json")
+	[ -n "$snaps" ]
+	# never "not known": every snapshot says its drops
+	[ "$(echo "$snaps" | jq -s 'map(.dropped_kernel | type == "number") | all')" = true ]
+	# seen while running, before the summary
+	drops=$(echo "$snaps" | jq -s 'map(.dropped_kernel) | max')
+	echo "drops while running: $drops"
+	[ "$drops" -gt 0 ]
+	cat "$D/w.err"
+	total=$(sed -n 's/.*captured, \([0-9]*\) dropped by the kernel.*/\1/p' "$D/w.err")
+	[ "$total" -ge "$drops" ]
+}
+
+@test "several targets: rows name the Service and its backend, from each node's conntrack" {
+	# run on node-b: the client (node-a) is captured by the remote run,
+	# whose node's conntrack notes come back in its stream
+	(sleep 4
+	 for i in 0 1 2; do
+		curl_from --local-port $((BASE + i)) http://web.web.svc.cluster.local/
+	 done) &
+	run --separate-stderr tests/lab/lab run node-b -- "$KNET" flows client/client \
+		-n web -l app=web --once 9 -o json
+	wait
+	[ "$status" -eq 0 ]
+	mine=$(echo "$output" | jq -c --argjson lo "$BASE" --argjson hi $((BASE + 2)) \
+		'[.items[] | select(.proto == "tcp" and .sport >= $lo and .sport <= $hi)]')
+	echo "$mine" | jq -c '.[] | [.sport, .dst_name, .service, .backend_name]'
+	# the client's side of each request, named with its backend
+	[ "$(echo "$mine" | jq '[.[] | select(.dst_name == "svc/web/web" and
+		(.backend_name | startswith("web/web-")))] | length')" -eq 3 ]
+	# the backend's side names the Service it was sent to
+	[ "$(echo "$mine" | jq '[.[] | select((.dst_name | startswith("web/web-")) and
+		.service == "svc/web/web:80" and .backend_name == .dst_name)] | length')" -eq 3 ]
+}
+
+@test "names follow the cluster: a pod made during --watch is named" {
+	N=flows-new-$$
+	ping_new_pod client "$N" 6 0.5 &
+	run --separate-stderr timeout -s INT 14 tests/lab/lab run node-a -- \
+		"$KNET" flows client/client --watch --filter icmp
+	wait
+	ip=$(pod_ip client "$N")
+	k -n client delete pod "$N" --wait=false >/dev/null
+	[ -n "$ip" ]
+	rows=$(printf '%s\n' "${lines[@]}" | jq -s -c --arg ip "$ip" \
+		'[.[] | select(.event == "flow" and .dst == $ip)]')
+	[ "$(echo "$rows" | jq length)" -gt 0 ]
+	# named once the watch saw it (the first snapshots may predate that)
+	[ "$(echo "$rows" | jq -r 'last | .dst_name // "-"')" = "client/$N" ]
+}
+
+@test "screen, several targets: the header says the drops while running" {
+	READY="dropped [0-9]+ kernel [0-9]+ iface" screen_start -n web -l app=web
+	run ! grep -q "not known" <(pane)
+	tm send-keys q
+	wait_file "$D/rc"
+	[ "$(cat "$D/rc")" -eq 0 ]
+}
+
+@test "screen: names follow the cluster, a pod made while it runs is named" {
+	N=fs-$$
+	screen_start client/client --filter icmp
+	ping_new_pod client "$N" 20 0.5 &
+	run wait_pane "client/client +client/$N " 25
+	ip=$(pod_ip client "$N")
+	wait
+	# deleted whatever the screen showed: the lab is shared
+	k -n client delete pod "$N" --wait=false >/dev/null
+	[ "$status" -eq 0 ]
+	[ -n "$ip" ]
+	tm send-keys q
+	wait_file "$D/rc"
+	[ "$(cat "$D/rc")" -eq 0 ]
+}

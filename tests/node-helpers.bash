@@ -66,3 +66,33 @@ own_ns_delete() {
 		sleep 0.5
 	done
 }
+
+# Pod $2 of the lab's podserver in namespace $1 on node-a (a name
+# watch's test), its IP printed once it has one (empty: never).
+new_pod() {
+	local i ip=
+	k apply -f - >/dev/null <<-YAML
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: $2, namespace: $1}
+	spec:
+	  nodeName: node-a
+	  containers: [{name: c, image: knet-lab/podserver:1}]
+	YAML
+	for ((i = 0; i < 60; i++)); do
+		ip=$(pod_ip "$1" "$2")
+		[ -z "$ip" ] || break
+		sleep 0.25
+	done
+	echo "$ip"
+}
+
+# In 2 s, pod $2 made in $1 (new_pod), then $3 pings to it from the
+# client pod every $4 s: what a capture started now should name.
+ping_new_pod() {
+	local ip
+	sleep 2
+	ip=$(new_pod "$1" "$2")
+	sleep 1.5
+	tests/lab/lab pod-exec client/client -- ping -c "$3" -i "$4" "$ip" >/dev/null
+}

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,13 +238,27 @@ static void destination(const struct knet_ui_flows *ui,
 {
 	char d[128], b[128], ip[64];
 	const char *name = NULL;
+	size_t alen = f->t.family == AF_INET6 ? 16 : 4;
 
 	endpoint(ui, v, f, true, d, sizeof(d));
 	if (!(f->flags & KNET_FLOW_F_NAT) || !f->ct.valid) {
 		snprintf(buf, n, "%s", d);
 		return;
 	}
-	if (ui->names && v->name)
+	/* Captured at the backend: its DST is the backend, so the
+	 * Service it was sent to goes first. */
+	if (!memcmp(f->t.dst, f->ct.reply.src, alen) &&
+	    f->t.dport == f->ct.reply.sport) {
+		struct knet_flow svc = {.t = f->ct.orig};
+
+		if (ui->names && v->name)
+			name = v->name(v->name_ud, svc.t.family, svc.t.dst);
+		knet_flow_end_text(&svc, true, name, d, sizeof(d));
+		name = NULL;
+	}
+	if (ui->names && v->backend)
+		name = v->backend(v->name_ud, f);
+	else if (ui->names && v->name)
 		name = v->name(v->name_ud, f->ct.reply.family, f->ct.reply.src);
 	if (!name) {
 		struct knet_flow tmp = {.t = f->ct.reply};
@@ -529,7 +544,7 @@ static const char *const help[] = {
 	"  n            names or addresses",
 	"  Up/Down, PgUp/PgDn, Home/End   choose a flow",
 	"  Enter        the flow's detail: conntrack entry, first packets",
-	"  w            write the flow's first packets to a pcap file",
+	"  w            write the flow's packets seen so far to a pcap file",
 	"  ?            this help; Esc closes a pane",
 	"",
 	"Flags: no-synack (SYN unanswered 1 s), rst, no-reply (UDP), "
@@ -699,12 +714,71 @@ void knet_ui_flows_draw(struct knet_ui_flows *ui,
 
 /* --- keys --- */
 
-static int write_pcap(const struct knet_flow *f, char *path, size_t n,
-		      struct knet_error *err)
+/* What `w` writes: one pcap, of the first packet's link type. */
+struct pcap_out {
+	struct knet_dump *d;
+	int id, linktype;
+	unsigned int written, other; /* other: another link type */
+	struct knet_error *err;
+};
+
+static int put_packet(const struct knet_flow_packet *fp, void *ud)
+{
+	struct pcap_out *o = ud;
+	struct knet_packet p = {
+		.ts_usec = fp->ts_us,
+		.caplen = fp->caplen,
+		.len = fp->len,
+		.data = fp->data,
+	};
+	int r;
+
+	if (o->id < 0) {
+		o->linktype = fp->linktype;
+		o->id = knet_dump_add_iface(o->d, "flow", "", fp->linktype,
+					    KNET_FLOW_STORE_BYTES, o->err);
+		if (o->id < 0)
+			return o->id;
+	}
+	/* A flow seen on a pod's eth0 and a node's "any": pcap holds one. */
+	if (fp->linktype != o->linktype) {
+		o->other++;
+		return 0;
+	}
+	r = knet_dump_packet(o->d, o->id, &p, 0, o->err);
+	if (r == 0)
+		o->written++;
+	return r;
+}
+
+/* The store's packets, or (a remote run's flow) the first ones kept. */
+static int put_flow(const struct knet_ui_flows_view *v,
+		    const struct knet_flow *f, struct pcap_out *o)
+{
+	int r = 0;
+
+	if (f->nstored)
+		return knet_flows_stored(v->table, f, put_packet, o);
+	for (unsigned i = 0; r == 0 && i < f->nkept; i++) {
+		struct knet_flow_packet p = {
+			.ts_us = f->kept[i].ts_us,
+			.caplen = f->kept[i].caplen,
+			.len = f->kept[i].len,
+			.linktype = f->kept[i].linktype,
+			.data = f->kept[i].data,
+		};
+
+		r = put_packet(&p, o);
+	}
+	return r;
+}
+
+static int write_pcap(const struct knet_ui_flows_view *v,
+		      const struct knet_flow *f, char *path, size_t n,
+		      struct pcap_out *o)
 {
 	const char *dir = getenv("TMPDIR");
-	struct knet_dump *d = NULL;
-	int fd, r, id;
+	int fd, r;
 
 	snprintf(path, n, "%s/knet-flow-%llu-%ld.pcap",
 		 dir && *dir ? dir : "/tmp", (unsigned long long)f->id,
@@ -712,34 +786,29 @@ static int write_pcap(const struct knet_flow *f, char *path, size_t n,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  0644);
 	if (fd < 0)
-		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM, "%s",
+		return knet_error_set(o->err, -errno, KNET_EXIT_SYSTEM, "%s",
 				      strerror(errno));
-	r = knet_dump_new(fd, KNET_DUMP_PCAP, false, &d, err);
-	id = r < 0 ? r
-		   : knet_dump_add_iface(d, "flow", "",
-					 f->nkept ? f->kept[0].linktype : 1,
-					 KNET_FLOW_KEEP_BYTES, err);
-	r = id < 0 ? id : 0;
-	for (unsigned i = 0; r == 0 && i < f->nkept; i++) {
-		struct knet_packet p = {
-			.ts_usec = f->kept[i].ts_us,
-			.caplen = f->kept[i].caplen,
-			.len = f->kept[i].len,
-			.data = f->kept[i].data,
-		};
-
-		r = knet_dump_packet(d, id, &p, 0, err);
-	}
-	if (d && knet_dump_close(d, r < 0 ? NULL : err) < 0 && r == 0)
+	r = knet_dump_new(fd, KNET_DUMP_PCAP, false, &o->d, o->err);
+	if (r == 0)
+		r = put_flow(v, f, o);
+	/* A flow with no packet kept still gets a valid (empty) file. */
+	if (r == 0 && o->id < 0)
+		r = knet_dump_add_iface(o->d, "flow", "", 1,
+					KNET_FLOW_STORE_BYTES, o->err);
+	r = r < 0 ? r : 0;
+	if (o->d && knet_dump_close(o->d, r < 0 ? NULL : o->err) < 0 && r == 0)
 		r = -EIO;
 	close(fd);
 	return r;
 }
 
-static void key_write(struct knet_ui_flows *ui)
+static void key_write(struct knet_ui_flows *ui,
+		      const struct knet_ui_flows_view *v)
 {
 	struct knet_error err = {0};
-	char path[512];
+	struct pcap_out o = {.id = -1, .err = &err};
+	unsigned long long seen;
+	char path[512], more[96] = "";
 	const struct knet_flow *f;
 
 	if (!ui->nrows) {
@@ -747,12 +816,20 @@ static void key_write(struct knet_ui_flows *ui)
 		return;
 	}
 	f = ui->rows[ui->selected];
-	if (write_pcap(f, path, sizeof(path), &err) < 0)
+	if (write_pcap(v, f, path, sizeof(path), &o) < 0) {
 		snprintf(ui->status, sizeof(ui->status),
 			 "cannot write '%s': %s", path, err.reason);
-	else
-		snprintf(ui->status, sizeof(ui->status),
-			 "wrote %u packets to %s", f->nkept, path);
+		return;
+	}
+	/* Never silent about what is missing: the caps, a remote run. */
+	seen = f->nstored ? (unsigned long long)f->nstored + f->nunstored
+			  : f->packets[0] + f->packets[1] + f->icmp_errors;
+	if (seen > o.written)
+		snprintf(more, sizeof(more), " (kept %u of %llu packets%s)",
+			 o.written, seen,
+			 o.other ? ", others of another link type" : "");
+	snprintf(ui->status, sizeof(ui->status), "wrote %u packets to %s%s",
+		 o.written, path, more);
 }
 
 static enum knet_ui_action key_edit(struct knet_ui_flows *ui, int c)
@@ -799,7 +876,8 @@ static const enum knet_flow_sort digit_sort[10] = {
 	KNET_FLOW_SORT_AGE,
 };
 
-static enum knet_ui_action key(struct knet_ui_flows *ui, int c)
+static enum knet_ui_action key(struct knet_ui_flows *ui,
+			       const struct knet_ui_flows_view *v, int c)
 {
 	int page = LINES - HEADER - 2;
 
@@ -843,7 +921,7 @@ static enum knet_ui_action key(struct knet_ui_flows *ui, int c)
 		ui->pane = ui->pane == PANE_DETAIL ? PANE_NONE : PANE_DETAIL;
 		break;
 	case 'w':
-		key_write(ui);
+		key_write(ui, v);
 		break;
 	case KEY_UP:
 	case 'k':
@@ -891,10 +969,9 @@ enum knet_ui_action knet_ui_flows_keys(struct knet_ui_flows *ui,
 	bool paused = ui->paused;
 	int c;
 
-	(void)v;
 	timeout(timeout_ms);
 	while ((c = getch()) != ERR) {
-		enum knet_ui_action a = key(ui, c);
+		enum knet_ui_action a = key(ui, v, c);
 
 		if (a == KNET_UI_QUIT || a == KNET_UI_RESET)
 			return a;

@@ -27,6 +27,9 @@ struct knet_ui_flows_view {
 	bool counters_off; /* conntrack without accounting */
 	double refresh;	   /* seconds */
 	knet_flow_namer name;
+	/* The DNAT target of a flow, named among its Service's endpoints
+	 * (NULL: by its address, as @name); @name_ud too. */
+	const char *(*backend)(void *ud, const struct knet_flow *f);
 	void *name_ud;
 	/* Which flows are rows at all (NULL: every one). */
 	bool (*keep)(const struct knet_flow *f, void *ud);

@@ -35,6 +35,16 @@ void knet_ct_names_free(struct knet_ct_names *n);
 /* The label of @addr (network order), NULL when nobody owns it. */
 const char *knet_ct_names_get(struct knet_ct_names *n, uint8_t family,
 			      const unsigned char *addr);
+/*
+ * The label of a DNAT target @addr:@port of a flow sent to
+ * @svc_addr:@svc_port, named among that Service's endpoints
+ * (knet_who_index_backend_label), else as knet_ct_names_get(@addr).
+ * Ports in host order.
+ */
+const char *knet_ct_names_backend(struct knet_ct_names *n, uint8_t family,
+				  const unsigned char *svc_addr,
+				  uint16_t svc_port, const unsigned char *addr,
+				  uint16_t port);
 /* A who label ("pod web/web-1", "svc web/web") as one word; malloc'd. */
 char *knet_ct_label_word(const char *who_label);
 

@@ -35,7 +35,13 @@ struct knet_api_config {
 	/* --server, --token, --as...: see kubeconfig.h; NULL for none. */
 	const struct knet_kubeconfig_overrides *overrides;
 	const char *request_timeout; /* kubectl syntax, NULL or "0": none */
-	int verbose;		     /* -v count: 1 requests, 2 + headers */
+	/*
+	 * --api-encoding: "json", "protobuf" (for the kinds knet reads in
+	 * protobuf; others stay JSON) or "auto" (protobuf with JSON as the
+	 * fallback in the same Accept header); NULL means auto.
+	 */
+	const char *encoding;
+	int verbose; /* -v count: 1 requests, 2 + headers */
 	/* Where -v lines go (lib/ never prints); NULL drops them. */
 	void (*log)(void *userdata, const char *line);
 	void *log_userdata;
@@ -89,6 +95,13 @@ int knet_api_get_json(struct knet_api *api, const char *path_and_query,
 		      cJSON **ret_json, struct knet_error *err);
 
 /*
+ * knet_api_get_json() for an object read only through the object models:
+ * protobuf when the encoding and the kind allow (knet_list_opts.model).
+ */
+int knet_api_get_model(struct knet_api *api, const char *path_and_query,
+		       cJSON **ret_json, struct knet_error *err);
+
+/*
  * Any method with an optional JSON body (@body may be NULL) and content
  * type (NULL: application/json).  @ret_json may be NULL.
  */
@@ -117,6 +130,12 @@ struct knet_list_opts {
 	const char *label_selector; /* -l, NULL for all */
 	const char *field_selector; /* NULL for all */
 	int limit;		    /* page size, 0 means 500 */
+	/*
+	 * The items are read only through the object models (lib/objects),
+	 * so the API may answer in protobuf (knet_proto_to_json: only the
+	 * models' fields are there).
+	 */
+	bool model;
 };
 
 /*
@@ -182,6 +201,30 @@ int knet_request_timeout_parse(const char *s, long *ret_ms);
  */
 int knet_api_status_error(long http_code, const char *body, size_t len,
 			  struct knet_error *err);
+
+/* --- protobuf --- */
+
+/*
+ * The API's protobuf encoding (application/vnd.kubernetes.protobuf):
+ * whether @buf starts with the "k8s\0" envelope, and the envelope's
+ * object turned into the JSON tree the API's JSON would have given for
+ * the fields knet's object models read (every other field is skipped).
+ * Kinds: Pod, Service, Node, Namespace, Endpoints, EndpointSlice
+ * (discovery.k8s.io v1 and v1beta1), Ingress (networking.k8s.io v1 and
+ * v1beta1, extensions/v1beta1), their lists, and Status; others give
+ * -EBADMSG.  Malformed input
+ * gives -EBADMSG with a reason naming the message and field.  The
+ * caller frees *@ret with cJSON_Delete.
+ */
+bool knet_proto_is(const void *buf, size_t len);
+/*
+ * One frame of a protobuf watch stream (without its 4-byte length) as
+ * the JSON event {"type": "ADDED", "object": {...}} would parse.
+ */
+int knet_proto_watch_event(const void *buf, size_t len, cJSON **ret,
+			   struct knet_error *err);
+int knet_proto_to_json(const void *buf, size_t len, cJSON **ret,
+		       struct knet_error *err);
 
 /* The run-time libcurl version and its TLS library ("OpenSSL/3.0.11"). */
 const char *knet_api_curl_version(void);

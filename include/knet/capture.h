@@ -187,6 +187,11 @@ int knet_capture_session_next(struct knet_capture_session *s, int *ret_id,
 			      struct knet_packet *ret, uint32_t *ret_flags,
 			      struct knet_error *err);
 /*
+ * The live handles' kernel counters now, into their sources (a long
+ * capture says its drops while it runs, not only at the end).
+ */
+void knet_capture_session_read_stats(struct knet_capture_session *s);
+/*
  * Stop reading the live handles (their kernel counters are read into
  * their sources first); pushed sources go on until ended (a remote run
  * sending what it still had).  What is queued is still handed out in

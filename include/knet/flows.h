@@ -33,6 +33,15 @@
 /* Packets kept per flow (detail pane, `w`) and the bytes of each. */
 #define KNET_FLOW_KEEP	     4
 #define KNET_FLOW_KEEP_BYTES 96 /* headers: Ethernet, IPv6, TCP options */
+/*
+ * Every packet of a flow, for `w`, in a store of the table's own: the
+ * headers of each (KNET_FLOW_STORE_BYTES), at most _PER_FLOW per flow
+ * (its first ones) and _MIB MiB for the whole table (grown as packets
+ * come, never more).  A packet not kept is counted in its flow.
+ */
+#define KNET_FLOW_STORE_BYTES	 128
+#define KNET_FLOW_STORE_PER_FLOW 1000
+#define KNET_FLOW_STORE_MIB	 32
 /* Seconds of rate history per flow: 10 whole ones and the current. */
 #define KNET_FLOW_RATE_SECS 11
 /* What counts as "no answer": this long after the request. */
@@ -97,6 +106,8 @@ struct knet_flow {
 	struct knet_flow_ct ct;
 	unsigned int nkept;
 	struct knet_flow_kept kept[KNET_FLOW_KEEP];
+	/* The store: packets in it, and seen but not kept (a cap). */
+	uint32_t nstored, nunstored;
 
 	/* --- lib/flows' own --- */
 	uint32_t rate_bytes[KNET_FLOW_RATE_SECS];
@@ -107,6 +118,7 @@ struct knet_flow {
 	uint32_t syn_seq[2];
 	uint32_t hash, hnext, prev, next; /* chain and LRU, by index */
 	uint32_t self;			  /* this flow's index */
+	uint32_t store_head, store_tail;  /* its stored packets, by index */
 	bool live;
 	uint64_t id;  /* creation order, stable */
 	uint64_t gen; /* conntrack: the last dump */
@@ -133,6 +145,9 @@ struct knet_flows_stats {
 	unsigned long long other;	   /* not IP, or cut short */
 	unsigned long long created, evicted;
 	size_t count, max;
+	/* The packet store: held now, its limits, refused (any cap). */
+	size_t stored, store_bytes, store_max_bytes, store_per_flow;
+	unsigned long long unstored;
 };
 
 struct knet_flows;
@@ -151,6 +166,28 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 					  const struct knet_headers *h,
 					  long long ts_us, int linktype,
 					  const uint8_t *data, uint32_t caplen);
+/*
+ * The packet store's caps: @per_flow packets per flow (0: no store),
+ * @max_bytes for the table.  Lowering them frees nothing already kept.
+ */
+void knet_flows_set_store(struct knet_flows *t, size_t per_flow,
+			  size_t max_bytes);
+/* One stored packet (its data valid until the table is fed again). */
+struct knet_flow_packet {
+	long long ts_us;
+	uint32_t caplen, len;
+	int linktype;
+	const uint8_t *data;
+};
+/*
+ * The packets of @f kept so far, oldest first, to @fn (non-zero stops
+ * and is returned).  A flow of another knet's snapshot has none: its
+ * KNET_FLOW_KEEP first ones are in f->kept.
+ */
+int knet_flows_stored(const struct knet_flows *t, const struct knet_flow *f,
+		      int (*fn)(const struct knet_flow_packet *p, void *ud),
+		      void *ud);
+
 /* A packet that is not IP, or cut short: counted, no flow. */
 void knet_flows_other(struct knet_flows *t, uint32_t len);
 
@@ -167,8 +204,14 @@ enum knet_flows_ct {
 	 * the DNAT target): the event may be read before the packet. */
 	KNET_FLOWS_CT_NOTE_ORIG,
 	KNET_FLOWS_CT_NOTE_REPLY,
+	/* Both (several targets: the client and the backend captured). */
+	KNET_FLOWS_CT_NOTE_BOTH,
 };
 
+/* A tuple of entry @e as the table keys flows (ICMP: its id, both). */
+void knet_flow_tuple_of_ct(const struct knet_ct_entry *e,
+			   const struct knet_ct_tuple *ct,
+			   struct knet_tuple *ret);
 /* A conntrack entry; the flow it went to, or NULL. */
 const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 					     const struct knet_ct_entry *e,

@@ -474,6 +474,11 @@ struct knet_who_index;
 int knet_who_index_new(struct knet_api *api, struct knet_who_index **ret,
 		       struct knet_error *err);
 void knet_who_index_free(struct knet_who_index *idx);
+/* The same over objects of a manifest (declared below), borrowed: @m
+ * must outlive the index.  -ENOMEM. */
+struct knet_manifest;
+int knet_who_index_of_manifest(const struct knet_manifest *m,
+			       struct knet_who_index **ret);
 /* Like knet_who(), from the index; -EINVAL for a bad IP, -ENOMEM. */
 int knet_who_index_lookup(const struct knet_who_index *idx, const char *ip,
 			  struct knet_who **ret);
@@ -482,6 +487,18 @@ int knet_who_index_lookup(const struct knet_who_index *idx, const char *ip,
  * "node node-a"; NULL when nothing is known.  malloc'd.
  */
 char *knet_who_index_label(const struct knet_who_index *idx, const char *ip);
+/*
+ * The backend @ip:@port of a flow DNAT'd from @svc_ip:@svc_port (a
+ * Service's cluster, external or load-balancer IP), named among THAT
+ * Service's endpoints: "pod NS/NAME" when the endpoint names its pod,
+ * else "endpoint NS/SVC".  An address may be an endpoint of several
+ * Services (the API server's address behind "kubernetes" and a manual
+ * DNS endpoint); by IP alone the first would be said.  NULL when no
+ * Service of @svc_ip has that endpoint.  malloc'd.
+ */
+char *knet_who_index_backend_label(const struct knet_who_index *idx,
+				   const char *svc_ip, int svc_port,
+				   const char *ip, int port);
 
 /* --- manifests (-f FILE|DIR|-) --- */
 

@@ -54,6 +54,22 @@ struct knet_conn {
 
 struct knet_prefetch;
 
+enum knet_api_encoding {
+	KNET_API_ENC_AUTO,
+	KNET_API_ENC_JSON,
+	KNET_API_ENC_PROTOBUF,
+};
+
+/*
+ * encoding.c: --api-encoding's value (NULL: auto); -EINVAL otherwise.
+ * Whether a GET of @path read through the models (@model) may ask for
+ * protobuf, and the Accept header of a request.
+ */
+int knet_api_encoding_parse(const char *s, int *ret);
+bool knet_api_proto_for(const struct knet_api *api, const char *path,
+			bool model);
+const char *knet_api_accept(const struct knet_api *api);
+
 struct knet_api {
 	struct knet_conn c;
 	struct knet_kubeconfig *kc;
@@ -72,6 +88,11 @@ struct knet_api {
 	bool have_exec;
 	unsigned creds_gen; /* bumped when the client certificate changes */
 	bool pinned;	    /* knet_api_pin_credentials: files are off limits */
+
+	/* --api-encoding (enum knet_api_encoding) */
+	int encoding;
+	/* set around one request whose answer may be protobuf */
+	bool want_proto;
 
 	/* set by knet_api_get_page() for the parse of one page */
 	struct knet_arena *parse_arena;
@@ -176,6 +197,15 @@ int knet_url_add_selectors(struct knet_url *u,
 void knet_url_free(struct knet_url *u);
 
 /*
+ * request.c: an answer's body as a tree: protobuf when it has the
+ * envelope, else JSON.  NULL when it is neither valid protobuf (then
+ * @err, which may be NULL, says why) nor valid JSON.
+ */
+cJSON *knet_api_parse_body(const char *buf, size_t len, struct knet_error *err);
+/* The encoding of a body, for -v lines. */
+const char *knet_api_body_encoding(const char *buf, size_t len);
+
+/*
  * Arenas for the parse trees of list pages (arena.c).  A tree
  * from knet_arena_parse() lives until the next reset and must never be
  * given to cJSON_Delete.
@@ -191,7 +221,7 @@ cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len);
  * GET a list page and parse it into @arena (reset first).  Same errors
  * as knet_api_get_json().
  */
-int knet_api_get_page(struct knet_api *api, const char *path,
+int knet_api_get_page(struct knet_api *api, const char *path, bool model,
 		      struct knet_arena *arena, cJSON **ret_json,
 		      struct knet_error *err);
 
@@ -202,7 +232,7 @@ int knet_api_get_page(struct knet_api *api, const char *path,
  * failure, which the normal path then reports).  Only one at a time;
  * knet_api_prefetch_cancel() waits for it and drops it.
  */
-int knet_api_prefetch_start(struct knet_api *api, const char *path);
+int knet_api_prefetch_start(struct knet_api *api, const char *path, bool model);
 int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
 			     cJSON **ret_json);
 void knet_api_prefetch_cancel(struct knet_api *api);

@@ -111,7 +111,7 @@ cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len)
 
 	current = a;
 	cJSON_InitHooks(&hooks);
-	j = cJSON_ParseWithLength(text, len);
+	j = knet_api_parse_body(text, len, NULL);
 	cJSON_InitHooks(NULL);
 	current = NULL;
 	return a->failed ? NULL : j;

@@ -208,7 +208,7 @@ struct curl_slist *knet_api_build_headers(const struct knet_api *api,
 	struct curl_slist *h;
 	char *auth = NULL;
 
-	h = curl_slist_append(NULL, "Accept: application/json");
+	h = add_header(NULL, "Accept", knet_api_accept(api));
 	if (h && body)
 		h = add_header(h, "Content-Type",
 			       content_type ?: "application/json");

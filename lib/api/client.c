@@ -156,6 +156,13 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
 	api->verbose = cfg->verbose;
+	if (knet_api_encoding_parse(cfg->encoding, &api->encoding) < 0) {
+		r = knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				   "invalid --api-encoding '%s': must be "
+				   "json, protobuf or auto",
+				   cfg->encoding);
+		goto cleanup;
+	}
 	api->log = cfg->log;
 	api->log_userdata = cfg->log_userdata;
 	if (cfg->request_timeout &&

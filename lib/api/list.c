@@ -240,7 +240,8 @@ int knet_api_list(struct knet_api *api, const char *path,
 		/* The page fetched while the last one was read, or now. */
 		if (!prefetched ||
 		    knet_api_prefetch_finish(api, arena, &page) != 1)
-			r = knet_api_get_page(api, url.s, arena, &page, err);
+			r = knet_api_get_page(api, url.s, opts && opts->model,
+					      arena, &page, err);
 		prefetched = false;
 		if (r == -ESTALE && cont && !restarted) {
 			/* The continue token expired: start over, once. */
@@ -265,7 +266,9 @@ int knet_api_list(struct knet_api *api, const char *path,
 		    replace_str(&cont, next && *next ? next : NULL) < 0)
 			goto oom;
 		if (cont && page_path(&url, path, opts, cont) == 0)
-			prefetched = knet_api_prefetch_start(api, url.s) == 0;
+			prefetched =
+				knet_api_prefetch_start(
+					api, url.s, opts && opts->model) == 0;
 		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
 		{
 			r = each(item, userdata);

@@ -59,7 +59,7 @@ void knet_api_prefetch_free(struct knet_prefetch *p)
 	free(p);
 }
 
-int knet_api_prefetch_start(struct knet_api *api, const char *path)
+int knet_api_prefetch_start(struct knet_api *api, const char *path, bool model)
 {
 	struct knet_prefetch *p = api->prefetch;
 
@@ -87,7 +87,9 @@ int knet_api_prefetch_start(struct knet_api *api, const char *path)
 		p->url = NULL;
 		return -ENOMEM;
 	}
+	api->want_proto = knet_api_proto_for(api, path, model);
 	p->hdr = knet_api_build_headers(api, NULL, false);
+	api->want_proto = false;
 	if (!p->hdr)
 		return -ENOMEM;
 	knet_conn_start(&p->c, p->url, p->hdr);
@@ -131,11 +133,12 @@ int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
 			     p->c.status);
 		return 0;
 	}
-	knet_api_log(api, 1, "GET %s %ld in %ld ms, %lld bytes%s", p->url,
+	knet_api_log(api, 1, "GET %s %ld in %ld ms, %lld bytes%s, %s", p->url,
 		     p->c.status, knet_api_elapsed_ms(&p->start),
 		     (long long)size,
 		     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2, prefetched)"
-						      : " (prefetched)");
+						      : " (prefetched)",
+		     knet_api_body_encoding(p->c.buf, p->c.len));
 	knet_arena_reset(arena);
 	j = knet_arena_parse(arena, p->c.buf, p->c.len);
 	if (!j)

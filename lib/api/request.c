@@ -169,9 +169,8 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 					 ? api->timeout_ms
 					 : CONNECT_TIMEOUT_MS);
 		if (api->verbose >= 2)
-			knet_api_log(api, 2,
-				     "%s %s (Accept: application/json%s)",
-				     method, url,
+			knet_api_log(api, 2, "%s %s (Accept: %s%s)", method,
+				     url, knet_api_accept(api),
 				     api->token ? ", Authorization: Bearer "
 						  "<redacted>"
 						: "");
@@ -207,12 +206,14 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		}
 		/* Whether the connection was reused (the shell keeps it). */
 		curl_easy_getinfo(api->c.curl, CURLINFO_NUM_CONNECTS, &conns);
-		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s",
-			     method, url, api->c.status,
-			     knet_api_elapsed_ms(&start), (long long)size,
-			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
-							      : "",
-			     conns > 0 ? ", new connection" : ", reused");
+		knet_api_log(
+			api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s, %s",
+			method, url, api->c.status, knet_api_elapsed_ms(&start),
+			(long long)size,
+			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
+			conns > 0 ? ", new connection" : ", reused",
+			sink ? "stream"
+			     : knet_api_body_encoding(api->c.buf, api->c.len));
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
@@ -266,17 +267,25 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 	}
 	r = 0;
 	if (ret_json && !sink) {
-		cJSON *j =
-			api->parse_arena
-				? knet_arena_parse(api->parse_arena, api->c.buf,
-						   api->c.len)
-				: cJSON_ParseWithLength(api->c.buf, api->c.len);
+		bool proto = knet_proto_is(api->c.buf, api->c.len);
+		cJSON *j = api->parse_arena
+				   ? knet_arena_parse(api->parse_arena,
+						      api->c.buf, api->c.len)
+				   : knet_api_parse_body(api->c.buf, api->c.len,
+							 NULL);
 
 		if (!j) {
-			r = knet_error_set(err, -EBADMSG, KNET_EXIT_API,
-					   "%s %s: the server sent invalid "
-					   "JSON",
-					   method, path);
+			struct knet_error why = {0};
+
+			/* Parsed again to say what is wrong with it. */
+			if (proto)
+				knet_proto_to_json(api->c.buf, api->c.len, &j,
+						   &why);
+			r = knet_error_set(
+				err, -EBADMSG, KNET_EXIT_API,
+				"%s %s: the server sent %s", method, path,
+				proto && why.reason[0] ? why.reason
+						       : "invalid JSON");
 			goto cleanup;
 		}
 		*ret_json = j;
@@ -290,11 +299,39 @@ cleanup:
 	return r;
 }
 
+cJSON *knet_api_parse_body(const char *buf, size_t len, struct knet_error *err)
+{
+	cJSON *j = NULL;
+
+	if (!knet_proto_is(buf, len))
+		return cJSON_ParseWithLength(buf, len);
+	if (knet_proto_to_json(buf, len, &j, err) < 0)
+		return NULL;
+	return j;
+}
+
+const char *knet_api_body_encoding(const char *buf, size_t len)
+{
+	return knet_proto_is(buf, len) ? "protobuf" : "json";
+}
+
 int knet_api_get_json(struct knet_api *api, const char *path_and_query,
 		      cJSON **ret_json, struct knet_error *err)
 {
 	return knet_api_do(api, "GET", path_and_query, NULL, NULL, ret_json,
 			   NULL, NULL, false, err);
+}
+
+int knet_api_get_model(struct knet_api *api, const char *path_and_query,
+		       cJSON **ret_json, struct knet_error *err)
+{
+	int r;
+
+	api->want_proto = knet_api_proto_for(api, path_and_query, true);
+	r = knet_api_do(api, "GET", path_and_query, NULL, NULL, ret_json, NULL,
+			NULL, false, err);
+	api->want_proto = false;
+	return r;
 }
 
 int knet_api_request(struct knet_api *api, const char *method,
@@ -306,7 +343,7 @@ int knet_api_request(struct knet_api *api, const char *method,
 			   ret_json, NULL, NULL, false, err);
 }
 
-int knet_api_get_page(struct knet_api *api, const char *path,
+int knet_api_get_page(struct knet_api *api, const char *path, bool model,
 		      struct knet_arena *arena, cJSON **ret_json,
 		      struct knet_error *err)
 {
@@ -314,8 +351,10 @@ int knet_api_get_page(struct knet_api *api, const char *path,
 
 	knet_arena_reset(arena);
 	api->parse_arena = arena;
+	api->want_proto = knet_api_proto_for(api, path, model);
 	r = knet_api_do(api, "GET", path, NULL, NULL, ret_json, NULL, NULL,
 			false, err);
+	api->want_proto = false;
 	api->parse_arena = NULL;
 	return r;
 }

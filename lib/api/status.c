@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api-internal.h"
 #include "knet/api.h"
 
 static int errno_for_status(long code)
@@ -49,8 +50,9 @@ int knet_api_status_error(long http_code, const char *body, size_t len,
 	char *clean = NULL;
 	int r;
 
+	/* A Status in protobuf when the request asked for it. */
 	if (body && len)
-		st = cJSON_ParseWithLength(body, len);
+		st = knet_api_parse_body(body, len, NULL);
 	if (st) {
 		msg = knet_json_str(st, "message");
 		if (msg && !*msg)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Watch streams: one JSON event per line, resumed from the last
+ * Watch streams: one JSON event per line, or (protobuf, for the kinds
+ * and callers lib/api reads in it) frames of a 4-byte big-endian length
+ * and a WatchEvent; resumed from the last
  * resourceVersion seen when the server ends the stream, re-listed when
  * that version is gone (410).
  */
@@ -20,6 +22,8 @@
 #define WATCH_TIMEOUT_S "300"
 
 struct watch {
+	struct knet_api *api;
+	int proto; /* -1: not known yet, else whether the stream is */
 	char *line;
 	size_t len, cap;
 	knet_api_event_fn on_event;
@@ -34,10 +38,20 @@ static int handle_event(struct watch *w, const char *text, size_t len)
 {
 	const char *type, *v;
 	const cJSON *obj;
-	cJSON *ev;
+	cJSON *ev = NULL;
 	int r = 0;
 
-	ev = cJSON_ParseWithLength(text, len);
+	if (w->proto) {
+		struct knet_error why = {0};
+
+		if (knet_proto_watch_event(text, len, &ev, &why) < 0)
+			return knet_error_set(w->err, -EBADMSG, KNET_EXIT_API,
+					      "the server sent an invalid "
+					      "watch event: %s",
+					      why.reason);
+	} else {
+		ev = cJSON_ParseWithLength(text, len);
+	}
 	if (!ev)
 		return knet_error_set(w->err, -EBADMSG, KNET_EXIT_API,
 				      "the server sent an invalid watch event");
@@ -100,7 +114,37 @@ static int on_chunk(const char *data, size_t len, void *userdata)
 	memcpy(w->line + w->len, data, len);
 	w->len += len;
 	w->line[w->len] = '\0';
-	while ((nl = memchr(w->line + start, '\n', w->len - start))) {
+	if (w->proto < 0) {
+		const char *ct = NULL;
+
+		curl_easy_getinfo(w->api->c.curl, CURLINFO_CONTENT_TYPE, &ct);
+		w->proto = ct && !strncmp(ct,
+					  "application/vnd.kubernetes."
+					  "protobuf",
+					  35);
+		knet_api_log(w->api, 2, "watch: %s stream",
+			     w->proto ? "protobuf" : "json");
+	}
+	while (w->proto && w->len - start >= 4) {
+		const unsigned char *f = (const unsigned char *)w->line + start;
+		size_t n = (size_t)f[0] << 24 | (size_t)f[1] << 16 |
+			   (size_t)f[2] << 8 | f[3];
+		int r;
+
+		if (n > WATCH_LINE_MAX)
+			return knet_error_set(w->err, -EFBIG, KNET_EXIT_API,
+					      "watch event too large");
+		if (w->len - start - 4 < n)
+			break;
+		r = handle_event(w, w->line + start + 4, n);
+		start += 4 + n;
+		if (r) {
+			w->len = 0;
+			return r;
+		}
+	}
+	while (!w->proto &&
+	       (nl = memchr(w->line + start, '\n', w->len - start))) {
 		size_t n = (size_t)(nl - (w->line + start));
 		int r = n ? handle_event(w, w->line + start, n) : 0;
 
@@ -140,6 +184,7 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		   struct knet_error *err)
 {
 	struct watch w = {
+		.api = api,
 		.on_event = on_event,
 		.userdata = userdata,
 		.err = err,
@@ -169,8 +214,12 @@ int knet_api_watch(struct knet_api *api, const char *path,
 		w.len = 0;
 		w.gone = false;
 		w.events = 0;
+		w.proto = -1;
+		api->want_proto =
+			knet_api_proto_for(api, url.s, opts && opts->model);
 		r = knet_api_do(api, "GET", url.s, NULL, NULL, NULL, on_chunk,
 				&w, true, err);
+		api->want_proto = false;
 		if (r == -ESTALE) {
 			/* 410 Gone, as a status or an ERROR event. */
 			knet_api_log(api, 1,

@@ -283,7 +283,7 @@ void knet_capture_session_end(struct knet_capture_session *s, int id)
 		s->src[id].pub.ended = true;
 }
 
-static void read_stats(struct knet_capture_session *s)
+void knet_capture_session_read_stats(struct knet_capture_session *s)
 {
 	for (int i = 0; i < s->nsrc; i++)
 		if (s->src[i].cap &&
@@ -296,7 +296,7 @@ void knet_capture_session_stop(struct knet_capture_session *s)
 {
 	if (s->stopped)
 		return;
-	read_stats(s);
+	knet_capture_session_read_stats(s);
 	s->stopped = true;
 	/* The handles are done; pushed sources end when their feed says. */
 	for (int i = 0; i < s->nsrc; i++)

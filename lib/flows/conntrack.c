@@ -11,8 +11,9 @@
 
 #include "flows-internal.h"
 
-static void tuple_of(const struct knet_ct_entry *e,
-		     const struct knet_ct_tuple *ct, struct knet_tuple *ret)
+void knet_flow_tuple_of_ct(const struct knet_ct_entry *e,
+			   const struct knet_ct_tuple *ct,
+			   struct knet_tuple *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	ret->family = e->family;
@@ -31,14 +32,22 @@ static void note(struct knet_flow *f, const struct knet_ct_entry *e)
 {
 	struct knet_flow_ct *c = &f->ct;
 
+	/*
+	 * Several nodes' notes on one flow (client and backend captured on
+	 * two nodes): the node that DNAT'd it says where it went; the
+	 * backend's node only saw it forwarded.  That one does not erase it.
+	 */
+	if ((f->flags & KNET_FLOW_F_NAT) && c->valid &&
+	    !(knet_ct_nat(e) & KNET_CT_NAT_DNAT))
+		return;
 	c->valid = true;
 	c->counters = e->has & KNET_CT_HAS_COUNTERS;
 	c->state = e->state;
 	c->status = e->status;
 	c->timeout = e->timeout;
 	c->id = e->id;
-	tuple_of(e, &e->orig, &c->orig);
-	tuple_of(e, &e->reply, &c->reply);
+	knet_flow_tuple_of_ct(e, &e->orig, &c->orig);
+	knet_flow_tuple_of_ct(e, &e->reply, &c->reply);
 	c->orig_packets = e->orig_packets;
 	c->orig_bytes = e->orig_bytes;
 	c->reply_packets = e->reply_packets;
@@ -102,53 +111,81 @@ static void source(struct knet_flows *t, struct knet_flow *f,
 	}
 }
 
+/* The flow of @k, made (seen from @now_ms on) when missing and @make. */
+static struct knet_flow *flow_of(struct knet_flows *t,
+				 const struct knet_tuple *k, bool make,
+				 long long now_ms)
+{
+	uint32_t hash = flows_hash(t, k);
+	int d;
+	struct knet_flow *f = flows_find(t, k, hash, &d);
+
+	if (f || !make)
+		return f;
+	f = flows_add(t, k, hash, now_ms);
+	/* Unknown start: the entry was there before we looked. */
+	if (f)
+		f->rate_sec = now_ms / 1000;
+	return f;
+}
+
+/*
+ * A note on the flows of both tuples: a capture of the client sees the
+ * original one, a capture of the backend the reply one (reversed), and
+ * a capture of both (several targets) sees both flows.
+ */
+static struct knet_flow *note_flows(struct knet_flows *t,
+				    const struct knet_ct_entry *e,
+				    long long now_ms, enum knet_flows_ct how)
+{
+	struct knet_tuple k, r;
+	struct knet_flow *fo, *fr;
+
+	knet_flow_tuple_of_ct(e, &e->orig, &k);
+	knet_flow_tuple_of_ct(e, &e->reply, &r);
+	fo = flow_of(t, &k, false, now_ms);
+	fr = flow_of(t, &r, false, now_ms);
+	if (!fo && !fr && how == KNET_FLOWS_CT_NOTE)
+		return NULL;
+	if (!fo &&
+	    (how == KNET_FLOWS_CT_NOTE_ORIG || how == KNET_FLOWS_CT_NOTE_BOTH))
+		fo = flow_of(t, &k, true, now_ms);
+	if (!fr && (how == KNET_FLOWS_CT_NOTE_REPLY ||
+		    how == KNET_FLOWS_CT_NOTE_BOTH)) {
+		struct knet_tuple rev = r;
+
+		memcpy(rev.src, r.dst, sizeof(rev.src));
+		memcpy(rev.dst, r.src, sizeof(rev.dst));
+		rev.sport = r.dport;
+		rev.dport = r.sport;
+		fr = flow_of(t, &rev, true, now_ms);
+	}
+	if (fo)
+		note(fo, e);
+	if (fr && fr != fo)
+		note(fr, e);
+	return fo ? fo : fr;
+}
+
 const struct knet_flow *knet_flows_conntrack(struct knet_flows *t,
 					     const struct knet_ct_entry *e,
 					     long long now_ms,
 					     enum knet_flows_ct how)
 {
-	bool as_source = how == KNET_FLOWS_CT_SOURCE;
 	struct knet_tuple k;
 	struct knet_flow *f;
-	uint32_t hash;
-	int d;
 
-	tuple_of(e, &e->orig, &k);
-	hash = flows_hash(t, &k);
-	f = flows_find(t, &k, hash, &d);
-	if (!f && !as_source) {
-		/* A capture of the backend sees the reply tuple. */
-		tuple_of(e, &e->reply, &k);
-		hash = flows_hash(t, &k);
-		f = flows_find(t, &k, hash, &d);
-	}
-	if (!f && how == KNET_FLOWS_CT_NOTE)
+	if (how != KNET_FLOWS_CT_SOURCE)
+		return note_flows(t, e, now_ms, how);
+	knet_flow_tuple_of_ct(e, &e->orig, &k);
+	f = flow_of(t, &k, true, now_ms);
+	if (!f)
 		return NULL;
-	if (!f && how == KNET_FLOWS_CT_NOTE_ORIG)
-		tuple_of(e, &e->orig, &k);
-	if (!f && how == KNET_FLOWS_CT_NOTE_REPLY) {
-		struct knet_tuple r = k;
-
-		memcpy(k.src, r.dst, sizeof(k.src));
-		memcpy(k.dst, r.src, sizeof(k.dst));
-		k.sport = r.dport;
-		k.dport = r.sport;
-	}
-	if (!f) {
-		hash = flows_hash(t, &k);
-		f = flows_add(t, &k, hash, now_ms);
-		if (!f)
-			return NULL;
-		/* Unknown start: the entry was there before we looked. */
-		f->rate_sec = now_ms / 1000;
-	}
 	note(f, e);
-	if (as_source) {
-		flows_touch(t, f);
-		source(t, f, e, now_ms);
-		if (e->proto == IPPROTO_UDP && knet_ct_unreplied(e))
-			f->dns_query_ms = 0; /* the timed flag applies */
-	}
+	flows_touch(t, f);
+	source(t, f, e, now_ms);
+	if (e->proto == IPPROTO_UDP && knet_ct_unreplied(e))
+		f->dns_query_ms = 0; /* the timed flag applies */
 	return f;
 }
 
@@ -174,7 +211,7 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 {
 	uint32_t hash = flows_hash(t, &in->t);
 	struct knet_flow *f;
-	uint32_t keep[5];
+	uint32_t keep[9];
 	uint64_t id;
 	int d;
 
@@ -193,6 +230,10 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 	keep[2] = f->prev;
 	keep[3] = f->next;
 	keep[4] = f->self;
+	keep[5] = f->store_head;
+	keep[6] = f->store_tail;
+	keep[7] = f->nstored;
+	keep[8] = f->nunstored;
 	id = f->id;
 	*f = *in;
 	f->hash = keep[0];
@@ -200,6 +241,10 @@ const struct knet_flow *knet_flows_mirror(struct knet_flows *t,
 	f->prev = keep[2];
 	f->next = keep[3];
 	f->self = keep[4];
+	f->store_head = keep[5];
+	f->store_tail = keep[6];
+	f->nstored = keep[7];
+	f->nunstored = keep[8];
 	f->id = id;
 	f->live = true;
 	f->gen = generation;

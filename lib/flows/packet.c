@@ -2,7 +2,7 @@
 /*
  * One captured packet into its flow: counters, rates, TCP as seen,
  * retransmissions, DNS questions left unanswered, ICMP errors tied to
- * the flow they quote, and the first packets kept.
+ * the flow they quote; what is kept of it is store.c's.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -114,22 +114,6 @@ static void dns(struct knet_flow *f, long long now_ms,
 	f->dns_query_ms = now_ms;
 }
 
-static void keep(struct knet_flow *f, long long ts_us, int linktype,
-		 const uint8_t *data, uint32_t caplen, uint32_t len)
-{
-	struct knet_flow_kept *k;
-
-	if (!data || f->nkept >= KNET_FLOW_KEEP)
-		return;
-	k = &f->kept[f->nkept++];
-	k->ts_us = ts_us;
-	k->len = len;
-	k->linktype = linktype;
-	k->caplen =
-		caplen < KNET_FLOW_KEEP_BYTES ? caplen : KNET_FLOW_KEEP_BYTES;
-	memcpy(k->data, data, k->caplen);
-}
-
 /*
  * Which way a new flow points: the SYN sender started it; a SYN-ACK
  * seen first means its receiver did.
@@ -198,7 +182,8 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 		if (f) {
 			flows_touch(t, f);
 			f->last_ms = now_ms;
-			keep(f, ts_us, linktype, data, caplen, h->wire_len);
+			flows_keep(t, f, ts_us, linktype, data, caplen,
+				   h->wire_len);
 		}
 		return f;
 	}
@@ -227,6 +212,6 @@ const struct knet_flow *knet_flows_packet(struct knet_flows *t,
 		tcp(f, d, h);
 	else if (h->dns)
 		dns(f, now_ms, h);
-	keep(f, ts_us, linktype, data, caplen, h->wire_len);
+	flows_keep(t, f, ts_us, linktype, data, caplen, h->wire_len);
 	return f;
 }

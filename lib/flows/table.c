@@ -46,6 +46,8 @@ int knet_flows_new(size_t max, struct knet_flows **ret, struct knet_error *err)
 	    sizeof(t->seed))
 		t->seed = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ull;
 	t->used = 1; /* index 0 is "none" */
+	knet_flows_set_store(t, KNET_FLOW_STORE_PER_FLOW,
+			     (size_t)KNET_FLOW_STORE_MIB << 20);
 	*ret = t;
 	return 0;
 nomem:
@@ -62,6 +64,7 @@ void knet_flows_free(struct knet_flows *t)
 	free(t->chunks);
 	free(t->buckets);
 	free(t->snap);
+	flows_store_free(t);
 	free(t);
 }
 
@@ -212,6 +215,7 @@ static void hash_unlink(struct knet_flows *t, struct knet_flow *f)
 
 void flows_remove(struct knet_flows *t, struct knet_flow *f)
 {
+	flows_store_release(t, f);
 	hash_unlink(t, f);
 	lru_unlink(t, f);
 	f->hnext = t->free;
@@ -292,6 +296,12 @@ void knet_flows_get_stats(const struct knet_flows *t,
 	ret->evicted = t->evicted;
 	ret->count = t->count;
 	ret->max = t->max;
+	ret->stored = t->store.held;
+	ret->store_bytes =
+		t->store.nchunks * STORE_CHUNK * sizeof(struct flow_pkt);
+	ret->store_max_bytes = t->store.max_bytes;
+	ret->store_per_flow = t->store.per_flow;
+	ret->unstored = t->store.refused;
 }
 
 void knet_flows_reset_counters(struct knet_flows *t)

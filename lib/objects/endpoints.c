@@ -258,6 +258,7 @@ static int list_from(struct knet_api *api, const char *gv, const char *resource,
 
 	if (opts)
 		o = *opts;
+	o.model = true; /* the items go through gather_one() only */
 	/* The name goes into a selector: a ',' there would add a term. */
 	if (service) {
 		r = knet_api_check_name(service, err);

@@ -260,6 +260,7 @@ int knet_k8s_collect(struct knet_api *api, const char *group_version,
 		     struct knet_error *err)
 {
 	struct collect c = {.items = items, .n = n, .parse = parse};
+	struct knet_list_opts o = {0};
 	char path[512];
 	int r;
 
@@ -267,7 +268,11 @@ int knet_k8s_collect(struct knet_api *api, const char *group_version,
 			  err);
 	if (r < 0)
 		return r;
-	r = knet_api_list(api, path, opts, collect_one, &c, ret_rv, err);
+	/* Read through @parse only: protobuf may answer. */
+	if (opts)
+		o = *opts;
+	o.model = true;
+	r = knet_api_list(api, path, &o, collect_one, &c, ret_rv, err);
 	if (r == -ENOMEM)
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				      "out of memory");
@@ -286,7 +291,7 @@ int knet_k8s_get(struct knet_api *api, const char *group_version,
 			  name ? name : "", err);
 	if (r < 0)
 		return r;
-	r = knet_api_get_json(api, path, &doc, err);
+	r = knet_api_get_model(api, path, &doc, err);
 	if (r < 0)
 		return r;
 	r = parse(doc, ret);

@@ -16,6 +16,7 @@ struct knet_who_index {
 	struct knet_service_list *services;
 	struct knet_endpoints_list *endpoints;
 	struct knet_node_list *nodes;
+	bool borrowed; /* a manifest's lists: not ours to free */
 };
 
 /* An address in binary, so that "::1" and "0::1" compare equal. */
@@ -211,6 +212,10 @@ void knet_who_index_free(struct knet_who_index *idx)
 {
 	if (!idx)
 		return;
+	if (idx->borrowed) {
+		free(idx);
+		return;
+	}
 	knet_pod_list_free(idx->pods);
 	knet_service_list_free(idx->services);
 	knet_endpoints_list_free(idx->endpoints);
@@ -282,6 +287,23 @@ cleanup:
 	return r;
 }
 
+int knet_who_index_of_manifest(const struct knet_manifest *m,
+			       struct knet_who_index **ret)
+{
+	struct knet_who_index *idx = calloc(1, sizeof(*idx));
+
+	if (!idx)
+		return -ENOMEM;
+	/* The lists are read only here; the casts do not write them. */
+	idx->pods = (struct knet_pod_list *)&m->pods;
+	idx->services = (struct knet_service_list *)&m->services;
+	idx->endpoints = (struct knet_endpoints_list *)&m->endpoints;
+	idx->nodes = (struct knet_node_list *)&m->nodes;
+	idx->borrowed = true;
+	*ret = idx;
+	return 0;
+}
+
 int knet_who_index_new(struct knet_api *api, struct knet_who_index **ret,
 		       struct knet_error *err)
 {
@@ -344,5 +366,71 @@ char *knet_who_index_label(const struct knet_who_index *idx, const char *ip)
 		}
 	}
 	knet_who_free(w);
+	return label;
+}
+
+/* Whether Service @s has port @port (0 or no ports: any). */
+static bool service_port(const struct knet_service *s, int port)
+{
+	if (!port || !s->nports)
+		return true;
+	for (int i = 0; i < s->nports; i++)
+		if (s->ports[i].port == port)
+			return true;
+	return false;
+}
+
+static const struct knet_service_endpoints *endpoints_of(
+	const struct knet_who_index *idx, const struct knet_service *s)
+{
+	for (int i = 0; idx->endpoints && i < idx->endpoints->n; i++) {
+		const struct knet_service_endpoints *se =
+			idx->endpoints->items[i];
+
+		if (se->namespace && se->service &&
+		    !strcmp(se->namespace, s->meta.namespace) &&
+		    !strcmp(se->service, s->meta.name))
+			return se;
+	}
+	return NULL;
+}
+
+char *knet_who_index_backend_label(const struct knet_who_index *idx,
+				   const char *svc_ip, int svc_port,
+				   const char *ip, int port)
+{
+	struct addr sa, a;
+	char *label = NULL;
+
+	if (!idx || !addr_parse(svc_ip, &sa) || !addr_parse(ip, &a))
+		return NULL;
+	for (int i = 0; idx->services && i < idx->services->n && !label; i++) {
+		const struct knet_service *s = idx->services->items[i];
+		const struct knet_service_endpoints *se;
+
+		if (!(strv_has(&s->cluster_ips, &sa) ||
+		      strv_has(&s->external_ips, &sa) ||
+		      strv_has(&s->lb_ingress, &sa)) ||
+		    !service_port(s, svc_port) || !(se = endpoints_of(idx, s)))
+			continue;
+		for (int k = 0; k < se->n && !label; k++) {
+			const struct knet_endpoint *e = &se->eps[k];
+			int r;
+
+			if (!addr_is(&a, e->ip) ||
+			    (port && e->port && e->port != port))
+				continue;
+			if (e->pod_name)
+				r = asprintf(&label, "pod %s/%s",
+					     e->pod_ns ? e->pod_ns
+						       : se->namespace,
+					     e->pod_name);
+			else
+				r = asprintf(&label, "endpoint %s/%s",
+					     se->namespace, se->service);
+			if (r < 0)
+				label = NULL;
+		}
+	}
 	return label;
 }

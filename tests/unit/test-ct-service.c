@@ -181,9 +181,103 @@ static void test_names(void)
 	knet_ct_names_free(n);
 }
 
+/*
+ * 198.18.0.1 is the API server (the endpoint of "kubernetes") and the
+ * lab's DNS (a manual endpoint of kube-dns): a flow DNAT'd from
+ * kube-dns's ClusterIP is named among kube-dns's endpoints.
+ */
+static const char backend_yaml[] =
+	"apiVersion: v1\nkind: Service\nmetadata: {name: kubernetes, "
+	"namespace: default}\nspec: {clusterIP: 198.18.128.1, ports: "
+	"[{port: 443, targetPort: 6443}]}\n"
+	"---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: kubernetes, "
+	"namespace: default}\nsubsets: [{addresses: [{ip: 198.18.0.1}], "
+	"ports: [{port: 6443}]}]\n"
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: kube-dns, "
+	"namespace: kube-system}\nspec: {clusterIP: 198.18.128.10, ports: "
+	"[{name: dns, port: 53, protocol: UDP}]}\n"
+	"---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: kube-dns, "
+	"namespace: kube-system}\nsubsets: [{addresses: [{ip: 198.18.0.1}], "
+	"ports: [{name: dns, port: 53, protocol: UDP}]}]\n"
+	"---\napiVersion: v1\nkind: Service\nmetadata: {name: web, "
+	"namespace: web}\nspec: {clusterIP: 198.18.128.20, ports: "
+	"[{port: 80, targetPort: 8080}]}\n"
+	"---\napiVersion: v1\nkind: Endpoints\nmetadata: {name: web, "
+	"namespace: web}\nsubsets: [{addresses: [{ip: 198.19.1.5, targetRef: "
+	"{kind: Pod, name: web-1, namespace: web}}], ports: [{port: "
+	"8080}]}]\n";
+
+static const char *backend_of(struct knet_ct_names *n, const char *svc,
+			      int sport, const char *ip, int port)
+{
+	unsigned char a[16] = {0}, b[16] = {0};
+
+	inet_pton(AF_INET, svc, a);
+	inet_pton(AF_INET, ip, b);
+	return knet_ct_names_backend(n, AF_INET, a, (uint16_t)sport, b,
+				     (uint16_t)port);
+}
+
+static void test_backend_names(void)
+{
+	struct knet_manifest *m = knet_manifest_new();
+	struct knet_who_index *idx = NULL;
+	struct knet_ct_names *n = NULL;
+	struct knet_error err = {0};
+	unsigned char a[16] = {0};
+	char *l;
+
+	CHECK(m != NULL);
+	CHECK_INT(knet_manifest_load_text(m, "backends.yaml", backend_yaml,
+					  sizeof(backend_yaml) - 1, "default",
+					  &err),
+		  0);
+	CHECK_INT(knet_who_index_of_manifest(m, &idx), 0);
+	/* By IP alone: the first Service that lists it. */
+	l = knet_who_index_label(idx, "198.18.0.1");
+	CHECK_STR(l, "endpoint default/kubernetes");
+	free(l);
+	l = knet_who_index_backend_label(idx, "198.18.128.10", 53, "198.18.0.1",
+					 53);
+	CHECK_STR(l, "endpoint kube-system/kube-dns");
+	free(l);
+	/* Not an endpoint of that Service (nor port): no answer. */
+	CHECK(knet_who_index_backend_label(idx, "198.18.128.10", 53,
+					   "198.18.0.1", 6443) == NULL);
+	CHECK(knet_who_index_backend_label(idx, "198.18.128.10", 54,
+					   "198.18.0.1", 53) == NULL);
+
+	CHECK_INT(knet_ct_names_new(idx, &n), 0);
+	CHECK_STR(backend_of(n, "198.18.128.10", 53, "198.18.0.1", 53),
+		  "ep/kube-system/kube-dns");
+	CHECK_STR(backend_of(n, "198.18.128.1", 443, "198.18.0.1", 6443),
+		  "ep/default/kubernetes");
+	/* Cached, and the plain name of the address is its own entry. */
+	CHECK_STR(backend_of(n, "198.18.128.10", 53, "198.18.0.1", 53),
+		  "ep/kube-system/kube-dns");
+	inet_pton(AF_INET, "198.18.0.1", a);
+	CHECK_STR(knet_ct_names_get(n, AF_INET, a), "ep/default/kubernetes");
+	/* The pod behind a Service's endpoint, by its targetRef. */
+	CHECK_STR(backend_of(n, "198.18.128.20", 80, "198.19.1.5", 8080),
+		  "web/web-1");
+	/* An address that Service does not list: the address's owner. */
+	CHECK_STR(backend_of(n, "198.18.128.20", 80, "198.18.0.1", 8080),
+		  "ep/default/kubernetes");
+	CHECK(backend_of(n, "198.18.128.20", 80, "10.9.9.9", 8080) == NULL);
+	/* Many keys: the table grows and keeps its answers. */
+	for (int i = 0; i < 600; i++)
+		backend_of(n, "198.18.128.20", 80, "10.9.9.9", 1000 + i);
+	CHECK_STR(backend_of(n, "198.18.128.10", 53, "198.18.0.1", 53),
+		  "ep/kube-system/kube-dns");
+	knet_ct_names_free(n);
+	knet_who_index_free(idx);
+	knet_manifest_free(m);
+}
+
 int main(void)
 {
 	test_service();
 	test_names();
+	test_backend_names();
 	return unit_done("test-ct-service");
 }

@@ -351,6 +351,84 @@ static void test_churn(void)
 	knet_flows_free(t);
 }
 
+static int count_stored(const struct knet_flow_packet *p, void *ud)
+{
+	long long *last = ud;
+
+	CHECK(p->ts_us > last[1]); /* oldest first */
+	CHECK_INT(p->linktype, KNET_LINK_ETHERNET);
+	CHECK(p->caplen <= KNET_FLOW_STORE_BYTES);
+	last[1] = p->ts_us;
+	last[0]++;
+	return 0;
+}
+
+/* Every packet of a flow is kept, up to the per-flow and table caps. */
+static void test_store(void)
+{
+	struct knet_flows *t = table(4);
+	const struct knet_flow *a, *b;
+	struct knet_flows_stats st;
+	long long got[2] = {0, -1};
+	struct pkt p;
+
+	for (int i = 0; i < 50; i++) {
+		tcp(&p, CLIENT, 1, SERVER, 80, KNET_TCP_ACK, 1 + i, 10);
+		a = feed(t, &p, i);
+	}
+	CHECK_INT(a->nkept, KNET_FLOW_KEEP);
+	CHECK_INT(a->nstored, 50);
+	CHECK_INT(a->nunstored, 0);
+	CHECK_INT(knet_flows_stored(t, a, count_stored, got), 0);
+	CHECK_INT(got[0], 50);
+	/* A per-flow cap of 10: the rest is counted, not kept. */
+	knet_flows_set_store(t, 10, 1 << 20);
+	for (int i = 0; i < 30; i++) {
+		tcp(&p, CLIENT, 2, SERVER, 80, KNET_TCP_ACK, 1 + i, 10);
+		b = feed(t, &p, 100 + i);
+	}
+	CHECK_INT(b->nstored, 10);
+	CHECK_INT(b->nunstored, 20);
+	knet_flows_get_stats(t, &st);
+	CHECK_INT(st.stored, 60);
+	CHECK_INT(st.unstored, 20);
+	CHECK_INT(st.store_per_flow, 10);
+	/* Evicted flows give their packets back: the store stays small. */
+	for (int i = 0; i < 5000; i++) {
+		char src[32];
+
+		snprintf(src, sizeof(src), "198.18.%d.%d", (i >> 8) & 255,
+			 i & 255);
+		udp(&p, src, 1000, SERVER, 53, 4, false);
+		feed(t, &p, 200 + i);
+	}
+	knet_flows_get_stats(t, &st);
+	CHECK_INT(st.count, 4);
+	CHECK_INT(st.stored, 4);
+	CHECK(st.store_bytes <= (size_t)1 << 20);
+	knet_flows_free(t);
+
+	/* A table cap of one chunk: flows past it keep nothing. */
+	t = table(100000);
+	knet_flows_set_store(t, 3000, 1);
+	for (int i = 0; i < 10000; i++) {
+		tcp(&p, CLIENT, 3, SERVER, 80, KNET_TCP_ACK, 1 + i, 10);
+		a = feed(t, &p, i);
+	}
+	knet_flows_get_stats(t, &st);
+	CHECK_INT(a->nstored, 3000);
+	CHECK_INT(a->nunstored, 7000);
+	CHECK(st.store_bytes > 0 && st.store_bytes < (size_t)1 << 20);
+	for (int i = 0; i < 10000; i++) {
+		tcp(&p, CLIENT, 4, SERVER, 80, KNET_TCP_ACK, 1 + i, 10);
+		b = feed(t, &p, 20000 + i);
+	}
+	/* 4095 slots in the one chunk: 1095 were left for the second. */
+	CHECK_INT(b->nstored, 1095);
+	CHECK_INT(b->nunstored, 10000 - b->nstored);
+	knet_flows_free(t);
+}
+
 static bool only_tcp(const struct knet_flow *f, void *ud)
 {
 	(void)ud;
@@ -506,6 +584,27 @@ static void test_conntrack(void)
 	CHECK(g != NULL);
 	CHECK_INT(g->t.sport, 40000);
 	CHECK_INT(g->t.dport, 8080);
+	knet_flows_free(t);
+	/* Client and backend both captured: both flows, both noted. */
+	t = table(10);
+	f = knet_flows_conntrack(t, &e, 10, KNET_FLOWS_CT_NOTE_BOTH);
+	CHECK(f != NULL && f->t.sport == 40100 && f->t.dport == 80);
+	tcp(&p, CLIENT, 40000, SERVER, 8080, KNET_TCP_SYN, 1, 0);
+	g = feed(t, &p, 11);
+	CHECK(g != f && g->ct.valid && (g->flags & KNET_FLOW_F_NAT));
+	CHECK_INT(g->ct.orig.dport, 80);
+	/* The backend's node saw it only forwarded: its entry (no DNAT)
+	 * does not erase where the flow was sent. */
+	{
+		struct knet_ct_entry fw = e;
+
+		memcpy(fw.orig.dst, e.reply.src, sizeof(fw.orig.dst));
+		fw.orig.sport = 40000;
+		fw.orig.dport = 8080;
+		CHECK(knet_flows_conntrack(t, &fw, 12, KNET_FLOWS_CT_NOTE) ==
+		      g);
+		CHECK_INT(g->ct.orig.dport, 80);
+	}
 	knet_flows_free(t);
 }
 
@@ -702,6 +801,7 @@ int main(void)
 	test_icmp_errors();
 	test_eviction();
 	test_churn();
+	test_store();
 	test_sort_filter();
 	test_rates();
 	test_conntrack();
