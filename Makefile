@@ -33,11 +33,35 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) \
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
+
+# Debian's hardening flags (fortify, stack protector, relro and bind-now,
+# PIE), taken from dpkg-buildflags with hardening=+all so that `make`
+# builds what the package ships; -g/-O and the path maps are left to
+# CFLAGS. They come before CFLAGS, so `CFLAGS=-fno-stack-protector make`
+# still wins; `make HARDEN_CFLAGS= HARDEN_LDFLAGS=` builds without. PIE
+# is explicit: Debian's gcc defaults to it, other compilers may not.
+# The fallback is bookworm's set, for machines without dpkg-dev.
+BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags
+ifeq ($(origin HARDEN_CFLAGS),undefined)
+HARDEN_CFLAGS := $(or $(filter-out -g -O% -ffile-prefix-map=% \
+	-fdebug-prefix-map=%,$(shell $(BUILDFLAGS) --get CPPFLAGS \
+	2>/dev/null) $(shell $(BUILDFLAGS) --get CFLAGS 2>/dev/null)), \
+	-Wdate-time -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Wformat \
+	-Werror=format-security) -fPIE
+endif
+ifeq ($(origin HARDEN_LDFLAGS),undefined)
+HARDEN_LDFLAGS := $(or $(shell $(BUILDFLAGS) --get LDFLAGS 2>/dev/null), \
+	-Wl,-z,relro -Wl,-z,now) -pie
+endif
 # _GNU_SOURCE last wins over ncurses' -D_XOPEN_SOURCE=600.
 # -fno-math-errno: sqrt() is an instruction, and knet needs no libm
 # (its mapping is ~330 KiB of every command's RSS); knet never reads
 # errno after a math function.
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -fno-math-errno \
+# WARN after the hardening flags: their -Wformat would undo -Wformat=2.
+ALL_CFLAGS = -std=gnu11 $(HARDEN_CFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS) \
+	$(PKG_CFLAGS) -fno-math-errno \
 	-D_GNU_SOURCE \
 	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS = $(PKG_LIBS) -lm -pthread
@@ -68,13 +92,14 @@ MAN = $(sort $(wildcard man/*.1))
 COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 
 .PHONY: all deps check unit bats check-generated man-lint lint install \
-	uninstall demo lab-up lab-down completions clean
+	uninstall demo lab-up lab-down completions clean deb
 
 all: knet
 
 knet: $(CMD_OBJ) build/libknet.a
 	$(say) LD $@
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libknet.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) \
+		build/libknet.a $(LDLIBS)
 
 build/libknet.a: $(LIB_OBJ)
 	@rm -f $@
@@ -157,6 +182,20 @@ install: knet
 	install -m 0644 completions/knet.bash $(DESTDIR)$(BASHDIR)/knet
 	install -m 0644 completions/_knet $(DESTDIR)$(ZSHDIR)/_knet
 	install -m 0644 completions/knet.fish $(DESTDIR)$(FISHDIR)/knet.fish
+
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of
+# the tree under DEB_DIR, since it writes its results next to the source
+# directory; the .deb, .buildinfo and .changes land in DEB_DIR.
+DEB_DIR ?= build/deb
+DEB_SRC = $(abspath $(DEB_DIR))/knet-$(VERSION)
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./knet --exclude=./.git \
+		--exclude='./tests/fuzz/out' . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -j2
+	rm -rf $(DEB_SRC)
+	lintian --fail-on error,warning $(abspath $(DEB_DIR))/knet_*.changes
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/knet $(DESTDIR)$(BINDIR)/kubectl-knet \
