@@ -92,7 +92,8 @@ MAN = $(sort $(wildcard man/*.1))
 COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 
 .PHONY: all deps check unit bats check-generated man-lint lint install \
-	uninstall demo lab-up lab-down completions clean deb
+	uninstall demo lab-up lab-down completions clean deb fuzz \
+	fuzz-replay
 
 all: knet
 
@@ -128,6 +129,53 @@ build/unit/%: tests/unit/%.c build/libknet-san.a tests/unit/unit.h
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
 		build/libknet-san.a $(LDLIBS)
 
+# Fuzz targets (tests/fuzz/fuzz-NAME.c), one per parser: with libFuzzer
+# (clang) for `make fuzz` and bench/fuzz, and without it, under the same
+# sanitizers as the unit tests, to replay the committed corpus
+# (tests/fuzz/corpus/NAME/) in `make check`.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
+FUZZ_BIN = $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+REPLAY_BIN = $(FUZZ_NAMES:%=build/replay/fuzz-%)
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined,float-cast-overflow \
+	-fno-sanitize-recover=undefined,float-cast-overflow \
+	-fno-omit-frame-pointer
+# The fuzz build wants neither the hardening flags nor CFLAGS' -O2: it
+# is an ASan build at -O1, like the unit tests.
+FUZZ_CFLAGS = $(filter-out $(HARDEN_CFLAGS) $(CFLAGS),$(ALL_CFLAGS)) \
+	$(FUZZ_SAN) -O1 -g
+FUZZ_OBJ = $(LIB_SRC:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libknet.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+# -rdynamic: fuzz-bpf's getaddrinfo() must win over libc's for the
+# libpcap lib/lazy dlopen()s.
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h build/fuzz/libknet.a
+	$(say) FUZZ $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -rdynamic -o $@ $< \
+		build/fuzz/libknet.a $(LDLIBS)
+
+build/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c \
+		tests/fuzz/fuzz.h build/libknet-san.a
+	@mkdir -p $(dir $@)
+	$(say) REPLAY $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -rdynamic -o $@ $< \
+		tests/fuzz/replay.c build/libknet-san.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-replay: $(REPLAY_BIN)
+	@scripts/run-replay $(FUZZ_NAMES)
+
 deps:
 	@scripts/deps
 
@@ -146,6 +194,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) check-generated
 	$(MAKE) bats
 
@@ -206,4 +255,5 @@ uninstall:
 clean:
 	rm -rf build knet
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SAN_OBJ:.o=.d) \
+	$(FUZZ_OBJ:.o=.d)
