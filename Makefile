@@ -9,6 +9,9 @@
 #                   link, man pages, bash/zsh/fish completions
 #   make lint       layout boundaries (scripts/lint-boundaries),
 #                   clang-format check and cppcheck
+#   make deb        the Debian package, in build/deb/ (DEB_DIR=)
+#   make fuzz       the libFuzzer targets (tests/fuzz/); bench/fuzz runs
+#                   them; make fuzz-replay replays their corpus (check)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -206,7 +209,8 @@ completions: knet
 lint:
 	scripts/lint-boundaries
 	clang-format --dry-run -Werror $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) \
-		include/knet/*.h lib/*/*.h cmd/*.h cmd/*/*.h tests/unit/*.h
+		include/knet/*.h lib/*/*.h cmd/*.h cmd/*/*.h tests/unit/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D__GNUC__ -Iinclude $(LIB_SRC) \
 		$(CMD_SRC)

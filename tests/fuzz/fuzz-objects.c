@@ -5,12 +5,17 @@
  * object found is given to every parser (pod, service, EndpointSlice,
  * Endpoints, node, namespace, NetworkPolicy, Ingress, metadata, labels,
  * selectors): each must refuse what is not its kind, never crash.  The
- * whole body also goes to the Status mapper, as an error response would.
+ * whole body also goes to the Status mapper, as an error response would,
+ * and is parsed both ways lib/api parses: into its arena (list pages)
+ * and by cJSON (objects, watch events).
  */
 #include <cjson/cJSON.h>
 
 #include "knet/api.h"
 #include "knet/objects.h"
+
+/* knet_arena_parse(), as list pages are read. */
+#include "../../lib/api/api-internal.h"
 
 #include "fuzz.h"
 
@@ -67,25 +72,17 @@ static void every_parser(const cJSON *o)
 	free(s);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void objects_of(const cJSON *doc)
 {
-	struct knet_error err = {0};
 	const cJSON *items, *it, *obj;
-	cJSON *doc;
+	int n = 0;
 
-	knet_api_status_error(data[0] ? 400 + (long)size % 200 : 500,
-			      (const char *)data, size, &err);
-	doc = cJSON_ParseWithLength((const char *)data, size);
-	if (!doc)
-		return 0;
 	every_parser(doc);
 	items = knet_json_get(doc, "items");
 	if (cJSON_IsArray(items)) {
-		int n = 0;
-
 		cJSON_ArrayForEach(it, items)
 		{
-			/* A list of thousands costs nothing more to find. */
+			/* A list of thousands finds nothing more. */
 			if (n++ == 64)
 				break;
 			every_parser(it);
@@ -94,6 +91,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	obj = knet_json_get(doc, "object");
 	if (obj)
 		every_parser(obj);
-	cJSON_Delete(doc);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct knet_arena *arena;
+	struct knet_error err = {0};
+	const cJSON *page;
+	cJSON *doc;
+
+	if (size < 1)
+		return 0;
+	knet_api_status_error(data[0] & 1 ? 403 : 500, (const char *)data, size,
+			      &err);
+	/* List pages are parsed into lib/api's arena... */
+	if (!arena)
+		arena = knet_arena_new();
+	if (arena) {
+		knet_arena_reset(arena);
+		page = knet_arena_parse(arena, (const char *)data, size);
+		if (page)
+			objects_of(page);
+	}
+	/* ...single objects and watch events by cJSON. */
+	doc = cJSON_ParseWithLength((const char *)data, size);
+	if (doc) {
+		objects_of(doc);
+		cJSON_Delete(doc);
+	}
 	return 0;
 }
