@@ -58,6 +58,58 @@ static void bash_value_arms(FILE *f, const struct knet_opt *opts)
 	}
 }
 
+/* "trace" of "services trace". */
+static const char *verb_word(const struct knet_cmd *v)
+{
+	const char *sp = strrchr(v->name, ' ');
+
+	return sp ? sp + 1 : v->name;
+}
+
+/* The value-taking options of @c and of its verbs, for skipping. */
+static void bash_cmd_vals(FILE *f, const struct knet_cmd *c)
+{
+	fprintf(f, "\t\t\t\t%s%s%s) vals+=\"", c->name, c->alias ? "|" : "",
+		c->alias ? c->alias : "");
+	bash_words(f, c->options, true);
+	for (const struct knet_cmd *const *v = c->verbs; v && *v; v++)
+		bash_words(f, (*v)->options, true);
+	fputs("\" ;;\n", f);
+}
+
+/* The arm of one command or verb ("services trace"). */
+static void bash_cmd_arm(FILE *f, const struct knet_cmd *c,
+			 const struct knet_cmd *parent)
+{
+	if (parent)
+		fprintf(f, "\t\"%s\")\n", c->name);
+	else
+		fprintf(f, "\t%s%s%s)\n", c->name, c->alias ? "|" : "",
+			c->alias ? c->alias : "");
+	fputs("\t\tif [[ $cur == -* ]]; then\n"
+	      "\t\t\tCOMPREPLY=($(compgen -W \"",
+	      f);
+	bash_words(f, c->options, false);
+	bash_words(f, knet_global_options, false);
+	fputs("\" -- \"$cur\"))\n", f);
+	if (c->complete_args || c->verbs)
+		fputs("\t\telse\n", f);
+	if (c->complete_args)
+		fprintf(f, "\t\t\t_knet_dynamic %s\n", c->complete_args);
+	/* the verbs in the first argument's place, beside the names */
+	if (c->verbs) {
+		fputs("\t\t\t((narg == 0)) &&\n\t\t\t\tCOMPREPLY+=($(compgen "
+		      "-W "
+		      "\"",
+		      f);
+		for (const struct knet_cmd *const *v = c->verbs; *v; v++)
+			fprintf(f, "%s%s", v == c->verbs ? "" : " ",
+				verb_word(*v));
+		fputs("\" -- \"$cur\"))\n", f);
+	}
+	fputs("\t\tfi ;;\n", f);
+}
+
 static void gen_bash(FILE *f)
 {
 	const struct knet_cmd *const *c;
@@ -73,7 +125,7 @@ static void gen_bash(FILE *f)
 	      f);
 	fputs("_knet()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]}\n"
 	      "\tlocal prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	      "\tlocal i w cmd= vals=\"",
+	      "\tlocal i w cmd= narg=0 vals=\"",
 	      f);
 	bash_words(f, knet_global_options, true);
 	fputs("\"\n", f);
@@ -95,13 +147,42 @@ static void gen_bash(FILE *f)
 	      "\t\t\t((i++)) ;;\n"
 	      "\t\t-*=*) ;;\n"
 	      "\t\t-*) [[ \" $vals \" == *\" $w \"* ]] && ((i++)) ;;\n"
-	      "\t\t*) [[ -z $cmd ]] && cmd=$w ;;\n"
+	      "\t\t*)\n"
+	      "\t\t\tif [[ -n $cmd ]]; then\n"
+	      /* the first argument may be a verb: "svc -n web trace" */
+	      "\t\t\t\t((narg++ == 0)) || continue\n"
+	      "\t\t\t\tcase \"$cmd $w\" in\n",
+	      f);
+	for (c = knet_commands; *c; c++)
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++) {
+			fprintf(f, "\t\t\t\t\"%s %s\"", (*c)->name,
+				verb_word(*v));
+			if ((*c)->alias)
+				fprintf(f, "|\"%s %s\"", (*c)->alias,
+					verb_word(*v));
+			fprintf(f, ") cmd=\"%s\" ;;\n", (*v)->name);
+		}
+	fputs("\t\t\t\tesac\n\t\t\t\tcontinue\n\t\t\tfi\n"
+	      "\t\t\tcmd=$w\n"
+	      "\t\t\t# its options' values are skipped too\n"
+	      "\t\t\tcase $cmd in\n",
+	      f);
+	for (c = knet_commands; *c; c++)
+		if (!((*c)->flags & KNET_CMD_HIDDEN))
+			bash_cmd_vals(f, *c);
+	fputs("\t\t\tesac ;;\n"
 	      "\t\tesac\n\tdone\n",
 	      f);
 	fputs("\tcase $prev in\n", f);
 	bash_value_arms(f, knet_global_options);
-	for (c = knet_commands; *c; c++)
+	for (c = knet_commands; *c; c++) {
 		bash_value_arms(f, (*c)->options);
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++)
+			if ((*v)->options != (*c)->options)
+				bash_value_arms(f, (*v)->options);
+	}
 	fputs("\tesac\n", f);
 	fputs("\tif [[ -z $cmd ]]; then\n\t\tif [[ $cur == -* ]]; then\n"
 	      "\t\t\tCOMPREPLY=($(compgen -W \"",
@@ -118,18 +199,10 @@ static void gen_bash(FILE *f)
 	for (c = knet_commands; *c; c++) {
 		if ((*c)->flags & KNET_CMD_HIDDEN)
 			continue;
-		fprintf(f,
-			"\t%s%s%s)\n\t\tif [[ $cur == -* ]]; then\n"
-			"\t\t\tCOMPREPLY=($(compgen -W \"",
-			(*c)->name, (*c)->alias ? "|" : "",
-			(*c)->alias ? (*c)->alias : "");
-		bash_words(f, (*c)->options, false);
-		bash_words(f, knet_global_options, false);
-		fputs("\" -- \"$cur\"))\n", f);
-		if ((*c)->complete_args)
-			fprintf(f, "\t\telse\n\t\t\t_knet_dynamic %s\n",
-				(*c)->complete_args);
-		fputs("\t\tfi ;;\n", f);
+		bash_cmd_arm(f, *c, NULL);
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++)
+			bash_cmd_arm(f, *v, *c);
 	}
 	fputs("\tesac\n}\n\ncomplete -F _knet knet kubectl-knet\n", f);
 }
@@ -195,6 +268,47 @@ static void zsh_specs(FILE *f, const struct knet_opt *opts)
 	}
 }
 
+/* "_arguments SPECS" of one command or verb, its arguments after. */
+static void zsh_arguments(FILE *f, const struct knet_cmd *c)
+{
+	fputs("_arguments", f);
+	zsh_specs(f, c->options);
+	zsh_specs(f, knet_global_options);
+	/* the first argument is a verb or, when the command has them, a name */
+	if (c->verbs) {
+		fputs(" \\\n\t\t\t\t'1:verb:_knet_verbs ", f);
+		for (const struct knet_cmd *const *v = c->verbs; *v; v++)
+			fprintf(f, "%s%s", v == c->verbs ? "" : ",",
+				verb_word(*v));
+		fprintf(f, " %s'", c->complete_args ? c->complete_args : "-");
+	}
+	if (c->complete_args)
+		fprintf(f, " \\\n\t\t'*:%s:_knet_dynamic %s'", c->complete_args,
+			c->complete_args);
+}
+
+/* A command with verbs: find the verb (past options), then its specs. */
+static void zsh_verb_arm(FILE *f, const struct knet_cmd *c)
+{
+	fputs("\t\t\t_knet_arg1 \"", f);
+	bash_words(f, knet_global_options, true);
+	bash_words(f, c->options, true);
+	for (const struct knet_cmd *const *v = c->verbs; *v; v++)
+		bash_words(f, (*v)->options, true);
+	fputs("\"\n\t\t\tcase $_knet_verb in\n", f);
+	for (const struct knet_cmd *const *v = c->verbs; *v; v++) {
+		fprintf(f,
+			"\t\t\t%s)\n\t\t\t\twords[_knet_at]=()\n"
+			"\t\t\t\t((CURRENT--))\n\t\t\t\t",
+			verb_word(*v));
+		zsh_arguments(f, *v);
+		fputs(" ;;\n", f);
+	}
+	fputs("\t\t\t*)\n\t\t\t\t", f);
+	zsh_arguments(f, c);
+	fputs(" ;;\n\t\t\tesac ;;\n", f);
+}
+
 static void gen_zsh(FILE *f)
 {
 	const struct knet_cmd *const *c;
@@ -215,8 +329,29 @@ static void gen_zsh(FILE *f)
 	      "$_knet_ctx 2>/dev/null)\"})\n"
 	      "\tcompadd \"${@[1,-2]}\" -a names\n}\n\n",
 	      f);
+	/*
+	 * The verbs in the first argument's place (a comma-separated list),
+	 * beside the names of a kind ("-": none).
+	 */
+	fputs("_knet_verbs()\n{\n\tlocal -a verbs names\n"
+	      "\tverbs=(${(s:,:)@[-2]})\n"
+	      "\t[[ ${@[-1]} != - ]] &&\n"
+	      "\t\tnames=(${(f)\"$($_knet_cmd __complete ${@[-1]} "
+	      "$_knet_ctx 2>/dev/null)\"})\n"
+	      "\tcompadd \"${@[1,-3]}\" -a verbs names\n}\n\n",
+	      f);
+	/* The command's first argument, past options and their values ($1). */
+	fputs("_knet_arg1()\n{\n\tlocal i\n\t_knet_verb= _knet_at=\n"
+	      "\tfor ((i = 2; i < CURRENT; i++)); do\n"
+	      "\t\tcase ${words[i]} in\n"
+	      "\t\t--) return ;;\n"
+	      "\t\t-*=*) ;;\n"
+	      "\t\t-*) [[ \" $1 \" == *\" ${words[i]} \"* ]] && ((i++)) ;;\n"
+	      "\t\t*) _knet_verb=${words[i]} _knet_at=$i; return ;;\n"
+	      "\t\tesac\n\tdone\n}\n\n",
+	      f);
 	fputs("_knet()\n{\n\tlocal curcontext=$curcontext state line\n"
-	      "\tlocal _knet_cmd=${words[1]:-knet} i\n"
+	      "\tlocal _knet_cmd=${words[1]:-knet} i _knet_verb _knet_at\n"
 	      "\tlocal -a commands _knet_ctx\n"
 	      "\tfor ((i = 2; i < CURRENT; i++)); do\n"
 	      "\t\tcase ${words[i]} in\n"
@@ -247,13 +382,14 @@ static void gen_zsh(FILE *f)
 	for (c = knet_commands; *c; c++) {
 		if ((*c)->flags & KNET_CMD_HIDDEN)
 			continue;
-		fprintf(f, "\t\t%s%s%s)\n\t\t\t_arguments", (*c)->name,
-			(*c)->alias ? "|" : "", (*c)->alias ? (*c)->alias : "");
-		zsh_specs(f, (*c)->options);
-		zsh_specs(f, knet_global_options);
-		if ((*c)->complete_args)
-			fprintf(f, " \\\n\t\t'*:%s:_knet_dynamic %s'",
-				(*c)->complete_args, (*c)->complete_args);
+		fprintf(f, "\t\t%s%s%s)\n", (*c)->name, (*c)->alias ? "|" : "",
+			(*c)->alias ? (*c)->alias : "");
+		if ((*c)->verbs) {
+			zsh_verb_arm(f, *c);
+			continue;
+		}
+		fputs("\t\t\t", f);
+		zsh_arguments(f, *c);
 		fputs(" ;;\n", f);
 	}
 	fputs("\t\tesac ;;\n\tesac\n}\n\n_knet \"$@\"\n", f);
@@ -271,6 +407,12 @@ static void fish_text(FILE *f, const char *s)
 	fputc('\'', f);
 }
 
+/* The condition "the line is at command (or verb) @c": __knet_is. */
+static void fish_cond(FILE *f, const struct knet_cmd *c, const char *extra)
+{
+	fprintf(f, " -n '__knet_is %s%s'", c->name, extra ? extra : "");
+}
+
 static void fish_opts(FILE *f, const struct knet_opt *opts,
 		      const struct knet_cmd *c)
 {
@@ -279,9 +421,7 @@ static void fish_opts(FILE *f, const struct knet_opt *opts,
 	for (o = opts; o && o->name; o++) {
 		fputs("complete -c knet", f);
 		if (c)
-			fprintf(f, " -n '__fish_seen_subcommand_from %s%s%s'",
-				c->name, c->alias ? " " : "",
-				c->alias ? c->alias : "");
+			fish_cond(f, c, NULL);
 		if (o->short_name)
 			fprintf(f, " -s %c", o->short_name);
 		fprintf(f, " -l %s", o->name);
@@ -305,6 +445,89 @@ static void fish_opts(FILE *f, const struct knet_opt *opts,
 		fish_text(f, o->help);
 		fputc('\n', f);
 	}
+}
+
+/* A command's or a verb's options and arguments. */
+static void fish_cmd(FILE *f, const struct knet_cmd *c)
+{
+	fish_opts(f, c->options, c);
+	if (c->complete_args) {
+		fputs("complete -c knet", f);
+		fish_cond(f, c, NULL);
+		fprintf(f, " -a '(__knet_dynamic %s)'\n", c->complete_args);
+	}
+}
+
+/*
+ * __knet_cmd prints where the line is: "" (no command yet), "CMD -"
+ * (the command, before its first argument), "CMD" (past it) or "CMD
+ * VERB", with names not aliases; options and their values are skipped
+ * as dispatch skips them.
+ */
+static void fish_state(FILE *f)
+{
+	const struct knet_cmd *const *c;
+
+	fputs("function __knet_cmd\n"
+	      "\tset -l tokens (commandline -opc)\n"
+	      "\tset -l vals",
+	      f);
+	bash_words(f, knet_global_options, true);
+	fputs("\n\tset -l cmd\n\tset -l i 2\n"
+	      "\twhile test $i -le (count $tokens)\n"
+	      "\t\tset -l w $tokens[$i]\n"
+	      "\t\tswitch $w\n"
+	      "\t\tcase --\n\t\t\tbreak\n"
+	      "\t\tcase '-*=*'\n"
+	      "\t\tcase '-*'\n"
+	      "\t\t\tif contains -- $w $vals\n"
+	      "\t\t\t\tset i (math $i + 1)\n"
+	      "\t\t\tend\n"
+	      "\t\tcase '*'\n"
+	      "\t\t\tif test -n \"$cmd\"\n"
+	      "\t\t\t\tswitch \"$cmd $w\"\n",
+	      f);
+	for (c = knet_commands; *c; c++)
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++)
+			fprintf(f,
+				"\t\t\t\tcase '%s %s'\n"
+				"\t\t\t\t\techo '%s'\n\t\t\t\t\treturn\n",
+				(*c)->name, verb_word(*v), (*v)->name);
+	fputs("\t\t\t\tend\n\t\t\t\techo $cmd\n\t\t\t\treturn\n"
+	      "\t\t\tend\n"
+	      "\t\t\tset cmd $w\n"
+	      "\t\t\tswitch $w\n",
+	      f);
+	for (c = knet_commands; *c; c++) {
+		if ((*c)->flags & KNET_CMD_HIDDEN)
+			continue;
+		fprintf(f, "\t\t\tcase %s%s%s\n\t\t\t\tset cmd %s\n",
+			(*c)->name, (*c)->alias ? " " : "",
+			(*c)->alias ? (*c)->alias : "", (*c)->name);
+		fputs("\t\t\t\tset -a vals", f);
+		bash_words(f, (*c)->options, true);
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++)
+			bash_words(f, (*v)->options, true);
+		fputc('\n', f);
+	}
+	fputs("\t\t\tend\n"
+	      "\t\tend\n"
+	      "\t\tset i (math $i + 1)\n"
+	      "\tend\n"
+	      "\ttest -n \"$cmd\"; and echo \"$cmd -\"\n"
+	      "end\n\n",
+	      f);
+	/* "__knet_is services": at the command; "services -": before its
+	 * first argument; "services trace": at the verb. */
+	fputs("function __knet_is\n"
+	      "\tset -l s (__knet_cmd)\n"
+	      "\tset -l want (string join ' ' -- $argv)\n"
+	      "\ttest \"$s\" = \"$want\"; and return\n"
+	      "\ttest (count $argv) -eq 1; and test \"$s\" = \"$want -\"\n"
+	      "end\n\n",
+	      f);
 }
 
 static void gen_fish(FILE *f)
@@ -341,6 +564,7 @@ static void gen_fish(FILE *f)
 	      "\t$tokens[1] __complete $argv $ctx 2>/dev/null\n"
 	      "end\n\n",
 	      f);
+	fish_state(f);
 	fish_opts(f, knet_global_options, NULL);
 	for (c = knet_commands; *c; c++) {
 		if ((*c)->flags & KNET_CMD_HIDDEN)
@@ -350,15 +574,17 @@ static void gen_fish(FILE *f)
 			(*c)->name);
 		fish_text(f, (*c)->summary);
 		fputc('\n', f);
-		fish_opts(f, (*c)->options, *c);
-		if ((*c)->complete_args)
-			fprintf(f,
-				"complete -c knet -n "
-				"'__fish_seen_subcommand_from %s%s%s' "
-				"-a '(__knet_dynamic %s)'\n",
-				(*c)->name, (*c)->alias ? " " : "",
-				(*c)->alias ? (*c)->alias : "",
-				(*c)->complete_args);
+		fish_cmd(f, *c);
+		for (const struct knet_cmd *const *v = (*c)->verbs; v && *v;
+		     v++) {
+			/* the verb in the first argument's place */
+			fputs("complete -c knet", f);
+			fish_cond(f, *c, " -");
+			fprintf(f, " -a %s -d ", verb_word(*v));
+			fish_text(f, (*v)->summary);
+			fputc('\n', f);
+			fish_cmd(f, *v);
+		}
 	}
 }
 

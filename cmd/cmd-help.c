@@ -128,7 +128,7 @@ static int exec_help(struct knet_ctx *ctx, const struct knet_args *args)
 		char page[64];
 
 		/* "services trace" is man knet-services-trace */
-		snprintf(page, sizeof(page), "%s", c->name);
+		snprintf(page, sizeof(page), "%s", c->man ? c->man : c->name);
 		for (char *p = page; *p; p++)
 			if (*p == ' ')
 				*p = '-';

@@ -4,8 +4,8 @@
  * URL hits (lib/analysis/ingress-match.c, the Ingress spec's rules),
  * the rules that lost and why, then the backend Service:port and its
  * ready endpoints.  Ingresses and IngressClasses come from the API
- * (every namespace unless -n is given); offline manifests (-f) are not
- * read yet.
+ * (every namespace unless -n is given), manifests (-f) or both
+ * (--cluster -f, the files winning), through lib/objects/manifest.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,8 +18,6 @@
 #include "knet/analysis.h"
 #include "knet/api.h"
 #include "knet/objects.h"
-
-#define DEFAULT_CLASS_ANNOTATION "ingressclass.kubernetes.io/is-default-class"
 
 enum {
 	M_EVENT,
@@ -74,43 +72,15 @@ static const struct knet_column cand_cols[] = {
 	[NC_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
+#define MAX_FILES 64
+
 static const struct knet_opt match_options[] = {
 	{"class", 0, KNET_OPT_STRING, "CLASS",
 	 "only Ingresses of this class (default: the default IngressClass)",
 	 NULL, 0, 0, NULL},
+	KNET_OPTS_MANIFEST,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
-
-/* The IngressClass marked default, malloc'd; NULL when none (or no
- * right to read them: then every class counts, said with -v). */
-static char *default_class(struct knet_ctx *ctx)
-{
-	struct knet_error err = {0};
-	cJSON *j = NULL, *it;
-	char *name = NULL;
-
-	if (knet_api_get_json(ctx->api,
-			      "/apis/networking.k8s.io/v1/"
-			      "ingressclasses",
-			      &j, &err) < 0) {
-		knet_log(ctx, 1, "no IngressClasses: %s", err.reason);
-		return NULL;
-	}
-	cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "items"))
-	{
-		const cJSON *md = cJSON_GetObjectItem(it, "metadata");
-		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(
-			cJSON_GetObjectItem(md, "annotations"),
-			DEFAULT_CLASS_ANNOTATION));
-		const char *n =
-			cJSON_GetStringValue(cJSON_GetObjectItem(md, "name"));
-
-		if (v && !strcmp(v, "true") && n && !name)
-			name = strdup(n);
-	}
-	cJSON_Delete(j);
-	return name;
-}
 
 static const char *backend_text(const struct knet_ingress_path *p, char *buf,
 				size_t size)
@@ -172,48 +142,61 @@ static int candidates(struct knet_ctx *ctx, const struct knet_ingress_match *m)
 	return r;
 }
 
-/* The backend's ready endpoints, when it is a Service. */
-static void ready_endpoints(struct knet_ctx *ctx, const char *ns,
-			    const struct knet_ingress_path *p,
-			    struct knet_strv *out, const char **ret_note)
+/*
+ * The objects a match reads: Ingresses and IngressClasses (the cluster's
+ * with the files laid over them), and where backends are looked up:
+ * the files first, then the cluster when there is one.
+ */
+struct world {
+	struct knet_manifest *m;
+	struct knet_api *api; /* NULL offline (-f without --cluster) */
+};
+
+static const struct knet_service *find_service(const struct knet_manifest *m,
+					       const char *ns, const char *name)
 {
-	struct knet_endpoints_list *l = NULL;
-	const struct knet_service_endpoints *se;
-	struct knet_service *svc = NULL;
-	const struct knet_service_port *sp;
-	struct knet_error err = {0};
+	for (int i = 0; i < m->services.n; i++) {
+		const struct knet_meta *md = &m->services.items[i]->meta;
 
-	*ret_note = NULL;
-	if (!p->service)
-		return;
-	if (knet_service_get(ctx->api, ns, p->service, &svc, &err) < 0) {
-		*ret_note = "the backend Service does not exist";
-		return;
+		if (!strcmp(md->name, name) && md->namespace &&
+		    !strcmp(md->namespace, ns))
+			return m->services.items[i];
 	}
-	sp = p->port ? knet_service_find_port(svc, p->port) : NULL;
-	if (p->port && !sp)
-		*ret_note = "the backend Service has no such port";
-	if (knet_endpoints_list(ctx->api, ns, p->service, NULL, &l, &err) ==
-	    0) {
-		se = knet_endpoints_list_find(l, ns, p->service);
-		for (int i = 0; se && i < se->n; i++) {
-			const struct knet_endpoint *e = &se->eps[i];
-			char ep[96];
-			bool of_port = !sp || !e->port_name || !sp->name ||
-				       !strcmp(e->port_name, sp->name);
-
-			snprintf(ep, sizeof(ep), "%s:%d", e->ip, e->port);
-			if (e->ready && of_port && !knet_strv_contains(out, ep))
-				knet_strv_push(out, ep);
-		}
-	}
-	if (!*ret_note && !out->n)
-		*ret_note = "the backend Service has no ready endpoint";
-	knet_endpoints_list_free(l);
-	knet_service_free(svc);
+	return NULL;
 }
 
-static int verdict(struct knet_ctx *ctx, const char *url,
+/* The backend's ready endpoints, when it is a Service. */
+static int ready_endpoints(struct world *w, const char *ns,
+			   const struct knet_ingress_path *p,
+			   struct knet_strv *out, const char **ret_note)
+{
+	const struct knet_service_endpoints *se = NULL;
+	const struct knet_service *svc = NULL;
+	struct knet_endpoints_list *l = NULL;
+	struct knet_service *live = NULL;
+	struct knet_error err = {0};
+	int r;
+
+	if (p->service) {
+		svc = find_service(w->m, ns, p->service);
+		se = knet_endpoints_list_find(&w->m->endpoints, ns, p->service);
+	}
+	/* A Service the files lack comes whole from the cluster. */
+	if (p->service && !svc && w->api &&
+	    knet_service_get(w->api, ns, p->service, &live, &err) == 0) {
+		svc = live;
+		se = NULL;
+	}
+	if (live &&
+	    knet_endpoints_list(w->api, ns, p->service, NULL, &l, &err) == 0)
+		se = knet_endpoints_list_find(l, ns, p->service);
+	r = knet_ingress_backend_ready(p, svc, se, out, ret_note);
+	knet_endpoints_list_free(l);
+	knet_service_free(live);
+	return r;
+}
+
+static int verdict(struct knet_ctx *ctx, struct world *w, const char *url,
 		   const struct knet_ingress_match *m, bool *ret_problem)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
@@ -233,7 +216,9 @@ static int verdict(struct knet_ctx *ctx, const char *url,
 		const struct knet_ingress_candidate *c = &m->c[m->winner];
 		const struct knet_ingress_path *p = &c->ing->paths[c->path];
 
-		ready_endpoints(ctx, c->ing->meta.namespace, p, &eps, &note);
+		r = ready_endpoints(w, c->ing->meta.namespace, p, &eps, &note);
+		if (r < 0)
+			goto out;
 		knet_table_set_strf(t, M_INGRESS, "%s/%s",
 				    c->ing->meta.namespace, c->ing->meta.name);
 		if (p->is_default)
@@ -280,37 +265,106 @@ out:
 	return r;
 }
 
+/* The cluster's Ingresses (of -n, else all) and IngressClasses. */
+static int load_cluster(struct knet_ctx *ctx, struct knet_manifest *m)
+{
+	struct knet_ingress_class_list *cl = NULL;
+	struct knet_ingress_list *l = NULL;
+	struct knet_error err = {0};
+	int r = knet_ctx_api_ready(ctx);
+
+	if (r)
+		return r;
+	/* Hosts are cluster-wide: every namespace unless -n says. */
+	if (knet_ingress_list(ctx->api, ctx->g.namespace, NULL, &l, &err) < 0)
+		return knet_fail(ctx, &err, "list Ingresses", NULL);
+	m->ingresses = *l;
+	free(l);
+	/* Without them every class counts (said in the candidates). */
+	if (knet_ingress_class_list(ctx->api, &cl, &err) < 0) {
+		knet_log(ctx, 1, "no IngressClasses: %s", err.reason);
+		return 0;
+	}
+	m->ingress_classes = *cl;
+	free(cl);
+	return 0;
+}
+
+/* The world: the cluster (no -f, or --cluster), then the files over it. */
+static int world_load(struct knet_ctx *ctx, const char *const *files,
+		      int nfiles, bool cluster, struct world *w)
+{
+	const char *ns = ctx->g.namespace ? ctx->g.namespace : "default";
+	struct knet_error err = {0};
+	int r;
+
+	w->m = knet_manifest_new();
+	if (!w->m)
+		goto oom;
+	if (cluster || !nfiles) {
+		r = load_cluster(ctx, w->m);
+		if (r)
+			return r;
+		w->api = ctx->api;
+		ns = knet_ctx_namespace(ctx);
+	}
+	if (knet_manifest_load_over(w->m, files, nfiles, ns, &err) < 0) {
+		/* "FILE: document N: field: problem" as it is */
+		fprintf(stderr, "knet: %s\n", err.reason);
+		return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
+	}
+	return 0;
+oom:
+	knet_error_set(&err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
+	return knet_fail(ctx, &err, "load", "manifests");
+}
+
 static int exec_match(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	const char *url = args->pos[0],
 		   *cls = knet_args_str(args, "class", NULL);
-	struct knet_ingress_list *l = NULL;
+	const char *files[MAX_FILES + 1];
+	const struct knet_ingress **ings = NULL;
 	struct knet_ingress_match *m = NULL;
+	bool cluster = knet_args_has(args, "cluster");
 	struct knet_error err = {0};
+	struct world w = {0};
 	struct knet_url u;
-	char *def = NULL;
 	bool problem = false;
-	int r;
+	int nfiles, n = 0, r;
 
+	nfiles = knet_args_strv(args, "filename", files, MAX_FILES + 1);
+	if (nfiles < 0)
+		return knet_usage_error(ctx, "at most %d -f", MAX_FILES);
+	if (cluster && !nfiles)
+		return knet_usage_error(ctx, "--cluster goes with -f");
 	if (knet_url_parse(url, &u, &err) < 0)
 		return knet_usage_error(ctx, "'%s' is %s", url, err.reason);
-	/* Hosts are cluster-wide: every namespace unless -n says. */
-	r = knet_ingress_list(ctx->api, ctx->g.namespace, NULL, &l, &err);
-	if (r < 0)
-		return knet_fail(ctx, &err, "list Ingresses", NULL);
-	def = default_class(ctx);
-	r = knet_ingress_match((const struct knet_ingress *const *)l->items,
-			       l->n, cls, def, &u, &m, &err);
-	if (r == 0)
-		r = verdict(ctx, url, m, &problem);
-	if (r == 0)
-		r = candidates(ctx, m);
+	r = world_load(ctx, files, nfiles, cluster, &w);
+	if (r)
+		goto out;
+	r = KNET_EXIT_SYSTEM;
+	ings = calloc((size_t)w.m->ingresses.n + 1, sizeof(*ings));
+	if (!ings)
+		goto out;
+	/* -n keeps to one namespace, in the files as in the cluster */
+	for (int i = 0; i < w.m->ingresses.n; i++)
+		if (!ctx->g.namespace ||
+		    !strcmp(w.m->ingresses.items[i]->meta.namespace,
+			    ctx->g.namespace))
+			ings[n++] = w.m->ingresses.items[i];
+	if (knet_ingress_match(
+		    ings, n, cls,
+		    knet_ingress_class_default(&w.m->ingress_classes), &u, &m,
+		    &err) < 0 ||
+	    verdict(ctx, &w, url, m, &problem) < 0 || candidates(ctx, m) < 0)
+		goto out;
+	r = problem ? KNET_EXIT_PROBLEM : KNET_EXIT_OK;
+out:
 	knet_ingress_match_free(m);
-	knet_ingress_list_free(l);
-	free(def);
-	if (r < 0)
-		return KNET_EXIT_SYSTEM;
-	return problem ? KNET_EXIT_PROBLEM : KNET_EXIT_OK;
+	free(ings);
+	knet_manifest_free(w.m);
+	return r;
 }
 
 const struct knet_cmd knet_cmd_ingress_match = {
@@ -319,10 +373,10 @@ const struct knet_cmd knet_cmd_ingress_match = {
 	.group = "analysis",
 	.summary = "which Ingress rule a request for URL hits, and why the "
 		   "others lose",
-	.usage = "[options] URL [--class CLASS]",
+	.usage = "[options] URL [--class CLASS] [-f FILE|DIR|-]... [--cluster]",
 	.min_args = 1,
 	.max_args = 1,
-	.flags = KNET_CMD_API | KNET_CMD_STREAM,
+	.flags = KNET_CMD_STREAM,
 	.options = match_options,
 	.complete_args = NULL,
 	.exec = exec_match,

@@ -18,12 +18,7 @@
 #define MAX_PORTS 16
 
 static const struct knet_opt policy_options[] = {
-	{"filename", 'f', KNET_OPT_STRING, "FILE",
-	 "manifests instead of the cluster (file, directory or -; repeat)",
-	 NULL, 0, 0, "file"},
-	{"cluster", 0, KNET_OPT_FLAG, NULL,
-	 "with -f: the live cluster with the files laid over it", NULL, 0, 0,
-	 NULL},
+	KNET_OPTS_MANIFEST,
 	{"port", 0, KNET_OPT_STRING, "PORT[/PROTO]",
 	 "matrix: the port to judge (repeat; default every port)", NULL, 0, 0,
 	 NULL},
@@ -81,19 +76,9 @@ static int world_load(struct knet_ctx *ctx, const char *const *files,
 			knet_warn(ctx, "cannot list services: svc/ targets "
 				       "are unknown");
 	}
-	for (int i = 0; i < nfiles; i++) {
-		struct knet_manifest *f = knet_manifest_new();
-
-		if (!f)
-			goto oom;
-		r = knet_manifest_load(f, files[i], ns, &err);
-		if (r >= 0)
-			r = knet_manifest_merge(w->m, f, &err);
-		knet_manifest_free(f);
-		if (r < 0) {
-			fprintf(stderr, "knet: %s\n", err.reason);
-			return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
-		}
+	if (knet_manifest_load_over(w->m, files, nfiles, ns, &err) < 0) {
+		fprintf(stderr, "knet: %s\n", err.reason);
+		return err.exit ? (int)err.exit : KNET_EXIT_USAGE;
 	}
 	pw.namespaces = w->m->namespaces.items;
 	pw.nnamespaces = w->m->namespaces.n;
@@ -763,6 +748,80 @@ static int exec_policy(struct knet_ctx *ctx, const struct knet_args *args)
 	return status;
 }
 
+/* "policy check A B" as a verb: the same run, with its word back. */
+static int exec_verb(struct knet_ctx *ctx, const struct knet_args *args,
+		     const char *what)
+{
+	struct knet_args *a = malloc(sizeof(*a));
+	int r;
+
+	if (!a)
+		return KNET_EXIT_SYSTEM;
+	*a = *args;
+	if (a->npos >= KNET_ARGS_MAX_POS) {
+		free(a);
+		return knet_usage_error(ctx, "too many arguments");
+	}
+	memmove(a->pos + 1, a->pos, (size_t)a->npos * sizeof(*a->pos));
+	a->pos[0] = what;
+	a->npos++;
+	if (a->dashdash >= 0)
+		a->dashdash++;
+	r = exec_policy(ctx, a);
+	free(a);
+	return r;
+}
+
+static int exec_check(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return exec_verb(ctx, args, "check");
+}
+
+static int exec_matrix(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	return exec_verb(ctx, args, "matrix");
+}
+
+/*
+ * Verbs so that dispatch, help and the completions know the words
+ * ("knet policy <Tab>": check, matrix; then targets for check).  One
+ * man page, knet-policy(1), documents both.
+ */
+static const struct knet_cmd knet_cmd_policy_check = {
+	.name = "policy check",
+	.group = "analysis",
+	.summary = "would FROM reach TO[:PORT], and which policy and rule "
+		   "decide",
+	.usage = "FROM TO[:PORT[/PROTO]] [-f FILE|DIR|-]... [--cluster] "
+		 "[-o table|json]",
+	.min_args = 2,
+	.max_args = 2,
+	.options = policy_options,
+	.complete_args = "target",
+	.exec = exec_check,
+	.man = "policy",
+};
+
+static const struct knet_cmd knet_cmd_policy_matrix = {
+	.name = "policy matrix",
+	.group = "analysis",
+	.summary = "who reaches whom among the selected pods, per port",
+	.usage = "[-n NS | -A] [-l SELECTOR] [--port PORT[/PROTO]]... "
+		 "[--diff] [-f FILE|DIR|-]... [--cluster] [-o table|json]",
+	.min_args = 0,
+	.max_args = 0,
+	.options = policy_options,
+	.complete_args = NULL,
+	.exec = exec_matrix,
+	.man = "policy",
+};
+
+static const struct knet_cmd *const policy_verbs[] = {
+	&knet_cmd_policy_check,
+	&knet_cmd_policy_matrix,
+	NULL,
+};
+
 const struct knet_cmd knet_cmd_policy = {
 	.name = "policy",
 	.alias = NULL,
@@ -775,6 +834,7 @@ const struct knet_cmd knet_cmd_policy = {
 	.max_args = 3,
 	.flags = 0,
 	.options = policy_options,
-	.complete_args = "target",
+	.complete_args = NULL, /* the verbs, then theirs */
 	.exec = exec_policy,
+	.verbs = policy_verbs,
 };

@@ -44,6 +44,20 @@ enum knet_cmd_flags {
 	KNET_CMD_C_LOCALE = 1 << 5,
 };
 
+/*
+ * The rows of an options table for the analysis commands that read
+ * manifests (lib/objects/manifest.c): -f and --cluster, worded once.
+ */
+/* clang-format off */
+#define KNET_OPTS_MANIFEST \
+	{"filename", 'f', KNET_OPT_STRING, "FILE", \
+	 "manifests instead of the cluster (file, directory or -; repeat)", \
+	 NULL, 0, 0, "file"}, \
+	{"cluster", 0, KNET_OPT_FLAG, NULL, \
+	 "with -f: the live cluster with the files laid over it", NULL, 0, 0, \
+	 NULL}
+/* clang-format on */
+
 struct knet_ctx;
 
 struct knet_cmd {
@@ -65,6 +79,11 @@ struct knet_cmd {
 	 * the Service called trace).  NULL-terminated, NULL when none.
 	 */
 	const struct knet_cmd *const *verbs;
+	/*
+	 * The man page is knet-NAME (spaces as dashes) unless this names
+	 * another: "policy" for verbs documented on their command's page.
+	 */
+	const char *man;
 };
 
 /* Global options, as parsed by cmd/knet.c. */
@@ -141,6 +160,19 @@ const struct knet_cmd *knet_cmd_find(const char *name);
 /* The verb of @c that @word names (the last word of its name), or NULL. */
 const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c,
 				     const char *word);
+
+/*
+ * The index of the first argument in argv[0..argc) that is no option
+ * of @c (or a global one) nor an option's value; @argc when none, or
+ * when the words do not parse.
+ */
+int knet_cmd_first_arg(const struct knet_cmd *c, int argc, char *const *argv);
+/*
+ * The verb of @c that the first argument in argv[0..argc) names (the
+ * words after the command), its index in *@ret_at; NULL when none.
+ */
+const struct knet_cmd *knet_cmd_verb_at(const struct knet_cmd *c, int argc,
+					char *const *argv, int *ret_at);
 
 /* Output options for stdout from the globals (format, headers, colour). */
 struct knet_output_opts knet_ctx_output(const struct knet_ctx *ctx,

@@ -80,6 +80,43 @@ const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c, const char *word)
 	return NULL;
 }
 
+int knet_cmd_first_arg(const struct knet_cmd *c, int argc, char *const *argv)
+{
+	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
+	struct knet_error err = {0};
+	struct knet_args *a = malloc(sizeof(*a));
+	int next = argc;
+
+	if (!a)
+		return argc;
+	if (c->options) {
+		tables[0] = c->options;
+		tables[1] = knet_global_options;
+	}
+	knet_args_init(a);
+	/* an option it does not know: no verb, the real parse says why */
+	if (knet_args_parse(tables, argc, argv, true, a, &next, &err) < 0 ||
+	    (next < argc && !strcmp(argv[next], "--")))
+		next = argc;
+	free(a);
+	return next;
+}
+
+const struct knet_cmd *knet_cmd_verb_at(const struct knet_cmd *c, int argc,
+					char *const *argv, int *ret_at)
+{
+	/* Each verb's own options may come before its name too. */
+	for (const struct knet_cmd *const *v = c->verbs; v && *v; v++) {
+		int at = knet_cmd_first_arg(*v, argc, argv);
+
+		if (at < argc && knet_cmd_verb(c, argv[at]) == *v) {
+			*ret_at = at;
+			return *v;
+		}
+	}
+	return NULL;
+}
+
 const struct knet_cmd *knet_cmd_find(const char *name)
 {
 	const struct knet_cmd *const *c;
@@ -229,7 +266,7 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 		      struct knet_error *err)
 {
 	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
-	int next = 0, r;
+	int next = 0, verb = -1, r;
 
 	ctx->cmd = NULL;
 	knet_args_init(args);
@@ -243,14 +280,20 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 	ctx->cmd = knet_cmd_find(argv[next]);
 	if (!ctx->cmd)
 		return -ENOENT;
-	/* "svc trace web": the verb, when a word follows it. */
-	if (next + 2 < argc) {
-		const struct knet_cmd *v =
-			knet_cmd_verb(ctx->cmd, argv[next + 1]);
+	/*
+	 * "svc trace web", "svc -n web trace web": the verb, the first
+	 * word after the command that is no option nor an option's value,
+	 * when a word follows it.
+	 */
+	{
+		const struct knet_cmd *v = knet_cmd_verb_at(
+			ctx->cmd, argc - next - 1, argv + next + 1, &verb);
 
-		if (v) {
+		if (v && next + 1 + verb + 1 < argc) {
 			ctx->cmd = v;
-			*ret_cmd = ++next;
+			verb += next + 1;
+		} else {
+			verb = -1;
 		}
 	}
 	/* ...and after it, mixed with the command's own, like kubectl. */
@@ -262,7 +305,16 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 		tables[0] = ctx->cmd->options;
 		tables[1] = knet_global_options;
 	}
-	return knet_args_parse(tables, argc - next - 1, argv + next + 1, false,
+	if (verb < 0)
+		return knet_args_parse(tables, argc - next - 1, argv + next + 1,
+				       false, args, NULL, err);
+	/* The options before the verb's name are the verb's too. */
+	r = knet_args_parse(tables, verb - next - 1, argv + next + 1, false,
+			    args, NULL, err);
+	*ret_cmd = verb;
+	if (r < 0)
+		return r;
+	return knet_args_parse(tables, argc - verb - 1, argv + verb + 1, false,
 			       args, NULL, err);
 }
 

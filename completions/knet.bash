@@ -12,7 +12,7 @@ _knet()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]}
 	local prev=${COMP_WORDS[COMP_CWORD-1]}
-	local i w cmd= vals=" --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via"
+	local i w cmd= narg=0 vals=" --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via"
 	local -a ctxargs=()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		w=${COMP_WORDS[i]}
@@ -25,7 +25,41 @@ _knet()
 			((i++)) ;;
 		-*=*) ;;
 		-*) [[ " $vals " == *" $w "* ]] && ((i++)) ;;
-		*) [[ -z $cmd ]] && cmd=$w ;;
+		*)
+			if [[ -n $cmd ]]; then
+				((narg++ == 0)) || continue
+				case "$cmd $w" in
+				"services trace"|"svc trace") cmd="services trace" ;;
+				"ingress match"|"ing match") cmd="ingress match" ;;
+				"policy check") cmd="policy check" ;;
+				"policy matrix") cmd="policy matrix" ;;
+				esac
+				continue
+			fi
+			cmd=$w
+			# its options' values are skipped too
+			case $cmd in
+				pods|po) vals+="" ;;
+				services|svc) vals+=" --on -Z --run-as" ;;
+				endpoints|ep) vals+="" ;;
+				nodes|no) vals+="" ;;
+				netpol) vals+="" ;;
+				ingress|ing) vals+=" --class -f --filename" ;;
+				who) vals+="" ;;
+				netns) vals+=" --netns --pid" ;;
+				exec) vals+=" --netns --pid" ;;
+				ping) vals+=" --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --tcp --udp" ;;
+				traceroute|trace) vals+=" --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval" ;;
+				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size" ;;
+				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as" ;;
+				flows) vals+=" --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
+				policy) vals+=" -f --filename --port -f --filename --port -f --filename --port" ;;
+				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
+				shell) vals+="" ;;
+				completion) vals+="" ;;
+				version) vals+="" ;;
+				help) vals+="" ;;
+			esac ;;
 		esac
 	done
 	case $prev in
@@ -49,6 +83,12 @@ _knet()
 		return ;;
 	--node)
 		_knet_dynamic node
+		return ;;
+	--on)
+		_knet_dynamic node
+		return ;;
+	-f|--filename)
+		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	--netns)
 		COMPREPLY=($(compgen -f -- "$cur"))
@@ -107,6 +147,14 @@ _knet()
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
+			((narg == 0)) &&
+				COMPREPLY+=($(compgen -W "trace" -- "$cur"))
+		fi ;;
+	"services trace")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --on --no-conntrack -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic service
 		fi ;;
 	endpoints|ep)
 		if [[ $cur == -* ]]; then
@@ -131,6 +179,12 @@ _knet()
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic ingress
+			((narg == 0)) &&
+				COMPREPLY+=($(compgen -W "match" -- "$cur"))
+		fi ;;
+	"ingress match")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --class -f --filename --cluster --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	who)
 		if [[ $cur == -* ]]; then
@@ -182,7 +236,18 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		else
+			((narg == 0)) &&
+				COMPREPLY+=($(compgen -W "check matrix" -- "$cur"))
+		fi ;;
+	"policy check")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
+		else
 			_knet_dynamic target
+		fi ;;
+	"policy matrix")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " -f --filename --cluster --port --diff --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	dns)
 		if [[ $cur == -* ]]; then

@@ -25,6 +25,116 @@ function __knet_dynamic
 	$tokens[1] __complete $argv $ctx 2>/dev/null
 end
 
+function __knet_cmd
+	set -l tokens (commandline -opc)
+	set -l vals --kubeconfig --context --cluster --user -s --server --token --certificate-authority --tls-server-name --as --as-group -n --namespace -l --selector -o --output --request-timeout --color --node --via
+	set -l cmd
+	set -l i 2
+	while test $i -le (count $tokens)
+		set -l w $tokens[$i]
+		switch $w
+		case --
+			break
+		case '-*=*'
+		case '-*'
+			if contains -- $w $vals
+				set i (math $i + 1)
+			end
+		case '*'
+			if test -n "$cmd"
+				switch "$cmd $w"
+				case 'services trace'
+					echo 'services trace'
+					return
+				case 'ingress match'
+					echo 'ingress match'
+					return
+				case 'policy check'
+					echo 'policy check'
+					return
+				case 'policy matrix'
+					echo 'policy matrix'
+					return
+				end
+				echo $cmd
+				return
+			end
+			set cmd $w
+			switch $w
+			case pods po
+				set cmd pods
+				set -a vals
+			case services svc
+				set cmd services
+				set -a vals --on -Z --run-as
+			case endpoints ep
+				set cmd endpoints
+				set -a vals
+			case nodes no
+				set cmd nodes
+				set -a vals
+			case netpol
+				set cmd netpol
+				set -a vals
+			case ingress ing
+				set cmd ingress
+				set -a vals --class -f --filename
+			case who
+				set cmd who
+				set -a vals
+			case netns
+				set cmd netns
+				set -a vals --netns --pid
+			case exec
+				set cmd exec
+				set -a vals --netns --pid
+			case ping
+				set cmd ping
+				set -a vals --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --tcp --udp
+			case traceroute trace
+				set cmd traceroute
+				set -a vals --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval
+			case conntrack ct
+				set cmd conntrack
+				set -a vals -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size
+			case capture
+				set cmd capture
+				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as
+			case flows
+				set cmd flows
+				set -a vals --source --once --max-flows --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
+			case policy
+				set cmd policy
+				set -a vals -f --filename --port -f --filename --port -f --filename --port
+			case dns
+				set cmd dns
+				set -a vals --from --netns --pid -Z --run-as -t --type -W --timeout
+			case shell
+				set cmd shell
+				set -a vals
+			case completion
+				set cmd completion
+				set -a vals
+			case version
+				set cmd version
+				set -a vals
+			case help
+				set cmd help
+				set -a vals
+			end
+		end
+		set i (math $i + 1)
+	end
+	test -n "$cmd"; and echo "$cmd -"
+end
+
+function __knet_is
+	set -l s (__knet_cmd)
+	set -l want (string join ' ' -- $argv)
+	test "$s" = "$want"; and return
+	test (count $argv) -eq 1; and test "$s" = "$want -"
+end
+
 complete -c knet -l kubeconfig -r -F -d 'kubeconfig file to use (else $KUBECONFIG, ~/.kube/config)'
 complete -c knet -l context -x -a '(__knet_dynamic context)' -d 'kubeconfig context to use'
 complete -c knet -l cluster -x -d 'kubeconfig cluster to use (instead of the context\'s)'
@@ -48,139 +158,158 @@ complete -c knet -l node -x -a '(__knet_dynamic node)' -d 'the node this host is
 complete -c knet -l via -x -d 'how to run knet on another node, e.g. \'ssh {node}\''
 complete -c knet -s h -l help -d 'show help'
 complete -c knet -n __fish_use_subcommand -a pods -d 'list pods with their IPs, nodes and readiness'
-complete -c knet -n '__fish_seen_subcommand_from pods po' -s w -l watch -d 'after the list, print each change as it happens'
-complete -c knet -n '__fish_seen_subcommand_from pods po' -a '(__knet_dynamic pod)'
+complete -c knet -n '__knet_is pods' -s w -l watch -d 'after the list, print each change as it happens'
+complete -c knet -n '__knet_is pods' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a services -d 'list Services with their IPs, ports and ready endpoints'
-complete -c knet -n '__fish_seen_subcommand_from services svc' -a '(__knet_dynamic service)'
+complete -c knet -n '__knet_is services' -a '(__knet_dynamic service)'
+complete -c knet -n '__knet_is services -' -a trace -d 'trace a Service layer by layer: selector, targetPort, endpoints, kube-proxy rules, conntrack'
+complete -c knet -n '__knet_is services trace' -l on -x -a '(__knet_dynamic node)' -d 'read kube-proxy\'s rules and conntrack on NODE (default: this node)'
+complete -c knet -n '__knet_is services trace' -l no-conntrack -d 'do not read the node\'s conntrack table'
+complete -c knet -n '__knet_is services trace' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is services trace' -a '(__knet_dynamic service)'
 complete -c knet -n __fish_use_subcommand -a endpoints -d 'list every endpoint of Services with its pod, node and readiness'
-complete -c knet -n '__fish_seen_subcommand_from endpoints ep' -a '(__knet_dynamic service)'
+complete -c knet -n '__knet_is endpoints' -a '(__knet_dynamic service)'
 complete -c knet -n __fish_use_subcommand -a nodes -d 'list nodes with their addresses, pod CIDRs and pods'
-complete -c knet -n '__fish_seen_subcommand_from nodes no' -a '(__knet_dynamic node)'
+complete -c knet -n '__knet_is nodes' -a '(__knet_dynamic node)'
 complete -c knet -n __fish_use_subcommand -a netpol -d 'list NetworkPolicies: selected pods, types, rule counts'
-complete -c knet -n '__fish_seen_subcommand_from netpol' -a '(__knet_dynamic netpol)'
+complete -c knet -n '__knet_is netpol' -a '(__knet_dynamic netpol)'
 complete -c knet -n __fish_use_subcommand -a ingress -d 'list Ingresses with their hosts and path -> backend rules'
-complete -c knet -n '__fish_seen_subcommand_from ingress ing' -a '(__knet_dynamic ingress)'
+complete -c knet -n '__knet_is ingress' -a '(__knet_dynamic ingress)'
+complete -c knet -n '__knet_is ingress -' -a match -d 'which Ingress rule a request for URL hits, and why the others lose'
+complete -c knet -n '__knet_is ingress match' -l class -x -d 'only Ingresses of this class (default: the default IngressClass)'
+complete -c knet -n '__knet_is ingress match' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
+complete -c knet -n '__knet_is ingress match' -l cluster -d 'with -f: the live cluster with the files laid over it'
 complete -c knet -n __fish_use_subcommand -a who -d 'tell which pod, service, endpoint or node owns an IP'
 complete -c knet -n __fish_use_subcommand -a netns -d 'list this node\'s pod network namespaces'
-complete -c knet -n '__fish_seen_subcommand_from netns' -s a -l all -d 'also namespaces of no pod on this node (the node\'s own...)'
-complete -c knet -n '__fish_seen_subcommand_from netns' -l netns -r -F -d 'show this network namespace file (and its pod)'
-complete -c knet -n '__fish_seen_subcommand_from netns' -l pid -x -d 'show the network namespace of this process (and its pod)'
-complete -c knet -n '__fish_seen_subcommand_from netns' -a '(__knet_dynamic pod)'
+complete -c knet -n '__knet_is netns' -s a -l all -d 'also namespaces of no pod on this node (the node\'s own...)'
+complete -c knet -n '__knet_is netns' -l netns -r -F -d 'show this network namespace file (and its pod)'
+complete -c knet -n '__knet_is netns' -l pid -x -d 'show the network namespace of this process (and its pod)'
+complete -c knet -n '__knet_is netns' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a exec -d 'run a node command inside a pod\'s network namespace'
-complete -c knet -n '__fish_seen_subcommand_from exec' -l netns -r -F -d 'use this network namespace file instead of looking it up'
-complete -c knet -n '__fish_seen_subcommand_from exec' -l pid -x -d 'use the network namespace of this process'
-complete -c knet -n '__fish_seen_subcommand_from exec' -a '(__knet_dynamic pod)'
+complete -c knet -n '__knet_is exec' -l netns -r -F -d 'use this network namespace file instead of looking it up'
+complete -c knet -n '__knet_is exec' -l pid -x -d 'use the network namespace of this process'
+complete -c knet -n '__knet_is exec' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a ping -d 'ping a pod, Service, node or IP, from the node or a pod'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l from -x -a '(__knet_dynamic pod)' -d 'probe from inside this pod\'s network namespace'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l netns -r -F -d 'probe from this network namespace file'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l pid -x -d 'probe from the network namespace of this process'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s c -l count -x -d 'stop after N probes (default 5)'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s i -l interval -x -d 'time between probes (default 1)'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s s -l size -x -d 'payload bytes (default 56)'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s W -l timeout -x -d 'how long to wait for each answer (default 2)'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s t -l ttl -x -d 'IP time to live'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l df -d 'don\'t fragment: report the path MTU when too big'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l tcp -x -d 'time TCP connects to PORT instead'
-complete -c knet -n '__fish_seen_subcommand_from ping' -l udp -x -d 'send UDP datagrams to PORT instead'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
-complete -c knet -n '__fish_seen_subcommand_from ping' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
-complete -c knet -n '__fish_seen_subcommand_from ping' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is ping' -l from -x -a '(__knet_dynamic pod)' -d 'probe from inside this pod\'s network namespace'
+complete -c knet -n '__knet_is ping' -l netns -r -F -d 'probe from this network namespace file'
+complete -c knet -n '__knet_is ping' -l pid -x -d 'probe from the network namespace of this process'
+complete -c knet -n '__knet_is ping' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is ping' -s c -l count -x -d 'stop after N probes (default 5)'
+complete -c knet -n '__knet_is ping' -s i -l interval -x -d 'time between probes (default 1)'
+complete -c knet -n '__knet_is ping' -s s -l size -x -d 'payload bytes (default 56)'
+complete -c knet -n '__knet_is ping' -s W -l timeout -x -d 'how long to wait for each answer (default 2)'
+complete -c knet -n '__knet_is ping' -s t -l ttl -x -d 'IP time to live'
+complete -c knet -n '__knet_is ping' -l df -d 'don\'t fragment: report the path MTU when too big'
+complete -c knet -n '__knet_is ping' -l tcp -x -d 'time TCP connects to PORT instead'
+complete -c knet -n '__knet_is ping' -l udp -x -d 'send UDP datagrams to PORT instead'
+complete -c knet -n '__knet_is ping' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
+complete -c knet -n '__knet_is ping' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
+complete -c knet -n '__knet_is ping' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a traceroute -d 'trace the path to a target, naming every hop'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l from -x -a '(__knet_dynamic pod)' -d 'trace from inside this pod\'s network namespace'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l netns -r -F -d 'trace from this network namespace file'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l pid -x -d 'trace from the network namespace of this process'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s I -l icmp -d 'probe with ICMP echo'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s T -l tcp -d 'probe with TCP SYN'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s U -l udp -d 'probe with UDP (the default)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s p -l port -x -d 'TCP destination port (default 80)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s m -l max-hops -x -d 'largest TTL (default 30)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s f -l first-ttl -x -d 'first TTL (default 1)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s q -l queries -x -d 'probes per hop (default 3, 1 with --report)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s w -l wait -x -d 'how long to wait for an answer (default 2)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s r -l report -d 'repeat and print per-hop loss and RTT statistics'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s c -l count -x -d 'rounds for --report (default 10)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s i -l interval -x -d 'time between --report rounds (default 1)'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -l no-names -d 'do not ask the API who owns each hop'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
-complete -c knet -n '__fish_seen_subcommand_from traceroute trace' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is traceroute' -l from -x -a '(__knet_dynamic pod)' -d 'trace from inside this pod\'s network namespace'
+complete -c knet -n '__knet_is traceroute' -l netns -r -F -d 'trace from this network namespace file'
+complete -c knet -n '__knet_is traceroute' -l pid -x -d 'trace from the network namespace of this process'
+complete -c knet -n '__knet_is traceroute' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is traceroute' -s I -l icmp -d 'probe with ICMP echo'
+complete -c knet -n '__knet_is traceroute' -s T -l tcp -d 'probe with TCP SYN'
+complete -c knet -n '__knet_is traceroute' -s U -l udp -d 'probe with UDP (the default)'
+complete -c knet -n '__knet_is traceroute' -s p -l port -x -d 'TCP destination port (default 80)'
+complete -c knet -n '__knet_is traceroute' -s m -l max-hops -x -d 'largest TTL (default 30)'
+complete -c knet -n '__knet_is traceroute' -s f -l first-ttl -x -d 'first TTL (default 1)'
+complete -c knet -n '__knet_is traceroute' -s q -l queries -x -d 'probes per hop (default 3, 1 with --report)'
+complete -c knet -n '__knet_is traceroute' -s w -l wait -x -d 'how long to wait for an answer (default 2)'
+complete -c knet -n '__knet_is traceroute' -s r -l report -d 'repeat and print per-hop loss and RTT statistics'
+complete -c knet -n '__knet_is traceroute' -s c -l count -x -d 'rounds for --report (default 10)'
+complete -c knet -n '__knet_is traceroute' -s i -l interval -x -d 'time between --report rounds (default 1)'
+complete -c knet -n '__knet_is traceroute' -l no-names -d 'do not ask the API who owns each hop'
+complete -c knet -n '__knet_is traceroute' -s 6 -l ipv6 -d 'use the target\'s IPv6 address'
+complete -c knet -n '__knet_is traceroute' -s 4 -l ipv4 -d 'use the target\'s IPv4 address'
+complete -c knet -n '__knet_is traceroute' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a conntrack -d 'the node\'s conntrack table, in Kubernetes names'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s p -l proto -x -d 'only this protocol (tcp, udp, icmp, sctp, ... or a number)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l src -x -d 'original source address or prefix'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l dst -x -d 'original destination address or prefix'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l sport -x -d 'original source port'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l dport -x -d 'original destination port'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l state -x -d 'TCP state (ESTABLISHED, TIME_WAIT...; SCTP or DCCP with -p)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l status -x -d 'status flags that must all hold (ASSURED, UNREPLIED...)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l nat -d 'only translated entries (DNAT, SNAT)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l zone -x -d 'conntrack zone'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l mark -x -d 'connection mark'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l stale -d 'svc/NAME: only stale entries (not a ready endpoint, unanswered UDP)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l in-pod -d 'pod target: also the table of the pod\'s own network namespace'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s E -l events -d 'follow NEW, UPDATE and DESTROY events until Ctrl-C'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s c -l count -x -d 'with -E: stop after N events'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s b -l buffer-size -x -d 'with -E: the receive buffer to start with (doubles on overrun)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l delete -d 'delete the entries the filters keep (asks, or --yes)'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s y -l yes -d 'with --delete: do not ask'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s S -l stats -d 'table statistics: count, max, per-CPU counters'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -l no-names -d 'raw addresses: do not ask the cluster who owns them'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s 4 -l ipv4 -d 'only IPv4 entries'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -s 6 -l ipv6 -d 'only IPv6 entries'
-complete -c knet -n '__fish_seen_subcommand_from conntrack ct' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is conntrack' -s p -l proto -x -d 'only this protocol (tcp, udp, icmp, sctp, ... or a number)'
+complete -c knet -n '__knet_is conntrack' -l src -x -d 'original source address or prefix'
+complete -c knet -n '__knet_is conntrack' -l dst -x -d 'original destination address or prefix'
+complete -c knet -n '__knet_is conntrack' -l sport -x -d 'original source port'
+complete -c knet -n '__knet_is conntrack' -l dport -x -d 'original destination port'
+complete -c knet -n '__knet_is conntrack' -l state -x -d 'TCP state (ESTABLISHED, TIME_WAIT...; SCTP or DCCP with -p)'
+complete -c knet -n '__knet_is conntrack' -l status -x -d 'status flags that must all hold (ASSURED, UNREPLIED...)'
+complete -c knet -n '__knet_is conntrack' -l nat -d 'only translated entries (DNAT, SNAT)'
+complete -c knet -n '__knet_is conntrack' -l zone -x -d 'conntrack zone'
+complete -c knet -n '__knet_is conntrack' -l mark -x -d 'connection mark'
+complete -c knet -n '__knet_is conntrack' -l stale -d 'svc/NAME: only stale entries (not a ready endpoint, unanswered UDP)'
+complete -c knet -n '__knet_is conntrack' -l in-pod -d 'pod target: also the table of the pod\'s own network namespace'
+complete -c knet -n '__knet_is conntrack' -s E -l events -d 'follow NEW, UPDATE and DESTROY events until Ctrl-C'
+complete -c knet -n '__knet_is conntrack' -s c -l count -x -d 'with -E: stop after N events'
+complete -c knet -n '__knet_is conntrack' -s b -l buffer-size -x -d 'with -E: the receive buffer to start with (doubles on overrun)'
+complete -c knet -n '__knet_is conntrack' -l delete -d 'delete the entries the filters keep (asks, or --yes)'
+complete -c knet -n '__knet_is conntrack' -s y -l yes -d 'with --delete: do not ask'
+complete -c knet -n '__knet_is conntrack' -s S -l stats -d 'table statistics: count, max, per-CPU counters'
+complete -c knet -n '__knet_is conntrack' -l no-names -d 'raw addresses: do not ask the cluster who owns them'
+complete -c knet -n '__knet_is conntrack' -s 4 -l ipv4 -d 'only IPv4 entries'
+complete -c knet -n '__knet_is conntrack' -s 6 -l ipv6 -d 'only IPv6 entries'
+complete -c knet -n '__knet_is conntrack' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a capture -d 'capture pods\' packets, decoded or as pcap/pcapng'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s i -l interface -x -d 'capture on IFACE in the pod (default eth0; \'any\' for all)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s s -l snaplen -x -d 'bytes kept of each packet (default 262144)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s B -l buffer-size -x -d 'kernel buffer in KiB (default 32768)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s c -l count -x -d 'stop after N packets'
-complete -c knet -n '__fish_seen_subcommand_from capture' -l duration -x -d 'stop after SECONDS'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s w -l write -r -F -d 'write the packets to FILE (\'-\': stdout) instead of decoding them'
-complete -c knet -n '__fish_seen_subcommand_from capture' -l pcapng -d 'write pcapng (also for a .pcapng FILE), with the pod in each interface'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s U -l packet-buffered -d 'with -w, write each packet as it comes'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s r -l read -r -F -d 'decode a pcap or pcapng FILE instead of capturing'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s x -l hex -d 'print each packet in hex too'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s X -l hex-ascii -d 'print each packet in hex and ASCII too'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s C -l file-size -x -d 'with -w, start a new file past MB million bytes (as tcpdump)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s G -l rotate-seconds -x -d 'with -w, a new file every SECONDS (FILE is strftime\'d)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s W -l file-count -x -d 'with -C, reuse COUNT files; with -G, stop after COUNT'
-complete -c knet -n '__fish_seen_subcommand_from capture' -l stream -d 'print raw packets as JSON Lines (base64; what a remote run sends)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from capture' -a '(__knet_dynamic pod)'
+complete -c knet -n '__knet_is capture' -s i -l interface -x -d 'capture on IFACE in the pod (default eth0; \'any\' for all)'
+complete -c knet -n '__knet_is capture' -s s -l snaplen -x -d 'bytes kept of each packet (default 262144)'
+complete -c knet -n '__knet_is capture' -s B -l buffer-size -x -d 'kernel buffer in KiB (default 32768)'
+complete -c knet -n '__knet_is capture' -s c -l count -x -d 'stop after N packets'
+complete -c knet -n '__knet_is capture' -l duration -x -d 'stop after SECONDS'
+complete -c knet -n '__knet_is capture' -s w -l write -r -F -d 'write the packets to FILE (\'-\': stdout) instead of decoding them'
+complete -c knet -n '__knet_is capture' -l pcapng -d 'write pcapng (also for a .pcapng FILE), with the pod in each interface'
+complete -c knet -n '__knet_is capture' -s U -l packet-buffered -d 'with -w, write each packet as it comes'
+complete -c knet -n '__knet_is capture' -s r -l read -r -F -d 'decode a pcap or pcapng FILE instead of capturing'
+complete -c knet -n '__knet_is capture' -s x -l hex -d 'print each packet in hex too'
+complete -c knet -n '__knet_is capture' -s X -l hex-ascii -d 'print each packet in hex and ASCII too'
+complete -c knet -n '__knet_is capture' -s C -l file-size -x -d 'with -w, start a new file past MB million bytes (as tcpdump)'
+complete -c knet -n '__knet_is capture' -s G -l rotate-seconds -x -d 'with -w, a new file every SECONDS (FILE is strftime\'d)'
+complete -c knet -n '__knet_is capture' -s W -l file-count -x -d 'with -C, reuse COUNT files; with -G, stop after COUNT'
+complete -c knet -n '__knet_is capture' -l stream -d 'print raw packets as JSON Lines (base64; what a remote run sends)'
+complete -c knet -n '__knet_is capture' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is capture' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a flows -d 'live flows of a pod or node, with names and problems'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l source -x -d 'where flows come from: captured headers (default) or the node\'s conntrack table'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l once -x -d 'no screen: watch for SECONDS, print the table (or -o json), exit'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l watch -d 'no screen: a JSON Lines snapshot every refresh'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l max-flows -x -d 'keep at most N flows, evicting the least recently seen (default 100000)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l refresh -x -d 'seconds between screen updates and snapshots (default 1)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l filter -x -d 'capture only what the BPF expression (tcpdump\'s grammar) keeps'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l grep -x -d 'show only flows with TEXT in an address, name, state or flag'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l sort -x -d 'bytes (default), packets, rate, rate10, src, dst, proto, state, flags, age or last'
-complete -c knet -n '__fish_seen_subcommand_from flows' -s i -l interface -x -d 'capture on IFACE (default eth0 in a pod, any on a node)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -s B -l buffer-size -x -d 'kernel capture buffer in KiB (default 32768)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -s s -l snaplen -x -d 'bytes kept of each packet (default 256: headers)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l no-names -d 'addresses only, no names'
-complete -c knet -n '__fish_seen_subcommand_from flows' -l stream -d 'print full snapshots as JSON Lines (what a remote run sends)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from flows' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is flows' -l source -x -d 'where flows come from: captured headers (default) or the node\'s conntrack table'
+complete -c knet -n '__knet_is flows' -l once -x -d 'no screen: watch for SECONDS, print the table (or -o json), exit'
+complete -c knet -n '__knet_is flows' -l watch -d 'no screen: a JSON Lines snapshot every refresh'
+complete -c knet -n '__knet_is flows' -l max-flows -x -d 'keep at most N flows, evicting the least recently seen (default 100000)'
+complete -c knet -n '__knet_is flows' -l refresh -x -d 'seconds between screen updates and snapshots (default 1)'
+complete -c knet -n '__knet_is flows' -l filter -x -d 'capture only what the BPF expression (tcpdump\'s grammar) keeps'
+complete -c knet -n '__knet_is flows' -l grep -x -d 'show only flows with TEXT in an address, name, state or flag'
+complete -c knet -n '__knet_is flows' -l sort -x -d 'bytes (default), packets, rate, rate10, src, dst, proto, state, flags, age or last'
+complete -c knet -n '__knet_is flows' -s i -l interface -x -d 'capture on IFACE (default eth0 in a pod, any on a node)'
+complete -c knet -n '__knet_is flows' -s B -l buffer-size -x -d 'kernel capture buffer in KiB (default 32768)'
+complete -c knet -n '__knet_is flows' -s s -l snaplen -x -d 'bytes kept of each packet (default 256: headers)'
+complete -c knet -n '__knet_is flows' -l no-names -d 'addresses only, no names'
+complete -c knet -n '__knet_is flows' -l stream -d 'print full snapshots as JSON Lines (what a remote run sends)'
+complete -c knet -n '__knet_is flows' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is flows' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a policy -d 'what NetworkPolicies say: would FROM reach TO, and why'
-complete -c knet -n '__fish_seen_subcommand_from policy' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
-complete -c knet -n '__fish_seen_subcommand_from policy' -l cluster -d 'with -f: the live cluster with the files laid over it'
-complete -c knet -n '__fish_seen_subcommand_from policy' -l port -x -d 'matrix: the port to judge (repeat; default every port)'
-complete -c knet -n '__fish_seen_subcommand_from policy' -l diff -d 'matrix: what the -f files change (against the cluster or the first -f)'
-complete -c knet -n '__fish_seen_subcommand_from policy' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is policy' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
+complete -c knet -n '__knet_is policy' -l cluster -d 'with -f: the live cluster with the files laid over it'
+complete -c knet -n '__knet_is policy' -l port -x -d 'matrix: the port to judge (repeat; default every port)'
+complete -c knet -n '__knet_is policy' -l diff -d 'matrix: what the -f files change (against the cluster or the first -f)'
+complete -c knet -n '__knet_is policy -' -a check -d 'would FROM reach TO[:PORT], and which policy and rule decide'
+complete -c knet -n '__knet_is policy check' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
+complete -c knet -n '__knet_is policy check' -l cluster -d 'with -f: the live cluster with the files laid over it'
+complete -c knet -n '__knet_is policy check' -l port -x -d 'matrix: the port to judge (repeat; default every port)'
+complete -c knet -n '__knet_is policy check' -l diff -d 'matrix: what the -f files change (against the cluster or the first -f)'
+complete -c knet -n '__knet_is policy check' -a '(__knet_dynamic target)'
+complete -c knet -n '__knet_is policy -' -a matrix -d 'who reaches whom among the selected pods, per port'
+complete -c knet -n '__knet_is policy matrix' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'
+complete -c knet -n '__knet_is policy matrix' -l cluster -d 'with -f: the live cluster with the files laid over it'
+complete -c knet -n '__knet_is policy matrix' -l port -x -d 'matrix: the port to judge (repeat; default every port)'
+complete -c knet -n '__knet_is policy matrix' -l diff -d 'matrix: what the -f files change (against the cluster or the first -f)'
 complete -c knet -n __fish_use_subcommand -a dns -d 'resolve a name as a pod\'s resolver does, and check it against the API'
-complete -c knet -n '__fish_seen_subcommand_from dns' -l from -x -a '(__knet_dynamic pod)' -d 'resolve from inside this pod\'s network namespace'
-complete -c knet -n '__fish_seen_subcommand_from dns' -l netns -r -F -d 'resolve from this network namespace file'
-complete -c knet -n '__fish_seen_subcommand_from dns' -l pid -x -d 'resolve from the network namespace of this process'
-complete -c knet -n '__fish_seen_subcommand_from dns' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
-complete -c knet -n '__fish_seen_subcommand_from dns' -s t -l type -x -a 'A AAAA SRV PTR CNAME' -d 'record type to ask for (default A)'
-complete -c knet -n '__fish_seen_subcommand_from dns' -s W -l timeout -x -d 'wait this long for each try instead of resolv.conf\'s timeout'
+complete -c knet -n '__knet_is dns' -l from -x -a '(__knet_dynamic pod)' -d 'resolve from inside this pod\'s network namespace'
+complete -c knet -n '__knet_is dns' -l netns -r -F -d 'resolve from this network namespace file'
+complete -c knet -n '__knet_is dns' -l pid -x -d 'resolve from the network namespace of this process'
+complete -c knet -n '__knet_is dns' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is dns' -s t -l type -x -a 'A AAAA SRV PTR CNAME' -d 'record type to ask for (default A)'
+complete -c knet -n '__knet_is dns' -s W -l timeout -x -d 'wait this long for each try instead of resolv.conf\'s timeout'
 complete -c knet -n __fish_use_subcommand -a shell -d 'an interactive prompt for knet commands, or a runbook on stdin'
-complete -c knet -n '__fish_seen_subcommand_from shell' -s e -l errexit -d 'stop at the first command that fails (not at a prompt)'
-complete -c knet -n '__fish_seen_subcommand_from shell' -s x -l xtrace -d 'echo each command to stderr before running it'
+complete -c knet -n '__knet_is shell' -s e -l errexit -d 'stop at the first command that fails (not at a prompt)'
+complete -c knet -n '__knet_is shell' -s x -l xtrace -d 'echo each command to stderr before running it'
 complete -c knet -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
-complete -c knet -n '__fish_seen_subcommand_from completion' -a '(__knet_dynamic shell)'
+complete -c knet -n '__knet_is completion' -a '(__knet_dynamic shell)'
 complete -c knet -n __fish_use_subcommand -a version -d 'show knet\'s version and the libraries it uses'
 complete -c knet -n __fish_use_subcommand -a help -d 'show the command list or one command\'s usage'
-complete -c knet -n '__fish_seen_subcommand_from help' -a '(__knet_dynamic command)'
+complete -c knet -n '__knet_is help' -a '(__knet_dynamic command)'

@@ -107,3 +107,70 @@ zsh_tab() {
 	run fish -c 'source completions/knet.fish; complete -C "knet ping node/"'
 	[ "$(tr '\n' ' ' <<<"$output")" = "node/node-a node/node-b node/node-c " ]
 }
+
+# Verbs (services trace, ingress match, policy check|matrix) come from
+# the command table's verbs: offered in the first argument's place beside
+# the command's own names, found past options, then completed as the
+# verb's arguments.
+@test "bash completes verbs beside names, and the verb's arguments after it" {
+	run complete_words knet -n web svc ""
+	[ "$status" -eq 0 ]
+	grep -qx trace <<<"$output"
+	grep -qx web-headless <<<"$output"
+	run complete_words knet services tr
+	[ "$output" = trace ]
+	run complete_words knet -n web ingress ""
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "match web " ]
+	run complete_words knet policy ""
+	[ "$(tr '\n' ' ' <<<"$output")" = "check matrix " ]
+	# then the verb's own: targets for check, options for matrix
+	run complete_words knet -n web policy check svc/web-h
+	[ "$output" = svc/web-headless ]
+	run complete_words knet policy matrix --d
+	[ "$output" = --diff ]
+	run complete_words knet policy matrix ""
+	[ -z "$output" ]
+	# past options between the command and the verb
+	run complete_words knet svc -n web trace web-n
+	[ "$output" = web-nodeport ]
+	run complete_words knet svc -n web trace --no-c
+	[ "$output" = --no-conntrack ]
+	run complete_words knet ingress match --cl
+	[[ "$output" == *--class* ]]
+	# a name in the first place is no verb: names, no verb words
+	run complete_words knet -n web svc web ""
+	[ -n "$output" ]
+	run ! grep -qx trace <<<"$output"
+}
+
+@test "zsh completes verbs beside names, and the verb's arguments after it" {
+	run zsh_tab knet -n web svc ''
+	[ "$status" -eq 0 ]
+	[[ "$output" == *trace* ]]
+	[[ "$output" == *web-headless* ]]
+	run zsh_tab knet policy ''
+	[[ "$output" == *check*matrix* ]]
+	run zsh_tab knet svc -n web trace web-n
+	[[ "$output" == *"trace web-nodeport"* ]]
+	run zsh_tab knet -n web ingress mat
+	[[ "$output" == *"ingress match"* ]]
+}
+
+@test "fish completes verbs beside names, and the verb's arguments after it" {
+	cf() { fish -c 'source completions/knet.fish; complete -C "$argv"' "$@" | cut -f1; }
+	run cf "knet -n web svc "
+	[ "$status" -eq 0 ]
+	grep -qx trace <<<"$output"
+	grep -qx web-headless <<<"$output"
+	run cf "knet policy "
+	[ "$(tr '\n' ' ' <<<"$output")" = "check matrix " ]
+	run cf "knet -n web ingress "
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "match web " ]
+	run cf "knet svc -n web trace web-n"
+	[ "$output" = web-nodeport ]
+	run cf "knet -n web policy check svc/web-h"
+	[ "$output" = svc/web-headless ]
+	run cf "knet -n web svc web "
+	[ -n "$output" ]
+	run ! grep -qx trace <<<"$output"
+}

@@ -1,69 +1,33 @@
 #!/usr/bin/env bats
-# knet ingress match through the lab's API: the shared web Ingress (read
-# only) and the Ingress specification's path examples, as Ingresses of
-# a namespace and class of this file's own.
+# knet ingress match through the lab's API and through -f: the shared
+# web Ingress (read only), and the Ingress specification's examples
+# (tests/data/ingress/cases.txt) over the same files, read offline and
+# applied to a namespace and class of this file's own.
+
+bats_require_minimum_version 1.5.0
 
 NS=knet-ingt
+DATA=tests/data/ingress
 
 setup_file() {
 	load node-helpers
 	node_env
 	tests/lab/lab up >&2
-	k apply -f - >&2 <<-YAML
-	apiVersion: v1
-	kind: Namespace
-	metadata: {name: $NS}
-	---
-	apiVersion: v1
-	kind: Service
-	metadata: {name: be, namespace: $NS}
-	spec:
-	  ports: [{name: http, port: 80, targetPort: 8080}]
-	---
-	apiVersion: v1
-	kind: Endpoints
-	metadata: {name: be, namespace: $NS}
-	subsets: [{addresses: [{ip: 198.19.1.250}], ports: [{name: http, port: 8080}]}]
-	---
-	apiVersion: networking.k8s.io/v1
-	kind: Ingress
-	metadata: {name: spec, namespace: $NS}
-	spec:
-	  ingressClassName: knet-t
-	  tls: [{hosts: ["*.shop.test"], secretName: shop-tls}]
-	  rules:
-	  - host: "*.shop.test"
-	    http:
-	      paths:
-	      - {path: /, pathType: Prefix, backend: {service: {name: be, port: {number: 80}}}}
-	      - {path: /aaa, pathType: Prefix, backend: {service: {name: be, port: {name: http}}}}
-	      - {path: /aaa/bbb, pathType: Prefix, backend: {service: {name: be, port: {number: 80}}}}
-	      - {path: /aaa/bbb, pathType: Exact, backend: {service: {name: be, port: {number: 80}}}}
-	---
-	apiVersion: networking.k8s.io/v1
-	kind: Ingress
-	metadata: {name: exact, namespace: $NS}
-	spec:
-	  ingressClassName: knet-t
-	  rules:
-	  - host: a.shop.test
-	    http:
-	      paths:
-	      - {path: /x, pathType: Exact, backend: {service: {name: be, port: {number: 80}}}}
-	---
-	apiVersion: networking.k8s.io/v1
-	kind: Ingress
-	metadata: {name: fallback, namespace: $NS}
-	spec:
-	  ingressClassName: knet-t
-	  defaultBackend: {service: {name: nothere, port: {number: 80}}}
-	YAML
+	# a previous run's namespace may still be going away
+	for _ in $(seq 60); do
+		k get namespace $NS >/dev/null 2>&1 || break
+		sleep 1
+	done
+	k create namespace $NS >&2
+	# the same files the -f cases read, through the API server
+	k -n $NS apply -f $DATA/spec >&2
 }
 
 teardown_file() {
 	load node-helpers
 	node_env
 	k delete namespace $NS --wait=false >&2 || true
+	k delete ingressclass knet-spec >&2 || true
 }
 
 setup() {
@@ -71,8 +35,6 @@ setup() {
 	node_env
 }
 
-m() { "$KNET" -n $NS ingress match --class knet-t "$@" -o json; }
-won() { echo "$output" | jq -r 'select(.event=="candidate" and .verdict=="won") | "\(.ingress) \(.path) \(.path_type)"'; }
 
 @test "ingress match: the web Ingress, /api wins over / for /api/v1" {
 	run "$KNET" -n web ingress match http://shop.example/api/v1 -o json
@@ -90,46 +52,101 @@ won() { echo "$output" | jq -r 'select(.event=="candidate" and .verdict=="won") 
 	[[ "${lines[1]}" == *"shop.example/ Prefix"*"svc/web:80"* ]]
 }
 
-@test "ingress match: the spec's path examples" {
-	run m http://b.shop.test/aaa/bbb
-	[ "$status" -eq 0 ]
-	[ "$(won)" = "$NS/spec /aaa/bbb Exact" ]
-	[ "$(echo "$output" | jq -r 'select(.verdict=="prefix") | .path')" = /aaa/bbb ]
-	run m http://b.shop.test/aaa/ccc
-	[ "$(won)" = "$NS/spec /aaa Prefix" ]
-	run m http://b.shop.test/aaa/bbbxyz
-	[ "$(won)" = "$NS/spec /aaa Prefix" ]
-	run m http://b.shop.test/aaa/bbb/ccc
-	[ "$(won)" = "$NS/spec /aaa/bbb Prefix" ]
-	run m http://b.shop.test/ccc
-	[ "$(won)" = "$NS/spec / Prefix" ]
-	# the backend by port name, its ready endpoints
-	run m http://b.shop.test/aaa
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | "\(.backend) \(.ready_endpoints[0])"')" = "svc/be:http 198.19.1.250:8080" ]
+# One row of $DATA/cases.txt against "$@" (the source: -f or none):
+# the winning Ingress, its rule, backend and TLS secret, and the status.
+check_cases() {
+	local url want_rc ing rule be tls got want n=0
+	while IFS='|' read -r url want_rc ing rule be tls; do
+		url=$(echo $url) want_rc=$(echo $want_rc) ing=$(echo $ing)
+		rule=$(echo "$rule" | sed 's/^ *//; s/ *$//') be=$(echo $be)
+		tls=$(echo $tls)
+		[ -n "$url" ] && [ "${url:0:1}" != "#" ] || continue
+		run "$KNET" -n $NS ingress match --class knet-spec "$url" "$@" -o json
+		got=$(echo "$output" | jq -r 'select(.event=="match") | "\(.ingress)|\(.rule)|\(.backend)|\(.tls_secret // "-")"')
+		want="$NS/$ing|$rule|$be|$tls"
+		if [ "$status" != "$want_rc" ] || [ "$got" != "$want" ]; then
+			echo "$url: exit $status, want $want_rc; got '$got', want '$want'"
+			return 1
+		fi
+		n=$((n + 1))
+	done <$DATA/cases.txt
+	[ "$n" -ge 25 ]
 }
 
-@test "ingress match: hosts, the wildcard's one label, TLS and the default backend" {
-	run m https://b.shop.test/
+@test "ingress match: the spec's examples through -f" {
+	check_cases -f $DATA/spec
+}
+
+@test "ingress match: the spec's examples through the lab's API" {
+	check_cases
+}
+
+@test "ingress match: why candidates lose, and the backend's endpoints" {
+	for src in "-f $DATA/spec" ""; do
+		run "$KNET" -n $NS ingress match --class knet-spec http://multi3.spec.test/aaa/bbb $src -o json
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jq -r 'select(.event=="candidate" and .host=="multi3.spec.test") | "\(.path) \(.verdict)"' | paste -sd,)" = "/ shorter,/aaa shorter,/aaa/bbb won" ]
+		[ "$(echo "$output" | jq -r 'select(.event=="match") | .ready_endpoints | join(",")')" = 198.19.1.250:8080 ]
+		run "$KNET" -n $NS ingress match --class knet-spec http://mixed.spec.test/foo $src -o json
+		[ "$(echo "$output" | jq -r 'select(.ingress=="'$NS'/mixed-prefix") | .verdict')" = prefix ]
+		run "$KNET" -n $NS ingress match --class knet-spec http://gone.spec.test/ $src -o json
+		[ "$status" -eq 1 ]
+		[ "$(echo "$output" | jq -r 'select(.event=="match") | .note')" = "the backend Service does not exist" ]
+		run "$KNET" -n $NS ingress match --class knet-spec https://root.spec.test/ $src -o json
+		[ "$(echo "$output" | jq -r 'select(.event=="match") | .note')" = "https, but no Ingress has TLS for this host: the controller's default certificate" ]
+	done
+}
+
+@test "ingress match -f: the default IngressClass, and --cluster -f where the files win" {
+	run "$KNET" -n $NS ingress match http://root.spec.test/ -f $DATA/spec -f $DATA/default-class.yaml -o json
 	[ "$status" -eq 0 ]
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | .tls_secret')" = shop-tls ]
-	# an exact host's rules only: no fall-through to the wildcard's /
-	run m http://a.shop.test/aaa
+	[ "$(echo "$output" | jq -r 'select(.event=="match") | .ingress')" = $NS/other ]
+	[ "$(echo "$output" | jq -r 'select(.ingress=="'$NS'/paths") | .verdict' | sort -u)" = class ]
+	# the cluster's spec Ingresses, with an Ingress of the files' over
+	# the cluster's "paths": the files' wins, the rest stays the cluster's
+	cat >"$BATS_TEST_TMPDIR/over.yaml" <<-YAML
+	apiVersion: networking.k8s.io/v1
+	kind: Ingress
+	metadata: {name: paths, namespace: $NS}
+	spec:
+	  ingressClassName: knet-spec
+	  rules:
+	  - host: root.spec.test
+	    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: empty, port: {number: 80}}}}]}
+	YAML
+	run "$KNET" -n $NS ingress match --class knet-spec http://root.spec.test/ --cluster -f "$BATS_TEST_TMPDIR/over.yaml" -o json
 	echo "$output"
 	[ "$status" -eq 1 ]
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | .backend')" = svc/nothere:80 ]
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | .note')" = "the backend Service does not exist" ]
-	[ "$(echo "$output" | jq -r 'select(.ingress=="'$NS'/spec" and .path=="/") | .verdict')" = host-tier ]
-	# two labels are not "*.shop.test"
-	run m http://x.y.shop.test/
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | .rule')" = defaultBackend ]
-	[ "$(echo "$output" | jq -r 'select(.ingress=="'$NS'/spec") | .verdict' | sort -u)" = host ]
-	# https to a host no TLS block names
-	run m https://shop.test/
-	[ "$(echo "$output" | jq -r 'select(.event=="match") | .note')" = "https, but no Ingress has TLS for this host: the controller's default certificate" ]
+	[ "$(echo "$output" | jq -r 'select(.event=="match") | .backend')" = svc/empty:80 ]
+	[ "$(echo "$output" | jq -r 'select(.event=="candidate" and .ingress=="'$NS'/paths") | .host')" = root.spec.test ]
+	run "$KNET" -n $NS ingress match --class knet-spec http://bar.foo.spec.test/ --cluster -f "$BATS_TEST_TMPDIR/over.yaml" -o json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r 'select(.event=="match") | "\(.ingress) \(.ready_endpoints[0])"')" = "$NS/wild 198.19.1.250:8080" ]
+	# offline: nothing of the cluster is read
+	run "$KNET" --kubeconfig /nonexistent -n $NS ingress match --class knet-spec http://exact.spec.test/foo -f $DATA/spec
+	[ "$status" -eq 0 ]
+	run "$KNET" ingress match http://a/ --cluster
+	[ "$status" -eq 2 ]
+}
+
+@test "ingress match -f: malformed manifests name the file, document and field (exit 2), as the API server refuses them" {
+	run --separate-stderr "$KNET" ingress match http://a/ -f $DATA/bad/pathtype.yaml
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "knet: $DATA/bad/pathtype.yaml: document 2: spec.rules[0].http.paths[0].pathType: not Exact, Prefix or ImplementationSpecific" ]
+	run --separate-stderr "$KNET" ingress match http://a/ -f $DATA/bad/port.yaml
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "knet: $DATA/bad/port.yaml: document 1: spec.defaultBackend.service.port: number not in 1-65535" ]
+	run --separate-stderr "$KNET" ingress match http://a/ -f - <$DATA/bad/path.yaml
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "knet: <stdin>: document 1: spec.rules[0].http.paths[0].path: must be an absolute path" ]
+	for f in $DATA/bad/*.yaml; do
+		run ! k -n $NS apply --dry-run=server -f "$f"
+		[[ "$output" == *"is invalid"* ]]
+	done
 }
 
 @test "ingress match: another class, and bad input" {
-	run "$KNET" -n $NS ingress match --class nginx http://b.shop.test/ -o json
+	run "$KNET" -n $NS ingress match --class nginx http://root.spec.test/ -o json
 	[ "$status" -eq 1 ]
 	[ "$(echo "$output" | jq -r 'select(.event=="candidate") | .verdict' | sort -u)" = class ]
 	run "$KNET" ingress match ftp://b.shop.test/

@@ -98,6 +98,17 @@ clear_screen() {
 	wait_screen '(^| )--count( |$)'
 	keys C-u 'ping --cou' Tab
 	wait_screen '> ping --count *$'
+	# verbs from the command table, past options, then the verb's words
+	keys C-u 'svc -o wide tra' Tab
+	wait_screen '> svc -o wide trace *$'
+	keys C-u 'policy ' Tab Tab
+	wait_screen '(^| )check +matrix( |$)'
+	keys C-u 'ingress mat' Tab
+	wait_screen '> ingress match *$'
+	keys C-u 'svc -n web trace --no-co' Tab
+	wait_screen '> svc -n web trace --no-conntrack *$'
+	keys C-u 'svc trace web-hea' Tab
+	wait_screen '> svc trace web-headless *$'
 	keys C-u
 }
 

@@ -245,6 +245,26 @@ proxy_pid() {
 	[[ "$output" == *trace* ]]
 }
 
+@test "svc trace: options between the command and the verb (kubectl takes flags anywhere)" {
+	for line in "svc -n web trace web" "services --namespace=web -o json trace web" \
+		"-n web svc --no-headers trace web" "svc --on node-a -n web trace web"; do
+		run on_a $line -o json
+		echo "$line: $output"
+		[ "$status" -eq 0 ]
+		[ "$(echo "$output" | jq -r 'select(.event=="summary") | .service')" = web/web ]
+	done
+	# the word after the options is the verb only with a word after it
+	run "$KNET" svc -n web trace
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"services \"trace\" not found"* ]]
+	run "$KNET" svc -n web web -o json
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | jq -r ".items[0].name")" = web ]
+	# -- ends the options: "trace" after it is a Service's name
+	run "$KNET" svc -n web -- trace web
+	[ "$status" -eq 3 ]
+}
+
 @test "svc trace: 1,000 endpoints trace in under a second" {
 	{
 		echo "apiVersion: v1"

@@ -179,7 +179,7 @@ static void candidates(struct words *ws, char **v, int n, const char *text,
 	static const char *const builtins[] = {"use", "unuse", "status",
 					       "exit"};
 	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
-	const struct knet_cmd *cmd = NULL;
+	const struct knet_cmd *cmd = NULL, *verbs = NULL;
 	const struct knet_opt *o = NULL;
 	int i;
 
@@ -216,6 +216,20 @@ static void candidates(struct words *ws, char **v, int n, const char *text,
 		cmd = knet_cmd_find(v[i]);
 		if (!cmd)
 			return;
+		/* "svc -n web trace <Tab>": the verb's, past options */
+		{
+			int at = 0;
+			const struct knet_cmd *verb = knet_cmd_verb_at(
+				cmd, n - i - 1, v + i + 1, &at);
+
+			if (verb)
+				cmd = verb;
+			else if (cmd->verbs && text[0] != '-' &&
+				 knet_cmd_first_arg(cmd, n - i - 1,
+						    v + i + 1) == n - i - 1 &&
+				 !(n > i + 1 && v[n - 1][0] == '-'))
+				verbs = cmd;
+		}
 		tables[0] = cmd->options;
 		tables[1] = knet_global_options;
 		if (!cmd->options) {
@@ -242,6 +256,10 @@ static void candidates(struct words *ws, char **v, int n, const char *text,
 		add_options(ws, knet_global_options, text);
 		return;
 	}
+	/* the verbs in the first argument's place, beside the names */
+	for (const struct knet_cmd *const *vb = verbs ? verbs->verbs : NULL;
+	     vb && *vb; vb++)
+		add_if(ws, strrchr((*vb)->name, ' ') + 1, text);
 	if (cmd && cmd->complete_args)
 		add_hint(ws, cmd->complete_args, line_namespace(v, n), text,
 			 loading);

@@ -394,5 +394,17 @@ int knet_ingress_match(const struct knet_ingress *const *ings, int n,
 void knet_ingress_match_free(struct knet_ingress_match *m);
 /* "won", "class", "host", ... */
 const char *knet_ingress_verdict_name(enum knet_ingress_verdict v);
+/*
+ * The ready endpoints ("IP:PORT", once each) of rule @p's backend:
+ * Service @svc (NULL: not found) with endpoints @se (NULL: none), only
+ * those of the service port the rule names.  *@ret_note says why the
+ * backend cannot serve (no such Service, no such port, no ready
+ * endpoint), NULL when it can.  -ENOMEM only.
+ */
+int knet_ingress_backend_ready(const struct knet_ingress_path *p,
+			       const struct knet_service *svc,
+			       const struct knet_service_endpoints *se,
+			       struct knet_strv *ret_ready,
+			       const char **ret_note);
 
 #endif

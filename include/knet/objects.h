@@ -383,6 +383,37 @@ int knet_ingress_list(struct knet_api *api, const char *ns,
 		      const struct knet_list_opts *opts,
 		      struct knet_ingress_list **ret, struct knet_error *err);
 void knet_ingress_list_free(struct knet_ingress_list *l);
+/*
+ * Like knet_ingress_from_json(), and -EINVAL with "FIELD: problem" in
+ * @err ("spec.rules[0].http.paths[1].pathType: not Exact, Prefix or
+ * ImplementationSpecific") for what the API server would refuse.
+ */
+int knet_ingress_parse(const cJSON *item, struct knet_ingress **ret,
+		       struct knet_error *err);
+
+/* --- ingress classes --- */
+
+struct knet_ingress_class {
+	struct knet_meta meta;
+	char *controller; /* spec.controller, NULL when none */
+	/* ingressclass.kubernetes.io/is-default-class: "true" */
+	bool is_default;
+};
+
+struct knet_ingress_class_list {
+	struct knet_ingress_class **items;
+	int n;
+};
+
+int knet_ingress_class_from_json(const cJSON *item,
+				 struct knet_ingress_class **ret);
+void knet_ingress_class_free(struct knet_ingress_class *c);
+int knet_ingress_class_list(struct knet_api *api,
+			    struct knet_ingress_class_list **ret,
+			    struct knet_error *err);
+void knet_ingress_class_list_free(struct knet_ingress_class_list *l);
+/* The name of the first class marked default, or NULL. */
+const char *knet_ingress_class_default(const struct knet_ingress_class_list *l);
 
 /* --- who owns an address --- */
 
@@ -456,9 +487,10 @@ char *knet_who_index_label(const struct knet_who_index *idx, const char *ip);
 
 /*
  * Objects read from files instead of the API: Namespaces, Pods,
- * Services (with their EndpointSlices or Endpoints), Nodes and
- * NetworkPolicies (other kinds are skipped and counted).  YAML or JSON, several documents per file, `v1 List`s, and
- * directories read recursively (*.yaml, *.yml, *.json, in name order).
+ * Services (with their EndpointSlices or Endpoints), Nodes,
+ * NetworkPolicies, Ingresses and IngressClasses (other kinds are
+ * skipped and counted).  YAML or JSON, several documents per file,
+ * `v1 List`s, and directories read recursively (*.yaml, *.yml, *.json, in name order).
  * A malformed document fails the load with "FILE: document N: FIELD:
  * PROBLEM" in the error (usage class: exit 2).
  */
@@ -472,6 +504,8 @@ struct knet_manifest {
 	struct knet_endpoints_list endpoints;
 	int skipped; /* objects of other kinds */
 	int ndocs;
+	struct knet_ingress_list ingresses;
+	struct knet_ingress_class_list ingress_classes;
 };
 
 struct knet_manifest *knet_manifest_new(void);
@@ -487,6 +521,14 @@ int knet_manifest_load(struct knet_manifest *m, const char *path,
 int knet_manifest_load_text(struct knet_manifest *m, const char *name,
 			    const char *text, size_t len,
 			    const char *default_ns, struct knet_error *err);
+/*
+ * Load each of @paths (@n of them) and lay it over @m with
+ * knet_manifest_merge(): a later file wins over an earlier one, and
+ * every file over what @m held (the cluster, for --cluster -f).
+ */
+int knet_manifest_load_over(struct knet_manifest *m, const char *const *paths,
+			    int n, const char *default_ns,
+			    struct knet_error *err);
 /*
  * Move every object of @src into @dst, replacing those with the same
  * kind, namespace and name (--cluster -f: the files win).  @src is left

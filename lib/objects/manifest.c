@@ -49,6 +49,14 @@ static struct knet_meta *netpol_meta(void *o)
 {
 	return &((struct knet_netpol *)o)->meta;
 }
+static struct knet_meta *ing_meta(void *o)
+{
+	return &((struct knet_ingress *)o)->meta;
+}
+static struct knet_meta *ingclass_meta(void *o)
+{
+	return &((struct knet_ingress_class *)o)->meta;
+}
 static void ns_free(void *o)
 {
 	knet_namespace_free(o);
@@ -69,8 +77,16 @@ static void netpol_free(void *o)
 {
 	knet_netpol_free(o);
 }
+static void ing_free(void *o)
+{
+	knet_ingress_free(o);
+}
+static void ingclass_free(void *o)
+{
+	knet_ingress_class_free(o);
+}
 
-enum { K_NS, K_POD, K_SVC, K_NODE, K_NETPOL, NKINDS };
+enum { K_NS, K_POD, K_SVC, K_NODE, K_NETPOL, K_ING, K_INGCLASS, NKINDS };
 
 static struct kind_slot slot(struct knet_manifest *m, int k)
 {
@@ -87,6 +103,13 @@ static struct kind_slot slot(struct knet_manifest *m, int k)
 	case K_NODE:
 		return (struct kind_slot){(void ***)&m->nodes.items,
 					  &m->nodes.n, node_meta, node_free};
+	case K_ING:
+		return (struct kind_slot){(void ***)&m->ingresses.items,
+					  &m->ingresses.n, ing_meta, ing_free};
+	case K_INGCLASS:
+		return (struct kind_slot){(void ***)&m->ingress_classes.items,
+					  &m->ingress_classes.n, ingclass_meta,
+					  ingclass_free};
 	default:
 		return (struct kind_slot){(void ***)&m->netpols.items,
 					  &m->netpols.n, netpol_meta,
@@ -243,9 +266,10 @@ static int set_namespace(cJSON *obj, const char *default_ns)
 static int kind_of(const char *kind)
 {
 	static const char *const names[NKINDS] = {
-		[K_NS] = "Namespace",	      [K_POD] = "Pod",
-		[K_SVC] = "Service",	      [K_NODE] = "Node",
-		[K_NETPOL] = "NetworkPolicy",
+		[K_NS] = "Namespace",	       [K_POD] = "Pod",
+		[K_SVC] = "Service",	       [K_NODE] = "Node",
+		[K_NETPOL] = "NetworkPolicy",  [K_ING] = "Ingress",
+		[K_INGCLASS] = "IngressClass",
 	};
 
 	for (int k = 0; k < NKINDS; k++)
@@ -271,6 +295,13 @@ static int parse_object(int k, cJSON *obj, void **ret, struct knet_error *err)
 		break;
 	case K_NODE:
 		r = knet_node_from_json(obj, (struct knet_node **)ret);
+		break;
+	case K_ING:
+		return knet_ingress_parse(obj, (struct knet_ingress **)ret,
+					  err);
+	case K_INGCLASS:
+		r = knet_ingress_class_from_json(
+			obj, (struct knet_ingress_class **)ret);
 		break;
 	default:
 		return knet_netpol_parse(obj, (struct knet_netpol **)ret, err);
@@ -393,7 +424,8 @@ static int add_object(struct knet_manifest *m, cJSON *obj,
 		return doc_error(err, w, "metadata", "missing");
 	if (!knet_json_str(md, "name") || !*knet_json_str(md, "name"))
 		return doc_error(err, w, "metadata.name", "missing");
-	if (k != K_NS && k != K_NODE && set_namespace(obj, default_ns) < 0)
+	if (k != K_NS && k != K_NODE && k != K_INGCLASS &&
+	    set_namespace(obj, default_ns) < 0)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
 	if (eps)
@@ -566,4 +598,25 @@ int knet_manifest_load(struct knet_manifest *m, const char *path,
 {
 	return load_path(m, path, default_ns ? default_ns : "default", 0, true,
 			 err);
+}
+
+int knet_manifest_load_over(struct knet_manifest *m, const char *const *paths,
+			    int n, const char *default_ns,
+			    struct knet_error *err)
+{
+	for (int i = 0; i < n; i++) {
+		struct knet_manifest *f = knet_manifest_new();
+		int r;
+
+		if (!f)
+			return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+					      "out of memory");
+		r = knet_manifest_load(f, paths[i], default_ns, err);
+		if (r >= 0)
+			r = knet_manifest_merge(m, f, err);
+		knet_manifest_free(f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

@@ -225,10 +225,152 @@ static void test_url(void)
 	CHECK_INT(knet_url_parse("http://a:99999/", &u, &err), -EINVAL);
 }
 
+/* Load @yaml as a manifest; the error text ("" when it loaded). */
+static const char *load(const char *yaml, struct knet_manifest **ret)
+{
+	static char reason[512];
+	struct knet_error err = {0};
+	struct knet_manifest *m = knet_manifest_new();
+
+	reason[0] = '\0';
+	if (knet_manifest_load_text(m, "t.yaml", yaml, strlen(yaml), "web",
+				    &err) < 0)
+		snprintf(reason, sizeof(reason), "%s", err.reason);
+	*ret = m;
+	return reason;
+}
+
+#define ING_HEAD                                                               \
+	"apiVersion: networking.k8s.io/v1\nkind: Ingress\n"                    \
+	"metadata: {name: i}\nspec:\n"
+
+/* Ingresses and IngressClasses in manifests, checked as the API would. */
+static void test_manifest(void)
+{
+	struct knet_manifest *m = NULL;
+	const char *r;
+
+	r = load("apiVersion: networking.k8s.io/v1\nkind: IngressClass\n"
+		 "metadata:\n  name: c\n  annotations:\n"
+		 "    ingressclass.kubernetes.io/is-default-class: \"true\"\n"
+		 "spec: {controller: x/y}\n---\n" ING_HEAD
+		 "  ingressClassName: c\n"
+		 "  rules: [{host: a.test, http: {paths: [{path: /, pathType: "
+		 "Prefix, backend: {service: {name: be, port: {number: "
+		 "80}}}}]}}]\n",
+		 &m);
+	CHECK_STR(r, "");
+	CHECK_INT(m->ingresses.n, 1);
+	CHECK_INT(m->ingress_classes.n, 1);
+	CHECK_STR(m->ingresses.items[0]->meta.namespace, "web");
+	CHECK(m->ingress_classes.items[0]->meta.namespace == NULL);
+	CHECK_STR(knet_ingress_class_default(&m->ingress_classes), "c");
+	CHECK_STR(m->ingresses.items[0]->paths[0].port, "80");
+	knet_manifest_free(m);
+
+	r = load(ING_HEAD "  rules: [{http: {paths: [{path: /, pathType: "
+			  "Regex, backend: {service: {name: be, port: "
+			  "{number: 80}}}}]}}]\n",
+		 &m);
+	CHECK_STR(r, "t.yaml: document 1: spec.rules[0].http.paths[0]."
+		     "pathType: not Exact, Prefix or ImplementationSpecific");
+	knet_manifest_free(m);
+	r = load("kind: Service\napiVersion: v1\nmetadata: {name: "
+		 "s}\n---\n" ING_HEAD
+		 "  defaultBackend: {service: {name: be, port: {number: "
+		 "70000}}}\n",
+		 &m);
+	CHECK_STR(r, "t.yaml: document 2: spec.defaultBackend.service.port: "
+		     "number not in 1-65535");
+	knet_manifest_free(m);
+	r = load(ING_HEAD "  rules: [{host: 10.0.0.1, http: {paths: [{path: "
+			  "/, pathType: Exact, backend: {service: {name: be, "
+			  "port: {name: http}}}}]}}]\n",
+		 &m);
+	CHECK_STR(r, "t.yaml: document 1: spec.rules[0].host: must be a DNS "
+		     "name, not an IP address");
+	knet_manifest_free(m);
+	r = load(ING_HEAD "  tls: []\n", &m);
+	CHECK_STR(r, "t.yaml: document 1: spec: needs rules or a "
+		     "defaultBackend");
+	knet_manifest_free(m);
+	r = load(ING_HEAD "  rules: [{host: \"a.*.test\", http: {paths: "
+			  "[{path: /, pathType: Exact, backend: {service: "
+			  "{name: be, port: {number: 1}}}}]}}]\n",
+		 &m);
+	CHECK_STR(r, "t.yaml: document 1: spec.rules[0].host: a wildcard is "
+		     "only '*.' in front");
+	knet_manifest_free(m);
+	/* v1beta1: serviceName/servicePort, no pathType needed */
+	r = load("apiVersion: networking.k8s.io/v1beta1\nkind: Ingress\n"
+		 "metadata: {name: old}\nspec:\n  rules: [{http: {paths: "
+		 "[{path: /x, backend: {serviceName: be, servicePort: "
+		 "http}}]}}]\n",
+		 &m);
+	CHECK_STR(r, "");
+	CHECK_STR(m->ingresses.items[0]->paths[0].service, "be");
+	knet_manifest_free(m);
+}
+
+/* The backend's ready endpoints: its port only, once each. */
+static void test_backend(void)
+{
+	struct knet_manifest *m = NULL;
+	struct knet_strv ready = {0};
+	const char *note = NULL;
+	const char *r =
+		load("apiVersion: v1\nkind: Service\nmetadata: {name: be}\n"
+		     "spec:\n  ports: [{name: http, port: 80}, {name: m, port: "
+		     "9}]\n---\napiVersion: discovery.k8s.io/v1\nkind: "
+		     "EndpointSlice\nmetadata:\n  name: be-1\n  labels: "
+		     "{kubernetes.io/service-name: be}\naddressType: IPv4\n"
+		     "ports: [{name: http, port: 8080}]\nendpoints:\n"
+		     "- {addresses: [198.19.1.2], conditions: {ready: true}}\n"
+		     "- {addresses: [198.19.1.3], conditions: {ready: false}}\n"
+		     "---\napiVersion: discovery.k8s.io/v1\nkind: "
+		     "EndpointSlice\nmetadata:\n  name: be-2\n  labels: "
+		     "{kubernetes.io/service-name: be}\naddressType: IPv4\n"
+		     "ports: [{name: m, port: 9090}]\nendpoints:\n"
+		     "- {addresses: [198.19.1.2], conditions: {ready: true}}\n",
+		     &m);
+	struct knet_ingress_path p = {.service = "be", .port = "http"};
+	const struct knet_service_endpoints *se;
+
+	CHECK_STR(r, "");
+	se = knet_endpoints_list_find(&m->endpoints, "web", "be");
+	CHECK(se != NULL);
+	CHECK_INT(knet_ingress_backend_ready(&p, m->services.items[0], se,
+					     &ready, &note),
+		  0);
+	CHECK_INT(ready.n, 1);
+	CHECK_STR(ready.n ? ready.v[0] : "", "198.19.1.2:8080");
+	CHECK(note == NULL);
+	knet_strv_clear(&ready);
+	p.port = "80";
+	knet_ingress_backend_ready(&p, m->services.items[0], se, &ready, &note);
+	CHECK_STR(ready.n ? ready.v[0] : "", "198.19.1.2:8080");
+	knet_strv_clear(&ready);
+	p.port = "81";
+	knet_ingress_backend_ready(&p, m->services.items[0], se, &ready, &note);
+	CHECK_STR(note ? note : "", "the backend Service has no such port");
+	knet_strv_clear(&ready);
+	knet_ingress_backend_ready(&p, NULL, NULL, &ready, &note);
+	CHECK_STR(note ? note : "", "the backend Service does not exist");
+	p.port = "http";
+	knet_ingress_backend_ready(&p, m->services.items[0], NULL, &ready,
+				   &note);
+	CHECK_STR(note ? note : "",
+		  "the backend Service has no ready endpoint");
+	CHECK_INT(ready.n, 0);
+	knet_manifest_free(m);
+}
+
 int main(void)
 {
 	test_spec_table();
 	test_hosts_classes();
 	test_url();
+	test_manifest();
+	test_backend();
 	return unit_done("ingress-match");
 }
