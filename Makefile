@@ -9,6 +9,9 @@
 #                   link, man pages, bash/zsh/fish completions
 #   make lint       layout boundaries (scripts/lint-boundaries),
 #                   clang-format check and cppcheck
+#   make deb        the Debian package, in build/deb/ (DEB_DIR=)
+#   make fuzz       the libFuzzer targets (tests/fuzz/); bench/fuzz runs
+#                   them; make fuzz-replay replays their corpus (check)
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
@@ -33,11 +36,35 @@ PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) \
 
 WARN = -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral
 CFLAGS ?= -O2 -g
+CPPFLAGS ?=
+LDFLAGS ?=
+
+# Debian's hardening flags (fortify, stack protector, relro and bind-now,
+# PIE), taken from dpkg-buildflags with hardening=+all so that `make`
+# builds what the package ships; -g/-O and the path maps are left to
+# CFLAGS. They come before CFLAGS, so `CFLAGS=-fno-stack-protector make`
+# still wins; `make HARDEN_CFLAGS= HARDEN_LDFLAGS=` builds without. PIE
+# is explicit: Debian's gcc defaults to it, other compilers may not.
+# The fallback is bookworm's set, for machines without dpkg-dev.
+BUILDFLAGS = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags
+ifeq ($(origin HARDEN_CFLAGS),undefined)
+HARDEN_CFLAGS := $(or $(filter-out -g -O% -ffile-prefix-map=% \
+	-fdebug-prefix-map=%,$(shell $(BUILDFLAGS) --get CPPFLAGS \
+	2>/dev/null) $(shell $(BUILDFLAGS) --get CFLAGS 2>/dev/null)), \
+	-Wdate-time -D_FORTIFY_SOURCE=2 -fstack-protector-strong -Wformat \
+	-Werror=format-security) -fPIE
+endif
+ifeq ($(origin HARDEN_LDFLAGS),undefined)
+HARDEN_LDFLAGS := $(or $(shell $(BUILDFLAGS) --get LDFLAGS 2>/dev/null), \
+	-Wl,-z,relro -Wl,-z,now) -pie
+endif
 # _GNU_SOURCE last wins over ncurses' -D_XOPEN_SOURCE=600.
 # -fno-math-errno: sqrt() is an instruction, and knet needs no libm
 # (its mapping is ~330 KiB of every command's RSS); knet never reads
 # errno after a math function.
-ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -fno-math-errno \
+# WARN after the hardening flags: their -Wformat would undo -Wformat=2.
+ALL_CFLAGS = -std=gnu11 $(HARDEN_CFLAGS) $(WARN) $(CPPFLAGS) $(CFLAGS) \
+	$(PKG_CFLAGS) -fno-math-errno \
 	-D_GNU_SOURCE \
 	-Iinclude -DKNET_VERSION='"$(VERSION)"' -MMD -MP
 LDLIBS = $(PKG_LIBS) -lm -pthread
@@ -68,13 +95,15 @@ MAN = $(sort $(wildcard man/*.1))
 COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 
 .PHONY: all deps check unit bats check-generated man-lint lint install \
-	uninstall demo lab-up lab-down completions clean
+	uninstall demo lab-up lab-down completions clean deb fuzz \
+	fuzz-replay
 
 all: knet
 
 knet: $(CMD_OBJ) build/libknet.a
 	$(say) LD $@
-	$(Q)$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) build/libknet.a $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(LDFLAGS) -o $@ $(CMD_OBJ) \
+		build/libknet.a $(LDLIBS)
 
 build/libknet.a: $(LIB_OBJ)
 	@rm -f $@
@@ -103,6 +132,53 @@ build/unit/%: tests/unit/%.c build/libknet-san.a tests/unit/unit.h
 	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -Itests/unit -o $@ $< \
 		build/libknet-san.a $(LDLIBS)
 
+# Fuzz targets (tests/fuzz/fuzz-NAME.c), one per parser: with libFuzzer
+# (clang) for `make fuzz` and bench/fuzz, and without it, under the same
+# sanitizers as the unit tests, to replay the committed corpus
+# (tests/fuzz/corpus/NAME/) in `make check`.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_NAMES = $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
+FUZZ_BIN = $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+REPLAY_BIN = $(FUZZ_NAMES:%=build/replay/fuzz-%)
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined,float-cast-overflow \
+	-fno-sanitize-recover=undefined,float-cast-overflow \
+	-fno-omit-frame-pointer
+# The fuzz build wants neither the hardening flags nor CFLAGS' -O2: it
+# is an ASan build at -O1, like the unit tests.
+FUZZ_CFLAGS = $(filter-out $(HARDEN_CFLAGS) $(CFLAGS),$(ALL_CFLAGS)) \
+	$(FUZZ_SAN) -O1 -g
+FUZZ_OBJ = $(LIB_SRC:%.c=build/fuzz/%.o)
+
+build/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(say) CC-FUZZ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build/fuzz/libknet.a: $(FUZZ_OBJ)
+	@rm -f $@
+	$(say) AR $@
+	$(Q)$(AR) rcs $@ $^
+
+# -rdynamic: fuzz-bpf's getaddrinfo() must win over libc's for the
+# libpcap lib/lazy dlopen()s.
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/fuzz.h build/fuzz/libknet.a
+	$(say) FUZZ $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -rdynamic -o $@ $< \
+		build/fuzz/libknet.a $(LDLIBS)
+
+build/replay/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c \
+		tests/fuzz/fuzz.h build/libknet-san.a
+	@mkdir -p $(dir $@)
+	$(say) REPLAY $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN) -O1 -rdynamic -o $@ $< \
+		tests/fuzz/replay.c build/libknet-san.a $(LDLIBS)
+
+fuzz: $(FUZZ_BIN)
+
+fuzz-replay: $(REPLAY_BIN)
+	@scripts/run-replay $(FUZZ_NAMES)
+
 deps:
 	@scripts/deps
 
@@ -121,6 +197,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) lint
 	$(MAKE) unit
+	$(MAKE) fuzz-replay
 	$(MAKE) check-generated
 	$(MAKE) bats
 
@@ -132,7 +209,8 @@ completions: knet
 lint:
 	scripts/lint-boundaries
 	clang-format --dry-run -Werror $(LIB_SRC) $(CMD_SRC) $(UNIT_SRC) \
-		include/knet/*.h lib/*/*.h cmd/*.h cmd/*/*.h tests/unit/*.h
+		include/knet/*.h lib/*/*.h cmd/*.h cmd/*/*.h tests/unit/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --std=c11 -D__GNUC__ -Iinclude $(LIB_SRC) \
 		$(CMD_SRC)
@@ -158,6 +236,20 @@ install: knet
 	install -m 0644 completions/_knet $(DESTDIR)$(ZSHDIR)/_knet
 	install -m 0644 completions/knet.fish $(DESTDIR)$(FISHDIR)/knet.fish
 
+# The Debian package (debian/), built by dpkg-buildpackage in a copy of
+# the tree under DEB_DIR, since it writes its results next to the source
+# directory; the .deb, .buildinfo and .changes land in DEB_DIR.
+DEB_DIR ?= build/deb
+DEB_SRC = $(abspath $(DEB_DIR))/knet-$(VERSION)
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_SRC)
+	tar -c --exclude=./build --exclude=./knet --exclude=./.git \
+		--exclude='./tests/fuzz/out' . | tar -x -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b -j2
+	rm -rf $(DEB_SRC)
+	lintian --fail-on error,warning $(abspath $(DEB_DIR))/knet_*.changes
+
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/knet $(DESTDIR)$(BINDIR)/kubectl-knet \
 		$(DESTDIR)$(BASHDIR)/knet $(DESTDIR)$(ZSHDIR)/_knet \
@@ -167,4 +259,5 @@ uninstall:
 clean:
 	rm -rf build knet
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SAN_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(SAN_OBJ:.o=.d) \
+	$(FUZZ_OBJ:.o=.d)

@@ -212,7 +212,8 @@ static int chain_rules(const struct table *t, const char *chain,
 	}
 	while (lo + n < t->n && !strcmp(t->r[lo + n].chain, chain))
 		n++;
-	*ret_first = t->r + lo;
+	/* An empty table has no array: NULL + 0 is undefined in C. */
+	*ret_first = n ? t->r + lo : NULL;
 	return n;
 }
 

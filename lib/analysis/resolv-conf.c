@@ -109,6 +109,12 @@ static int parse_line(struct knet_resolv_conf *c, const char *line)
 	if ((rest = keyword(line, "nameserver"))) {
 		if (!word(rest, w, sizeof(w)))
 			return 0;
+		/*
+		 * Longer than any address (w holds twice as much): glibc
+		 * skips what inet_pton refuses, and it would not fit.
+		 */
+		if (strlen(w) >= sizeof(c->nameservers[0]))
+			return 0;
 		if (c->nns < KNET_RESOLV_MAXNS)
 			strcpy(c->nameservers[c->nns++], w);
 		else

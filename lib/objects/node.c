@@ -35,7 +35,10 @@ static int parse_status(const cJSON *status, struct knet_node *n)
 
 		if (!t || strcmp(t, "Ready"))
 			continue;
+		/* The last Ready condition wins, with its own reason only. */
 		n->ready = !strcmp(knet_json_str(it, "status") ?: "", "True");
+		free(n->ready_reason);
+		n->ready_reason = NULL;
 		if (!n->ready) {
 			const char *why = knet_json_str(it, "reason");
 

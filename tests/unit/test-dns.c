@@ -58,6 +58,22 @@ static void test_resolv_conf(void)
 	CHECK(knet_resolv_cluster_domain(&c) == NULL);
 	knet_resolv_conf_clear(&c);
 
+	/*
+	 * A nameserver word longer than an address (fuzz-resolv-conf):
+	 * skipped, not copied over the fields after nameservers[].
+	 */
+	CHECK_INT(knet_resolv_conf_parse(
+			  "nameserver "
+			  "1.1111111111111111111111111111111111111111111111"
+			  "11111111111111111111111111111111111111111111111\n"
+			  "search a b\nnameserver 10.0.0.1\n",
+			  &c, &err),
+		  0);
+	CHECK_INT(c.nns, 1);
+	CHECK_STR(c.nameservers[0], "10.0.0.1");
+	CHECK_INT(c.search.n, 2);
+	knet_resolv_conf_clear(&c);
+
 	/* Empty: glibc asks the loopback. */
 	CHECK_INT(knet_resolv_conf_parse("", &c, &err), 0);
 	CHECK(c.default_ns);

@@ -269,6 +269,24 @@ static void test_node(void)
 	CHECK_STR(n->roles.v[0], "worker");
 	CHECK_STR(n->kubelet_version, "v1.20.2");
 	knet_node_free(n);
+
+	/*
+	 * Two Ready conditions (fuzz-objects found the first reason
+	 * leaked): the last one counts, and nothing leaks.
+	 */
+	n = NULL;
+	j = parse("{\"metadata\":{\"name\":\"b\"},\"status\":{"
+		  "\"conditions\":[{\"type\":\"Ready\",\"status\":\"False\","
+		  "\"reason\":\"A\"},{\"type\":\"Ready\",\"status\":"
+		  "\"False\",\"reason\":\"B\"},{\"type\":\"Ready\","
+		  "\"status\":\"False\"}]}}");
+	CHECK_INT(knet_node_from_json(j, &n), 0);
+	cJSON_Delete(j);
+	if (!n)
+		return;
+	CHECK(!n->ready);
+	CHECK_STR(n->ready_reason, "NotReady");
+	knet_node_free(n);
 }
 
 static void test_netpol(void)
