@@ -66,9 +66,11 @@ lab_leftovers() { # prints anything the lab leaves behind
   for ps in $pids; do
     pid=${ps%%:*} st=${ps#*:}
     if [ -e "/proc/$pid/stat" ]; then
-      # gone, a zombie waiting for init to reap it, or a reused pid
-      read -r state now < <(awk '{print $3, $22}' "/proc/$pid/stat" 2>/dev/null || true)
-      [ "$state" = Z ] || [ "$now" != "$st" ]
+      # gone since the -e (nothing read), a zombie waiting for init to
+      # reap it, or a reused pid
+      state= now=
+      read -r state now < <(awk '{print $3, $22}' "/proc/$pid/stat" 2>/dev/null || true) || true
+      [ -z "$state" ] || [ "$state" = Z ] || [ "$now" != "$st" ]
     fi
   done
   before=$(root_snapshot)
