@@ -104,7 +104,8 @@ setup() {
 	[ "$status" -eq 0 ]
 	grep -qx ping <<<"$output"
 	grep -qx pods <<<"$output"
-	! grep -v '^p' <<<"$output"
+	# and nothing but p... words ('! grep' would be ignored by set -e)
+	[ -z "$(grep -v '^p' <<<"$output")" ]
 
 	# kubectl finds the plugin on PATH as kubectl-knet.
 	kubectl=${KNET_LAB_KUBECTL:-}
