@@ -301,7 +301,7 @@ static void layer_dns(struct knet_node_job *job)
 	diag_set(d, KNET_DIAG_DNS, expected ? KNET_DIAG_OK : KNET_DIAG_FAIL, t0,
 		 "%s -> %s%s (%s from %s in %.2f ms)", d->dns_name,
 		 s.naddrs ? s.addrs[0] : "?",
-		 expected	   ? ""
+		 expected      ? ""
 		 : d->external ? ", no address"
 			       : ", not the address the API gives",
 		 d->plan->names[lk.answered], d->conf.nameservers[s.server],
@@ -320,8 +320,8 @@ static void external_child(struct knet_node_job *job, int fd)
 	if (knet_dns_client_new((const char(*)[64])d->conf.nameservers,
 				d->conf.nns, 1, &d->dns, &job->err) < 0 ||
 	    knet_privs_drop(job->run_as, &job->err) < 0) {
-		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, 0, "not looked up: %s",
-			 job->err.reason);
+		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, 0,
+			 "not looked up: %s", job->err.reason);
 	} else {
 		if (!job->stop)
 			job->stop = &no_stop;
@@ -411,11 +411,12 @@ int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 				   "fork: %s", strerror(errno));
 		goto out;
 	}
-	for (ssize_t n; len < sizeof(line) - 1 &&
-			(n = read(fds[0], line + len, sizeof(line) - 1 - len));) {
+	while (len < sizeof(line) - 1) {
+		ssize_t n = read(fds[0], line + len, sizeof(line) - 1 - len);
+
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n <= 0)
 			break;
 		len += (size_t)n;
 	}
@@ -433,10 +434,9 @@ int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	knet_log(ctx, 1, "%s: %s from %s's resolver", d->dns_name, d->ext_ip,
 		 d->from);
-	if (asprintf(&probe, "%s%s%s%s%s%s",
-		     strchr(d->ext_ip, ':') ? "[" : "", d->ext_ip,
-		     strchr(d->ext_ip, ':') ? "]" : "", d->port ? ":" : "",
-		     d->port ? d->port : "",
+	if (asprintf(&probe, "%s%s%s%s%s%s", strchr(d->ext_ip, ':') ? "[" : "",
+		     d->ext_ip, strchr(d->ext_ip, ':') ? "]" : "",
+		     d->port ? ":" : "", d->port ? d->port : "",
 		     d->port && !strcmp(d->proto, "UDP") ? "/udp" : "") < 0) {
 		r = -ENOMEM;
 		goto out;

@@ -39,7 +39,7 @@ struct diag {
 	 * at the first address it gave (ext_ip). */
 	bool external;
 	char ext_ip[64];
-	char *probe;	/* the pipeline's target */
+	char *probe; /* the pipeline's target */
 	char *from_ns;
 	char svc_label[320];
 	char to_pod[320];	 /* "ns/name" when TO is a pod */
