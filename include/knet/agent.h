@@ -51,6 +51,9 @@ struct knet_agent_opts {
 	const char *namespace; /* default "knet-system" */
 	const char *image;     /* default "knet-agent:VERSION" */
 	long wait_ms;	       /* how long to wait for Running (0: 60 s) */
+	/* A new ephemeral agent's lifetime in seconds (0: KNET_AGENT_TTL);
+	 * below KNET_AGENT_REUSE_MIN it is never reused (tests). */
+	long ttl_s;
 };
 
 /*
@@ -80,6 +83,16 @@ int knet_agent_apply(struct knet_api *api, const cJSON *obj,
 int knet_agent_delete(struct knet_api *api, const cJSON *obj,
 		      struct knet_error *err);
 /*
+ * Whether namespace @ns is knet's to change and delete: 1 when it
+ * carries knet's label (install made it), 0 when it is someone else's,
+ * -ENOENT when there is none.  Install leaves a namespace of someone
+ * else's as it is, and remove does not delete it.
+ */
+int knet_agent_namespace_owned(struct knet_api *api, const char *ns,
+			       struct knet_error *err);
+/* The namespaces install refuses outright (default, kube-*). */
+bool knet_agent_namespace_reserved(const char *ns);
+/*
  * Every agent pod (DaemonSet and ephemeral) in @ns: the "items" array,
  * detached, which the caller frees with cJSON_Delete.  A missing
  * namespace lists nothing.
@@ -107,7 +120,7 @@ cJSON *knet_agent_objects(const struct knet_agent_opts *o);
 cJSON *knet_agent_objects_list(const struct knet_agent_opts *o);
 /*
  * The ephemeral agent pod for @node (generateName
- * "knet-agent-<node>-"), expiring at @now + KNET_AGENT_TTL.
+ * "knet-agent-<node>-"), expiring at @now + its TTL.
  */
 cJSON *knet_agent_ephemeral_pod(const struct knet_agent_opts *o,
 				const char *node, time_t now);

@@ -326,7 +326,8 @@ cJSON *knet_agent_ephemeral_pod(const struct knet_agent_opts *o,
 	/* the server adds 5 random characters; keep room for them */
 	snprintf(prefix, sizeof(prefix), "%s-%.200s-", KNET_AGENT_NAME, node);
 	snprintf(expires, sizeof(expires), "%lld",
-		 (long long)now + KNET_AGENT_TTL);
+		 (long long)now + (o && o->ttl_s > 0 ? o->ttl_s
+						       : KNET_AGENT_TTL));
 	str(&m, get(&m, p, "metadata"), "generateName", prefix);
 	str(&m, l, KNET_AGENT_LABEL_NAME, KNET_AGENT_NAME);
 	str(&m, l, KNET_AGENT_LABEL_EPHEMERAL, "true");

@@ -169,3 +169,33 @@ int knet_agent_reap(struct knet_api *api, const cJSON *items, time_t now,
 	}
 	return first ? first : n;
 }
+
+int knet_agent_namespace_owned(struct knet_api *api, const char *ns,
+			       struct knet_error *err)
+{
+	char path[300];
+	cJSON *doc = NULL;
+	const char *v;
+	int r;
+
+	r = knet_api_path(path, sizeof(path), "v1", NULL, "namespaces", ns,
+			  err);
+	if (r < 0)
+		return r;
+	r = knet_api_get_json(api, path, &doc, err);
+	if (r == -ENOENT)
+		knet_error_clear(err);
+	if (r < 0)
+		return r;
+	v = knet_json_str(knet_json_path(doc, "metadata", "labels",
+					 KNET_JSON_END),
+			  "app.kubernetes.io/part-of");
+	r = v && !strcmp(v, "knet");
+	cJSON_Delete(doc);
+	return r;
+}
+
+bool knet_agent_namespace_reserved(const char *ns)
+{
+	return !strcmp(ns, "default") || !strncmp(ns, "kube-", 5);
+}
