@@ -57,8 +57,9 @@ static int wait_ms(struct knet_ctx *ctx, const struct knet_args *args,
 
 	*ret = 60000;
 	if (w && (knet_request_timeout_parse(w, ret) < 0 || *ret <= 0))
-		return knet_usage_error(ctx, "--wait '%s' is not a duration "
-					     "such as 30s",
+		return knet_usage_error(ctx,
+					"--wait '%s' is not a duration "
+					"such as 30s",
 					w);
 	return 0;
 }
@@ -89,7 +90,8 @@ static int object_row(struct knet_table *t, const cJSON *obj,
 	knet_table_set_str(t, OC_NAME, knet_json_str(md, "name") ?: "");
 	knet_table_set_str(t, OC_RESULT, result);
 	knet_table_set_tone(t, OC_RESULT,
-			    strcmp(result, "applied") && strcmp(result, "deleted")
+			    strcmp(result, "applied") &&
+					    strcmp(result, "deleted")
 				    ? KNET_TONE_DIM
 				    : KNET_TONE_GOOD);
 	return 0;
@@ -111,16 +113,17 @@ static int run_install(struct knet_ctx *ctx, const struct knet_args *args)
 	if (knet_api_check_namespace(ao.namespace, &err) < 0)
 		return knet_usage_error(ctx, "%s", err.reason);
 	if (knet_agent_namespace_reserved(ao.namespace))
-		return knet_usage_error(ctx, "the agents need a namespace of "
-					     "their own, not '%s'",
+		return knet_usage_error(ctx,
+					"the agents need a namespace of "
+					"their own, not '%s'",
 					ao.namespace);
 	if (knet_args_has(args, "dry-run")) {
 		/* the manifests of deploy/ are this print (make deploy) */
 		all = knet_agent_objects_list(&ao);
 		if (!all)
 			return oom(ctx);
-		status = knet_json_print(stdout, all) < 0 ? KNET_EXIT_SYSTEM
-							  : 0;
+		status =
+			knet_json_print(stdout, all) < 0 ? KNET_EXIT_SYSTEM : 0;
 		cJSON_Delete(all);
 		return status;
 	}
@@ -138,10 +141,12 @@ static int run_install(struct knet_ctx *ctx, const struct knet_args *args)
 	cJSON_ArrayForEach(obj, all)
 	{
 		/* someone else's namespace: used, not relabelled */
-		if (!owned && !strcmp(knet_json_str(obj, "kind"), "Namespace")) {
-			knet_warn(ctx, "namespace '%s' is not knet's: left as "
-				       "it is (agent pods need it to allow "
-				       "privileged pods)",
+		if (!owned &&
+		    !strcmp(knet_json_str(obj, "kind"), "Namespace")) {
+			knet_warn(ctx,
+				  "namespace '%s' is not knet's: left as "
+				  "it is (agent pods need it to allow "
+				  "privileged pods)",
 				  ao.namespace);
 			if (object_row(t, obj, "kept") < 0) {
 				status = oom(ctx);
@@ -247,11 +252,11 @@ static int run_remove(struct knet_ctx *ctx, const struct knet_args *args)
 		cJSON_AddStringToObject(obj, "kind", "Pod");
 		status = knet_agent_delete(ctx->api, obj, &err);
 		if (status < 0) {
-			status = knet_fail(ctx, &err, "delete",
-					   knet_json_str(knet_json_get(obj,
-								       "metadat"
-								       "a"),
-							 "name"));
+			status = knet_fail(
+				ctx, &err, "delete",
+				knet_json_str(knet_json_get(obj, "metadat"
+								 "a"),
+					      "name"));
 			goto out;
 		}
 		object_row(t, obj, status ? "absent" : "deleted");
@@ -262,7 +267,8 @@ static int run_remove(struct knet_ctx *ctx, const struct knet_args *args)
 		int r;
 
 		obj = cJSON_GetArrayItem(all, i);
-		if (!owned && !strcmp(knet_json_str(obj, "kind"), "Namespace")) {
+		if (!owned &&
+		    !strcmp(knet_json_str(obj, "kind"), "Namespace")) {
 			if (object_row(t, obj, "kept") < 0) {
 				status = oom(ctx);
 				goto out;
@@ -271,11 +277,11 @@ static int run_remove(struct knet_ctx *ctx, const struct knet_args *args)
 		}
 		r = knet_agent_delete(ctx->api, obj, &err);
 		if (r < 0) {
-			status = knet_fail(ctx, &err, "delete",
-					   knet_json_str(knet_json_get(obj,
-								       "metadat"
-								       "a"),
-							 "name"));
+			status = knet_fail(
+				ctx, &err, "delete",
+				knet_json_str(knet_json_get(obj, "metadat"
+								 "a"),
+					      "name"));
 			goto out;
 		}
 		if (!strcmp(knet_json_str(obj, "kind"), "Namespace"))
@@ -318,8 +324,7 @@ static const struct knet_column status_columns[] = {
 	[SC_READY] = {"READY", "ready", KNET_CELL_BOOL, 0, 0},
 	[SC_IMAGE] = {"IMAGE", "image", KNET_CELL_STR, 0, 0},
 	[SC_AGE] = {"AGE", "created", KNET_CELL_AGE, 0, 0},
-	[SC_EXPIRES] = {"EXPIRES", "expires", KNET_CELL_INT, KNET_COL_WIDE,
-			0},
+	[SC_EXPIRES] = {"EXPIRES", "expires", KNET_CELL_INT, KNET_COL_WIDE, 0},
 	[SC_N] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
@@ -341,8 +346,8 @@ static int pod_row(struct knet_table *t, const char *node, const cJSON *pod,
 	const cJSON *c0 = cJSON_GetArrayItem(
 		knet_json_path(pod, "spec", "containers", KNET_JSON_END), 0);
 	enum knet_agent_pod_state st = knet_agent_pod_state(pod);
-	const char *phase = knet_json_str(knet_json_get(pod, "status"),
-					  "phase");
+	const char *phase =
+		knet_json_str(knet_json_get(pod, "status"), "phase");
 	bool eph = knet_agent_pod_is_ephemeral(pod);
 	bool ready = st == KNET_AGENT_POD_READY &&
 		     !(eph && knet_agent_pod_expired(pod, now));
@@ -372,8 +377,8 @@ static int pod_row(struct knet_table *t, const char *node, const cJSON *pod,
 	return ready;
 }
 
-static int node_rows(struct knet_table *t, const char *node,
-		     const cJSON *pods, time_t now, bool *ret_ready)
+static int node_rows(struct knet_table *t, const char *node, const cJSON *pods,
+		     time_t now, bool *ret_ready)
 {
 	const cJSON *p;
 	bool any = false;
@@ -438,12 +443,13 @@ static int run_status(struct knet_ctx *ctx, const struct knet_args *args)
 				   ao.namespace);
 		goto out;
 	}
-	knet_api_path(path, sizeof(path), "apps/v1", ao.namespace,
-		      "daemonsets", KNET_AGENT_NAME, NULL);
+	knet_api_path(path, sizeof(path), "apps/v1", ao.namespace, "daemonsets",
+		      KNET_AGENT_NAME, NULL);
 	r = knet_api_get_json(ctx->api, path, &ds, &err);
 	if (r == -ENOENT)
-		knet_warn(ctx, "the DaemonSet %s/%s is not installed: run "
-			       "'knet agent install'",
+		knet_warn(ctx,
+			  "the DaemonSet %s/%s is not installed: run "
+			  "'knet agent install'",
 			  ao.namespace, KNET_AGENT_NAME);
 	else if (r < 0)
 		knet_warn(ctx, "cannot read the DaemonSet %s/%s: %s",
@@ -455,8 +461,8 @@ static int run_status(struct knet_ctx *ctx, const struct knet_args *args)
 	}
 	cJSON_ArrayForEach(n, knet_json_get(nodes, "items"))
 	{
-		const char *name = knet_json_str(knet_json_get(n, "metadata"),
-						 "name");
+		const char *name =
+			knet_json_str(knet_json_get(n, "metadata"), "name");
 		bool ready;
 
 		if (!name)
@@ -516,8 +522,9 @@ static int run_pod(struct knet_ctx *ctx, const struct knet_args *args)
 		long ms = 0;
 
 		if (knet_request_timeout_parse(ttl, &ms) < 0 || ms < 1000)
-			return knet_usage_error(ctx, "--ttl '%s' is not a "
-						     "duration of 1s or more",
+			return knet_usage_error(ctx,
+						"--ttl '%s' is not a "
+						"duration of 1s or more",
 						ttl);
 		ao.ttl_s = ms / 1000;
 	}
@@ -581,13 +588,15 @@ static int exec_agent(struct knet_ctx *ctx, const struct knet_args *args)
 		if (strcmp(what, verbs[i].word))
 			continue;
 		if (strcmp(what, "pod") && args->npos > 1)
-			return knet_usage_error(ctx, "agent %s takes no "
-						     "arguments",
+			return knet_usage_error(ctx,
+						"agent %s takes no "
+						"arguments",
 						what);
 		return verbs[i].run(ctx, args);
 	}
-	return knet_usage_error(ctx, "'%s' is not install, status, remove, "
-				     "pod or serve",
+	return knet_usage_error(ctx,
+				"'%s' is not install, status, remove, "
+				"pod or serve",
 				what);
 }
 
@@ -689,9 +698,8 @@ static const struct knet_cmd knet_cmd_agent_serve = {
 };
 
 static const struct knet_cmd *const agent_verbs[] = {
-	&knet_cmd_agent_install, &knet_cmd_agent_status,
-	&knet_cmd_agent_remove,	 &knet_cmd_agent_pod,
-	&knet_cmd_agent_serve,	 NULL,
+	&knet_cmd_agent_install, &knet_cmd_agent_status, &knet_cmd_agent_remove,
+	&knet_cmd_agent_pod,	 &knet_cmd_agent_serve,	 NULL,
 };
 
 const struct knet_cmd knet_cmd_agent = {
@@ -701,7 +709,8 @@ const struct knet_cmd knet_cmd_agent = {
 	.summary = "the agent pods knet runs on nodes through: install, "
 		   "status, remove",
 	.usage = "install [--image IMG] [-n NS] [--dry-run] | status | remove "
-		 "[--wait DURATION] | pod NODE [--wait DURATION] [--ttl DURATION] | "
+		 "[--wait DURATION] | pod NODE [--wait DURATION] [--ttl "
+		 "DURATION] | "
 		 "serve",
 	.min_args = 1,
 	.max_args = 2,

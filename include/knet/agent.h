@@ -22,22 +22,22 @@
 struct knet_api;
 
 #define KNET_AGENT_NAMESPACE "knet-system"
-#define KNET_AGENT_NAME "knet-agent"
+#define KNET_AGENT_NAME	     "knet-agent"
 #define KNET_AGENT_CONTAINER "agent"
-#define KNET_AGENT_IMAGE "knet-agent:" KNET_VERSION
+#define KNET_AGENT_IMAGE     "knet-agent:" KNET_VERSION
 /* What knet users are bound to (deploy/README.md). */
 #define KNET_AGENT_USERS_GROUP "knet:users"
 /* Labels: every agent pod; the DaemonSet's; the ephemeral ones. */
-#define KNET_AGENT_LABEL_NAME "app.kubernetes.io/name"
-#define KNET_AGENT_LABEL_KIND "knet.dev/agent"
+#define KNET_AGENT_LABEL_NAME	   "app.kubernetes.io/name"
+#define KNET_AGENT_LABEL_KIND	   "knet.dev/agent"
 #define KNET_AGENT_LABEL_EPHEMERAL "knet.dev/ephemeral"
 /* Seconds since the epoch after which an ephemeral agent is deleted. */
 #define KNET_AGENT_LABEL_EXPIRES "knet.dev/expires"
-#define KNET_AGENT_SELECTOR KNET_AGENT_LABEL_NAME "=" KNET_AGENT_NAME
+#define KNET_AGENT_SELECTOR	 KNET_AGENT_LABEL_NAME "=" KNET_AGENT_NAME
 /* An ephemeral agent lives this long, and is reused while at least
  * KNET_AGENT_REUSE_MIN seconds of it are left (so that a run does not
  * start on a pod the next run deletes). */
-#define KNET_AGENT_TTL 300
+#define KNET_AGENT_TTL	     300
 #define KNET_AGENT_REUSE_MIN 60
 
 struct knet_agent_ref {
@@ -130,8 +130,7 @@ cJSON *knet_agent_ephemeral_pod(const struct knet_agent_opts *o,
  * core, apps or rbac object): the collection when @item is false, the
  * object itself when true.  Length, or a negative errno.
  */
-int knet_agent_object_path(const cJSON *obj, bool item, char *buf,
-			   size_t len);
+int knet_agent_object_path(const cJSON *obj, bool item, char *buf, size_t len);
 
 /* --- reading agent pods (pure) --- */
 

@@ -16,12 +16,11 @@
 #include "knet/agent.h"
 #include "knet/api.h"
 
-#define POLL_MS 250
+#define POLL_MS		250
 #define DEFAULT_WAIT_MS 60000
 
 /* The API's words, and then what to do about them. */
-static int rbac_error(struct knet_error *err, const char *what,
-		      const char *ns)
+static int rbac_error(struct knet_error *err, const char *what, const char *ns)
 {
 	char why[KNET_ERROR_MAX];
 
@@ -67,8 +66,8 @@ static int check_node(struct knet_api *api, const char *node,
 	if (r < 0)
 		return r;
 	r = 0;
-	cJSON_ArrayForEach(c, knet_json_path(n, "status", "conditions",
-					     KNET_JSON_END))
+	cJSON_ArrayForEach(
+		c, knet_json_path(n, "status", "conditions", KNET_JSON_END))
 	{
 		const char *type = knet_json_str(c, "type");
 		const char *st = knet_json_str(c, "status");
@@ -102,8 +101,8 @@ static int fill(struct knet_agent_ref *ret, const cJSON *pod, bool ephemeral,
 		    sizeof(ret->ns) ||
 	    (size_t)snprintf(ret->pod, sizeof(ret->pod), "%s", name) >=
 		    sizeof(ret->pod) ||
-	    (size_t)snprintf(ret->container, sizeof(ret->container), "%s",
-			     c) >= sizeof(ret->container))
+	    (size_t)snprintf(ret->container, sizeof(ret->container), "%s", c) >=
+		    sizeof(ret->container))
 		return knet_error_set(err, -EBADMSG, KNET_EXIT_API,
 				      "the agent pod has no usable name");
 	ret->ephemeral = ephemeral;
@@ -284,8 +283,8 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 		return r;
 	}
 	if (pick == KNET_AGENT_PICK_EPHEMERAL) {
-		const char *n = knet_json_str(knet_json_get(pod, "metadata"),
-					      "name");
+		const char *n =
+			knet_json_str(knet_json_get(pod, "metadata"), "name");
 
 		snprintf(name, sizeof(name), "%s", n ? n : "");
 	} else {

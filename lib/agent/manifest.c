@@ -167,8 +167,8 @@ static cJSON *cluster_role(struct mk *m)
 static cJSON *binding(struct mk *m, const char *kind, const char *role_kind,
 		      const char *ns)
 {
-	cJSON *b = head(m, "rbac.authorization.k8s.io/v1", kind, "knet-user",
-			ns);
+	cJSON *b =
+		head(m, "rbac.authorization.k8s.io/v1", kind, "knet-user", ns);
 	cJSON *ref = obj(m, b, "roleRef");
 	cJSON *s = push_obj(m, arr(m, b, "subjects"));
 
@@ -188,8 +188,8 @@ static cJSON *binding(struct mk *m, const char *kind, const char *role_kind,
  */
 static cJSON *role(struct mk *m, const struct knet_agent_opts *o)
 {
-	cJSON *r = head(m, "rbac.authorization.k8s.io/v1", "Role",
-			"knet-user", ns_of(o));
+	cJSON *r = head(m, "rbac.authorization.k8s.io/v1", "Role", "knet-user",
+			ns_of(o));
 	cJSON *rules = arr(m, r, "rules");
 
 	rule(m, rules, core, (const char *const[]){"pods", NULL},
@@ -326,8 +326,8 @@ cJSON *knet_agent_ephemeral_pod(const struct knet_agent_opts *o,
 	/* the server adds 5 random characters; keep room for them */
 	snprintf(prefix, sizeof(prefix), "%s-%.200s-", KNET_AGENT_NAME, node);
 	snprintf(expires, sizeof(expires), "%lld",
-		 (long long)now + (o && o->ttl_s > 0 ? o->ttl_s
-						       : KNET_AGENT_TTL));
+		 (long long)now +
+			 (o && o->ttl_s > 0 ? o->ttl_s : KNET_AGENT_TTL));
 	str(&m, get(&m, p, "metadata"), "generateName", prefix);
 	str(&m, l, KNET_AGENT_LABEL_NAME, KNET_AGENT_NAME);
 	str(&m, l, KNET_AGENT_LABEL_EPHEMERAL, "true");

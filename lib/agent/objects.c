@@ -27,8 +27,7 @@ static const struct kind_path kinds[] = {
 	{"RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings", true},
 };
 
-int knet_agent_object_path(const cJSON *obj, bool item, char *buf,
-			   size_t len)
+int knet_agent_object_path(const cJSON *obj, bool item, char *buf, size_t len)
 {
 	const char *kind = knet_json_str(obj, "kind");
 	const cJSON *md = knet_json_get(obj, "metadata");
@@ -109,13 +108,12 @@ int knet_agent_list_pods(struct knet_api *api, const char *ns,
 	int r;
 
 	*ret_items = NULL;
-	r = knet_api_path(path, sizeof(path) - 60, "v1", ns, "pods", NULL,
-			  err);
+	r = knet_api_path(path, sizeof(path) - 60, "v1", ns, "pods", NULL, err);
 	if (r < 0)
 		return r;
 	/* app.kubernetes.io/name=knet-agent, encoded for the query */
-	strcat(path, "?labelSelector=app.kubernetes.io%2Fname%3D"
-		     KNET_AGENT_NAME);
+	strcat(path,
+	       "?labelSelector=app.kubernetes.io%2Fname%3D" KNET_AGENT_NAME);
 	r = knet_api_get_json(api, path, &doc, err);
 	if (r < 0)
 		return r;
@@ -187,9 +185,9 @@ int knet_agent_namespace_owned(struct knet_api *api, const char *ns,
 		knet_error_clear(err);
 	if (r < 0)
 		return r;
-	v = knet_json_str(knet_json_path(doc, "metadata", "labels",
-					 KNET_JSON_END),
-			  "app.kubernetes.io/part-of");
+	v = knet_json_str(
+		knet_json_path(doc, "metadata", "labels", KNET_JSON_END),
+		"app.kubernetes.io/part-of");
 	r = v && !strcmp(v, "knet");
 	cJSON_Delete(doc);
 	return r;

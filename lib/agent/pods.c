@@ -44,8 +44,8 @@ static bool condition_true(const cJSON *pod, const char *type)
 {
 	const cJSON *c;
 
-	cJSON_ArrayForEach(c, knet_json_path(pod, "status", "conditions",
-					     KNET_JSON_END))
+	cJSON_ArrayForEach(
+		c, knet_json_path(pod, "status", "conditions", KNET_JSON_END))
 	{
 		const char *t = knet_json_str(c, "type");
 		const char *s = knet_json_str(c, "status");
@@ -58,8 +58,8 @@ static bool condition_true(const cJSON *pod, const char *type)
 
 enum knet_agent_pod_state knet_agent_pod_state(const cJSON *pod)
 {
-	const char *phase = knet_json_str(knet_json_get(pod, "status"),
-					  "phase");
+	const char *phase =
+		knet_json_str(knet_json_get(pod, "status"), "phase");
 
 	if (knet_json_path(pod, "metadata", "deletionTimestamp", KNET_JSON_END))
 		return KNET_AGENT_POD_GONE;
@@ -80,10 +80,14 @@ bool knet_agent_pod_expired(const cJSON *pod, time_t now)
 
 /* Waiting reasons that do not pass by waiting a few seconds more. */
 static const char *const stuck_reasons[] = {
-	"ErrImagePull",		       "ImagePullBackOff",
-	"InvalidImageName",	       "ErrImageNeverPull",
-	"CreateContainerConfigError", "CreateContainerError",
-	"RunContainerError",	       "CrashLoopBackOff",
+	"ErrImagePull",
+	"ImagePullBackOff",
+	"InvalidImageName",
+	"ErrImageNeverPull",
+	"CreateContainerConfigError",
+	"CreateContainerError",
+	"RunContainerError",
+	"CrashLoopBackOff",
 	NULL,
 };
 
@@ -96,12 +100,12 @@ char *knet_agent_pod_stuck(const cJSON *pod)
 {
 	const cJSON *cs;
 
-	cJSON_ArrayForEach(cs, knet_json_path(pod, "status",
-					      "containerStatuses",
-					      KNET_JSON_END))
+	cJSON_ArrayForEach(cs,
+			   knet_json_path(pod, "status", "containerStatuses",
+					  KNET_JSON_END))
 	{
-		const cJSON *w = knet_json_path(cs, "state", "waiting",
-						KNET_JSON_END);
+		const cJSON *w =
+			knet_json_path(cs, "state", "waiting", KNET_JSON_END);
 		const char *reason = knet_json_str(w, "reason");
 		const char *msg = knet_json_str(w, "message");
 		const char *image = knet_json_str(cs, "image");
@@ -114,13 +118,15 @@ char *knet_agent_pod_stuck(const cJSON *pod)
 			if (strcmp(reason, stuck_reasons[i]))
 				continue;
 			if (is_pull(reason))
-				r = asprintf(&s, "image '%s' cannot be pulled "
-						 "(%s)%s%s",
+				r = asprintf(&s,
+					     "image '%s' cannot be pulled "
+					     "(%s)%s%s",
 					     image ? image : "?", reason,
 					     msg ? ": " : "", msg ? msg : "");
 			else
-				r = asprintf(&s, "the agent container cannot "
-						 "start (%s)%s%s",
+				r = asprintf(&s,
+					     "the agent container cannot "
+					     "start (%s)%s%s",
 					     reason, msg ? ": " : "",
 					     msg ? msg : "");
 			return r < 0 ? NULL : s;
