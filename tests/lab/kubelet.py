@@ -40,6 +40,7 @@ inflight = set()
 procs = {}              # uid -> Popen
 last_patch = {}         # uid -> json of last patched status core
 unschedulable = {}      # uid -> time last logged
+gone_since = {}         # uid -> when an agent pod's process was found ended
 log_lock = threading.Lock()
 
 
@@ -671,6 +672,14 @@ def sync_pod(pod, st):
                 st['ready'] = False
                 save_state(st)
                 return finish_pod(pod, st)
+            # back off like CrashLoopBackOff (0.5 s doubling to 10 s) so a
+            # command that keeps ending does not spin; podserver pods are
+            # restarted at once (tests kill them and expect it)
+            if st.get('kind') == 'agent':
+                gone = gone_since.setdefault(uid, time.time())
+                if time.time() - gone < min(10, 0.5 * 2 ** min(st.get('restarts', 0), 5)):
+                    return
+                gone_since.pop(uid, None)
             log('process gone, restarting', st['namespace'] + '/' + st['name'])
             st['restarts'] = st.get('restarts', 0) + 1
             start_process(st, pod)
