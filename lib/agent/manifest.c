@@ -142,11 +142,25 @@ static void rule(struct mk *m, cJSON *rules, const char *const *groups,
 static const char *const read_verbs[] = {"get", "list", "watch", NULL};
 static const char *const core[] = {"", NULL};
 
-/* What knet lists, everywhere: reading only. */
-static cJSON *cluster_role(struct mk *m)
+/*
+ * The cluster-wide objects' name: "knet-user" for the default agent
+ * namespace, "knet-user-NS" for another, so that two installs (and a
+ * remove of one) stay apart.
+ */
+static const char *cluster_name(const struct knet_agent_opts *o, char *buf,
+				size_t len)
 {
-	cJSON *cr = head(m, "rbac.authorization.k8s.io/v1", "ClusterRole",
-			 "knet-user", NULL);
+	if (!strcmp(ns_of(o), KNET_AGENT_NAMESPACE))
+		return "knet-user";
+	snprintf(buf, len, "knet-user-%s", ns_of(o));
+	return buf;
+}
+
+/* What knet lists, everywhere: reading only. */
+static cJSON *cluster_role(struct mk *m, const char *name)
+{
+	cJSON *cr = head(m, "rbac.authorization.k8s.io/v1", "ClusterRole", name,
+			 NULL);
 	cJSON *rules = arr(m, cr, "rules");
 
 	rule(m, rules, core,
@@ -165,16 +179,15 @@ static cJSON *cluster_role(struct mk *m)
 }
 
 static cJSON *binding(struct mk *m, const char *kind, const char *role_kind,
-		      const char *ns)
+		      const char *name, const char *ns)
 {
-	cJSON *b =
-		head(m, "rbac.authorization.k8s.io/v1", kind, "knet-user", ns);
+	cJSON *b = head(m, "rbac.authorization.k8s.io/v1", kind, name, ns);
 	cJSON *ref = obj(m, b, "roleRef");
 	cJSON *s = push_obj(m, arr(m, b, "subjects"));
 
 	str(m, ref, "apiGroup", "rbac.authorization.k8s.io");
 	str(m, ref, "kind", role_kind);
-	str(m, ref, "name", "knet-user");
+	str(m, ref, "name", name);
 	str(m, s, "apiGroup", "rbac.authorization.k8s.io");
 	str(m, s, "kind", "Group");
 	str(m, s, "name", KNET_AGENT_USERS_GROUP);
@@ -290,12 +303,16 @@ cJSON *knet_agent_objects(const struct knet_agent_opts *o)
 {
 	struct mk m = {0};
 	cJSON *all = ok(&m, cJSON_CreateArray());
+	char buf[96];
+	const char *cname = cluster_name(o, buf, sizeof(buf));
 
 	push(&m, all, namespace_obj(&m, o));
-	push(&m, all, cluster_role(&m));
-	push(&m, all, binding(&m, "ClusterRoleBinding", "ClusterRole", NULL));
+	push(&m, all, cluster_role(&m, cname));
+	push(&m, all,
+	     binding(&m, "ClusterRoleBinding", "ClusterRole", cname, NULL));
 	push(&m, all, role(&m, o));
-	push(&m, all, binding(&m, "RoleBinding", "Role", ns_of(o)));
+	push(&m, all,
+	     binding(&m, "RoleBinding", "Role", "knet-user", ns_of(o)));
 	push(&m, all, daemonset(&m, o));
 	return done(&m, all);
 }

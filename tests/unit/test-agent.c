@@ -115,6 +115,8 @@ static void test_objects(void)
 	CHECK(exec);
 	CHECK(create);
 	cr = find_kind(all, "ClusterRole");
+	CHECK_STR(knet_json_str(knet_json_get(cr, "metadata"), "name"),
+		  "knet-user");
 	cJSON_ArrayForEach(rule, knet_json_get(cr, "rules"))
 	{
 		const cJSON *v;
@@ -159,9 +161,11 @@ static void test_options(void)
 		if (!strcmp(k, "Namespace"))
 			CHECK_STR(knet_json_str(md, "name"), "tools");
 		else if (!strcmp(k, "ClusterRole") ||
-			 !strcmp(k, "ClusterRoleBinding"))
+			 !strcmp(k, "ClusterRoleBinding")) {
+			/* apart from the default install's */
+			CHECK_STR(knet_json_str(md, "name"), "knet-user-tools");
 			CHECK(!knet_json_get(md, "namespace"));
-		else
+		} else
 			CHECK_STR(knet_json_str(md, "namespace"), "tools");
 	}
 	check_pod_spec(knet_json_path(find_kind(items, "DaemonSet"), "spec",
