@@ -259,9 +259,6 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 	r = knet_api_check_namespace(ns, err);
 	if (r < 0)
 		return r;
-	r = check_node(api, node, err);
-	if (r < 0)
-		return r;
 	r = knet_agent_list_pods(api, ns, &items, err);
 	if (r == -EPERM)
 		return rbac_error(err, "list pods", ns);
@@ -279,6 +276,13 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 	    (pick == KNET_AGENT_PICK_EPHEMERAL &&
 	     knet_agent_pod_state(pod) >= KNET_AGENT_POD_RUNNING)) {
 		r = fill(ret, pod, pick == KNET_AGENT_PICK_EPHEMERAL, err);
+		cJSON_Delete(items);
+		return r;
+	}
+	/* only now: a node with a running agent needs no second request,
+	 * one without gets its name and readiness checked before waiting */
+	r = check_node(api, node, err);
+	if (r < 0) {
 		cJSON_Delete(items);
 		return r;
 	}
