@@ -646,6 +646,7 @@ static const struct knet_cmd knet_cmd_agent_install = {
 	.usage = "[--image IMG] [-n NS] [--dry-run]",
 	.max_args = 0,
 	.options = agent_options,
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.exec = exec_install,
 	.man = "agent",
 };
@@ -657,6 +658,7 @@ static const struct knet_cmd knet_cmd_agent_status = {
 	.usage = "[-n NS] [-o table|wide|json|name]",
 	.max_args = 0,
 	.options = agent_options,
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.exec = exec_status,
 	.man = "agent",
 };
@@ -668,6 +670,7 @@ static const struct knet_cmd knet_cmd_agent_remove = {
 	.usage = "[-n NS] [--wait DURATION]",
 	.max_args = 0,
 	.options = agent_options,
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.exec = exec_remove,
 	.man = "agent",
 };
@@ -682,6 +685,7 @@ static const struct knet_cmd knet_cmd_agent_pod = {
 	.max_args = 1,
 	.options = agent_options,
 	.complete_args = "node",
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.exec = exec_pod,
 	.man = "agent",
 };
@@ -693,6 +697,7 @@ static const struct knet_cmd knet_cmd_agent_serve = {
 	.usage = "",
 	.max_args = 0,
 	.options = agent_options,
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.exec = exec_serve,
 	.man = "agent",
 };
@@ -714,7 +719,7 @@ const struct knet_cmd knet_cmd_agent = {
 		 "serve",
 	.min_args = 1,
 	.max_args = 2,
-	.flags = 0,
+	.flags = KNET_CMD_OWN_NAMESPACE,
 	.options = agent_options,
 	.complete_args = NULL, /* the verbs, then theirs */
 	.exec = exec_agent,
