@@ -13,7 +13,8 @@ setup_file() {
 	cd "$BATS_TEST_DIRNAME/.."
 	tests/lab/lab up >&2
 	eval "$(tests/lab/lab env)"
-	export KUBECONFIG KNET_LAB_KUBECTL
+	export KUBECONFIG KNET_LAB_KUBECTL KNET_LAB_VIEWER_KUBECONFIG \
+		KNET_LAB_READER_KUBECONFIG
 	# a run before that failed half-way: start from nothing
 	./knet -n "$NS" agent remove >/dev/null 2>&1 || true
 }
@@ -59,6 +60,10 @@ retry() {
 	local n=${RETRIES:-60} i
 	for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.5; done
 	"$@"
+}
+
+no_agent_on() {
+	[ -z "$(kc -n "$NS" get pods -l knet.dev/ephemeral=true --field-selector "spec.nodeName=$1" -o name)" ]
 }
 
 ds_pods_gone() {
@@ -180,10 +185,14 @@ install_ready() { ka install && wait_ready; }
 	run -4 env KUBECONFIG="$KNET_LAB_READER_KUBECONFIG" "$KNET" -n "$NS" agent pod node-a
 	[ "${#lines[@]}" = 1 ]
 	[[ "$output" == *"no permission to create pods in namespace '$NS', the RBAC rule"* ]]
+	# the lab's viewer may read namespace web only
+	run -4 env KUBECONFIG="$KNET_LAB_VIEWER_KUBECONFIG" "$KNET" -n "$NS" agent pod node-a
+	[ "${#lines[@]}" = 1 ]
+	[[ "$output" == *"no permission to list pods in namespace '$NS', the RBAC rule for knet users is missing"* ]]
 	[ -z "$(kc -n "$NS" get pods -l knet.dev/ephemeral=true --field-selector spec.nodeName=node-a -o name)" ]
 }
 
-@test "agent: bad inputs: unknown node 3, no namespace 4, usage 2; nothing made" {
+@test "agent: bad inputs: unknown node 3, no namespace 4, timeout 4, usage 2; nothing left" {
 	run -3 ka pod node-zz
 	[ "$output" = "knet: cannot get an agent pod on node 'node-zz': node 'node-zz' not found" ]
 	run -4 "$KNET" -n knet-agent-bats-none agent pod node-a
@@ -198,8 +207,11 @@ install_ready() { ka install && wait_ready; }
 	run -2 "$KNET" -n kube-system agent install
 	[[ "$output" == *"not 'kube-system'"* ]]
 	run -2 ka pod Not_A_Node
+	# a pod that cannot run in time: the error, and the pod it made goes
+	run -4 ka pod node-a --wait 1ms
+	[[ "$output" == "knet: cannot get an agent pod on node 'node-a': timed out: the agent pod $NS/knet-agent-node-a-"*" is still Pending after 1 ms (--wait)" ]]
+	RETRIES=20 retry no_agent_on node-a
 	[ -z "$(kc -n "$NS" get pods --field-selector spec.nodeName=node-zz -o name)" ]
-	[ "$(kc -n "$NS" get pods -l knet.dev/ephemeral=true --field-selector spec.nodeName=node-a -o name)" = "" ]
 }
 
 @test "agent serve: waits, ends 0 on SIGTERM" {

@@ -155,6 +155,13 @@ bool knet_agent_pod_expired(const cJSON *pod, time_t now);
  */
 char *knet_agent_pod_stuck(const cJSON *pod);
 
+/*
+ * Whether the Node @node (JSON) is Ready: 0, or -EHOSTDOWN with
+ * "node 'NAME' is NotReady (reason: message)" (exit 4).
+ */
+int knet_agent_node_ready(const cJSON *node, const char *name,
+			  struct knet_error *err);
+
 enum knet_agent_pick {
 	KNET_AGENT_PICK_NONE,	   /* make an ephemeral one */
 	KNET_AGENT_PICK_DAEMONSET, /* the DaemonSet's pod, Ready */

@@ -49,7 +49,6 @@ static int check_node(struct knet_api *api, const char *node,
 {
 	char path[300];
 	cJSON *n = NULL;
-	const cJSON *c;
 	int r;
 
 	r = knet_api_path(path, sizeof(path), "v1", NULL, "nodes", node, err);
@@ -65,23 +64,7 @@ static int check_node(struct knet_api *api, const char *node,
 	}
 	if (r < 0)
 		return r;
-	r = 0;
-	cJSON_ArrayForEach(
-		c, knet_json_path(n, "status", "conditions", KNET_JSON_END))
-	{
-		const char *type = knet_json_str(c, "type");
-		const char *st = knet_json_str(c, "status");
-
-		if (!type || strcmp(type, "Ready") || !st ||
-		    !strcmp(st, "True"))
-			continue;
-		r = knet_error_set(err, -EHOSTDOWN, KNET_EXIT_API,
-				   "node '%s' is NotReady (%s%s%s)", node,
-				   knet_json_str(c, "reason") ?: st,
-				   knet_json_str(c, "message") ? ": " : "",
-				   knet_json_str(c, "message") ?: "");
-		break;
-	}
+	r = knet_agent_node_ready(n, node, err);
 	cJSON_Delete(n);
 	return r;
 }
@@ -195,10 +178,10 @@ static int wait_running(struct knet_api *api, const char *ns, const char *name,
 			if (made)
 				delete_pod(api, ns, name);
 			return knet_error_set(err, -ETIMEDOUT, KNET_EXIT_API,
-					      "the agent pod %s/%s on node "
-					      "'%s' is still %s after %.1f s",
-					      ns, name, node, phase,
-					      (double)wait_ms / 1000.0);
+					      "timed out: the agent pod %s/%s "
+					      "on node '%s' is still %s after "
+					      "%ld ms (--wait)",
+					      ns, name, node, phase, wait_ms);
 		}
 		sleep_ms(POLL_MS);
 	}

@@ -172,3 +172,34 @@ enum knet_agent_pick knet_agent_pick(const cJSON *items, const char *node,
 	*ret_index = best;
 	return best < 0 ? KNET_AGENT_PICK_NONE : KNET_AGENT_PICK_EPHEMERAL;
 }
+
+int knet_agent_node_ready(const cJSON *node, const char *name,
+			  struct knet_error *err)
+{
+	const cJSON *c;
+
+	cJSON_ArrayForEach(
+		c, knet_json_path(node, "status", "conditions", KNET_JSON_END))
+	{
+		const char *type = knet_json_str(c, "type");
+		const char *st = knet_json_str(c, "status");
+		const char *reason = knet_json_str(c, "reason");
+		const char *msg = knet_json_str(c, "message");
+
+		if (!type || strcmp(type, "Ready"))
+			continue;
+		if (st && !strcmp(st, "True"))
+			return 0;
+		return knet_error_set(err, -EHOSTDOWN, KNET_EXIT_API,
+				      "node '%s' is NotReady (%s%s%s)", name,
+				      reason ? reason
+				      : st   ? st
+					     : "no status",
+				      msg ? ": " : "", msg ? msg : "");
+	}
+	/* no Ready condition yet (a node just registered): not ready */
+	return knet_error_set(err, -EHOSTDOWN, KNET_EXIT_API,
+			      "node '%s' is NotReady (it reports no Ready "
+			      "condition)",
+			      name);
+}

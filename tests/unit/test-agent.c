@@ -4,6 +4,7 @@
  * pod (what they grant and mount), the expiry label, why a pod cannot
  * start, and the pick among a namespace's agent pods.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,6 +347,29 @@ static void test_pick(void)
 	cJSON_Delete(items);
 }
 
+static void test_node_ready(void)
+{
+	cJSON *ok = cJSON_Parse("{\"status\":{\"conditions\":[{\"type\":"
+				"\"MemoryPressure\",\"status\":\"False\"},"
+				"{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	cJSON *bad = cJSON_Parse(
+		"{\"status\":{\"conditions\":[{\"type\":\"Ready\","
+		"\"status\":\"Unknown\",\"reason\":\"NodeStatusUnknown\","
+		"\"message\":\"Kubelet stopped posting node status.\"}]}}");
+	cJSON *none = cJSON_Parse("{\"status\":{}}");
+	struct knet_error err = {0};
+
+	CHECK_INT(knet_agent_node_ready(ok, "node-a", &err), 0);
+	CHECK_INT(knet_agent_node_ready(bad, "node-b", &err), -EHOSTDOWN);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK_STR(err.reason, "node 'node-b' is NotReady (NodeStatusUnknown: "
+			      "Kubelet stopped posting node status.)");
+	CHECK_INT(knet_agent_node_ready(none, "node-c", &err), -EHOSTDOWN);
+	cJSON_Delete(ok);
+	cJSON_Delete(bad);
+	cJSON_Delete(none);
+}
+
 int main(void)
 {
 	test_objects();
@@ -354,5 +378,6 @@ int main(void)
 	test_state();
 	test_stuck();
 	test_pick();
+	test_node_ready();
 	return unit_done("agent");
 }
