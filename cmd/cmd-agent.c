@@ -249,7 +249,12 @@ static int run_remove(struct knet_ctx *ctx, const struct knet_args *args)
 	{
 		if (!knet_agent_pod_is_ephemeral(obj))
 			continue;
-		cJSON_AddStringToObject(obj, "kind", "Pod");
+		/* list items carry no kind; the path needs one */
+		if (!knet_json_get(obj, "kind") &&
+		    !cJSON_AddStringToObject(obj, "kind", "Pod")) {
+			status = oom(ctx);
+			goto out;
+		}
 		status = knet_agent_delete(ctx->api, obj, &err);
 		if (status < 0) {
 			status = knet_fail(
