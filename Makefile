@@ -9,6 +9,7 @@
 #                   link, man pages, bash/zsh/fish completions
 #   make lint       layout boundaries (scripts/lint-boundaries),
 #                   clang-format check and cppcheck
+#   make deploy     deploy/knet-agent.yaml from `knet agent install`
 #   make deb        the Debian package, in build/deb/ (DEB_DIR=)
 #   make fuzz       the libFuzzer targets (tests/fuzz/); bench/fuzz runs
 #                   them; make fuzz-replay replays their corpus (check)
@@ -96,7 +97,7 @@ COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 
 .PHONY: all deps check unit bats check-generated man-lint lint install \
 	uninstall demo lab-up lab-down completions clean deb fuzz \
-	fuzz-replay
+	fuzz-replay deploy
 
 all: knet
 
@@ -205,6 +206,11 @@ completions: knet
 	./knet completion bash > completions/knet.bash
 	./knet completion zsh > completions/_knet
 	./knet completion fish > completions/knet.fish
+
+# deploy/knet-agent.yaml: what `knet agent install --dry-run` prints
+# (lib/agent/manifest.c); check-generated keeps the two equal.
+deploy: knet
+	scripts/gen-deploy > deploy/knet-agent.yaml
 
 lint:
 	scripts/lint-boundaries
