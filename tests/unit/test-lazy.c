@@ -63,11 +63,11 @@ static void test_missing(void)
 	static const char *const names[] = {"libknet-absent.so.9", NULL};
 	static const char *const syms[] = {"absent_function", NULL};
 	static void *slot[1];
-	static struct lazy_lib l = {names, syms, slot, LAZY_UNTRIED, ""};
+	static struct knet_lazy_set l = KNET_LAZY_SET(names, syms, slot);
 
-	CHECK(!lazy_load(&l));
-	CHECK(!lazy_load(&l)); /* and again, without trying again */
-	CHECK_INT(l.state, LAZY_FAILED);
+	CHECK(!knet_lazy_open(&l));
+	CHECK(!knet_lazy_open(&l)); /* and again, without trying again */
+	CHECK_INT(l.state, KNET_LAZY_FAILED);
 	CHECK(strstr(l.error, "libknet-absent.so.9") != NULL);
 }
 
@@ -78,9 +78,9 @@ static void test_missing_symbol(void)
 	static const char *const syms[] = {"curl_easy_init",
 					   "curl_no_such_function", NULL};
 	static void *slot[2];
-	static struct lazy_lib l = {names, syms, slot, LAZY_UNTRIED, ""};
+	static struct knet_lazy_set l = KNET_LAZY_SET(names, syms, slot);
 
-	CHECK(!lazy_load(&l));
+	CHECK(!knet_lazy_open(&l));
 	CHECK(strstr(l.error, "curl_no_such_function") != NULL);
 }
 
