@@ -28,9 +28,11 @@ PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline libcap-ng libmnl
 
 # libcurl, libpcap and libyaml are not linked: lib/lazy dlopen()s them
 # on first use, so commands that need none skip ~40 libraries
-# (knet/lazy.h); nor are readline (cmd/shell/lazy-readline.h) and
-# ncurses (cmd/ui/lazy-curses.h), with libtinfo under both.
-LAZY_PKGS = libcurl libpcap yaml-0.1 ncursesw readline
+# (knet/lazy.h); nor is cJSON, which conntrack --no-names, traceroute
+# and ping to an IP never call; nor are readline
+# (cmd/shell/lazy-readline.h) and ncurses (cmd/ui/lazy-curses.h), with
+# libtinfo under both.
+LAZY_PKGS = libcurl libpcap yaml-0.1 libcjson ncursesw readline
 PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(filter-out $(LAZY_PKGS),$(PKGS)) \
 	2>/dev/null) -ldl

@@ -4,18 +4,20 @@
 
 /*
  * Libraries loaded on first use (lib/lazy).  knet does not link
- * libcurl, libpcap or libyaml: the functions of theirs that lib/api,
- * lib/capture and lib/kubeconfig call are defined in lib/lazy, which dlopen()s the library
- * the first time one is called and forwards to it.  A command that
- * needs neither (conntrack --no-names, ping, netns...) never maps them
- * nor the ~40 libraries they pull in (TLS, Kerberos, LDAP, D-Bus...):
- * 8 MiB of RSS and most of the start-up.  libyaml is small, but only
- * kubeconfig loading needs it.  See doc/design-notes.md.
+ * libcurl, libpcap, libyaml or cJSON: the functions of theirs that
+ * lib/ and cmd/ call are defined in lib/lazy, which dlopen()s the
+ * library the first time one is called and forwards to it.  A command
+ * that needs none (conntrack --no-names, ping, netns...) never maps
+ * them nor the ~40 libraries they pull in (TLS, Kerberos, LDAP,
+ * D-Bus...): 8 MiB of RSS and most of the start-up.  libyaml and cJSON
+ * are small, but only kubeconfig loading, the API and JSON documents
+ * need them.  readline and ncurses are loaded the same way by cmd/shell
+ * and cmd/ui (struct knet_lazy_set below).  See doc/design-notes.md.
  *
  * When a library cannot be loaded, its functions fail as they do when
- * out of memory (curl_easy_init() and pcap_create() return NULL, with
- * the reason in pcap's error buffer; yaml_parser_initialize() fails)
- * and knet_lazy_error() says why.
+ * out of memory (curl_easy_init(), pcap_create() and cJSON_Parse()
+ * return NULL, with the reason in pcap's error buffer;
+ * yaml_parser_initialize() fails) and knet_lazy_error() says why.
  */
 
 #include <stdbool.h>
@@ -79,6 +81,7 @@ enum knet_lazy_lib {
 	KNET_LAZY_CURL,
 	KNET_LAZY_PCAP,
 	KNET_LAZY_YAML,
+	KNET_LAZY_CJSON,
 };
 
 /* Load @lib now (once; thread-safe): whether it is there. */

@@ -7,7 +7,7 @@
 #include "knet/lazy.h"
 
 /* lib/lazy's own libraries (load.c is the loader of knet/lazy.h). */
-extern struct knet_lazy_set lazy_curl, lazy_pcap, lazy_yaml;
+extern struct knet_lazy_set lazy_curl, lazy_pcap, lazy_yaml, lazy_cjson;
 
 /* @var, with the sonames[], symbols[] and NSYMS of the file. */
 #define LAZY_LIB(var)                                                          \

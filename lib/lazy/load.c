@@ -69,6 +69,8 @@ static struct knet_lazy_set *lib_of(enum knet_lazy_lib lib)
 		return &lazy_curl;
 	case KNET_LAZY_PCAP:
 		return &lazy_pcap;
+	case KNET_LAZY_CJSON:
+		return &lazy_cjson;
 	default:
 		return &lazy_yaml;
 	}

@@ -5,8 +5,10 @@
  * forwarders reach the real library; a library that is not there fails
  * cleanly, with the reason, every time, and loads nothing.
  */
+#include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <pcap/pcap.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -24,6 +26,11 @@ static void test_not_before_use(void)
 	curl_easy_cleanup(NULL);
 	pcap_close(NULL);
 	yaml_parser_delete(&parser);
+	cJSON_Delete(NULL);
+	CHECK(!cJSON_IsString(NULL));
+	CHECK(cJSON_GetObjectItemCaseSensitive(NULL, "a") == NULL);
+	CHECK(cJSON_GetErrorPtr() == NULL);
+	CHECK(!knet_lazy_loaded(KNET_LAZY_CJSON));
 	CHECK(!knet_lazy_loaded(KNET_LAZY_CURL));
 	CHECK(!knet_lazy_loaded(KNET_LAZY_PCAP));
 	CHECK(!knet_lazy_loaded(KNET_LAZY_YAML));
@@ -56,6 +63,25 @@ static void test_forwarded(void)
 	yaml_event_delete(&event);
 	yaml_parser_delete(&parser);
 	CHECK_STR(knet_lazy_error(KNET_LAZY_YAML), "");
+	{
+		cJSON *j = cJSON_Parse("{\"a\": [1, \"x\"]}");
+		cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "a");
+
+		CHECK(knet_lazy_loaded(KNET_LAZY_CJSON));
+		CHECK_INT(cJSON_GetArraySize(a), 2);
+		CHECK(cJSON_GetNumberValue(cJSON_GetArrayItem(a, 0)) == 1.0);
+		CHECK_STR(cJSON_GetStringValue(cJSON_GetArrayItem(a, 1)), "x");
+		CHECK(cJSON_AddStringToObject(j, "b", "y") != NULL);
+		{
+			char *out = cJSON_PrintUnformatted(j);
+
+			CHECK_STR(out, "{\"a\":[1,\"x\"],\"b\":\"y\"}");
+			free(out);
+		}
+		cJSON_Delete(j);
+		CHECK(cJSON_Parse("{") == NULL);
+		CHECK(cJSON_GetErrorPtr() != NULL);
+	}
 }
 
 /* A library that is not installed: refused, with dlopen's reason. */
