@@ -295,7 +295,7 @@ void cJSON_DeleteItemFromObjectCaseSensitive(cJSON *object, const char *key)
 {
 	if (LOADED())
 		FN(void (*)(cJSON *, const char *), DELETE_ITEM_FROM_OBJECT_CS)
-		(object, key);
+	(object, key);
 }
 
 cJSON_bool cJSON_ReplaceItemInObjectCaseSensitive(cJSON *object,
