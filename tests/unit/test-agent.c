@@ -257,7 +257,7 @@ static void test_state(void)
 	CHECK(!knet_agent_pod_expired(e, 99));
 	CHECK(knet_agent_pod_expired(e, 100));
 	/* a label that does not parse is expired: nobody keeps it */
-	cJSON_ReplaceItemInObject(
+	cJSON_ReplaceItemInObjectCaseSensitive(
 		cJSON_GetObjectItem(cJSON_GetObjectItem(e, "metadata"),
 				    "labels"),
 		"knet.dev/expires", cJSON_CreateString("soon"));
