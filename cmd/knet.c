@@ -524,6 +524,25 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+int knet_line_globals(struct knet_ctx *ctx, int argc, char **argv)
+{
+	struct knet_error err = {0};
+	struct knet_args *a = malloc(sizeof(*a));
+	int cmd = 0, r;
+
+	if (!a)
+		return -ENOMEM;
+	if (argc > 0 && strcmp(argv[0], KNET_STOP_ON_STDIN) == 0) {
+		argc--;
+		argv++;
+	}
+	r = parse_line(ctx, argc, argv, a, &cmd, &err);
+	if (r == 0)
+		r = apply_globals(ctx, a) ? -EINVAL : 0;
+	free(a);
+	return r;
+}
+
 int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv)
 {
 	int n = 0, r;
@@ -548,5 +567,20 @@ int main(int argc, char **argv)
 
 	/* The locale is set per command (KNET_CMD_C_LOCALE), in run_line. */
 	ctx.argv0 = argv[0];
+	/*
+	 * The remote end of --via k8s (stop-on-stdin.c): only as the first
+	 * word, where knet_via_command_extra puts it; no table lists it,
+	 * so neither help nor the completions show it.
+	 */
+	if (argc > 1 && strcmp(argv[1], KNET_STOP_ON_STDIN) == 0) {
+		if (knet_stop_on_stdin_start() < 0) {
+			fprintf(stderr, "knet: cannot watch stdin: %s\n",
+				strerror(errno));
+			return KNET_EXIT_SYSTEM;
+		}
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	return knet_dispatch(&ctx, argc - 1, argv + 1);
 }
