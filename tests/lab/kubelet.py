@@ -26,6 +26,12 @@ PODS_DIR = os.path.join(S, 'pods')
 CG_HIER = CFG['cgroup_hierarchies']      # e.g. ["pids", "systemd", "memory", "cpu"]
 IGNORE_NS = set(CFG.get('ignore_namespaces', ['scale']))
 READY_ANN = 'knet-lab/ready'
+# Pods of image knet-agent:* run their own command; argv[0] knet or
+# /usr/bin/knet becomes the knet under test (this symlink; `lab agent-knet`).
+AGENT_IMAGE = 'knet-agent:'
+AGENT_KNET = os.path.join(S, 'agent-knet')
+KNET_ARGV0 = ('knet', '/usr/bin/knet')
+node_objs = {}          # name -> Node object (labels, taints) for scheduling
 
 state_lock = threading.Lock()
 probe_results = {}      # uid -> (bool, time)
@@ -33,6 +39,8 @@ pods_by_uid = {}        # uid -> (pod, state) for probe threads
 inflight = set()
 procs = {}              # uid -> Popen
 last_patch = {}         # uid -> json of last patched status core
+unschedulable = {}      # uid -> time last logged
+gone_since = {}         # uid -> when an agent pod's process was found ended
 log_lock = threading.Lock()
 
 
@@ -187,8 +195,63 @@ def ensure_nodes():
         code, j = api('PATCH', '/api/v1/nodes/%s/status' % name, status, 'application/merge-patch+json')
         if code != 200:
             log('patch node status', name, code, j.get('message'))
+        else:
+            node_objs[name] = j
 
 # ---------------------------------------------------------------- scheduling
+
+
+def match_expr(e, value, present):
+    op, vals = e.get('operator'), e.get('values') or []
+    if op == 'In':
+        return present and value in vals
+    if op == 'NotIn':
+        return not present or value not in vals
+    if op == 'Exists':
+        return present
+    if op == 'DoesNotExist':
+        return not present
+    return False
+
+
+def node_fits(pod, name):
+    """nodeSelector, required node affinity (DaemonSet pods carry
+    matchFields metadata.name) and NoSchedule/NoExecute taints."""
+    spec = pod['spec']
+    node = node_objs.get(name) or {'metadata': {'name': name, 'labels': {'kubernetes.io/hostname': name}}}
+    labels = node['metadata'].get('labels') or {}
+    for k, v in (spec.get('nodeSelector') or {}).items():
+        if labels.get(k) != v:
+            return False
+    req = (((spec.get('affinity') or {}).get('nodeAffinity') or {})
+           .get('requiredDuringSchedulingIgnoredDuringExecution') or {})
+    terms = req.get('nodeSelectorTerms') or []
+    if terms:
+        def term_ok(t):
+            for e in t.get('matchExpressions') or []:
+                if not match_expr(e, labels.get(e['key']), e['key'] in labels):
+                    return False
+            for e in t.get('matchFields') or []:
+                if e['key'] != 'metadata.name' or not match_expr(e, name, True):
+                    return False
+            return bool(t.get('matchExpressions') or t.get('matchFields'))
+        if not any(term_ok(t) for t in terms):
+            return False
+    tols = spec.get('tolerations') or []
+    for t in (node.get('spec') or {}).get('taints') or []:
+        if t.get('effect') not in ('NoSchedule', 'NoExecute'):
+            continue
+        def tolerates(tl):
+            if tl.get('effect') and tl['effect'] != t['effect']:
+                return False
+            if not tl.get('key'):
+                return tl.get('operator') == 'Exists'
+            if tl['key'] != t['key']:
+                return False
+            return tl.get('operator') == 'Exists' or tl.get('value', '') == t.get('value', '')
+        if not any(tolerates(tl) for tl in tols):
+            return False
+    return True
 
 
 def choose_node(pod, pods):
@@ -196,16 +259,25 @@ def choose_node(pod, pods):
     key = labels.get('app') or labels.get('pod-template-hash')
     counts = {}
     for n in NODES:
+        if not node_fits(pod, n):
+            continue
         same = sum(1 for p in pods if p['spec'].get('nodeName') == n and key and
                    p['metadata'].get('namespace') == pod['metadata']['namespace'] and
                    (p['metadata'].get('labels', {}).get('app') or p['metadata'].get('labels', {}).get('pod-template-hash')) == key)
         total = sum(1 for p in pods if p['spec'].get('nodeName') == n)
         counts[n] = (same, total, n)
+    if not counts:
+        return None
     return min(counts.values())[2]
 
 
 def bind(pod, node):
     md = pod['metadata']
+    if node is None:
+        if time.time() - unschedulable.get(md['uid'], 0) > 30:
+            unschedulable[md['uid']] = time.time()
+            log('no node fits', md['namespace'] + '/' + md['name'])
+        return
     body = {'apiVersion': 'v1', 'kind': 'Binding', 'metadata': {'name': md['name'], 'uid': md['uid']},
             'target': {'apiVersion': 'v1', 'kind': 'Node', 'name': node}}
     code, j = api('POST', '/api/v1/namespaces/%s/pods/%s/binding' % (md['namespace'], md['name']), body)
@@ -220,7 +292,7 @@ def bind(pod, node):
 
 def alloc_ip(node, states):
     n = NODES[node]
-    used = {st['ip'] for st in states.values() if st.get('node') == node}
+    used = {st['ip'] for st in states.values() if st.get('node') == node and not st.get('host_network')}
     base = n['cidr'].split('/')[0].rsplit('.', 1)[0]
     for i in range(2, 255):
         ip = '%s.%d' % (base, i)
@@ -244,6 +316,21 @@ def pod_ports(pod):
     return http, tcp, udp
 
 
+def is_agent(pod):
+    return pod['spec']['containers'][0].get('image', '').startswith(AGENT_IMAGE)
+
+
+def agent_argv(c):
+    """The container's command line (command + args, as the runtime joins
+    them); no command: the image's entrypoint is unknown here, so sleep."""
+    argv = list(c.get('command') or []) + list(c.get('args') or [])
+    if not argv:
+        argv = ['/bin/sleep', 'infinity']
+    if argv[0] in KNET_ARGV0:
+        argv[0] = AGENT_KNET
+    return argv
+
+
 def qos_parent(pod):
     res = [c.get('resources') or {} for c in pod['spec'].get('containers', [])]
     if any(r.get('requests') or r.get('limits') for r in res):
@@ -260,18 +347,27 @@ def setup_pod(pod):
         states = load_states()
         if uid in states:
             return
-        ip = alloc_ip(node, states)
+        hostnet = bool(pod['spec'].get('hostNetwork'))
+        # hostNetwork: the node's address and netns. netns and veth stay
+        # empty so that nothing (this kubelet, an older one, `lab down`)
+        # ever deletes the node netns as if it were the pod's.
+        ip = n['ip'] if hostnet else alloc_ip(node, states)
         c0 = pod['spec']['containers'][0]['name']
         st = {'uid': uid, 'namespace': ns, 'name': name, 'node': node, 'node_netns': 'lab-' + node,
-              'ip': ip, 'netns': 'cni-' + str(uuid.uuid4()),
-              'veth': 'veth' + hashlib.sha1(uid.encode()).hexdigest()[:8],
+              'ip': ip, 'netns': '' if hostnet else 'cni-' + str(uuid.uuid4()),
+              'veth': '' if hostnet else 'veth' + hashlib.sha1(uid.encode()).hexdigest()[:8],
+              'host_network': hostnet, 'kind': 'agent' if is_agent(pod) else 'podserver',
               'cid': hashlib.sha256((uid + '/' + c0).encode()).hexdigest(),
-              'container': c0, 'cgroup_parent': qos_parent(pod),
+              'container': c0, 'containers': [c['name'] for c in pod['spec']['containers']],
+              'cgroup_parent': qos_parent(pod),
               'dir': os.path.join(PODS_DIR, '%s_%s_%s' % (ns, name, uid)),
               'created': now(), 'restarts': 0, 'pid': None, 'starttime': None,
               'ready': False, 'ready_since': now()}
-        st['netns_path'] = '/var/run/netns/' + st['netns']
+        st['netns_path'] = '/var/run/netns/' + (st['node_netns'] if hostnet else st['netns'])
         save_state(st)
+    if st['host_network']:
+        setup_host_pod(st, pod)
+        return
     nn, pn = st['node_netns'], st['netns']
     run('ip', 'netns', 'add', pn)
     run('ip', '-n', nn, 'link', 'add', st['veth'], 'mtu', '1500', 'type', 'veth',
@@ -290,8 +386,42 @@ def setup_pod(pod):
     log('pod up', ns + '/' + name, 'node', node, 'ip', ip, 'netns', pn, 'pid', st['pid'])
 
 
-def start_process(st, pod):
+def setup_host_pod(st, pod):
+    for d in cgroup_dirs(st):
+        os.makedirs(d, exist_ok=True)
+    # ClusterFirstWithHostNet gets the cluster DNS; otherwise a hostNetwork
+    # pod keeps the host's resolv.conf (what a kubelet does).
+    if pod['spec'].get('dnsPolicy') == 'ClusterFirstWithHostNet':
+        with open(os.path.join(st['dir'], 'resolv.conf'), 'w') as f:
+            f.write('nameserver %s\nsearch %s.svc.%s svc.%s %s\noptions ndots:5\n' % (
+                CFG['dns_ip'], st['namespace'], CFG['domain'], CFG['domain'], CFG['domain']))
+    start_process(st, pod)
+    log('pod up', st['namespace'] + '/' + st['name'], 'node', st['node'], 'hostNetwork ip', st['ip'],
+        'pid', st['pid'])
+
+
+def container_cmd(st, pod):
+    """What pod-start.sh execs: podserver.py serving the declared ports,
+    or an agent pod's own command (with its plain env values)."""
+    if st.get('kind') == 'agent':
+        c = pod['spec']['containers'][0]
+        env = ['%s=%s' % (e['name'], e.get('value', '')) for e in c.get('env') or []
+               if 'valueFrom' not in e]
+        return ['/usr/bin/env'] + env + agent_argv(c)
     http, tcp, udp = pod_ports(pod)
+    cmd = ['/usr/bin/python3', os.path.join(LAB, 'podserver.py'),
+           '--name', st['name'], '--namespace', st['namespace'], '--ip', st['ip'], '--node', st['node'],
+           '--ready-file', os.path.join(st['dir'], 'listening')]
+    for p in http:
+        cmd += ['--http', str(p)]
+    for p in tcp:
+        cmd += ['--tcp', str(p)]
+    for p in udp:
+        cmd += ['--udp', str(p)]
+    return cmd
+
+
+def start_process(st, pod):
     rf = os.path.join(st['dir'], 'listening')
     pf = os.path.join(st['dir'], 'pid')
     for f in (rf, pf):
@@ -299,17 +429,15 @@ def start_process(st, pod):
             os.unlink(f)
         except FileNotFoundError:
             pass
+    resolv = os.path.join(st['dir'], 'resolv.conf')
+    if not os.path.exists(resolv):
+        resolv = '-'
+    # a hostNetwork pod shares the node's netns and hostname, but still gets
+    # its own mount namespace, as a container does
+    host = st['node'] if st.get('host_network') else st['name']
     cmd = ['nsenter', '--net=' + st['netns_path'], '--', 'unshare', '-m', '-u', '--propagation', 'private',
-           '--', '/bin/sh', os.path.join(LAB, 'pod-start.sh'), pf, os.path.join(st['dir'], 'resolv.conf'),
-           st['name']] + cgroup_dirs(st) + ['--', '/usr/bin/python3', os.path.join(LAB, 'podserver.py'),
-           '--name', st['name'], '--namespace', st['namespace'], '--ip', st['ip'], '--node', st['node'],
-           '--ready-file', rf]
-    for p in http:
-        cmd += ['--http', str(p)]
-    for p in tcp:
-        cmd += ['--tcp', str(p)]
-    for p in udp:
-        cmd += ['--udp', str(p)]
+           '--', '/bin/sh', os.path.join(LAB, 'pod-start.sh'), pf, resolv,
+           host] + cgroup_dirs(st) + ['--'] + container_cmd(st, pod)
     logf = open(os.path.join(st['dir'], 'container.log'), 'ab')
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
                          start_new_session=True, close_fds=True)
@@ -372,8 +500,9 @@ def teardown(st):
                     break
                 except OSError:
                     time.sleep(0.05)
-    run('ip', '-n', st['node_netns'], 'link', 'del', st['veth'], check=False)
-    run('ip', 'netns', 'del', st['netns'], check=False)
+    if not st.get('host_network') and st.get('netns', '').startswith('cni-'):
+        run('ip', '-n', st['node_netns'], 'link', 'del', st['veth'], check=False)
+        run('ip', 'netns', 'del', st['netns'], check=False)
     shutil.rmtree(st['dir'], ignore_errors=True)
     probe_results.pop(uid, None)
     last_patch.pop(uid, None)
@@ -447,7 +576,11 @@ def compute_ready(pod, st):
         return False
     if ann == 'true':
         return True
-    if not alive(st) or not os.path.exists(os.path.join(st['dir'], 'listening')):
+    if not alive(st):
+        return False
+    if st.get('kind') == 'agent':
+        return True     # no ports: Ready while the process runs
+    if not os.path.exists(os.path.join(st['dir'], 'listening')):
         return False
     if has_probe(pod):
         r = probe_results.get(st['uid'])
@@ -492,11 +625,61 @@ def current_matches(pod, st, ready):
     return True
 
 
+def exit_code(p, pid):
+    """The ended process's exit status as a runtime reports it (128+signal);
+    unknown (adopted from an earlier kubelet): 0."""
+    if p is None or p.pid != pid or p.returncode is None:
+        return 0
+    rc = p.returncode
+    return 128 - rc if rc < 0 else rc
+
+
+def finished_status(pod, st):
+    code = st['exit_code']
+    t0 = st.get('created')
+    cs = []
+    for c in pod['spec']['containers']:
+        cid = hashlib.sha256((st['uid'] + '/' + c['name']).encode()).hexdigest()
+        cs.append({'name': c['name'], 'image': c.get('image', ''),
+                   'imageID': 'lab://' + c.get('image', ''), 'containerID': 'containerd://' + cid,
+                   'ready': False, 'started': False, 'restartCount': st.get('restarts', 0),
+                   'state': {'terminated': {'exitCode': code, 'reason': 'Completed' if code == 0 else 'Error',
+                                            'startedAt': st.get('started', t0), 'finishedAt': st['finished'],
+                                            'containerID': 'containerd://' + cid}},
+                   'lastState': {}})
+    conds = [{'type': t, 'status': 'False' if t in ('Ready', 'ContainersReady') else 'True',
+              'lastProbeTime': None, 'lastTransitionTime': st['finished'] if t in ('Ready', 'ContainersReady') else t0}
+             for t in ('Initialized', 'Ready', 'ContainersReady', 'PodScheduled')]
+    return {'status': {'phase': 'Succeeded' if code == 0 else 'Failed', 'hostIP': NODES[st['node']]['ip'],
+                       'podIP': st['ip'], 'podIPs': [{'ip': st['ip']}], 'startTime': t0,
+                       'conditions': conds, 'containerStatuses': cs}}
+
+
 def sync_pod(pod, st):
     uid = st['uid']
+    if st.get('exit_code') is not None:
+        return finish_pod(pod, st)
     if not alive(st):
         p = procs.get(uid)
         if st.get('pid') and (p is None or p.poll() is not None or proc_starttime(st['pid']) is None):
+            code = exit_code(p, st['pid'])
+            policy = pod['spec'].get('restartPolicy', 'Always')
+            # an agent pod's command may end; podserver pods always restart
+            if st.get('kind') == 'agent' and (policy == 'Never' or (policy == 'OnFailure' and code == 0)):
+                log('process ended', st['namespace'] + '/' + st['name'], 'exit', code)
+                st['exit_code'] = code
+                st['finished'] = now()
+                st['ready'] = False
+                save_state(st)
+                return finish_pod(pod, st)
+            # back off like CrashLoopBackOff (0.5 s doubling to 10 s) so a
+            # command that keeps ending does not spin; podserver pods are
+            # restarted at once (tests kill them and expect it)
+            if st.get('kind') == 'agent':
+                gone = gone_since.setdefault(uid, time.time())
+                if time.time() - gone < min(10, 0.5 * 2 ** min(st.get('restarts', 0), 5)):
+                    return
+                gone_since.pop(uid, None)
             log('process gone, restarting', st['namespace'] + '/' + st['name'])
             st['restarts'] = st.get('restarts', 0) + 1
             start_process(st, pod)
@@ -515,6 +698,18 @@ def sync_pod(pod, st):
     md = pod['metadata']
     code, j = api('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (md['namespace'], md['name']),
                   pod_status(pod, st, ready), 'application/merge-patch+json')
+    if code != 200:
+        log('patch status', md['namespace'], md['name'], code, j.get('message'))
+
+def finish_pod(pod, st):
+    md = pod['metadata']
+    key = ('finished', pod['metadata'].get('resourceVersion'))
+    lp = last_patch.get(st['uid'])
+    if lp and lp[0] == key and time.time() - lp[1] < 3:
+        return
+    last_patch[st['uid']] = (key, time.time())
+    code, j = api('PATCH', '/api/v1/namespaces/%s/pods/%s/status' % (md['namespace'], md['name']),
+                  finished_status(pod, st), 'application/merge-patch+json')
     if code != 200:
         log('patch status', md['namespace'], md['name'], code, j.get('message'))
 
