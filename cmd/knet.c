@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "knet/api.h"
+#include "knet/node.h"
 
 const struct knet_opt knet_global_options[] = {
 	{"kubeconfig", 0, KNET_OPT_STRING, "FILE",
@@ -66,7 +67,9 @@ const struct knet_opt knet_global_options[] = {
 	 "the node this host is (default: found by address)", NULL, 0, 0,
 	 "node"},
 	{"via", 0, KNET_OPT_STRING, "TEMPLATE",
-	 "how to run knet on another node, e.g. 'ssh {node}'", NULL, 0, 0,
+	 "how to run knet on another node: k8s (pods/exec, the default) or "
+	 "a template, e.g. 'ssh {node}'",
+	 NULL, 0, 0,
 	 NULL},
 	{"help", 'h', KNET_OPT_FLAG, NULL, "show help", NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
@@ -180,7 +183,8 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 	g->request_timeout = knet_args_str(a, "request-timeout", NULL);
 	g->api_encoding = knet_args_str(a, "api-encoding", NULL);
 	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
-	g->via = knet_args_str(a, "via", getenv("KNET_VIA"));
+	/* Through the API unless told otherwise (empty: none at all). */
+	g->via = knet_args_str(a, "via", getenv("KNET_VIA") ?: KNET_VIA_K8S);
 	g->kube.cluster = knet_args_str(a, "cluster", NULL);
 	g->kube.user = knet_args_str(a, "user", NULL);
 	g->kube.server = knet_args_str(a, "server", NULL);

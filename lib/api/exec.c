@@ -327,11 +327,16 @@ static int refused(struct knet_exec *x, const struct knet_exec_opts *o,
 	b[len] = '\0';
 	r = knet_api_status_error(code, b, len, err);
 	free(b);
-	if (code == 403 && err)
+	if (code == 403 && err) {
+		char why[KNET_ERROR_MAX];
+
+		/* Apiservers check get (1.20) or create (1.30+). */
+		snprintf(why, sizeof(why), "%s", err->reason);
 		knet_error_set(err, r, KNET_EXIT_API,
-			       "%s: the RBAC rule is missing (create on "
-			       "pods/exec in namespace %s)",
-			       err->reason, o->ns);
+			       "%s: the RBAC rule is missing (get and create "
+			       "on pods/exec in namespace %s)",
+			       why, o->ns);
+	}
 	return r;
 }
 
