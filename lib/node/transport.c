@@ -64,7 +64,7 @@ int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 				      "'%s' is not a valid node name", node);
 	/* Through the API (cmd/cmd-k8s-exec.c): this binary relays. */
 	if (!strcmp(tmpl, KNET_VIA_K8S))
-		tmpl = "/proc/self/exe __k8s-exec {node} --";
+		p = "/proc/self/exe __k8s-exec {node} --";
 	for (;;) {
 		size_t len;
 		char **nv;

@@ -305,8 +305,44 @@ static void test_keys(void)
 	CHECK(strcmp(k1, k2) != 0);
 }
 
+static void test_status(void)
+{
+	struct knet_error err = {0};
+	const char *s;
+	int st = -1;
+
+	s = "{\"metadata\":{},\"status\":\"Success\"}";
+	CHECK_INT(knet_exec_parse_status(s, strlen(s), &st, &err), 0);
+	CHECK_INT(st, 0);
+	s = "{\"status\":\"Failure\",\"reason\":\"NonZeroExitCode\","
+	    "\"message\":\"command terminated with non-zero exit code\","
+	    "\"details\":{\"causes\":[{\"reason\":\"Other\"},"
+	    "{\"reason\":\"ExitCode\",\"message\":\"3\"}]}}";
+	CHECK_INT(knet_exec_parse_status(s, strlen(s), &st, &err), 0);
+	CHECK_INT(st, 3);
+	/* An exit code out of range, or none: the message is the error. */
+	s = "{\"status\":\"Failure\",\"reason\":\"NonZeroExitCode\","
+	    "\"message\":\"bad\",\"details\":{\"causes\":"
+	    "[{\"reason\":\"ExitCode\",\"message\":\"300\"}]}}";
+	st = -1;
+	CHECK_INT(knet_exec_parse_status(s, strlen(s), &st, &err), -EREMOTEIO);
+	CHECK_INT(st, -1);
+	s = "{\"status\":\"Failure\",\"reason\":\"InternalError\","
+	    "\"message\":\"exec: \\\"nope\\\": executable file not "
+	    "found\\nin $PATH\"}";
+	CHECK_INT(knet_exec_parse_status(s, strlen(s), &st, &err), -EREMOTEIO);
+	CHECK_INT(err.exit, KNET_EXIT_API);
+	CHECK_STR(err.reason, "the remote command failed: exec: \"nope\": "
+			      "executable file not found in $PATH");
+	CHECK_INT(knet_exec_parse_status("{", 1, &st, &err), -EBADMSG);
+	s = "{\"status\":\"Failure\"}";
+	CHECK_INT(knet_exec_parse_status(s, strlen(s), &st, &err), -EREMOTEIO);
+	CHECK_STR(err.reason, "the remote command failed: no message");
+}
+
 int main(void)
 {
+	test_status();
 	test_encode();
 	test_reader();
 	test_refused();
