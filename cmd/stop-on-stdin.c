@@ -15,6 +15,25 @@
 
 #include "cmd.h"
 
+/*
+ * SIGTERM once the command has taken it over (knet_catch_stop): a stop
+ * that comes while it is still starting (EOF at once) must not kill it
+ * before it can print a summary.  A command that never takes it over
+ * (one that just runs to its end) gets it after a while anyway.
+ */
+static void stop_process(void)
+{
+	for (int i = 0; i < 500; i++) {
+		struct sigaction cur;
+
+		if (sigaction(SIGTERM, NULL, &cur) == 0 &&
+		    cur.sa_handler != SIG_DFL)
+			break;
+		usleep(10000);
+	}
+	kill(getpid(), SIGTERM);
+}
+
 static void *watch_stdin(void *unused)
 {
 	int bytes = 0;
@@ -29,14 +48,14 @@ static void *watch_stdin(void *unused)
 		if (n <= 0) {
 			/* After a stop, EOF adds nothing: it is stopping. */
 			if (bytes == 0)
-				kill(getpid(), SIGTERM);
+				stop_process();
 			return NULL;
 		}
 		if (bytes++ > 0)
 			_exit(128 + SIGKILL);
 		/* To the process: whichever thread waits in poll() gets
 		 * EINTR, as with a signal from outside. */
-		kill(getpid(), SIGTERM);
+		stop_process();
 	}
 }
 
