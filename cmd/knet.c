@@ -69,8 +69,7 @@ const struct knet_opt knet_global_options[] = {
 	{"via", 0, KNET_OPT_STRING, "TEMPLATE",
 	 "how to run knet on another node: k8s (pods/exec, the default) or "
 	 "a template, e.g. 'ssh {node}'",
-	 NULL, 0, 0,
-	 NULL},
+	 NULL, 0, 0, NULL},
 	{"help", 'h', KNET_OPT_FLAG, NULL, "show help", NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };

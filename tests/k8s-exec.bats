@@ -150,6 +150,33 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	run ! pgrep -f -- "--stop-on-stdin -o json --node node-b"
 }
 
+@test "k8s-exec: the agent pod killed mid-stream is exit 5, the stream dropped" {
+	k apply -f - >/dev/null <<-EOF
+	apiVersion: v1
+	kind: Pod
+	metadata: {name: agent-drop, namespace: $NS}
+	spec:
+	  nodeName: node-b
+	  hostNetwork: true
+	  containers:
+	  - {name: knet, image: "knet-agent:test", command: [sleep, infinity]}
+	EOF
+	for _ in $(seq 100); do
+		[ "$(k -n "$NS" get pod agent-drop -o jsonpath='{.status.phase}')" = Running ] && break
+		sleep 0.2
+	done
+	export KNET_AGENT_POD=$NS/agent-drop
+	sh_relay 'echo started; while :; do sleep 0.2; done' >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep 1.5
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = started ]
+	k -n "$NS" delete pod agent-drop --grace-period=0 --force >/dev/null 2>&1
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 5 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "knet: cannot run knet on node 'node-b': the exec stream to node node-b dropped" ]
+}
+
 @test "k8s-exec: --stop-on-stdin: EOF or a byte stops the run with its summary, a second byte ends it (137)" {
 	run --separate-stderr tests/lab/lab run node-a -- "$KNET" --stop-on-stdin ping 198.18.0.11 -c 100 -i 0.2 -o json </dev/null
 	[ "$status" -eq 0 ]

@@ -286,15 +286,15 @@ int knet_ws_encode_close(unsigned char *out, size_t cap, int code,
 bool knet_ws_close_code_valid(int code);
 
 enum knet_ws_event_type {
-	KNET_WS_EV_DATA,  /* a piece of a text or binary message */
-	KNET_WS_EV_PING,  /* answer with a pong of the same payload */
+	KNET_WS_EV_DATA, /* a piece of a text or binary message */
+	KNET_WS_EV_PING, /* answer with a pong of the same payload */
 	KNET_WS_EV_PONG,
 	KNET_WS_EV_CLOSE, /* close_code; data/len: the reason */
 };
 
 struct knet_ws_event {
 	enum knet_ws_event_type type;
-	int opcode;	      /* DATA: the message's, TEXT or BINARY */
+	int opcode;		   /* DATA: the message's, TEXT or BINARY */
 	const unsigned char *data; /* into the fed buffer or the reader */
 	size_t len;
 	bool first;	  /* DATA: the first piece of its message */
@@ -331,8 +331,8 @@ void knet_ws_reader_init(struct knet_ws_reader *r, uint64_t max_frame);
  * r->close_code is the code to close with.  A DATA event's data points
  * into @buf.
  */
-int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf,
-		 size_t len, size_t *ret_used, struct knet_ws_event *ev,
+int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf, size_t len,
+		 size_t *ret_used, struct knet_ws_event *ev,
 		 struct knet_error *err);
 /* Sec-WebSocket-Accept of @key into @out (29 bytes with the NUL). */
 int knet_ws_accept_key(const char *key, char *out, size_t cap);

@@ -65,8 +65,8 @@ int knet_ws_encode(unsigned char *out, size_t cap, int opcode, bool fin,
 	} else {
 		out[1] = 0x80 | 127;
 		for (int i = 0; i < 8; i++)
-			out[2 + i] = (unsigned char)((uint64_t)len >>
-						     (56 - 8 * i));
+			out[2 + i] =
+				(unsigned char)((uint64_t)len >> (56 - 8 * i));
 		at = 10;
 	}
 	memcpy(out + at, key, 4);
@@ -83,8 +83,8 @@ int knet_ws_encode_close(unsigned char *out, size_t cap, int code,
 				 (unsigned char)code};
 
 	/* No code at all is a close frame too (1005 on the other side). */
-	return knet_ws_encode(out, cap, KNET_WS_CLOSE, true, body,
-			      code ? 2 : 0, mask);
+	return knet_ws_encode(out, cap, KNET_WS_CLOSE, true, body, code ? 2 : 0,
+			      mask);
 }
 
 bool knet_ws_close_code_valid(int code)
@@ -106,8 +106,7 @@ static int protocol(struct knet_ws_reader *r, int code, struct knet_error *err,
 	r->close_code = code;
 	r->failed = true;
 	return knet_error_set(err, -EPROTO, KNET_EXIT_API,
-			      "the WebSocket peer broke the protocol: %s",
-			      why);
+			      "the WebSocket peer broke the protocol: %s", why);
 }
 
 /* The header is whole in r->hdr: check it and start its payload. */
@@ -203,8 +202,7 @@ static int end_control(struct knet_ws_reader *r, struct knet_ws_event *ev,
 	if (r->ctl_len >= 2) {
 		ev->close_code = r->ctl[0] << 8 | r->ctl[1];
 		if (!knet_ws_close_code_valid(ev->close_code))
-			return protocol(r, 1002, err,
-					"a reserved close code");
+			return protocol(r, 1002, err, "a reserved close code");
 		ev->data = r->ctl + 2;
 		ev->len = r->ctl_len - 2;
 	}
@@ -212,8 +210,8 @@ static int end_control(struct knet_ws_reader *r, struct knet_ws_event *ev,
 	return 0;
 }
 
-int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf,
-		 size_t len, size_t *ret_used, struct knet_ws_event *ev,
+int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf, size_t len,
+		 size_t *ret_used, struct knet_ws_event *ev,
 		 struct knet_error *err)
 {
 	size_t used = 0;
@@ -230,7 +228,10 @@ int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf,
 			if (r->hdr_len >= 2) {
 				unsigned l7 = r->hdr[1] & 0x7f;
 
-				need = 2 + (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) +
+				need = 2 +
+				       (l7 == 126   ? 2
+					: l7 == 127 ? 8
+						    : 0) +
 				       (r->hdr[1] & 0x80 ? 4 : 0);
 			}
 			if (r->hdr_len < need)

@@ -145,8 +145,8 @@ CURLcode curl_easy_recv(CURL *curl, void *buffer, size_t buflen, size_t *n)
 {
 	if (!LOADED())
 		return CURLE_FAILED_INIT;
-	return FN(CURLcode(*)(CURL *, void *, size_t, size_t *), EASY_RECV)(
-		curl, buffer, buflen, n);
+	return FN(CURLcode(*)(CURL *, void *, size_t, size_t *),
+		  EASY_RECV)(curl, buffer, buflen, n);
 }
 
 const char *curl_easy_strerror(CURLcode code)

@@ -147,8 +147,8 @@ int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
 	 * the first word only.
 	 */
 	const char *plain[] = {self, "-o", "json", "--node", node, NULL};
-	const char *k8s[] = {self,   "--stop-on-stdin", "-o", "json",
-			     "--node", node,		 NULL};
+	const char *k8s[] = {
+		self, "--stop-on-stdin", "-o", "json", "--node", node, NULL};
 	const char *const *head = strcmp(tmpl, KNET_VIA_K8S) ? plain : k8s;
 
 	for (size_t k = 0; head[k]; k++) {

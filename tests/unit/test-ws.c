@@ -85,8 +85,7 @@ static void run(const unsigned char *in, size_t n, size_t step, uint64_t max,
 }
 
 /* A server frame (unmasked) of @len bytes of @payload. */
-static size_t frame(unsigned char *out, int b0, const void *payload,
-		    size_t len)
+static size_t frame(unsigned char *out, int b0, const void *payload, size_t len)
 {
 	size_t at;
 
@@ -102,9 +101,8 @@ static size_t frame(unsigned char *out, int b0, const void *payload,
 	} else {
 		out[1] = 127;
 		for (int i = 0; i < 8; i++)
-			out[2 + i] =
-				(unsigned char)((unsigned long long)len >>
-						(56 - 8 * i));
+			out[2 + i] = (unsigned char)((unsigned long long)len >>
+						     (56 - 8 * i));
 		at = 10;
 	}
 	memcpy(out + at, payload, len);
@@ -120,8 +118,7 @@ static void test_encode(void)
 	n = knet_ws_encode(out, sizeof(out), KNET_WS_TEXT, true, "Hello", 5,
 			   key);
 	CHECK_INT(n, 11);
-	CHECK(!memcmp(out, "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58",
-		      11));
+	CHECK(!memcmp(out, "\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58", 11));
 	/* 16-bit and 64-bit lengths, unmasked back to the payload. */
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = (unsigned char)(i * 7);
@@ -131,8 +128,8 @@ static void test_encode(void)
 	CHECK_INT(out[1], 0x80 | 126);
 	CHECK_INT(out[2] << 8 | out[3], 300);
 	CHECK_INT(out[8 + 299] ^ key[299 & 3], big[299]);
-	n = knet_ws_encode(out, sizeof(out), KNET_WS_BINARY, false, big,
-			   65536, key);
+	n = knet_ws_encode(out, sizeof(out), KNET_WS_BINARY, false, big, 65536,
+			   key);
 	CHECK_INT(n, 14 + 65536);
 	CHECK_INT(out[0], 0x02);
 	CHECK_INT(out[1], 0x80 | 127);
@@ -145,8 +142,8 @@ static void test_encode(void)
 	/* Too small a buffer, a control frame over 125, a bad opcode. */
 	CHECK_INT(knet_ws_encode(out, 10, KNET_WS_TEXT, true, "Hello", 5, key),
 		  -ENOBUFS);
-	CHECK_INT(knet_ws_encode(out, sizeof(out), KNET_WS_PING, true, big,
-				 126, key),
+	CHECK_INT(knet_ws_encode(out, sizeof(out), KNET_WS_PING, true, big, 126,
+				 key),
 		  -EINVAL);
 	CHECK_INT(knet_ws_encode(out, sizeof(out), 16, true, big, 1, key),
 		  -EINVAL);
@@ -187,7 +184,10 @@ static void test_reader(void)
 	n += frame(in + n, 0x82, payload + 70251, 0);
 	n += frame(in + n, 0x81, "text", 4);
 	n += frame(in + n, 0x8a, "", 0);
-	n += frame(in + n, 0x88, "\x03\xe8" "bye", 5);
+	n += frame(in + n, 0x88,
+		   "\x03\xe8"
+		   "bye",
+		   5);
 	for (size_t s = 0; s < sizeof(steps) / sizeof(*steps); s++) {
 		run(in, n, steps[s], 0, &g);
 		CHECK_INT(g.rc, 0);
@@ -279,11 +279,11 @@ static void test_refused(void)
 		size_t used;
 
 		knet_ws_reader_init(&r, 0);
-		CHECK_INT(knet_ws_feed(&r, (const unsigned char *)"\xc2\x00",
-				       2, &used, &ev, NULL),
+		CHECK_INT(knet_ws_feed(&r, (const unsigned char *)"\xc2\x00", 2,
+				       &used, &ev, NULL),
 			  -EPROTO);
-		CHECK_INT(knet_ws_feed(&r, (const unsigned char *)"\x82\x00",
-				       2, &used, &ev, NULL),
+		CHECK_INT(knet_ws_feed(&r, (const unsigned char *)"\x82\x00", 2,
+				       &used, &ev, NULL),
 			  -EPROTO);
 	}
 }
