@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -129,6 +130,7 @@ static void send_size(struct knet_exec *x)
 /* The poll loop: 1 with the remote status known, <0 an error. */
 static int relay(struct knet_exec *x, bool in, struct knet_error *err)
 {
+	bool in_user = in; /* stays when stdin reaches its end */
 	int sent = 0;
 
 	for (;;) {
@@ -138,6 +140,13 @@ static int relay(struct knet_exec *x, bool in, struct knet_error *err)
 		};
 		int r;
 
+		/*
+		 * Stdin is the command's: a stop here ends the stream, and
+		 * the kubelet ends the command (SIGTERM, then SIGKILL).
+		 */
+		if (in_user && stops)
+			return knet_error_set(err, -EINTR, KNET_EXIT_OK,
+					      "stopped");
 		/* One byte per signal: a second one ends the remote. */
 		while (sent < stops) {
 			r = knet_exec_write(x, 0, "\x03", 1, err);
@@ -181,11 +190,27 @@ static int relay(struct knet_exec *x, bool in, struct knet_error *err)
 	}
 }
 
+/* /dev/null: what the node pipeline gives a transport it reads. */
+static bool stdin_is_null(void)
+{
+	struct stat a, b;
+
+	return fstat(STDIN_FILENO, &a) == 0 && stat("/dev/null", &b) == 0 &&
+	       S_ISCHR(a.st_mode) && a.st_rdev == b.st_rdev;
+}
+
 static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	const char *node = args->pos[0];
-	bool tty = knet_args_has(args, "tty");
-	bool in = tty || knet_args_has(args, "stdin");
+	/*
+	 * knet exec hands the transport its terminal or its stdin: then it
+	 * is the command's (a terminal in raw mode, Ctrl-C a byte for the
+	 * remote terminal), not a stop channel.  The node pipeline's other
+	 * runs give /dev/null: then stdin is how a stop gets there.
+	 */
+	bool tty = knet_args_has(args, "tty") ||
+		   (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO));
+	bool in = tty || knet_args_has(args, "stdin") || !stdin_is_null();
 	struct knet_agent_opts aopts = {0};
 	struct knet_agent_ref ref = {0};
 	struct knet_exec *x = NULL;
@@ -209,6 +234,11 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 	 * knet under test, sh for the tests' streams).
 	 */
 	argv[0] = getenv("KNET_AGENT_KNET") ?: "knet";
+	/* A remote stdin that carries the user's bytes stops nothing. */
+	if (in && n > 1 && !strcmp(argv[1], KNET_STOP_ON_STDIN)) {
+		memmove(argv + 1, argv + 2, (size_t)(n - 1) * sizeof(*argv));
+		n--;
+	}
 	inherit_globals(ctx, n - 1, argv + 1);
 	r = knet_ctx_api_setup(ctx);
 	if (r)
@@ -248,6 +278,10 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 	}
 	r = relay(x, in, &err);
 	tty_restore(&ts);
+	if (r == -EINTR) {
+		r = 128 + SIGTERM;
+		goto out;
+	}
 	if (r < 0) {
 		if (r == -ECONNRESET)
 			knet_error_set(&err, r, KNET_EXIT_SYSTEM,
