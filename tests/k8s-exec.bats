@@ -150,6 +150,20 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	run ! pgrep -f -- "--stop-on-stdin -o json --node node-b"
 }
 
+@test "k8s-exec: knet exec through k8s: a terminal (size, status), stdin relayed" {
+	export KNET_AGENT_KNET=/bin/sh
+	run script -qec "stty cols 91 rows 33; $KNET __k8s-exec node-b -- sh -c 'tty; stty size; exit 3'; echo rc=\$?" /dev/null
+	[[ "$output" == *"/dev/pts/"* ]]
+	[[ "$output" == *"33 91"* ]]
+	[[ "$output" == *"rc=3"* ]]
+	# the whole path: knet exec on node-a, the pod on node-b
+	export KNET_AGENT_KNET=$KNET
+	run --separate-stderr tests/lab/lab run node-a -- "$KNET" --kubeconfig "$KUBECONFIG" --via k8s exec "web/$WEB_B" -- sh -c 'read x; echo "got $x"; ip -br addr show eth0; exit 4' <<<"hello"
+	[ "$status" -eq 4 ]
+	[ "${lines[0]}" = "got hello" ]
+	[[ "${lines[1]}" == "eth0@"*" $(pod_ip web "$WEB_B")/24 "* ]]
+}
+
 @test "k8s-exec: the agent pod killed mid-stream is exit 5, the stream dropped" {
 	k apply -f - >/dev/null <<-EOF
 	apiVersion: v1
