@@ -118,6 +118,23 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	[[ "$stderr" != *"$token"* ]]
 }
 
+@test "k8s-exec: the relayed line's API options are used here, its --token never goes there" {
+	export KNET_AGENT_KNET=/bin/echo
+	token=$(awk '/token:/ {print $2}' "$KUBECONFIG")
+	# --kubeconfig taken from the line: the viewer may not read the pod
+	run --separate-stderr relay knet --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" version
+	[ "$status" -eq 4 ]
+	[[ "$stderr" == *'User "knet-viewer" cannot get resource "pods"'* ]]
+	# with the admin's --token from the line it may; the token is in
+	# neither the -v lines, the exec URL nor the remote command line
+	run --separate-stderr relay knet -vv --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" --token="$token" version --token "$token" -- --token keep
+	[ "$status" -eq 0 ]
+	[ "$output" = "-vv --kubeconfig $KNET_LAB_VIEWER_KUBECONFIG version -- --token keep" ]
+	[[ "$stderr" == *"context knet-viewer@knet-lab"* ]]
+	[[ "$stderr" == *"101 in "* ]]
+	[[ "$stderr" != *"$token"* ]]
+}
+
 @test "k8s-exec: knet ping through --via k8s, the default transport" {
 	ip=$(pod_ip client client)
 	export KNET_AGENT_KNET=$KNET
