@@ -57,6 +57,8 @@ struct knet_exec {
 	int status;
 	struct knet_error status_err;
 	bool ended, close_sent, ready;
+	long long opened_ms;	  /* when the 101 came, for -v */
+	unsigned long long bytes; /* of channels 1 and 2, for -v */
 };
 
 static int oom(struct knet_error *err)
@@ -579,6 +581,7 @@ int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 			       "credentials of user \"%s\"",
 			       api->kc->user_name ?: "in-cluster");
 	knet_url_free(&u);
+	x->opened_ms = now_ms();
 	*ret = x;
 	return 0;
 fail:
@@ -707,6 +710,14 @@ static void take_status(struct knet_exec *x)
 /* The connection ended (close frame, EOF, error). */
 static int ended(struct knet_exec *x, struct knet_error *err)
 {
+	if (!x->ended)
+		knet_api_log(x->api, 1,
+			     "exec stream ended after %lld ms, %llu bytes of "
+			     "output, %s",
+			     now_ms() - x->opened_ms, x->bytes,
+			     !x->have_status	? "no status"
+			     : x->status_failed ? "failed"
+						: "status known");
 	x->ended = true;
 	x->ready = false;
 	if (!x->have_status)
@@ -737,6 +748,8 @@ static int on_data(struct knet_exec *x, const struct knet_ws_event *ev,
 	}
 	if ((x->channel == 1 || x->channel == 2) && len > 0) {
 		int r = sink(x->channel, p, len, ud);
+
+		x->bytes += len;
 
 		if (r)
 			return r;
