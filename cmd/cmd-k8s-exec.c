@@ -193,11 +193,8 @@ static int relay(struct knet_exec *x, bool in, struct knet_error *err)
 		}
 		if (knet_exec_ready(x) || p[0].revents) {
 			r = knet_exec_pump(x, sink, NULL, err);
-			if (r == -EPIPE)
-				return knet_error_set(err, r, KNET_EXIT_SYSTEM,
-						      "cannot write output: "
-						      "%s",
-						      knet_errstr(r));
+			if (r == -EPIPE) /* quiet, as knet.c has it */
+				return r;
 			if (r != 0)
 				return r;
 		}
@@ -291,7 +288,14 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 			.tty = tty,
 		};
 
+		/* Ctrl-C while connecting ends it (then 130/143). */
+		knet_api_set_stop(ctx->api, &stops);
 		r = knet_exec_open(ctx->api, &o, &x, &err);
+		knet_api_set_stop(ctx->api, NULL);
+	}
+	if (r == -EINTR) {
+		r = 128 + SIGINT;
+		goto out;
 	}
 	if (r < 0) {
 		r = knet_fail(ctx, &err, "run knet on node", node);
@@ -308,6 +312,10 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 	tty_restore(&ts);
 	if (r == -EINTR) {
 		r = 128 + SIGTERM;
+		goto out;
+	}
+	if (r == -EPIPE) {
+		r = KNET_EXIT_SYSTEM;
 		goto out;
 	}
 	if (r < 0) {

@@ -57,6 +57,7 @@ struct knet_exec {
 	int status;
 	struct knet_error status_err;
 	bool ended, close_sent, ready;
+	bool handshaking;	  /* a stop (knet_api_set_stop) ends it */
 	long long opened_ms;	  /* when the 101 came, for -v */
 	unsigned long long bytes; /* of channels 1 and 2, for -v */
 };
@@ -75,6 +76,10 @@ static long long now_ms(void)
 static int wait_fd(struct knet_exec *x, short events, long long deadline)
 {
 	for (;;) {
+		/* Ctrl-C while connecting (the stream's own stops are
+		 * bytes on channel 0: not here). */
+		if (x->handshaking && knet_conn_stopped(&x->api->c))
+			return -EINTR;
 		struct pollfd p = {.fd = x->fd, .events = events};
 		long long left = deadline - now_ms();
 		int r;
@@ -99,7 +104,12 @@ static int send_all(struct knet_exec *x, const void *buf, size_t len,
 		CURLcode rc = curl_easy_send(x->curl, p, len, &n);
 
 		if (rc == CURLE_AGAIN) {
-			if (wait_fd(x, POLLOUT, deadline) < 0)
+			int w = wait_fd(x, POLLOUT, deadline);
+
+			if (w == -EINTR)
+				return knet_error_set(err, w, KNET_EXIT_OK,
+						      "interrupted");
+			if (w < 0)
 				return knet_error_set(err, -ETIMEDOUT,
 						      KNET_EXIT_API,
 						      "sending to %s timed "
@@ -132,7 +142,12 @@ static int recv_wait(struct knet_exec *x, void *buf, size_t cap, size_t *ret_n,
 					      "reading from %s failed: %s",
 					      knet_api_server(x->api),
 					      curl_easy_strerror(rc));
-		if (wait_fd(x, POLLIN, deadline) < 0)
+		int w = wait_fd(x, POLLIN, deadline);
+
+		if (w == -EINTR)
+			return knet_error_set(err, w, KNET_EXIT_OK,
+					      "interrupted");
+		if (w < 0)
 			return knet_error_set(err, -ETIMEDOUT, KNET_EXIT_API,
 					      "the exec request to %s timed "
 					      "out",
@@ -339,7 +354,8 @@ static int refused(struct knet_exec *x, const struct knet_exec_opts *o,
 	while (len < cap && (want < 0 || (long long)len < want)) {
 		size_t n = 0;
 
-		if (chunked && memmem(b, len, "\r\n0\r\n", 5))
+		if (chunked && (memmem(b, len, "\r\n0\r\n", 5) ||
+				(len >= 3 && !memcmp(b, "0\r\n", 3))))
 			break;
 		if (recv_wait(x, b + len, cap - len, &n, deadline, NULL) < 0 ||
 		    n == 0)
@@ -558,6 +574,7 @@ int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 		r = oom(err);
 		goto fail;
 	}
+	x->handshaking = true;
 	for (int tries = 0;; tries++) {
 		r = knet_api_refresh_credentials(api, tries > 0, err);
 		if (r < 0)
@@ -573,14 +590,15 @@ int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 			continue;
 		break;
 	}
+	if (r < 0 && code == 401)
+		r = knet_error_set(err, -EACCES, KNET_EXIT_API,
+				   "unauthorized: the server rejected the "
+				   "credentials of user \"%s\"",
+				   api->kc->user_name ?: "in-cluster");
 	if (r < 0)
 		goto fail;
-	if (code == 401 && err)
-		knet_error_set(err, -EACCES, KNET_EXIT_API,
-			       "unauthorized: the server rejected the "
-			       "credentials of user \"%s\"",
-			       api->kc->user_name ?: "in-cluster");
 	knet_url_free(&u);
+	x->handshaking = false;
 	x->opened_ms = now_ms();
 	*ret = x;
 	return 0;
