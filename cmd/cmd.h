@@ -42,6 +42,12 @@ enum knet_cmd_flags {
 	 * and needs neither readline, ncurses nor translated messages.
 	 */
 	KNET_CMD_C_LOCALE = 1 << 5,
+	/*
+	 * -n names something else than the pods' namespace (knet agent:
+	 * the agent namespace), so the shell's `use` namespace is not
+	 * written into its lines.
+	 */
+	KNET_CMD_OWN_NAMESPACE = 1 << 6,
 };
 
 /*

@@ -21,6 +21,7 @@ extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_conntrack;
 extern const struct knet_cmd knet_cmd_shell;
+extern const struct knet_cmd knet_cmd_agent;
 extern const struct knet_cmd knet_cmd_capture;
 extern const struct knet_cmd knet_cmd_policy;
 extern const struct knet_cmd knet_cmd_dns;
@@ -54,6 +55,7 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_dns,
 	/* other */
 	&knet_cmd_shell,
+	&knet_cmd_agent,
 	&knet_cmd_completion,
 	&knet_cmd_version,
 	&knet_cmd_help,

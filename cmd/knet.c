@@ -364,7 +364,8 @@ static char **merge_use(struct knet_ctx *ctx, int argc, char **argv,
 		v[n++] = (char *)u->context;
 	}
 	if (u->namespace && !knet_args_has(&a, "namespace") &&
-	    !knet_args_has(&a, "all-namespaces")) {
+	    !knet_args_has(&a, "all-namespaces") &&
+	    !(ctx->cmd->flags & KNET_CMD_OWN_NAMESPACE)) {
 		v[n++] = "-n";
 		v[n++] = (char *)u->namespace;
 	}

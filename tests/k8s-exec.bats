@@ -1,11 +1,11 @@
 #!/usr/bin/env bats
 # The node transport through the API (--via k8s, the default): knet
-# __k8s-exec runs a command in a node's agent pod through the real
-# apiserver's pods/exec (WebSocket v4.channel.k8s.io) and the lab
-# kubelet API.  Until lib/agent lands, the agent pod is the one
-# KNET_AGENT_POD names (lib/agent/fallback-env.c): this file makes its
-# own, on node-b, in namespace knet-ws-test.  KNET_AGENT_KNET runs this
-# checkout's knet (or sh) there instead of the lab's agent-knet.
+# __k8s-exec runs a command in a node's agent pod (lib/agent: here an
+# ephemeral one on node-b, in a namespace of this file's own through
+# KNET_AGENT_NAMESPACE) through the real apiserver's pods/exec
+# (WebSocket v4.channel.k8s.io) and the lab kubelet API.
+# KNET_AGENT_KNET runs this checkout's knet (or sh) there instead of
+# the lab's agent-knet, which other worktrees share.
 
 bats_require_minimum_version 1.5.0
 
@@ -16,26 +16,10 @@ NS=knet-ws-test
 setup_file() {
 	node_setup_file
 	k delete namespace "$NS" --ignore-not-found --wait=true >/dev/null
-	k apply -f - >/dev/null <<-EOF
-	apiVersion: v1
-	kind: Namespace
-	metadata: {name: $NS}
-	---
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: agent-b, namespace: $NS}
-	spec:
-	  nodeName: node-b
-	  hostNetwork: true
-	  hostPID: true
-	  containers:
-	  - {name: knet, image: "knet-agent:test", command: [sleep, infinity]}
-	EOF
-	for _ in $(seq 100); do
-		[ "$(k -n "$NS" get pod agent-b -o jsonpath='{.status.phase}')" = Running ] && break
-		sleep 0.2
-	done
-	[ "$(k -n "$NS" get pod agent-b -o jsonpath='{.status.phase}')" = Running ]
+	k create namespace "$NS" >/dev/null
+	k label namespace "$NS" pod-security.kubernetes.io/enforce=privileged >/dev/null
+	# the agent of node-b, made now and reused by the tests
+	KNET_AGENT_NAMESPACE=$NS "$KNET" __k8s-exec node-b -- knet version >/dev/null
 }
 
 teardown_file() {
@@ -46,11 +30,13 @@ teardown_file() {
 
 setup() {
 	node_env
-	export KNET_AGENT_POD=$NS/agent-b
+	export KNET_AGENT_NAMESPACE=$NS
 	unset KNET_AGENT_KNET
 }
 
+agent_pod() { k -n "$NS" get pods -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.spec.nodeName}{" "}{.status.phase}{"\n"}{end}' | awk '$2 == "node-b" && $3 == "Running" {print $1; exit}'; }
 relay() { "$KNET" __k8s-exec node-b -- "$@"; }
+relay_on() { "$KNET" __k8s-exec "$1" -- "${@:2}"; }
 sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 
 @test "k8s-exec: knet version -o json runs in the agent pod" {
@@ -90,21 +76,21 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	echo "# k8s-exec: 300 MB in $(((end - start) / 1000000)) ms: $((300000 * 1000 / ((end - start) / 1000000) / 1000)) MB/s" >&3
 }
 
-@test "k8s-exec: the viewer without pods/exec gets the RBAC message (4)" {
-	# the viewer may read pods in web only: the agent lookup passes,
-	# the exec is refused by the apiserver's RBAC before any kubelet
-	export KNET_AGENT_POD=web/$WEB_B
-	run --separate-stderr "$KNET" --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" __k8s-exec node-b -- knet version
+@test "k8s-exec: a reader without pods/exec gets the RBAC message (4)" {
+	# the reader reads everything, the agent pod too; the exec is
+	# refused by the apiserver's RBAC before any kubelet
+	pod=$(agent_pod)
+	[ -n "$pod" ]
+	run --separate-stderr "$KNET" --kubeconfig "$KNET_LAB_READER_KUBECONFIG" __k8s-exec node-b -- knet version
 	[ "$status" -eq 4 ]
 	[ "$output" = "" ]
-	[[ "$stderr" == "knet: cannot run knet on node 'node-b': pods \"$WEB_B\" is forbidden: User \"knet-viewer\" cannot "*" resource \"pods/exec\" in API group \"\" in the namespace \"web\": the RBAC rule is missing (get and create on pods/exec in namespace web)" ]]
+	[[ "$stderr" == "knet: cannot run knet on node 'node-b': pods \"$pod\" is forbidden: User \"knet-reader\" cannot "*" resource \"pods/exec\" in API group \"\" in the namespace \"$NS\": the RBAC rule is missing (get and create on pods/exec in namespace $NS)" ]]
 }
 
-@test "k8s-exec: an agent pod that is not there is exit 3" {
-	export KNET_AGENT_POD=$NS/nope
-	run --separate-stderr relay knet version
+@test "k8s-exec: an unknown node is exit 3" {
+	run --separate-stderr relay_on node-zz knet version
 	[ "$status" -eq 3 ]
-	[ "$stderr" = "knet: cannot find the agent pod of node 'node-b': pods \"nope\" not found" ]
+	[ "$stderr" = "knet: cannot find the agent pod of node 'node-zz': node 'node-zz' not found" ]
 }
 
 @test "k8s-exec: bad usage is exit 2, the token is never logged" {
@@ -125,7 +111,7 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	# --kubeconfig taken from the line: the viewer may not read the pod
 	run --separate-stderr relay knet --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" version
 	[ "$status" -eq 4 ]
-	[[ "$stderr" == *'User "knet-viewer" cannot get resource "pods"'* ]]
+	[[ "$stderr" == *"no permission to list pods in namespace '$NS'"*'User "knet-viewer" cannot list resource "pods"'* ]]
 	# with the admin's --token from the line it may; the token is in
 	# neither the -v lines, the exec URL nor the remote command line
 	run --separate-stderr relay knet -vv --kubeconfig "$KNET_LAB_VIEWER_KUBECONFIG" --token="$token" version --token "$token" -- --token keep
@@ -183,26 +169,13 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 }
 
 @test "k8s-exec: the agent pod killed mid-stream is exit 5, the stream dropped" {
-	k apply -f - >/dev/null <<-EOF
-	apiVersion: v1
-	kind: Pod
-	metadata: {name: agent-drop, namespace: $NS}
-	spec:
-	  nodeName: node-b
-	  hostNetwork: true
-	  containers:
-	  - {name: knet, image: "knet-agent:test", command: [sleep, infinity]}
-	EOF
-	for _ in $(seq 100); do
-		[ "$(k -n "$NS" get pod agent-drop -o jsonpath='{.status.phase}')" = Running ] && break
-		sleep 0.2
-	done
-	export KNET_AGENT_POD=$NS/agent-drop
+	pod=$(agent_pod)
+	[ -n "$pod" ]
 	sh_relay 'echo started; while :; do sleep 0.2; done' >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	pid=$!
 	sleep 1.5
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = started ]
-	k -n "$NS" delete pod agent-drop --grace-period=0 --force >/dev/null 2>&1
+	k -n "$NS" delete pod "$pod" --grace-period=0 --force >/dev/null 2>&1
 	st=0
 	wait "$pid" || st=$?
 	cat "$BATS_TEST_TMPDIR/err"
@@ -215,6 +188,10 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 		[ "$st" -eq 5 ]
 		[ "$(cat "$BATS_TEST_TMPDIR/err")" = "knet: cannot run knet on node 'node-b': the exec stream to node node-b dropped" ]
 	fi
+	# the next run gets a new agent
+	run --separate-stderr relay knet version -o json
+	[ "$status" -eq 0 ]
+	[ "$(agent_pod)" != "$pod" ]
 }
 
 @test "k8s-exec: --stop-on-stdin: EOF or a byte stops the run with its summary, a second byte ends it (137)" {

@@ -56,8 +56,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_curl);
 
-#define READY()	 lazy_load(&lazy_curl)
-#define LOADED() lazy_loaded(&lazy_curl)
+#define READY()	 knet_lazy_open(&lazy_curl)
+#define LOADED() knet_lazy_is_open(&lazy_curl)
 
 CURLcode curl_global_init(long flags)
 {

@@ -39,6 +39,8 @@ setup() { lab_env; }
   states=("$KNET_LAB_DIR"/pods/*/state.json)
   [ "${#states[@]}" -ge 6 ] && [ -e "${states[0]}" ]
   for f in "${states[@]}"; do
+    # hostNetwork pods (knet agents) have the node's netns: kubelet-api.bats
+    [ "$(jq -r '.host_network // false' "$f")" = false ] || continue
     uid=$(jq -r .uid "$f"); pid=$(jq -r .pid "$f"); netns=$(jq -r .netns "$f"); ip=$(jq -r .ip "$f")
     [[ "$netns" =~ ^cni-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]]
     [ -e "/var/run/netns/$netns" ]

@@ -120,10 +120,10 @@ lab_leftovers() { # prints anything the lab leaves behind
   [ "$status" -eq 0 ]
   echo "recovery up took $((SECONDS - start))s" >&3
   # exactly the new pods' netns exist (old ones were removed)
-  n_state=$(ls "$KNET_LAB_DIR"/pods | wc -l)
+  n_state=$(jq -s '[.[] | select((.host_network // false) | not)] | length' "$KNET_LAB_DIR"/pods/*/state.json)
   n_cni=$(ls /var/run/netns | grep -c '^cni-')
   [ "$n_state" -eq "$n_cni" ]
-  [ "$(ls -d /sys/fs/cgroup/pids/kubepods/besteffort/pod* | wc -l)" -eq "$n_state" ]
+  [ "$(ls -d /sys/fs/cgroup/pids/kubepods/besteffort/pod* | wc -l)" -eq "$(ls "$KNET_LAB_DIR"/pods | wc -l)" ]
   run "$LAB" pod-exec client/client -- curl -sS --max-time 5 "http://$(svc_ip web web)/"
   [[ "$output" == "pod=web-"* ]]
 }
