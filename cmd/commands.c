@@ -30,6 +30,7 @@ extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
 extern const struct knet_cmd knet_cmd_complete;
+extern const struct knet_cmd knet_cmd_k8s_exec;
 
 const struct knet_cmd *const knet_commands[] = {
 	/* cluster (API only) */
@@ -59,5 +60,6 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_version,
 	&knet_cmd_help,
 	&knet_cmd_complete,
+	&knet_cmd_k8s_exec,
 	NULL,
 };

@@ -177,7 +177,7 @@ complete -c knet -l request-timeout -x -d 'API request timeout, e.g. 5s, 1m (0: 
 complete -c knet -l api-encoding -x -a 'auto json protobuf' -d 'how the API answers: protobuf where knet can read it, else JSON'
 complete -c knet -l color -x -a 'auto always never' -d 'colour output'
 complete -c knet -l node -x -a '(__knet_dynamic node)' -d 'the node this host is (default: found by address)'
-complete -c knet -l via -x -d 'how to run knet on another node, e.g. \'ssh {node}\''
+complete -c knet -l via -x -d 'how to run knet on another node: k8s (pods/exec, the default) or a template, e.g. \'ssh {node}\''
 complete -c knet -s h -l help -d 'show help'
 complete -c knet -n __fish_use_subcommand -a pods -d 'list pods with their IPs, nodes and readiness'
 complete -c knet -n '__knet_is pods' -s w -l watch -d 'after the list, print each change as it happens'
