@@ -370,6 +370,13 @@ int knet_via_rerun_extra(const char *tmpl, const char *node,
 int knet_via_rerun_command(const char *tmpl, const char *node,
 			   const char *const *extra, char ***ret_argv,
 			   struct knet_error *err);
+/*
+ * The same without a transport: this command again, here, as @node (the
+ * node this host is) and as one member of a fan-out, so that this node's
+ * answer comes back as JSON like every other node's.
+ */
+int knet_via_self_command(const char *node, const char *const *extra,
+			  char ***ret_argv, struct knet_error *err);
 
 /*
  * The option-table entries for where probes leave from (--from, --netns,
@@ -415,7 +422,8 @@ int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 /*
  * The command line to run knet itself on @node: the transport, the path
  * of /proc/self/exe, "-o json --node NODE", then @argv without the
- * output and node options (they are replaced).
+ * output and node options (they are replaced) and without the fan-out's
+ * (--all-nodes, --nodes, --max-parallel).  @tmpl NULL: no transport.
  */
 int knet_via_command(const char *tmpl, const char *node, const char *self,
 		     int argc, char *const *argv, char ***ret_argv,
@@ -462,6 +470,10 @@ int knet_via_run(char *const *argv,
 struct knet_via_child;
 int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
 		   struct knet_error *err);
+/* The same with the child's stderr on @err_fd (a fan-out keeps each
+ * node's messages to name the node in them). */
+int knet_via_spawn_err(char *const *argv, int err_fd,
+		       struct knet_via_child **ret, struct knet_error *err);
 int knet_via_child_fd(const struct knet_via_child *c);
 int knet_via_child_read(struct knet_via_child *c,
 			int (*line)(const char *line, void *userdata),

@@ -141,6 +141,37 @@ static void test_via_command_extra(void)
 	knet_addrs_free(v, n);
 }
 
+/* A fan-out's member runs one node: its options are not passed on. */
+static void test_via_command_fanout(void)
+{
+	char *in[] = {"knet",	      "netns", "--all-nodes",	 "--nodes",
+		      "app=x",	      "-a",    "--nodes=role=y", "--max-parallel",
+		      "3",	      "--max-parallel=4", "--", "--all-nodes",
+		      NULL};
+	struct knet_error err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	/* No transport: this node's own run, as a child. */
+	CHECK_INT(knet_via_command_extra(NULL, "node-a", "/k", 12, in, NULL, &v,
+					 &n, &err),
+		  0);
+	/* /k -o json --node node-a netns -a -- --all-nodes */
+	CHECK_INT(n, 9);
+	CHECK_STR(v[0], "/k");
+	CHECK_STR(v[4], "node-a");
+	CHECK_STR(v[5], "netns");
+	CHECK_STR(v[6], "-a");
+	CHECK_STR(v[7], "--");
+	CHECK_STR(v[8], "--all-nodes"); /* the command's, after "--" */
+	CHECK(v[9] == NULL);
+	knet_addrs_free(v, n);
+	CHECK_INT(knet_via_command_extra(NULL, "Node_A", "/k", 12, in, NULL, &v,
+					 &n, &err),
+		  -EINVAL);
+	CHECK_INT(err.exit, KNET_EXIT_USAGE);
+}
+
 static void test_target_parse(void)
 {
 	struct knet_error err = {0};
@@ -541,6 +572,7 @@ int main(void)
 	test_via_expand();
 	test_via_command();
 	test_via_command_extra();
+	test_via_command_fanout();
 	test_target_parse();
 	test_ping_mode();
 	test_via_run();
