@@ -112,15 +112,21 @@ struct knet_node_job {
 /* Nodes a fan-out runs on at once, unless --max-parallel says. */
 #define KNET_FANOUT_PARALLEL 8
 
-/* The fan-out's options, in the tables of the commands that have it. */
+/*
+ * The fan-out's options, in the tables of the commands that have it:
+ * which nodes (capture and flows, streams, run them all at once), and
+ * how many at a time (the commands that list).
+ */
 /* clang-format off */
-#define KNET_NODE_FANOUT_OPTIONS					\
+#define KNET_NODE_SELECT_OPTIONS					\
 	{"all-nodes", 0, KNET_OPT_FLAG, NULL,				\
 	 "run on every node of the cluster at once, merged", NULL, 0,	\
 	 0, NULL},							\
 	{"nodes", 0, KNET_OPT_STRING, "SELECTOR",			\
 	 "run on the nodes with these labels at once, merged", NULL,	\
-	 0, 0, NULL},							\
+	 0, 0, NULL}
+#define KNET_NODE_FANOUT_OPTIONS					\
+	KNET_NODE_SELECT_OPTIONS,					\
 	{"max-parallel", 0, KNET_OPT_INT, "N",				\
 	 "with --all-nodes or --nodes: nodes at a time (default 8)",	\
 	 NULL, 1, 1024, NULL}
