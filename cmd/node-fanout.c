@@ -358,13 +358,12 @@ static int feed(struct knet_ctx *ctx, struct knet_node_job *job,
 						  : strerror(-r));
 		return r;
 	}
-	if (job->remote_end) {
-		r = job->remote_end(ctx, job, m->status);
-		if (r > 1)
-			fail_member(m, job->err.reason[0]
-					       ? job->err.reason
-					       : "its answer could not be read");
-	}
+	/* Without remote_end, its status is the node's (1: it found). */
+	r = job->remote_end ? job->remote_end(ctx, job, m->status) : m->status;
+	if (r > 1)
+		fail_member(m, job->err.reason[0]
+				       ? job->err.reason
+				       : "its answer could not be read");
 	return r;
 }
 
