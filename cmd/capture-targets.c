@@ -131,7 +131,7 @@ int capture_targets_add_fanout(struct knet_ctx *ctx,
 							    "--node NAME")
 		       : add_node(t, ctx->g.node) < 0 ? KNET_EXIT_SYSTEM
 						      : 0;
-	r = knet_node_fanout_select(ctx, args, &names, &n);
+	r = knet_node_fanout_select(ctx, args, &names, &n, NULL);
 	for (int i = 0; r == 0 && i < n; i++)
 		if (add_node(t, names[i]) < 0)
 			r = KNET_EXIT_SYSTEM;

@@ -136,12 +136,13 @@ struct knet_node_job {
 bool knet_node_fanout_wanted(const struct knet_args *args);
 /*
  * The names of the nodes --all-nodes or --nodes SELECTOR of @args select,
- * sorted (NULL-terminated, free with knet_addrs_free(v, n)).  Prints the
- * error line and returns its exit status: 2 a bad selector, 3 no node
- * matches, 4 the API.
+ * sorted (NULL-terminated, free with knet_addrs_free(v, n)), and in
+ * @ret_self (may be NULL) which of them this host is (--node, else by
+ * InternalIP; NULL: none).  Prints the error line and returns its exit
+ * status: 2 a bad selector, 3 no node matches, 4 the API.
  */
 int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
-			    char ***ret_names, int *ret_n);
+			    char ***ret_names, int *ret_n, char **ret_self);
 
 /* --from, --netns, --pid, -Z, -4 and -6 of @args into @job. */
 void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,

@@ -59,8 +59,31 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * Which of @l this host is: --node, else the one whose InternalIP is on
+ * our interfaces (knet_node_self's rule, without listing nodes again).
+ */
+static char *self_of(const struct knet_ctx *ctx,
+		     const struct knet_node_list *l)
+{
+	struct knet_error err = {0};
+
+	if (ctx->g.node)
+		return strdup(ctx->g.node);
+	for (int i = 0; i < l->n; i++)
+		for (int j = 0; j < l->items[i]->internal_ips.n; j++) {
+			bool local = false;
+
+			if (knet_node_ip_is_local(l->items[i]->internal_ips.v[j],
+						  &local, &err) == 0 &&
+			    local)
+				return strdup(l->items[i]->meta.name);
+		}
+	return NULL;
+}
+
 int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
-			    char ***ret_names, int *ret_n)
+			    char ***ret_names, int *ret_n, char **ret_self)
 {
 	const char *sel = knet_args_str(args, "nodes", NULL);
 	struct knet_list_opts lo = {.label_selector = sel, .model = true};
@@ -95,6 +118,8 @@ int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
 			names = NULL;
 		}
 	*ret_n = l->n;
+	if (names && ret_self)
+		*ret_self = self_of(ctx, l);
 	knet_node_list_free(l);
 	if (!names)
 		return KNET_EXIT_SYSTEM;
@@ -425,7 +450,6 @@ static void fanout_clear(struct fanout *f)
 int knet_node_fanout(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct fanout f = {0};
-	struct knet_error err = {0};
 	char **names = NULL, *self = NULL;
 	bool remote = false;
 	int n = 0, r;
@@ -434,12 +458,12 @@ int knet_node_fanout(struct knet_ctx *ctx, struct knet_node_job *job)
 		return knet_usage_error(ctx, "--all-nodes and --nodes run on "
 					     "nodes: give no --from, --netns "
 					     "or --pid");
-	r = knet_node_fanout_select(ctx, job->args, &names, &n);
+	r = knet_node_fanout_select(ctx, job->args, &names, &n, &self);
 	if (r)
 		return r;
-	/* Not a node (a laptop): every node through the transport. */
-	if (knet_node_self(ctx->api, ctx->g.node, &self, &err) < 0)
-		knet_log(ctx, 1, "this host is no node (%s)", err.reason);
+	/* Not a selected node (a laptop): all through the transport. */
+	if (!self)
+		knet_log(ctx, 1, "this host is none of the nodes");
 	f.m = calloc((size_t)n, sizeof(*f.m));
 	if (!f.m) {
 		r = KNET_EXIT_SYSTEM;
