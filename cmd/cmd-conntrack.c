@@ -140,16 +140,7 @@ static const struct knet_column entry_cols[] = {
 };
 
 /* The Service view: one row per backend. */
-enum {
-	B_TYPE,
-	B_NODE,
-	B_BACKEND,
-	B_ENDPOINT,
-	B_READY,
-	B_FLOWS,
-	B_STALE,
-	NB
-};
+enum { B_TYPE, B_NODE, B_BACKEND, B_ENDPOINT, B_READY, B_FLOWS, B_STALE, NB };
 
 static const struct knet_column backend_cols[] = {
 	[B_TYPE] = {"TYPE", "type", KNET_CELL_STR, JS, 0},
@@ -1290,9 +1281,9 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		/* Fan-out: whose table (the backends' NODE is column 1 too). */
 		if (r == 0 && job->node_name &&
 		    (t == run->entries || t == run->backends))
-			r = knet_table_set_str(t, t == run->entries ? E_NODE
-								    : B_NODE,
-					       job->node_name);
+			r = knet_table_set_str(
+				t, t == run->entries ? E_NODE : B_NODE,
+				job->node_name);
 		if (r == 0)
 			r = t == run->entries ? knet_table_stream_row(t)
 					      : emit(run, t);
@@ -1501,7 +1492,8 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	r = knet_node_run(ctx, &job);
 	/* Fan-out: every node's backends, in one table. */
 	if (run.fanout && run.backends && !run.stream &&
-	    (r == 0 || r == KNET_EXIT_PROBLEM) && knet_table_nrows(run.backends)) {
+	    (r == 0 || r == KNET_EXIT_PROBLEM) &&
+	    knet_table_nrows(run.backends)) {
 		if (knet_table_stream_flush(run.entries) < 0 ||
 		    printf("\n") < 0 || finish(&run, run.backends) < 0)
 			r = KNET_EXIT_SYSTEM;

@@ -494,8 +494,8 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 				r = knet_table_set_str(tables[i], node_col[i],
 						       job->node_name);
 			/* A fan-out's table: whole, each part once. */
-			if (r == 0 && !(run->fanout &&
-					ctx->g.format != KNET_FMT_JSON))
+			if (r == 0 &&
+			    !(run->fanout && ctx->g.format != KNET_FMT_JSON))
 				r = stream(ctx, run, i, tables[i]);
 			break;
 		}

@@ -63,8 +63,7 @@ static int cmp_str(const void *a, const void *b)
  * Which of @l this host is: --node, else the one whose InternalIP is on
  * our interfaces (knet_node_self's rule, without listing nodes again).
  */
-static char *self_of(const struct knet_ctx *ctx,
-		     const struct knet_node_list *l)
+static char *self_of(const struct knet_ctx *ctx, const struct knet_node_list *l)
 {
 	struct knet_error err = {0};
 
@@ -74,8 +73,9 @@ static char *self_of(const struct knet_ctx *ctx,
 		for (int j = 0; j < l->items[i]->internal_ips.n; j++) {
 			bool local = false;
 
-			if (knet_node_ip_is_local(l->items[i]->internal_ips.v[j],
-						  &local, &err) == 0 &&
+			if (knet_node_ip_is_local(
+				    l->items[i]->internal_ips.v[j], &local,
+				    &err) == 0 &&
 			    local)
 				return strdup(l->items[i]->meta.name);
 		}
@@ -108,8 +108,7 @@ int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
 		knet_node_list_free(l);
 		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
 			       "no node matches");
-		return knet_fail(ctx, &err, "find nodes",
-				 sel ? sel : "(all)");
+		return knet_fail(ctx, &err, "find nodes", sel ? sel : "(all)");
 	}
 	names = calloc((size_t)l->n + 1, sizeof(*names));
 	for (int i = 0; names && i < l->n; i++)
@@ -198,9 +197,8 @@ static void read_stderr(struct member *m)
 	if (m->errfd < 0 || !(m->errtext = malloc(ERR_MAX + 1)))
 		return;
 	if (lseek(m->errfd, 0, SEEK_SET) == 0)
-		while (len < ERR_MAX &&
-		       (got = read(m->errfd, m->errtext + len,
-				   ERR_MAX - len)) > 0)
+		while (len < ERR_MAX && (got = read(m->errfd, m->errtext + len,
+						    ERR_MAX - len)) > 0)
 			len += (size_t)got;
 	m->errtext[len] = '\0';
 }
@@ -240,8 +238,7 @@ static void finish(struct knet_ctx *ctx, struct member *m)
 		fail_member(m, why);
 	} else if (m->status != 0 && (m->status != 1 || !m->len)) {
 		size_t l = 0;
-		const char *p =
-			m->errtext ? last_line(m->errtext, &l) : NULL;
+		const char *p = m->errtext ? last_line(m->errtext, &l) : NULL;
 		char why[512];
 
 		if (l)
@@ -395,6 +392,7 @@ static int feed(struct knet_ctx *ctx, struct knet_node_job *job,
 static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 		 struct fanout *f)
 {
+	struct knet_error err = {0};
 	int worst = 0, answered = 0, first_fail = 0, r;
 
 	if (job->remote_begin) {
@@ -415,8 +413,8 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 			answered++;
 			continue;
 		}
-		fprintf(stderr, "knet: cannot run on node '%s': %s\n", m->node,
-			m->reason);
+		knet_error_set(&err, -EIO, KNET_EXIT_SYSTEM, "%s", m->reason);
+		(void)knet_fail(ctx, &err, "run on node", m->node);
 		if (!first_fail)
 			first_fail = m->status >= 2 && m->status <= 5
 					     ? m->status

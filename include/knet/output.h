@@ -171,8 +171,7 @@ int knet_table_render(const struct knet_table *t);
  * @item is the table's from now on, also when this fails (-ENOMEM); a
  * second one of @key replaces the first.  Text formats ignore it.
  */
-int knet_table_add_member(struct knet_table *t, const char *key,
-			  cJSON *item);
+int knet_table_add_member(struct knet_table *t, const char *key, cJSON *item);
 
 /*
  * Streams: print the current (last) row now, as one line or one JSON

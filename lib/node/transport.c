@@ -107,8 +107,9 @@ fail:
  */
 static int skip_replaced(int argc, char *const *argv, int i)
 {
-	static const char *const with_value[] = {
-		"-o", "--output", "--node", "--via", "--nodes", "--max-parallel"};
+	static const char *const with_value[] = {"-o",	    "--output",
+						 "--node",  "--via",
+						 "--nodes", "--max-parallel"};
 	const char *a = argv[i];
 
 	if (!strcmp(a, "--all-nodes"))
@@ -450,8 +451,8 @@ static int abandon(struct reader *rd, int r, struct knet_error *err)
  * stdin on /dev/null; in its own process group with @own_group; stderr
  * on @err_fd unless it is < 0.
  */
-static int spawn(char *const *argv, bool own_group, int err_fd,
-		 pid_t *ret_pid, int *ret_fd, struct knet_error *err)
+static int spawn(char *const *argv, bool own_group, int err_fd, pid_t *ret_pid,
+		 int *ret_fd, struct knet_error *err)
 {
 	int pfd[2], r;
 	pid_t pid;

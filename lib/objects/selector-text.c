@@ -121,8 +121,9 @@ static const char *requirement(const char *sel, const char *p,
 		p = skip_blanks(p);
 		l = word_len(p);
 		if (!value_ok(p, l)) {
-			bad(err, sel, "a value is at most 63 letters, digits, "
-				      "'-', '_' or '.'");
+			bad(err, sel,
+			    "a value is at most 63 letters, digits, "
+			    "'-', '_' or '.'");
 			return NULL;
 		}
 		return skip_blanks(p + l);
@@ -151,7 +152,8 @@ int knet_selector_text_check(const char *sel, struct knet_error *err)
 		if (!*p)
 			return 0;
 		if (*p++ != ',')
-			return bad(err, sel, "requirements are separated by "
-					     "','");
+			return bad(err, sel,
+				   "requirements are separated by "
+				   "','");
 	}
 }

@@ -85,8 +85,7 @@ void knet_table_free(struct knet_table *t)
 	free(t);
 }
 
-int knet_table_add_member(struct knet_table *t, const char *key,
-			  cJSON *item)
+int knet_table_add_member(struct knet_table *t, const char *key, cJSON *item)
 {
 	if (!item)
 		return -ENOMEM;

@@ -415,10 +415,24 @@ static void test_selector_text(void)
 		"example.com/zone in (a)",
 	};
 	static const char *const bad[] = {
-		"", " ", "=b", "a=b,", "a b", "a=b c", "a in b", "a in (b",
-		"Example.com/x=y", "a/b/c=d", "-a=b", "a=b-",
-		"a=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-		"a>1", "!a=b", "a in ()",
+		"",
+		" ",
+		"=b",
+		"a=b,",
+		"a b",
+		"a=b c",
+		"a in b",
+		"a in (b",
+		"Example.com/x=y",
+		"a/b/c=d",
+		"-a=b",
+		"a=b-",
+		"a="
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xx",
+		"a>1",
+		"!a=b",
+		"a in ()",
 	};
 	struct knet_error err = {0};
 

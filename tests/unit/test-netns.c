@@ -144,9 +144,18 @@ static void test_via_command_extra(void)
 /* A fan-out's member runs one node: its options are not passed on. */
 static void test_via_command_fanout(void)
 {
-	char *in[] = {"knet",	      "netns", "--all-nodes",	 "--nodes",
-		      "app=x",	      "-a",    "--nodes=role=y", "--max-parallel",
-		      "3",	      "--max-parallel=4", "--", "--all-nodes",
+	char *in[] = {"knet",
+		      "netns",
+		      "--all-nodes",
+		      "--nodes",
+		      "app=x",
+		      "-a",
+		      "--nodes=role=y",
+		      "--max-parallel",
+		      "3",
+		      "--max-parallel=4",
+		      "--",
+		      "--all-nodes",
 		      NULL};
 	struct knet_error err = {0};
 	char **v = NULL;
