@@ -280,7 +280,7 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 {
 	struct pollfd *p = calloc((size_t)f->n, sizeof(*p));
 	int *idx = calloc((size_t)f->n, sizeof(*idx));
-	int next = 0;
+	int next = 0, sig = 0;
 	bool stopped = false;
 
 	if (!p || !idx) {
@@ -294,7 +294,15 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 
 		if (*job->stop && !stopped) {
 			stopped = true;
-			stop_all(f, (int)*job->stop);
+			sig = (int)*job->stop;
+			stop_all(f, sig);
+			*job->stop = 0; /* taken: a second one sets it again */
+		} else if (*job->stop) {
+			/* A second Ctrl-C: whatever still runs is ended. */
+			for (int i = 0; i < f->n; i++)
+				if (f->m[i].started && !f->m[i].done)
+					knet_via_child_kill(f->m[i].child);
+			*job->stop = 0;
 		}
 		while (!stopped && next < f->n && running(f) < max)
 			start(ctx, job, &f->m[next++]);
@@ -322,6 +330,9 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 	}
 	free(p);
 	free(idx);
+	/* The caller sees the stop it asked for, as in a remote run. */
+	if (sig)
+		*job->stop = sig;
 	return 0;
 }
 

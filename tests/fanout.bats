@@ -210,3 +210,25 @@ EOF
 	run --separate-stderr on_a -n web svc trace web --all-nodes --on node-b
 	[ "$status" -eq 2 ]
 }
+
+@test "Ctrl-C: the nodes that answered are shown, the one still running is named, nothing is left" {
+	cat >"$D/slow" <<'EOF2'
+#!/bin/sh
+node=$1
+shift
+[ "$node" = node-b ] && sleep 30
+exec ip netns exec "lab-$node" "$@"
+EOF2
+	chmod +x "$D/slow"
+	"$KNET" --via "$D/slow {node}" netns --all-nodes -o json >"$D/out" 2>"$D/err" &
+	pid=$!
+	sleep 2
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 1 ]
+	grep -qx "knet: cannot run on node 'node-b': ended by signal 2" "$D/err"
+	jq -e '.errors == [{"node": "node-b", "reason": "ended by signal 2"}]' "$D/out"
+	[ "$(jq -r '[.items[].node] | unique | join(" ")' "$D/out")" = "$ALL_BUT_B" ]
+	run ! pgrep -f "$D/slow"
+}

@@ -479,6 +479,8 @@ int knet_via_child_read(struct knet_via_child *c,
 			int (*line)(const char *line, void *userdata),
 			void *userdata);
 void knet_via_child_signal(struct knet_via_child *c, int sig);
+/* A second Ctrl-C: its process group is killed (SIGKILL). */
+void knet_via_child_kill(struct knet_via_child *c);
 int knet_via_child_wait(struct knet_via_child *c, int *ret_status,
 			struct knet_error *err);
 

@@ -610,6 +610,12 @@ void knet_via_child_signal(struct knet_via_child *c, int sig)
 	kill(-c->rd.pid, sig);
 }
 
+void knet_via_child_kill(struct knet_via_child *c)
+{
+	c->rd.killed = true;
+	kill(-c->rd.pid, SIGKILL);
+}
+
 int knet_via_child_wait(struct knet_via_child *c, int *ret_status,
 			struct knet_error *err)
 {
