@@ -339,10 +339,72 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 /* --- merging, unprivileged --- */
 
 /*
- * Each line of its stderr, named: "knet: node N: ...".  A failed node's
- * last line is its reason, which the failure line says instead.
+ * What the nodes said on stderr, each line once with every node that
+ * said it ("knet: nodes node-a, node-b: note: ..."): twenty nodes with
+ * the same note are one line, not twenty.
  */
-static void relay_stderr(const struct member *m, bool but_last)
+struct note {
+	char *text;
+	char *nodes;
+	int n;
+};
+
+struct notes {
+	struct note *v;
+	int n;
+};
+
+static int note_add(struct notes *ns, const char *node, const char *text)
+{
+	struct note *nv;
+	char *nodes;
+
+	for (int i = 0; i < ns->n; i++) {
+		if (strcmp(ns->v[i].text, text))
+			continue;
+		if (asprintf(&nodes, "%s, %s", ns->v[i].nodes, node) < 0)
+			return -ENOMEM;
+		free(ns->v[i].nodes);
+		ns->v[i].nodes = nodes;
+		ns->v[i].n++;
+		return 0;
+	}
+	nv = realloc(ns->v, (size_t)(ns->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	ns->v = nv;
+	nv[ns->n].text = strdup(text);
+	nv[ns->n].nodes = strdup(node);
+	nv[ns->n].n = 1;
+	if (!nv[ns->n].text || !nv[ns->n].nodes) {
+		free(nv[ns->n].text);
+		free(nv[ns->n].nodes);
+		return -ENOMEM;
+	}
+	ns->n++;
+	return 0;
+}
+
+static void notes_flush(struct notes *ns)
+{
+	for (int i = 0; i < ns->n; i++) {
+		fprintf(stderr, "knet: node%s %s: %s\n",
+			ns->v[i].n > 1 ? "s" : "", ns->v[i].nodes,
+			ns->v[i].text);
+		free(ns->v[i].text);
+		free(ns->v[i].nodes);
+	}
+	free(ns->v);
+	ns->v = NULL;
+	ns->n = 0;
+}
+
+/*
+ * Each line of its stderr, escaped, without its "knet: ".  A failed
+ * node's last line is its reason, which its failure line says instead.
+ */
+static void collect_stderr(const struct member *m, bool but_last,
+			   struct notes *ns)
 {
 	const char *p = m->errtext, *skip = NULL;
 	size_t l = 0;
@@ -361,8 +423,9 @@ static void relay_stderr(const struct member *m, bool but_last)
 		line = strndup(p, n);
 		safe = line ? knet_text_escape(line, false) : NULL;
 		if (safe && *safe)
-			fprintf(stderr, "knet: node %s: %s\n", m->node,
-				!strncmp(safe, "knet: ", 6) ? safe + 6 : safe);
+			(void)note_add(ns, m->node,
+				       !strncmp(safe, "knet: ", 6) ? safe + 6
+								   : safe);
 		free(safe);
 		free(line);
 		p += n;
@@ -404,6 +467,7 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 		 struct fanout *f)
 {
 	struct knet_error err = {0};
+	struct notes ns = {0};
 	int worst = 0, answered = 0, first_fail = 0, r;
 
 	if (job->remote_begin) {
@@ -419,11 +483,17 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 			if (!m->failed && r > worst)
 				worst = r;
 		}
-		relay_stderr(m, m->failed);
-		if (!m->failed) {
-			answered++;
+		collect_stderr(m, m->failed, &ns);
+		answered += !m->failed;
+	}
+	job->node_name = NULL;
+	notes_flush(&ns);
+	/* Then the nodes that did not answer, each with its reason. */
+	for (int i = 0; i < f->n; i++) {
+		struct member *m = &f->m[i];
+
+		if (!m->failed)
 			continue;
-		}
 		knet_error_set(&err, -EIO, KNET_EXIT_SYSTEM, "%s", m->reason);
 		(void)knet_fail(ctx, &err, "run on node", m->node);
 		if (!first_fail)
@@ -434,7 +504,6 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 		    job->remote_failed(ctx, job, m->node, m->reason) < 0)
 			return KNET_EXIT_SYSTEM;
 	}
-	job->node_name = NULL;
 	if (!first_fail)
 		return worst;
 	return answered ? KNET_EXIT_PROBLEM : first_fail;

@@ -144,6 +144,10 @@ EOF
 	run --separate-stderr on_a conntrack --all-nodes -o json
 	[ "$status" -eq 0 ]
 	echo "$output" | jq -se 'map(select(.type == "entry")) | length > 0 and all(.node != null)'
+	# a note every node gives is one line naming them all
+	[ "$(echo "$stderr" | grep -c 'note: no packet or byte counters')" -le 1 ]
+	bad=$(echo "$stderr" | grep 'note: no packet or byte counters' | grep -cv "^knet: nodes ${ALL// /, }: " || true)
+	[ "$bad" -eq 0 ]
 	[ "$(echo "$output" | jq -r 'select(.type == "entry") | .node' | sort -u | paste -sd' ')" = "$ALL" ]
 	cip=$(pod_ip client client)
 	for n in node-a node-b; do
