@@ -203,54 +203,22 @@ static void read_stderr(struct member *m)
 	m->errtext[len] = '\0';
 }
 
-/* The last line it said, without "knet: ", as its reason. */
-static const char *last_line(const char *text, size_t *ret_len)
-{
-	const char *end = text + strlen(text), *p;
-
-	while (end > text && end[-1] == '\n')
-		end--;
-	p = end;
-	while (p > text && p[-1] != '\n')
-		p--;
-	if (!strncmp(p, "knet: ", 6))
-		p += 6;
-	*ret_len = (size_t)(end - p);
-	return p;
-}
-
 /* Whether it answered: 0, or 1 with an answer (a check that found). */
 static void finish(struct knet_ctx *ctx, struct member *m)
 {
 	struct knet_error err = {0};
 	int r = knet_via_child_wait(m->child, &m->status, &err);
+	char why[512];
 
 	m->child = NULL;
 	m->done = true;
 	read_stderr(m);
-	if (r < 0) {
+	if (r < 0)
 		fail_member(m, err.reason);
-	} else if (m->status == 127) {
-		char why[300];
-
-		snprintf(why, sizeof(why), "cannot run the node transport '%s'",
-			 m->local ? "knet" : ctx->g.via);
+	else if (knet_fanout_failed(m->status, m->len > 0, m->errtext,
+				    m->local ? "knet" : ctx->g.via, why,
+				    sizeof(why)))
 		fail_member(m, why);
-	} else if (m->status != 0 && (m->status != 1 || !m->len)) {
-		size_t l = 0;
-		const char *p = m->errtext ? last_line(m->errtext, &l) : NULL;
-		char why[512];
-
-		if (l)
-			snprintf(why, sizeof(why), "%.*s", (int)l, p);
-		else if (m->status > 128)
-			snprintf(why, sizeof(why), "ended by signal %d",
-				 m->status - 128);
-		else
-			snprintf(why, sizeof(why), "exited with status %d",
-				 m->status);
-		fail_member(m, why);
-	}
 }
 
 static int running(const struct fanout *f)
@@ -412,7 +380,7 @@ static void collect_stderr(const struct member *m, bool but_last,
 	if (!p)
 		return;
 	if (but_last)
-		skip = last_line(p, &l);
+		skip = knet_fanout_last_line(p, &l);
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 		char *line, *safe;
@@ -468,7 +436,7 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 {
 	struct knet_error err = {0};
 	struct notes ns = {0};
-	int worst = 0, answered = 0, first_fail = 0, r;
+	int worst = 0, answered = 0, failed = 0, first_fail = 0, r;
 
 	if (job->remote_begin) {
 		r = job->remote_begin(ctx, job);
@@ -496,17 +464,13 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 			continue;
 		knet_error_set(&err, -EIO, KNET_EXIT_SYSTEM, "%s", m->reason);
 		(void)knet_fail(ctx, &err, "run on node", m->node);
-		if (!first_fail)
-			first_fail = m->status >= 2 && m->status <= 5
-					     ? m->status
-					     : KNET_EXIT_SYSTEM;
+		if (!failed++)
+			first_fail = m->status;
 		if (job->remote_failed &&
 		    job->remote_failed(ctx, job, m->node, m->reason) < 0)
 			return KNET_EXIT_SYSTEM;
 	}
-	if (!first_fail)
-		return worst;
-	return answered ? KNET_EXIT_PROBLEM : first_fail;
+	return knet_fanout_status(worst, answered, failed, first_fail);
 }
 
 static void fanout_clear(struct fanout *f)

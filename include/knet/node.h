@@ -500,6 +500,26 @@ int knet_node_ip_is_local(const char *ip, bool *ret_local,
 int knet_via_exec(char *const *argv, volatile sig_atomic_t *stop,
 		  int *ret_status, struct knet_error *err);
 
+/* --- a fan-out's rules (lib/node/fanout.c) --- */
+
+/* The last line of @text, without its "knet: " (a node's reason). */
+const char *knet_fanout_last_line(const char *text, size_t *ret_len);
+/*
+ * Whether a node of a fan-out failed, from its exit @status, whether it
+ * @answered (printed anything) and its stderr @errtext (may be NULL):
+ * 0, and 1 with an answer (a check that found something), are answers.
+ * Else @reason says why: its last line, or the transport (127, named
+ * @transport), a signal, the status.
+ */
+bool knet_fanout_failed(int status, bool answered, const char *errtext,
+			const char *transport, char *reason, size_t len);
+/*
+ * The whole fan-out's exit status: the nodes' @worst (0 or 1) when none
+ * @failed, 1 when some failed and some @answered, else the first
+ * failure's (2-5; a transport's 255 or a signal is 5).
+ */
+int knet_fanout_status(int worst, int answered, int failed, int first_failed);
+
 /* The path of this program, from /proc/self/exe. */
 int knet_self_exe(char **ret_path, struct knet_error *err);
 
