@@ -180,10 +180,18 @@ EOF
 		grep -q "Description = node $n, interface any" "$D/info"
 	done
 	[ "$(tshark -r "$D/f.pcapng" 2>/dev/null | wc -l)" -eq 40 ]
-	# the ping is seen on node-a and on node-b
-	tshark -r "$D/f.pcapng" -T fields -e frame.interface_name 2>/dev/null | sort -u >"$D/ifs"
-	grep -qx node/node-a/any "$D/ifs"
-	grep -qx node/node-b/any "$D/ifs"
+	# the whole ping, by time: seen on node-a and on node-b, not node-c
+	(sleep 2; tests/lab/lab pod-exec client/client -- ping -c 10 -i 0.2 "$ip" >/dev/null) &
+	run --separate-stderr timeout 60 tests/lab/lab run node-a -- "$KNET" capture --all-nodes --duration 7 -w "$D/t.pcapng" icmp
+	wait
+	[ "$status" -eq 0 ]
+	tshark -r "$D/t.pcapng" -T fields -e frame.interface_name -e icmp.type 2>/dev/null | sort | uniq -c >"$D/ifs"
+	cat "$D/ifs"
+	# each node sees the 10 requests (type 8) on eth0, cni0 and the veth
+	for n in node-a node-b; do
+		[ "$(awk -v i="node/$n/any" '$2 == i && $3 == 8 {print $1}' "$D/ifs")" -ge 10 ]
+	done
+	[ -z "$(awk '$2 == "node/node-c/any"' "$D/ifs")" ]
 	# --nodes: only those
 	run --separate-stderr timeout 60 tests/lab/lab run node-a -- "$KNET" capture --nodes kubernetes.io/hostname=node-c --duration 2 -w "$D/c.pcapng"
 	[ "$status" -eq 0 ]
