@@ -115,6 +115,30 @@ void capture_targets_clear(struct capture_targets *t)
 	t->n = 0;
 }
 
+int capture_targets_add_fanout(struct knet_ctx *ctx,
+			       const struct knet_args *args, bool stream,
+			       struct capture_targets *t)
+{
+	char **names = NULL;
+	int n = 0, r;
+
+	if (!knet_node_fanout_wanted(args))
+		return 0;
+	t->fanout = true;
+	if (stream)
+		return !ctx->g.node ? knet_usage_error(ctx, "--stream with "
+							    "--all-nodes needs "
+							    "--node NAME")
+		       : add_node(t, ctx->g.node) < 0 ? KNET_EXIT_SYSTEM
+						      : 0;
+	r = knet_node_fanout_select(ctx, args, &names, &n, NULL);
+	for (int i = 0; r == 0 && i < n; i++)
+		if (add_node(t, names[i]) < 0)
+			r = KNET_EXIT_SYSTEM;
+	knet_addrs_free(names, n);
+	return r;
+}
+
 /* Pods that can be captured: running, with an address of their own. */
 static bool capturable(const struct knet_pod *p)
 {
@@ -312,8 +336,13 @@ static int locate(struct many *m, const struct capture_targets *t)
 	if (!m->src)
 		return KNET_EXIT_SYSTEM;
 	m->nsrc = t->n;
-	if (knet_node_self(ctx->api, ctx->g.node, &m->self, &err) < 0)
-		return knet_fail(ctx, &err, "tell which node this is", NULL);
+	/* A fan-out from a host that is no node: every node is remote. */
+	if (knet_node_self(ctx->api, ctx->g.node, &m->self, &err) < 0) {
+		if (!t->fanout)
+			return knet_fail(ctx, &err, "tell which node this is",
+					 NULL);
+		knet_log(ctx, 1, "this host is no node (%s)", err.reason);
+	}
 	for (int i = 0; i < t->n; i++) {
 		struct knet_source_opts so = {.node = ctx->g.node,
 					      .default_ns =
@@ -328,7 +357,7 @@ static int locate(struct many *m, const struct capture_targets *t)
 				return knet_fail(ctx, &err, "find node",
 						 t->v[i].node);
 			knet_node_free(n);
-			if (strcmp(t->v[i].node, m->self))
+			if (!m->self || strcmp(t->v[i].node, m->self))
 				elsewhere = t->v[i].node;
 		} else if (asprintf(&from, "%s/%s", t->v[i].ns, t->v[i].name) <
 			   0) {
@@ -363,9 +392,15 @@ static int locate(struct many *m, const struct capture_targets *t)
 }
 
 /* Still privileged: every remote run (the transport is root). */
-static int spawn_remotes(struct many *m)
+static int spawn_remotes(struct many *m, const struct capture_targets *t)
 {
+	/*
+	 * A fan-out's options are not passed on (a member must not fan out
+	 * again): --all-nodes is, after them, and means its own node there.
+	 */
 	static const char *const extra[] = {"--stream", NULL};
+	static const char *const extra_fanout[] = {"--stream", "--all-nodes",
+						   NULL};
 	struct knet_ctx *ctx = m->ctx;
 
 	for (int i = 0; i < m->nremote; i++) {
@@ -375,8 +410,9 @@ static int spawn_remotes(struct many *m)
 
 		knet_log(ctx, 1, "capturing on node %s through '%s'", rm->node,
 			 ctx->g.via ? ctx->g.via : "");
-		r = knet_via_rerun_command(ctx->g.via, rm->node, extra, &argv,
-					   &rm->err);
+		r = knet_via_rerun_command(ctx->g.via, rm->node,
+					   t->fanout ? extra_fanout : extra,
+					   &argv, &rm->err);
 		if (r == 0)
 			r = knet_via_spawn(argv, &rm->child, &rm->err);
 		for (int k = 0; argv && argv[k]; k++)
@@ -500,7 +536,7 @@ int capture_targets_run(struct knet_ctx *ctx, struct capture_run *run,
 	run->on_stop_data = m;
 	r = locate(m, t);
 	if (r == 0)
-		r = spawn_remotes(m);
+		r = spawn_remotes(m, t);
 	if (r == 0)
 		r = open_local(m, t);
 	/* A remote stream is late by its own window and the transport. */

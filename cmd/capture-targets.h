@@ -24,6 +24,7 @@ struct capture_target {
 struct capture_targets {
 	struct capture_target *v;
 	int n;
+	bool fanout; /* --all-nodes / --nodes: the remote runs are told */
 };
 
 /*
@@ -42,6 +43,15 @@ int capture_targets_count(const struct knet_args *args);
 int capture_targets_resolve(struct knet_ctx *ctx, const char *const *words,
 			    int n, struct capture_targets *ret);
 void capture_targets_clear(struct capture_targets *t);
+/*
+ * --all-nodes, --nodes SELECTOR of @args (nothing without them): node/NAME
+ * of every selected node (the pipeline's node selection).  A remote
+ * --stream run (@stream) is one node of it and adds its own (--node),
+ * which needs no API.  Prints the error line, returns its exit status.
+ */
+int capture_targets_add_fanout(struct knet_ctx *ctx,
+			       const struct knet_args *args, bool stream,
+			       struct capture_targets *t);
 
 /* Capture @t into @run (outputs prepared by the caller); exit status. */
 int capture_targets_run(struct knet_ctx *ctx, struct capture_run *run,

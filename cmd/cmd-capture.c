@@ -68,6 +68,7 @@ static const struct knet_opt capture_options[] = {
 	 "print raw packets as JSON Lines (base64; what a remote run sends)",
 	 NULL, 0, 0, NULL},
 	KNET_NODE_RUN_AS_OPTION,
+	KNET_NODE_SELECT_OPTIONS,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -197,8 +198,13 @@ static int capture_many(struct knet_ctx *ctx, struct capture_run *run,
 	r = knet_ctx_api_setup(ctx);
 	if (r == 0)
 		r = capture_targets_resolve(ctx, args->pos, ntargets, &t);
-	if (r)
+	if (r == 0)
+		r = capture_targets_add_fanout(ctx, args, run->remote_stream,
+					       &t);
+	if (r) {
+		capture_targets_clear(&t);
 		return r;
+	}
 	r = capture_run_outputs(ctx, run);
 	if (r == 0)
 		r = capture_targets_run(ctx, run, &t);
@@ -211,15 +217,22 @@ static int exec_capture(struct knet_ctx *ctx, const struct knet_args *args)
 	struct capture_run run;
 	struct knet_node_job job;
 	const char *read = knet_args_str(args, "read", NULL);
-	int ntargets =
-		read || ctx->g.selector ? 0 : capture_targets_count(args);
+	bool fanout = knet_node_fanout_wanted(args);
+	/* With --all-nodes every word is the filter's. */
+	int ntargets = read || ctx->g.selector || fanout
+			       ? 0
+			       : capture_targets_count(args);
 	int r;
 
 	capture_run_init(&run, ctx, args);
 	run.remote_stream = knet_args_has(args, "stream");
-	if (!read && args->npos < 1 && !ctx->g.selector)
+	if (!read && args->npos < 1 && !ctx->g.selector && !fanout)
 		return knet_usage_error(ctx,
 					"give a pod to capture, or -r FILE");
+	if (read && fanout)
+		return knet_usage_error(ctx, "-r reads a file: give no "
+					     "--all-nodes or --nodes");
+
 	r = check_rotation(ctx, &run);
 	if (r)
 		return r;
@@ -232,7 +245,7 @@ static int exec_capture(struct knet_ctx *ctx, const struct knet_args *args)
 		capture_run_clear(&run);
 		return r;
 	}
-	if (ntargets != 1 || !strncmp(args->pos[0], "svc/", 4) ||
+	if (fanout || ntargets != 1 || !strncmp(args->pos[0], "svc/", 4) ||
 	    !strncmp(args->pos[0], "node/", 5)) {
 		r = capture_many(ctx, &run, args, ntargets);
 		capture_run_clear(&run);

@@ -30,6 +30,7 @@
 /* One entry (a listing, an event, a loss); JSON keys are raw values. */
 enum {
 	E_TYPE,
+	E_NODE,
 	E_EVENT,
 	E_PROTO,
 	E_STATE,
@@ -84,6 +85,8 @@ enum {
 
 static const struct knet_column entry_cols[] = {
 	[E_TYPE] = {"TYPE", "type", KNET_CELL_STR, JS, 0},
+	/* a fan-out's: the node whose table it is (shown only then) */
+	[E_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
 	[E_EVENT] = {"EVENT", "event", KNET_CELL_STR, 0, 7},
 	[E_PROTO] = {"PROTO", "proto", KNET_CELL_STR, 0, 5},
 	[E_STATE] = {"STATE", "state", KNET_CELL_STR, 0, 11},
@@ -137,10 +140,11 @@ static const struct knet_column entry_cols[] = {
 };
 
 /* The Service view: one row per backend. */
-enum { B_TYPE, B_BACKEND, B_ENDPOINT, B_READY, B_FLOWS, B_STALE, NB };
+enum { B_TYPE, B_NODE, B_BACKEND, B_ENDPOINT, B_READY, B_FLOWS, B_STALE, NB };
 
 static const struct knet_column backend_cols[] = {
 	[B_TYPE] = {"TYPE", "type", KNET_CELL_STR, JS, 0},
+	[B_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
 	[B_BACKEND] = {"BACKEND", "backend", KNET_CELL_STR, KNET_COL_NAME, 0},
 	[B_ENDPOINT] = {"ENDPOINT", "endpoint", KNET_CELL_STR, 0, 0},
 	[B_READY] = {"READY", "ready", KNET_CELL_BOOL, 0, 0},
@@ -189,6 +193,16 @@ static const struct knet_column stats_cols[] = {
 	[S_CLASH] = {"CLASH_RESOLVE", "clash_resolve", KNET_CELL_INT, RW, 0},
 	[S_CHAIN] = {"CHAINTOOLONG", "chaintoolong", KNET_CELL_INT, RW, 0},
 	[NS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+/* A fan-out's node that did not answer, in JSON Lines. */
+enum { X_TYPE, X_NODE, X_REASON, NX };
+
+static const struct knet_column error_cols[] = {
+	[X_TYPE] = {"TYPE", "type", KNET_CELL_STR, 0, 0},
+	[X_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
+	[X_REASON] = {"REASON", "reason", KNET_CELL_STR, 0, 0},
+	[NX] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
 /* Filter options: the long name is the key of knet_ct_filter_set(). */
@@ -249,6 +263,7 @@ static const struct knet_opt ct_options[] = {
 	 NULL},
 	{"ipv6", '6', KNET_OPT_FLAG, NULL, "only IPv6 entries", NULL, 0, 0,
 	 NULL},
+	KNET_NODE_FANOUT_OPTIONS,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -281,6 +296,7 @@ struct run {
 	enum mode mode;
 	struct knet_ct_filter filter;
 	bool no_names, in_pod, stale_only, yes, stream;
+	bool fanout; /* --all-nodes, --nodes: NODE says whose entry */
 	long long count;
 	const char *target;
 	enum knet_target_kind kind;
@@ -301,9 +317,9 @@ struct run {
 	struct knet_ct_events *ev;
 	struct knet_ct_stats *stats;
 
-	struct knet_column cols[NE + 1];
+	struct knet_column cols[NE + 1], b_cols[NB + 1];
 	struct knet_column st_cols[NS + 1], cpu_cols[NS + 1];
-	struct knet_table *entries, *backends, *st, *cpus;
+	struct knet_table *entries, *backends, *st, *cpus, *errors;
 	unsigned long shown, stale, counters;
 	unsigned long ev_new, ev_update, ev_destroy, overruns;
 	unsigned long resyncs, resync_entries;
@@ -687,12 +703,16 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 			     i == E_STALE_REASON) &&
 			    !svc) ||
 			   (i == E_TABLE && !run->in_pod) ||
-			   (i == E_TIMEOUT && events);
+			   (i == E_TIMEOUT && events) ||
+			   (i == E_NODE && !run->fanout);
 
 		if (off)
 			run->cols[i].flags |=
 				KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	}
+	memcpy(run->b_cols, backend_cols, sizeof(run->b_cols));
+	if (!run->fanout)
+		run->b_cols[B_NODE].flags |= KNET_COL_NOTABLE | KNET_COL_NOJSON;
 	/* The table's own row has no CPU; a CPU's has no count or max. */
 	memcpy(run->st_cols, stats_cols, sizeof(run->st_cols));
 	memcpy(run->cpu_cols, stats_cols, sizeof(run->cpu_cols));
@@ -707,7 +727,8 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 	 */
 	run->stream = events || ctx->g.format == KNET_FMT_JSON;
 	if (knet_table_new(run->cols, &o, &run->entries) < 0 ||
-	    knet_table_new(backend_cols, &o, &run->backends) < 0 ||
+	    knet_table_new(run->b_cols, &o, &run->backends) < 0 ||
+	    knet_table_new(error_cols, &o, &run->errors) < 0 ||
 	    knet_table_new(run->st_cols, &o, &run->st) < 0 ||
 	    knet_table_new(run->cpu_cols, &o, &run->cpus) < 0)
 		return KNET_EXIT_SYSTEM;
@@ -1257,6 +1278,12 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		t = run->cpus;
 	if (t) {
 		r = knet_via_row(t, o);
+		/* Fan-out: whose table (the backends' NODE is column 1 too). */
+		if (r == 0 && job->node_name &&
+		    (t == run->entries || t == run->backends))
+			r = knet_table_set_str(
+				t, t == run->entries ? E_NODE : B_NODE,
+				job->node_name);
 		if (r == 0)
 			r = t == run->entries ? knet_table_stream_row(t)
 					      : emit(run, t);
@@ -1281,6 +1308,42 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	if (r == 0)
 		r = finish(run, run->cpus);
 	return r < 0 ? KNET_EXIT_SYSTEM : status;
+}
+
+/* Fan-out: a node that did not answer is a JSON line too. */
+static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
+			 const char *node, const char *reason)
+{
+	struct run *run = job->data;
+	struct knet_table *t = run->errors;
+	int r;
+
+	if (ctx->g.format != KNET_FMT_JSON)
+		return 0; /* its line on stderr says it */
+	r = knet_table_stream_flush(run->entries);
+	if (r == 0)
+		r = knet_table_add_row(t);
+	if (r == 0)
+		r = knet_table_set_str(t, X_TYPE, "error");
+	if (r == 0)
+		r = knet_table_set_str(t, X_NODE, node);
+	if (r == 0)
+		r = knet_table_set_str(t, X_REASON, reason);
+	return r == 0 ? knet_table_stream_row(t) : r;
+}
+
+/* --all-nodes, --nodes: what a table of every node can be. */
+static int fanout_check(struct knet_ctx *ctx, const struct run *run)
+{
+	if (run->mode != M_LIST)
+		return knet_usage_error(ctx, "--all-nodes and --nodes list "
+					     "tables: give no -E, --delete or "
+					     "--stats");
+	if (run->target && run->kind != KNET_TARGET_SERVICE)
+		return knet_usage_error(ctx, "--all-nodes and --nodes read "
+					     "each node's own table: give no "
+					     "target or svc/NAME");
+	return 0;
 }
 
 /* --- options --- */
@@ -1404,6 +1467,9 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 		r = read_target(ctx, &job, &run);
 	if (r == 0)
 		r = read_mode(ctx, args, &run);
+	run.fanout = job.fanout;
+	if (r == 0 && run.fanout)
+		r = fanout_check(ctx, &run);
 	if (r)
 		goto out;
 	job.verb = "read the conntrack table of";
@@ -1421,8 +1487,17 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
+	job.remote_failed = remote_failed;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
+	/* Fan-out: every node's backends, in one table. */
+	if (run.fanout && run.backends && !run.stream &&
+	    (r == 0 || r == KNET_EXIT_PROBLEM) &&
+	    knet_table_nrows(run.backends)) {
+		if (knet_table_stream_flush(run.entries) < 0 ||
+		    printf("\n") < 0 || finish(&run, run.backends) < 0)
+			r = KNET_EXIT_SYSTEM;
+	}
 out:
 	for (int i = 0; i < 2; i++)
 		knet_ct_free(run.tables[i].ct);
@@ -1437,6 +1512,7 @@ out:
 	knet_table_free(run.backends);
 	knet_table_free(run.st);
 	knet_table_free(run.cpus);
+	knet_table_free(run.errors);
 	free(run.del);
 	free(run.node_name);
 	knet_node_job_clear(&job);

@@ -65,6 +65,7 @@ static const struct knet_opt flows_options[] = {
 	 "print full snapshots as JSON Lines (what a remote run sends)", NULL,
 	 0, 0, NULL},
 	KNET_NODE_RUN_AS_OPTION,
+	KNET_NODE_SELECT_OPTIONS,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -159,6 +160,7 @@ static bool many_targets(const struct knet_ctx *ctx,
 			 const struct knet_args *args)
 {
 	return ctx->g.selector || args->npos > 1 ||
+	       knet_node_fanout_wanted(args) ||
 	       (args->npos == 1 && !strncmp(args->pos[0], "svc/", 4));
 }
 
@@ -209,6 +211,9 @@ static int exec_flows(struct knet_ctx *ctx, const struct knet_args *args)
 		run.tui = run.watch = false;
 	knet_node_job_init(&job, ctx, args);
 	r = read_options(ctx, args, &run);
+	if (r == 0 && knet_node_fanout_wanted(args) && args->npos)
+		r = knet_usage_error(ctx, "--all-nodes and --nodes watch whole "
+					  "nodes: give no target");
 	if (r == 0 && many_targets(ctx, args)) {
 		r = run.source == FLOWS_FROM_CONNTRACK
 			    ? knet_usage_error(ctx, "--source conntrack takes "

@@ -43,6 +43,7 @@ static const struct knet_opt netns_options[] = {
 	{"pid", 0, KNET_OPT_INT, "PID",
 	 "show the network namespace of this process (and its pod)", NULL, 1,
 	 4194304, NULL},
+	KNET_NODE_FANOUT_OPTIONS,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -154,6 +155,7 @@ struct one {
 	struct knet_table *t;
 	char *buf;
 	size_t len;
+	cJSON *errors; /* fan-out: the nodes that did not answer */
 };
 
 static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
@@ -181,27 +183,89 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	cJSON *doc, *items, *it;
 	int r = 0;
 
+	const char *node =
+		job->node_name ? job->node_name : job->src->remote_node;
+
 	(void)ctx;
 	if (status != 0)
 		return status; /* its error line came through stderr */
 	doc = one->buf ? cJSON_Parse(one->buf) : NULL;
+	/* A fan-out gives the next node's lines to the same buffer. */
+	free(one->buf);
+	one->buf = NULL;
+	one->len = 0;
 	if (!doc) {
 		knet_error_set(&job->err, -EBADMSG, KNET_EXIT_SYSTEM,
-			       "node %s sent no JSON document",
-			       job->src->remote_node);
+			       "node %s sent no JSON document", node);
+		if (job->node_name)
+			return KNET_EXIT_SYSTEM; /* said by the fan-out */
 		return knet_fail(ctx, &job->err, "list network namespaces on",
-				 job->src->remote_node);
+				 node);
 	}
 	/* {"kind":"...List","items":[...]} or a bare array. */
 	items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "items");
 	cJSON_ArrayForEach(it, items)
 	{
 		r = knet_via_row(one->t, it);
+		/* Fan-out: the node it was found on, that answered. */
+		if (r == 0 && job->node_name)
+			r = knet_table_set_str(one->t, C_NODE, job->node_name);
 		if (r < 0)
 			break;
 	}
 	cJSON_Delete(doc);
 	return r < 0 ? KNET_EXIT_SYSTEM : 0;
+}
+
+static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
+			 const char *node, const char *reason)
+{
+	struct one *one = job->data;
+	cJSON *e = cJSON_CreateObject();
+
+	(void)ctx;
+	if (!e || !cJSON_AddStringToObject(e, "node", node) ||
+	    !cJSON_AddStringToObject(e, "reason", reason)) {
+		cJSON_Delete(e);
+		return -ENOMEM;
+	}
+	cJSON_AddItemToArray(one->errors, e);
+	return 0;
+}
+
+/*
+ * --all-nodes, --nodes: every node's list, through the pipeline's
+ * fan-out; NODE is the node that answered, and the JSON document says
+ * which nodes did not in "errors" (empty when all did).
+ */
+static int all_nodes(struct knet_ctx *ctx, struct knet_table *t,
+		     const struct knet_args *args)
+{
+	struct one one = {.t = t, .errors = cJSON_CreateArray()};
+	struct knet_node_job job;
+	int r;
+
+	if (!one.errors)
+		return KNET_EXIT_SYSTEM;
+	knet_node_job_init(&job, ctx, args);
+	job.verb = "list the network namespaces of";
+	job.verb_from = job.verb;
+	job.find_verb = "find";
+	job.remote_line = remote_line;
+	job.remote_end = remote_end;
+	job.remote_failed = remote_failed;
+	job.data = &one;
+	r = knet_node_run(ctx, &job);
+	free(one.buf);
+	knet_node_job_clear(&job);
+	/* Some nodes answered (1): theirs are shown all the same. */
+	if ((r == 0 || r == KNET_EXIT_PROBLEM) &&
+	    (knet_table_add_member(t, "errors", one.errors) < 0 ||
+	     knet_table_render(t) < 0))
+		return KNET_EXIT_SYSTEM;
+	if (r != 0 && r != KNET_EXIT_PROBLEM)
+		cJSON_Delete(one.errors);
+	return r;
 }
 
 static int run_one(struct knet_ctx *ctx, struct knet_node_job *job)
@@ -289,14 +353,32 @@ static int one_ns(struct knet_ctx *ctx, struct knet_table *t,
 static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, "netns");
+	struct knet_column fan_cols[NCOLS + 1];
+	bool fanout = knet_node_fanout_wanted(args);
 	struct knet_table *t = NULL;
 	int r;
 
-	/* One pod: the node pipeline sets the API up. */
-	if (!args->npos)
+	/* The fan-out's NODE is the node that answered: shown. */
+	memcpy(fan_cols, cols, sizeof(fan_cols));
+	fan_cols[C_NODE].flags &= ~KNET_COL_WIDE;
+	if (!fanout && knet_args_has(args, "max-parallel"))
+		return knet_usage_error(ctx, "--max-parallel goes with "
+					     "--all-nodes or --nodes");
+	if (fanout && (args->npos || knet_args_has(args, "netns") ||
+		       knet_args_has(args, "pid")))
+		return knet_usage_error(ctx, "--all-nodes and --nodes list "
+					     "whole nodes: give no POD, "
+					     "--netns or --pid");
+	/* One pod: the node pipeline sets the API up; a fan-out needs it. */
+	if (!args->npos && !fanout)
 		api_quiet(ctx);
-	if (knet_table_new(cols, &o, &t) < 0)
+	if (knet_table_new(fanout ? fan_cols : cols, &o, &t) < 0)
 		return KNET_EXIT_SYSTEM;
+	if (fanout) {
+		r = all_nodes(ctx, t, args);
+		knet_table_free(t);
+		return r;
+	}
 	if (knet_args_has(args, "netns") && knet_args_has(args, "pid"))
 		r = knet_usage_error(ctx, "give --netns or --pid, not both");
 	else if (args->npos &&

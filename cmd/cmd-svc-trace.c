@@ -51,6 +51,7 @@ static const struct knet_column sum_cols[] = {
 
 enum {
 	LAY_EVENT,
+	LAY_NODE,
 	LAY_NUM,
 	LAY_LAYER,
 	LAY_STATUS,
@@ -60,6 +61,8 @@ enum {
 
 static const struct knet_column lay_cols[] = {
 	[LAY_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	/* a fan-out's: which node's rules and conntrack (shown only then) */
+	[LAY_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
 	[LAY_NUM] = {"#", "n", KNET_CELL_INT, KNET_COL_RIGHT, 1},
 	[LAY_LAYER] = {"LAYER", "layer", KNET_CELL_STR, 0, 10},
 	[LAY_STATUS] = {"STATUS", "status", KNET_CELL_STR, 0, 7},
@@ -69,6 +72,7 @@ static const struct knet_column lay_cols[] = {
 
 enum {
 	EP_EVENT,
+	EP_ON,
 	EP_ADDRESS,
 	EP_PORT,
 	EP_POD,
@@ -86,6 +90,8 @@ enum {
 
 static const struct knet_column ep_cols[] = {
 	[EP_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	/* fan-out: whose rules (NODE is the endpoint's own) */
+	[EP_ON] = {"ON", "on_node", KNET_CELL_STR, 0, 0},
 	[EP_ADDRESS] = {"ADDRESS", "ip", KNET_CELL_STR, 0, 15},
 	[EP_PORT] = {"PORT", "port", KNET_CELL_INT, KNET_COL_RIGHT, 5},
 	[EP_POD] = {"POD", "pod", KNET_CELL_STR, 0, 20},
@@ -105,6 +111,7 @@ static const struct knet_column ep_cols[] = {
 
 enum {
 	FIND_EVENT,
+	FIND_NODE,
 	FIND_SEVERITY,
 	FIND_LAYER,
 	FIND_TEXT,
@@ -113,6 +120,7 @@ enum {
 
 static const struct knet_column find_cols[] = {
 	[FIND_EVENT] = {"EVENT", "event", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
+	[FIND_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
 	[FIND_SEVERITY] = {"SEVERITY", "severity", KNET_CELL_STR, 0, 8},
 	[FIND_LAYER] = {"LAYER", "layer", KNET_CELL_STR, 0, 10},
 	[FIND_TEXT] = {"FINDING", "finding", KNET_CELL_STR, 0, 0},
@@ -126,6 +134,7 @@ static const struct knet_opt trace_options[] = {
 	{"no-conntrack", 0, KNET_OPT_FLAG, NULL,
 	 "do not read the node's conntrack table", NULL, 0, 0, NULL},
 	KNET_NODE_RUN_AS_OPTION,
+	KNET_NODE_FANOUT_OPTIONS,
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
@@ -142,19 +151,37 @@ struct run {
 	struct knet_svc_trace *trace;
 	struct knet_table *sum, *layers, *ept, *findings;
 	int nlines[4];
+	/* --all-nodes, --nodes: every node's trace, the node in each row */
+	bool fanout;
+	struct knet_column c_sum[NSUM_COLS + 1], c_lay[NLAY_COLS + 1];
+	struct knet_column c_ep[NEP_COLS + 1], c_find[NFIND_COLS + 1];
 };
 
 static int tables_new(struct knet_ctx *ctx, struct run *run)
 {
 	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
-	int r = knet_table_new(sum_cols, &o, &run->sum);
+	const int off = KNET_COL_NOTABLE | KNET_COL_NOJSON;
+	int r;
 
+	/* The node of each row: a fan-out's only, where it is shown. */
+	memcpy(run->c_sum, sum_cols, sizeof(run->c_sum));
+	memcpy(run->c_lay, lay_cols, sizeof(run->c_lay));
+	memcpy(run->c_ep, ep_cols, sizeof(run->c_ep));
+	memcpy(run->c_find, find_cols, sizeof(run->c_find));
+	if (run->fanout) {
+		run->c_sum[SUM_NODE].flags &= ~KNET_COL_NOTABLE;
+	} else {
+		run->c_lay[LAY_NODE].flags |= off;
+		run->c_ep[EP_ON].flags |= off;
+		run->c_find[FIND_NODE].flags |= off;
+	}
+	r = knet_table_new(run->c_sum, &o, &run->sum);
 	if (r == 0)
-		r = knet_table_new(lay_cols, &o, &run->layers);
+		r = knet_table_new(run->c_lay, &o, &run->layers);
 	if (r == 0)
-		r = knet_table_new(ep_cols, &o, &run->ept);
+		r = knet_table_new(run->c_ep, &o, &run->ept);
 	if (r == 0)
-		r = knet_table_new(find_cols, &o, &run->findings);
+		r = knet_table_new(run->c_find, &o, &run->findings);
 	return r;
 }
 
@@ -457,15 +484,39 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 
 	if (!o)
 		return 0;
+	static const int node_col[] = {SUM_NODE, LAY_NODE, EP_ON, FIND_NODE};
+
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
 	for (int i = 0; ev && i < 4; i++)
 		if (!strcmp(ev, events[i])) {
 			r = knet_via_row(tables[i], o);
-			if (r == 0)
+			if (r == 0 && job->node_name)
+				r = knet_table_set_str(tables[i], node_col[i],
+						       job->node_name);
+			/* A fan-out's table: whole, each part once. */
+			if (r == 0 &&
+			    !(run->fanout && ctx->g.format != KNET_FMT_JSON))
 				r = stream(ctx, run, i, tables[i]);
 			break;
 		}
 	cJSON_Delete(o);
+	return r;
+}
+
+/* A fan-out in a table: every node's summary, layers, endpoints... */
+static int render_fanout(const struct run *run)
+{
+	const struct knet_table *t[] = {run->sum, run->layers, run->ept,
+					run->findings};
+	int r = 0;
+
+	for (int i = 0, shown = 0; r == 0 && i < 4; i++) {
+		if (!knet_table_nrows(t[i]))
+			continue;
+		if (shown++)
+			printf("\n");
+		r = knet_table_render(t[i]);
+	}
 	return r;
 }
 
@@ -505,6 +556,12 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 						       args->pos[0]);
 	}
 	knet_node_job_init(&job, ctx, args);
+	run.fanout = job.fanout;
+	if (run.fanout && knet_args_has(args, "on")) {
+		run_free(&run);
+		return knet_usage_error(ctx, "give --on NODE or --all-nodes "
+					     "/ --nodes, not both");
+	}
 	job.verb = "trace";
 	job.verb_from = "trace on";
 	job.find_verb = "find the node";
@@ -516,6 +573,9 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_line = remote_line;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
+	if (run.fanout && ctx->g.format != KNET_FMT_JSON && run.sum &&
+	    (r == 0 || r == KNET_EXIT_PROBLEM))
+		r = render_fanout(&run) < 0 ? KNET_EXIT_SYSTEM : r;
 	run_free(&run);
 	knet_node_job_clear(&job);
 	return r;

@@ -142,6 +142,8 @@ int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 	r = knet_ctx_api_setup(ctx);
 	if (r == 0)
 		r = capture_targets_resolve(ctx, args->pos, ntargets, &t);
+	if (r == 0)
+		r = capture_targets_add_fanout(ctx, args, run->stream, &t);
 	if (r == 0 && !run->stream) {
 		r = flows_run_prepare(ctx, run, NULL, false);
 		snprintf(run->label, sizeof(run->label), "%d target%s%s%s", t.n,

@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 
 #include "node-common.h"
+#include "node-fanout.h"
 #include "knet/api.h"
 #include "knet/objects.h"
 
@@ -23,6 +24,9 @@ void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,
 	job->so.pid = knet_args_int(args, "pid", 0);
 	job->so.node = ctx->g.node;
 	job->run_as = knet_args_str(args, "run-as", NULL);
+	job->args = args;
+	job->fanout = knet_node_fanout_wanted(args);
+	job->max_parallel = (int)knet_args_int(args, "max-parallel", 0);
 	if (knet_args_has(args, "ipv6"))
 		job->family = AF_INET6;
 	else if (knet_args_has(args, "ipv4"))
@@ -352,6 +356,11 @@ int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 	int r;
 
 	job->ctx = ctx;
+	if (job->fanout)
+		return knet_node_fanout(ctx, job);
+	if (job->max_parallel)
+		return knet_usage_error(ctx, "--max-parallel goes with "
+					     "--all-nodes or --nodes");
 	r = api_setup(ctx, job);
 	if (r)
 		return r;

@@ -22,6 +22,15 @@
  *     capabilities; -Z USER), then run() and summary() with Ctrl-C
  *     caught, and say so when the namespace vanished meanwhile.
  *
+ *   fan-out (--all-nodes, --nodes SELECTOR; node-fanout.c): every
+ *     selected node at once, as many remote runs (this node's without a
+ *     transport), at most --max-parallel at a time; each node's lines go
+ *     to remote_line() with node_name set, then remote_end(), node by
+ *     node in the order of their names; a node that failed is a line on
+ *     stderr and a remote_failed() call.  Exit status: the nodes' worst
+ *     (0 or 1) when every node answered, 1 when some did not, and the
+ *     first failure's when none did.
+ *
  * Callbacks return an exit status (after printing their own error line)
  * or a negative errno with job->err filled, which the pipeline prints as
  * "knet: cannot <verb> '<target IP or source>': <reason>".
@@ -80,7 +89,15 @@ struct knet_node_job {
 	/* Remote: after it ended with @status; returns ours. */
 	int (*remote_end)(struct knet_ctx *ctx, struct knet_node_job *job,
 			  int status);
+	/* Fan-out: @node did not answer (its line on stderr is out). */
+	int (*remote_failed)(struct knet_ctx *ctx, struct knet_node_job *job,
+			     const char *node, const char *reason);
 	void *data; /* the command's */
+
+	/* --- set by knet_node_job_init, from the options --- */
+	const struct knet_args *args;
+	bool fanout;	  /* --all-nodes or --nodes: on every such node */
+	int max_parallel; /* --max-parallel, 0: KNET_FANOUT_PARALLEL */
 
 	/* --- set by the pipeline --- */
 	struct knet_ctx *ctx;
@@ -89,7 +106,43 @@ struct knet_node_job {
 	volatile sig_atomic_t *stop; /* set on SIGINT / SIGTERM */
 	struct knet_error err;	     /* for callbacks returning < 0 */
 	struct knet_error gone;	     /* knet_node_check() */
+	const char *node_name;	     /* fan-out: whose lines these are */
 };
+
+/* Nodes a fan-out runs on at once, unless --max-parallel says. */
+#define KNET_FANOUT_PARALLEL 8
+
+/*
+ * The fan-out's options, in the tables of the commands that have it:
+ * which nodes (capture and flows, streams, run them all at once), and
+ * how many at a time (the commands that list).
+ */
+/* clang-format off */
+#define KNET_NODE_SELECT_OPTIONS					\
+	{"all-nodes", 0, KNET_OPT_FLAG, NULL,				\
+	 "run on every node of the cluster at once, merged", NULL, 0,	\
+	 0, NULL},							\
+	{"nodes", 0, KNET_OPT_STRING, "SELECTOR",			\
+	 "run on the nodes with these labels at once, merged", NULL,	\
+	 0, 0, NULL}
+#define KNET_NODE_FANOUT_OPTIONS					\
+	KNET_NODE_SELECT_OPTIONS,					\
+	{"max-parallel", 0, KNET_OPT_INT, "N",				\
+	 "with --all-nodes or --nodes: nodes at a time (default 8)",	\
+	 NULL, 1, 1024, NULL}
+/* clang-format on */
+
+/* Whether --all-nodes or --nodes is among @args. */
+bool knet_node_fanout_wanted(const struct knet_args *args);
+/*
+ * The names of the nodes --all-nodes or --nodes SELECTOR of @args select,
+ * sorted (NULL-terminated, free with knet_addrs_free(v, n)), and in
+ * @ret_self (may be NULL) which of them this host is (--node, else by
+ * InternalIP; NULL: none).  Prints the error line and returns its exit
+ * status: 2 a bad selector, 3 no node matches, 4 the API.
+ */
+int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
+			    char ***ret_names, int *ret_n, char **ret_self);
 
 /* --from, --netns, --pid, -Z, -4 and -6 of @args into @job. */
 void knet_node_job_init(struct knet_node_job *job, struct knet_ctx *ctx,

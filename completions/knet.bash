@@ -45,19 +45,19 @@ _knet()
 			# its options' values are skipped too
 			case $cmd in
 				pods|po) vals+="" ;;
-				services|svc) vals+=" --on -Z --run-as" ;;
+				services|svc) vals+=" --on -Z --run-as --nodes --max-parallel" ;;
 				endpoints|ep) vals+="" ;;
 				nodes|no) vals+="" ;;
 				netpol) vals+="" ;;
 				ingress|ing) vals+=" --class -f --filename" ;;
 				who) vals+="" ;;
-				netns) vals+=" --netns --pid" ;;
+				netns) vals+=" --netns --pid --nodes --max-parallel" ;;
 				exec) vals+=" --netns --pid" ;;
 				ping) vals+=" --from --netns --pid -Z --run-as -c --count -i --interval -s --size -W --timeout -t --ttl --tcp --udp" ;;
 				traceroute|trace) vals+=" --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval" ;;
-				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size" ;;
-				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as" ;;
-				flows) vals+=" --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as" ;;
+				conntrack|ct) vals+=" -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size --nodes --max-parallel" ;;
+				capture) vals+=" -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as --nodes" ;;
+				flows) vals+=" --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as --nodes" ;;
 				policy) vals+=" -f --filename --port -f --filename --port -f --filename --port" ;;
 				diagnose) vals+=" --timeout --layers -Z --run-as" ;;
 				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
@@ -162,7 +162,7 @@ _knet()
 		fi ;;
 	"services trace")
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --on --no-conntrack -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --on --no-conntrack -Z --run-as --all-nodes --nodes --max-parallel --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic service
 		fi ;;
@@ -202,7 +202,7 @@ _knet()
 		fi ;;
 	netns)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -a --all --netns --pid --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -a --all --netns --pid --all-nodes --nodes --max-parallel --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
@@ -226,19 +226,19 @@ _knet()
 		fi ;;
 	conntrack|ct)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count -b --buffer-size --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -p --proto --src --dst --sport --dport --state --status --nat --zone --mark --stale --in-pod -E --events -c --count -b --buffer-size --delete -y --yes -S --stats --no-names -4 --ipv4 -6 --ipv6 --all-nodes --nodes --max-parallel --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;
 	capture)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write --pcapng -U --packet-buffered -r --read -x --hex -X --hex-ascii -C --file-size -G --rotate-seconds -W --file-count --stream -Z --run-as --all-nodes --nodes --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic pod
 		fi ;;
 	flows)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+			COMPREPLY=($(compgen -W " --source --once --watch --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen --no-names --stream -Z --run-as --all-nodes --nodes --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
 			_knet_dynamic target
 		fi ;;

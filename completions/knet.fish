@@ -81,7 +81,7 @@ function __knet_cmd
 				set -a vals
 			case services svc
 				set cmd services
-				set -a vals --on -Z --run-as
+				set -a vals --on -Z --run-as --nodes --max-parallel
 			case endpoints ep
 				set cmd endpoints
 				set -a vals
@@ -99,7 +99,7 @@ function __knet_cmd
 				set -a vals
 			case netns
 				set cmd netns
-				set -a vals --netns --pid
+				set -a vals --netns --pid --nodes --max-parallel
 			case exec
 				set cmd exec
 				set -a vals --netns --pid
@@ -111,13 +111,13 @@ function __knet_cmd
 				set -a vals --from --netns --pid -Z --run-as -p --port -m --max-hops -f --first-ttl -q --queries -w --wait -c --count -i --interval
 			case conntrack ct
 				set cmd conntrack
-				set -a vals -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size
+				set -a vals -p --proto --src --dst --sport --dport --state --status --zone --mark -c --count -b --buffer-size --nodes --max-parallel
 			case capture
 				set cmd capture
-				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as
+				set -a vals -i --interface -s --snaplen -B --buffer-size -c --count --duration -w --write -r --read -C --file-size -G --rotate-seconds -W --file-count -Z --run-as --nodes
 			case flows
 				set cmd flows
-				set -a vals --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as
+				set -a vals --source --once --max-flows --keep-packets --refresh --filter --grep --sort -i --interface -B --buffer-size -s --snaplen -Z --run-as --nodes
 			case policy
 				set cmd policy
 				set -a vals -f --filename --port -f --filename --port -f --filename --port
@@ -188,6 +188,9 @@ complete -c knet -n '__knet_is services -' -a trace -d 'trace a Service layer by
 complete -c knet -n '__knet_is services trace' -l on -x -a '(__knet_dynamic node)' -d 'read kube-proxy\'s rules and conntrack on NODE (default: this node)'
 complete -c knet -n '__knet_is services trace' -l no-conntrack -d 'do not read the node\'s conntrack table'
 complete -c knet -n '__knet_is services trace' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is services trace' -l all-nodes -d 'run on every node of the cluster at once, merged'
+complete -c knet -n '__knet_is services trace' -l nodes -x -d 'run on the nodes with these labels at once, merged'
+complete -c knet -n '__knet_is services trace' -l max-parallel -x -d 'with --all-nodes or --nodes: nodes at a time (default 8)'
 complete -c knet -n '__knet_is services trace' -a '(__knet_dynamic service)'
 complete -c knet -n __fish_use_subcommand -a endpoints -d 'list every endpoint of Services with its pod, node and readiness'
 complete -c knet -n '__knet_is endpoints' -a '(__knet_dynamic service)'
@@ -206,6 +209,9 @@ complete -c knet -n __fish_use_subcommand -a netns -d 'list this node\'s pod net
 complete -c knet -n '__knet_is netns' -s a -l all -d 'also namespaces of no pod on this node (the node\'s own...)'
 complete -c knet -n '__knet_is netns' -l netns -r -F -d 'show this network namespace file (and its pod)'
 complete -c knet -n '__knet_is netns' -l pid -x -d 'show the network namespace of this process (and its pod)'
+complete -c knet -n '__knet_is netns' -l all-nodes -d 'run on every node of the cluster at once, merged'
+complete -c knet -n '__knet_is netns' -l nodes -x -d 'run on the nodes with these labels at once, merged'
+complete -c knet -n '__knet_is netns' -l max-parallel -x -d 'with --all-nodes or --nodes: nodes at a time (default 8)'
 complete -c knet -n '__knet_is netns' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a exec -d 'run a node command inside a pod\'s network namespace'
 complete -c knet -n '__knet_is exec' -l netns -r -F -d 'use this network namespace file instead of looking it up'
@@ -269,6 +275,9 @@ complete -c knet -n '__knet_is conntrack' -s S -l stats -d 'table statistics: co
 complete -c knet -n '__knet_is conntrack' -l no-names -d 'raw addresses: do not ask the cluster who owns them'
 complete -c knet -n '__knet_is conntrack' -s 4 -l ipv4 -d 'only IPv4 entries'
 complete -c knet -n '__knet_is conntrack' -s 6 -l ipv6 -d 'only IPv6 entries'
+complete -c knet -n '__knet_is conntrack' -l all-nodes -d 'run on every node of the cluster at once, merged'
+complete -c knet -n '__knet_is conntrack' -l nodes -x -d 'run on the nodes with these labels at once, merged'
+complete -c knet -n '__knet_is conntrack' -l max-parallel -x -d 'with --all-nodes or --nodes: nodes at a time (default 8)'
 complete -c knet -n '__knet_is conntrack' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a capture -d 'capture pods\' packets, decoded or as pcap/pcapng'
 complete -c knet -n '__knet_is capture' -s i -l interface -x -d 'capture on IFACE in the pod (default eth0; \'any\' for all)'
@@ -287,6 +296,8 @@ complete -c knet -n '__knet_is capture' -s G -l rotate-seconds -x -d 'with -w, a
 complete -c knet -n '__knet_is capture' -s W -l file-count -x -d 'with -C, reuse COUNT files; with -G, stop after COUNT'
 complete -c knet -n '__knet_is capture' -l stream -d 'print raw packets as JSON Lines (base64; what a remote run sends)'
 complete -c knet -n '__knet_is capture' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is capture' -l all-nodes -d 'run on every node of the cluster at once, merged'
+complete -c knet -n '__knet_is capture' -l nodes -x -d 'run on the nodes with these labels at once, merged'
 complete -c knet -n '__knet_is capture' -a '(__knet_dynamic pod)'
 complete -c knet -n __fish_use_subcommand -a flows -d 'live flows of a pod or node, with names and problems'
 complete -c knet -n '__knet_is flows' -l source -x -d 'where flows come from: captured headers (default) or the node\'s conntrack table'
@@ -304,6 +315,8 @@ complete -c knet -n '__knet_is flows' -s s -l snaplen -x -d 'bytes kept of each 
 complete -c knet -n '__knet_is flows' -l no-names -d 'addresses only, no names'
 complete -c knet -n '__knet_is flows' -l stream -d 'print full snapshots as JSON Lines (what a remote run sends)'
 complete -c knet -n '__knet_is flows' -s Z -l run-as -x -d 'after opening the sockets, run as USER (default nobody)'
+complete -c knet -n '__knet_is flows' -l all-nodes -d 'run on every node of the cluster at once, merged'
+complete -c knet -n '__knet_is flows' -l nodes -x -d 'run on the nodes with these labels at once, merged'
 complete -c knet -n '__knet_is flows' -a '(__knet_dynamic target)'
 complete -c knet -n __fish_use_subcommand -a policy -d 'what NetworkPolicies say: would FROM reach TO, and why'
 complete -c knet -n '__knet_is policy' -s f -l filename -r -F -d 'manifests instead of the cluster (file, directory or -; repeat)'

@@ -370,6 +370,13 @@ int knet_via_rerun_extra(const char *tmpl, const char *node,
 int knet_via_rerun_command(const char *tmpl, const char *node,
 			   const char *const *extra, char ***ret_argv,
 			   struct knet_error *err);
+/*
+ * The same without a transport: this command again, here, as @node (the
+ * node this host is) and as one member of a fan-out, so that this node's
+ * answer comes back as JSON like every other node's.
+ */
+int knet_via_self_command(const char *node, const char *const *extra,
+			  char ***ret_argv, struct knet_error *err);
 
 /*
  * The option-table entries for where probes leave from (--from, --netns,
@@ -419,7 +426,8 @@ int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 /*
  * The command line to run knet itself on @node: the transport, the path
  * of /proc/self/exe, "-o json --node NODE", then @argv without the
- * output and node options (they are replaced).
+ * output and node options (they are replaced) and without the fan-out's
+ * (--all-nodes, --nodes, --max-parallel).  @tmpl NULL: no transport.
  */
 int knet_via_command(const char *tmpl, const char *node, const char *self,
 		     int argc, char *const *argv, char ***ret_argv,
@@ -466,11 +474,17 @@ int knet_via_run(char *const *argv,
 struct knet_via_child;
 int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
 		   struct knet_error *err);
+/* The same with the child's stderr on @err_fd (a fan-out keeps each
+ * node's messages to name the node in them). */
+int knet_via_spawn_err(char *const *argv, int err_fd,
+		       struct knet_via_child **ret, struct knet_error *err);
 int knet_via_child_fd(const struct knet_via_child *c);
 int knet_via_child_read(struct knet_via_child *c,
 			int (*line)(const char *line, void *userdata),
 			void *userdata);
 void knet_via_child_signal(struct knet_via_child *c, int sig);
+/* A second Ctrl-C: its process group is killed (SIGKILL). */
+void knet_via_child_kill(struct knet_via_child *c);
 int knet_via_child_wait(struct knet_via_child *c, int *ret_status,
 			struct knet_error *err);
 
@@ -489,6 +503,26 @@ int knet_node_ip_is_local(const char *ip, bool *ret_local,
  */
 int knet_via_exec(char *const *argv, volatile sig_atomic_t *stop,
 		  int *ret_status, struct knet_error *err);
+
+/* --- a fan-out's rules (lib/node/fanout.c) --- */
+
+/* The last line of @text, without its "knet: " (a node's reason). */
+const char *knet_fanout_last_line(const char *text, size_t *ret_len);
+/*
+ * Whether a node of a fan-out failed, from its exit @status, whether it
+ * @answered (printed anything) and its stderr @errtext (may be NULL):
+ * 0, and 1 with an answer (a check that found something), are answers.
+ * Else @reason says why: its last line, or the transport (127, named
+ * @transport), a signal, the status.
+ */
+bool knet_fanout_failed(int status, bool answered, const char *errtext,
+			const char *transport, char *reason, size_t len);
+/*
+ * The whole fan-out's exit status: the nodes' @worst (0 or 1) when none
+ * @failed, 1 when some failed and some @answered, else the first
+ * failure's (2-5; a transport's 255 or a signal is 5).
+ */
+int knet_fanout_status(int worst, int answered, int failed, int first_failed);
 
 /* The path of this program, from /proc/self/exe. */
 int knet_self_exe(char **ret_path, struct knet_error *err);

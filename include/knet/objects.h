@@ -258,6 +258,12 @@ struct knet_selector {
 int knet_selector_parse(const cJSON *json, const char *field,
 			struct knet_selector *ret, struct knet_error *err);
 void knet_selector_clear(struct knet_selector *s);
+/*
+ * A label selector as typed ("app=web,tier in (a,b),!x"), checked as the
+ * API server would parse it: 0, or -EINVAL with a usage error (exit 2)
+ * in @err.  An empty one is refused too (it would select everything).
+ */
+int knet_selector_text_check(const char *sel, struct knet_error *err);
 
 /* --- namespaces --- */
 

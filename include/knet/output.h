@@ -166,6 +166,12 @@ const struct knet_column *knet_table_columns(const struct knet_table *t);
  * bare array.
  */
 int knet_table_render(const struct knet_table *t);
+/*
+ * A member of the JSON document beside "items" (a fan-out's "errors"):
+ * @item is the table's from now on, also when this fails (-ENOMEM); a
+ * second one of @key replaces the first.  Text formats ignore it.
+ */
+int knet_table_add_member(struct knet_table *t, const char *key, cJSON *item);
 
 /*
  * Streams: print the current (last) row now, as one line or one JSON

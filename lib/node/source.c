@@ -155,20 +155,14 @@ int knet_source_enter(const struct knet_source *s,
 	return knet_netns_enter(s->ns.fd, ret_saved, err);
 }
 
-int knet_via_rerun_command(const char *tmpl, const char *node,
-			   const char *const *extra, char ***ret_argv,
-			   struct knet_error *err)
+/* This process's command line again, through @tmpl (NULL: none). */
+static int self_again(const char *tmpl, const char *node,
+		      const char *const *extra, char ***ret_argv,
+		      struct knet_error *err)
 {
 	char **self_argv = NULL, *exe = NULL;
 	int self_argc = 0, argc = 0, r;
 
-	if (!tmpl || !*tmpl)
-		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-				      "the pod runs on node %s, not here, and "
-				      "no node transport is set: give --via "
-				      "TEMPLATE or KNET_VIA (e.g. 'ssh "
-				      "{node}')",
-				      node);
 	r = knet_self_exe(&exe, err);
 	if (r == 0)
 		r = knet_self_cmdline(&self_argv, &self_argc, err);
@@ -179,6 +173,26 @@ int knet_via_rerun_command(const char *tmpl, const char *node,
 	knet_addrs_free(self_argv, self_argc);
 	free(exe);
 	return r;
+}
+
+int knet_via_rerun_command(const char *tmpl, const char *node,
+			   const char *const *extra, char ***ret_argv,
+			   struct knet_error *err)
+{
+	if (!tmpl || !*tmpl)
+		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				      "the pod runs on node %s, not here, and "
+				      "no node transport is set: give --via "
+				      "TEMPLATE or KNET_VIA (e.g. 'ssh "
+				      "{node}')",
+				      node);
+	return self_again(tmpl, node, extra, ret_argv, err);
+}
+
+int knet_via_self_command(const char *node, const char *const *extra,
+			  char ***ret_argv, struct knet_error *err)
+{
+	return self_again(NULL, node, extra, ret_argv, err);
 }
 
 int knet_via_rerun_extra(const char *tmpl, const char *node,

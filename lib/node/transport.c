@@ -47,6 +47,16 @@ static char *replace_node(const char *word, size_t len, const char *node)
 	return s;
 }
 
+/* Node names are DNS labels; anything else is not a node name. */
+static int check_node(const char *node, struct knet_error *err)
+{
+	if (!*node || strspn(node, "abcdefghijklmnopqrstuvwxyz0123456789-.") !=
+			      strlen(node))
+		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				      "'%s' is not a valid node name", node);
+	return 0;
+}
+
 int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 		    int *ret_argc, struct knet_error *err)
 {
@@ -57,11 +67,8 @@ int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 	if (!tmpl || !*tmpl)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "empty node transport");
-	/* Node names are DNS labels; anything else is not a node name. */
-	if (!*node || strspn(node, "abcdefghijklmnopqrstuvwxyz0123456789-.") !=
-			      strlen(node))
-		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
-				      "'%s' is not a valid node name", node);
+	if (check_node(node, err) < 0)
+		return -EINVAL;
 	/* Through the API (cmd/cmd-k8s-exec.c): this binary relays. */
 	if (!strcmp(tmpl, KNET_VIA_K8S))
 		p = "/proc/self/exe __k8s-exec {node} --";
@@ -96,12 +103,20 @@ fail:
 	return oom(err);
 }
 
-/* Options the remote run gets from us instead of from the user. */
+/*
+ * Options the remote run gets from us instead of from the user; and the
+ * fan-out's (--all-nodes, --nodes, --max-parallel): each remote run is
+ * one node of it, and must not fan out again.
+ */
 static int skip_replaced(int argc, char *const *argv, int i)
 {
-	static const char *const with_value[] = {"-o", "--output", "--node",
-						 "--via"};
+	static const char *const with_value[] = {"-o",	    "--output",
+						 "--node",  "--via",
+						 "--nodes", "--max-parallel"};
 	const char *a = argv[i];
+
+	if (!strcmp(a, "--all-nodes"))
+		return 1;
 
 	for (size_t k = 0; k < sizeof(with_value) / sizeof(*with_value); k++) {
 		size_t l = strlen(with_value[k]);
@@ -134,9 +149,18 @@ int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
 
 	while (extra && extra[nextra])
 		nextra++;
-	r = knet_via_expand(tmpl, node, &v, &n, err);
-	if (r < 0)
-		return r;
+	if (tmpl) {
+		r = knet_via_expand(tmpl, node, &v, &n, err);
+		if (r < 0)
+			return r;
+	} else {
+		/* No transport: this node's own run, a child of ours. */
+		r = check_node(node, err);
+		if (r < 0)
+			return r;
+		v = NULL;
+		n = 0;
+	}
 	nv = realloc(v, (n + argc + nextra + 7) * sizeof(*v));
 	if (!nv)
 		goto fail;
@@ -149,7 +173,8 @@ int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
 	const char *plain[] = {self, "-o", "json", "--node", node, NULL};
 	const char *k8s[] = {
 		self, "--stop-on-stdin", "-o", "json", "--node", node, NULL};
-	const char *const *head = strcmp(tmpl, KNET_VIA_K8S) ? plain : k8s;
+	const char *const *head =
+		tmpl && !strcmp(tmpl, KNET_VIA_K8S) ? k8s : plain;
 
 	for (size_t k = 0; head[k]; k++) {
 		v[n] = strdup(head[k]);
@@ -435,10 +460,11 @@ static int abandon(struct reader *rd, int r, struct knet_error *err)
 
 /*
  * Fork and exec @argv with stdout on a pipe (returned in @ret_fd) and
- * stdin on /dev/null; in its own process group with @own_group.
+ * stdin on /dev/null; in its own process group with @own_group; stderr
+ * on @err_fd unless it is < 0.
  */
-static int spawn(char *const *argv, bool own_group, pid_t *ret_pid, int *ret_fd,
-		 struct knet_error *err)
+static int spawn(char *const *argv, bool own_group, int err_fd, pid_t *ret_pid,
+		 int *ret_fd, struct knet_error *err)
 {
 	int pfd[2], r;
 	pid_t pid;
@@ -466,7 +492,8 @@ static int spawn(char *const *argv, bool own_group, pid_t *ret_pid, int *ret_fd,
 		if (own_group)
 			setpgid(0, 0);
 		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
-		    dup2(null, STDIN_FILENO) < 0)
+		    dup2(null, STDIN_FILENO) < 0 ||
+		    (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0))
 			_exit(127);
 		knet_fd_cloexec_from(3);
 		execvp(argv[0], argv);
@@ -511,7 +538,7 @@ int knet_via_run(char *const *argv,
 	};
 	int r;
 
-	r = spawn(argv, rd.own_group, &rd.pid, &rd.fd, err);
+	r = spawn(argv, rd.own_group, -1, &rd.pid, &rd.fd, err);
 	if (r < 0)
 		return r;
 	if (started) {
@@ -540,6 +567,12 @@ struct knet_via_child {
 int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
 		   struct knet_error *err)
 {
+	return knet_via_spawn_err(argv, -1, ret, err);
+}
+
+int knet_via_spawn_err(char *const *argv, int err_fd,
+		       struct knet_via_child **ret, struct knet_error *err)
+{
 	struct knet_via_child *c = calloc(1, sizeof(*c));
 	int r;
 
@@ -548,7 +581,7 @@ int knet_via_spawn(char *const *argv, struct knet_via_child **ret,
 		return oom(err);
 	}
 	c->rd.own_group = true;
-	r = spawn(argv, true, &c->rd.pid, &c->rd.fd, err);
+	r = spawn(argv, true, err_fd, &c->rd.pid, &c->rd.fd, err);
 	if (r < 0) {
 		free(c->what);
 		free(c);
@@ -587,6 +620,12 @@ void knet_via_child_signal(struct knet_via_child *c, int sig)
 		return;
 	c->rd.forwarded = true;
 	kill(-c->rd.pid, sig);
+}
+
+void knet_via_child_kill(struct knet_via_child *c)
+{
+	c->rd.killed = true;
+	kill(-c->rd.pid, SIGKILL);
 }
 
 int knet_via_child_wait(struct knet_via_child *c, int *ret_status,

@@ -462,6 +462,16 @@ int output_render_json(const struct knet_table *t)
 		cJSON_Delete(items);
 		return -ENOMEM;
 	}
+	for (const cJSON *m = t->members ? t->members->child : NULL; m;
+	     m = m->next) {
+		cJSON *copy = cJSON_Duplicate(m, true);
+
+		if (!copy) {
+			cJSON_Delete(doc);
+			return -ENOMEM;
+		}
+		cJSON_AddItemToObject(doc, m->string, copy);
+	}
 	r = knet_json_print(t->opts.out, doc);
 	cJSON_Delete(doc);
 	return r;

@@ -106,6 +106,8 @@ struct knet_table {
 	int direct_next;     /* the first column not set yet */
 	size_t direct_start; /* where the row starts in t->line */
 	int direct_error;    /* the row's first failure: it is dropped */
+	/* The JSON document's members beside "items" (an object or NULL). */
+	cJSON *members;
 };
 
 /* table.c */

@@ -81,7 +81,21 @@ void knet_table_free(struct knet_table *t)
 	output_buf_free(&t->keys);
 	output_buf_free(&t->nulls);
 	free(t->key_ends);
+	cJSON_Delete(t->members);
 	free(t);
+}
+
+int knet_table_add_member(struct knet_table *t, const char *key, cJSON *item)
+{
+	if (!item)
+		return -ENOMEM;
+	if (!t->members && !(t->members = cJSON_CreateObject())) {
+		cJSON_Delete(item);
+		return -ENOMEM;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(t->members, key);
+	cJSON_AddItemToObject(t->members, key, item);
+	return 0;
 }
 
 int knet_table_nrows(const struct knet_table *t)

@@ -4,6 +4,7 @@
  * EndpointSlices v1 and v1beta1 and core Endpoints, nodes, network
  * policies and Ingresses v1 and v1beta1, selectors and labels.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -401,6 +402,50 @@ static void test_labels(void)
 	cJSON_Delete(b);
 }
 
+/* --nodes SELECTOR: what the API server would refuse is exit 2 here. */
+static void test_selector_text(void)
+{
+	static const char *const good[] = {
+		"kubernetes.io/hostname=node-b",
+		"role",
+		"!role",
+		" a = b , c==d,e!=f",
+		"tier in (a, b),x notin (c)",
+		"app=",
+		"example.com/zone in (a)",
+	};
+	static const char *const bad[] = {
+		"",
+		" ",
+		"=b",
+		"a=b,",
+		"a b",
+		"a=b c",
+		"a in b",
+		"a in (b",
+		"Example.com/x=y",
+		"a/b/c=d",
+		"-a=b",
+		"a=b-",
+		"a="
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xx",
+		"a>1",
+		"!a=b",
+		"a in ()",
+	};
+	struct knet_error err = {0};
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		CHECK_INT(knet_selector_text_check(good[i], &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		memset(&err, 0, sizeof(err));
+		CHECK_INT(knet_selector_text_check(bad[i], &err), -EINVAL);
+		CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		CHECK(strstr(err.reason, "not a label selector") != NULL);
+	}
+}
+
 int main(void)
 {
 	test_pod();
@@ -410,5 +455,6 @@ int main(void)
 	test_netpol();
 	test_ingress();
 	test_labels();
+	test_selector_text();
 	return unit_done("test-k8s-objects");
 }

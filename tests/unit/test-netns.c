@@ -141,6 +141,95 @@ static void test_via_command_extra(void)
 	knet_addrs_free(v, n);
 }
 
+/* A fan-out's member runs one node: its options are not passed on. */
+static void test_via_command_fanout(void)
+{
+	char *in[] = {"knet",
+		      "netns",
+		      "--all-nodes",
+		      "--nodes",
+		      "app=x",
+		      "-a",
+		      "--nodes=role=y",
+		      "--max-parallel",
+		      "3",
+		      "--max-parallel=4",
+		      "--",
+		      "--all-nodes",
+		      NULL};
+	struct knet_error err = {0};
+	char **v = NULL;
+	int n = 0;
+
+	/* No transport: this node's own run, as a child. */
+	CHECK_INT(knet_via_command_extra(NULL, "node-a", "/k", 12, in, NULL, &v,
+					 &n, &err),
+		  0);
+	/* /k -o json --node node-a netns -a -- --all-nodes */
+	CHECK_INT(n, 9);
+	CHECK_STR(v[0], "/k");
+	CHECK_STR(v[4], "node-a");
+	CHECK_STR(v[5], "netns");
+	CHECK_STR(v[6], "-a");
+	CHECK_STR(v[7], "--");
+	CHECK_STR(v[8], "--all-nodes"); /* the command's, after "--" */
+	CHECK(v[9] == NULL);
+	knet_addrs_free(v, n);
+	CHECK_INT(knet_via_command_extra(NULL, "Node_A", "/k", 12, in, NULL, &v,
+					 &n, &err),
+		  -EINVAL);
+	CHECK_INT(err.exit, KNET_EXIT_USAGE);
+}
+
+/* A fan-out: which nodes answered, why not, and the whole's status. */
+static void test_fanout_rules(void)
+{
+	char why[128];
+	size_t l = 0;
+	const char *p;
+
+	CHECK(!knet_fanout_failed(0, false, NULL, "ssh {node}", why,
+				  sizeof(why)));
+	/* 1 with an answer: a check that found (stale entries) */
+	CHECK(!knet_fanout_failed(1, true, "knet: 3 stale entries\n", "t", why,
+				  sizeof(why)));
+	/* 1 without one: ip netns exec that could not enter */
+	CHECK(knet_fanout_failed(1, false,
+				 "Cannot open network namespace \"lab-x\": No "
+				 "such file or directory\n",
+				 "t", why, sizeof(why)));
+	CHECK_STR(why, "Cannot open network namespace \"lab-x\": No such file "
+		       "or directory");
+	/* the last line is the reason, without its "knet: " */
+	CHECK(knet_fanout_failed(
+		5, true, "knet: node note\nknet: cannot scan: EPERM\n\n", "t",
+		why, sizeof(why)));
+	CHECK_STR(why, "cannot scan: EPERM");
+	CHECK(knet_fanout_failed(127, false, "", "ssh {node}", why,
+				 sizeof(why)));
+	CHECK_STR(why, "cannot run the node transport 'ssh {node}'");
+	CHECK(knet_fanout_failed(130, false, NULL, "t", why, sizeof(why)));
+	CHECK_STR(why, "ended by signal 2");
+	CHECK(knet_fanout_failed(255, false, "\n", "t", why, sizeof(why)));
+	CHECK_STR(why, "exited with status 255");
+	/* a reason longer than the buffer is cut, not overrun */
+	CHECK(knet_fanout_failed(4, false, "0123456789abcdef", "t", why, 8));
+	CHECK_STR(why, "0123456");
+	p = knet_fanout_last_line("a\nknet: b c\n", &l);
+	CHECK_INT(l, 3);
+	CHECK(!strncmp(p, "b c", l));
+	p = knet_fanout_last_line("", &l);
+	CHECK_INT(l, 0);
+	/* all answered: theirs; some: 1; none: the first failure's */
+	CHECK_INT(knet_fanout_status(0, 3, 0, 0), 0);
+	CHECK_INT(knet_fanout_status(1, 3, 0, 0), 1);
+	CHECK_INT(knet_fanout_status(0, 2, 1, 4), 1);
+	CHECK_INT(knet_fanout_status(0, 0, 3, 4), 4);
+	CHECK_INT(knet_fanout_status(0, 0, 3, 255), 5);
+	CHECK_INT(knet_fanout_status(0, 0, 3, 1), 5);
+	CHECK_INT(knet_fanout_status(0, 0, 1, 0), 5);
+}
+
 static void test_target_parse(void)
 {
 	struct knet_error err = {0};
@@ -541,6 +630,8 @@ int main(void)
 	test_via_expand();
 	test_via_command();
 	test_via_command_extra();
+	test_via_command_fanout();
+	test_fanout_rules();
 	test_target_parse();
 	test_ping_mode();
 	test_via_run();

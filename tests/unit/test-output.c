@@ -125,6 +125,39 @@ static void test_json_and_names(void)
 	free(s);
 }
 
+/* A fan-out's "errors" beside "items"; nothing of it in a table. */
+static void fill_with_member(struct knet_table *t)
+{
+	cJSON *errs = cJSON_CreateArray(), *e = cJSON_CreateObject();
+
+	fill_two_rows(t);
+	cJSON_AddStringToObject(e, "node", "node-b");
+	cJSON_AddItemToArray(errs, e);
+	knet_table_add_member(t, "errors", cJSON_CreateArray());
+	knet_table_add_member(t, "errors", errs); /* replaces the first */
+}
+
+static void test_document_member(void)
+{
+	int r = -1;
+	char *s = capture(cols, KNET_FMT_JSON, false, fill_with_member, &r);
+	cJSON *doc = s ? cJSON_Parse(s) : NULL, *errs;
+
+	CHECK_INT(r, 0);
+	CHECK(doc != NULL);
+	CHECK_INT(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "items")), 2);
+	errs = cJSON_GetObjectItem(doc, "errors");
+	CHECK_INT(cJSON_GetArraySize(errs), 1);
+	CHECK_STR(cJSON_GetStringValue(cJSON_GetObjectItem(
+			  cJSON_GetArrayItem(errs, 0), "node")),
+		  "node-b");
+	cJSON_Delete(doc);
+	free(s);
+	s = capture(cols, KNET_FMT_TABLE, false, fill_with_member, &r);
+	CHECK(s && !strstr(s, "errors") && !strstr(s, "node-b"));
+	free(s);
+}
+
 static const struct knet_column stream_cols[] = {
 	{"SEQ", "seq", KNET_CELL_INT, KNET_COL_RIGHT, 4},
 	{"RTT", "rtt_us", KNET_CELL_USEC, KNET_COL_RIGHT, 9},
@@ -569,6 +602,7 @@ int main(void)
 {
 	test_table();
 	test_json_and_names();
+	test_document_member();
 	test_stream();
 	test_stream_fits_first_row();
 	test_humanise();

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KNET_NODE_FANOUT_H
+#define KNET_NODE_FANOUT_H
+
+/*
+ * The fan-out of the node pipeline (--all-nodes, --nodes SELECTOR): see
+ * node-fanout.c.  knet_node_run() comes here when the job asks for it.
+ */
+
+#include "node-common.h"
+
+/* Run @job on every selected node, merged; returns the exit status. */
+int knet_node_fanout(struct knet_ctx *ctx, struct knet_node_job *job);
+
+#endif
