@@ -594,6 +594,27 @@ def handle(raw, addr, ctx, node):
             pass
 
 
+def watchdog(node):
+    """Exit once this daemon is no longer the lab's: its node netns was
+    deleted or replaced, or its pid file is gone or names another process
+    (a `lab down` of a lab version that did not know this daemon removes
+    the state directory, and must not leave it running)."""
+    me = os.getpid()
+    pidfile = os.path.join(S, 'pids', 'kubelet-api-%s.pid' % node)
+    time.sleep(5)
+    while True:
+        try:
+            same_ns = os.stat('/var/run/netns/lab-' + node).st_ino == os.stat('/proc/self/ns/net').st_ino
+            mine = int(open(pidfile).read().split()[0]) == me
+        except (OSError, ValueError, IndexError):
+            same_ns = mine = False
+        if not (same_ns and mine):
+            log('no longer the lab\'s kubelet API of %s (netns %s, pid file %s): exiting'
+                % (node, 'same' if same_ns else 'gone', 'mine' if mine else 'not mine'))
+            os._exit(0)
+        time.sleep(2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--node', required=True)
@@ -613,6 +634,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *x: os._exit(0))
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     log('kubelet API of %s on %s:%d' % (a.node, ip, a.port))
+    threading.Thread(target=watchdog, args=(a.node,), daemon=True).start()
     while True:
         try:
             raw, addr = ls.accept()
