@@ -52,6 +52,7 @@ spec:
       containers:
       - {name: agent, image: "knet-agent:test", command: [sleep, infinity]}
 EOF
+  head -c 3000000 /dev/urandom > "$BATS_FILE_TMPDIR/rand.bin"
   export KNET_LAB_TEST_WEB
   KNET_LAB_TEST_WEB=$(pod_on web web node-a)
   RETRIES=60 retry bash -c "[ \"\$($LAB kubectl -n $NS get pod hostagent -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
@@ -112,7 +113,7 @@ ws() { "$WS" "$@"; }
 
 @test "exec: a few MB of binary data out (cat) and in (stdin, v5 close) arrive unchanged, scenario and hostNetwork pods" {
   f=$BATS_FILE_TMPDIR/rand.bin
-  head -c 3000000 /dev/urandom > "$f"
+  [ "$(stat -c %s "$f")" -eq 3000000 ]
   want=$(sha256sum < "$f" | cut -d' ' -f1)
   for target in "web $KNET_LAB_TEST_WEB" "$NS hostagent"; do
     set -- $target
@@ -124,6 +125,20 @@ ws() { "$WS" "$@"; }
   # v4 stdin: the bytes arrive (head ends the command; v4 cannot close stdin)
   got=$(head -c 100000 "$f" | "$WS" -i -n web "$KNET_LAB_TEST_WEB" -- sh -c 'head -c 100000 | sha256sum' | cut -d' ' -f1)
   [ "$got" = "$(head -c 100000 "$f" | sha256sum | cut -d' ' -f1)" ]
+}
+
+@test "subprotocols: v4/v5 base64 and channel.k8s.io carry the same bytes and exit codes; an unknown one is refused" {
+  f=$BATS_FILE_TMPDIR/rand.bin
+  [ "$(stat -c %s "$f")" -eq 3000000 ]
+  want=$(head -c 200000 "$f" | sha256sum)
+  for p in v5.channel.k8s.io v4.base64.channel.k8s.io channel.k8s.io base64.channel.k8s.io; do
+    [ "$("$WS" --protocol "$p" -n web "$KNET_LAB_TEST_WEB" -- head -c 200000 "$f" | sha256sum)" = "$want" ]
+    run "$WS" --protocol "$p" -n web "$KNET_LAB_TEST_WEB" -- sh -c 'exit 6'
+    [ "$status" -eq 6 ]
+  done
+  run "$WS" --protocol no.such.k8s.io -n web "$KNET_LAB_TEST_WEB" -- id
+  [ "$status" -eq 4 ]
+  [ "$output" = "ws-exec: HTTP 400: no supported subprotocol in no.such.k8s.io" ]
 }
 
 @test "hostNetwork knet-agent pod: node IP, node netns and hostname, pinned node kept, Ready without ports" {
@@ -223,6 +238,8 @@ EOF
 
 @test "RBAC: knet-reader reads everything knet reads but gets the apiserver's 403 for pods/exec; so does knet-viewer" {
   kc() { "$KNET_LAB_KUBECTL" --kubeconfig "$KNET_LAB_READER_KUBECONFIG" "$@"; }
+  [ "$KNET_LAB_READER_KUBECONFIG" = "$KNET_LAB_DIR/kubeconfig/reader" ]
+  grep -qx "export KNET_LAB_READER_KUBECONFIG=$KNET_LAB_DIR/kubeconfig/reader" <("$LAB" env)
   [ "$(kc get nodes -o name | wc -l)" -eq "$(wc -w <<<"$KNET_LAB_NODES")" ]
   for r in pods services endpoints endpointslices.discovery.k8s.io networkpolicies.networking.k8s.io ingresses.networking.k8s.io daemonsets.apps; do
     [ "$(kc auth can-i list "$r" --all-namespaces)" = yes ]
