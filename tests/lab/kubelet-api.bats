@@ -293,6 +293,24 @@ EOF
   RETRIES=4 retry bash -c "[ ! -e /proc/$rpid ]"
 }
 
+@test "deleting the pod mid-exec ends the stream (137) and the command, which ran in the pod's cgroups" {
+  printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata: {name: victim}' 'spec:' '  hostNetwork: true' \
+    '  nodeName: node-c' '  containers:' '  - {name: c, image: "knet-agent:test", command: [sleep, infinity]}' |
+    k -n "$NS" apply -f - >/dev/null
+  RETRIES=40 retry bash -c "[ \"\$($LAB kubectl -n $NS get pod victim -o jsonpath='{.status.phase}')\" = Running ]"
+  out=$BATS_TEST_TMPDIR/out
+  # (set -e holds in the subshell too: keep the status with ||)
+  ( rc=0; "$WS" -n "$NS" victim -- sh -c 'echo $$; exec sleep 120' > "$out" 2>&1 || rc=$?; echo "$rc" > "$out.rc" ) 3>&- &
+  RETRIES=40 retry test -s "$out"
+  rpid=$(head -n1 "$out")
+  uid=$(k -n "$NS" get pod victim -o jsonpath='{.metadata.uid}')
+  grep -Eq "^[0-9]+:pids:/kubepods/besteffort/pod$uid/[0-9a-f]{64}$" "/proc/$rpid/cgroup"
+  k -n "$NS" delete pod victim --wait=false >/dev/null
+  RETRIES=30 retry test -s "$out.rc"
+  [ "$(cat "$out.rc")" = 137 ]
+  [ ! -e "/proc/$rpid" ]
+}
+
 @test "tty: runs under a pty, the resize message sets its size" {
   run "$WS" -t --size 123x45 -n web "$KNET_LAB_TEST_WEB" -- stty size
   [ "$status" -eq 0 ]

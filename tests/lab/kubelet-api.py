@@ -75,6 +75,14 @@ def find_pod(ns, name, uid=None):
             return st
     return None
 
+def pod_cgroups(st):
+    try:
+        hier = json.load(open(os.path.join(S, 'lab.json')))['cgroup_hierarchies']
+    except (OSError, ValueError, KeyError):
+        return []
+    return [os.path.join('/sys/fs/cgroup', h, st['cgroup_parent'], 'pod' + st['uid'], st['cid'])
+            for h in hier if st.get('cgroup_parent') and st.get('cid')]
+
 # ------------------------------------------------------------ WebSocket
 
 
@@ -204,11 +212,12 @@ class Conn:
         log('exec %s/%s/%s pid %s proto %s stdin %d stdout %d stderr %d tty %d: %s' % (
             ns, pod, container, pid, proto, flag('stdin'), flag('stdout'), flag('stderr'), flag('tty'), argv))
         Exec(self, proto or 'channel.k8s.io', pid, argv, flag('stdin'), flag('stdout'),
-             flag('stderr'), flag('tty')).run()
+             flag('stderr'), flag('tty'), pod_cgroups(st)).run()
 
 
 class Exec:
-    def __init__(self, conn, proto, target_pid, argv, want_in, want_out, want_err, tty):
+    def __init__(self, conn, proto, target_pid, argv, want_in, want_out, want_err, tty, cgroups):
+        self.cgroups = cgroups
         self.c = conn
         self.sock = conn.sock
         self.proto = proto
@@ -232,7 +241,14 @@ class Exec:
 
     # -- the command
     def spawn(self):
-        cmd = ['nsenter', '-t', str(self.target), '-n', '-m', '-u', '--'] + self.argv
+        # The command joins the container's cgroups, as a runtime's exec
+        # does, so that tearing the pod down (the lab kubelet kills what
+        # its cgroups hold) ends it and with it the stream. Done by a shell
+        # inside the pod's mount namespace: this daemon's own /sys is the
+        # node netns' (ip netns exec), without the cgroup mounts.
+        join = 'for d; do [ "$d" = -- ] && break; { echo $$ > "$d/cgroup.procs"; } 2>/dev/null; shift; done; shift; exec "$@"'
+        cmd = (['nsenter', '-t', str(self.target), '-n', '-m', '-u', '--', '/bin/sh', '-c', join, 'sh']
+               + self.cgroups + ['--'] + self.argv)
         if self.tty:
             m, s = pty.openpty()
             self.master = m
