@@ -510,6 +510,7 @@ class Exec:
         p = select.poll()
         sfd = self.sock.fileno()
         exited = None
+        tick = 1
         try:
             while True:
                 if self.peer_closed or self.sock_dead:
@@ -527,7 +528,12 @@ class Exec:
                 p = select.poll()
                 for fd, ev in reg.items():
                     p.register(fd, ev)
-                timeout = 100 if not self.fd_out else 1000
+                # outputs closed: the exit is near; poll for it from 1 ms,
+                # doubling to 100 ms (a command with no output may run long)
+                if self.fd_out:
+                    timeout, tick = 1000, 1
+                else:
+                    timeout, tick = tick, min(tick * 2, 100)
                 for fd, ev in p.poll(timeout):
                     if fd == sfd:
                         if ev & (select.POLLIN | select.POLLHUP | select.POLLERR):
