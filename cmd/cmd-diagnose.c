@@ -278,11 +278,22 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	return print_result(ctx, d);
 }
 
-/* Before entering: the API layers, then the node's own handles. */
+/*
+ * Before entering: an external TO's address (the verdict when it has
+ * none), the API layers, then the node's own handles.
+ */
 static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	int r = diag_api_layers(ctx, job);
+	struct diag *d = job->data;
+	int r = 0;
 
+	if (d->external) {
+		r = diag_external_resolve(ctx, job);
+		if (r > 0)
+			return summary(ctx, job, 0);
+	}
+	if (r == 0)
+		r = diag_api_layers(ctx, job);
 	return r ? r : diag_node_prepare(ctx, job);
 }
 

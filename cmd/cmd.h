@@ -42,6 +42,12 @@ enum knet_cmd_flags {
 	 * and needs neither readline, ncurses nor translated messages.
 	 */
 	KNET_CMD_C_LOCALE = 1 << 5,
+	/*
+	 * -n names something else than the pods' namespace (knet agent:
+	 * the agent namespace), so the shell's `use` namespace is not
+	 * written into its lines.
+	 */
+	KNET_CMD_OWN_NAMESPACE = 1 << 6,
 };
 
 /*
@@ -241,6 +247,22 @@ const struct knet_complete_kind *knet_complete_kind_find(const char *kind);
  */
 int knet_complete_expand(const char *hint, const char **ret_kinds,
 			 const char **ret_prefixes);
+
+/*
+ * The hidden first word of a remote run through --via k8s: a thread
+ * turns a byte (or EOF) on stdin into SIGTERM, a second byte into an
+ * exit with status 137 (stop-on-stdin.c).  -errno.
+ */
+#define KNET_STOP_ON_STDIN "--stop-on-stdin"
+int knet_stop_on_stdin_start(void);
+
+/*
+ * The global options of a command line (the words after the program
+ * name) into ctx->g, as dispatch would set them; the command is not
+ * run.  -EINVAL when the line does not parse.  knet __k8s-exec takes
+ * the API options of the line it relays so.
+ */
+int knet_line_globals(struct knet_ctx *ctx, int argc, char **argv);
 
 /* The namespace a command should use: -n, else the context's. */
 const char *knet_ctx_namespace(const struct knet_ctx *ctx);

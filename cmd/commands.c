@@ -21,6 +21,7 @@ extern const struct knet_cmd knet_cmd_ping;
 extern const struct knet_cmd knet_cmd_traceroute;
 extern const struct knet_cmd knet_cmd_conntrack;
 extern const struct knet_cmd knet_cmd_shell;
+extern const struct knet_cmd knet_cmd_agent;
 extern const struct knet_cmd knet_cmd_capture;
 extern const struct knet_cmd knet_cmd_policy;
 extern const struct knet_cmd knet_cmd_dns;
@@ -29,6 +30,7 @@ extern const struct knet_cmd knet_cmd_help;
 extern const struct knet_cmd knet_cmd_version;
 extern const struct knet_cmd knet_cmd_completion;
 extern const struct knet_cmd knet_cmd_complete;
+extern const struct knet_cmd knet_cmd_k8s_exec;
 
 const struct knet_cmd *const knet_commands[] = {
 	/* cluster (API only) */
@@ -53,9 +55,11 @@ const struct knet_cmd *const knet_commands[] = {
 	&knet_cmd_dns,
 	/* other */
 	&knet_cmd_shell,
+	&knet_cmd_agent,
 	&knet_cmd_completion,
 	&knet_cmd_version,
 	&knet_cmd_help,
 	&knet_cmd_complete,
+	&knet_cmd_k8s_exec,
 	NULL,
 };

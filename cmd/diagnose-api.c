@@ -67,10 +67,46 @@ static int to_from_url(struct knet_ctx *ctx, struct diag *d)
 	return r;
 }
 
+/* A name that ends in ".svc" or ".svc." and more says it is the cluster's. */
+static bool says_svc(const char *name)
+{
+	for (const char *p = name; (p = strstr(p, ".svc")); p += 4)
+		if (p[4] == '\0' || p[4] == '.')
+			return true;
+	return false;
+}
+
+/*
+ * Whether a name the search list would read as a Service is one: it
+ * says so (".svc"), or the Service is there.  "example.com" reads as
+ * Service "example" in namespace "com" and, when the cluster has none,
+ * is a name outside it.  1 a Service, 0 not, or minus the exit status
+ * when the API failed (said).
+ */
+static int cluster_service(struct knet_ctx *ctx, const char *name,
+			   const struct knet_dns_intent *in)
+{
+	struct knet_service *svc = NULL;
+	struct knet_error err = {0};
+	int r;
+
+	if (says_svc(name))
+		return 1;
+	r = knet_service_get(ctx->api, in->ns, in->svc, &svc, &err);
+	knet_service_free(svc);
+	if (r == 0)
+		return 1;
+	if (r == -ENOENT || err.code == KNET_EXIT_NOT_FOUND ||
+	    err.code == KNET_EXIT_USAGE)
+		return 0;
+	return -knet_fail(ctx, &err, "look up Service", in->svc);
+}
+
 /*
  * What TO names, before the pipeline: a URL or a DNS name becomes the
- * Service it stands for (so policy, service and the probes see it), a
- * name that is no cluster name is probed at whatever DNS answers.
+ * Service it stands for (so policy, service and the probes see it); a
+ * name outside the cluster is looked up from FROM and probed at its
+ * answer.
  */
 int diag_interpret_to(struct knet_ctx *ctx, struct diag *d)
 {
@@ -91,20 +127,23 @@ int diag_interpret_to(struct knet_ctx *ctx, struct diag *d)
 
 		d->dns_name = strdup(t);
 		knet_dns_intent_of(t, d->from_ns, "cluster.local", &in);
-		if (in.kind == KNET_DNS_NAME_SERVICE) {
+		r = in.kind == KNET_DNS_NAME_SERVICE
+			    ? cluster_service(ctx, t, &in)
+			    : 0;
+		if (r < 0)
+			return -r;
+		if (r > 0) {
 			d->svc_ns = strdup(in.ns);
 			d->svc_name = strdup(in.svc);
-		} else if (in.kind != KNET_DNS_NAME_POD) {
-			return knet_usage_error(
-				ctx,
-				"'%s' is not a cluster name (a Service or a "
-				"pod's name under svc.cluster.local or "
-				"pod.cluster.local)",
-				t);
+		} else if (in.kind == KNET_DNS_NAME_POD) {
+			if (asprintf(&d->probe, "%s", in.pod_ip) < 0)
+				return KNET_EXIT_SYSTEM;
+		} else {
+			/* Resolved from FROM in prepare, as it would. */
+			d->external = true;
+			d->in.name = d->dns_name;
+			return 0;
 		}
-		if (in.kind == KNET_DNS_NAME_POD &&
-		    asprintf(&d->probe, "%s", in.pod_ip) < 0)
-			return KNET_EXIT_SYSTEM;
 	}
 	if (d->svc_name) {
 		snprintf(d->svc_label, sizeof(d->svc_label), "%s/%s", d->svc_ns,
@@ -163,6 +202,9 @@ static int layer_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 	} else if (tg->kind == KNET_TARGET_SERVICE) {
 		snprintf(to, sizeof(to), "svc %s/%s %s (%s)", tg->ns, tg->name,
 			 tg->ip, tg->via ? tg->via : "");
+	} else if (d->external) {
+		snprintf(to, sizeof(to), "%s %s (from FROM's DNS)", d->dns_name,
+			 tg->ip);
 	} else {
 		snprintf(to, sizeof(to), "%s", tg->ip);
 	}
@@ -399,7 +441,7 @@ int diag_ends_run(struct knet_ctx *ctx, struct diag *d)
 
 	diag_split_ns(d->from, knet_ctx_namespace(ctx), &ns, &name);
 	r = ns && name ? pod_runs(ctx, d, ns, name, "FROM") : 0;
-	if (r == 0 && !d->svc_name &&
+	if (r == 0 && !d->svc_name && d->probe &&
 	    knet_target_parse(d->probe, knet_ctx_namespace(ctx), &t, &err) ==
 		    0 &&
 	    t->kind == KNET_TARGET_POD)

@@ -9,10 +9,13 @@
  * path and reads what the capture and conntrack saw meanwhile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "diagnose.h"
 #include "dns-expect.h"
@@ -89,7 +92,7 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 					d->port, &d->cts, &err) < 0)
 			knet_log(ctx, 1, "conntrack: %s", err.reason);
 	}
-	if (d->dns_name && diag_wants(d, KNET_DIAG_DNS) &&
+	if (d->dns_name && !d->external && diag_wants(d, KNET_DIAG_DNS) &&
 	    knet_netns_resolv_conf(&job->src->ns, &text, &where, &err) == 0 &&
 	    knet_resolv_conf_parse(text, &d->conf, &err) == 0) {
 		d->have_conf = true;
@@ -97,7 +100,8 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 		    0)
 			d->have_conf = false;
 	}
-	if (d->dns_name && diag_wants(d, KNET_DIAG_DNS) && !d->have_conf)
+	if (d->dns_name && !d->external && diag_wants(d, KNET_DIAG_DNS) &&
+	    !d->have_conf)
 		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, 0,
 			 "resolv.conf not read: %s", err.reason);
 	free(text);
@@ -208,7 +212,8 @@ int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	if (diag_wants(d, KNET_DIAG_REACH))
 		open_big(d, tg);
-	if (d->have_conf &&
+	/* An external TO's lookup was done already, in prepare. */
+	if (d->have_conf && !d->external &&
 	    knet_dns_client_new((const char(*)[64])d->conf.nameservers,
 				d->conf.nns, 1, &d->dns, &job->err) < 0) {
 		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, 0, "no socket: %s",
@@ -273,9 +278,12 @@ static void layer_dns(struct knet_node_job *job)
 	if (lk.answered < 0) {
 		char why[512] = "";
 
-		/* knet dns's word on a nameserver that is a Service. */
-		dns_server_owner(job->ctx->api, d->conf.nameservers[0], why,
-				 sizeof(why));
+		/* knet dns's word on a nameserver that is a Service (not
+		 * in the external lookup's child: the API's connection is
+		 * its parent's). */
+		if (!d->external)
+			dns_server_owner(job->ctx->api, d->conf.nameservers[0],
+					 why, sizeof(why));
 		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_FAIL, t0,
 			 "%s: %s from %s after %d name%s%s%s%s", d->dns_name,
 			 knet_dns_outcome_name(lk.last), d->conf.nameservers[0],
@@ -284,14 +292,163 @@ static void layer_dns(struct knet_node_job *job)
 			 why[0] ? ": " : "", why);
 		return;
 	}
-	for (int i = 0; i < s.naddrs; i++)
+	/* Outside the cluster no API says what the answer should be. */
+	expected = d->external && s.naddrs;
+	for (int i = 0; !d->external && i < s.naddrs; i++)
 		expected |= !strcmp(s.addrs[i], job->tg->ip);
+	if (d->external && s.naddrs)
+		snprintf(d->ext_ip, sizeof(d->ext_ip), "%s", s.addrs[0]);
 	diag_set(d, KNET_DIAG_DNS, expected ? KNET_DIAG_OK : KNET_DIAG_FAIL, t0,
 		 "%s -> %s%s (%s from %s in %.2f ms)", d->dns_name,
 		 s.naddrs ? s.addrs[0] : "?",
-		 expected ? "" : ", not the address the API gives",
+		 expected      ? ""
+		 : d->external ? ", no address"
+			       : ", not the address the API gives",
 		 d->plan->names[lk.answered], d->conf.nameservers[s.server],
 		 (double)s.latency_us / 1000);
+}
+
+/* The child's end of diag_external_resolve(): never returns. */
+static void external_child(struct knet_node_job *job, int fd)
+{
+	static volatile sig_atomic_t no_stop;
+	struct diag *d = job->data;
+	const struct knet_diag_result *r = &d->in.r[KNET_DIAG_DNS];
+	char line[1024];
+	int n;
+
+	if (knet_dns_client_new((const char(*)[64])d->conf.nameservers,
+				d->conf.nns, 1, &d->dns, &job->err) < 0 ||
+	    knet_privs_drop(job->run_as, &job->err) < 0) {
+		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_WARN, 0,
+			 "not looked up: %s", job->err.reason);
+	} else {
+		if (!job->stop)
+			job->stop = &no_stop;
+		layer_dns(job);
+	}
+	n = snprintf(line, sizeof(line), "%d\t%lld\t%s\t%s\n", (int)r->status,
+		     r->time_us, d->ext_ip, r->evidence);
+	if (n > 0 && write(fd, line, (size_t)n) < 0)
+		_exit(5);
+	_exit(0);
+}
+
+/* "STATUS\tTIME\tIP\tEVIDENCE": the child's line, into @d. */
+static void external_read(struct diag *d, char *line)
+{
+	char *f[4] = {line};
+	int n = 1;
+
+	for (char *p = line; *p && n < 4; p++)
+		if (*p == '\t') {
+			*p = '\0';
+			f[n++] = p + 1;
+		}
+	if (n < 4)
+		return;
+	f[3][strcspn(f[3], "\n")] = '\0';
+	d->in.r[KNET_DIAG_DNS].status = (enum knet_diag_status)atoi(f[0]);
+	d->in.r[KNET_DIAG_DNS].time_us = atoll(f[1]);
+	snprintf(d->in.r[KNET_DIAG_DNS].evidence,
+		 sizeof(d->in.r[KNET_DIAG_DNS].evidence), "%s", f[3]);
+	d->done[KNET_DIAG_DNS] = true;
+	/* Only an address goes on to the probes. */
+	if (knet_addr_parse(f[2], 0, &(struct sockaddr_storage){0},
+			    &(socklen_t){0}) == 0)
+		snprintf(d->ext_ip, sizeof(d->ext_ip), "%s", f[2]);
+}
+
+/*
+ * TO is a name outside the cluster: looked up as FROM would (its
+ * resolv.conf, from its namespace), before the probes are opened, since
+ * they need the answer.  The lookup parses what the network sent, so it
+ * runs in a child that entered the namespace and dropped every
+ * privilege first; it hands back one line on a pipe, of which only an
+ * address that parses is used.
+ */
+int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct diag *d = job->data;
+	struct knet_netns_saved saved;
+	char *text = NULL, *where = NULL, line[1024], *probe = NULL;
+	size_t len = 0;
+	int fds[2], st, r;
+	pid_t pid;
+
+	r = knet_netns_resolv_conf(&job->src->ns, &text, &where, &job->err);
+	if (r == 0)
+		r = knet_resolv_conf_parse(text, &d->conf, &job->err);
+	d->have_conf = r == 0;
+	if (r == 0)
+		r = knet_dns_plan_new(&d->conf, d->dns_name, &d->plan,
+				      &job->err);
+	free(text);
+	free(where);
+	if (r < 0) {
+		diag_set(d, KNET_DIAG_DNS, KNET_DIAG_FAIL, 0,
+			 "%s not looked up: resolv.conf not read: %s",
+			 d->dns_name, job->err.reason);
+		return 1;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return knet_error_set(&job->err, -errno, KNET_EXIT_SYSTEM,
+				      "pipe: %s", strerror(errno));
+	r = knet_source_enter(job->src, &saved, &job->err);
+	if (r < 0)
+		goto out;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		external_child(job, fds[1]);
+	}
+	knet_netns_leave(&saved);
+	close(fds[1]);
+	fds[1] = -1;
+	if (pid < 0) {
+		r = knet_error_set(&job->err, -errno, KNET_EXIT_SYSTEM,
+				   "fork: %s", strerror(errno));
+		goto out;
+	}
+	while (len < sizeof(line) - 1) {
+		ssize_t n = read(fds[0], line + len, sizeof(line) - 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	line[len] = '\0';
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	external_read(d, line);
+	if (!d->ext_ip[0]) {
+		if (!d->done[KNET_DIAG_DNS])
+			diag_set(d, KNET_DIAG_DNS, KNET_DIAG_FAIL, 0,
+				 "%s not looked up: the lookup ended early",
+				 d->dns_name);
+		r = 1;
+		goto out;
+	}
+	knet_log(ctx, 1, "%s: %s from %s's resolver", d->dns_name, d->ext_ip,
+		 d->from);
+	if (asprintf(&probe, "%s%s%s%s%s%s", strchr(d->ext_ip, ':') ? "[" : "",
+		     d->ext_ip, strchr(d->ext_ip, ':') ? "]" : "",
+		     d->port ? ":" : "", d->port ? d->port : "",
+		     d->port && !strcmp(d->proto, "UDP") ? "/udp" : "") < 0) {
+		r = -ENOMEM;
+		goto out;
+	}
+	r = knet_target_resolve(ctx->api, probe, knet_ctx_namespace(ctx),
+				job->family, &job->tg, &job->err);
+out:
+	free(probe);
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	return r;
 }
 
 struct reach {

@@ -35,7 +35,11 @@ struct diag {
 	char *svc_ns;	  /* the Service (given, by DNS or Ingress) */
 	char *svc_name;
 	char *dns_name; /* TO is a DNS name */
-	char *probe;	/* the pipeline's target */
+	/* TO is a name outside the cluster: looked up from FROM, probed
+	 * at the first address it gave (ext_ip). */
+	bool external;
+	char ext_ip[64];
+	char *probe; /* the pipeline's target */
 	char *from_ns;
 	char svc_label[320];
 	char to_pod[320];	 /* "ns/name" when TO is a pod */
@@ -96,6 +100,13 @@ int diag_node_prepare(struct knet_ctx *ctx, struct knet_node_job *job);
 int diag_node_open(struct knet_ctx *ctx, struct knet_node_job *job);
 int diag_node_run(struct knet_ctx *ctx, struct knet_node_job *job);
 void diag_node_free(struct diag *d);
+
+/*
+ * An external TO, in prepare: the dns layer run from FROM's namespace,
+ * then job->tg made of its answer.  1 when it gave none (the dns layer
+ * says why), else 0 or < 0 with job->err.
+ */
+int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job);
 
 /* The API layers (diagnose-api.c), in prepare: resolve, policy, service. */
 int diag_api_layers(struct knet_ctx *ctx, struct knet_node_job *job);

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "knet/api.h"
+#include "knet/node.h"
 
 const struct knet_opt knet_global_options[] = {
 	{"kubeconfig", 0, KNET_OPT_STRING, "FILE",
@@ -66,8 +67,9 @@ const struct knet_opt knet_global_options[] = {
 	 "the node this host is (default: found by address)", NULL, 0, 0,
 	 "node"},
 	{"via", 0, KNET_OPT_STRING, "TEMPLATE",
-	 "how to run knet on another node, e.g. 'ssh {node}'", NULL, 0, 0,
-	 NULL},
+	 "how to run knet on another node: k8s (pods/exec, the default) or "
+	 "a template, e.g. 'ssh {node}'",
+	 NULL, 0, 0, NULL},
 	{"help", 'h', KNET_OPT_FLAG, NULL, "show help", NULL, 0, 0, NULL},
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
@@ -180,7 +182,8 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 	g->request_timeout = knet_args_str(a, "request-timeout", NULL);
 	g->api_encoding = knet_args_str(a, "api-encoding", NULL);
 	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
-	g->via = knet_args_str(a, "via", getenv("KNET_VIA"));
+	/* Through the API unless told otherwise (empty: none at all). */
+	g->via = knet_args_str(a, "via", getenv("KNET_VIA") ?: KNET_VIA_K8S);
 	g->kube.cluster = knet_args_str(a, "cluster", NULL);
 	g->kube.user = knet_args_str(a, "user", NULL);
 	g->kube.server = knet_args_str(a, "server", NULL);
@@ -361,7 +364,8 @@ static char **merge_use(struct knet_ctx *ctx, int argc, char **argv,
 		v[n++] = (char *)u->context;
 	}
 	if (u->namespace && !knet_args_has(&a, "namespace") &&
-	    !knet_args_has(&a, "all-namespaces")) {
+	    !knet_args_has(&a, "all-namespaces") &&
+	    !(ctx->cmd->flags & KNET_CMD_OWN_NAMESPACE)) {
 		v[n++] = "-n";
 		v[n++] = (char *)u->namespace;
 	}
@@ -524,6 +528,25 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 	return r;
 }
 
+int knet_line_globals(struct knet_ctx *ctx, int argc, char **argv)
+{
+	struct knet_error err = {0};
+	struct knet_args *a = malloc(sizeof(*a));
+	int cmd = 0, r;
+
+	if (!a)
+		return -ENOMEM;
+	if (argc > 0 && strcmp(argv[0], KNET_STOP_ON_STDIN) == 0) {
+		argc--;
+		argv++;
+	}
+	r = parse_line(ctx, argc, argv, a, &cmd, &err);
+	if (r == 0)
+		r = apply_globals(ctx, a) ? -EINVAL : 0;
+	free(a);
+	return r;
+}
+
 int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv)
 {
 	int n = 0, r;
@@ -548,5 +571,20 @@ int main(int argc, char **argv)
 
 	/* The locale is set per command (KNET_CMD_C_LOCALE), in run_line. */
 	ctx.argv0 = argv[0];
+	/*
+	 * The remote end of --via k8s (stop-on-stdin.c): only as the first
+	 * word, where knet_via_command_extra puts it; no table lists it,
+	 * so neither help nor the completions show it.
+	 */
+	if (argc > 1 && strcmp(argv[1], KNET_STOP_ON_STDIN) == 0) {
+		if (knet_stop_on_stdin_start() < 0) {
+			fprintf(stderr, "knet: cannot watch stdin: %s\n",
+				strerror(errno));
+			return KNET_EXIT_SYSTEM;
+		}
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	return knet_dispatch(&ctx, argc - 1, argv + 1);
 }

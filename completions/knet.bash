@@ -33,6 +33,11 @@ _knet()
 				"ingress match"|"ing match") cmd="ingress match" ;;
 				"policy check") cmd="policy check" ;;
 				"policy matrix") cmd="policy matrix" ;;
+				"agent install") cmd="agent install" ;;
+				"agent status") cmd="agent status" ;;
+				"agent remove") cmd="agent remove" ;;
+				"agent pod") cmd="agent pod" ;;
+				"agent serve") cmd="agent serve" ;;
 				esac
 				continue
 			fi
@@ -57,6 +62,7 @@ _knet()
 				diagnose) vals+=" --timeout --layers -Z --run-as" ;;
 				dns) vals+=" --from --netns --pid -Z --run-as -t --type -W --timeout" ;;
 				shell) vals+="" ;;
+				agent) vals+=" --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl" ;;
 				completion) vals+="" ;;
 				version) vals+="" ;;
 				help) vals+="" ;;
@@ -135,7 +141,7 @@ _knet()
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy diagnose dns shell completion version help" -- "$cur"))
+			COMPREPLY=($(compgen -W " pods services endpoints nodes netpol ingress who netns exec ping traceroute conntrack capture flows policy diagnose dns shell agent completion version help" -- "$cur"))
 		fi
 		return
 	fi
@@ -266,6 +272,35 @@ _knet()
 	shell)
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W " -e --errexit -x --xtrace --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		fi ;;
+	agent)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		else
+			((narg == 0)) &&
+				COMPREPLY+=($(compgen -W "install status remove pod serve" -- "$cur"))
+		fi ;;
+	"agent install")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		fi ;;
+	"agent status")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		fi ;;
+	"agent remove")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		fi ;;
+	"agent pod")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
+		else
+			_knet_dynamic node
+		fi ;;
+	"agent serve")
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W " --image --dry-run --wait --ttl --kubeconfig --context --cluster --user -s --server --token --certificate-authority --insecure-skip-tls-verify --tls-server-name --as --as-group -n --namespace -A --all-namespaces -l --selector -o --output --no-headers -v --verbose --request-timeout --api-encoding --color --node --via -h --help" -- "$cur"))
 		fi ;;
 	completion)
 		if [[ $cur == -* ]]; then

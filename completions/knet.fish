@@ -55,6 +55,21 @@ function __knet_cmd
 				case 'policy matrix'
 					echo 'policy matrix'
 					return
+				case 'agent install'
+					echo 'agent install'
+					return
+				case 'agent status'
+					echo 'agent status'
+					return
+				case 'agent remove'
+					echo 'agent remove'
+					return
+				case 'agent pod'
+					echo 'agent pod'
+					return
+				case 'agent serve'
+					echo 'agent serve'
+					return
 				end
 				echo $cmd
 				return
@@ -115,6 +130,9 @@ function __knet_cmd
 			case shell
 				set cmd shell
 				set -a vals
+			case agent
+				set cmd agent
+				set -a vals --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl --image --wait --ttl
 			case completion
 				set cmd completion
 				set -a vals
@@ -159,7 +177,7 @@ complete -c knet -l request-timeout -x -d 'API request timeout, e.g. 5s, 1m (0: 
 complete -c knet -l api-encoding -x -a 'auto json protobuf' -d 'how the API answers: protobuf where knet can read it, else JSON'
 complete -c knet -l color -x -a 'auto always never' -d 'colour output'
 complete -c knet -l node -x -a '(__knet_dynamic node)' -d 'the node this host is (default: found by address)'
-complete -c knet -l via -x -d 'how to run knet on another node, e.g. \'ssh {node}\''
+complete -c knet -l via -x -d 'how to run knet on another node: k8s (pods/exec, the default) or a template, e.g. \'ssh {node}\''
 complete -c knet -s h -l help -d 'show help'
 complete -c knet -n __fish_use_subcommand -a pods -d 'list pods with their IPs, nodes and readiness'
 complete -c knet -n '__knet_is pods' -s w -l watch -d 'after the list, print each change as it happens'
@@ -319,6 +337,37 @@ complete -c knet -n '__knet_is dns' -s W -l timeout -x -d 'wait this long for ea
 complete -c knet -n __fish_use_subcommand -a shell -d 'an interactive prompt for knet commands, or a runbook on stdin'
 complete -c knet -n '__knet_is shell' -s e -l errexit -d 'stop at the first command that fails (not at a prompt)'
 complete -c knet -n '__knet_is shell' -s x -l xtrace -d 'echo each command to stderr before running it'
+complete -c knet -n __fish_use_subcommand -a agent -d 'the agent pods knet runs on nodes through: install, status, remove'
+complete -c knet -n '__knet_is agent' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
+complete -c knet -n '__knet_is agent -' -a install -d 'install the agent DaemonSet, its namespace and RBAC'
+complete -c knet -n '__knet_is agent install' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent install' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent install' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent install' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
+complete -c knet -n '__knet_is agent -' -a status -d 'each node\'s agent pods: phase, readiness, image, age'
+complete -c knet -n '__knet_is agent status' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent status' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent status' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent status' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
+complete -c knet -n '__knet_is agent -' -a remove -d 'delete what install made, and the ephemeral agents'
+complete -c knet -n '__knet_is agent remove' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent remove' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent remove' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent remove' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
+complete -c knet -n '__knet_is agent -' -a pod -d 'the agent pod of NODE, made (ephemeral) when none runs'
+complete -c knet -n '__knet_is agent pod' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent pod' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent pod' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent pod' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
+complete -c knet -n '__knet_is agent pod' -a '(__knet_dynamic node)'
+complete -c knet -n '__knet_is agent -' -a serve -d 'internal: the agent container\'s main process'
+complete -c knet -n '__knet_is agent serve' -l image -x -d 'the agent image (default knet-agent:0.1.0)'
+complete -c knet -n '__knet_is agent serve' -l dry-run -d 'install: print the objects (a JSON List), apply nothing'
+complete -c knet -n '__knet_is agent serve' -l wait -x -d 'pod, remove: how long to wait (default 60s)'
+complete -c knet -n '__knet_is agent serve' -l ttl -x -d 'pod: the lifetime of an ephemeral agent it makes (default 5m)'
 complete -c knet -n __fish_use_subcommand -a completion -d 'print a shell completion script (bash, zsh, fish)'
 complete -c knet -n '__knet_is completion' -a '(__knet_dynamic shell)'
 complete -c knet -n __fish_use_subcommand -a version -d 'show knet\'s version and the libraries it uses'

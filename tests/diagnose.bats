@@ -277,12 +277,41 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 	[ "$(jq '[.layers[] | select(.status == "SKIP")] | length' <<<"$output")" -eq 7 ]
 }
 
+@test "a name outside the cluster is looked up from FROM: no answer is the dns layer" {
+	# The lab's DNS knows only the cluster's names: an external name
+	# runs through FROM's whole search list and is refused.
+	run -1 on_a -o json diagnose dclient www.example.org:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+	jq -e '.verdict.reason | test("^www\\.example\\.org: refused from .* after 4 names$")' <<<"$output"
+	# Not read as Service "www" of namespace "example" (exit 3).
+	run -1 on_a -o json diagnose dclient example.com:80
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+	[ "$(jq -r '.layers[] | select(.layer == "reachability") | .status' <<<"$output")" = SKIP ]
+	# A name that says .svc is the cluster's: an unknown Service is 3.
+	run -3 on_a diagnose dclient nosuch.diag.svc:80
+}
+
+@test "an external name that resolves is probed at the address FROM's DNS gave" {
+	local far ip
+	far=$(tests/lab/lab kubectl -n diag get pods -l app=dweb -o jsonpath='{.items[0].metadata.name}')
+	ip=$(pod_ip diag "$far")
+	[ -n "$ip" ]
+	tests/lab/lab dns-host add shop.knet.test "$ip"
+	run -0 on_a -o json diagnose dclient shop.knet.test:8080
+	tests/lab/lab dns-host del shop.knet.test
+	jq -e --arg ip "$ip" '.layers[] | select(.layer == "dns") | .status == "OK" and (.evidence | startswith("shop.knet.test -> " + $ip))' <<<"$output"
+	jq -e --arg ip "$ip" '.layers[] | select(.layer == "resolve") | .evidence | endswith("shop.knet.test " + $ip + " (from FROM'"'"'s DNS):8080")' <<<"$output"
+	[ "$(jq -r '.layers[] | select(.layer == "reachability") | .status' <<<"$output")" = OK ]
+	[ "$(jq -r .verdict.layer <<<"$output")" = null ]
+	# Gone from the DNS: the same name is the dns layer's failure.
+	run -1 on_a -o json diagnose dclient shop.knet.test:8080
+	[ "$(jq -r .verdict.layer <<<"$output")" = dns ]
+}
+
 @test "bad input: usage errors exit 2, unknown objects 3" {
 	run -2 on_a diagnose dclient
 	run -2 on_a diagnose --layers nope dclient svc/dweb:80
 	grep -F "unknown layer 'nope'" <<<"$output"
-	run -2 on_a diagnose dclient www.example.org:80
-	grep -F 'is not a cluster name' <<<"$output"
 	run -2 on_a diagnose dclient 'ftp://shop.example/'
 	run -2 on_a -o name diagnose dclient svc/dweb:80
 	grep -F "no names to print" <<<"$output"

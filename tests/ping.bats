@@ -154,7 +154,7 @@ replies() {
 }
 
 @test "ping: no transport for a pod elsewhere is said clearly (2)" {
-	run --separate-stderr env -u KNET_VIA tests/lab/lab run node-a -- "$KNET" ping client/client --from "web/$WEB_B" -c 1
+	run --separate-stderr env KNET_VIA= tests/lab/lab run node-a -- "$KNET" ping client/client --from "web/$WEB_B" -c 1
 	[ "$status" -eq 2 ]
 	[[ "$stderr" == *"runs on node node-b, not here, and no node transport is set: give --via TEMPLATE or KNET_VIA"* ]]
 }

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <readline/readline.h>
 
 #include "knet/api.h"
 #include "knet/cli.h"
 #include "knet/kubeconfig.h"
+#include "lazy-readline.h"
 #include "shell.h"
 
 static struct knet_shell *shell;
@@ -322,6 +322,8 @@ static char **complete(const char *text, int start, int end)
 void knet_shell_complete_init(struct knet_shell *sh)
 {
 	shell = sh;
+	if (!knet_shell_readline_loaded())
+		return; /* plain lines: nothing completes */
 	/* NS/NAME, svc/NAME and --opt=VALUE are one word each. */
 	rl_completer_word_break_characters = (char *)" \t\n\"'";
 	rl_attempted_completion_function = complete;

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
-#include <readline/history.h>
 
 #include "knet/cli.h"
+#include "lazy-readline.h"
 #include "shell.h"
 
 /* Lines kept; KNET_HISTSIZE overrides (the tests use a small one). */
@@ -25,6 +25,8 @@ void knet_shell_history_open(struct knet_shell *sh)
 	const char *env = getenv("KNET_HISTSIZE");
 
 	(void)sh;
+	if (!knet_shell_readline_loaded())
+		return; /* plain lines: no history to load or keep */
 	if (env && atoi(env) > 0)
 		max_lines = atoi(env);
 	stifle_history(max_lines);
@@ -42,10 +44,12 @@ void knet_shell_history_open(struct knet_shell *sh)
 
 void knet_shell_history_add(const char *line)
 {
-	HIST_ENTRY *last =
-		history_length ? history_get(history_base + history_length - 1)
-			       : NULL;
+	HIST_ENTRY *last;
 
+	if (!knet_shell_readline_loaded())
+		return;
+	last = history_length ? history_get(history_base + history_length - 1)
+			      : NULL;
 	/* No blank lines, no repeats of the line just before. */
 	if (!*line || (last && strcmp(last->line, line) == 0))
 		return;

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <readline/readline.h>
 
 #include "knet/cli.h"
+#include "lazy-readline.h"
 #include "shell.h"
 
 static volatile sig_atomic_t interrupted;
@@ -102,9 +102,16 @@ static void interactive_loop(struct knet_shell *sh)
 	char prompt[512];
 	char *line;
 
-	rl_readline_name = "knet";
-	rl_catch_signals = 0; /* ours: Ctrl-C clears the line */
-	rl_signal_event_hook = prompt_signal_hook;
+	/* Loaded here, not linked (lazy-readline.h); without it, plain
+	 * lines after the prompt. */
+	if (knet_shell_readline_load()) {
+		rl_readline_name = "knet";
+		rl_catch_signals = 0; /* ours: Ctrl-C clears the line */
+		rl_signal_event_hook = prompt_signal_hook;
+	} else {
+		fprintf(stderr, "knet: warning: no line editing: %s\n",
+			knet_shell_readline_error());
+	}
 	prompt_signals();
 	knet_shell_history_open(sh);
 	knet_shell_complete_init(sh);

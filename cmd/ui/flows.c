@@ -11,7 +11,6 @@
  * alternate screen with async-signal-safe calls only, then dies of the
  * same signal.
  */
-#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -26,6 +25,7 @@
 #include "knet/base.h"
 #include "knet/capture.h"
 #include "knet/decode.h"
+#include "lazy-curses.h"
 #include "ui.h"
 
 #define MIN_COLS  80
@@ -104,8 +104,14 @@ int knet_ui_flows_open(const char *grep, bool color, struct knet_ui_flows **ret,
 		       struct knet_error *err)
 {
 	static bool registered;
-	struct knet_ui_flows *ui = calloc(1, sizeof(*ui));
+	struct knet_ui_flows *ui;
 
+	/* Loaded now, not linked (lazy-curses.h). */
+	if (!knet_ui_curses_load())
+		return knet_error_set(err, -ENOENT, KNET_EXIT_SYSTEM,
+				      "ncurses is not available: %s",
+				      knet_ui_curses_error());
+	ui = calloc(1, sizeof(*ui));
 	if (!ui)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");

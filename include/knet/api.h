@@ -21,6 +21,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -201,6 +202,142 @@ int knet_request_timeout_parse(const char *s, long *ret_ms);
  */
 int knet_api_status_error(long http_code, const char *body, size_t len,
 			  struct knet_error *err);
+
+/* --- pods/exec (lib/api/exec.c): one WebSocket stream --- */
+
+/*
+ * A command run in a pod through the API's pods/exec, over WebSocket
+ * with the subprotocol v4.channel.k8s.io (channels: 0 stdin, 1 stdout,
+ * 2 stderr, 3 the exit Status, 4 resize).  The connection is the
+ * client's own set-up (TLS, proxy, credentials, kubeconfig) on a
+ * connection of its own.  Errors: 403 names the missing RBAC rule
+ * (exit 4), 404 the pod (3); a stream that ends without a Status is
+ * -ECONNRESET (exit 5).
+ */
+struct knet_exec;
+struct knet_exec_opts {
+	const char *ns, *pod, *container; /* container NULL: the only one */
+	char *const *argv;		  /* NULL-terminated */
+	bool stdin, tty;
+};
+int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
+		   struct knet_exec **ret, struct knet_error *err);
+/* The socket, to poll(2) for reading. */
+int knet_exec_fd(const struct knet_exec *x);
+/*
+ * Whether bytes are waiting that poll(2) on the fd would not show (a
+ * pump that stopped at its budget): pump again before polling.
+ */
+bool knet_exec_ready(const struct knet_exec *x);
+/*
+ * Read what is there: each frame's payload goes to @sink with its
+ * channel (1 stdout, 2 stderr), pieces of a big frame as they arrive;
+ * pings are answered.  0 more may come, 1 the stream ended (status
+ * known), <0 error.  A non-zero return of @sink stops the pump with it.
+ */
+int knet_exec_pump(struct knet_exec *x,
+		   int (*sink)(int channel, const void *buf, size_t len,
+			       void *ud),
+		   void *ud, struct knet_error *err);
+int knet_exec_write(struct knet_exec *x, int channel, const void *buf,
+		    size_t len, struct knet_error *err);
+int knet_exec_resize(struct knet_exec *x, unsigned cols, unsigned rows,
+		     struct knet_error *err);
+/* The remote exit status once the stream ended: 0..255; -ENODATA. */
+int knet_exec_status(const struct knet_exec *x, int *ret_status);
+/* Ends the stream (a close frame) and frees; NULL is fine. */
+void knet_exec_free(struct knet_exec *x);
+
+/*
+ * The Status of channel 3 as an exit status: Success 0, NonZeroExitCode
+ * with its ExitCode cause; any other Failure is an error carrying the
+ * Status message (-EREMOTEIO, exit 4).  Exposed for the tests.
+ */
+int knet_exec_parse_status(const char *json, size_t len, int *ret_status,
+			   struct knet_error *err);
+
+/* --- WebSocket framing (RFC 6455, lib/api/ws.c), for the tests --- */
+
+enum {
+	KNET_WS_CONT = 0x0,
+	KNET_WS_TEXT = 0x1,
+	KNET_WS_BINARY = 0x2,
+	KNET_WS_CLOSE = 0x8,
+	KNET_WS_PING = 0x9,
+	KNET_WS_PONG = 0xa,
+};
+
+/* The default largest frame accepted (a stdout frame is ~32 KiB). */
+#define KNET_WS_MAX_FRAME (64ull << 20)
+
+/* The bytes before the payload of a client (masked) frame. */
+size_t knet_ws_header_len(size_t payload_len);
+/*
+ * A client frame into @out: masked with @mask (4 bytes) or, when NULL,
+ * a key from getrandom(2).  The frame's length, or -ENOBUFS (@cap too
+ * small), -EINVAL (a control frame over 125 bytes, a bad opcode).
+ */
+int knet_ws_encode(unsigned char *out, size_t cap, int opcode, bool fin,
+		   const void *payload, size_t len, const unsigned char *mask);
+/* A close frame with @code (0: none). */
+int knet_ws_encode_close(unsigned char *out, size_t cap, int code,
+			 const unsigned char *mask);
+/* Whether a close code may appear in a close frame (RFC 6455 7.4). */
+bool knet_ws_close_code_valid(int code);
+
+enum knet_ws_event_type {
+	KNET_WS_EV_DATA, /* a piece of a text or binary message */
+	KNET_WS_EV_PING, /* answer with a pong of the same payload */
+	KNET_WS_EV_PONG,
+	KNET_WS_EV_CLOSE, /* close_code; data/len: the reason */
+};
+
+struct knet_ws_event {
+	enum knet_ws_event_type type;
+	int opcode;		   /* DATA: the message's, TEXT or BINARY */
+	const unsigned char *data; /* into the fed buffer or the reader */
+	size_t len;
+	bool first;	  /* DATA: the first piece of its message */
+	bool frame_end;	  /* DATA: the last piece of its frame */
+	bool message_end; /* DATA: the last piece of its message */
+	int close_code;	  /* CLOSE: 1005 when the frame had none */
+};
+
+/* The incremental reader of server frames. */
+struct knet_ws_reader {
+	uint64_t max_frame;
+	unsigned char hdr[14];
+	size_t hdr_len;
+	bool in_payload; /* past a header, @left payload bytes to come */
+	uint64_t left;
+	int opcode; /* of the frame */
+	bool fin;
+	bool in_message; /* a fragmented message goes on */
+	int msg_opcode;
+	bool first;
+	unsigned char ctl[125]; /* a control frame's payload */
+	size_t ctl_len;
+	bool closed; /* a close frame came */
+	bool failed;
+	int close_code; /* to send when failed: 1002, 1009 */
+};
+
+/* @max_frame 0: KNET_WS_MAX_FRAME. */
+void knet_ws_reader_init(struct knet_ws_reader *r, uint64_t max_frame);
+/*
+ * Feed @len bytes: 1 when an event is in *@ev (after *@ret_used bytes:
+ * feed the rest again), 0 when all were taken and more are needed, <0
+ * (-EPROTO) when the peer broke the protocol: @err says how and
+ * r->close_code is the code to close with.  A DATA event's data points
+ * into @buf.
+ */
+int knet_ws_feed(struct knet_ws_reader *r, const unsigned char *buf, size_t len,
+		 size_t *ret_used, struct knet_ws_event *ev,
+		 struct knet_error *err);
+/* Sec-WebSocket-Accept of @key into @out (29 bytes with the NUL). */
+int knet_ws_accept_key(const char *key, char *out, size_t cap);
+/* A fresh Sec-WebSocket-Key (16 random bytes, base64: 25 with NUL). */
+int knet_ws_make_key(char *out, size_t cap);
 
 /* --- protobuf --- */
 

@@ -88,6 +88,22 @@ char *knet_base64_encode(const unsigned char *data, size_t len);
 int knet_base64_decode(const char *in, struct knet_blob *ret_blob);
 void knet_blob_clear(struct knet_blob *b);
 
+/*
+ * SHA-1 (RFC 3174), for the WebSocket handshake only: never for
+ * anything that needs a secure hash.
+ */
+#define KNET_SHA1_LEN 20
+struct knet_sha1 {
+	unsigned int h[5];
+	unsigned long long total; /* bytes hashed */
+	unsigned char buf[64];
+	size_t used;
+};
+void knet_sha1_init(struct knet_sha1 *s);
+void knet_sha1_update(struct knet_sha1 *s, const void *data, size_t len);
+void knet_sha1_final(struct knet_sha1 *s, unsigned char out[KNET_SHA1_LEN]);
+void knet_sha1(const void *data, size_t len, unsigned char out[KNET_SHA1_LEN]);
+
 /* Read a whole file, NUL-terminated; -errno. */
 int knet_file_read(const char *path, size_t max, char **ret_data,
 		   size_t *ret_len);

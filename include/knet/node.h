@@ -408,7 +408,11 @@ struct knet_api *knet_node_api_optional(const char *kubeconfig,
  * Node transport: a template such as "ssh {node}" or
  * "ip netns exec lab-{node}", split on blanks (no shell), with every
  * "{node}" replaced.  The result is a NULL-terminated vector.
+ * KNET_VIA_K8S, the default, is pods/exec into the node's agent pod:
+ * [/proc/self/exe, "__k8s-exec", NODE, "--"], and the remote command
+ * line starts with "--stop-on-stdin".
  */
+#define KNET_VIA_K8S "k8s"
 int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 		    int *ret_argc, struct knet_error *err);
 

@@ -29,6 +29,8 @@ enum {
 	EASY_GETINFO,
 	EASY_PERFORM,
 	EASY_STRERROR,
+	EASY_SEND,
+	EASY_RECV,
 	SLIST_APPEND,
 	SLIST_FREE_ALL,
 	VERSION_INFO,
@@ -45,6 +47,8 @@ static const char *const symbols[NSYMS + 1] = {
 	[EASY_GETINFO] = "curl_easy_getinfo",
 	[EASY_PERFORM] = "curl_easy_perform",
 	[EASY_STRERROR] = "curl_easy_strerror",
+	[EASY_SEND] = "curl_easy_send",
+	[EASY_RECV] = "curl_easy_recv",
 	[SLIST_APPEND] = "curl_slist_append",
 	[SLIST_FREE_ALL] = "curl_slist_free_all",
 	[VERSION_INFO] = "curl_version_info",
@@ -52,8 +56,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_curl);
 
-#define READY()	 lazy_load(&lazy_curl)
-#define LOADED() lazy_loaded(&lazy_curl)
+#define READY()	 knet_lazy_open(&lazy_curl)
+#define LOADED() knet_lazy_is_open(&lazy_curl)
 
 CURLcode curl_global_init(long flags)
 {
@@ -125,6 +129,24 @@ CURLcode curl_easy_perform(CURL *curl)
 	if (!LOADED())
 		return CURLE_FAILED_INIT;
 	return FN(CURLcode(*)(CURL *), EASY_PERFORM)(curl);
+}
+
+/* CONNECT_ONLY connections (the pods/exec WebSocket, lib/api/exec.c). */
+CURLcode curl_easy_send(CURL *curl, const void *buffer, size_t buflen,
+			size_t *n)
+{
+	if (!LOADED())
+		return CURLE_FAILED_INIT;
+	return FN(CURLcode(*)(CURL *, const void *, size_t, size_t *),
+		  EASY_SEND)(curl, buffer, buflen, n);
+}
+
+CURLcode curl_easy_recv(CURL *curl, void *buffer, size_t buflen, size_t *n)
+{
+	if (!LOADED())
+		return CURLE_FAILED_INIT;
+	return FN(CURLcode(*)(CURL *, void *, size_t, size_t *),
+		  EASY_RECV)(curl, buffer, buflen, n);
 }
 
 const char *curl_easy_strerror(CURLcode code)

@@ -76,8 +76,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_pcap);
 
-#define READY()	 lazy_load(&lazy_pcap)
-#define LOADED() lazy_loaded(&lazy_pcap)
+#define READY()	 knet_lazy_open(&lazy_pcap)
+#define LOADED() knet_lazy_is_open(&lazy_pcap)
 
 /* Why there is no pcap_t, where libpcap would say it. */
 static void no_pcap(char *errbuf)

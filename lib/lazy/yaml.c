@@ -38,8 +38,8 @@ static const char *const symbols[NSYMS + 1] = {
 };
 LAZY_LIB(lazy_yaml);
 
-#define READY()	 lazy_load(&lazy_yaml)
-#define LOADED() lazy_loaded(&lazy_yaml)
+#define READY()	 knet_lazy_open(&lazy_yaml)
+#define LOADED() knet_lazy_is_open(&lazy_yaml)
 
 int yaml_parser_initialize(yaml_parser_t *parser)
 {

@@ -62,6 +62,9 @@ int knet_via_expand(const char *tmpl, const char *node, char ***ret_argv,
 			      strlen(node))
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "'%s' is not a valid node name", node);
+	/* Through the API (cmd/cmd-k8s-exec.c): this binary relays. */
+	if (!strcmp(tmpl, KNET_VIA_K8S))
+		p = "/proc/self/exe __k8s-exec {node} --";
 	for (;;) {
 		size_t len;
 		char **nv;
@@ -134,13 +137,21 @@ int knet_via_command_extra(const char *tmpl, const char *node, const char *self,
 	r = knet_via_expand(tmpl, node, &v, &n, err);
 	if (r < 0)
 		return r;
-	nv = realloc(v, (n + argc + nextra + 6) * sizeof(*v));
+	nv = realloc(v, (n + argc + nextra + 7) * sizeof(*v));
 	if (!nv)
 		goto fail;
 	v = nv;
-	const char *head[] = {self, "-o", "json", "--node", node};
+	/*
+	 * Through pods/exec no signal reaches the remote run: a byte on
+	 * its stdin stops it instead (cmd/stop-on-stdin.c), looked for as
+	 * the first word only.
+	 */
+	const char *plain[] = {self, "-o", "json", "--node", node, NULL};
+	const char *k8s[] = {
+		self, "--stop-on-stdin", "-o", "json", "--node", node, NULL};
+	const char *const *head = strcmp(tmpl, KNET_VIA_K8S) ? plain : k8s;
 
-	for (size_t k = 0; k < sizeof(head) / sizeof(*head); k++) {
+	for (size_t k = 0; head[k]; k++) {
 		v[n] = strdup(head[k]);
 		if (!v[n])
 			goto fail;
