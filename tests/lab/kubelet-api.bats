@@ -141,6 +141,66 @@ ws() { "$WS" "$@"; }
   [ "$output" = "ws-exec: HTTP 400: no supported subprotocol in no.such.k8s.io" ]
 }
 
+@test "kubelet API directly: a fragmented masked stdin message, ping -> pong, v5 stdin close, status, close" {
+  node=$(pod_node web "$KNET_LAB_TEST_WEB")
+  ip=$(k get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+  run "$LAB" run "$node" -- python3 - "$KNET_LAB_DIR/pki" "$ip" "$KNET_LAB_TEST_WEB" <<'EOF'
+import base64, os, socket, ssl, struct, sys
+pki, ip, pod = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=pki + '/ca.crt')
+ctx.load_cert_chain(pki + '/kubelet-client.crt', pki + '/kubelet-client.key')
+s = ctx.wrap_socket(socket.create_connection((ip, 10250)), server_hostname=ip)
+s.sendall(('GET /exec/web/%s/web?command=sha256sum&input=1&output=1&error=1 HTTP/1.1\r\nHost: x\r\n'
+           'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n'
+           'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n'
+           % (pod, base64.b64encode(os.urandom(16)).decode())).encode())
+def frame(fin, op, data):
+    key = os.urandom(4)
+    n = len(data)
+    h = struct.pack('!BB', (0x80 if fin else 0) | op, 0x80 | (n if n < 126 else 126))
+    if n >= 126:
+        h += struct.pack('!H', n)
+    return h + key + bytes(b ^ key[i % 4] for i, b in enumerate(data))
+buf = b''
+while b'\r\n\r\n' not in buf:
+    buf += s.recv(4096)
+print(buf.split(b'\r\n')[0].decode())
+buf = buf.split(b'\r\n\r\n', 1)[1]
+data = b'knet' * 1000
+# one stdin message in three fragments, a ping between them
+s.sendall(frame(False, 2, b'\x00' + data[:1000]) + frame(True, 9, b'hi') +
+          frame(False, 0, data[1000:3000]) + frame(True, 0, data[3000:]) + frame(True, 2, b'\xff\x00'))
+got = {}
+while True:
+    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7f if buf[1] & 0x7f < 126 else 0):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    if len(buf) < 2:
+        break
+    op, n = buf[0] & 0x0f, buf[1] & 0x7f
+    assert n < 126
+    payload, buf = buf[2:2 + n], buf[2 + n:]
+    if op == 8:
+        print('close', struct.unpack('!H', payload[:2])[0])
+        break
+    if op == 10:
+        print('pong', payload.decode())
+    elif op == 2:
+        got.setdefault(payload[0], b'')
+        got[payload[0]] += payload[1:]
+print('stdout', got.get(1, b'').decode().split()[0])
+print('status', got.get(3, b'').decode())
+EOF
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
+  [ "${lines[1]}" = "pong hi" ]
+  [ "${lines[2]}" = "close 1000" ]
+  [ "${lines[3]}" = "stdout $(printf 'knet%.0s' $(seq 1000) | sha256sum | cut -d' ' -f1)" ]
+  [ "${lines[4]}" = 'status {"metadata": {}, "status": "Success"}' ]
+}
+
 @test "hostNetwork knet-agent pod: node IP, node netns and hostname, pinned node kept, Ready without ports" {
   run k -n "$NS" get pod hostagent -o jsonpath='{.spec.nodeName} {.status.podIP} {.status.hostIP} {.status.phase}'
   [ "$output" = "node-b 198.18.0.11 198.18.0.11 Running" ]
