@@ -52,6 +52,7 @@ spec:
       containers:
       - {name: agent, image: "knet-agent:test", command: [sleep, infinity]}
 EOF
+  head -c 3000000 /dev/urandom > "$BATS_FILE_TMPDIR/rand.bin"
   export KNET_LAB_TEST_WEB
   KNET_LAB_TEST_WEB=$(pod_on web web node-a)
   RETRIES=60 retry bash -c "[ \"\$($LAB kubectl -n $NS get pod hostagent -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" = True ]"
@@ -112,7 +113,7 @@ ws() { "$WS" "$@"; }
 
 @test "exec: a few MB of binary data out (cat) and in (stdin, v5 close) arrive unchanged, scenario and hostNetwork pods" {
   f=$BATS_FILE_TMPDIR/rand.bin
-  head -c 3000000 /dev/urandom > "$f"
+  [ "$(stat -c %s "$f")" -eq 3000000 ]
   want=$(sha256sum < "$f" | cut -d' ' -f1)
   for target in "web $KNET_LAB_TEST_WEB" "$NS hostagent"; do
     set -- $target
@@ -124,6 +125,80 @@ ws() { "$WS" "$@"; }
   # v4 stdin: the bytes arrive (head ends the command; v4 cannot close stdin)
   got=$(head -c 100000 "$f" | "$WS" -i -n web "$KNET_LAB_TEST_WEB" -- sh -c 'head -c 100000 | sha256sum' | cut -d' ' -f1)
   [ "$got" = "$(head -c 100000 "$f" | sha256sum | cut -d' ' -f1)" ]
+}
+
+@test "subprotocols: v4/v5 base64 and channel.k8s.io carry the same bytes and exit codes; an unknown one is refused" {
+  f=$BATS_FILE_TMPDIR/rand.bin
+  [ "$(stat -c %s "$f")" -eq 3000000 ]
+  want=$(head -c 200000 "$f" | sha256sum)
+  for p in v5.channel.k8s.io v4.base64.channel.k8s.io channel.k8s.io base64.channel.k8s.io; do
+    [ "$("$WS" --protocol "$p" -n web "$KNET_LAB_TEST_WEB" -- head -c 200000 "$f" | sha256sum)" = "$want" ]
+    run "$WS" --protocol "$p" -n web "$KNET_LAB_TEST_WEB" -- sh -c 'exit 6'
+    [ "$status" -eq 6 ]
+  done
+  run "$WS" --protocol no.such.k8s.io -n web "$KNET_LAB_TEST_WEB" -- id
+  [ "$status" -eq 4 ]
+  [ "$output" = "ws-exec: HTTP 400: no supported subprotocol in no.such.k8s.io" ]
+}
+
+@test "kubelet API directly: a fragmented masked stdin message, ping -> pong, v5 stdin close, status, close" {
+  node=$(pod_node web "$KNET_LAB_TEST_WEB")
+  ip=$(k get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')
+  run "$LAB" run "$node" -- python3 - "$KNET_LAB_DIR/pki" "$ip" "$KNET_LAB_TEST_WEB" <<'EOF'
+import base64, os, socket, ssl, struct, sys
+pki, ip, pod = sys.argv[1:]
+ctx = ssl.create_default_context(cafile=pki + '/ca.crt')
+ctx.load_cert_chain(pki + '/kubelet-client.crt', pki + '/kubelet-client.key')
+s = ctx.wrap_socket(socket.create_connection((ip, 10250)), server_hostname=ip)
+s.sendall(('GET /exec/web/%s/web?command=sha256sum&input=1&output=1&error=1 HTTP/1.1\r\nHost: x\r\n'
+           'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n'
+           'Sec-WebSocket-Key: %s\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n'
+           % (pod, base64.b64encode(os.urandom(16)).decode())).encode())
+def frame(fin, op, data):
+    key = os.urandom(4)
+    n = len(data)
+    h = struct.pack('!BB', (0x80 if fin else 0) | op, 0x80 | (n if n < 126 else 126))
+    if n >= 126:
+        h += struct.pack('!H', n)
+    return h + key + bytes(b ^ key[i % 4] for i, b in enumerate(data))
+buf = b''
+while b'\r\n\r\n' not in buf:
+    buf += s.recv(4096)
+print(buf.split(b'\r\n')[0].decode())
+buf = buf.split(b'\r\n\r\n', 1)[1]
+data = b'knet' * 1000
+# one stdin message in three fragments, a ping between them
+s.sendall(frame(False, 2, b'\x00' + data[:1000]) + frame(True, 9, b'hi') +
+          frame(False, 0, data[1000:3000]) + frame(True, 0, data[3000:]) + frame(True, 2, b'\xff\x00'))
+got = {}
+while True:
+    while len(buf) < 2 or len(buf) < 2 + (buf[1] & 0x7f if buf[1] & 0x7f < 126 else 0):
+        d = s.recv(65536)
+        if not d:
+            break
+        buf += d
+    if len(buf) < 2:
+        break
+    op, n = buf[0] & 0x0f, buf[1] & 0x7f
+    assert n < 126
+    payload, buf = buf[2:2 + n], buf[2 + n:]
+    if op == 8:
+        print('close', struct.unpack('!H', payload[:2])[0])
+        break
+    if op == 10:
+        print('pong', payload.decode())
+    elif op == 2:
+        got.setdefault(payload[0], b'')
+        got[payload[0]] += payload[1:]
+print('stdout', got.get(1, b'').decode().split()[0])
+print('status', got.get(3, b'').decode())
+EOF
+  [ "$status" -eq 0 ]
+  [ "${lines[0]}" = "HTTP/1.1 101 Switching Protocols" ]
+  [ "${lines[1]}" = "pong hi" ]
+  [ "${lines[2]}" = "close 1000" ]
+  [ "${lines[3]}" = "stdout $(printf 'knet%.0s' $(seq 1000) | sha256sum | cut -d' ' -f1)" ]
+  [ "${lines[4]}" = 'status {"metadata": {}, "status": "Success"}' ]
 }
 
 @test "hostNetwork knet-agent pod: node IP, node netns and hostname, pinned node kept, Ready without ports" {
@@ -223,6 +298,8 @@ EOF
 
 @test "RBAC: knet-reader reads everything knet reads but gets the apiserver's 403 for pods/exec; so does knet-viewer" {
   kc() { "$KNET_LAB_KUBECTL" --kubeconfig "$KNET_LAB_READER_KUBECONFIG" "$@"; }
+  [ "$KNET_LAB_READER_KUBECONFIG" = "$KNET_LAB_DIR/kubeconfig/reader" ]
+  grep -qx "export KNET_LAB_READER_KUBECONFIG=$KNET_LAB_DIR/kubeconfig/reader" <("$LAB" env)
   [ "$(kc get nodes -o name | wc -l)" -eq "$(wc -w <<<"$KNET_LAB_NODES")" ]
   for r in pods services endpoints endpointslices.discovery.k8s.io networkpolicies.networking.k8s.io ingresses.networking.k8s.io daemonsets.apps; do
     [ "$(kc auth can-i list "$r" --all-namespaces)" = yes ]
@@ -274,6 +351,24 @@ EOF
   kill -TERM "$cpid"
   wait "$cpid" || true
   RETRIES=4 retry bash -c "[ ! -e /proc/$rpid ]"
+}
+
+@test "deleting the pod mid-exec ends the stream (137) and the command, which ran in the pod's cgroups" {
+  printf '%s\n' 'apiVersion: v1' 'kind: Pod' 'metadata: {name: victim}' 'spec:' '  hostNetwork: true' \
+    '  nodeName: node-c' '  containers:' '  - {name: c, image: "knet-agent:test", command: [sleep, infinity]}' |
+    k -n "$NS" apply -f - >/dev/null
+  RETRIES=40 retry bash -c "[ \"\$($LAB kubectl -n $NS get pod victim -o jsonpath='{.status.phase}')\" = Running ]"
+  out=$BATS_TEST_TMPDIR/out
+  # (set -e holds in the subshell too: keep the status with ||)
+  ( rc=0; "$WS" -n "$NS" victim -- sh -c 'echo $$; exec sleep 120' > "$out" 2>&1 || rc=$?; echo "$rc" > "$out.rc" ) 3>&- &
+  RETRIES=40 retry test -s "$out"
+  rpid=$(head -n1 "$out")
+  uid=$(k -n "$NS" get pod victim -o jsonpath='{.metadata.uid}')
+  grep -Eq "^[0-9]+:pids:/kubepods/besteffort/pod$uid/[0-9a-f]{64}$" "/proc/$rpid/cgroup"
+  k -n "$NS" delete pod victim --wait=false >/dev/null
+  RETRIES=30 retry test -s "$out.rc"
+  [ "$(cat "$out.rc")" = 137 ]
+  [ ! -e "/proc/$rpid" ]
 }
 
 @test "tty: runs under a pty, the resize message sets its size" {

@@ -75,6 +75,14 @@ def find_pod(ns, name, uid=None):
             return st
     return None
 
+def pod_cgroups(st):
+    try:
+        hier = json.load(open(os.path.join(S, 'lab.json')))['cgroup_hierarchies']
+    except (OSError, ValueError, KeyError):
+        return []
+    return [os.path.join('/sys/fs/cgroup', h, st['cgroup_parent'], 'pod' + st['uid'], st['cid'])
+            for h in hier if st.get('cgroup_parent') and st.get('cid')]
+
 # ------------------------------------------------------------ WebSocket
 
 
@@ -204,11 +212,12 @@ class Conn:
         log('exec %s/%s/%s pid %s proto %s stdin %d stdout %d stderr %d tty %d: %s' % (
             ns, pod, container, pid, proto, flag('stdin'), flag('stdout'), flag('stderr'), flag('tty'), argv))
         Exec(self, proto or 'channel.k8s.io', pid, argv, flag('stdin'), flag('stdout'),
-             flag('stderr'), flag('tty')).run()
+             flag('stderr'), flag('tty'), pod_cgroups(st)).run()
 
 
 class Exec:
-    def __init__(self, conn, proto, target_pid, argv, want_in, want_out, want_err, tty):
+    def __init__(self, conn, proto, target_pid, argv, want_in, want_out, want_err, tty, cgroups):
+        self.cgroups = cgroups
         self.c = conn
         self.sock = conn.sock
         self.proto = proto
@@ -232,7 +241,14 @@ class Exec:
 
     # -- the command
     def spawn(self):
-        cmd = ['nsenter', '-t', str(self.target), '-n', '-m', '-u', '--'] + self.argv
+        # The command joins the container's cgroups, as a runtime's exec
+        # does, so that tearing the pod down (the lab kubelet kills what
+        # its cgroups hold) ends it and with it the stream. Done by a shell
+        # inside the pod's mount namespace: this daemon's own /sys is the
+        # node netns' (ip netns exec), without the cgroup mounts.
+        join = 'for d; do [ "$d" = -- ] && break; { echo $$ > "$d/cgroup.procs"; } 2>/dev/null; shift; done; shift; exec "$@"'
+        cmd = (['nsenter', '-t', str(self.target), '-n', '-m', '-u', '--', '/bin/sh', '-c', join, 'sh']
+               + self.cgroups + ['--'] + self.argv)
         if self.tty:
             m, s = pty.openpty()
             self.master = m
@@ -494,6 +510,7 @@ class Exec:
         p = select.poll()
         sfd = self.sock.fileno()
         exited = None
+        tick = 1
         try:
             while True:
                 if self.peer_closed or self.sock_dead:
@@ -511,7 +528,12 @@ class Exec:
                 p = select.poll()
                 for fd, ev in reg.items():
                     p.register(fd, ev)
-                timeout = 100 if not self.fd_out else 1000
+                # outputs closed: the exit is near; poll for it from 1 ms,
+                # doubling to 100 ms (a command with no output may run long)
+                if self.fd_out:
+                    timeout, tick = 1000, 1
+                else:
+                    timeout, tick = tick, min(tick * 2, 100)
                 for fd, ev in p.poll(timeout):
                     if fd == sfd:
                         if ev & (select.POLLIN | select.POLLHUP | select.POLLERR):
@@ -594,6 +616,27 @@ def handle(raw, addr, ctx, node):
             pass
 
 
+def watchdog(node):
+    """Exit once this daemon is no longer the lab's: its node netns was
+    deleted or replaced, or its pid file is gone or names another process
+    (a `lab down` of a lab version that did not know this daemon removes
+    the state directory, and must not leave it running)."""
+    me = os.getpid()
+    pidfile = os.path.join(S, 'pids', 'kubelet-api-%s.pid' % node)
+    time.sleep(5)
+    while True:
+        try:
+            same_ns = os.stat('/var/run/netns/lab-' + node).st_ino == os.stat('/proc/self/ns/net').st_ino
+            mine = int(open(pidfile).read().split()[0]) == me
+        except (OSError, ValueError, IndexError):
+            same_ns = mine = False
+        if not (same_ns and mine):
+            log('no longer the lab\'s kubelet API of %s (netns %s, pid file %s): exiting'
+                % (node, 'same' if same_ns else 'gone', 'mine' if mine else 'not mine'))
+            os._exit(0)
+        time.sleep(2)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--node', required=True)
@@ -613,6 +656,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *x: os._exit(0))
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     log('kubelet API of %s on %s:%d' % (a.node, ip, a.port))
+    threading.Thread(target=watchdog, args=(a.node,), daemon=True).start()
     while True:
         try:
             raw, addr = ls.accept()

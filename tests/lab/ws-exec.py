@@ -154,7 +154,7 @@ def main():
         out.append(frame(0x2, b'\x04' + json.dumps({'Width': int(w), 'Height': int(h)}).encode()))
     s.setblocking(False)
     status = None
-    closed = False
+    closed = close_frame = False
     in_fd = 0 if a.stdin else None
     pending = b''
     msg, msg_op = None, 0
@@ -210,6 +210,7 @@ def main():
                 del buf[:pos + n]
                 if op == 0x8:
                     closed = True
+                    close_frame = True
                     try:
                         s.setblocking(True)
                         s.sendall(frame(0x8, payload[:2]))
@@ -245,8 +246,14 @@ def main():
                         status = json.loads(data)
                     except ValueError:
                         status = {'status': 'Failure', 'message': data.decode(errors='replace')}
+    v1 = not a.protocol.startswith(('v4.', 'v5.'))
+    if status is None and v1 and close_frame:
+        sys.exit(0)             # channel.k8s.io: no status means success
     if status is None:
         die(5, 'the exec stream dropped (no status)')
+    m = re.search(r'exit code (\d+)', status.get('message') or '')
+    if v1 and m:
+        sys.exit(int(m.group(1)))
     if status.get('status') == 'Success':
         sys.exit(0)
     for c in (status.get('details') or {}).get('causes') or []:

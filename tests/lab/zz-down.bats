@@ -28,13 +28,14 @@ lab_leftovers() { # prints anything the lab leaves behind
   lab_env
   before=$(k get pods -A --field-selector metadata.namespace!=scale -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}' | sort)
   netns_before=$(ls /var/run/netns | grep '^cni-' | sort)
-  for d in kubelet dnsmasq proxy-node-b fwd-node-c kcm; do kill -KILL "$(cat "$KNET_LAB_DIR/pids/$d.pid")"; done
+  for d in kubelet dnsmasq proxy-node-b fwd-node-c kcm kubelet-api-node-a; do kill -KILL "$(cat "$KNET_LAB_DIR/pids/$d.pid")"; done
   sleep 1
   start=$SECONDS
   run "$LAB" up
   echo "$output"
   [ "$status" -eq 0 ]
   [[ "$output" == *"restarting kubelet"* ]]
+  [[ "$output" == *"restarting kubelet-api-node-a"* ]]
   echo "repair up took $((SECONDS - start))s" >&3
   [ "$(k get pods -A --field-selector metadata.namespace!=scale -o jsonpath='{range .items[*]}{.metadata.uid} {.status.podIP}{"\n"}{end}' | sort)" = "$before" ]
   [ "$(ls /var/run/netns | grep '^cni-' | sort)" = "$netns_before" ]
@@ -44,6 +45,9 @@ lab_leftovers() { # prints anything the lab leaves behind
   [ "$status" -eq 0 ]
   run "$LAB" run node-c -- "$KNET_LAB_KUBECTL" --kubeconfig "$KUBECONFIG" get nodes -o name
   [ "$status" -eq 0 ]
+  # exec through node-a's restarted kubelet API
+  run "$BATS_TEST_DIRNAME/ws-exec.py" -n client client -- hostname
+  [ "$output" = client ]
   # the new kubelet still acts on pods it adopted
   pod=$(pod_on web web node-b)
   "$LAB" ready "web/$pod" false
@@ -126,4 +130,27 @@ lab_leftovers() { # prints anything the lab leaves behind
   [ "$(ls -d /sys/fs/cgroup/pids/kubepods/besteffort/pod* | wc -l)" -eq "$(ls "$KNET_LAB_DIR"/pods | wc -l)" ]
   run "$LAB" pod-exec client/client -- curl -sS --max-time 5 "http://$(svc_ip web web)/"
   [[ "$output" == "pod=web-"* ]]
+}
+
+@test "KNET_LAB_NODES=5: nodes a..e with the address pattern, kept by a plain up; KNET_LAB_NODES=3 goes back" {
+  run env KNET_LAB_NODES=21 "$LAB" up
+  [ "$status" -eq 1 ]
+  [ "$output" = "lab: KNET_LAB_NODES must be 1..20, got 21" ]
+  KNET_LAB_NODES=5 "$LAB" up >&2
+  lab_env
+  [ "$KNET_LAB_NODES" = "node-a node-b node-c node-d node-e" ]
+  run k get nodes -o jsonpath='{range .items[*]}{.metadata.name} {.spec.podCIDR} {.status.addresses[?(@.type=="InternalIP")].address}{"\n"}{end}'
+  [ "$output" = "$(printf 'node-a 198.19.1.0/24 198.18.0.10\nnode-b 198.19.2.0/24 198.18.0.11\nnode-c 198.19.3.0/24 198.18.0.12\nnode-d 198.19.4.0/24 198.18.0.13\nnode-e 198.19.5.0/24 198.18.0.14')" ]
+  # lab env exports the list; feeding it back to up keeps the count
+  run "$LAB" up
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"already up"* ]]
+  [ "$(k get nodes -o name | wc -l)" -eq 5 ]
+  run "$LAB" run node-e -- curl -sS --cacert "$KNET_LAB_DIR/pki/ca.crt" https://198.18.0.14:10250/healthz
+  [ "$output" = ok ]
+  KNET_LAB_NODES=3 "$LAB" up >&2
+  lab_env
+  [ "$KNET_LAB_NODES" = "node-a node-b node-c" ]
+  [ "$(k get nodes -o name | wc -l)" -eq 3 ]
+  [ ! -e /var/run/netns/lab-node-d ]
 }
