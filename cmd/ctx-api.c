@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The API client of a command that has KNET_CMD_API, from the globals. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -25,6 +26,14 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 	struct knet_error err = {0};
 	int r;
 
+	/* A remote run without credentials: what needs the API says so. */
+	if (ctx->g.no_api) {
+		knet_error_set(&err, -EINVAL, KNET_EXIT_USAGE,
+			       "this needs the cluster API, which a remote run "
+			       "without one (--no-api) does not have");
+		return knet_fail(ctx, &err, "run",
+				 ctx->cmd ? ctx->cmd->name : NULL);
+	}
 	r = knet_api_new(&cfg, &ctx->api, &err);
 	if (r < 0) {
 		if (err.exit == KNET_EXIT_USAGE)
