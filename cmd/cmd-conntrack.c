@@ -288,6 +288,7 @@ struct run {
 
 	struct knet_who_index *idx;
 	struct knet_ct_names *names;
+	bool name_here; /* a remote run without an API: names are ours */
 	struct knet_service *svc;
 	struct knet_endpoints_list *eps;
 	struct knet_ct_service *cs;
@@ -1227,7 +1228,93 @@ static int run_ct(struct knet_ctx *ctx, struct knet_node_job *job)
 
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	return tables_new(ctx, job->data);
+	struct run *run = job->data;
+	int r = tables_new(ctx, run);
+
+	/* A remote run without an API sends addresses: named here. */
+	if (r == 0 && knet_node_remote_no_api(ctx) && !run->no_names) {
+		run->name_here = true;
+		r = prepare_names(ctx, job);
+	}
+	return r;
+}
+
+/* One raw address of a remote entry into @addr; false when not one. */
+static bool raw_addr(const cJSON *o, const char *key, int family,
+		     unsigned char *addr)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	return s && inet_pton(family, s, addr) == 1;
+}
+
+static uint16_t raw_u16(const cJSON *o, const char *key)
+{
+	long long v = 0;
+
+	return knet_json_to_ll(cJSON_GetObjectItem(o, key), &v) && v >= 0 &&
+			       v <= 65535
+		       ? (uint16_t)v
+		       : 0;
+}
+
+static void put_str(cJSON *o, const char *key, const char *value)
+{
+	cJSON *v = value ? cJSON_CreateString(value) : cJSON_CreateNull();
+
+	if (v && !cJSON_ReplaceItemInObject(o, key, v))
+		cJSON_Delete(v);
+}
+
+/*
+ * The remote entry @o as this end would have printed it with names:
+ * its tuples rebuilt from the raw fields (orig_src, ..., status), then
+ * the same endpoint_text() and translation() as a local run, with the
+ * names of this end's who-index.
+ */
+static int name_remote_entry(struct run *run, cJSON *o)
+{
+	const char *fam =
+		cJSON_GetStringValue(cJSON_GetObjectItem(o, "family"));
+	struct knet_ct_entry e = {0};
+	struct knet_ct_ends x;
+	char buf[720];
+	long long st = 0;
+	int family;
+
+	if (!fam)
+		return 0;
+	family = !strcmp(fam, "ipv6") ? AF_INET6 : AF_INET;
+	e.family = (uint8_t)family;
+	e.proto = (uint8_t)raw_u16(o, "proto_num");
+	if (!raw_addr(o, "orig_src", family, e.orig.src) ||
+	    !raw_addr(o, "orig_dst", family, e.orig.dst) ||
+	    !raw_addr(o, "reply_src", family, e.reply.src) ||
+	    !raw_addr(o, "reply_dst", family, e.reply.dst))
+		return 0;
+	e.orig.sport = raw_u16(o, "orig_sport");
+	e.orig.dport = raw_u16(o, "orig_dport");
+	e.reply.sport = raw_u16(o, "reply_sport");
+	e.reply.dport = raw_u16(o, "reply_dport");
+	e.orig.icmp_type = e.reply.icmp_type = (uint8_t)raw_u16(o, "icmp_type");
+	e.orig.icmp_code = e.reply.icmp_code = (uint8_t)raw_u16(o, "icmp_code");
+	e.orig.icmp_id = e.reply.icmp_id = raw_u16(o, "icmp_id");
+	if (knet_json_to_ll(cJSON_GetObjectItem(o, "status"), &st)) {
+		e.status = (uint32_t)st;
+		e.has |= KNET_CT_HAS_STATUS;
+	}
+	knet_ct_format_ends(&e, &x);
+	put_str(o, "source",
+		endpoint_text(run, &e, &x, KNET_CT_ORIG_SRC, buf, sizeof(buf)));
+	put_str(o, "destination",
+		endpoint_text(run, &e, &x, KNET_CT_ORIG_DST, buf, sizeof(buf)));
+	translation(run, &e, &x, buf, sizeof(buf));
+	put_str(o, "translation", buf[0] ? buf : NULL);
+	put_str(o, "orig_src_name", name_of(run, &e, e.orig.src));
+	put_str(o, "orig_dst_name", name_of(run, &e, e.orig.dst));
+	put_str(o, "reply_src_name", backend_of(run, &e));
+	put_str(o, "reply_dst_name", name_of(run, &e, e.reply.dst));
+	return 0;
 }
 
 static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
@@ -1255,7 +1342,9 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		t = run->st;
 	else if (!strcmp(type, "cpu"))
 		t = run->cpus;
-	if (t) {
+	if (t == run->entries && run->name_here)
+		r = name_remote_entry(run, o);
+	if (t && r == 0) {
 		r = knet_via_row(t, o);
 		if (r == 0)
 			r = t == run->entries ? knet_table_stream_row(t)
