@@ -293,7 +293,7 @@ static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 	int r;
 
 	/* One pod: the node pipeline sets the API up. */
-	if (!args->npos)
+	if (!args->npos && !ctx->g.no_api)
 		api_quiet(ctx);
 	if (knet_table_new(cols, &o, &t) < 0)
 		return KNET_EXIT_SYSTEM;

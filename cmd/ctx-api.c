@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The API client of a command that has KNET_CMD_API, from the globals. */
-#include <errno.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -28,11 +27,14 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 
 	/* A remote run without credentials: what needs the API says so. */
 	if (ctx->g.no_api) {
-		knet_error_set(&err, -EINVAL, KNET_EXIT_USAGE,
-			       "this needs the cluster API, which a remote run "
-			       "without one (--no-api) does not have");
-		return knet_fail(ctx, &err, "run",
-				 ctx->cmd ? ctx->cmd->name : NULL);
+		/* Not the user's usage error: no "try 'knet help'". */
+		fprintf(stderr,
+			"knet: cannot run '%s' on node %s: it reads the "
+			"cluster API there, and a remote run through this "
+			"transport has none (--no-api)\n",
+			ctx->cmd ? ctx->cmd->name : "?",
+			ctx->g.node ? ctx->g.node : "(this node)");
+		return KNET_EXIT_USAGE;
 	}
 	r = knet_api_new(&cfg, &ctx->api, &err);
 	if (r < 0) {
