@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knet/api.h"
 #include "knet/node.h"
 #include "knet/objects.h"
 
@@ -274,15 +275,18 @@ int knet_fact_pod_decode(const char *fact, struct knet_pod **ret,
 		return oom(err);
 	}
 	r = each_field(fact, "pod", pod_set, pod, err);
+	/* Where it is, at least; the rest may be missing. */
+	if (r == 0 && (!knet_json_path(pod, "metadata", "namespace",
+				       KNET_JSON_END) ||
+		       !knet_json_path(pod, "metadata", "name",
+				       KNET_JSON_END) ||
+		       !knet_json_path(pod, "spec", "nodeName", KNET_JSON_END)))
+		r = bad("pod", err);
 	if (r == 0 && knet_pod_from_json(pod, &p) < 0)
 		r = oom(err);
 	cJSON_Delete(pod);
 	if (r < 0)
 		return r;
-	if (!p->meta.namespace || !p->meta.name || !p->node) {
-		knet_pod_free(p);
-		return bad("pod", err);
-	}
 	*ret = p;
 	return 0;
 }
