@@ -161,7 +161,8 @@ ct_names() {
 		while read -r id; do
 			[ "$(grep "^\[$id," "$T/a")" = "$(grep "^\[$id," "$T/b")" ]
 		done <"$T/ids"
-		jq -se "map(select(.orig_src_name == \"client/client\")) | length > 0 and all(.source | startswith(\"client/client:\"))" "$T/noapi"
+		echo "target $target"
+		jq -se "map(select(.orig_src_name == \"client/client\")) | length > 0 and all(.source | startswith(\"client/client\"))" "$T/noapi"
 	done
 	grep -qx -- --no-api "$T/argv"
 	nothing_left
