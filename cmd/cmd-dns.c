@@ -519,8 +519,7 @@ static void judge(const struct knet_dns_intent *in, const struct dns_expect *ex,
 {
 	j->wrong_name = resolved_as && in->fqdn[0] && ex->known &&
 			strcasecmp(in->fqdn, resolved_as);
-	j->mismatch = resolved_as && ex->known && ex->exists &&
-		      ex->addrs.n &&
+	j->mismatch = resolved_as && ex->known && ex->exists && ex->addrs.n &&
 		      !knet_dns_addrs_equal((char *const *)got, ngot,
 					    ex->addrs.v, ex->addrs.n);
 	if (j->wrong_name)
@@ -697,8 +696,8 @@ static int judge_remote(struct knet_ctx *ctx, struct knet_node_job *job,
 	free(run->resolved_as);
 	run->resolved_as = resolved_as ? strdup(resolved_as) : NULL;
 	if (run->ex.known && run->ex.exists) {
-		v = cJSON_CreateStringArray((const char *const *)run->ex.addrs.v,
-					    run->ex.addrs.n);
+		v = cJSON_CreateStringArray(
+			(const char *const *)run->ex.addrs.v, run->ex.addrs.n);
 		if (v && !cJSON_ReplaceItemInObject(o, "expected", v))
 			cJSON_Delete(v);
 	}

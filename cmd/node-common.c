@@ -227,8 +227,8 @@ static int remote_facts(struct knet_ctx *ctx, struct knet_node_job *job,
 	}
 	w->v[n++] = "--no-api";
 	if (job->src->place && job->src->place->pod) {
-		if (knet_fact_pod_encode(job->src->place->pod, &w->src,
-					 &err) < 0)
+		if (knet_fact_pod_encode(job->src->place->pod, &w->src, &err) <
+		    0)
 			return knet_fail(ctx, &err, job->find_verb,
 					 job->src->label);
 		w->v[n++] = "--src-fact";
@@ -373,8 +373,7 @@ static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (r)
 		return r;
 	if (job->target && ctx->g.target_fact)
-		r = knet_fact_target_decode(ctx->g.target_fact, &job->tg,
-					    &err);
+		r = knet_fact_target_decode(ctx->g.target_fact, &job->tg, &err);
 	else if (job->target)
 		r = knet_target_resolve(ctx->api, job->target,
 					knet_ctx_namespace(ctx), job->family,

@@ -506,7 +506,6 @@ int knet_self_exe(char **ret_path, struct knet_error *err);
  */
 int knet_via_row(struct knet_table *t, const cJSON *obj);
 
-
 /* --- remote runs without an API (--no-api): the caller's facts --- */
 
 struct knet_pod;

@@ -276,11 +276,10 @@ int knet_fact_pod_decode(const char *fact, struct knet_pod **ret,
 	}
 	r = each_field(fact, "pod", pod_set, pod, err);
 	/* Where it is, at least; the rest may be missing. */
-	if (r == 0 && (!knet_json_path(pod, "metadata", "namespace",
-				       KNET_JSON_END) ||
-		       !knet_json_path(pod, "metadata", "name",
-				       KNET_JSON_END) ||
-		       !knet_json_path(pod, "spec", "nodeName", KNET_JSON_END)))
+	if (r == 0 &&
+	    (!knet_json_path(pod, "metadata", "namespace", KNET_JSON_END) ||
+	     !knet_json_path(pod, "metadata", "name", KNET_JSON_END) ||
+	     !knet_json_path(pod, "spec", "nodeName", KNET_JSON_END)))
 		r = bad("pod", err);
 	if (r == 0 && knet_pod_from_json(pod, &p) < 0)
 		r = oom(err);

@@ -12,10 +12,17 @@
 
 /* Long forms only: a short -s after the command is its own (ping -s). */
 static const char *const with_value[] = {
-	"--kubeconfig",	     "--context", "--cluster",
-	"--user",	     "--server",  "--token",
-	"--certificate-authority",	  "--tls-server-name",
-	"--as",		     "--as-group", "--request-timeout",
+	"--kubeconfig",
+	"--context",
+	"--cluster",
+	"--user",
+	"--server",
+	"--token",
+	"--certificate-authority",
+	"--tls-server-name",
+	"--as",
+	"--as-group",
+	"--request-timeout",
 	"--api-encoding",
 };
 static const char *const flags[] = {"--insecure-skip-tls-verify"};

@@ -91,10 +91,14 @@ static void test_target_round_trip(void)
 static void test_malformed(void)
 {
 	static const char *const bad[] = {
-		"ns=web,name=a,node=n,ip=%zz", "ns=web,name=a,node=n,ip=%0",
-		"ns=web,name=a,node=n,ip=%00", "ns=web,name=a,node",
-		"=x",			       "ns=web,name=a b,node=n",
-		"ns=web,name=a",	       "",
+		"ns=web,name=a,node=n,ip=%zz",
+		"ns=web,name=a,node=n,ip=%0",
+		"ns=web,name=a,node=n,ip=%00",
+		"ns=web,name=a,node",
+		"=x",
+		"ns=web,name=a b,node=n",
+		"ns=web,name=a",
+		"",
 	};
 	struct knet_error err = {0};
 	struct knet_pod *p = NULL;
@@ -142,15 +146,28 @@ static void free_words(char **v)
 static void test_strip(void)
 {
 	static const char *const in[] = {
-		"/usr/bin/knet", "--kubeconfig", "/root/k", "--context=lab",
-		"--token",	 "s3cret",	 "-n",	    "web",
-		"--insecure-skip-tls-verify",	 "exec",    "--request-timeout",
-		"5s",		 "web-1",	 "--",	    "sh",
-		"--token",	 "x",		 NULL,
+		"/usr/bin/knet",
+		"--kubeconfig",
+		"/root/k",
+		"--context=lab",
+		"--token",
+		"s3cret",
+		"-n",
+		"web",
+		"--insecure-skip-tls-verify",
+		"exec",
+		"--request-timeout",
+		"5s",
+		"web-1",
+		"--",
+		"sh",
+		"--token",
+		"x",
+		NULL,
 	};
 	static const char *const want[] = {
-		"/usr/bin/knet", "-n", "web", "exec", "web-1",
-		"--",		 "sh", "--token", "x", NULL,
+		"/usr/bin/knet", "-n", "web", "exec", "web-1", "--", "sh",
+		"--token",	 "x",  NULL,
 	};
 	char **v = words(in);
 	int i;
