@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ct-raw.h"
 #include "knet/analysis.h"
 #include "knet/netlink.h"
 #include "knet/node.h"
@@ -1239,25 +1240,6 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	return r;
 }
 
-/* One raw address of a remote entry into @addr; false when not one. */
-static bool raw_addr(const cJSON *o, const char *key, int family,
-		     unsigned char *addr)
-{
-	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
-
-	return s && inet_pton(family, s, addr) == 1;
-}
-
-static uint16_t raw_u16(const cJSON *o, const char *key)
-{
-	long long v = 0;
-
-	return knet_json_to_ll(cJSON_GetObjectItem(o, key), &v) && v >= 0 &&
-			       v <= 65535
-		       ? (uint16_t)v
-		       : 0;
-}
-
 static void put_str(cJSON *o, const char *key, const char *value)
 {
 	cJSON *v = value ? cJSON_CreateString(value) : cJSON_CreateNull();
@@ -1274,35 +1256,12 @@ static void put_str(cJSON *o, const char *key, const char *value)
  */
 static int name_remote_entry(struct run *run, cJSON *o)
 {
-	const char *fam =
-		cJSON_GetStringValue(cJSON_GetObjectItem(o, "family"));
-	struct knet_ct_entry e = {0};
+	struct knet_ct_entry e;
 	struct knet_ct_ends x;
 	char buf[720];
-	long long st = 0;
-	int family;
 
-	if (!fam)
-		return 0;
-	family = !strcmp(fam, "ipv6") ? AF_INET6 : AF_INET;
-	e.family = (uint8_t)family;
-	e.proto = (uint8_t)raw_u16(o, "proto_num");
-	if (!raw_addr(o, "orig_src", family, e.orig.src) ||
-	    !raw_addr(o, "orig_dst", family, e.orig.dst) ||
-	    !raw_addr(o, "reply_src", family, e.reply.src) ||
-	    !raw_addr(o, "reply_dst", family, e.reply.dst))
-		return 0;
-	e.orig.sport = raw_u16(o, "orig_sport");
-	e.orig.dport = raw_u16(o, "orig_dport");
-	e.reply.sport = raw_u16(o, "reply_sport");
-	e.reply.dport = raw_u16(o, "reply_dport");
-	e.orig.icmp_type = e.reply.icmp_type = (uint8_t)raw_u16(o, "icmp_type");
-	e.orig.icmp_code = e.reply.icmp_code = (uint8_t)raw_u16(o, "icmp_code");
-	e.orig.icmp_id = e.reply.icmp_id = raw_u16(o, "icmp_id");
-	if (knet_json_to_ll(cJSON_GetObjectItem(o, "status"), &st)) {
-		e.status = (uint32_t)st;
-		e.has |= KNET_CT_HAS_STATUS;
-	}
+	if (ct_raw_entry(o, &e) < 0)
+		return 0; /* left as it came */
 	knet_ct_format_ends(&e, &x);
 	put_str(o, "source",
 		endpoint_text(run, &e, &x, KNET_CT_ORIG_SRC, buf, sizeof(buf)));
