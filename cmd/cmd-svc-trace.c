@@ -263,9 +263,9 @@ static int prepare_node_only(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct run *run = job->data;
 
 	run->node_only = true;
-	run->node = strdup(job->on_node ? job->on_node
-			   : ctx->g.node    ? ctx->g.node
-					    : "");
+	run->node = strdup(job->on_node	 ? job->on_node
+			   : ctx->g.node ? ctx->g.node
+					 : "");
 	if (!run->node || knet_table_new(raw_cols, &o, &run->raw_rules) < 0 ||
 	    knet_table_new(ct_raw_cols, &o, &run->raw_ct) < 0)
 		return -ENOMEM;
@@ -593,8 +593,7 @@ static int take_rules(struct run *run, const cJSON *o)
 	if (!run->kp.nat || (filter && !run->kp.filter))
 		return -ENOMEM;
 	/* As kube_proxy_read: parsed rules, else the mode alone. */
-	if (knet_ipt_parse(run->kp.nat, run->kp.filter, &run->kp.ipt, &err) <
-	    0)
+	if (knet_ipt_parse(run->kp.nat, run->kp.filter, &run->kp.ipt, &err) < 0)
 		run->kp.ipt = NULL;
 	return 0;
 }

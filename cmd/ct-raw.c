@@ -129,8 +129,8 @@ int ct_raw_entry(const cJSON *o, struct knet_ct_entry *ret)
 	e.reply.icmp_type = e.orig.icmp_type;
 	e.reply.icmp_code = e.orig.icmp_code;
 	e.reply.icmp_id = e.orig.icmp_id;
-	if (knet_json_to_ll(cJSON_GetObjectItem(o, "status"), &st) &&
-	    st >= 0 && st <= 0xffffffffLL) {
+	if (knet_json_to_ll(cJSON_GetObjectItem(o, "status"), &st) && st >= 0 &&
+	    st <= 0xffffffffLL) {
 		e.status = (uint32_t)st;
 		e.has |= KNET_CT_HAS_STATUS;
 	}
