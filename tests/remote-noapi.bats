@@ -179,6 +179,20 @@ ct_names() {
 	[ "$(tshark -r "$T/y.pcapng" -T fields -e frame.interface_description 2>/dev/null | sort -u)" = "$desc" ]
 }
 
+@test "capture, flows of pods on several nodes: refused in words (2)" {
+	rm -f "$T/argv"
+	for cmd in "capture -c 1 -w $T/m.pcapng" "flows --once 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr env KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 \
+			tests/lab/lab run node-a -- "$KNET" $cmd -n web "$WEB_B" "$WEB_C"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "knet: cannot reach the targets on node node-b through this transport: its remote run has no cluster API to find them; give one pod per run" ]
+	done
+	[ ! -e "$T/m.pcapng" ]
+	[ ! -e "$T/argv" ]
+	nothing_left
+}
+
 @test "flows --once POD: flows to the pod named here" {
 	# client/client's connections to it while both runs watch
 	(
