@@ -120,17 +120,6 @@ static const struct knet_column find_cols[] = {
 	[NFIND_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
-/* What a remote run without an API sends: kube-proxy's rules as read. */
-enum { RAW_EVENT, RAW_MODE, RAW_NAT, RAW_FILTER, NRAW_COLS };
-
-static const struct knet_column raw_cols[] = {
-	[RAW_EVENT] = {"EVENT", "event", KNET_CELL_STR, 0, 0},
-	[RAW_MODE] = {"MODE", "mode", KNET_CELL_STR, 0, 0},
-	[RAW_NAT] = {"NAT", "nat", KNET_CELL_STR, 0, 0},
-	[RAW_FILTER] = {"FILTER", "filter", KNET_CELL_STR, 0, 0},
-	[NRAW_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
-};
-
 static const struct knet_opt trace_options[] = {
 	{"on", 0, KNET_OPT_STRING, "NODE",
 	 "read kube-proxy's rules and conntrack on NODE (default: this node)",
@@ -160,7 +149,7 @@ struct run {
 	 */
 	bool node_only;	 /* that remote run: --no-api */
 	bool judge_here; /* this end of it */
-	struct knet_table *raw_rules, *raw_ct;
+	struct knet_table *raw_ct;
 };
 
 static int tables_new(struct knet_ctx *ctx, struct run *run)
@@ -266,8 +255,7 @@ static int prepare_node_only(struct knet_ctx *ctx, struct knet_node_job *job)
 	run->node = strdup(job->on_node	 ? job->on_node
 			   : ctx->g.node ? ctx->g.node
 					 : "");
-	if (!run->node || knet_table_new(raw_cols, &o, &run->raw_rules) < 0 ||
-	    knet_table_new(ct_raw_cols, &o, &run->raw_ct) < 0)
+	if (!run->node || knet_table_new(ct_raw_cols, &o, &run->raw_ct) < 0)
 		return -ENOMEM;
 	kube_proxy_read(ctx, run->node, &run->kp);
 	open_conntrack(ctx, run);
@@ -286,19 +274,8 @@ static int send_entry(const struct knet_ct_entry *e, void *ud)
 static int send_node(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
-	struct knet_table *t = run->raw_rules;
-	int r = knet_table_add_row(t);
+	int r = kube_proxy_send(ctx, &run->kp);
 
-	if (r < 0)
-		return r;
-	knet_table_set_str(t, RAW_EVENT, "rules");
-	if (run->kp.mode)
-		knet_table_set_str(t, RAW_MODE, run->kp.mode);
-	if (run->kp.nat)
-		knet_table_set_str(t, RAW_NAT, run->kp.nat);
-	if (run->kp.filter)
-		knet_table_set_str(t, RAW_FILTER, run->kp.filter);
-	r = knet_table_stream_row(t);
 	if (r == 0 && run->ct &&
 	    knet_ct_dump_finish(run->ct, send_entry, run->raw_ct, &job->err) <
 		    0) {
@@ -572,32 +549,6 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	return 0;
 }
 
-/* kube-proxy's rules as the remote run read them, parsed here. */
-static int take_rules(struct run *run, const cJSON *o)
-{
-	static const char *const modes[] = {"iptables", "ipvs", "nftables"};
-	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(o, "mode"));
-	const char *nat = cJSON_GetStringValue(cJSON_GetObjectItem(o, "nat"));
-	const char *filter =
-		cJSON_GetStringValue(cJSON_GetObjectItem(o, "filter"));
-	struct knet_error err = {0};
-
-	kube_proxy_clear(&run->kp);
-	for (size_t i = 0; mode && i < sizeof(modes) / sizeof(*modes); i++)
-		if (!strcmp(mode, modes[i]))
-			run->kp.mode = modes[i];
-	if (!run->kp.mode || !nat)
-		return 0;
-	run->kp.nat = strdup(nat);
-	run->kp.filter = filter ? strdup(filter) : NULL;
-	if (!run->kp.nat || (filter && !run->kp.filter))
-		return -ENOMEM;
-	/* As kube_proxy_read: parsed rules, else the mode alone. */
-	if (knet_ipt_parse(run->kp.nat, run->kp.filter, &run->kp.ipt, &err) < 0)
-		run->kp.ipt = NULL;
-	return 0;
-}
-
 /* A remote NAT entry, classified against the Service here. */
 static int take_entry(struct run *run, const cJSON *o)
 {
@@ -651,7 +602,7 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
 	if (run->judge_here) {
 		if (ev && !strcmp(ev, "rules"))
-			r = take_rules(run, o);
+			r = kube_proxy_take(&run->kp, o);
 		else if (ev && !strcmp(ev, "ct"))
 			r = take_entry(run, o);
 		cJSON_Delete(o);
@@ -674,7 +625,6 @@ static void run_free(struct run *run)
 	knet_table_free(run->layers);
 	knet_table_free(run->ept);
 	knet_table_free(run->findings);
-	knet_table_free(run->raw_rules);
 	knet_table_free(run->raw_ct);
 	knet_svc_trace_free(run->trace);
 	knet_ct_free(run->ct);
