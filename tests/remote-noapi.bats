@@ -255,11 +255,28 @@ ct_names() {
 	nothing_left
 }
 
-@test "diagnose FROM on another node: cannot read the API there, says so (2)" {
-	run --separate-stderr env KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 \
-		tests/lab/lab run node-a -- "$KNET" diagnose "web/$WEB_B" svc/web/web:80
-	[ "$status" -eq 2 ]
-	[ "$stderr" = "knet: cannot run 'diagnose' on node node-b: it reads the cluster API there, and a remote run through this transport has none (--no-api)" ]
+@test "diagnose FROM on another node: API layers here, node layers there" {
+	for to in svc/web/web:80 "web/$WEB_C:8080"; do
+		both -o json diagnose "web/$WEB_B" "$to"
+		# 1: a layer failed (the lab's network may drop a probe)
+		[ "$plain" -le 1 ]
+		[ "$noapi" -le 1 ]
+		grep -qx -- --no-api "$T/argv"
+		grep -qx -- --target-fact "$T/argv"
+		# the layers only the API gives are the same
+		f='[.layers[] | select(.layer == "resolve" or .layer == "policy" or .layer == "service") | [.layer, .status, .evidence]]'
+		[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+		jq -e '[.layers[] | select(.layer == "resolve" or .layer == "policy") | .status] == ["OK", "OK"]' "$T/noapi"
+		# the node's layers ran there
+		jq -e '.layers[] | select(.layer == "reachability") | .status != "SKIP"' "$T/noapi"
+		jq -e '.layers[] | select(.layer == "conntrack") | .evidence | startswith("node node-b: ")' "$T/noapi"
+		# the verdict is over all of them: reachable, or the broken layer
+		jq -e '(.reachable and .verdict.layer == null) or (.reachable | not) and .verdict.layer != null' "$T/noapi"
+	done
+	# the service layer read node-b's rules, sent by the remote run
+	both -o json diagnose "web/$WEB_B" svc/web/web:80
+	jq -e '.layers[] | select(.layer == "service") | .status == "OK" and (.evidence | test("kube-proxy on node-b in sync"))' "$T/noapi"
+	nothing_left
 }
 
 @test "--no-api: cluster commands and bad facts are one-line usage errors" {
