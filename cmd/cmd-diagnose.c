@@ -381,9 +381,13 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 		return knet_usage_error(
 			ctx, "'%s' is not TARGET[:PORT[/PROTO]]", d.to);
 	}
-	/* The caller found what TO means: its target fact says it. */
+	/*
+	 * The caller found what TO means: its target fact says it.  A URL
+	 * names an Ingress (the API's); the rest reads without one here.
+	 */
 	d.node_only = ctx->g.no_api;
-	if (d.node_only && !(d.probe = strdup(d.to_target))) {
+	if (d.node_only && strstr(d.to, "://") &&
+	    !(d.probe = strdup(d.to_target))) {
 		r = KNET_EXIT_SYSTEM;
 		goto out;
 	}
@@ -392,7 +396,7 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 		goto out;
 	diag_split_ns(d.from, knet_ctx_namespace(ctx), &d.from_ns, &ignored);
 	free(ignored);
-	r = d.node_only ? 0 : diag_interpret_to(ctx, &d);
+	r = d.probe ? 0 : diag_interpret_to(ctx, &d);
 	if (r)
 		goto out;
 	d.judge_here = knet_node_remote_no_api(ctx);

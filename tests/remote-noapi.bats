@@ -256,7 +256,7 @@ ct_names() {
 }
 
 @test "diagnose FROM on another node: API layers here, node layers there" {
-	for to in svc/web/web:80 "web/$WEB_C:8080"; do
+	for to in svc/web/web:80 "web/$WEB_C:8080" web.web.svc.cluster.local:80; do
 		both -o json diagnose "web/$WEB_B" "$to"
 		# 1: a layer failed (the lab's network may drop a probe)
 		[ "$plain" -le 1 ]
@@ -273,6 +273,8 @@ ct_names() {
 		# the verdict is over all of them: reachable, or the broken layer
 		jq -e '(.reachable and .verdict.layer == null) or (.reachable | not) and .verdict.layer != null' "$T/noapi"
 	done
+	# a DNS name: asked from the pod there, the API's answer here
+	jq -e '.layers[] | select(.layer == "dns") | .status == "OK" and (.evidence | startswith("web.web.svc.cluster.local -> "))' "$T/noapi"
 	# the service layer read node-b's rules, sent by the remote run
 	both -o json diagnose "web/$WEB_B" svc/web/web:80
 	jq -e '.layers[] | select(.layer == "service") | .status == "OK" and (.evidence | test("kube-proxy on node-b in sync"))' "$T/noapi"
