@@ -403,6 +403,19 @@ static int spawn_remotes(struct many *m, const struct capture_targets *t)
 						   NULL};
 	struct knet_ctx *ctx = m->ctx;
 
+	/*
+	 * Each remote run finds its node's targets among all of them
+	 * through the API (names, -l, Services): one without an API
+	 * cannot.  Said here, once, before anything starts there.
+	 */
+	if (m->nremote && knet_node_remote_no_api(ctx)) {
+		fprintf(stderr,
+			"knet: cannot reach the targets on node %s through "
+			"this transport: its remote run has no cluster API to "
+			"find them; give one pod per run\n",
+			m->remotes[0].node);
+		return KNET_EXIT_USAGE;
+	}
 	for (int i = 0; i < m->nremote; i++) {
 		struct remote *rm = &m->remotes[i];
 		char **argv = NULL;

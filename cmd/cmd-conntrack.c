@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "ct-raw.h"
 #include "knet/analysis.h"
 #include "knet/netlink.h"
 #include "knet/node.h"
@@ -304,6 +305,7 @@ struct run {
 
 	struct knet_who_index *idx;
 	struct knet_ct_names *names;
+	bool name_here; /* a remote run without an API: names are ours */
 	struct knet_service *svc;
 	struct knet_endpoints_list *eps;
 	struct knet_ct_service *cs;
@@ -1248,7 +1250,51 @@ static int run_ct(struct knet_ctx *ctx, struct knet_node_job *job)
 
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	return tables_new(ctx, job->data);
+	struct run *run = job->data;
+	int r = tables_new(ctx, run);
+
+	/* A remote run without an API sends addresses: named here. */
+	if (r == 0 && knet_node_remote_no_api(ctx) && !run->no_names) {
+		run->name_here = true;
+		r = prepare_names(ctx, job);
+	}
+	return r;
+}
+
+static void put_str(cJSON *o, const char *key, const char *value)
+{
+	cJSON *v = value ? cJSON_CreateString(value) : cJSON_CreateNull();
+
+	if (v && !cJSON_ReplaceItemInObject(o, key, v))
+		cJSON_Delete(v);
+}
+
+/*
+ * The remote entry @o as this end would have printed it with names:
+ * its tuples rebuilt from the raw fields (orig_src, ..., status), then
+ * the same endpoint_text() and translation() as a local run, with the
+ * names of this end's who-index.
+ */
+static int name_remote_entry(struct run *run, cJSON *o)
+{
+	struct knet_ct_entry e;
+	struct knet_ct_ends x;
+	char buf[720];
+
+	if (ct_raw_entry(o, &e) < 0)
+		return 0; /* left as it came */
+	knet_ct_format_ends(&e, &x);
+	put_str(o, "source",
+		endpoint_text(run, &e, &x, KNET_CT_ORIG_SRC, buf, sizeof(buf)));
+	put_str(o, "destination",
+		endpoint_text(run, &e, &x, KNET_CT_ORIG_DST, buf, sizeof(buf)));
+	translation(run, &e, &x, buf, sizeof(buf));
+	put_str(o, "translation", buf[0] ? buf : NULL);
+	put_str(o, "orig_src_name", name_of(run, &e, e.orig.src));
+	put_str(o, "orig_dst_name", name_of(run, &e, e.orig.dst));
+	put_str(o, "reply_src_name", backend_of(run, &e));
+	put_str(o, "reply_dst_name", name_of(run, &e, e.reply.dst));
+	return 0;
 }
 
 static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
@@ -1276,7 +1322,9 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		t = run->st;
 	else if (!strcmp(type, "cpu"))
 		t = run->cpus;
-	if (t) {
+	if (t == run->entries && run->name_here)
+		r = name_remote_entry(run, o);
+	if (t && r == 0) {
 		r = knet_via_row(t, o);
 		/* Fan-out: whose table (the backends' NODE is column 1 too). */
 		if (r == 0 && job->node_name &&

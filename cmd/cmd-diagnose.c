@@ -205,6 +205,8 @@ static int summary(struct knet_ctx *ctx, struct knet_node_job *job, int status)
 
 	if (status)
 		return status;
+	if (d->node_only && kube_proxy_send(ctx, &d->kp) < 0)
+		return KNET_EXIT_SYSTEM;
 	for (int l = 0; l < KNET_DIAG_NLAYERS; l++)
 		if (!d->done[l])
 			d->in.r[l].status = KNET_DIAG_SKIP;
@@ -220,6 +222,16 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	cJSON *o = knet_node_remote_json(line);
 
 	(void)ctx;
+	if (o && d->judge_here &&
+	    !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "event")) ?: "",
+		    "rules")) {
+		d->kp_given = true;
+		if (kube_proxy_take(&d->kp, o) < 0)
+			knet_error_set(&job->err, -ENOMEM, KNET_EXIT_SYSTEM,
+				       "out of memory");
+		cJSON_Delete(o);
+		return job->err.code;
+	}
 	if (o && cJSON_GetObjectItem(o, "verdict")) {
 		cJSON_Delete(d->remote);
 		d->remote = o;
@@ -275,7 +287,39 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 		return status ? status : KNET_EXIT_SYSTEM;
 	from_remote(d);
 	d->remote_node = job->src->remote_node;
+	if (d->judge_here) {
+		/* Its layers had no API: ours, with its node's rules, and
+		 * the verdict over all of them. */
+		int r = diag_api_layers(ctx, job);
+
+		if (r)
+			return r;
+		for (int l = 0; l < KNET_DIAG_NLAYERS; l++)
+			if (!d->done[l])
+				d->in.r[l].status = KNET_DIAG_SKIP;
+		knet_diag_verdict(&d->in, &d->v);
+	}
 	return print_result(ctx, d);
+}
+
+/*
+ * A remote run without an API: FROM as the caller found it, this node's
+ * rules for the caller's service layer (read as root, now), then the
+ * node's own handles.  The API layers are the caller's.
+ */
+static int prepare_node_only(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct diag *d = job->data;
+	const struct knet_pod *p = job->src->place->pod;
+
+	snprintf(d->from_ip, sizeof(d->from_ip), "%s",
+		 p->ips.n ? p->ips.v[0] : "");
+	snprintf(d->from_node, sizeof(d->from_node), "%s",
+		 p->node ? p->node : "");
+	if (diag_wants(d, KNET_DIAG_SERVICE) &&
+	    job->tg->kind == KNET_TARGET_SERVICE)
+		kube_proxy_read(ctx, d->from_node, &d->kp);
+	return diag_node_prepare(ctx, job);
 }
 
 /*
@@ -292,6 +336,8 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 		if (r > 0)
 			return summary(ctx, job, 0);
 	}
+	if (r == 0 && d->node_only)
+		return prepare_node_only(ctx, job);
 	if (r == 0)
 		r = diag_api_layers(ctx, job);
 	return r ? r : diag_node_prepare(ctx, job);
@@ -344,15 +390,26 @@ static int exec_diagnose(struct knet_ctx *ctx, const struct knet_args *args)
 		return knet_usage_error(
 			ctx, "'%s' is not TARGET[:PORT[/PROTO]]", d.to);
 	}
-	r = knet_ctx_api_setup(ctx);
+	/*
+	 * The caller found what TO means: its target fact says it.  A URL
+	 * names an Ingress (the API's); the rest reads without one here.
+	 */
+	d.node_only = ctx->g.no_api;
+	if (d.node_only && strstr(d.to, "://") &&
+	    !(d.probe = strdup(d.to_target))) {
+		r = KNET_EXIT_SYSTEM;
+		goto out;
+	}
+	r = d.node_only ? 0 : knet_ctx_api_setup(ctx);
 	if (r)
 		goto out;
 	diag_split_ns(d.from, knet_ctx_namespace(ctx), &d.from_ns, &ignored);
 	free(ignored);
-	r = diag_interpret_to(ctx, &d);
+	r = d.probe ? 0 : diag_interpret_to(ctx, &d);
 	if (r)
 		goto out;
-	if (diag_ends_run(ctx, &d)) {
+	d.judge_here = knet_node_remote_no_api(ctx);
+	if (!d.node_only && diag_ends_run(ctx, &d)) {
 		knet_diag_verdict(&d.in, &d.v);
 		r = print_result(ctx, &d);
 		goto out;

@@ -147,6 +147,12 @@ struct server_stat {
 	int tries, answered, timeouts, unreachable, servfail, refused;
 };
 
+/* What the answer means against the API's expectation. */
+struct judgement {
+	bool wrong_name, mismatch;
+	const char *status;
+};
+
 struct run {
 	const struct knet_args *args;
 	const char *name;
@@ -167,6 +173,12 @@ struct run {
 	struct server_stat servers[KNET_RESOLV_MAXNS];
 	int problems;
 	bool headers; /* findings header printed */
+	/* A remote run without an API: its verdict judged here. */
+	bool judge_here, judged;
+	struct knet_dns_intent in;
+	struct dns_expect ex;
+	struct judgement j;
+	char *resolved_as;
 };
 
 static int tables_new(struct knet_ctx *ctx, struct run *run)
@@ -500,6 +512,49 @@ static int finding_ndots(struct knet_ctx *ctx, struct run *run)
 		fq[strlen(fq) - 1] == '.' ? "" : ".");
 }
 
+/* @resolved_as: the name that answered, NULL when none did. */
+static void judge(const struct knet_dns_intent *in, const struct dns_expect *ex,
+		  const char *resolved_as, const char *const *got, int ngot,
+		  struct judgement *j)
+{
+	j->wrong_name = resolved_as && in->fqdn[0] && ex->known &&
+			strcasecmp(in->fqdn, resolved_as);
+	j->mismatch = resolved_as && ex->known && ex->exists && ex->addrs.n &&
+		      !knet_dns_addrs_equal((char *const *)got, ngot,
+					    ex->addrs.v, ex->addrs.n);
+	if (j->wrong_name)
+		j->status = "WRONG NAME";
+	else if (j->mismatch)
+		j->status = "MISMATCH";
+	else if (!resolved_as)
+		j->status = "NOT RESOLVED";
+	else if (ex->known && !ex->exists)
+		j->status = "NOT IN API";
+	else
+		j->status = "OK";
+}
+
+/* The findings of a judgement that only the API makes. */
+static int api_findings(struct knet_ctx *ctx, struct run *run,
+			const struct knet_dns_intent *in,
+			const struct dns_expect *ex, const char *resolved_as,
+			const struct judgement *j)
+{
+	int r = 0;
+
+	if (j->wrong_name)
+		r = add_finding(ctx, run, true, "wrong-name",
+				"'%s' resolved as %s through the search list, "
+				"but it means %s (%s); write '%s.'",
+				run->name, resolved_as, in->fqdn, ex->what,
+				in->fqdn);
+	if (r == 0 && j->mismatch && !j->wrong_name)
+		r = add_finding(ctx, run, true, "mismatch",
+				"the answer disagrees with the API: %s",
+				ex->what);
+	return r;
+}
+
 /* The verdict row and what it finds against the API. */
 static int verdict(struct knet_ctx *ctx, struct knet_node_job *job)
 {
@@ -510,31 +565,16 @@ static int verdict(struct knet_ctx *ctx, struct knet_node_job *job)
 	const char *pod_ns = job->src->place && job->src->place->pod
 				     ? job->src->place->pod->meta.namespace
 				     : NULL;
+	const char *resolved_as =
+		run->answered >= 0 ? run->plan->names[run->answered] : NULL;
 	struct knet_dns_intent in;
 	struct dns_expect ex;
-	const char *status;
-	bool wrong_name = false, mismatch = false;
+	struct judgement j;
 
 	knet_dns_intent_of(run->name, pod_ns,
 			   knet_resolv_cluster_domain(&run->conf), &in);
 	dns_expect(ctx->api, &in, run->type, &ex);
-	if (run->answered >= 0 && in.fqdn[0] && ex.known &&
-	    strcasecmp(in.fqdn, run->plan->names[run->answered]))
-		wrong_name = true;
-	if (run->answered >= 0 && ex.known && ex.exists && ex.addrs.n &&
-	    !knet_dns_addrs_equal((char *const *)got, ngot, ex.addrs.v,
-				  ex.addrs.n))
-		mismatch = true;
-	if (wrong_name)
-		status = "WRONG NAME";
-	else if (mismatch)
-		status = "MISMATCH";
-	else if (run->answered < 0)
-		status = "NOT RESOLVED";
-	else if (ex.known && !ex.exists)
-		status = "NOT IN API";
-	else
-		status = "OK";
+	judge(&in, &ex, resolved_as, got, ngot, &j);
 	r = knet_table_add_row(t);
 	if (r < 0)
 		goto out;
@@ -542,9 +582,8 @@ static int verdict(struct knet_ctx *ctx, struct knet_node_job *job)
 	knet_table_set_str(t, VER_NAME, run->name);
 	knet_table_set_str(t, VER_TYPE, run->type_name);
 	knet_table_set_strlist(t, VER_ANSWER, got, ngot);
-	if (run->answered >= 0)
-		knet_table_set_str(t, VER_RESOLVED_AS,
-				   run->plan->names[run->answered]);
+	if (resolved_as)
+		knet_table_set_str(t, VER_RESOLVED_AS, resolved_as);
 	if (ex.known && ex.exists)
 		knet_table_set_strlist(t, VER_EXPECTED,
 				       (const char *const *)ex.addrs.v,
@@ -552,24 +591,16 @@ static int verdict(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (ex.what[0])
 		knet_table_set_str(t, VER_API, ex.what);
 	knet_table_set_int(t, VER_QUERIES, total_queries(run));
-	knet_table_set_str(t, VER_STATUS, status);
+	knet_table_set_str(t, VER_STATUS, j.status);
 	knet_table_set_tone(t, VER_STATUS,
-			    strcmp(status, "OK") ? KNET_TONE_BAD
-						 : KNET_TONE_GOOD);
+			    strcmp(j.status, "OK") ? KNET_TONE_BAD
+						   : KNET_TONE_GOOD);
 	r = stream(ctx, t, true);
 	if (r < 0)
 		goto out;
 	r = findings_servers(ctx, run);
-	if (r == 0 && wrong_name)
-		r = add_finding(ctx, run, true, "wrong-name",
-				"'%s' resolved as %s through the search list, "
-				"but it means %s (%s); write '%s.'",
-				run->name, run->plan->names[run->answered],
-				in.fqdn, ex.what, in.fqdn);
-	if (r == 0 && mismatch && !wrong_name)
-		r = add_finding(ctx, run, true, "mismatch",
-				"the answer disagrees with the API: %s",
-				ex.what);
+	if (r == 0)
+		r = api_findings(ctx, run, &in, &ex, resolved_as, &j);
 	if (r == 0 && run->answered < 0)
 		r = add_finding(ctx, run, true, "not-resolved",
 				"'%s' did not resolve: the last name tried "
@@ -611,7 +642,90 @@ static int summary(struct knet_ctx *ctx, struct knet_node_job *job, int status)
 
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	return tables_new(ctx, job->data) < 0 ? KNET_EXIT_SYSTEM : 0;
+	struct run *run = job->data;
+
+	/* A remote run without an API answers; the API judges here. */
+	run->judge_here = knet_node_remote_no_api(ctx) && ctx->api;
+	return tables_new(ctx, run) < 0 ? KNET_EXIT_SYSTEM : 0;
+}
+
+/* The remote resolv.conf's search list: the cluster domain, here. */
+static int remote_search(struct run *run, const cJSON *o)
+{
+	const cJSON *e;
+
+	run->have_conf = true; /* cleared at the end */
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "search"))
+	{
+		const char *d = cJSON_GetStringValue(e);
+
+		if (d && knet_strv_push(&run->conf.search, d) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * The remote verdict @o, judged here against the API as verdict() does
+ * (its own had nothing to compare with): expected, api and status are
+ * replaced; the findings only the API makes come after it.
+ */
+static int judge_remote(struct knet_ctx *ctx, struct knet_node_job *job,
+			cJSON *o)
+{
+	struct run *run = job->data;
+	const char *got[KNET_DNS_RR_MAX];
+	const char *resolved_as =
+		cJSON_GetStringValue(cJSON_GetObjectItem(o, "resolved_as"));
+	const char *pod_ns = job->src->place && job->src->place->pod
+				     ? job->src->place->pod->meta.namespace
+				     : NULL;
+	const cJSON *e;
+	cJSON *v;
+	int ngot = 0;
+
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(o, "answer"))
+	{
+		if (cJSON_GetStringValue(e) && ngot < KNET_DNS_RR_MAX)
+			got[ngot++] = cJSON_GetStringValue(e);
+	}
+	knet_dns_intent_of(run->name, pod_ns,
+			   knet_resolv_cluster_domain(&run->conf), &run->in);
+	dns_expect(ctx->api, &run->in, run->type, &run->ex);
+	judge(&run->in, &run->ex, resolved_as, got, ngot, &run->j);
+	free(run->resolved_as);
+	run->resolved_as = resolved_as ? strdup(resolved_as) : NULL;
+	if (run->ex.known && run->ex.exists) {
+		v = cJSON_CreateStringArray(
+			(const char *const *)run->ex.addrs.v, run->ex.addrs.n);
+		if (v && !cJSON_ReplaceItemInObject(o, "expected", v))
+			cJSON_Delete(v);
+	}
+	if (run->ex.what[0]) {
+		v = cJSON_CreateString(run->ex.what);
+		if (v && !cJSON_ReplaceItemInObject(o, "api", v))
+			cJSON_Delete(v);
+	}
+	v = cJSON_CreateString(run->j.status);
+	if (v && !cJSON_ReplaceItemInObject(o, "status", v))
+		cJSON_Delete(v);
+	run->judged = true;
+	return 0;
+}
+
+static int remote_api_findings(struct knet_ctx *ctx, struct run *run)
+{
+	int r;
+
+	if (!run->judged)
+		return 0;
+	r = api_findings(ctx, run, &run->in, &run->ex, run->resolved_as,
+			 &run->j);
+	if (r == 0 && run->resolved_as && run->ex.known && !run->ex.exists)
+		r = add_finding(ctx, run, true, "not-in-api",
+				"'%s' resolves, but the API has no %s",
+				run->name, run->ex.what);
+	return r;
 }
 
 /* A line of the remote knet: its config, tries, verdict and findings. */
@@ -642,7 +756,11 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		header = !run->headers;
 		run->headers = true;
 	}
-	if (t) {
+	if (run->judge_here && t == run->conf_t)
+		r = remote_search(run, o);
+	if (t && r == 0 && run->judge_here && t == run->verdict)
+		r = judge_remote(ctx, job, o);
+	if (t && r == 0) {
 		r = knet_via_row(t, o);
 		if (r == 0 && t == run->tries) {
 			cJSON *rec = cJSON_GetObjectItem(o, "records");
@@ -659,8 +777,23 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 					      : knet_table_stream_row(t)
 				    : stream(ctx, t, header);
 	}
+	/* The API's findings follow the verdict, as in a local run. */
+	if (r == 0 && run->judge_here && t == run->verdict)
+		r = remote_api_findings(ctx, run);
 	cJSON_Delete(o);
 	return r;
+}
+
+/* The remote status, and ours when the API found a problem there. */
+static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
+		      int status)
+{
+	struct run *run = job->data;
+
+	(void)ctx;
+	if (status == KNET_EXIT_OK && run->problems)
+		return KNET_EXIT_PROBLEM;
+	return status;
 }
 
 static int exec_dns(struct knet_ctx *ctx, const struct knet_args *args)
@@ -692,12 +825,15 @@ static int exec_dns(struct knet_ctx *ctx, const struct knet_args *args)
 	job.summary = summary;
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
+	job.remote_end = remote_end;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
 	knet_table_free(run.conf_t);
 	knet_table_free(run.tries);
 	knet_table_free(run.verdict);
 	knet_table_free(run.findings);
+	dns_expect_clear(&run.ex);
+	free(run.resolved_as);
 	knet_dns_client_free(run.client);
 	knet_dns_plan_free(run.plan);
 	free(run.queries);

@@ -370,7 +370,7 @@ static int exec_netns(struct knet_ctx *ctx, const struct knet_args *args)
 					     "whole nodes: give no POD, "
 					     "--netns or --pid");
 	/* One pod: the node pipeline sets the API up; a fan-out needs it. */
-	if (!args->npos && !fanout)
+	if (!args->npos && !fanout && !ctx->g.no_api)
 		api_quiet(ctx);
 	if (knet_table_new(fanout ? fan_cols : cols, &o, &t) < 0)
 		return KNET_EXIT_SYSTEM;

@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "cmd.h"
+#include "ct-raw.h"
 #include "knet/analysis.h"
 #include "knet/netlink.h"
 #include "knet/node.h"
@@ -155,6 +156,13 @@ struct run {
 	bool fanout;
 	struct knet_column c_sum[NSUM_COLS + 1], c_lay[NLAY_COLS + 1];
 	struct knet_column c_ep[NEP_COLS + 1], c_find[NFIND_COLS + 1];
+	/*
+	 * Through a transport without an API: the remote run only reads
+	 * the node (raw: rules, NAT entries) and this end analyses it.
+	 */
+	bool node_only;	 /* that remote run: --no-api */
+	bool judge_here; /* this end of it */
+	struct knet_table *raw_ct;
 };
 
 static int tables_new(struct knet_ctx *ctx, struct run *run)
@@ -242,7 +250,7 @@ static void open_conntrack(struct knet_ctx *ctx, struct run *run)
 		return;
 	memset(&f, 0, sizeof(f));
 	r = knet_ct_filter_set(&f, "nat", NULL, &err);
-	if (r == 0)
+	if (r == 0 && run->svc)
 		r = knet_ct_service_new(
 			run->svc,
 			knet_endpoints_list_find(run->eps, run->ns, run->name),
@@ -261,12 +269,59 @@ static void open_conntrack(struct knet_ctx *ctx, struct run *run)
 	}
 }
 
+/*
+ * A remote run without an API (--no-api): this node's part only, read
+ * as root now and sent raw by run_trace; the caller has the Service.
+ */
+static int prepare_node_only(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	struct run *run = job->data;
+
+	run->node_only = true;
+	run->node = strdup(job->on_node	 ? job->on_node
+			   : ctx->g.node ? ctx->g.node
+					 : "");
+	if (!run->node || knet_table_new(ct_raw_cols, &o, &run->raw_ct) < 0)
+		return -ENOMEM;
+	kube_proxy_read(ctx, run->node, &run->kp);
+	open_conntrack(ctx, run);
+	return 0;
+}
+
+static int send_entry(const struct knet_ct_entry *e, void *ud)
+{
+	struct knet_table *t = ud;
+	int r = ct_raw_row(t, "ct", e);
+
+	return r < 0 ? r : knet_table_stream_row(t);
+}
+
+/* The rules as read, then every NAT entry, as raw JSON Lines. */
+static int send_node(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	int r = kube_proxy_send(ctx, &run->kp);
+
+	if (r == 0 && run->ct &&
+	    knet_ct_dump_finish(run->ct, send_entry, run->raw_ct, &job->err) <
+		    0) {
+		knet_warn(ctx, "conntrack on %s: %s", run->node,
+			  job->err.reason);
+		knet_error_clear(&job->err);
+	}
+	return r;
+}
+
 static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
 	struct knet_error err = {0};
-	int r = ctx->api ? 0 : knet_ctx_api_setup(ctx);
+	int r;
 
+	if (ctx->g.no_api)
+		return prepare_node_only(ctx, job);
+	r = ctx->api ? 0 : knet_ctx_api_setup(ctx);
 	if (r == 0)
 		r = read_api(ctx, job);
 	if (r)
@@ -427,7 +482,20 @@ static int print_findings(struct knet_ctx *ctx, struct run *run)
 	return r;
 }
 
+static int analyse(struct knet_ctx *ctx, struct knet_node_job *job,
+		   struct knet_svc_trace_in *in);
+static int run_trace_here(struct knet_ctx *ctx, struct knet_node_job *job);
+
 static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+
+	if (run->node_only)
+		return send_node(ctx, job);
+	return run_trace_here(ctx, job);
+}
+
+static int run_trace_here(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
 	struct knet_svc_trace_in in = {
@@ -439,7 +507,6 @@ static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 		.proxy_mode = run->kp.mode,
 		.ipt = run->kp.ipt,
 	};
-	int r;
 
 	if (run->ct &&
 	    knet_ct_dump_finish(run->ct, classify, run->cs, &job->err) < 0) {
@@ -449,8 +516,18 @@ static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 		knet_ct_service_free(run->cs);
 		run->cs = NULL;
 	}
-	in.ct = run->cs;
-	r = knet_svc_trace_run(&in, &run->trace, &job->err);
+	return analyse(ctx, job, &in);
+}
+
+/* The analysis of what was read, here or by a remote run, printed. */
+static int analyse(struct knet_ctx *ctx, struct knet_node_job *job,
+		   struct knet_svc_trace_in *in)
+{
+	struct run *run = job->data;
+	int r;
+
+	in->ct = run->cs;
+	r = knet_svc_trace_run(in, &run->trace, &job->err);
 	if (r < 0)
 		return r;
 	r = print_summary(ctx, run);
@@ -467,7 +544,72 @@ static int run_trace(struct knet_ctx *ctx, struct knet_node_job *job)
 
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
-	return tables_new(ctx, job->data) < 0 ? KNET_EXIT_SYSTEM : 0;
+	struct run *run = job->data;
+	struct knet_error err = {0};
+	int r;
+
+	if (tables_new(ctx, run) < 0)
+		return KNET_EXIT_SYSTEM;
+	if (!knet_node_remote_no_api(ctx))
+		return 0;
+	/* The other end reads its node only: the API's part is ours. */
+	run->judge_here = true;
+	r = read_api(ctx, job);
+	if (r)
+		return r;
+	if (run->port && !knet_service_find_port(run->svc, run->port)) {
+		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
+			       "svc %s/%s has no such port", run->ns,
+			       run->name);
+		return knet_fail(ctx, &err, "trace port", run->port);
+	}
+	run->node = strdup(job->on_node);
+	if (!run->node)
+		return KNET_EXIT_SYSTEM;
+	if (!knet_args_has(run->args, "no-conntrack") &&
+	    knet_ct_service_new(
+		    run->svc,
+		    knet_endpoints_list_find(run->eps, run->ns, run->name),
+		    run->port, &run->cs, &err) < 0)
+		knet_warn(ctx, "conntrack on %s is not read: %s", run->node,
+			  err.reason);
+	return 0;
+}
+
+/* A remote NAT entry, classified against the Service here. */
+static int take_entry(struct run *run, const cJSON *o)
+{
+	struct knet_ct_entry e;
+
+	if (!run->cs || ct_raw_entry(o, &e) < 0)
+		return 0;
+	return classify(&e, run->cs);
+}
+
+static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
+		      int status)
+{
+	struct run *run = job->data;
+	struct knet_svc_trace_in in = {0};
+	int r;
+
+	if (!run->judge_here || status)
+		return status;
+	in.svc = run->svc;
+	in.port = run->port;
+	in.pods = run->pods;
+	in.se = knet_endpoints_list_find(run->eps, run->ns, run->name);
+	in.node = run->node;
+	in.proxy_mode = run->kp.mode;
+	in.ipt = run->kp.ipt;
+	r = analyse(ctx, job, &in);
+	if (r < 0) {
+		if (!job->err.reason[0])
+			knet_error_set(&job->err, r, KNET_EXIT_SYSTEM, "%s",
+				       strerror(-r));
+		return knet_fail(ctx, &job->err, "trace on", run->node);
+	}
+	return r;
 }
 
 static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
@@ -487,6 +629,14 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	static const int node_col[] = {SUM_NODE, LAY_NODE, EP_ON, FIND_NODE};
 
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
+	if (run->judge_here) {
+		if (ev && !strcmp(ev, "rules"))
+			r = kube_proxy_take(&run->kp, o);
+		else if (ev && !strcmp(ev, "ct"))
+			r = take_entry(run, o);
+		cJSON_Delete(o);
+		return r;
+	}
 	for (int i = 0; ev && i < 4; i++)
 		if (!strcmp(ev, events[i])) {
 			r = knet_via_row(tables[i], o);
@@ -526,6 +676,7 @@ static void run_free(struct run *run)
 	knet_table_free(run->layers);
 	knet_table_free(run->ept);
 	knet_table_free(run->findings);
+	knet_table_free(run->raw_ct);
 	knet_svc_trace_free(run->trace);
 	knet_ct_free(run->ct);
 	knet_ct_service_free(run->cs);
@@ -571,6 +722,7 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 	job.run = run_trace;
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
+	job.remote_end = remote_end;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
 	if (run.fanout && ctx->g.format != KNET_FMT_JSON && run.sum &&

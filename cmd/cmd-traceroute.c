@@ -294,11 +294,39 @@ static int table_new(struct knet_ctx *ctx, struct tr *tr)
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct tr *tr = job->data;
+	struct knet_error err = {0};
 
 	if (table_new(ctx, tr) < 0)
 		return KNET_EXIT_SYSTEM;
+	/* A remote run without an API sends addresses: named here. */
+	if (knet_node_remote_no_api(ctx) && ctx->api &&
+	    !knet_args_has(tr->args, "no-names") &&
+	    knet_hop_namer_new(ctx->api, &tr->names, &err) < 0)
+		knet_warn(ctx, "cannot name the hops: %s", err.reason);
 	/* printed with the first hop, if one comes */
 	knet_table_stream_header(tr->t);
+	return 0;
+}
+
+/* A hop the remote run could not name: its first address, named here. */
+static int name_hop(const struct tr *tr, cJSON *o)
+{
+	const cJSON *addrs = cJSON_GetObjectItem(o, "addresses");
+	const char *ip = cJSON_GetStringValue(cJSON_GetArrayItem(addrs, 0));
+	char *name;
+	cJSON *s;
+
+	if (!tr->names || !ip || cJSON_IsString(cJSON_GetObjectItem(o, "name")))
+		return 0;
+	name = hop_name(tr, ip);
+	if (!name)
+		return 0;
+	s = cJSON_CreateString(name);
+	free(name);
+	if (!s)
+		return -ENOMEM;
+	cJSON_DeleteItemFromObject(o, "name");
+	cJSON_AddItemToObject(o, "name", s);
 	return 0;
 }
 
@@ -312,7 +340,9 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	(void)ctx;
 	if (!o)
 		return 0;
-	r = knet_via_row(tr->t, o);
+	r = name_hop(tr, o);
+	if (r == 0)
+		r = knet_via_row(tr->t, o);
 	if (r == 0 && !tr->report)
 		r = set_rtts(tr->t, cJSON_GetObjectItem(o, "rtts_us"));
 	if (r == 0)

@@ -108,6 +108,13 @@ struct knet_globals {
 	enum knet_color_mode color;
 	const char *node;
 	const char *via;
+	/*
+	 * A remote run's hidden options (knet_remote_options): no API
+	 * client at all, and what the caller resolved instead.
+	 */
+	bool no_api;
+	const char *src_fact;	 /* --src-fact: the source pod */
+	const char *target_fact; /* --target-fact: the target */
 	/* kubectl's overrides of the kubeconfig (kubeconfig.h). */
 	struct knet_kubeconfig_overrides kube;
 	const char *as_groups[32]; /* --as-group..., NULL-terminated */
@@ -161,6 +168,8 @@ void knet_ctx_release(struct knet_ctx *ctx);
 extern const struct knet_cmd *const knet_commands[];
 /* The global options table, in cmd/knet.c. */
 extern const struct knet_opt knet_global_options[];
+/* Global options only a caller gives a remote run: not in help. */
+extern const struct knet_opt knet_remote_options[];
 
 /* A command by name or alias, or a verb by "services trace". */
 const struct knet_cmd *knet_cmd_find(const char *name);

@@ -25,6 +25,17 @@ int knet_ctx_api_setup(struct knet_ctx *ctx)
 	struct knet_error err = {0};
 	int r;
 
+	/* A remote run without credentials: what needs the API says so. */
+	if (ctx->g.no_api) {
+		/* Not the user's usage error: no "try 'knet help'". */
+		fprintf(stderr,
+			"knet: cannot run '%s' on node %s: it reads the "
+			"cluster API there, and a remote run through this "
+			"transport has none (--no-api)\n",
+			ctx->cmd ? ctx->cmd->name : "?",
+			ctx->g.node ? ctx->g.node : "(this node)");
+		return KNET_EXIT_USAGE;
+	}
 	r = knet_api_new(&cfg, &ctx->api, &err);
 	if (r < 0) {
 		if (err.exit == KNET_EXIT_USAGE)

@@ -356,8 +356,10 @@ static int layer_service(struct knet_ctx *ctx, struct knet_node_job *job)
 			.node = d->from_node,
 		};
 
-		/* Here, in FROM's node's namespace, as root: its rules. */
-		kube_proxy_read(ctx, d->from_node, &d->kp);
+		/* Here, in FROM's node's namespace, as root: its rules;
+		 * or those a remote run without an API read there. */
+		if (!d->kp_given)
+			kube_proxy_read(ctx, d->from_node, &d->kp);
 		in.proxy_mode = d->kp.mode;
 		in.ipt = d->kp.ipt;
 

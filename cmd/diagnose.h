@@ -84,6 +84,13 @@ struct diag {
 
 	/* Remote: the document the other node's knet sent. */
 	cJSON *remote;
+	/*
+	 * Through a transport without an API: the remote run (--no-api,
+	 * node_only) does FROM's namespace and node, and sends kube-proxy's
+	 * rules raw; this end (judge_here) does the API layers with them
+	 * (kp_given) and the verdict.
+	 */
+	bool node_only, judge_here, kp_given;
 };
 
 /* Whether @l is to run (--layers). */

@@ -74,6 +74,21 @@ const struct knet_opt knet_global_options[] = {
 	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
 };
 
+/*
+ * What the node pipeline adds to a remote run's command line when the
+ * other end has no API (node-common.c): hidden, like git's plumbing
+ * options, and parsed wherever the global options are.
+ */
+const struct knet_opt knet_remote_options[] = {
+	{"no-api", 0, KNET_OPT_FLAG, NULL,
+	 "make no API client: names come from the caller", NULL, 0, 0, NULL},
+	{"src-fact", 0, KNET_OPT_STRING, "FACT",
+	 "the source pod as the caller found it", NULL, 0, 0, NULL},
+	{"target-fact", 0, KNET_OPT_STRING, "FACT",
+	 "the target as the caller resolved it", NULL, 0, 0, NULL},
+	{NULL, 0, 0, NULL, NULL, NULL, 0, 0, NULL},
+};
+
 const struct knet_cmd *knet_cmd_verb(const struct knet_cmd *c, const char *word)
 {
 	for (const struct knet_cmd *const *v = c->verbs; word && v && *v; v++) {
@@ -184,6 +199,9 @@ static int apply_globals(struct knet_ctx *ctx, const struct knet_args *a)
 	g->node = knet_args_str(a, "node", getenv("KNET_NODE"));
 	/* Through the API unless told otherwise (empty: none at all). */
 	g->via = knet_args_str(a, "via", getenv("KNET_VIA") ?: KNET_VIA_K8S);
+	g->no_api = knet_args_has(a, "no-api");
+	g->src_fact = knet_args_str(a, "src-fact", NULL);
+	g->target_fact = knet_args_str(a, "target-fact", NULL);
 	g->kube.cluster = knet_args_str(a, "cluster", NULL);
 	g->kube.user = knet_args_str(a, "user", NULL);
 	g->kube.server = knet_args_str(a, "server", NULL);
@@ -272,7 +290,8 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 		      struct knet_args *args, int *ret_cmd,
 		      struct knet_error *err)
 {
-	const struct knet_opt *tables[3] = {knet_global_options, NULL, NULL};
+	const struct knet_opt *tables[4] = {knet_global_options,
+					    knet_remote_options, NULL, NULL};
 	int next = 0, verb = -1, r;
 
 	ctx->cmd = NULL;
@@ -311,6 +330,7 @@ static int parse_line(struct knet_ctx *ctx, int argc, char **argv,
 	if (ctx->cmd->options) {
 		tables[0] = ctx->cmd->options;
 		tables[1] = knet_global_options;
+		tables[2] = knet_remote_options;
 	}
 	if (verb < 0)
 		return knet_args_parse(tables, argc - next - 1, argv + next + 1,

@@ -102,3 +102,61 @@ void kube_proxy_clear(struct kube_proxy_rules *r)
 	free(r->filter);
 	memset(r, 0, sizeof(*r));
 }
+
+/* What a remote run without an API sends: kube-proxy's rules as read. */
+enum { RAW_EVENT, RAW_MODE, RAW_NAT, RAW_FILTER, NRAW_COLS };
+
+static const struct knet_column raw_cols[] = {
+	[RAW_EVENT] = {"EVENT", "event", KNET_CELL_STR, 0, 0},
+	[RAW_MODE] = {"MODE", "mode", KNET_CELL_STR, 0, 0},
+	[RAW_NAT] = {"NAT", "nat", KNET_CELL_STR, 0, 0},
+	[RAW_FILTER] = {"FILTER", "filter", KNET_CELL_STR, 0, 0},
+	[NRAW_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+int kube_proxy_send(struct knet_ctx *ctx, const struct kube_proxy_rules *kp)
+{
+	struct knet_output_opts o = knet_ctx_output(ctx, NULL);
+	struct knet_table *t = NULL;
+	int r = knet_table_new(raw_cols, &o, &t);
+
+	if (r == 0)
+		r = knet_table_add_row(t);
+	if (r == 0) {
+		knet_table_set_str(t, RAW_EVENT, "rules");
+		if (kp->mode)
+			knet_table_set_str(t, RAW_MODE, kp->mode);
+		if (kp->nat)
+			knet_table_set_str(t, RAW_NAT, kp->nat);
+		if (kp->filter)
+			knet_table_set_str(t, RAW_FILTER, kp->filter);
+		r = knet_table_stream_row(t);
+	}
+	knet_table_free(t);
+	return r;
+}
+
+int kube_proxy_take(struct kube_proxy_rules *kp, const cJSON *o)
+{
+	static const char *const modes[] = {"iptables", "ipvs", "nftables"};
+	const char *mode = cJSON_GetStringValue(cJSON_GetObjectItem(o, "mode"));
+	const char *nat = cJSON_GetStringValue(cJSON_GetObjectItem(o, "nat"));
+	const char *filter =
+		cJSON_GetStringValue(cJSON_GetObjectItem(o, "filter"));
+	struct knet_error err = {0};
+
+	kube_proxy_clear(kp);
+	for (size_t i = 0; mode && i < sizeof(modes) / sizeof(*modes); i++)
+		if (!strcmp(mode, modes[i]))
+			kp->mode = modes[i];
+	if (!kp->mode || !nat)
+		return 0;
+	kp->nat = strdup(nat);
+	kp->filter = filter ? strdup(filter) : NULL;
+	if (!kp->nat || (filter && !kp->filter))
+		return -ENOMEM;
+	/* As kube_proxy_read: parsed rules, else the mode alone. */
+	if (knet_ipt_parse(kp->nat, kp->filter, &kp->ipt, &err) < 0)
+		kp->ipt = NULL;
+	return 0;
+}

@@ -10,6 +10,8 @@
  * privileges are dropped.
  */
 
+#include <cjson/cJSON.h>
+
 #include "cmd.h"
 #include "knet/analysis.h"
 
@@ -24,5 +26,14 @@ struct kube_proxy_rules {
 void kube_proxy_read(struct knet_ctx *ctx, const char *node,
 		     struct kube_proxy_rules *ret);
 void kube_proxy_clear(struct kube_proxy_rules *r);
+
+/*
+ * For a remote run without an API: the rules as read, one JSON line
+ * ({"event":"rules","mode":...,"nat":...,"filter":...}) on stdout, and
+ * that line back into @r at the caller, parsed there as
+ * kube_proxy_read does (0, or -ENOMEM).
+ */
+int kube_proxy_send(struct knet_ctx *ctx, const struct kube_proxy_rules *r);
+int kube_proxy_take(struct kube_proxy_rules *r, const cJSON *o);
 
 #endif

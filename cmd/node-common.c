@@ -58,6 +58,11 @@ int knet_node_check(struct knet_node_job *job)
 	return knet_netns_check(&job->src->ns, &job->gone);
 }
 
+bool knet_node_remote_no_api(const struct knet_ctx *ctx)
+{
+	return knet_via_gives_no_api(ctx->g.via);
+}
+
 cJSON *knet_node_remote_json(const char *line)
 {
 	cJSON *o = cJSON_Parse(line);
@@ -77,6 +82,9 @@ static int api_setup(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct knet_error err = {0};
 	bool need = job->so.from != NULL || job->on_node != NULL;
 
+	/* A remote run without one: the caller's facts stand in. */
+	if (ctx->g.no_api)
+		return 0;
 	if (job->target) {
 		struct knet_target *t = NULL;
 
@@ -182,7 +190,82 @@ static int remote_started(void *ud, struct knet_error *err)
 	return r;
 }
 
+static int run_remote_with(struct knet_ctx *ctx, struct knet_node_job *job,
+			   const char *const *remote_args);
+
+/*
+ * The words a remote run without an API gets (see remote_facts): at
+ * most the command's own, --no-api, and two facts of two words each.
+ */
+struct remote_words {
+	const char *v[32];
+	char *src, *target;
+};
+
+static void remote_words_clear(struct remote_words *w)
+{
+	free(w->src);
+	free(w->target);
+}
+
+/*
+ * The transport's other end has no API (the k8s agent holds no
+ * credentials): resolve here what it would have asked, and hand it the
+ * answers on its command line: the source pod's placement (it still
+ * finds the namespace itself, by UID and IP) and the target.  Names of
+ * addresses are not sent: the commands that show them name what the
+ * remote run reports, here (see doc/design-notes.md).
+ */
+static int remote_facts(struct knet_ctx *ctx, struct knet_node_job *job,
+			struct remote_words *w)
+{
+	struct knet_error err = {0};
+	int n = 0, r;
+
+	for (int i = 0; job->remote_args && job->remote_args[i]; i++)
+		if (n < 26)
+			w->v[n++] = job->remote_args[i];
+	if (!knet_node_remote_no_api(ctx)) {
+		w->v[n] = NULL;
+		return 0;
+	}
+	w->v[n++] = "--no-api";
+	if (job->src->place && job->src->place->pod) {
+		if (knet_fact_pod_encode(job->src->place->pod, &w->src, &err) <
+		    0)
+			return knet_fail(ctx, &err, job->find_verb,
+					 job->src->label);
+		w->v[n++] = "--src-fact";
+		w->v[n++] = w->src;
+	}
+	if (job->target) {
+		r = knet_target_resolve(ctx->api, job->target,
+					knet_ctx_namespace(ctx), job->family,
+					&job->tg, &err);
+		if (r == 0)
+			r = knet_fact_target_encode(job->tg, &w->target, &err);
+		if (r < 0)
+			return knet_fail(ctx, &err, "resolve", job->target);
+		w->v[n++] = "--target-fact";
+		w->v[n++] = w->target;
+	}
+	w->v[n] = NULL;
+	return 0;
+}
+
 static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct remote_words words = {0};
+	int r = remote_facts(ctx, job, &words);
+
+	if (r == 0)
+		r = run_remote_with(ctx, job, words.v);
+	remote_words_clear(&words);
+	return r;
+}
+
+static int run_remote_with(struct knet_ctx *ctx, struct knet_node_job *job,
+			   const char *const *remote_args)
 {
 	const char *node = job->src->remote_node;
 	struct remote_feed f = {.ctx = ctx, .job = job};
@@ -207,11 +290,11 @@ static int run_remote(struct knet_ctx *ctx, struct knet_node_job *job)
 		 * nothing it sends, only wait for its status: we stay as
 		 * we are (root, the user's command is run as root).
 		 */
-		r = knet_via_rerun(ctx->g.via, node, NULL, NULL, NULL, NULL,
-				   &status, &err);
+		r = knet_via_rerun_extra(ctx->g.via, node, remote_args, NULL,
+					 NULL, NULL, NULL, &status, &err);
 	} else {
 		job->stop = knet_catch_stop();
-		r = knet_via_rerun_extra(ctx->g.via, node, job->remote_args,
+		r = knet_via_rerun_extra(ctx->g.via, node, remote_args,
 					 feed_line, remote_started, &f,
 					 job->stop, &status, &err);
 	}
@@ -293,13 +376,14 @@ static int run_local(struct knet_ctx *ctx, struct knet_node_job *job)
 	r = check_privileges(ctx, job);
 	if (r)
 		return r;
-	if (job->target) {
+	if (job->target && ctx->g.target_fact)
+		r = knet_fact_target_decode(ctx->g.target_fact, &job->tg, &err);
+	else if (job->target)
 		r = knet_target_resolve(ctx->api, job->target,
 					knet_ctx_namespace(ctx), job->family,
 					&job->tg, &err);
-		if (r < 0)
-			return knet_fail(ctx, &err, "resolve", job->target);
-	}
+	if (r < 0)
+		return knet_fail(ctx, &err, "resolve", job->target);
 	if (job->prepare) {
 		r = job->prepare(ctx, job);
 		if (r)
@@ -334,7 +418,16 @@ static int on_node(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct knet_error err = {0};
 	char *label;
 
-	if (knet_node_get(ctx->api, job->on_node, &n, &err) < 0)
+	/* Without an API the caller found the node and said it is this
+	 * one (--node): nothing to ask. */
+	if (ctx->g.no_api && !ctx->g.node) {
+		knet_error_set(&err, -EINVAL, KNET_EXIT_USAGE,
+			       "without the API (--no-api) --node must name "
+			       "this node");
+		return knet_fail(ctx, &err, "find node", job->on_node);
+	}
+	if (!ctx->g.no_api &&
+	    knet_node_get(ctx->api, job->on_node, &n, &err) < 0)
 		return knet_fail(ctx, &err, "find node", job->on_node);
 	knet_node_free(n);
 	if (!src->self_node &&
@@ -365,6 +458,7 @@ int knet_node_run(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (r)
 		return r;
 	job->so.default_ns = knet_ctx_namespace(ctx);
+	job->so.fact = ctx->g.src_fact;
 	r = knet_source_resolve(ctx->api, &job->so, &job->src, &err);
 	if (r < 0)
 		return knet_fail(ctx, &err, job->find_verb,

@@ -174,6 +174,13 @@ void knet_node_job_clear(struct knet_node_job *job);
 int knet_node_check(struct knet_node_job *job);
 
 /*
+ * Whether a remote run goes to a knet without an API (the k8s
+ * transport; KNET_VIA_NO_API=1): it reports addresses, and the commands
+ * that show their owners name them here, from the remote JSON.
+ */
+bool knet_node_remote_no_api(const struct knet_ctx *ctx);
+
+/*
  * A remote line as JSON; anything else (a banner from ssh?) goes to
  * stderr, escaped, and NULL comes back.
  */

@@ -295,6 +295,9 @@ int knet_pod_locate(struct knet_api *api, const char *ns, const char *name,
 		    const char *self_node, struct knet_pod_place **ret,
 		    struct knet_error *err);
 void knet_pod_place_free(struct knet_pod_place *p);
+/* The same for a pod known already (taken over, freed on failure). */
+int knet_pod_place(struct knet_pod *pod, const char *self_node,
+		   struct knet_pod_place **ret, struct knet_error *err);
 
 /*
  * Whether the namespace found earlier is still there: the same inode at
@@ -312,6 +315,12 @@ struct knet_source_opts {
 	const char *netns;	/* --netns PATH */
 	long long pid;		/* --pid PID, 0 when not given */
 	const char *node;	/* --node */
+	/*
+	 * The pod as the caller found it (knet_fact_pod_encode), for a
+	 * run without an API: its namespace is looked for by UID and IP
+	 * all the same.
+	 */
+	const char *fact;
 };
 
 struct knet_source {
@@ -534,5 +543,48 @@ int knet_self_exe(char **ret_path, struct knet_error *err);
  * to the caller, who knows their table text.
  */
 int knet_via_row(struct knet_table *t, const cJSON *obj);
+
+/* --- remote runs without an API (--no-api): the caller's facts --- */
+
+struct knet_pod;
+
+/*
+ * One argv word each, "key=value,...", values percent-encoded outside
+ * [A-Za-z0-9._:/@+-] (safe from a shell and a URL query): a pod's
+ * placement (namespace, name, UID, node, hostIP, phase, IPs) and a
+ * resolved target.  Decoding a malformed fact is -EINVAL, exit 2;
+ * unknown keys are skipped (a newer caller's).
+ */
+int knet_fact_pod_encode(const struct knet_pod *p, char **ret,
+			 struct knet_error *err);
+int knet_fact_pod_decode(const char *fact, struct knet_pod **ret,
+			 struct knet_error *err);
+int knet_fact_target_encode(const struct knet_target *t, char **ret,
+			    struct knet_error *err);
+int knet_fact_target_decode(const char *fact, struct knet_target **ret,
+			    struct knet_error *err);
+
+/*
+ * Whether the remote end of transport @tmpl has no API: the "k8s"
+ * transport (its agent pod holds no credentials), or any template when
+ * KNET_VIA_NO_API=1 (to test it).
+ */
+bool knet_via_gives_no_api(const char *tmpl);
+
+/*
+ * Remove, in place, the options that reach the API (kubeconfig,
+ * context, credentials, timeouts: knet_via_api_options) from a remote
+ * command line @argv (NULL-terminated, malloc'd words, freed here), up
+ * to a "--": a run with --no-api has no use for them, and a token must
+ * not travel to an agent pod on argv.
+ */
+void knet_via_strip_api(char **argv);
+/*
+ * The same, but the words go to *@ret_taken (NULL-terminated, malloc'd,
+ * may be NULL when none) instead of being freed: the k8s transport's
+ * relay, which runs here, needs them for its own API client.  Returns
+ * how many, or -ENOMEM.
+ */
+int knet_via_take_api(char **argv, char ***ret_taken, struct knet_error *err);
 
 #endif

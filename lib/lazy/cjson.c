@@ -56,6 +56,9 @@ enum {
 	DETACH_ITEM_FROM_OBJECT_CS,
 	DELETE_ITEM_FROM_OBJECT_CS,
 	REPLACE_ITEM_IN_OBJECT_CS,
+	DELETE_ITEM_FROM_OBJECT,
+	CREATE_STRING_ARRAY,
+	REPLACE_ITEM_IN_OBJECT,
 	DUPLICATE,
 	ADD_NULL_TO_OBJECT,
 	ADD_BOOL_TO_OBJECT,
@@ -105,6 +108,9 @@ static const char *const symbols[NSYMS + 1] = {
 	[DELETE_ITEM_FROM_OBJECT_CS] =
 		"cJSON_DeleteItemFromObjectCaseSensitive",
 	[REPLACE_ITEM_IN_OBJECT_CS] = "cJSON_ReplaceItemInObjectCaseSensitive",
+	[DELETE_ITEM_FROM_OBJECT] = "cJSON_DeleteItemFromObject",
+	[CREATE_STRING_ARRAY] = "cJSON_CreateStringArray",
+	[REPLACE_ITEM_IN_OBJECT] = "cJSON_ReplaceItemInObject",
 	[DUPLICATE] = "cJSON_Duplicate",
 	[ADD_NULL_TO_OBJECT] = "cJSON_AddNullToObject",
 	[ADD_BOOL_TO_OBJECT] = "cJSON_AddBoolToObject",
@@ -304,6 +310,28 @@ cJSON_bool cJSON_ReplaceItemInObjectCaseSensitive(cJSON *object,
 {
 	return LOADED() ? FN(cJSON_bool(*)(cJSON *, const char *, cJSON *),
 			     REPLACE_ITEM_IN_OBJECT_CS)(object, key, newitem)
+			: 0;
+}
+
+cJSON *cJSON_CreateStringArray(const char *const *strings, int count)
+{
+	return READY() ? FN(cJSON * (*)(const char *const *, int),
+			    CREATE_STRING_ARRAY)(strings, count)
+		       : NULL;
+}
+
+void cJSON_DeleteItemFromObject(cJSON *object, const char *key)
+{
+	if (LOADED())
+		FN(void (*)(cJSON *, const char *), DELETE_ITEM_FROM_OBJECT)
+	(object, key);
+}
+
+cJSON_bool cJSON_ReplaceItemInObject(cJSON *object, const char *key,
+				     cJSON *newitem)
+{
+	return LOADED() ? FN(cJSON_bool(*)(cJSON *, const char *, cJSON *),
+			     REPLACE_ITEM_IN_OBJECT)(object, key, newitem)
 			: 0;
 }
 

@@ -28,13 +28,22 @@ int knet_pod_locate(struct knet_api *api, const char *ns, const char *name,
 		    const char *self_node, struct knet_pod_place **ret,
 		    struct knet_error *err)
 {
-	struct knet_pod_place *p;
 	struct knet_pod *pod;
 	int r;
 
 	r = knet_pod_get(api, ns, name, &pod, err);
 	if (r < 0)
 		return r;
+	return knet_pod_place(pod, self_node, ret, err);
+}
+
+int knet_pod_place(struct knet_pod *pod, const char *self_node,
+		   struct knet_pod_place **ret, struct knet_error *err)
+{
+	const char *ns = pod->meta.namespace, *name = pod->meta.name;
+	struct knet_pod_place *p;
+	int r;
+
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		knet_pod_free(pod);

@@ -40,6 +40,29 @@ static int split_pod(const char *from, const char *default_ns, char **ret_ns,
 	return *ret_ns ? 0 : -ENOMEM;
 }
 
+/*
+ * The caller's fact instead of the API: it must be about the pod asked
+ * for (the caller resolved this very command line).
+ */
+static int from_fact(const struct knet_source_opts *o, const char *ns,
+		     const char *name, struct knet_source *s,
+		     struct knet_error *err)
+{
+	struct knet_pod *pod = NULL;
+	int r = knet_fact_pod_decode(o->fact, &pod, err);
+
+	if (r < 0)
+		return r;
+	if (strcmp(pod->meta.namespace, ns) || strcmp(pod->meta.name, name)) {
+		knet_pod_free(pod);
+		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+				      "the caller's pod fact is about another "
+				      "pod");
+	}
+	return knet_pod_place(pod, o->netns || o->pid ? NULL : s->self_node,
+			      &s->place, err);
+}
+
 static int from_pod(struct knet_api *api, const struct knet_source_opts *o,
 		    struct knet_source *s, struct knet_error *err)
 {
@@ -47,7 +70,7 @@ static int from_pod(struct knet_api *api, const struct knet_source_opts *o,
 	char *ns = NULL;
 	int r;
 
-	if (!api)
+	if (!api && !o->fact)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "--from needs the cluster API");
 	r = split_pod(o->from, o->default_ns, &ns, &name);
@@ -58,9 +81,12 @@ static int from_pod(struct knet_api *api, const struct knet_source_opts *o,
 	/* With an explicit namespace the node does not matter. */
 	if (r < 0 && !o->netns && !o->pid)
 		goto out;
-	r = knet_pod_locate(api, ns, name,
-			    o->netns || o->pid ? NULL : s->self_node, &s->place,
-			    err);
+	if (o->fact)
+		r = from_fact(o, ns, name, s, err);
+	else
+		r = knet_pod_locate(api, ns, name,
+				    o->netns || o->pid ? NULL : s->self_node,
+				    &s->place, err);
 	if (r < 0)
 		goto out;
 	if (asprintf(&s->label, "pod %s/%s", ns, name) < 0)
@@ -155,21 +181,56 @@ int knet_source_enter(const struct knet_source *s,
 	return knet_netns_enter(s->ns.fd, ret_saved, err);
 }
 
+/* The caller asked for a run without an API: its options go too. */
+static bool wants_no_api(const char *const *extra)
+{
+	for (; extra && *extra; extra++)
+		if (!strcmp(*extra, "--no-api"))
+			return true;
+	return false;
+}
+
 /* This process's command line again, through @tmpl (NULL: none). */
 static int self_again(const char *tmpl, const char *node,
 		      const char *const *extra, char ***ret_argv,
 		      struct knet_error *err)
 {
-	char **self_argv = NULL, *exe = NULL;
-	int self_argc = 0, argc = 0, r;
+	char **self_argv = NULL, *exe = NULL, **taken = NULL;
+	int self_argc = 0, argc = 0, ntaken = 0, r;
+	/* The relay runs here: the options the remote run loses are its. */
+	bool relay = tmpl && !strcmp(tmpl, KNET_VIA_K8S);
 
 	r = knet_self_exe(&exe, err);
 	if (r == 0)
 		r = knet_self_cmdline(&self_argv, &self_argc, err);
+	if (r == 0 && wants_no_api(extra)) {
+		r = knet_via_take_api(self_argv, relay ? &taken : NULL, err);
+		ntaken = r > 0 ? r : 0;
+		r = r < 0 ? r : 0;
+		for (self_argc = 0; self_argv[self_argc]; self_argc++)
+			;
+	}
 	if (r == 0)
 		r = knet_via_command_extra(tmpl, node, exe, self_argc,
 					   self_argv, extra, ret_argv, &argc,
 					   err);
+	if (r == 0 && ntaken) {
+		/* [exe, API options..., __k8s-exec, NODE, --, ...] */
+		char **v = realloc(*ret_argv,
+				   (argc + ntaken + 1) * sizeof(**ret_argv));
+
+		if (!v) {
+			knet_addrs_free(*ret_argv, argc);
+			r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+					   "out of memory");
+		} else {
+			memmove(v + 1 + ntaken, v + 1, argc * sizeof(*v));
+			memcpy(v + 1, taken, ntaken * sizeof(*v));
+			ntaken = 0; /* the words are v's now */
+			*ret_argv = v;
+		}
+	}
+	knet_addrs_free(taken, ntaken);
 	knet_addrs_free(self_argv, self_argc);
 	free(exe);
 	return r;

@@ -1,0 +1,325 @@
+#!/usr/bin/env bats
+# Remote runs whose other end has no API (issue 16: the k8s transport's
+# agent holds no credentials), tested with KNET_VIA_NO_API=1 over the
+# lab's own transport: every node command on a pod of node-b, run from
+# node-a, against the same command's ordinary remote run.
+#
+# The no-API transport is a wrapper around `ip netns exec lab-{node}`
+# that records the remote command line and takes KUBECONFIG away: the
+# remote knet has no kubeconfig at all, so whatever it shows came from
+# the caller.
+
+bats_require_minimum_version 1.5.0
+
+load node-helpers
+
+setup_file() {
+	node_setup_file
+	T=$BATS_FILE_TMPDIR
+	cat >"$T/via" <<-'SH'
+	#!/bin/sh
+	# via NODE CMD...: record CMD, run it on NODE without a kubeconfig
+	node=$1
+	shift
+	printf '%s\n' "$@" >"${0%/*}/argv"
+	exec env -u KUBECONFIG HOME=/nonexistent ip netns exec "lab-$node" "$@"
+	SH
+	chmod +x "$T/via"
+	export NOAPI_VIA="$T/via {node}"
+	WEB_B_IP=$(pod_ip web "$WEB_B")
+	WEB_C_IP=$(pod_ip web "$WEB_C")
+	export WEB_B_IP WEB_C_IP
+}
+
+setup() {
+	node_env
+	T=$BATS_FILE_TMPDIR
+}
+
+# The ordinary remote run, and the one without an API, of "$@" on node-a:
+# stdout in $T/plain and $T/noapi, exit statuses in $plain and $noapi.
+both() {
+	plain=0
+	noapi=0
+	on_a "$@" >"$T/plain" 2>"$T/plain.err" || plain=$?
+	KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 on_a "$@" >"$T/noapi" \
+		2>"$T/noapi.err" || noapi=$?
+	echo "plain=$plain noapi=$noapi"
+	cat "$T/noapi.err"
+}
+
+# The remote command line of the last run had no API and its facts.
+remote_had_no_api() {
+	grep -qx -- --no-api "$T/argv"
+	grep -qx -- --src-fact "$T/argv"
+	run ! grep -Eqx -- '--(kubeconfig|context|token|request-timeout)(=.*)?' "$T/argv"
+}
+
+# No knet of ours is left running after a run.
+nothing_left() {
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] || {
+			echo "left behind: ${p#/proc/}"
+			return 1
+		}
+	done
+}
+
+@test "the wrapper really takes the API away: an ordinary remote run fails" {
+	run --separate-stderr env KNET_VIA="$NOAPI_VIA" tests/lab/lab run node-a -- \
+		"$KNET" netns "web/$WEB_B" -o json
+	[ "$status" -ne 0 ]
+	[ -n "$stderr" ]
+	run ! grep -qx -- --no-api "$T/argv"
+}
+
+@test "netns POD on another node: the same namespace, found by cgroup" {
+	both netns "web/$WEB_B" -o json
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	jq -e ".items[0].pod == \"web/$WEB_B\" and .items[0].found_by == \"cgroup\"" "$T/noapi"
+	[ "$(jq -c .items "$T/plain")" = "$(jq -c .items "$T/noapi")" ]
+	nothing_left
+}
+
+@test "exec POD -- CMD: the pod's address, and its exit status" {
+	both exec "web/$WEB_B" -- ip -4 -o addr show eth0
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	grep -q "inet $WEB_B_IP/" "$T/noapi"
+	cmp "$T/plain" "$T/noapi"
+	both exec "web/$WEB_B" -- sh -c 'exit 7'
+	[ "$plain" -eq 7 ]
+	[ "$noapi" -eq 7 ]
+}
+
+@test "the caller's API options do not travel, its -v does" {
+	KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 on_a --kubeconfig "$KUBECONFIG" \
+		--request-timeout 20s -v exec "web/$WEB_B" -- true
+	remote_had_no_api
+	grep -qx -- -v "$T/argv"
+	grep -qx -- "--node" "$T/argv"
+	[ "$(grep -A1 -x -- --node "$T/argv" | tail -1)" = node-b ]
+}
+
+@test "ping --from POD: a pod, a Service and an IP give the same summary" {
+	for target in "web/$WEB_C" svc/web/web "$WEB_C_IP"; do
+		both -o json ping -c 2 -i 0.2 --from "web/$WEB_B" "$target"
+		[ "$plain" -eq 0 ]
+		[ "$noapi" -eq 0 ]
+		remote_had_no_api
+		f='select(.event == "summary") | [.target, .ip, .source, .mode, .sent]'
+		[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+		jq -e 'select(.event == "summary") | .received > 0' "$T/noapi"
+	done
+	# the Service through its ClusterIP, probed on its TCP port
+	both -o json ping -c 1 --from "web/$WEB_B" svc/web/web
+	jq -e "select(.event == \"summary\") | .mode == \"tcp\" and .ip == \"$(k -n web get svc web -o jsonpath='{.spec.clusterIP}')\"" "$T/noapi"
+	grep -qx -- --target-fact "$T/argv"
+}
+
+@test "ping --from POD to an unknown pod: not found here, nothing runs there" {
+	rm -f "$T/argv"
+	both -o json ping -c 1 --from "web/$WEB_B" web/nope
+	[ "$plain" -eq 3 ]
+	[ "$noapi" -eq 3 ]
+	[ "$(wc -l <"$T/noapi.err")" -eq 1 ]
+	grep -q "^knet: cannot resolve 'web/nope'" "$T/noapi.err"
+	[ ! -e "$T/argv" ]
+}
+
+@test "traceroute --from POD: hops named here, as the remote run names them" {
+	both -o json traceroute -q 1 -w 1 --from "web/$WEB_B" "web/$WEB_C"
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	f='[.hop, .addresses, .name]'
+	[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+	jq -e "select(.reached) | .name == \"pod web/$WEB_C\"" "$T/noapi"
+	jq -se 'map(select(.hop == 1))[0].name == "node node-b (pod gateway)"' "$T/noapi"
+}
+
+# Entries of both runs with the same conntrack id, as their names.
+ct_names() {
+	jq -c '[.id, .source, .destination, .translation, .orig_src_name, .orig_dst_name, .reply_src_name, .reply_dst_name]' "$1" | sort
+}
+
+@test "conntrack POD and node/NAME: entries named here as there" {
+	# a flow from client/client (node-a) to the pod on node-b
+	on_a ping -c 2 -i 0.2 --from client/client "$WEB_B_IP:8080" >/dev/null
+	for target in "web/$WEB_B" node/node-b; do
+		both -o json conntrack "$target"
+		[ "$plain" -eq 0 ]
+		[ "$noapi" -eq 0 ]
+		ct_names "$T/plain" >"$T/a"
+		ct_names "$T/noapi" >"$T/b"
+		# entries come and go between the two dumps: the common ones
+		join <(jq -r '.[0]' "$T/a" | sort) <(jq -r '.[0]' "$T/b" | sort) >"$T/ids"
+		[ "$(wc -l <"$T/ids")" -gt 0 ]
+		while read -r id; do
+			[ "$(grep "^\[$id," "$T/a")" = "$(grep "^\[$id," "$T/b")" ]
+		done <"$T/ids"
+		echo "target $target"
+		jq -se "map(select(.orig_src_name == \"client/client\")) | length > 0 and all(.source | startswith(\"client/client\"))" "$T/noapi"
+	done
+	grep -qx -- --no-api "$T/argv"
+	nothing_left
+}
+
+@test "capture POD: the pcapng names the pod, node and IP in its IDB" {
+	both capture -c 2 -w "$T/x.pcapng" "web/$WEB_B"
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	desc=$(tshark -r "$T/x.pcapng" -T fields -e frame.interface_description 2>/dev/null | sort -u)
+	[ "$desc" = "pod web/$WEB_B on node node-b, IP $WEB_B_IP, interface eth0" ]
+	on_a capture -c 2 -w "$T/y.pcapng" "web/$WEB_B" 2>/dev/null
+	[ "$(tshark -r "$T/y.pcapng" -T fields -e frame.interface_description 2>/dev/null | sort -u)" = "$desc" ]
+}
+
+@test "capture, flows of pods on several nodes: refused in words (2)" {
+	rm -f "$T/argv"
+	for cmd in "capture -c 1 -w $T/m.pcapng" "flows --once 1"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr env KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 \
+			tests/lab/lab run node-a -- "$KNET" $cmd -n web "$WEB_B" "$WEB_C"
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "knet: cannot reach the targets on node node-b through this transport: its remote run has no cluster API to find them; give one pod per run" ]
+	done
+	[ ! -e "$T/m.pcapng" ]
+	[ ! -e "$T/argv" ]
+	nothing_left
+}
+
+@test "flows --once POD: flows to the pod named here" {
+	# client/client's connections to it while both runs watch
+	(
+		for _ in $(seq 12); do
+			on_a ping -c 1 --from client/client "$WEB_B_IP:8080" \
+				>/dev/null 2>&1 || true
+			sleep 0.3
+		done
+	) &
+	gen=$!
+	both -o json flows --once 2 "web/$WEB_B"
+	wait "$gen" || true
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	f="[.items[] | select(.dst == \"$WEB_B_IP\") | .dst_name] | unique"
+	[ "$(jq -c "$f" "$T/noapi")" = "[\"web/$WEB_B\"]" ]
+	[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+	jq -c '.items[] | [.src, .src_name, .dst, .dst_name]' "$T/noapi"
+	jq -e '[.items[] | select(.src_name == "client/client")] | length > 0' "$T/noapi"
+}
+
+@test "dns NAME --from POD: judged against the API here, as there" {
+	for name in web.web db.secure web.web.svc.cluster.local.; do
+		both -o json dns "$name" --from "web/$WEB_B"
+		[ "$plain" -eq 0 ]
+		[ "$noapi" -eq 0 ]
+		f='select(.event == "verdict" or .event == "finding") | del(.latency_us)'
+		[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+	done
+	jq -se 'map(select(.event == "verdict"))[0] | .api != null and .expected != null and .status == "OK"' "$T/noapi"
+	remote_had_no_api
+	both -o json dns nosuch.web --from "web/$WEB_B"
+	[ "$plain" -eq 1 ]
+	[ "$noapi" -eq 1 ]
+	jq -se 'map(select(.event == "verdict"))[0].status == "NOT RESOLVED"' "$T/noapi"
+}
+
+@test "svc trace --on NODE: the node's rules and flows there, judged here" {
+	# flows through the ClusterIP, DNAT'd on node-b (a lost probe is
+	# still a flow)
+	on_a ping -c 5 -i 0.2 --from "web/$WEB_B" svc/web/web >/dev/null 2>&1 ||
+		true
+	both -o json -n web svc trace web --on node-b
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	grep -qx -- --no-api "$T/argv"
+	# the counts of live flows may move between the two runs
+	g='del(.flows, .stale) | if .layer == "conntrack" then del(.detail) else . end'
+	[ "$(jq -c "$g" "$T/plain")" = "$(jq -c "$g" "$T/noapi")" ]
+	jq -se 'map(select(.event == "layer" and .layer == "kube-proxy"))[0] | .status == "ok" and (.detail | test("iptables mode on node-b: .* 3 backends"))' "$T/noapi"
+	jq -se 'map(select(.event == "endpoint")) | length == 3 and all(.in_rules)' "$T/noapi"
+	jq -se 'map(select(.event == "endpoint") | .flows) | add > 0' "$T/noapi"
+	# a port the Service does not have: here, before anything runs there
+	rm -f "$T/argv"
+	both -o json -n web svc trace web:9999 --on node-b
+	[ "$plain" -eq 3 ]
+	[ "$noapi" -eq 3 ]
+	[ ! -e "$T/argv" ]
+	nothing_left
+}
+
+@test "diagnose FROM on another node: API layers here, node layers there" {
+	for to in svc/web/web:80 "web/$WEB_C:8080" web.web.svc.cluster.local:80; do
+		both -o json diagnose "web/$WEB_B" "$to"
+		# 1: a layer failed (the lab's network may drop a probe)
+		[ "$plain" -le 1 ]
+		[ "$noapi" -le 1 ]
+		grep -qx -- --no-api "$T/argv"
+		grep -qx -- --target-fact "$T/argv"
+		# the layers only the API gives are the same
+		f='[.layers[] | select(.layer == "resolve" or .layer == "policy" or .layer == "service") | [.layer, .status, .evidence]]'
+		[ "$(jq -c "$f" "$T/plain")" = "$(jq -c "$f" "$T/noapi")" ]
+		jq -e '[.layers[] | select(.layer == "resolve" or .layer == "policy") | .status] == ["OK", "OK"]' "$T/noapi"
+		# the node's layers ran there
+		jq -e '.layers[] | select(.layer == "reachability") | .status != "SKIP"' "$T/noapi"
+		jq -e '.layers[] | select(.layer == "conntrack") | .evidence | startswith("node node-b: ")' "$T/noapi"
+		# the verdict is over all of them: reachable, or the broken layer
+		jq -e '(.reachable and .verdict.layer == null) or (.reachable | not) and .verdict.layer != null' "$T/noapi"
+	done
+	# a DNS name: asked from the pod there, the API's answer here
+	jq -e '.layers[] | select(.layer == "dns") | .status == "OK" and (.evidence | startswith("web.web.svc.cluster.local -> "))' "$T/noapi"
+	# the service layer read node-b's rules, sent by the remote run
+	both -o json diagnose "web/$WEB_B" svc/web/web:80
+	jq -e '.layers[] | select(.layer == "service") | .status == "OK" and (.evidence | test("kube-proxy on node-b in sync"))' "$T/noapi"
+	nothing_left
+}
+
+@test "--no-api: cluster commands and bad facts are one-line usage errors" {
+	run --separate-stderr "$KNET" --no-api pods
+	[ "$status" -eq 2 ]
+	[ "$stderr" = "knet: cannot run 'pods' on node (this node): it reads the cluster API there, and a remote run through this transport has none (--no-api)" ]
+	run --separate-stderr tests/lab/lab run node-b -- "$KNET" --no-api \
+		--node node-b --src-fact 'ns=web,name=x,node=node-b,ip=%zz' \
+		netns web/x
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "knet: cannot find the network namespace of 'web/x': the caller's pod fact is malformed"* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+	run --separate-stderr tests/lab/lab run node-b -- "$KNET" --no-api \
+		--node node-b --src-fact "ns=web,name=other,node=node-b,ip=$WEB_B_IP" \
+		netns "web/$WEB_B"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"the caller's pod fact is about another pod"* ]]
+	# a pod without a fact: --from needs the API, which is not there
+	run --separate-stderr tests/lab/lab run node-b -- "$KNET" --no-api \
+		--node node-b netns "web/$WEB_B"
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *"--from needs the cluster API"* ]]
+	# --no-api is hidden: not in help nor completions
+	run "$KNET" help
+	[[ "$output" != *no-api* ]]
+	run ! grep -q -- no-api completions/knet.bash
+}
+
+@test "a fact for a pod here: found by its UID and IP without any API" {
+	uid=$(k -n web get pod "$WEB_B" -o jsonpath='{.metadata.uid}')
+	run --separate-stderr env -u KUBECONFIG tests/lab/lab run node-b -- \
+		"$KNET" -o json --no-api --node node-b \
+		--src-fact "ns=web,name=$WEB_B,uid=$uid,node=node-b,ip=$WEB_B_IP" \
+		exec "web/$WEB_B" -- ip -4 -o addr show eth0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet $WEB_B_IP/"* ]]
+	# only its IP known (no UID): found by IP
+	run --separate-stderr env -u KUBECONFIG tests/lab/lab run node-b -- \
+		"$KNET" -o json --no-api --node node-b \
+		--src-fact "ns=web,name=$WEB_B,node=node-b,ip=$WEB_B_IP" \
+		netns "web/$WEB_B"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -e '.items[0].found_by == "ip"'
+}
