@@ -292,9 +292,8 @@ layer() { jq -r --arg l "$1" '.layers[] | select(.layer == $l) | .status' <<<"$o
 }
 
 @test "an external name that resolves is probed at the address FROM's DNS gave" {
-	local far ip
-	far=$(tests/lab/lab kubectl -n diag get pods -l app=dweb -o jsonpath='{.items[0].metadata.name}')
-	ip=$(pod_ip diag "$far")
+	local ip
+	ip=$(tests/lab/lab kubectl -n diag get pod "$(far_pod)" -o jsonpath='{.status.podIP}')
 	[ -n "$ip" ]
 	tests/lab/lab dns-host add shop.knet.test "$ip"
 	run -0 on_a -o json diagnose dclient shop.knet.test:8080

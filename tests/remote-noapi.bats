@@ -8,6 +8,11 @@
 # that records the remote command line and takes KUBECONFIG away: the
 # remote knet has no kubeconfig at all, so whatever it shows came from
 # the caller.
+#
+# tests/k8s-transport.bats is this file under another name: there the
+# second run of every test goes through the real k8s transport instead
+# (pods/exec through the apiserver into the agent pods of `knet agent
+# install`), the agent's knet wrapped the same way to record its line.
 
 bats_require_minimum_version 1.5.0
 
@@ -26,15 +31,36 @@ setup_file() {
 	SH
 	chmod +x "$T/via"
 	export NOAPI_VIA="$T/via {node}"
+	if k8s_mode; then
+		# KNET_AGENT_KNET: what the relay runs in the agent pod.
+		cat >"$T/agent-knet" <<-SH
+		#!/bin/sh
+		printf '%s\n' "\$@" >"$T/argv"
+		exec env -u KUBECONFIG HOME=/nonexistent "$KNET" "\$@"
+		SH
+		chmod +x "$T/agent-knet"
+		export NOAPI_VIA=k8s KNET_AGENT_KNET="$T/agent-knet"
+		"$KNET" agent install >&2
+		retry "$KNET" agent status >&2
+	fi
 	WEB_B_IP=$(pod_ip web "$WEB_B")
 	WEB_C_IP=$(pod_ip web "$WEB_C")
 	export WEB_B_IP WEB_C_IP
+}
+
+teardown_file() {
+	if k8s_mode; then
+		node_env
+		"$KNET" agent remove >&2
+	fi
 }
 
 setup() {
 	node_env
 	T=$BATS_FILE_TMPDIR
 }
+
+k8s_mode() { [ "${BATS_TEST_FILENAME##*/}" = k8s-transport.bats ]; }
 
 # The ordinary remote run, and the one without an API, of "$@" on node-a:
 # stdout in $T/plain and $T/noapi, exit statuses in $plain and $noapi.
@@ -55,19 +81,30 @@ remote_had_no_api() {
 	run ! grep -Eqx -- '--(kubeconfig|context|token|request-timeout)(=.*)?' "$T/argv"
 }
 
-# No knet of ours is left running after a run.
+# No knet of ours is left running after a run (but the agent pods'
+# `knet agent serve`, which the k8s transport's runs go through).
 nothing_left() {
 	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] || {
-			echo "left behind: ${p#/proc/}"
+		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] ||
+			[[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" agent serve " ]] || {
+			echo "left behind: ${p#/proc/}: $(tr "\0" " " <"$p/cmdline" 2>/dev/null)"
 			return 1
 		}
 	done
 }
 
 @test "the wrapper really takes the API away: an ordinary remote run fails" {
+	rm -f "$T/argv"
 	run --separate-stderr env KNET_VIA="$NOAPI_VIA" tests/lab/lab run node-a -- \
 		"$KNET" netns "web/$WEB_B" -o json
+	if k8s_mode; then
+		# Through k8s the remote run never gets the API: no
+		# KNET_VIA_NO_API needed, and it works.
+		[ "$status" -eq 0 ]
+		grep -qx -- --no-api "$T/argv"
+		grep -qx -- --stop-on-stdin "$T/argv"
+		return
+	fi
 	[ "$status" -ne 0 ]
 	[ -n "$stderr" ]
 	run ! grep -qx -- --no-api "$T/argv"
