@@ -216,6 +216,33 @@ ct_names() {
 	[ "$(tshark -r "$T/y.pcapng" -T fields -e frame.interface_description 2>/dev/null | sort -u)" = "$desc" ]
 }
 
+# Each packet's length and bytes, as tshark reads them (not its time:
+# two sockets may stamp the same packet a microsecond apart).
+packets_of() {
+	tshark -r "$1" -T fields -e frame.len -e frame.cap_len 2>/dev/null
+	tshark -r "$1" -x 2>/dev/null
+}
+
+@test "capture POD through the transport: the same packets, byte for byte, as a capture on its node" {
+	# Both capture the same ICMP exchange at once: one on node-b
+	# itself, one from node-a through the transport.
+	tests/lab/lab run node-b -- "$KNET" capture -c 12 -w "$T/here.pcapng" \
+		"web/$WEB_B" icmp 2>/dev/null &
+	local here=$!
+	KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 on_a capture -c 12 \
+		-w "$T/there.pcapng" "web/$WEB_B" icmp 2>/dev/null &
+	local there=$!
+	sleep 2
+	on_a ping -c 6 -i 0.2 --from "web/$WEB_C" "$WEB_B_IP" >/dev/null
+	wait "$here"
+	wait "$there"
+	packets_of "$T/here.pcapng" >"$T/here.txt"
+	packets_of "$T/there.pcapng" >"$T/there.txt"
+	# 12 ICMP packets of the pod's (not an empty pair of files).
+	[ "$(tshark -r "$T/here.pcapng" -Y "icmp && ip.addr == $WEB_B_IP" 2>/dev/null | wc -l)" -eq 12 ]
+	diff "$T/here.txt" "$T/there.txt"
+}
+
 @test "capture, flows of pods on several nodes: refused in words (2)" {
 	rm -f "$T/argv"
 	for cmd in "capture -c 1 -w $T/m.pcapng" "flows --once 1"; do
