@@ -216,7 +216,10 @@ static int split_target(struct run *run, const char *s, const char *def_ns)
 	return *run->name && !strchr(run->name, '/') ? 0 : -EINVAL;
 }
 
-/* The API's layers: the Service, its namespace's pods, its endpoints. */
+/*
+ * The API's layers: the Service, its namespace's pods, its endpoints;
+ * and the port asked for is one of the Service's.
+ */
 static int read_api(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
@@ -235,6 +238,12 @@ static int read_api(struct knet_ctx *ctx, struct knet_node_job *job)
 		snprintf(subject, sizeof(subject), "svc/%s/%s", run->ns,
 			 run->name);
 		return knet_fail(ctx, &err, "trace", subject);
+	}
+	if (run->port && !knet_service_find_port(run->svc, run->port)) {
+		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
+			       "svc %s/%s has no such port", run->ns,
+			       run->name);
+		return knet_fail(ctx, &err, "trace port", run->port);
 	}
 	return 0;
 }
@@ -326,12 +335,6 @@ static int prepare(struct knet_ctx *ctx, struct knet_node_job *job)
 		r = read_api(ctx, job);
 	if (r)
 		return r;
-	if (run->port && !knet_service_find_port(run->svc, run->port)) {
-		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
-			       "svc %s/%s has no such port", run->ns,
-			       run->name);
-		return knet_fail(ctx, &err, "trace port", run->port);
-	}
 	if (tables_new(ctx, run) < 0)
 		return -ENOMEM;
 	if (job->on_node)
@@ -557,12 +560,6 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	r = read_api(ctx, job);
 	if (r)
 		return r;
-	if (run->port && !knet_service_find_port(run->svc, run->port)) {
-		knet_error_set(&err, -ENOENT, KNET_EXIT_NOT_FOUND,
-			       "svc %s/%s has no such port", run->ns,
-			       run->name);
-		return knet_fail(ctx, &err, "trace port", run->port);
-	}
 	run->node = strdup(job->on_node);
 	if (!run->node)
 		return KNET_EXIT_SYSTEM;

@@ -33,6 +33,8 @@ import argparse, base64, errno, fcntl, glob, hashlib, json, os, pty, select
 import signal, socket, ssl, struct, subprocess, sys, termios, threading, time
 import urllib.parse
 
+from wsframe import frame, xor_mask as unmask
+
 S = os.environ['KNET_LAB_DIR']
 PODS_DIR = os.path.join(S, 'pods')
 AGENT_KNET = os.path.join(S, 'agent-knet')
@@ -84,25 +86,6 @@ def pod_cgroups(st):
             for h in hier if st.get('cgroup_parent') and st.get('cid')]
 
 # ------------------------------------------------------------ WebSocket
-
-
-def unmask(data, key):
-    n = len(data)
-    if n == 0:
-        return b''
-    k = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, 'little') ^ int.from_bytes(k, 'little')).to_bytes(n, 'little')
-
-
-def frame(op, payload):
-    n = len(payload)
-    if n < 126:
-        h = struct.pack('!BB', 0x80 | op, n)
-    elif n < 65536:
-        h = struct.pack('!BBH', 0x80 | op, 126, n)
-    else:
-        h = struct.pack('!BBQ', 0x80 | op, 127, n)
-    return h + payload
 
 
 class Closed(Exception):

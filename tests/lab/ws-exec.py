@@ -17,6 +17,8 @@ tokenFile, client cert/key data or files, CA data or file).
 import argparse, base64, hashlib, json, os, re, select, signal, socket, ssl
 import struct, sys, tempfile, urllib.parse
 
+import wsframe
+
 WS_GUID = b'258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
 
 
@@ -33,24 +35,8 @@ def kubeconfig(path):
     return kv
 
 
-def mask(data, key):
-    n = len(data)
-    if n == 0:
-        return b''
-    k = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, 'little') ^ int.from_bytes(k, 'little')).to_bytes(n, 'little')
-
-
 def frame(op, payload):
-    key = os.urandom(4)
-    n = len(payload)
-    if n < 126:
-        h = struct.pack('!BB', 0x80 | op, 0x80 | n)
-    elif n < 65536:
-        h = struct.pack('!BBH', 0x80 | op, 0x80 | 126, n)
-    else:
-        h = struct.pack('!BBQ', 0x80 | op, 0x80 | 127, n)
-    return h + key + mask(payload, key)
+    return wsframe.frame(op, payload, masked=True)
 
 
 def write_all(fd, b):
