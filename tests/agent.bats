@@ -214,6 +214,15 @@ install_ready() { ka install && wait_ready; }
 	[ -z "$(kc -n "$NS" get pods --field-selector spec.nodeName=node-zz -o name)" ]
 }
 
+@test "agent pod: an image that cannot be pulled is said in words (4), and the pod goes" {
+	# The lab's kubelet reports ErrImagePull for unpullable.invalid/.
+	run -4 ka pod node-a --image unpullable.invalid/knet-agent:1 --wait 20s
+	[[ "$output" == "knet: cannot get an agent pod on node 'node-a': "*"ErrImagePull"* ]]
+	[[ "$output" == *'unpullable.invalid/knet-agent:1'* ]]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	RETRIES=20 retry no_agent_on node-a
+}
+
 @test "agent serve: waits, ends 0 on SIGTERM" {
 	"$KNET" agent serve &
 	pid=$!
