@@ -18,6 +18,9 @@
 #include "knet/objects.h"
 #include "unit.h"
 
+/* knet_api_proto_for(): which requests ask for protobuf. */
+#include "../../lib/api/api-internal.h"
+
 #define DATA "tests/data/proto"
 
 struct buf {
@@ -245,15 +248,18 @@ static void test_list(void)
 	knet_netpol_free(np);
 	np = NULL;
 	CHECK_INT(knet_netpol_from_json(item(pb, "db-both"), &np), 0);
-	CHECK(np && np->n_out == 3 && np->out[0].npeers == 2 &&
-	      np->out[0].peers[0].except.n == 1 && np->out[0].nports == 1);
-	if (np && np->n_out == 3 && np->out[0].npeers == 2 &&
-	    np->out[0].peers[0].except.n == 1 && np->out[0].nports == 1) {
-		CHECK_STR(np->out[0].peers[0].cidr, "fd00::/8");
-		CHECK_STR(np->out[0].peers[0].except.v[0], "fd00:1::/32");
+	CHECK(np && np->n_out == 2 && np->out[0].npeers == 2 &&
+	      np->out[0].peers[1].except.n == 1 && np->out[0].nports == 1);
+	if (np && np->n_out == 2 && np->out[0].npeers == 2 &&
+	    np->out[0].peers[1].except.n == 1 && np->out[0].nports == 1) {
+		CHECK_STR(np->out[0].peers[0].cidr, "198.18.0.0/16");
+		CHECK_STR(np->out[0].peers[1].cidr, "fd00::/8");
+		CHECK_STR(np->out[0].peers[1].except.v[0], "fd00:1::/32");
 		CHECK_STR(np->out[0].ports[0].protocol, "UDP");
 		CHECK_INT(np->out[0].ports[0].port, 53);
-		CHECK(np->out[2].npeers == 0 && np->out[2].nports == 0);
+		CHECK(np->out[1].npeers == 1 && np->out[1].nports == 0);
+		CHECK(np->out[1].peers[0].has_namespaces &&
+		      !np->out[1].peers[0].has_pods);
 	}
 	knet_netpol_free(np);
 	cJSON_Delete(pb);
@@ -507,8 +513,38 @@ static void test_malformed(void)
 	free(s.b);
 }
 
+/* Lists, gets and watches of networkpolicies read by the model ask for
+ * protobuf; raw reads (completion, the shell's cache) and --api-encoding
+ * json do not. */
+static void test_requests(void)
+{
+	static struct knet_api api;
+	static const char *const yes[] = {
+		"/apis/networking.k8s.io/v1/networkpolicies?limit=500",
+		"/apis/networking.k8s.io/v1/namespaces/web/networkpolicies",
+		"/apis/networking.k8s.io/v1/namespaces/web/networkpolicies/a",
+		"/apis/networking.k8s.io/v1/networkpolicies?watch=1&"
+		"resourceVersion=5&allowWatchBookmarks=true",
+	};
+
+	for (int enc = KNET_API_ENC_AUTO; enc <= KNET_API_ENC_PROTOBUF; enc++) {
+		api.encoding = enc;
+		for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+			CHECK(knet_api_proto_for(&api, yes[i], true) ==
+			      (enc != KNET_API_ENC_JSON));
+			CHECK(!knet_api_proto_for(&api, yes[i], false));
+		}
+	}
+	api.encoding = KNET_API_ENC_AUTO;
+	CHECK(!knet_api_proto_for(
+		&api, "/apis/networking.k8s.io/v1/ingressclasses", true));
+	CHECK(!knet_api_proto_for(
+		&api, "/apis/example.com/v1/networkpolicies/a/status", true));
+}
+
 int main(void)
 {
+	test_requests();
 	test_list();
 	test_object();
 	test_watch();
