@@ -9,7 +9,8 @@
  * single parser for both encodings.
  *
  * A field knet starts to read must be added here too, or the protobuf
- * path silently lacks it: tests/api.bats compares both encodings.
+ * path silently lacks it: tests/api.bats and tests/proto-netpol.bats
+ * compare both encodings.
  */
 #include <stddef.h>
 #include <string.h>

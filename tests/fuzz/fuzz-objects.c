@@ -2,9 +2,10 @@
 /*
  * Kubernetes object JSON as the API sends it: one object, a List
  * ("items"), a watch event ({"type", "object"}) or a Status.  Every
- * object found is given to every parser (pod, service, EndpointSlice,
- * Endpoints, node, namespace, NetworkPolicy, Ingress, metadata, labels,
- * selectors): each must refuse what is not its kind, never crash.  The
+ * object found is given to every parser (fuzz.h: pod, service,
+ * EndpointSlice, Endpoints, node, namespace, NetworkPolicy, Ingress,
+ * metadata, labels, selectors): each must refuse what is not its kind,
+ * never crash.  The
  * whole body also goes to the Status mapper, as an error response would,
  * and is parsed both ways lib/api parses: into its arena (list pages)
  * and by cJSON (objects, watch events).
