@@ -2,13 +2,15 @@
 /*
  * The protobuf schema knet reads: for each message, only the fields the
  * object models (lib/objects) use, with the field numbers of the
- * published Kubernetes schema (k8s.io/api core/v1, apimachinery meta/v1
- * and runtime) and the names the same fields have in the API's JSON.
- * The reader turns them into the JSON tree the JSON path would have
- * parsed, so the models have a single parser for both encodings.
+ * published Kubernetes schema (k8s.io/api core/v1, discovery/v1,
+ * networking/v1, apimachinery meta/v1 and runtime) and the names the
+ * same fields have in the API's JSON.  The reader turns them into the
+ * JSON tree the JSON path would have parsed, so the models have a
+ * single parser for both encodings.
  *
  * A field knet starts to read must be added here too, or the protobuf
- * path silently lacks it: tests/api.bats compares both encodings.
+ * path silently lacks it: tests/api.bats and tests/proto-netpol.bats
+ * compare both encodings.
  */
 #include <stddef.h>
 #include <string.h>
@@ -242,6 +244,35 @@ MESSAGE(ingress_status, "IngressStatus", M(1, "loadBalancer", lb_status));
 INGRESS(v1, "defaultBackend");
 INGRESS(beta, "backend");
 
+/*
+ * --- networking.k8s.io/v1 NetworkPolicy: the policy code reads all of
+ * its spec, so every field of it is here (meta/v1 LabelSelector
+ * included). A pointer field set to an empty message (a peer's
+ * podSelector: {}) is written with length 0, so it is there as {} the
+ * way the JSON has it; a rule of no fields ({}, allow all) likewise. ---
+ */
+
+MESSAGE(selector_req, "LabelSelectorRequirement", S(1, "key"), S(2, "operator"),
+	RS(3, "values"));
+MESSAGE(label_selector, "LabelSelector", MAP(1, "matchLabels"),
+	RM(2, "matchExpressions", selector_req));
+
+MESSAGE(ip_block, "IPBlock", S(1, "cidr"), RS(2, "except"));
+MESSAGE(np_peer, "NetworkPolicyPeer", M(1, "podSelector", label_selector),
+	M(2, "namespaceSelector", label_selector), M(3, "ipBlock", ip_block));
+MESSAGE(np_port, "NetworkPolicyPort", S(1, "protocol"), IS(2, "port"),
+	I(3, "endPort"));
+MESSAGE(np_ingress, "NetworkPolicyIngressRule", RM(1, "ports", np_port),
+	RM(2, "from", np_peer));
+MESSAGE(np_egress, "NetworkPolicyEgressRule", RM(1, "ports", np_port),
+	RM(2, "to", np_peer));
+MESSAGE(np_spec, "NetworkPolicySpec", M(1, "podSelector", label_selector),
+	RM(2, "ingress", np_ingress), RM(3, "egress", np_egress),
+	RS(4, "policyTypes"));
+MESSAGE(netpol, "NetworkPolicy", M(1, "metadata", object_meta),
+	M(2, "spec", np_spec));
+LIST(netpol_list, "NetworkPolicyList", netpol);
+
 /* --- the kinds and the resources that return them --- */
 
 /* By kind, and by group version where the same kind differs. */
@@ -270,12 +301,14 @@ static const struct {
 	{"IngressList", "networking.k8s.io/v1beta1", &ingress_list_beta},
 	{"Ingress", "extensions/v1beta1", &ingress_beta},
 	{"IngressList", "extensions/v1beta1", &ingress_list_beta},
+	{"NetworkPolicy", "networking.k8s.io/v1", &netpol},
+	{"NetworkPolicyList", "networking.k8s.io/v1", &netpol_list},
 	{"Status", NULL, &status},
 };
 
 static const char *const resources[] = {
 	"pods",	     "services",       "nodes",	    "namespaces",
-	"endpoints", "endpointslices", "ingresses",
+	"endpoints", "endpointslices", "ingresses", "networkpolicies",
 };
 
 const struct knet_pf_msg *knet_pf_kind(const char *kind,

@@ -484,8 +484,11 @@ int knet_proto_watch_event(const void *buf, size_t len, cJSON **ret,
 			return -EBADMSG;
 		}
 	}
-	r.p = obj;
-	r.end = obj + ol;
+	/* Not obj + ol without an object: NULL + 0 is undefined. */
+	if (obj) {
+		r.p = obj;
+		r.end = obj + ol;
+	}
 	while (obj && r.p < r.end) {
 		uint64_t key;
 
