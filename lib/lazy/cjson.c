@@ -58,6 +58,7 @@ enum {
 	REPLACE_ITEM_IN_OBJECT_CS,
 	DELETE_ITEM_FROM_OBJECT,
 	CREATE_STRING_ARRAY,
+	COMPARE,
 	REPLACE_ITEM_IN_OBJECT,
 	DUPLICATE,
 	ADD_NULL_TO_OBJECT,
@@ -110,6 +111,7 @@ static const char *const symbols[NSYMS + 1] = {
 	[REPLACE_ITEM_IN_OBJECT_CS] = "cJSON_ReplaceItemInObjectCaseSensitive",
 	[DELETE_ITEM_FROM_OBJECT] = "cJSON_DeleteItemFromObject",
 	[CREATE_STRING_ARRAY] = "cJSON_CreateStringArray",
+	[COMPARE] = "cJSON_Compare",
 	[REPLACE_ITEM_IN_OBJECT] = "cJSON_ReplaceItemInObject",
 	[DUPLICATE] = "cJSON_Duplicate",
 	[ADD_NULL_TO_OBJECT] = "cJSON_AddNullToObject",
@@ -332,6 +334,15 @@ cJSON_bool cJSON_ReplaceItemInObject(cJSON *object, const char *key,
 {
 	return LOADED() ? FN(cJSON_bool(*)(cJSON *, const char *, cJSON *),
 			     REPLACE_ITEM_IN_OBJECT)(object, key, newitem)
+			: 0;
+}
+
+cJSON_bool cJSON_Compare(const cJSON *const a, const cJSON *const b,
+			 const cJSON_bool case_sensitive)
+{
+	return LOADED() ? FN(cJSON_bool(*)(const cJSON *, const cJSON *,
+					   cJSON_bool),
+			     COMPARE)(a, b, case_sensitive)
 			: 0;
 }
 
