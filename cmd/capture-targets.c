@@ -353,7 +353,10 @@ static int locate(struct many *m, const struct capture_targets *t)
 		if (t->v[i].node) {
 			struct knet_node *n = NULL;
 
-			if (knet_node_get(ctx->api, t->v[i].node, &n, &err) < 0)
+			/* Without an API (a fan-out member) the node is
+			 * the one --node names: there is none to ask. */
+			if (ctx->api &&
+			    knet_node_get(ctx->api, t->v[i].node, &n, &err) < 0)
 				return knet_fail(ctx, &err, "find node",
 						 t->v[i].node);
 			knet_node_free(n);
@@ -401,14 +404,19 @@ static int spawn_remotes(struct many *m, const struct capture_targets *t)
 	static const char *const extra[] = {"--stream", NULL};
 	static const char *const extra_fanout[] = {"--stream", "--all-nodes",
 						   NULL};
+	/* A whole node needs no API there: only its name (--node). */
+	static const char *const extra_fanout_no_api[] = {
+		"--stream", "--all-nodes", "--no-api", NULL};
 	struct knet_ctx *ctx = m->ctx;
+	bool no_api = knet_node_remote_no_api(ctx);
 
 	/*
 	 * Each remote run finds its node's targets among all of them
 	 * through the API (names, -l, Services): one without an API
-	 * cannot.  Said here, once, before anything starts there.
+	 * cannot, but for whole nodes (the fan-out).  Said here, once,
+	 * before anything starts there.
 	 */
-	if (m->nremote && knet_node_remote_no_api(ctx)) {
+	if (m->nremote && no_api && !t->fanout) {
 		fprintf(stderr,
 			"knet: cannot reach the targets on node %s through "
 			"this transport: its remote run has no cluster API to "
@@ -424,7 +432,9 @@ static int spawn_remotes(struct many *m, const struct capture_targets *t)
 		knet_log(ctx, 1, "capturing on node %s through '%s'", rm->node,
 			 ctx->g.via ? ctx->g.via : "");
 		r = knet_via_rerun_command(ctx->g.via, rm->node,
-					   t->fanout ? extra_fanout : extra,
+					   !t->fanout ? extra
+					   : no_api   ? extra_fanout_no_api
+						      : extra_fanout,
 					   &argv, &rm->err);
 		if (r == 0)
 			r = knet_via_spawn(argv, &rm->child, &rm->err);

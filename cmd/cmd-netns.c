@@ -20,7 +20,7 @@
 #include "knet/node.h"
 #include "node-common.h"
 
-enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE, NCOLS };
+enum { C_POD, C_IPS, C_PID, C_PATH, C_FOUND, C_NODE, C_INODE, C_UID, NCOLS };
 
 static const struct knet_column cols[] = {
 	[C_POD] = {"POD", "pod", KNET_CELL_STR, KNET_COL_NAME, 0},
@@ -31,6 +31,8 @@ static const struct knet_column cols[] = {
 	[C_NODE] = {"NODE", "node", KNET_CELL_STR, KNET_COL_WIDE, 0},
 	[C_INODE] = {"INODE", "inode", KNET_CELL_INT,
 		     KNET_COL_WIDE | KNET_COL_RIGHT, 0},
+	/* What a run without an API hands the caller to name the pod by. */
+	[C_UID] = {"UID", "pod_uid", KNET_CELL_STR, KNET_COL_NOTABLE, 0},
 	[NCOLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
@@ -66,6 +68,8 @@ static int add_row(struct knet_table *t, const struct knet_netns_info *ns,
 	if (pod && pod->node)
 		knet_table_set_str(t, C_NODE, pod->node);
 	knet_table_set_int(t, C_INODE, (long long)ns->ino);
+	if (ns->pod_uid)
+		knet_table_set_str(t, C_UID, ns->pod_uid);
 	return 0;
 }
 
@@ -156,7 +160,46 @@ struct one {
 	char *buf;
 	size_t len;
 	cJSON *errors; /* fan-out: the nodes that did not answer */
+	/* Fan-out without an API there: the pods, to name rows here. */
+	struct knet_pod_list *pods;
+	bool pods_listed, all;
 };
+
+/*
+ * A row a run without an API sent (no pod name, its UID and IPs): named
+ * here as list_all() names its own, and kept as it keeps them: pods of
+ * @node (everything with --all).  False to
+ * drop it; *@ret_pod is its pod, NULL when none is known.
+ */
+static bool name_row(struct knet_ctx *ctx, struct one *one, const cJSON *it,
+		     const char *node, const struct knet_pod **ret_pod)
+{
+	struct knet_netns_info ns = {0};
+	const struct knet_pod *pod;
+	const cJSON *ip;
+	const char *how =
+		cJSON_GetStringValue(cJSON_GetObjectItem(it, "found_by"));
+	char *addrs[16];
+	struct knet_error err = {0};
+
+	if (!one->pods_listed) {
+		one->pods_listed = true;
+		if (knet_pod_list(ctx->api, NULL, NULL, &one->pods, &err) < 0)
+			knet_warn(ctx, "cannot list pods: %s", err.reason);
+	}
+	ns.pod_uid = cJSON_GetStringValue(cJSON_GetObjectItem(it, "pod_uid"));
+	cJSON_ArrayForEach(ip, cJSON_GetObjectItem(it, "ips"))
+	{
+		if (cJSON_IsString(ip) && ns.naddrs < 16)
+			addrs[ns.naddrs++] = ip->valuestring;
+	}
+	ns.addrs = addrs;
+	pod = pod_by_uid(one->pods, ns.pod_uid);
+	if (!pod && !(how && !strcmp(how, "self")))
+		pod = pod_by_ip(one->pods, &ns);
+	*ret_pod = pod;
+	return one->all || (pod && (!pod->node || !strcmp(pod->node, node)));
+}
 
 static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 		       const char *line)
@@ -206,7 +249,17 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	items = cJSON_IsArray(doc) ? doc : cJSON_GetObjectItem(doc, "items");
 	cJSON_ArrayForEach(it, items)
 	{
+		const struct knet_pod *pod = NULL;
+
+		if (job->node_name && ctx->api &&
+		    !cJSON_GetStringValue(cJSON_GetObjectItem(it, "pod")) &&
+		    !name_row(ctx, one, it, node, &pod))
+			continue;
 		r = knet_via_row(one->t, it);
+		if (r == 0 && pod)
+			r = knet_table_set_strf(one->t, C_POD, "%s/%s",
+						pod->meta.namespace,
+						pod->meta.name);
 		/* Fan-out: the node it was found on, that answered. */
 		if (r == 0 && job->node_name)
 			r = knet_table_set_str(one->t, C_NODE, job->node_name);
@@ -241,7 +294,9 @@ static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
 static int all_nodes(struct knet_ctx *ctx, struct knet_table *t,
 		     const struct knet_args *args)
 {
-	struct one one = {.t = t, .errors = cJSON_CreateArray()};
+	struct one one = {.t = t,
+			  .errors = cJSON_CreateArray(),
+			  .all = knet_args_has(args, "all")};
 	struct knet_node_job job;
 	int r;
 
@@ -257,6 +312,7 @@ static int all_nodes(struct knet_ctx *ctx, struct knet_table *t,
 	job.data = &one;
 	r = knet_node_run(ctx, &job);
 	free(one.buf);
+	knet_pod_list_free(one.pods);
 	knet_node_job_clear(&job);
 	/* Some nodes answered (1): theirs are shown all the same. */
 	if ((r == 0 || r == KNET_EXIT_PROBLEM) &&

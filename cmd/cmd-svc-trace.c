@@ -710,6 +710,18 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 		return knet_usage_error(ctx, "give --on NODE or --all-nodes "
 					     "/ --nodes, not both");
 	}
+	/*
+	 * Through a transport without an API (k8s) each node's rules come
+	 * back raw, to be judged here one node at a time; the fan-out's
+	 * merged tables do not take that yet.
+	 */
+	if (run.fanout && knet_node_remote_no_api(ctx)) {
+		run_free(&run);
+		return knet_usage_error(ctx, "--all-nodes and --nodes need a "
+					     "--via TEMPLATE transport here: "
+					     "through k8s, run --on NODE for "
+					     "each node");
+	}
 	job.verb = "trace";
 	job.verb_from = "trace on";
 	job.find_verb = "find the node";

@@ -171,10 +171,20 @@ static void start(struct knet_ctx *ctx, struct knet_node_job *job,
 	m->started = true;
 	knet_log(ctx, 1, "node %s: %s", m->node,
 		 m->local ? "this node, no transport" : ctx->g.via);
+	const char *extra[34];
+	int n = 0;
+
+	/* A transport whose other end has no API (k8s): the rows come
+	 * back unnamed, and each command names them here. */
+	for (int i = 0; job->remote_args && job->remote_args[i] && n < 32; i++)
+		extra[n++] = job->remote_args[i];
+	if (!m->local && knet_node_remote_no_api(ctx))
+		extra[n++] = "--no-api";
+	extra[n] = NULL;
 	r = m->local ? knet_via_self_command(m->node, job->remote_args, &argv,
 					     &err)
-		     : knet_via_rerun_command(ctx->g.via, m->node,
-					      job->remote_args, &argv, &err);
+		     : knet_via_rerun_command(ctx->g.via, m->node, extra, &argv,
+					      &err);
 	m->errfd = memfd_create("knet-fanout-stderr", MFD_CLOEXEC);
 	if (r == 0 && m->errfd < 0)
 		r = knet_error_set(&err, -errno, KNET_EXIT_SYSTEM,

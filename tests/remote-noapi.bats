@@ -243,6 +243,51 @@ packets_of() {
 	diff "$T/here.txt" "$T/there.txt"
 }
 
+@test "netns --all-nodes: rows named here, the same as every node's own" {
+	both -o json netns --all-nodes
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	grep -qx -- --no-api "$T/argv"
+	jq -c '.items[] | [.node, .pod, .found_by]' "$T/plain" | sort >"$T/plain.rows"
+	jq -c '.items[] | [.node, .pod, .found_by]' "$T/noapi" | sort >"$T/noapi.rows"
+	# every node answered, and each web pod is on its own node's list
+	[ "$(jq -r '.items[].node' "$T/noapi" | sort -u | tr '\n' ' ')" = "node-a node-b node-c " ]
+	grep -qx "\[\"node-b\",\"web/$WEB_B\",\"cgroup\"\]" "$T/noapi.rows"
+	grep -qx "\[\"node-c\",\"web/$WEB_C\",\"cgroup\"\]" "$T/noapi.rows"
+	diff "$T/plain.rows" "$T/noapi.rows"
+	[ "$(jq '.errors | length' "$T/noapi")" -eq 0 ]
+}
+
+@test "capture, flows --all-nodes without an API there: every node, one stream" {
+	(sleep 2; tests/lab/lab pod-exec client/client -- ping -c 10 -i 0.2 "$WEB_B_IP" >/dev/null) &
+	KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 on_a capture --all-nodes \
+		--duration 6 -w "$T/all.pcapng" icmp 2>"$T/all.err"
+	wait
+	grep -qx -- --no-api "$T/argv"
+	tshark -r "$T/all.pcapng" -T fields -e frame.interface_name -e icmp.type 2>/dev/null | sort | uniq -c >"$T/ifs"
+	cat "$T/ifs"
+	# the requests (type 8) on client's node and web's, not node-c
+	for n in node-a node-b; do
+		[ "$(awk -v i="node/$n/any" '$2 == i && $3 == 8 {print $1}' "$T/ifs")" -ge 10 ]
+	done
+	[ -z "$(awk '$2 == "node/node-c/any"' "$T/ifs")" ]
+	capinfos -I "$T/all.pcapng" | grep -q "Description = node node-c, interface any"
+	# flows: the same, as one table of every node's flows
+	(sleep 1; tests/lab/lab pod-exec client/client -- ping -c 6 -i 0.2 "$WEB_B_IP" >/dev/null) &
+	KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 on_a -o json flows --all-nodes \
+		--once 4 --filter icmp >"$T/flows.json"
+	wait
+	# one flow, named here, its 6 requests counted on both nodes
+	jq -e --arg ip "$WEB_B_IP" --arg web "web/$WEB_B" '[.items[] | select(.proto == "icmp" and .dst == $ip and .src_name == "client/client" and .dst_name == $web and .packets_out >= 12)] | length == 1' "$T/flows.json"
+}
+
+@test "svc trace --all-nodes without an API there: refused in words (2)" {
+	run --separate-stderr env KNET_VIA="$NOAPI_VIA" KNET_VIA_NO_API=1 \
+		tests/lab/lab run node-a -- "$KNET" -n web svc trace web --all-nodes
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == "knet: --all-nodes and --nodes need a --via TEMPLATE transport here: through k8s, run --on NODE for each node"* ]]
+}
+
 @test "capture, flows of pods on several nodes: refused in words (2)" {
 	rm -f "$T/argv"
 	for cmd in "capture -c 1 -w $T/m.pcapng" "flows --once 1"; do
