@@ -196,7 +196,11 @@ curl_from() {
 	tm capture-pane -p -e | grep ":$BASE" | grep -q $'\e\[31m'
 	tm send-keys q
 	wait_pane "packets captured" 5
+	# A new server on a new socket: a client of the old path could
+	# still reach the server that is going away ("server exited
+	# unexpectedly").
 	tm kill-server
+	rm -f "$D/tmux"
 	ENVS="NO_COLOR=1" screen_start client/client
 	curl_from --max-time 2 --local-port $((BASE + 1)) http://web-broken.web.svc.cluster.local/
 	filter ":$((BASE + 1))"
