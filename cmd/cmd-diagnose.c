@@ -141,6 +141,9 @@ static cJSON *doc_of(const struct diag *d, struct knet_table *t)
 	cJSON_AddItemToObject(doc, "verdict", v);
 	cJSON_AddNumberToObject(doc, "time_us",
 				(double)(knet_mono_us() - d->t0));
+	/* A name outside the cluster: the address FROM's DNS gave. */
+	if (d->external && d->ext_ip[0])
+		cJSON_AddStringToObject(doc, "external_ip", d->ext_ip);
 	return doc;
 }
 
@@ -287,11 +290,22 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 		return status ? status : KNET_EXIT_SYSTEM;
 	from_remote(d);
 	d->remote_node = job->src->remote_node;
+	/* An external TO: the address the remote run's lookup found. */
+	const char *ip = cJSON_GetStringValue(
+		cJSON_GetObjectItem(d->remote, "external_ip"));
+
+	if (d->external && ip)
+		snprintf(d->ext_ip, sizeof(d->ext_ip), "%s", ip);
 	if (d->judge_here) {
 		/* Its layers had no API: ours, with its node's rules, and
-		 * the verdict over all of them. */
-		int r = diag_api_layers(ctx, job);
+		 * the verdict over all of them.  An external TO is probed
+		 * at the address it found (none: its dns layer says why). */
+		int r = 0;
 
+		if (d->external && ip && diag_external_target(ctx, job) < 0)
+			return knet_fail(ctx, &job->err, "resolve", ip);
+		if (!d->external || ip)
+			r = diag_api_layers(ctx, job);
 		if (r)
 			return r;
 		for (int l = 0; l < KNET_DIAG_NLAYERS; l++)

@@ -92,6 +92,10 @@ static int cluster_service(struct knet_ctx *ctx, const char *name,
 
 	if (says_svc(name))
 		return 1;
+	/* A remote run without an API: the caller decided, and sent a
+	 * target only for a cluster name. */
+	if (!ctx->api)
+		return ctx->g.target_fact ? 1 : 0;
 	r = knet_service_get(ctx->api, in->ns, in->svc, &svc, &err);
 	knet_service_free(svc);
 	if (r == 0)

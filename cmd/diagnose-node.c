@@ -359,6 +359,23 @@ static void external_read(struct diag *d, char *line)
 		snprintf(d->ext_ip, sizeof(d->ext_ip), "%s", f[2]);
 }
 
+int diag_external_target(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct diag *d = job->data;
+	char *probe = NULL;
+	int r;
+
+	if (asprintf(&probe, "%s%s%s%s%s%s", strchr(d->ext_ip, ':') ? "[" : "",
+		     d->ext_ip, strchr(d->ext_ip, ':') ? "]" : "",
+		     d->port ? ":" : "", d->port ? d->port : "",
+		     d->port && !strcmp(d->proto, "UDP") ? "/udp" : "") < 0)
+		return -ENOMEM;
+	r = knet_target_resolve(ctx->api, probe, knet_ctx_namespace(ctx),
+				job->family, &job->tg, &job->err);
+	free(probe);
+	return r;
+}
+
 /*
  * TO is a name outside the cluster: looked up as FROM would (its
  * resolv.conf, from its namespace), before the probes are opened, since
@@ -371,7 +388,7 @@ int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct diag *d = job->data;
 	struct knet_netns_saved saved;
-	char *text = NULL, *where = NULL, line[1024], *probe = NULL;
+	char *text = NULL, *where = NULL, line[1024];
 	size_t len = 0;
 	int fds[2], st, r;
 	pid_t pid;
@@ -434,17 +451,8 @@ int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job)
 	}
 	knet_log(ctx, 1, "%s: %s from %s's resolver", d->dns_name, d->ext_ip,
 		 d->from);
-	if (asprintf(&probe, "%s%s%s%s%s%s", strchr(d->ext_ip, ':') ? "[" : "",
-		     d->ext_ip, strchr(d->ext_ip, ':') ? "]" : "",
-		     d->port ? ":" : "", d->port ? d->port : "",
-		     d->port && !strcmp(d->proto, "UDP") ? "/udp" : "") < 0) {
-		r = -ENOMEM;
-		goto out;
-	}
-	r = knet_target_resolve(ctx->api, probe, knet_ctx_namespace(ctx),
-				job->family, &job->tg, &job->err);
+	r = diag_external_target(ctx, job);
 out:
-	free(probe);
 	close(fds[0]);
 	if (fds[1] >= 0)
 		close(fds[1]);

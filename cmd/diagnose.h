@@ -114,6 +114,8 @@ void diag_node_free(struct diag *d);
  * says why), else 0 or < 0 with job->err.
  */
 int diag_external_resolve(struct knet_ctx *ctx, struct knet_node_job *job);
+/* job->tg of d->ext_ip with TO's port and protocol: 0 or < 0 (job->err). */
+int diag_external_target(struct knet_ctx *ctx, struct knet_node_job *job);
 
 /* The API layers (diagnose-api.c), in prepare: resolve, policy, service. */
 int diag_api_layers(struct knet_ctx *ctx, struct knet_node_job *job);

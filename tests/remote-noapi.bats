@@ -390,6 +390,27 @@ packets_of() {
 	nothing_left
 }
 
+@test "diagnose to a name outside the cluster from another node: looked up there" {
+	tests/lab/lab dns-host add shop.knet.test "$WEB_C_IP"
+	both -o json diagnose "web/$WEB_B" shop.knet.test:8080
+	tests/lab/lab dns-host del shop.knet.test
+	[ "$plain" -eq 0 ]
+	[ "$noapi" -eq 0 ]
+	remote_had_no_api
+	# no target fact: the name is the remote run's to look up
+	run ! grep -qx -- --target-fact "$T/argv"
+	for f in plain noapi; do
+		jq -e --arg ip "$WEB_C_IP" '.external_ip == $ip and .verdict.layer == null' "$T/$f"
+		jq -e '[.layers[] | select(.status == "OK") | .layer] | index("dns") != null and index("reachability") != null and index("policy") != null' "$T/$f"
+	done
+	# gone from the DNS: the dns layer, from both
+	both -o json diagnose "web/$WEB_B" shop.knet.test:8080
+	[ "$plain" -eq 1 ]
+	[ "$noapi" -eq 1 ]
+	[ "$(jq -r .verdict.layer "$T/noapi")" = dns ]
+	[ "$(jq -r .verdict.reason "$T/noapi")" = "$(jq -r .verdict.reason "$T/plain")" ]
+}
+
 @test "--no-api: cluster commands and bad facts are one-line usage errors" {
 	run --separate-stderr "$KNET" --no-api pods
 	[ "$status" -eq 2 ]
