@@ -54,8 +54,10 @@ tshark_count() {
 	run --separate-stderr tshark -r "$D/a.pcapng" -T fields -e frame.interface_name \
 		-e frame.interface_description
 	[ "${#lines[@]}" -eq 4 ]
+	cip=$(pod_ip client client)
+	[ -n "$cip" ]
 	for l in "${lines[@]}"; do
-		[[ "$l" == "client/client/eth0"*"pod client/client on node node-a, IP 198.19.1.4"* ]]
+		[[ "$l" == "client/client/eth0"*"pod client/client on node node-a, IP $cip"* ]]
 	done
 	# the drops at the end, in an interface statistics block
 	run tshark -r "$D/a.pcapng" -q -z io,stat,0

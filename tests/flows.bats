@@ -109,7 +109,9 @@ curl_from() {
 	pane | grep -E "client/client:$BASE +svc/web/web:80>web/web-[a-z0-9]+-[a-z0-9]+:8080"
 	# n: addresses instead of names; p: the screen holds still
 	tm send-keys n
-	wait_pane "198.19.1.4:$BASE +198.18.[0-9.]+:80>198.19.[0-9.]+:8080" 5
+	cip=$(pod_ip client client)
+	[ -n "$cip" ]
+	wait_pane "${cip//./\\.}:$BASE +198.18.[0-9.]+:80>198.19.[0-9.]+:8080" 5
 	tm send-keys n p
 	wait_pane "\[PAUSED\]" 5
 	held=$(pkts_of "$BASE")
@@ -150,7 +152,9 @@ curl_from() {
 	sleep 0.3
 	tm send-keys Enter
 	wait_pane "first packets \([0-9] kept\)" 5
-	pane | grep -E "198.19.1.4.$((BASE + 2)) > 198.19.99.99.80: Flags \[S\]"
+	cip=$(pod_ip client client)
+	[ -n "$cip" ]
+	pane | grep -E "${cip//./\\.}.$((BASE + 2)) > 198.19.99.99.80: Flags \[S\]"
 	# w writes the flow's first packets; tshark reads them
 	tm send-keys w
 	wait_pane "wrote [0-9] packets to " 5
