@@ -18,6 +18,7 @@
 
 #include "knet/api.h"
 #include "knet/objects.h"
+#include "pb-writer.h"
 #include "unit.h"
 
 /* knet_api_proto_for(): which requests ask for protobuf. */
@@ -442,65 +443,9 @@ static void test_pod_watch(void)
 
 /* --- bytes written here --- */
 
-struct pb {
-	unsigned char b[2048];
-	size_t n;
-};
-
-static void pb_raw(struct pb *p, const void *d, size_t n)
-{
-	if (p->n + n > sizeof(p->b))
-		abort();
-	memcpy(p->b + p->n, d, n);
-	p->n += n;
-}
-
-static void pb_varint(struct pb *p, uint64_t v)
-{
-	do {
-		unsigned char c = (unsigned char)(v & 0x7f);
-
-		v >>= 7;
-		if (v)
-			c |= 0x80;
-		pb_raw(p, &c, 1);
-	} while (v);
-}
-
-static void pb_bytes(struct pb *p, unsigned num, const void *d, size_t n)
-{
-	pb_varint(p, (uint64_t)num << 3 | 2);
-	pb_varint(p, n);
-	pb_raw(p, d, n);
-}
-
-static void pb_str(struct pb *p, unsigned num, const char *s)
-{
-	pb_bytes(p, num, s, strlen(s));
-}
-
-static void pb_msg(struct pb *p, unsigned num, const struct pb *m)
-{
-	pb_bytes(p, num, m->b, m->n);
-}
-
-static void pb_int(struct pb *p, unsigned num, uint64_t v)
-{
-	pb_varint(p, (uint64_t)num << 3);
-	pb_varint(p, v);
-}
-
 static void envelope(struct pb *out, const struct pb *raw)
 {
-	struct pb tm = {0}, u = {0};
-
-	pb_str(&tm, 1, "networking.k8s.io/v1");
-	pb_str(&tm, 2, "NetworkPolicy");
-	pb_msg(&u, 1, &tm);
-	pb_msg(&u, 2, raw);
-	out->n = 0;
-	pb_raw(out, "k8s\0", 4);
-	pb_raw(out, u.b, u.n);
+	pb_envelope(out, "networking.k8s.io/v1", "NetworkPolicy", raw, NULL);
 }
 
 /*
