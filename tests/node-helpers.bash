@@ -96,3 +96,24 @@ ping_new_pod() {
 	sleep 1.5
 	tests/lab/lab pod-exec client/client -- ping -c "$3" -i "$4" "$ip" >/dev/null
 }
+
+# knet "$@" (a ping of client/client, -o json) on node-a, stopped with
+# SIGINT after $1 seconds as a terminal would deliver it (not ignored, as
+# bats leaves it for background jobs).  Sets $st (its exit status) and
+# $n (the replies from client/client); its lines are in
+# $BATS_TEST_TMPDIR/out.
+ping_interrupted() {
+	local after=$1 ip pid
+	shift
+	ip=$(pod_ip client client)
+	env --default-signal=INT tests/lab/lab run node-a -- "$KNET" "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	sleep "$after"
+	[ "$(readlink "/proc/$pid/exe")" = "$KNET" ]
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	n=$(jq -s '[.[] | select(.event == "reply" and .from == "'"$ip"'")] | length' "$BATS_TEST_TMPDIR/out")
+	echo "replies: $n"
+}
