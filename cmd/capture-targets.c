@@ -139,6 +139,20 @@ int capture_targets_add_fanout(struct knet_ctx *ctx,
 	return r;
 }
 
+int capture_targets_collect(struct knet_ctx *ctx, const struct knet_args *args,
+			    int n, bool stream, struct capture_targets *ret)
+{
+	bool own_node =
+		ctx->g.no_api && stream && knet_node_fanout_wanted(args) && !n;
+	int r = own_node ? 0 : knet_ctx_api_setup(ctx);
+
+	if (r == 0)
+		r = capture_targets_resolve(ctx, args->pos, n, ret);
+	if (r == 0)
+		r = capture_targets_add_fanout(ctx, args, stream, ret);
+	return r;
+}
+
 /* Pods that can be captured: running, with an address of their own. */
 static bool capturable(const struct knet_pod *p)
 {

@@ -53,6 +53,15 @@ int capture_targets_add_fanout(struct knet_ctx *ctx,
 			       const struct knet_args *args, bool stream,
 			       struct capture_targets *t);
 
+/*
+ * What capture and flows take: the API set up, then the targets in
+ * @args (its first @n words) and the fan-out's nodes.  A fan-out member
+ * through a transport without an API (--no-api, --stream, no words)
+ * captures its own node, which --node names: it asks nothing.
+ */
+int capture_targets_collect(struct knet_ctx *ctx, const struct knet_args *args,
+			    int n, bool stream, struct capture_targets *ret);
+
 /* Capture @t into @run (outputs prepared by the caller); exit status. */
 int capture_targets_run(struct knet_ctx *ctx, struct capture_run *run,
 			const struct capture_targets *t);

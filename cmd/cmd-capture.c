@@ -195,17 +195,8 @@ static int capture_many(struct knet_ctx *ctx, struct capture_run *run,
 	struct capture_targets t;
 	int r;
 
-	/* A fan-out member through a transport without an API captures
-	 * its own node, which --node names: nothing to ask. */
-	bool own_node = ctx->g.no_api && run->remote_stream &&
-			knet_node_fanout_wanted(args) && !ntargets;
-
-	r = own_node ? 0 : knet_ctx_api_setup(ctx);
-	if (r == 0)
-		r = capture_targets_resolve(ctx, args->pos, ntargets, &t);
-	if (r == 0)
-		r = capture_targets_add_fanout(ctx, args, run->remote_stream,
-					       &t);
+	r = capture_targets_collect(ctx, args, ntargets, run->remote_stream,
+				    &t);
 	if (r) {
 		capture_targets_clear(&t);
 		return r;

@@ -18,7 +18,6 @@
 
 #include "capture-targets.h"
 #include "flows-run.h"
-#include "node-common.h"
 
 struct many {
 	struct knet_ctx *ctx;
@@ -140,16 +139,7 @@ int flows_many(struct knet_ctx *ctx, struct flows_run *run,
 	cr.copts = run->copts;
 	cr.filter = run->bpf ? strdup(run->bpf) : NULL;
 	cr.copts.filter = cr.filter;
-	/* As capture's: a fan-out member without an API streams its own
-	 * node, which --node names. */
-	r = ctx->g.no_api && run->stream && knet_node_fanout_wanted(args) &&
-			    !ntargets
-		    ? 0
-		    : knet_ctx_api_setup(ctx);
-	if (r == 0)
-		r = capture_targets_resolve(ctx, args->pos, ntargets, &t);
-	if (r == 0)
-		r = capture_targets_add_fanout(ctx, args, run->stream, &t);
+	r = capture_targets_collect(ctx, args, ntargets, run->stream, &t);
 	if (r == 0 && !run->stream) {
 		r = flows_run_prepare(ctx, run, NULL, false);
 		snprintf(run->label, sizeof(run->label), "%d target%s%s%s", t.n,
