@@ -11,6 +11,13 @@
  * there through the node transport (the node pipeline), and its JSON
  * Lines are drawn here.  iptables-save and the conntrack dump request
  * run privileged in prepare(); everything after is unprivileged.
+ *
+ * Through a transport whose other end has no API (k8s) the remote run
+ * only reads its node and sends what it read raw (the rules, the NAT
+ * entries); this end judges them with its own API objects, one node at
+ * a time, the same analysis and printing as a local trace.  A fan-out
+ * (--all-nodes, --nodes) does that for every node, this one's answer
+ * (knet itself, with the API) already judged: see doc/design-notes.md.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -128,6 +135,16 @@ static const struct knet_column find_cols[] = {
 	[NFIND_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
+/* A fan-out's node that did not answer, in JSON (its line on stderr). */
+enum { ERR_EVENT, ERR_NODE, ERR_REASON, NERR_COLS };
+
+static const struct knet_column err_cols[] = {
+	[ERR_EVENT] = {"EVENT", "event", KNET_CELL_STR, 0, 0},
+	[ERR_NODE] = {"NODE", "node", KNET_CELL_STR, 0, 0},
+	[ERR_REASON] = {"REASON", "reason", KNET_CELL_STR, 0, 0},
+	[NERR_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
 static const struct knet_opt trace_options[] = {
 	{"on", 0, KNET_OPT_STRING, "NODE",
 	 "read kube-proxy's rules and conntrack on NODE (default: this node)",
@@ -163,6 +180,13 @@ struct run {
 	bool node_only;	 /* that remote run: --no-api */
 	bool judge_here; /* this end of it */
 	struct knet_table *raw_ct;
+	/*
+	 * This end, the node being answered: raw lines came (judged at
+	 * its end), or judged ones (this node's own run in a fan-out).
+	 */
+	bool judging, passed;
+	const char *row_node; /* a fan-out's: whose rows these are */
+	struct knet_table *errors;
 };
 
 static int tables_new(struct knet_ctx *ctx, struct run *run)
@@ -184,6 +208,8 @@ static int tables_new(struct knet_ctx *ctx, struct run *run)
 		run->c_find[FIND_NODE].flags |= off;
 	}
 	r = knet_table_new(run->c_sum, &o, &run->sum);
+	if (r == 0)
+		r = knet_table_new(err_cols, &o, &run->errors);
 	if (r == 0)
 		r = knet_table_new(run->c_lay, &o, &run->layers);
 	if (r == 0)
@@ -211,7 +237,7 @@ static int split_target(struct run *run, const char *s, const char *def_ns)
 	s = slash ? slash + 1 : s;
 	run->name = colon ? strndup(s, (size_t)(colon - s)) : strdup(s);
 	run->port = colon && colon[1] ? strdup(colon + 1) : NULL;
-	if (!run->ns || !run->name)
+	if (!run->ns || !run->name || (colon && colon[1] && !run->port))
 		return -ENOMEM;
 	return *run->name && !strchr(run->name, '/') ? 0 : -EINVAL;
 }
@@ -226,6 +252,8 @@ static int read_api(struct knet_ctx *ctx, struct knet_node_job *job)
 	struct knet_error err = {0};
 	int r;
 
+	if (run->svc)
+		return 0; /* read before a fan-out started */
 	r = knet_service_get(ctx->api, run->ns, run->name, &run->svc, &err);
 	if (r == 0)
 		r = knet_pod_list(ctx->api, run->ns, NULL, &run->pods, &err);
@@ -358,11 +386,21 @@ static int classify(const struct knet_ct_entry *e, void *ud)
 	return knet_ct_service_classify(ud, e, &v);
 }
 
+/*
+ * A row is done: streamed, or in a fan-out's table kept for
+ * render_fanout() (each part once, whole); a fan-out's rows say whose.
+ */
 static int stream(struct knet_ctx *ctx, struct run *run, int which,
 		  struct knet_table *t)
 {
+	static const int node_col[] = {SUM_NODE, LAY_NODE, EP_ON, FIND_NODE};
 	int r = 0;
 
+	if (run->fanout && run->row_node) {
+		r = knet_table_set_str(t, node_col[which], run->row_node);
+		if (r < 0 || ctx->g.format != KNET_FMT_JSON)
+			return r;
+	}
 	if (run->nlines[which]++ == 0) {
 		if (which && ctx->g.format != KNET_FMT_JSON)
 			printf("\n");
@@ -530,6 +568,8 @@ static int analyse(struct knet_ctx *ctx, struct knet_node_job *job,
 	int r;
 
 	in->ct = run->cs;
+	knet_svc_trace_free(run->trace); /* a fan-out's previous node's */
+	run->trace = NULL;
 	r = knet_svc_trace_run(in, &run->trace, &job->err);
 	if (r < 0)
 		return r;
@@ -548,7 +588,6 @@ static int analyse(struct knet_ctx *ctx, struct knet_node_job *job,
 static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 {
 	struct run *run = job->data;
-	struct knet_error err = {0};
 	int r;
 
 	if (tables_new(ctx, run) < 0)
@@ -558,11 +597,27 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	/* The other end reads its node only: the API's part is ours. */
 	run->judge_here = true;
 	r = read_api(ctx, job);
-	if (r)
-		return r;
-	run->node = strdup(job->on_node);
+	return r;
+}
+
+/*
+ * A node's raw answer begins: what the previous node left goes, and
+ * its NAT entries are classified against a fresh Service view.
+ */
+static int judge_node(struct knet_ctx *ctx, struct knet_node_job *job)
+{
+	struct run *run = job->data;
+	const char *node = job->node_name ? job->node_name : job->on_node;
+	struct knet_error err = {0};
+
+	run->judging = true;
+	kube_proxy_clear(&run->kp);
+	knet_ct_service_free(run->cs);
+	run->cs = NULL;
+	free(run->node);
+	run->node = strdup(node ? node : "");
 	if (!run->node)
-		return KNET_EXIT_SYSTEM;
+		return -ENOMEM;
 	if (!knet_args_has(run->args, "no-conntrack") &&
 	    knet_ct_service_new(
 		    run->svc,
@@ -588,10 +643,16 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 {
 	struct run *run = job->data;
 	struct knet_svc_trace_in in = {0};
+	bool passed = run->passed;
 	int r;
 
-	if (!run->judge_here || status)
+	run->passed = false;
+	/* Judged there (not raw), or a run that failed: its status. */
+	if (!run->judge_here || status || passed)
 		return status;
+	if (!run->judging && judge_node(ctx, job) < 0)
+		return KNET_EXIT_SYSTEM;
+	run->judging = false;
 	in.svc = run->svc;
 	in.port = run->port;
 	in.pods = run->pods;
@@ -599,13 +660,33 @@ static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 	in.node = run->node;
 	in.proxy_mode = run->kp.mode;
 	in.ipt = run->kp.ipt;
+	run->row_node = job->node_name;
 	r = analyse(ctx, job, &in);
 	if (r < 0) {
 		if (!job->err.reason[0])
 			knet_error_set(&job->err, r, KNET_EXIT_SYSTEM, "%s",
 				       strerror(-r));
+		/* A fan-out names the node in its own failure line. */
+		if (job->node_name)
+			return KNET_EXIT_SYSTEM;
 		return knet_fail(ctx, &job->err, "trace on", run->node);
 	}
+	return r;
+}
+
+/* The rules and the NAT entries of a node that had no API. */
+static int take_raw(struct knet_ctx *ctx, struct knet_node_job *job,
+		    const char *ev, const cJSON *o)
+{
+	struct run *run = job->data;
+	int r = 0;
+
+	if (!run->judging)
+		r = judge_node(ctx, job);
+	if (r == 0 && !strcmp(ev, "rules"))
+		r = kube_proxy_take(&run->kp, o);
+	else if (r == 0)
+		r = take_entry(run, o);
 	return r;
 }
 
@@ -623,31 +704,45 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 
 	if (!o)
 		return 0;
-	static const int node_col[] = {SUM_NODE, LAY_NODE, EP_ON, FIND_NODE};
-
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
-	if (run->judge_here) {
-		if (ev && !strcmp(ev, "rules"))
-			r = kube_proxy_take(&run->kp, o);
-		else if (ev && !strcmp(ev, "ct"))
-			r = take_entry(run, o);
+	if (run->judge_here && ev &&
+	    (!strcmp(ev, "rules") || !strcmp(ev, "ct"))) {
+		r = take_raw(ctx, job, ev, o);
 		cJSON_Delete(o);
 		return r;
 	}
+	/* Judged there: this node's own run in a fan-out, with its API. */
+	run->row_node = job->node_name;
 	for (int i = 0; ev && i < 4; i++)
 		if (!strcmp(ev, events[i])) {
+			run->passed = true;
 			r = knet_via_row(tables[i], o);
-			if (r == 0 && job->node_name)
-				r = knet_table_set_str(tables[i], node_col[i],
-						       job->node_name);
-			/* A fan-out's table: whole, each part once. */
-			if (r == 0 &&
-			    !(run->fanout && ctx->g.format != KNET_FMT_JSON))
+			if (r == 0)
 				r = stream(ctx, run, i, tables[i]);
 			break;
 		}
 	cJSON_Delete(o);
 	return r;
+}
+
+/* Fan-out: a node that did not answer is a JSON line too. */
+static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
+			 const char *node, const char *reason)
+{
+	struct run *run = job->data;
+	struct knet_table *t = run->errors;
+	int r;
+
+	if (ctx->g.format != KNET_FMT_JSON || !t)
+		return 0; /* its line on stderr says it */
+	r = knet_table_add_row(t);
+	if (r == 0)
+		r = knet_table_set_str(t, ERR_EVENT, "error");
+	if (r == 0)
+		r = knet_table_set_str(t, ERR_NODE, node);
+	if (r == 0)
+		r = knet_table_set_str(t, ERR_REASON, reason);
+	return r == 0 ? knet_table_stream_row(t) : r;
 }
 
 /* A fan-out in a table: every node's summary, layers, endpoints... */
@@ -674,6 +769,7 @@ static void run_free(struct run *run)
 	knet_table_free(run->ept);
 	knet_table_free(run->findings);
 	knet_table_free(run->raw_ct);
+	knet_table_free(run->errors);
 	knet_svc_trace_free(run->trace);
 	knet_ct_free(run->ct);
 	knet_ct_service_free(run->cs);
@@ -691,6 +787,7 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 {
 	struct run run = {.args = args};
 	struct knet_node_job job;
+	struct knet_error err = {0};
 	int r;
 
 	r = split_target(&run, args->pos[0], knet_ctx_namespace(ctx));
@@ -703,6 +800,10 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 						       "svc/NAME, with :PORT)",
 						       args->pos[0]);
 	}
+	if (run.port && knet_service_port_check(run.port, &err) < 0) {
+		run_free(&run);
+		return knet_usage_error(ctx, "%s", err.reason);
+	}
 	knet_node_job_init(&job, ctx, args);
 	run.fanout = job.fanout;
 	if (run.fanout && knet_args_has(args, "on")) {
@@ -710,17 +811,21 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 		return knet_usage_error(ctx, "give --on NODE or --all-nodes "
 					     "/ --nodes, not both");
 	}
+	job.data = &run;
 	/*
-	 * Through a transport without an API (k8s) each node's rules come
-	 * back raw, to be judged here one node at a time; the fan-out's
-	 * merged tables do not take that yet.
+	 * A fan-out reads the API's layers first, once: an unknown Service
+	 * or port is one error line and no node runs.  Through k8s these
+	 * objects judge every node's raw rules (remote_end).
 	 */
-	if (run.fanout && knet_node_remote_no_api(ctx)) {
-		run_free(&run);
-		return knet_usage_error(ctx, "--all-nodes and --nodes need a "
-					     "--via TEMPLATE transport here: "
-					     "through k8s, run --on NODE for "
-					     "each node");
+	if (run.fanout) {
+		r = ctx->api ? 0 : knet_ctx_api_setup(ctx);
+		if (r == 0)
+			r = read_api(ctx, &job);
+		if (r) {
+			run_free(&run);
+			knet_node_job_clear(&job);
+			return r;
+		}
 	}
 	job.verb = "trace";
 	job.verb_from = "trace on";
@@ -732,7 +837,7 @@ static int exec_trace(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_begin = remote_begin;
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
-	job.data = &run;
+	job.remote_failed = remote_failed;
 	r = knet_node_run(ctx, &job);
 	if (run.fanout && ctx->g.format != KNET_FMT_JSON && run.sum &&
 	    (r == 0 || r == KNET_EXIT_PROBLEM))

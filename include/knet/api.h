@@ -126,6 +126,11 @@ int knet_api_path(char *buf, size_t len, const char *group_version,
 /* The checks of knet_api_path(): 0, or -EINVAL with a usage error. */
 int knet_api_check_namespace(const char *ns, struct knet_error *err);
 int knet_api_check_name(const char *name, struct knet_error *err);
+/*
+ * Whether @s (@n bytes) is a DNS-1123 label, the API's rule for
+ * namespaces and for the names of Service ports.
+ */
+bool knet_api_dns_label(const char *s, size_t n);
 
 struct knet_list_opts {
 	const char *label_selector; /* -l, NULL for all */

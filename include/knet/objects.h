@@ -146,6 +146,13 @@ void knet_service_list_free(struct knet_service_list *l);
 /* The port of @svc named or numbered @port ("http", "80"), or NULL. */
 const struct knet_service_port *knet_service_find_port(
 	const struct knet_service *svc, const char *port);
+/*
+ * Whether @port can name a Service's port at all: a number 1-65535 or
+ * a DNS-1123 label (the API's rule for port names).  0, or -EINVAL
+ * with a usage error (exit 2) saying so; checked before the API is
+ * asked which ports the Service has.
+ */
+int knet_service_port_check(const char *port, struct knet_error *err);
 
 /* --- endpoints (EndpointSlices, Endpoints as fallback) --- */
 

@@ -18,7 +18,7 @@
 #define DEFAULT_LIMIT 500
 
 /* [a-z0-9]([-a-z0-9]*[a-z0-9])? of at most 63 bytes. */
-static bool dns1123_label(const char *s, size_t n)
+bool knet_api_dns_label(const char *s, size_t n)
 {
 	if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
 		return false;
@@ -39,7 +39,7 @@ static bool dns1123_subdomain(const char *s)
 	for (const char *p = s;;) {
 		size_t l = strcspn(p, ".");
 
-		if (!dns1123_label(p, l))
+		if (!knet_api_dns_label(p, l))
 			return false;
 		if (!p[l])
 			return true;
@@ -62,7 +62,7 @@ static int invalid(struct knet_error *err, const char *what, const char *value,
 
 int knet_api_check_namespace(const char *ns, struct knet_error *err)
 {
-	if (dns1123_label(ns, strlen(ns)))
+	if (knet_api_dns_label(ns, strlen(ns)))
 		return 0;
 	return invalid(err, "namespace", ns,
 		       "a DNS-1123 label (at most 63 lowercase letters, "

@@ -11,6 +11,7 @@
 #include "objects-internal.h"
 #include "knet/api.h"
 #include "knet/objects.h"
+#include "knet/output.h"
 
 void knet_service_free(struct knet_service *s)
 {
@@ -197,4 +198,28 @@ const struct knet_service_port *knet_service_find_port(
 			return p;
 	}
 	return NULL;
+}
+
+int knet_service_port_check(const char *port, struct knet_error *err)
+{
+	size_t n = strlen(port);
+
+	/* A number: a port's, never 0 (kubectl's "web:0" is a typo). */
+	if (n && strspn(port, "0123456789") == n) {
+		if (n <= 5 && atol(port) >= 1 && atol(port) <= 65535)
+			return 0;
+	} else if (knet_api_dns_label(port, n)) {
+		return 0;
+	}
+	/* From the command line: escaped before it reaches a terminal. */
+	{
+		char *safe = knet_text_escape(port, false);
+
+		knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
+			       "bad port '%s': give a number 1-65535 or a port "
+			       "name (a DNS-1123 label)",
+			       safe ? safe : "?");
+		free(safe);
+	}
+	return -EINVAL;
 }

@@ -172,6 +172,28 @@ static void test_service(void)
 	CHECK(knet_service_find_port(s, "81") == NULL);
 	knet_service_free(s);
 
+	/* What can name a port at all: a usage error before any lookup. */
+	{
+		static const char *const good[] = {"80",   "1",	      "65535",
+						   "http", "dns-tcp", "a1"};
+		static const char *const bad[] = {
+			"0",	 "65536", "99999", "000080", "",     "-http",
+			"http-", "HTTP",  "a b",   "a/b",    "a\x1b"};
+		struct knet_error err = {0};
+
+		for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+			CHECK_INT(knet_service_port_check(good[i], &err), 0);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+			memset(&err, 0, sizeof(err));
+			CHECK_INT(knet_service_port_check(bad[i], &err),
+				  -EINVAL);
+			CHECK_INT(err.exit, KNET_EXIT_USAGE);
+		}
+		/* The last one's escape character, escaped in the message. */
+		CHECK(strstr(err.reason, "bad port 'a") != NULL);
+		CHECK(strchr(err.reason, '\x1b') == NULL);
+	}
+
 	j = parse("{\"metadata\":{\"name\":\"h\"},\"spec\":{\"clusterIP\":"
 		  "\"None\"}}");
 	CHECK_INT(knet_service_from_json(j, &s), 0);
