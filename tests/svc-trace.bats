@@ -5,6 +5,8 @@
 # live in a namespace of their own, made and removed here; the shared
 # scenario (namespace web) is only read.
 
+bats_require_minimum_version 1.5.0
+
 NS=knet-svct
 
 setup_file() {
@@ -165,6 +167,38 @@ ev() { echo "$output" | jq -c "select(.event==\"$1\")"; }
 	[[ "${lines[0]}" == "svc/$NS/local: 1 endpoint ready, kube-proxy on node-b in sync, OK" ]]
 }
 
+@test "svc trace --all-nodes: each node's verdict, the same judged here when the nodes have no API" {
+	RETRIES=60 retry ready_endpoints local 1
+	np=$(k -n $NS get svc local -o jsonpath='{.spec.ports[0].nodePort}')
+	for n in node-a node-c; do
+		RETRIES=60 retry sh -c "tests/lab/lab run $n -- iptables-save -t nat | grep -q -- '--dport $np -j KUBE-XLB-'"
+	done
+	# the k8s transport's split over the lab's: the nodes' knet runs
+	# with no kubeconfig and sends its rules raw (tests/remote-noapi.bats)
+	D=$BATS_TEST_TMPDIR
+	cat >"$D/via" <<-'SH'
+	#!/bin/sh
+	node=$1
+	shift
+	exec env -u KUBECONFIG HOME=/nonexistent ip netns exec "lab-$node" "$@"
+	SH
+	chmod +x "$D/via"
+	st=0
+	on_a svc trace local -n $NS --all-nodes -o json >"$D/plain" || st=$?
+	[ "$st" -eq 1 ]
+	st=0
+	KNET_VIA="$D/via {node}" KNET_VIA_NO_API=1 \
+		on_a svc trace local -n $NS --all-nodes -o json >"$D/noapi" || st=$?
+	[ "$st" -eq 1 ]
+	# node-b has the endpoint: only there the nodePort answers
+	[ "$(jq -r 'select(.event == "summary") | "\(.node) \(.status) \(.broken_layer)"' "$D/noapi" | paste -sd,)" = "node-a fail kube-proxy,node-b ok null,node-c fail kube-proxy" ]
+	for n in node-a node-c; do
+		jq -e --arg n "$n" --arg np "$np" 'select(.event == "finding" and .node == $n and .layer == "kube-proxy") | select(.finding | contains("externalTrafficPolicy Local and no ready endpoint on " + $n + ": nodePort " + $np))' "$D/noapi"
+	done
+	g='del(.flows, .stale) | if .layer == "conntrack" then del(.detail) else . end'
+	[ "$(jq -c "$g" "$D/plain")" = "$(jq -c "$g" "$D/noapi")" ]
+}
+
 @test "svc trace: all endpoints unready is the endpoints layer, with the pod and why" {
 	"$LAB" ready $NS/tweb-b false
 	RETRIES=60 retry ready_endpoints tweb 0
@@ -238,6 +272,13 @@ proxy_pid() {
 	[ "$status" -eq 3 ]
 	run on_a svc trace a/b/c
 	[ "$status" -eq 2 ]
+	# a port that cannot be one: refused before the API is asked
+	for p in 0 99999 Bad_Port -http; do
+		run --separate-stderr on_a svc trace "web:$p" -n web --kubeconfig /nonexistent
+		[ "$status" -eq 2 ]
+		[ "$stderr" = "knet: bad port '$p': give a number 1-65535 or a port name (a DNS-1123 label); try 'knet help services trace'" ]
+		[ -z "$output" ]
+	done
 	# "svc trace" alone still lists a Service called trace
 	run "$KNET" -n web svc trace
 	echo "$output"
