@@ -27,6 +27,7 @@
 #include "knet/node.h"
 #include "knet/objects.h"
 #include "node-common.h"
+#include "node-fanout.h"
 
 /* One entry (a listing, an event, a loss); JSON keys are raw values. */
 enum {
@@ -1363,21 +1364,13 @@ static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
 			 const char *node, const char *reason)
 {
 	struct run *run = job->data;
-	struct knet_table *t = run->errors;
 	int r;
 
 	if (ctx->g.format != KNET_FMT_JSON)
 		return 0; /* its line on stderr says it */
 	r = knet_table_stream_flush(run->entries);
-	if (r == 0)
-		r = knet_table_add_row(t);
-	if (r == 0)
-		r = knet_table_set_str(t, X_TYPE, "error");
-	if (r == 0)
-		r = knet_table_set_str(t, X_NODE, node);
-	if (r == 0)
-		r = knet_table_set_str(t, X_REASON, reason);
-	return r == 0 ? knet_table_stream_row(t) : r;
+	return r == 0 ? knet_node_fanout_error_row(run->errors, node, reason)
+		      : r;
 }
 
 /* --all-nodes, --nodes: what a table of every node can be. */

@@ -34,6 +34,7 @@
 #include "knet/objects.h"
 #include "kube-proxy.h"
 #include "node-common.h"
+#include "node-fanout.h"
 
 enum {
 	SUM_EVENT,
@@ -135,7 +136,10 @@ static const struct knet_column find_cols[] = {
 	[NFIND_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
 };
 
-/* A fan-out's node that did not answer, in JSON (its line on stderr). */
+/*
+ * A fan-out's node that did not answer, in JSON (its line on stderr);
+ * in knet_node_fanout_error_row()'s order.
+ */
 enum { ERR_EVENT, ERR_NODE, ERR_REASON, NERR_COLS };
 
 static const struct knet_column err_cols[] = {
@@ -730,19 +734,10 @@ static int remote_failed(struct knet_ctx *ctx, struct knet_node_job *job,
 			 const char *node, const char *reason)
 {
 	struct run *run = job->data;
-	struct knet_table *t = run->errors;
-	int r;
 
-	if (ctx->g.format != KNET_FMT_JSON || !t)
+	if (ctx->g.format != KNET_FMT_JSON || !run->errors)
 		return 0; /* its line on stderr says it */
-	r = knet_table_add_row(t);
-	if (r == 0)
-		r = knet_table_set_str(t, ERR_EVENT, "error");
-	if (r == 0)
-		r = knet_table_set_str(t, ERR_NODE, node);
-	if (r == 0)
-		r = knet_table_set_str(t, ERR_REASON, reason);
-	return r == 0 ? knet_table_stream_row(t) : r;
+	return knet_node_fanout_error_row(run->errors, node, reason);
 }
 
 /* A fan-out in a table: every node's summary, layers, endpoints... */

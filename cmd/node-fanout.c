@@ -553,3 +553,17 @@ out:
 	free(self);
 	return r;
 }
+
+int knet_node_fanout_error_row(struct knet_table *t, const char *node,
+			       const char *reason)
+{
+	int r = knet_table_add_row(t);
+
+	if (r == 0)
+		r = knet_table_set_str(t, 0, "error");
+	if (r == 0)
+		r = knet_table_set_str(t, 1, node);
+	if (r == 0)
+		r = knet_table_set_str(t, 2, reason);
+	return r == 0 ? knet_table_stream_row(t) : r;
+}

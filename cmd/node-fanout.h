@@ -12,4 +12,13 @@
 /* Run @job on every selected node, merged; returns the exit status. */
 int knet_node_fanout(struct knet_ctx *ctx, struct knet_node_job *job);
 
+/*
+ * A JSON Lines command's line for a node of its fan-out that did not
+ * answer ({"type":"error","node":...,"reason":...}, conntrack; svc
+ * trace names its kind "event"), streamed from @t, whose columns are
+ * the kind, the node and the reason, in this order.  0 or -ENOMEM.
+ */
+int knet_node_fanout_error_row(struct knet_table *t, const char *node,
+			       const char *reason);
+
 #endif

@@ -193,7 +193,7 @@ ev() { echo "$output" | jq -c "select(.event==\"$1\")"; }
 	# node-b has the endpoint: only there the nodePort answers
 	[ "$(jq -r 'select(.event == "summary") | "\(.node) \(.status) \(.broken_layer)"' "$D/noapi" | paste -sd,)" = "node-a fail kube-proxy,node-b ok null,node-c fail kube-proxy" ]
 	for n in node-a node-c; do
-		jq -e --arg n "$n" --arg np "$np" 'select(.event == "finding" and .node == $n and .layer == "kube-proxy") | select(.finding | contains("externalTrafficPolicy Local and no ready endpoint on " + $n + ": nodePort " + $np))' "$D/noapi"
+		jq -se --arg n "$n" --arg np "$np" 'any(.[]; .event == "finding" and .node == $n and .layer == "kube-proxy" and (.finding | contains("externalTrafficPolicy Local and no ready endpoint on " + $n + ": nodePort " + $np)))' "$D/noapi"
 	done
 	g='del(.flows, .stale) | if .layer == "conntrack" then del(.detail) else . end'
 	[ "$(jq -c "$g" "$D/plain")" = "$(jq -c "$g" "$D/noapi")" ]
