@@ -190,6 +190,7 @@ struct run {
 	 */
 	bool judging, passed;
 	const char *row_node; /* a fan-out's: whose rows these are */
+	const char *fed_node; /* whose lines judging and passed are about */
 	struct knet_table *errors;
 };
 
@@ -642,14 +643,29 @@ static int take_entry(struct run *run, const cJSON *o)
 	return classify(&e, run->cs);
 }
 
+/*
+ * A fan-out's next node: a node whose lines were not all read (out of
+ * memory) leaves nothing for the next one.
+ */
+static void next_node(struct run *run, const struct knet_node_job *job)
+{
+	if (run->fed_node == job->node_name)
+		return;
+	run->fed_node = job->node_name;
+	run->judging = false;
+	run->passed = false;
+}
+
 static int remote_end(struct knet_ctx *ctx, struct knet_node_job *job,
 		      int status)
 {
 	struct run *run = job->data;
 	struct knet_svc_trace_in in = {0};
-	bool passed = run->passed;
+	bool passed;
 	int r;
 
+	next_node(run, job);
+	passed = run->passed;
 	run->passed = false;
 	/* Judged there (not raw), or a run that failed: its status. */
 	if (!run->judge_here || status || passed)
@@ -708,6 +724,7 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 
 	if (!o)
 		return 0;
+	next_node(run, job);
 	ev = cJSON_GetStringValue(cJSON_GetObjectItem(o, "event"));
 	if (run->judge_here && ev &&
 	    (!strcmp(ev, "rules") || !strcmp(ev, "ct"))) {
