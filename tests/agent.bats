@@ -7,6 +7,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load node-helpers
+
 NS=knet-agent-bats
 
 setup_file() {
@@ -244,20 +246,10 @@ k8s_on() {
 	KNET_AGENT_NAMESPACE=$NS KNET_AGENT_KNET=$KNET tests/lab/lab run "$1" -- \
 		"$KNET" --via k8s "${@:2}"
 }
-# No knet of ours left running but the agent pods' `agent serve`.
-nothing_left() {
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] ||
-			[[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" agent serve"* ]] || {
-			echo "left behind: ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-			return 1
-		}
-	done
-}
 # The lab kubelet's record of pod $1 of this file's namespace is gone,
 # and the process it ran with it.
 pod_torn_down() {
-	local f pid st
+	local f
 	for f in "$KNET_LAB_DIR/pods/${NS}_$1_"*/state.json; do
 		[ -f "$f" ] || continue
 		echo "still set up: $f"
@@ -296,11 +288,7 @@ pod_torn_down() {
 	wait "$pid" || st=$?
 	cat "$out.err"
 	[ "$st" -eq 5 ]
-	# the lab kubelet kills the command (137) or drops the stream first
-	gone="the agent pod $NS/$pod went away mid-run (deleted)"
-	err=$(cat "$out.err")
-	[ "$err" = "knet: cannot run knet on node 'node-c': $gone" ] ||
-		[ "$err" = "knet: cannot run knet on node 'node-c': the exec stream to node node-c dropped: $gone" ]
+	agent_gone_line node-c "$NS" "$pod" "$(cat "$out.err")"
 	# the replies until then were shown, as JSON lines; no summary
 	[ "$(jq -s '[.[] | select(.event == "reply")] | length' "$out")" -ge 1 ]
 	[ "$(jq -s '[.[] | select(.event == "summary")] | length' "$out")" -eq 0 ]

@@ -174,10 +174,7 @@ sh_relay() { KNET_AGENT_KNET=/bin/sh "$KNET" __k8s-exec node-b -- sh -c "$@"; }
 	# command first and sends its Status (SIGKILL: 137): 5 in words
 	# both ways, the pod named
 	[ "$st" -eq 5 ]
-	gone="the agent pod $NS/$pod went away mid-run (deleted)"
-	err=$(cat "$BATS_TEST_TMPDIR/err")
-	[ "$err" = "knet: cannot run knet on node 'node-b': $gone" ] ||
-		[ "$err" = "knet: cannot run knet on node 'node-b': the exec stream to node node-b dropped: $gone" ]
+	agent_gone_line node-b "$NS" "$pod" "$(cat "$BATS_TEST_TMPDIR/err")"
 	# the next run gets a new agent
 	run --separate-stderr relay knet version -o json
 	[ "$status" -eq 0 ]

@@ -72,17 +72,6 @@ rows() {
 		"\(.node) \(.path) \(if .path | test("/lab-node-") then "" else .pod end)"' | sort
 }
 
-# No knet of ours is left running but the agent pods' `agent serve`.
-nothing_left() {
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] ||
-			[[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" agent serve "* ]] || {
-			echo "left behind: ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-			return 1
-		}
-	done
-}
-
 # knet "$@" on node-a through the k8s transport.
 k8s_on_a() { on_a --via k8s "$@"; }
 
