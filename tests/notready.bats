@@ -150,6 +150,19 @@ k8s_on_a() { on_a --via k8s "$@"; }
 	[ "$(ep_ready_ips web web | wc -l)" -eq 3 ]
 }
 
+@test "lab up resumes a node paused over 2 minutes ago (a test that died before its teardown)" {
+	mkdir -p "$KNET_LAB_DIR/paused"
+	touch -d '3 minutes ago' "$KNET_LAB_DIR/paused/$NODE"
+	run -0 --separate-stderr tests/lab/lab up
+	[[ "$stderr" == *"lab: node $NODE was paused over 2 minutes ago: resuming it"* ]]
+	[ ! -e "$KNET_LAB_DIR/paused/$NODE" ]
+	run -0 k get node "$NODE" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}'
+	[ "$output" = True ]
+	# kcm-nodes ran for no pause: it is not running now
+	run -0 tests/lab/lab status
+	[[ "$output" != *kcm-nodes* ]]
+}
+
 @test "lab node-pause / node-resume: bad node names, usage" {
 	run -1 --separate-stderr tests/lab/lab node-pause node-zz
 	[ "$stderr" = "lab: no such node: node-zz (nodes: $KNET_LAB_NODES)" ]
