@@ -320,15 +320,27 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 		r = KNET_EXIT_SYSTEM;
 		goto out;
 	}
-	if (r < 0) {
-		if (r == -ECONNRESET)
+	if (r == -ECONNRESET) {
+		struct knet_error why = {0};
+
+		if (knet_agent_gone(ctx->api, &ref, &why) > 0)
+			knet_error_set(&err, r, KNET_EXIT_SYSTEM,
+				       "the exec stream to node %s dropped: %s",
+				       node, why.reason);
+		else
 			knet_error_set(&err, r, KNET_EXIT_SYSTEM,
 				       "the exec stream to node %s dropped",
 				       node);
+	}
+	if (r < 0) {
 		r = knet_fail(ctx, &err, "run knet on node", node);
 		goto out;
 	}
 	r = knet_exec_status(x, &status) == 0 ? status : KNET_EXIT_SYSTEM;
+	/* killed there, not stopped by us: its agent pod may be gone (the
+	 * kubelet kills the pod's processes, the stream ends with 137) */
+	if (r > 128 && !stops && knet_agent_gone(ctx->api, &ref, &err) > 0)
+		r = knet_fail(ctx, &err, "run knet on node", node);
 out:
 	knet_exec_free(x);
 	knet_ctx_api_teardown(ctx);

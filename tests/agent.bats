@@ -7,6 +7,8 @@
 
 bats_require_minimum_version 1.5.0
 
+load node-helpers
+
 NS=knet-agent-bats
 
 setup_file() {
@@ -233,6 +235,87 @@ install_ready() { ka install && wait_ready; }
 	wait "$pid" || rc=$?
 	[ "$rc" = 0 ]
 	run -2 "$KNET" agent serve extra
+}
+
+# The web pod on node $1; the name of the Running agent pod on node $1.
+web_on() { kc -n web get pods -l app=web --field-selector "spec.nodeName=$1,status.phase=Running" -o jsonpath='{.items[0].metadata.name}'; }
+agent_on() { kc -n "$NS" get pods -l knet.dev/ephemeral=true --field-selector "spec.nodeName=$1,status.phase=Running" -o jsonpath='{.items[0].metadata.name}'; }
+# knet "$@" on node $1 (its netns) through the k8s transport, with this
+# file's agents running this knet.
+k8s_on() {
+	KNET_AGENT_NAMESPACE=$NS KNET_AGENT_KNET=$KNET tests/lab/lab run "$1" -- \
+		"$KNET" --via k8s "${@:2}"
+}
+# The lab kubelet's record of pod $1 of this file's namespace is gone,
+# and the process it ran with it.
+pod_torn_down() {
+	local f
+	for f in "$KNET_LAB_DIR/pods/${NS}_$1_"*/state.json; do
+		[ -f "$f" ] || continue
+		echo "still set up: $f"
+		return 1
+	done
+	[ -z "${2:-}" ] || [ ! -d "/proc/$2" ] ||
+		[ "$(awk '{print $22}' "/proc/$2/stat" 2>/dev/null)" != "$3" ]
+}
+
+@test "a node command through k8s by a user without pods/exec: the RBAC message (4), nothing runs there" {
+	with_agent_knet ka pod node-c >/dev/null
+	pod=$(agent_on node-c)
+	[ -n "$pod" ]
+	web=$(web_on node-c)
+	# the reader reads the pod and the agent, the apiserver refuses the exec
+	run -4 --separate-stderr k8s_on node-a --kubeconfig "$KNET_LAB_READER_KUBECONFIG" netns "web/$web" -o json
+	[ "$output" = "" ]
+	[ "$stderr" = "knet: cannot run knet on node 'node-c': pods \"$pod\" is forbidden: User \"knet-reader\" cannot get resource \"pods/exec\" in API group \"\" in the namespace \"$NS\": the RBAC rule is missing (get and create on pods/exec in namespace $NS)" ]
+	# the admin, the same line: works
+	run -0 --separate-stderr k8s_on node-a netns "web/$web" -o json
+	jq -e --arg p "web/$web" '.items[0].pod == $p' <<<"$output"
+	nothing_left
+}
+
+@test "a node command through k8s whose agent pod is deleted mid-run: one line (5), the output so far, nothing left" {
+	with_agent_knet ka pod node-c >/dev/null
+	pod=$(agent_on node-c)
+	[ -n "$pod" ]
+	out=$BATS_TEST_TMPDIR/out
+	k8s_on node-a -o json ping --from "web/$(web_on node-c)" client/client \
+		-c 100 -i 0.2 >"$out" 2>"$out.err" &
+	pid=$!
+	RETRIES=40 retry grep -q '"event":"reply"' "$out"
+	kc -n "$NS" delete pod "$pod" --grace-period=0 --force >/dev/null 2>&1
+	st=0
+	wait "$pid" || st=$?
+	cat "$out.err"
+	[ "$st" -eq 5 ]
+	agent_gone_line node-c "$NS" "$pod" "$(cat "$out.err")"
+	# the replies until then were shown, as JSON lines; no summary
+	[ "$(jq -s '[.[] | select(.event == "reply")] | length' "$out")" -ge 1 ]
+	[ "$(jq -s '[.[] | select(.event == "summary")] | length' "$out")" -eq 0 ]
+	RETRIES=20 retry pod_torn_down "$pod"
+	nothing_left
+}
+
+@test "the ephemeral agent is deleted after use: the next node command through k8s deletes an expired one, pod and process" {
+	with_agent_knet ka pod node-a --ttl 2s -o json >"$BATS_TEST_TMPDIR/short"
+	old=$(jq -r '.items[0].pod' "$BATS_TEST_TMPDIR/short")
+	[[ "$old" == knet-agent-node-a-* ]]
+	f=$(echo "$KNET_LAB_DIR/pods/${NS}_${old}_"*/state.json)
+	pid=$(jq -r .pid "$f")
+	start=$(jq -r .starttime "$f")
+	[ -d "/proc/$pid" ]
+	sleep 3
+	# a pod of node-a from node-b: through a new agent on node-a
+	web=$(web_on node-a)
+	run -0 --separate-stderr with_agent_knet k8s_on node-b netns "web/$web" -o json
+	jq -e --arg p "web/$web" '.items[0].pod == $p and .items[0].node == "node-a"' <<<"$output"
+	new=$(agent_on node-a)
+	[[ "$new" == knet-agent-node-a-* ]]
+	[ "$new" != "$old" ]
+	# the expired one: out of the API, torn down, its process ended
+	RETRIES=40 retry bash -c "! '$KNET_LAB_KUBECTL' -n '$NS' get pod '$old' >/dev/null 2>&1"
+	RETRIES=20 retry pod_torn_down "$old" "$pid" "$start"
+	nothing_left
 }
 
 @test "agent remove: the ephemeral agents, the RBAC objects, the namespace; nothing left; again: absent" {

@@ -117,3 +117,24 @@ ping_interrupted() {
 	n=$(jq -s '[.[] | select(.event == "reply" and .from == "'"$ip"'")] | length' "$BATS_TEST_TMPDIR/out")
 	echo "replies: $n"
 }
+
+# No knet of ours is left running after a run (but the agent pods'
+# `knet agent serve`, which the k8s transport's runs go through).
+nothing_left() {
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] ||
+			[[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" agent serve " ]] || {
+			echo "left behind: ${p#/proc/}: $(tr "\0" " " <"$p/cmdline" 2>/dev/null)"
+			return 1
+		}
+	done
+}
+
+# $4 is the one line a run through k8s on node $1 ends with when its
+# agent pod $3 (namespace $2) is deleted mid-run: the lab kubelet kills
+# the command (137) or drops the stream first, both said in words.
+agent_gone_line() {
+	local gone="the agent pod $2/$3 went away mid-run (deleted)"
+	[ "$4" = "knet: cannot run knet on node '$1': $gone" ] ||
+		[ "$4" = "knet: cannot run knet on node '$1': the exec stream to node $1 dropped: $gone" ]
+}

@@ -81,18 +81,6 @@ remote_had_no_api() {
 	run ! grep -Eqx -- '--(kubeconfig|context|token|request-timeout)(=.*)?' "$T/argv"
 }
 
-# No knet of ours is left running after a run (but the agent pods'
-# `knet agent serve`, which the k8s transport's runs go through).
-nothing_left() {
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/exe" 2>/dev/null)" != "$KNET" ] ||
-			[[ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" == *" agent serve " ]] || {
-			echo "left behind: ${p#/proc/}: $(tr "\0" " " <"$p/cmdline" 2>/dev/null)"
-			return 1
-		}
-	done
-}
-
 @test "the wrapper really takes the API away: an ordinary remote run fails" {
 	rm -f "$T/argv"
 	run --separate-stderr env KNET_VIA="$NOAPI_VIA" tests/lab/lab run node-a -- \

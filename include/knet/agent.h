@@ -156,6 +156,15 @@ bool knet_agent_pod_expired(const cJSON *pod, time_t now);
 char *knet_agent_pod_stuck(const cJSON *pod);
 
 /*
+ * After a remote run through @ref was killed or its stream dropped: 1
+ * when the agent pod is gone (deleted, being deleted, ended), with "the
+ * agent pod NS/POD went away mid-run (deleted)" in @err (exit 5); 0 when
+ * it is still there; <0 when the API cannot tell.
+ */
+int knet_agent_gone(struct knet_api *api, const struct knet_agent_ref *ref,
+		    struct knet_error *err);
+
+/*
  * Whether the Node @node (JSON) is Ready: 0, or -EHOSTDOWN with
  * "node 'NAME' is NotReady (reason: message)" (exit 4).
  */

@@ -255,9 +255,12 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 	}
 	pick = knet_agent_pick(items, node, time(NULL), &at);
 	pod = at >= 0 ? cJSON_GetArrayItem(items, at) : NULL;
+	/* Ready, not just Running: the node lifecycle controller marks
+	 * the pods of a NotReady node not Ready, and an exec there would
+	 * fail on the kubelet in the apiserver's words, not ours */
 	if (pick == KNET_AGENT_PICK_DAEMONSET ||
 	    (pick == KNET_AGENT_PICK_EPHEMERAL &&
-	     knet_agent_pod_state(pod) >= KNET_AGENT_POD_RUNNING)) {
+	     knet_agent_pod_state(pod) == KNET_AGENT_POD_READY)) {
 		r = fill(ret, pod, pick == KNET_AGENT_PICK_EPHEMERAL, err);
 		cJSON_Delete(items);
 		return r;

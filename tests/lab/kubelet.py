@@ -41,7 +41,21 @@ procs = {}              # uid -> Popen
 last_patch = {}         # uid -> json of last patched status core
 unschedulable = {}      # uid -> time last logged
 gone_since = {}         # uid -> when an agent pod's process was found ended
+# `lab node-pause NAME` makes $KNET_LAB_DIR/paused/NAME: that node's
+# kubelet is as if stopped (no lease, no status, its pods left alone),
+# so the controller-manager's node lifecycle controller marks it
+# NotReady, as on a real cluster; `lab node-resume NAME` removes it.
+PAUSED_DIR = os.path.join(S, 'paused')
+LEASE_NS = 'kube-node-lease'
+LEASE_EVERY = 2.0       # s; `lab node-pause` gives the kcm a 10 s grace
 log_lock = threading.Lock()
+
+
+def paused_nodes():
+    try:
+        return set(os.listdir(PAUSED_DIR)) & set(NODES)
+    except OSError:
+        return set()
 
 
 def log(*a):
@@ -157,9 +171,11 @@ def node_annotations(n):
             'flannel.alpha.coreos.com/kube-subnet-manager': 'true'}
 
 
-def ensure_nodes():
+def ensure_nodes(paused=frozenset()):
     for n in CFG['nodes']:
         name = n['name']
+        if name in paused:
+            continue            # a stopped kubelet posts nothing
         code, j = api('GET', '/api/v1/nodes/' + name)
         if code == 404:
             body = {'apiVersion': 'v1', 'kind': 'Node', 'metadata': {'name': name, 'labels': {
@@ -197,6 +213,46 @@ def ensure_nodes():
             log('patch node status', name, code, j.get('message'))
         else:
             node_objs[name] = j
+
+def micro_now():
+    return datetime.datetime.utcnow().strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def renew_lease(name):
+    path = '/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s' % (LEASE_NS, name)
+    code, j = api('PATCH', path, {'spec': {'renewTime': micro_now()}},
+                  'application/merge-patch+json', ok=(200, 404))
+    if code != 404:
+        return code
+    md = {'name': name, 'namespace': LEASE_NS}
+    uid = (node_objs.get(name) or {}).get('metadata', {}).get('uid')
+    if uid:
+        md['ownerReferences'] = [{'apiVersion': 'v1', 'kind': 'Node', 'name': name, 'uid': uid}]
+    code, j = api('POST', '/apis/coordination.k8s.io/v1/namespaces/%s/leases' % LEASE_NS,
+                  {'apiVersion': 'coordination.k8s.io/v1', 'kind': 'Lease', 'metadata': md,
+                   'spec': {'holderIdentity': name, 'leaseDurationSeconds': 40,
+                            'renewTime': micro_now()}}, ok=(201, 409))
+    return code
+
+
+def lease_loop():
+    """The node leases, renewed as a kubelet does (every 10 s there,
+    LEASE_EVERY here so that the lab's node lifecycle controller can
+    tell a paused node in seconds), in a thread of their own so that a
+    busy sync loop never looks like a dead node."""
+    while True:
+        t = time.time()
+        paused = paused_nodes()
+        for name in NODES:
+            if name in paused or name not in node_objs:
+                continue        # registered first: the lease's owner
+            try:
+                code = renew_lease(name)
+                if code not in (200, 201, 409):
+                    log('lease', name, code)
+            except Exception as e:
+                log('lease', name, 'error:', e)
+        time.sleep(max(0.1, LEASE_EVERY - (time.time() - t)))
 
 # ---------------------------------------------------------------- scheduling
 
@@ -525,6 +581,8 @@ def probe_loop(node):
     os.close(fd)
     while True:
         items = [(u, p, st) for u, (p, st) in list(pods_by_uid.items()) if st.get('node') == node]
+        if node in paused_nodes():
+            items = []
         for uid, pod, st in items:
             probe = None
             for c in pod['spec'].get('containers', []):
@@ -893,9 +951,21 @@ def report_pull_failure(pod):
 
 
 def sync_once(state):
+    paused = paused_nodes()
+    if state.get('paused', set()) - paused:
+        state['nodes_t'] = 0    # resumed: post its status at once
+    state['paused'] = paused
     if time.time() - state.get('nodes_t', 0) > 15:
-        ensure_nodes()
+        ensure_nodes(paused)
         state['nodes_t'] = time.time()
+    elif paused and time.time() - state.get('paused_t', 0) > 1:
+        # the scheduler (us too) sees the taints the node lifecycle
+        # controller puts on a node whose kubelet stopped
+        for name in paused:
+            code, j = api('GET', '/api/v1/nodes/' + name)
+            if code == 200:
+                node_objs[name] = j
+        state['paused_t'] = time.time()
     synced, pods = podcache.snapshot()
     if not synced:
         return
@@ -907,6 +977,8 @@ def sync_once(state):
         seen.add(uid)
         try:
             node = pod['spec'].get('nodeName')
+            if node in paused:
+                continue        # its kubelet is stopped: nothing happens there
             if md.get('deletionTimestamp'):
                 if uid in inflight:
                     continue
@@ -919,7 +991,7 @@ def sync_once(state):
             if not node:
                 bind(pod, choose_node(pod, pods))
                 node = pod['spec'].get('nodeName')
-                if not node:
+                if not node or node in paused:
                     continue
             if node not in NODES:
                 continue
@@ -945,7 +1017,7 @@ def sync_once(state):
             log('pod', md.get('namespace'), md.get('name'), 'error:', e)
             traceback.print_exc()
     for uid, st in states.items():
-        if uid not in seen and uid not in inflight:
+        if uid not in seen and uid not in inflight and st.get('node') not in paused:
             pods_by_uid.pop(uid, None)
             try:
                 teardown(st)
@@ -966,6 +1038,7 @@ def main():
         threading.Thread(target=probe_loop, args=(n,), daemon=True).start()
     log('lab kubelet started, nodes:', ' '.join(NODES))
     threading.Thread(target=podcache.run, daemon=True).start()
+    threading.Thread(target=lease_loop, daemon=True).start()
     state = {}
     while True:
         t = time.time()
