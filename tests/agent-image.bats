@@ -47,6 +47,18 @@ image_procs() {
 	done
 }
 
+# The PID of the first image_procs "$1" to show up within 15 s (the
+# exec's start may take seconds on a loaded machine); empty: none.
+image_proc_wait() {
+	local pid= i
+	for i in $(seq 150); do
+		pid=$(image_procs "$1" | awk '{print $1; exit}')
+		[ -z "$pid" ] || break
+		sleep 0.1
+	done
+	echo "$pid"
+}
+
 @test "agent image: knet's entrypoint and agent serve, two layers, its size" {
 	run --separate-stderr scripts/agent-image info
 	[ "$status" -eq 0 ]
@@ -94,13 +106,7 @@ image_procs() {
 	"$KNET" __k8s-exec node-b -- knet ping -c 15 -i 0.2 127.0.0.1 -o json \
 		>"$BATS_TEST_TMPDIR/ping" &
 	relay=$!
-	pid=
-	# (the exec's start may take seconds on a loaded machine)
-	for _ in $(seq 150); do
-		pid=$(image_procs 'knet ping -c 15 ' | awk '{print $1; exit}')
-		[ -z "$pid" ] || break
-		sleep 0.1
-	done
+	pid=$(image_proc_wait 'knet ping -c 15 ')
 	echo "remote knet: ${pid:-none}"
 	[ -n "$pid" ]
 	exe=$(stat -L -c %d:%i "/proc/$pid/exe")
@@ -109,14 +115,28 @@ image_procs() {
 	echo "libc: $libc"
 	[[ "$libc" == "$R/usr/lib/"* ]]
 	[ -z "$(grep '\.so' "/proc/$pid/maps" | grep -v "$R/")" ]
-	# this checkout's knet did not run there
-	[ "$(stat -L -c %d:%i "/proc/$pid/exe")" != "$(stat -c %d:%i knet)" ]
 	# the node's network namespace (hostNetwork), not the root one
 	[ "$(stat -L -c %i "/proc/$pid/ns/net")" = "$(stat -L -c %i /run/netns/lab-node-b)" ]
 	wait "$relay"
 	jq -se 'map(select(.event == "summary"))[0] | .sent == 15 and .received == 15' "$BATS_TEST_TMPDIR/ping"
 	# nothing of it is left
 	[ -z "$(image_procs)" ]
+}
+
+@test "agent image: its ENTRYPOINT and CMD keep a container up until SIGTERM" {
+	info=$(scripts/agent-image info)
+	[ "$(echo "$info" | jq -r '.entrypoint[0]')" = /usr/bin/knet ]
+	mapfile -t cmd < <(echo "$info" | jq -r '.cmd[]')
+	# as the pod's main process: on node-b, from the image's files
+	tests/lab/lab run node-b -- "$D/knet" "${cmd[@]}" &
+	pid=$(image_proc_wait 'knet agent serve')
+	[ -n "$pid" ]
+	sleep 1
+	# still up a second later, and stops at once on SIGTERM, with 0
+	kill -0 "$pid"
+	kill -TERM "$pid"
+	wait "$!"
+	[ -z "$(image_procs 'knet agent serve')" ]
 }
 
 @test "agent image: without the unpacked image, one clear line (127)" {
