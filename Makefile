@@ -110,7 +110,7 @@ COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 
 .PHONY: all deps check unit bats check-generated man-lint lint install \
 	uninstall demo lab-up lab-down completions clean deb fuzz \
-	fuzz-replay deploy
+	fuzz-replay deploy agent-image agent-image-check
 
 all: knet
 
@@ -225,6 +225,20 @@ completions: knet
 # (lib/agent/manifest.c); check-generated keeps the two equal.
 deploy: knet
 	scripts/gen-deploy > deploy/knet-agent.yaml
+
+# The agent image (deploy/Containerfile), built with buildah on base
+# images made from the Debian mirror (no registry needed), then checked:
+# tests/agent-image.bats on the image, and the k8s transport's tests with
+# the lab's agent pods running the image's knet.  As root, the lab up;
+# not part of `make check` (it downloads packages and takes minutes).
+AGENT_IMAGE_DIR ?= /var/tmp/knet-agent-rootfs
+agent-image:
+	scripts/agent-image build
+
+agent-image-check: knet agent-image
+	scripts/agent-image rootfs $(AGENT_IMAGE_DIR)
+	KNET_AGENT_IMAGE_DIR=$(AGENT_IMAGE_DIR) bats tests/agent-image.bats
+	KNET_AGENT_KNET=$(AGENT_IMAGE_DIR)/knet bats tests/k8s-transport.bats
 
 lint:
 	scripts/lint-boundaries

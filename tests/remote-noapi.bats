@@ -32,11 +32,13 @@ setup_file() {
 	chmod +x "$T/via"
 	export NOAPI_VIA="$T/via {node}"
 	if k8s_mode; then
-		# KNET_AGENT_KNET: what the relay runs in the agent pod.
+		# KNET_AGENT_KNET: what the relay runs in the agent pod: this
+		# checkout's knet, or the one given (make agent-image-check:
+		# the agent image's, tests/agent-image-knet).
 		cat >"$T/agent-knet" <<-SH
 		#!/bin/sh
 		printf '%s\n' "\$@" >"$T/argv"
-		exec env -u KUBECONFIG HOME=/nonexistent "$KNET" "\$@"
+		exec env -u KUBECONFIG HOME=/nonexistent "${KNET_AGENT_KNET:-$KNET}" "\$@"
 		SH
 		chmod +x "$T/agent-knet"
 		export NOAPI_VIA=k8s KNET_AGENT_KNET="$T/agent-knet"
