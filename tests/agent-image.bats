@@ -4,8 +4,8 @@
 # pods running that knet through pods/exec (tests/agent-image-knet as
 # KNET_AGENT_KNET, in an agent namespace of this file's own).  Run by
 # `make agent-image-check`, which builds the image and unpacks it into
-# $KNET_AGENT_IMAGE_DIR; skipped without it (`make check` never builds
-# the image: it downloads packages and takes minutes).
+# $KNET_AGENT_IMAGE_DIR.  scripts/run-bats (`make check`) leaves this
+# file out: building the image downloads packages and takes minutes.
 
 bats_require_minimum_version 1.5.0
 
