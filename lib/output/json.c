@@ -38,6 +38,15 @@ static cJSON *cell_json(const struct output_cell *c)
 		return a;
 	case KNET_CELL_JSON:
 		return cJSON_Duplicate(c->json, 1);
+	case KNET_CELL_USECLIST:
+		a = cJSON_CreateArray();
+		for (i = 0; a && i < c->nlist; i++)
+			cJSON_AddItemToArray(
+				a, strcmp(c->list[i], "null")
+					   ? cJSON_CreateNumber(
+						     strtod(c->list[i], NULL))
+					   : cJSON_CreateNull());
+		return a;
 	}
 	return cJSON_CreateNull();
 }
@@ -330,6 +339,17 @@ int output_json_cell(struct output_buf *b, const struct output_cell *c)
 				r = output_buf_put(b, ",", 1);
 			if (r == 0)
 				r = output_json_string(b, c->list[i]);
+		}
+		return r ? r : output_buf_put(b, "]", 1);
+	case KNET_CELL_USECLIST:
+		/* the items are JSON already: numbers or null */
+		r = output_buf_put(b, "[", 1);
+		for (int i = 0; r == 0 && i < c->nlist; i++) {
+			if (i)
+				r = output_buf_put(b, ",", 1);
+			if (r == 0)
+				r = output_buf_put(b, c->list[i],
+						   strlen(c->list[i]));
 		}
 		return r ? r : output_buf_put(b, "]", 1);
 	case KNET_CELL_JSON:
