@@ -112,13 +112,22 @@ COMPLETIONS = completions/knet.bash completions/_knet completions/knet.fish
 	uninstall demo lab-up lab-down completions clean deb fuzz \
 	fuzz-replay deploy
 
-all: knet
+all: knet build/libknet.a
 
-knet: $(CMD_OBJ) build/libknet.a
+# The objects in link order, which is the order of their code in the
+# text: those of scripts/link-order (the start-up and the node commands'
+# hot paths) first, then the rest.  lib/ is linked as objects, not from
+# libknet.a, whose members would land in the order the linker pulls
+# them; --gc-sections drops what no command calls.
+HOT_SRC = $(filter $(LIB_SRC) $(CMD_SRC),$(shell grep '^[a-z].*\.c$$' \
+	scripts/link-order 2>/dev/null))
+LINK_OBJ = $(HOT_SRC:%.c=build/%.o) \
+	$(filter-out $(HOT_SRC:%.c=build/%.o),$(CMD_OBJ) $(LIB_OBJ))
+
+knet: $(LINK_OBJ) scripts/link-order
 	$(say) LD $@
 	$(Q)$(CC) $(CFLAGS) $(HARDEN_LDFLAGS) $(RELR_LDFLAGS) $(LDFLAGS) \
-		-o $@ $(CMD_OBJ) \
-		build/libknet.a $(LDLIBS)
+		-Wl,--gc-sections -o $@ $(LINK_OBJ) $(LDLIBS)
 
 build/libknet.a: $(LIB_OBJ)
 	@rm -f $@
