@@ -81,7 +81,10 @@ void knet_table_free(struct knet_table *t)
 	output_buf_free(&t->keys);
 	output_buf_free(&t->nulls);
 	free(t->key_ends);
-	cJSON_Delete(t->members);
+	/* Only when there are: the forwarder's page is far from the
+	 * streaming path's (scripts/link-order). */
+	if (t->members)
+		cJSON_Delete(t->members);
 	free(t);
 }
 
