@@ -13,6 +13,16 @@
  * receive error, exactly where ct_run() stops, and the caller processes
  * every datagram as ct_run() would.  The reader blocks every signal:
  * they stay the caller's, as they were.
+ *
+ * The thread is started by the first dump and then kept, parked, for
+ * the next one (one at a time: a dump that finds it busy reads in its
+ * own thread).  A thread that ends runs glibc's per-thread cleanup
+ * (__libc_thread_freeres: the RPC, resolver and resolv-context state),
+ * whose code sits in three other 64 KiB stretches of libc: ending it
+ * after every dump cost `knet conntrack` ~150 KiB of RSS
+ * (doc/design-notes.md, "Footprint"), and the next dump a new thread.
+ * A parked thread ends with the process.  A child after fork() has no
+ * such thread and starts its own.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -58,17 +68,100 @@ static void *read_all(void *arg)
 	}
 }
 
-/* The reader started with every signal blocked; false when it is not. */
-static bool start(struct reader *rd, pthread_t *ret)
+/* The parked reader and the dump it reads (NULL: none). */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct reader *job;
+	bool running; /* false: none yet, or a child after fork() */
+} worker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, false};
+
+static void *serve(void *arg)
 {
+	(void)arg;
+	for (;;) {
+		struct reader *rd;
+
+		pthread_mutex_lock(&worker.lock);
+		while (!worker.job)
+			pthread_cond_wait(&worker.cond, &worker.lock);
+		rd = worker.job;
+		pthread_mutex_unlock(&worker.lock);
+		read_all(rd);
+		/* rd is the caller's again once job is NULL. */
+		pthread_mutex_lock(&worker.lock);
+		worker.job = NULL;
+		pthread_cond_broadcast(&worker.cond);
+		pthread_mutex_unlock(&worker.lock);
+	}
+	return NULL;
+}
+
+/* A child has the parent's memory but not its threads. */
+static void after_fork(void)
+{
+	pthread_mutex_init(&worker.lock, NULL);
+	pthread_cond_init(&worker.cond, NULL);
+	worker.job = NULL;
+	worker.running = false;
+}
+
+static int atfork_result = -1;
+
+static void watch_forks(void)
+{
+	atfork_result = pthread_atfork(NULL, NULL, after_fork);
+}
+
+/* The reader thread, started with every signal blocked and detached. */
+static bool start_worker(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_attr_t attr;
 	sigset_t all, old;
+	pthread_t thread;
 	bool ok;
 
+	/* Without the fork handler a child would wait for no thread. */
+	if (pthread_once(&once, watch_forks) != 0 || atfork_result != 0)
+		return false;
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ok = pthread_create(ret, NULL, read_all, rd) == 0;
+	ok = pthread_create(&thread, &attr, serve, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	return ok;
+}
+
+/* Give @rd to the reader; false when it is busy or cannot be had. */
+static bool start(struct reader *rd)
+{
+	bool ok = false;
+
+	pthread_mutex_lock(&worker.lock);
+	if (!worker.job) {
+		if (!worker.running)
+			worker.running = start_worker();
+		if (worker.running) {
+			worker.job = rd;
+			pthread_cond_broadcast(&worker.cond);
+			ok = true;
+		}
+	}
+	pthread_mutex_unlock(&worker.lock);
+	return ok;
+}
+
+/* Wait until the reader is done with @rd. */
+static void finish(const struct reader *rd)
+{
+	pthread_mutex_lock(&worker.lock);
+	while (worker.job == rd)
+		pthread_cond_wait(&worker.cond, &worker.lock);
+	pthread_mutex_unlock(&worker.lock);
 }
 
 int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
@@ -89,11 +182,10 @@ int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
 			    .lock = PTHREAD_MUTEX_INITIALIZER,
 			    .cond = PTHREAD_COND_INITIALIZER};
 	bool done = false;
-	pthread_t thread;
 	int r = 0;
 
 	/* No thread to be had: read in this one. */
-	if (!start(&rd, &thread))
+	if (!start(&rd))
 		return ct_run(nl, bufs[0], buflen, seq, fn, data, ret_kernel,
 			      err);
 	if (ret_kernel)
@@ -117,7 +209,7 @@ int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
 		pthread_mutex_unlock(&rd.lock);
 	}
 	/* The reader has stopped at the same datagram (or error). */
-	pthread_join(thread, NULL);
+	finish(&rd);
 	pthread_mutex_destroy(&rd.lock);
 	pthread_cond_destroy(&rd.cond);
 	if (r < 0)
