@@ -22,11 +22,12 @@
  * after every dump cost `knet conntrack` ~150 KiB of RSS
  * (doc/design-notes.md, "Footprint"), and the next dump a new thread.
  * A parked thread ends with the process.  A child after fork() has no
- * such thread and starts its own.
+ * such thread: it reads in its own.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "netlink-internal.h"
 
@@ -68,13 +69,13 @@ static void *read_all(void *arg)
 	}
 }
 
-/* The parked reader and the dump it reads (NULL: none). */
+/* The parked reader, the process it runs in, the dump it reads. */
 static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct reader *job;
-	bool running; /* false: none yet, or a child after fork() */
-} worker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, false};
+	struct reader *job; /* NULL: none */
+	pid_t pid;	    /* 0: no reader yet */
+} worker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0};
 
 static void *serve(void *arg)
 {
@@ -97,34 +98,14 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-/* A child has the parent's memory but not its threads. */
-static void after_fork(void)
-{
-	pthread_mutex_init(&worker.lock, NULL);
-	pthread_cond_init(&worker.cond, NULL);
-	worker.job = NULL;
-	worker.running = false;
-}
-
-static int atfork_result = -1;
-
-static void watch_forks(void)
-{
-	atfork_result = pthread_atfork(NULL, NULL, after_fork);
-}
-
 /* The reader thread, started with every signal blocked and detached. */
 static bool start_worker(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	pthread_attr_t attr;
 	sigset_t all, old;
 	pthread_t thread;
 	bool ok;
 
-	/* Without the fork handler a child would wait for no thread. */
-	if (pthread_once(&once, watch_forks) != 0 || atfork_result != 0)
-		return false;
 	if (pthread_attr_init(&attr) != 0)
 		return false;
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
@@ -139,13 +120,24 @@ static bool start_worker(void)
 /* Give @rd to the reader; false when it is busy or cannot be had. */
 static bool start(struct reader *rd)
 {
+	pid_t self = getpid(),
+	      pid = __atomic_load_n(&worker.pid, __ATOMIC_ACQUIRE);
 	bool ok = false;
 
+	/*
+	 * A child after fork() has the parent's reader in its memory but
+	 * not its thread, nor a lock it can trust: it reads in its own
+	 * thread.  (No pthread_atfork() handler: libc_nonshared's
+	 * wrapper lands after the whole text, and calling it faulted in
+	 * that page's 96 KiB window.)
+	 */
+	if (pid && pid != self)
+		return false;
 	pthread_mutex_lock(&worker.lock);
 	if (!worker.job) {
-		if (!worker.running)
-			worker.running = start_worker();
-		if (worker.running) {
+		if (!worker.pid && start_worker())
+			__atomic_store_n(&worker.pid, self, __ATOMIC_RELEASE);
+		if (worker.pid == self) {
 			worker.job = rd;
 			pthread_cond_broadcast(&worker.cond);
 			ok = true;

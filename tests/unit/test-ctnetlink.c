@@ -911,7 +911,7 @@ static void test_ns_gone(void)
 	}
 	/*
 	 * A child after fork() has the parent's parked reader in its
-	 * memory but not the thread: it starts its own, or would hang.
+	 * memory but not the thread: it reads alone, or would hang.
 	 */
 	{
 		pid_t pid = fork();
