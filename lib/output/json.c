@@ -333,21 +333,15 @@ int output_json_cell(struct output_buf *b, const struct output_cell *c)
 		return c->i ? output_buf_put(b, "true", 4)
 			    : output_buf_put(b, "false", 5);
 	case KNET_CELL_STRLIST:
-		r = output_buf_put(b, "[", 1);
-		for (int i = 0; r == 0 && i < c->nlist; i++) {
-			if (i)
-				r = output_buf_put(b, ",", 1);
-			if (r == 0)
-				r = output_json_string(b, c->list[i]);
-		}
-		return r ? r : output_buf_put(b, "]", 1);
 	case KNET_CELL_USECLIST:
-		/* the items are JSON already: numbers or null */
 		r = output_buf_put(b, "[", 1);
 		for (int i = 0; r == 0 && i < c->nlist; i++) {
 			if (i)
 				r = output_buf_put(b, ",", 1);
-			if (r == 0)
+			/* a USECLIST's items are JSON already: numbers, null */
+			if (r == 0 && c->type == KNET_CELL_STRLIST)
+				r = output_json_string(b, c->list[i]);
+			else if (r == 0)
 				r = output_buf_put(b, c->list[i],
 						   strlen(c->list[i]));
 		}
