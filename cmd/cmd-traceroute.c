@@ -28,13 +28,13 @@ enum { H_HOP, H_ADDR, H_NAME, H_RTT, H_NOTE, H_REACHED, NHOP_COLS };
 /*
  * Widths fit what hops usually show ("pod NS/NAME-5f7c9d8b6-x2x9q",
  * three "1.234ms"), so a stream rarely has to print its header again.
- * RTT is JSON: raw in JSON, its table text humanised by set_rtts().
+ * RTT: raw microseconds in JSON (null for silence), humanised in tables.
  */
 static const struct knet_column hop_cols[] = {
 	[H_HOP] = {"HOP", "hop", KNET_CELL_INT, KNET_COL_RIGHT, 3},
 	[H_ADDR] = {"ADDRESS", "addresses", KNET_CELL_STRLIST, 0, 15},
 	[H_NAME] = {"NAME", "name", KNET_CELL_STR, 0, 40},
-	[H_RTT] = {"RTT", "rtts_us", KNET_CELL_JSON, 0, 25},
+	[H_RTT] = {"RTT", "rtts_us", KNET_CELL_USECLIST, 0, 25},
 	[H_NOTE] = {"NOTE", "note", KNET_CELL_STR, 0, 0},
 	[H_REACHED] = {"REACHED", "reached", KNET_CELL_BOOL, KNET_COL_WIDE, 0},
 	[NHOP_COLS] = {NULL, NULL, KNET_CELL_NONE, 0, 0},
@@ -141,51 +141,6 @@ static int hop_addrs(const struct knet_trace_result *res, int h,
 	return n;
 }
 
-/* The RTT cell: raw numbers (null for silence) in JSON, humanised here. */
-static int set_rtts(struct knet_table *t, const cJSON *list)
-{
-	size_t len = 0, cap = 0;
-	const cJSON *e;
-	char *text = NULL;
-	int r;
-
-	if (!cJSON_IsArray(list))
-		return 0; /* stays "none" */
-	cJSON_ArrayForEach(e, list)
-	{
-		char one[32];
-		long long us;
-		size_t l;
-
-		if (knet_json_to_ll(e, &us))
-			knet_fmt_usec(us, one, sizeof(one));
-		else
-			snprintf(one, sizeof(one), "*");
-		l = strlen(one) + 2;
-		/* as long as the list is: a remote run may send many */
-		if (len + l + 1 > cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			char *nt;
-
-			while (ncap < len + l + 1)
-				ncap *= 2;
-			nt = realloc(text, ncap);
-			if (!nt) {
-				free(text);
-				return -ENOMEM;
-			}
-			text = nt;
-			cap = ncap;
-		}
-		len += (size_t)snprintf(text + len, cap - len, "%s%s",
-					len ? "  " : "", one);
-	}
-	r = knet_table_set_json(t, H_RTT, cJSON_Duplicate(list, true),
-				text ? text : "");
-	free(text);
-	return r;
-}
-
 static int print_trace(struct tr *tr, const struct knet_trace_result *res)
 {
 	struct knet_table *t = tr->t;
@@ -194,7 +149,7 @@ static int print_trace(struct tr *tr, const struct knet_trace_result *res)
 	for (int h = 0; h < res->hops && r == 0; h++) {
 		const char *addrs[KNET_HOP_ADDRS];
 		int n = hop_addrs(res, h, addrs, KNET_HOP_ADDRS);
-		cJSON *rtts = cJSON_CreateArray();
+		long long rtts[KNET_TRACE_QUERIES_MAX];
 		const char *note = "";
 		bool reached = false;
 		char *name;
@@ -203,20 +158,14 @@ static int print_trace(struct tr *tr, const struct knet_trace_result *res)
 			const struct knet_trace_probe *p =
 				&res->probes[h * res->queries + q];
 
-			cJSON_AddItemToArray(
-				rtts, p->rtt_us < 0
-					      ? cJSON_CreateNull()
-					      : cJSON_CreateNumber(
-							(double)p->rtt_us));
+			rtts[q] = p->rtt_us < 0 ? -1 : p->rtt_us;
 			if (p->note[0])
 				note = p->note;
 			reached |= p->reached;
 		}
 		r = knet_table_add_row(t);
-		if (r < 0) {
-			cJSON_Delete(rtts);
+		if (r < 0)
 			break;
-		}
 		knet_table_set_int(t, H_HOP, res->first_ttl + h);
 		if (n)
 			knet_table_set_strlist(t, H_ADDR, addrs, n);
@@ -224,8 +173,7 @@ static int print_trace(struct tr *tr, const struct knet_trace_result *res)
 		if (name)
 			knet_table_set_str(t, H_NAME, name);
 		free(name);
-		r = set_rtts(t, rtts);
-		cJSON_Delete(rtts);
+		r = knet_table_set_usec_list(t, H_RTT, rtts, res->queries);
 		if (r < 0)
 			break;
 		if (note[0])
@@ -343,8 +291,6 @@ static int remote_line(struct knet_ctx *ctx, struct knet_node_job *job,
 	r = name_hop(tr, o);
 	if (r == 0)
 		r = knet_via_row(tr->t, o);
-	if (r == 0 && !tr->report)
-		r = set_rtts(tr->t, cJSON_GetObjectItem(o, "rtts_us"));
 	if (r == 0)
 		r = knet_table_stream_row(tr->t);
 	cJSON_Delete(o);
@@ -513,7 +459,9 @@ const struct knet_cmd knet_cmd_traceroute = {
 	.usage = "[options] TARGET [--from POD]",
 	.min_args = 1,
 	.max_args = 1,
-	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM,
+	/* Its output is lib/output's: the environment's locale would only
+	 * cost setlocale()'s 165 K instructions at every start. */
+	.flags = KNET_CMD_ROOT | KNET_CMD_STREAM | KNET_CMD_C_LOCALE,
 	.options = tr_options,
 	.complete_args = "target",
 	.exec = exec_traceroute,

@@ -18,6 +18,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <time.h>
 
 /* Exit status contract, documented in knet(1). */
@@ -107,6 +108,14 @@ void knet_sha1(const void *data, size_t len, unsigned char out[KNET_SHA1_LEN]);
 /* Read a whole file, NUL-terminated; -errno. */
 int knet_file_read(const char *path, size_t max, char **ret_data,
 		   size_t *ret_len);
+
+/*
+ * The uid and gid of user @name in passwd(5) file @path (/etc/passwd),
+ * read directly, not through NSS (lib/base/passwd.c says why): 0,
+ * -ENOENT when the file has no such entry, or -errno of reading it.
+ */
+int knet_passwd_find(const char *path, const char *name, uid_t *ret_uid,
+		     gid_t *ret_gid);
 
 /*
  * In a child between fork() and exec(): mark every fd from @low up

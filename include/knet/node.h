@@ -183,6 +183,9 @@ int knet_privs_drop_keep(const char *user, int keep, struct knet_error *err);
 /* The uid and primary gid of @user (a name or a number; NULL: nobody). */
 int knet_privs_user(const char *user, uid_t *ret_uid, gid_t *ret_gid,
 		    struct knet_error *err);
+/* The same with passwd(5) file @passwd in place of /etc/passwd. */
+int knet_privs_user_from(const char *passwd, const char *user, uid_t *ret_uid,
+			 gid_t *ret_gid, struct knet_error *err);
 /* Whether the calling thread has capability @cap in its effective set. */
 bool knet_privs_have(int cap);
 

@@ -63,6 +63,8 @@ enum knet_cell_type {
 	KNET_CELL_PERCENT, /* double 0..100; table: "12.5%" */
 	KNET_CELL_STRLIST, /* JSON array of strings; table: "a,b" */
 	KNET_CELL_JSON,	   /* any JSON (owned); table: its text form */
+	/* microseconds, null where none; table: "1.2ms  60us  *" */
+	KNET_CELL_USECLIST,
 };
 
 /* A hint for colour; drawn only when colour is on. */
@@ -145,6 +147,13 @@ int knet_table_set_bytes(struct knet_table *t, int col, long long bytes);
 int knet_table_set_percent(struct knet_table *t, int col, double pct);
 int knet_table_set_strlist(struct knet_table *t, int col,
 			   const char *const *items, int n);
+/*
+ * A KNET_CELL_USECLIST cell: @n times in microseconds, a negative one
+ * null (no answer).  Made without cJSON, which a table needs nowhere
+ * else (traceroute's RTTs: lib/lazy then never loads it).
+ */
+int knet_table_set_usec_list(struct knet_table *t, int col, const long long *us,
+			     int n);
 /*
  * Takes ownership of @json; @text is its table form (NULL: printed JSON).
  * On a KNET_CELL_JSON column any value; on another column a value of

@@ -266,6 +266,9 @@ int knet_ping_run(struct knet_ping *p,
 
 /* --- traceroute --- */
 
+/* The most probes per hop (traceroute's -q allows 10 too). */
+#define KNET_TRACE_QUERIES_MAX 10
+
 struct knet_trace_opts {
 	enum knet_probe_mode mode;   /* UDP by default */
 	struct sockaddr_storage dst; /* port: UDP base, TCP destination */

@@ -13,10 +13,21 @@
  * receive error, exactly where ct_run() stops, and the caller processes
  * every datagram as ct_run() would.  The reader blocks every signal:
  * they stay the caller's, as they were.
+ *
+ * The thread is started by the first dump and then kept, parked, for
+ * the next one (one at a time: a dump that finds it busy reads in its
+ * own thread).  A thread that ends runs glibc's per-thread cleanup
+ * (__libc_thread_freeres: the RPC, resolver and resolv-context state),
+ * whose code sits in three other 64 KiB stretches of libc: ending it
+ * after every dump cost `knet conntrack` ~150 KiB of RSS
+ * (doc/design-notes.md, "Footprint"), and the next dump a new thread.
+ * A parked thread ends with the process.  A child after fork() has no
+ * such thread: it reads in its own.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "netlink-internal.h"
 
@@ -58,17 +69,91 @@ static void *read_all(void *arg)
 	}
 }
 
-/* The reader started with every signal blocked; false when it is not. */
-static bool start(struct reader *rd, pthread_t *ret)
+/* The parked reader, the process it runs in, the dump it reads. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct reader *job; /* NULL: none */
+	pid_t pid;	    /* 0: no reader yet */
+} worker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, 0};
+
+static void *serve(void *arg)
 {
+	(void)arg;
+	for (;;) {
+		struct reader *rd;
+
+		pthread_mutex_lock(&worker.lock);
+		while (!worker.job)
+			pthread_cond_wait(&worker.cond, &worker.lock);
+		rd = worker.job;
+		pthread_mutex_unlock(&worker.lock);
+		read_all(rd);
+		/* rd is the caller's again once job is NULL. */
+		pthread_mutex_lock(&worker.lock);
+		worker.job = NULL;
+		pthread_cond_broadcast(&worker.cond);
+		pthread_mutex_unlock(&worker.lock);
+	}
+	return NULL;
+}
+
+/* The reader thread, started with every signal blocked and detached. */
+static bool start_worker(void)
+{
+	pthread_attr_t attr;
 	sigset_t all, old;
+	pthread_t thread;
 	bool ok;
 
+	if (pthread_attr_init(&attr) != 0)
+		return false;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ok = pthread_create(ret, NULL, read_all, rd) == 0;
+	ok = pthread_create(&thread, &attr, serve, NULL) == 0;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	return ok;
+}
+
+/* Give @rd to the reader; false when it is busy or cannot be had. */
+static bool start(struct reader *rd)
+{
+	pid_t self = getpid(),
+	      pid = __atomic_load_n(&worker.pid, __ATOMIC_ACQUIRE);
+	bool ok = false;
+
+	/*
+	 * A child after fork() has the parent's reader in its memory but
+	 * not its thread, nor a lock it can trust: it reads in its own
+	 * thread.  (No pthread_atfork() handler: libc_nonshared's
+	 * wrapper lands after the whole text, and calling it faulted in
+	 * that page's 96 KiB window.)
+	 */
+	if (pid && pid != self)
+		return false;
+	pthread_mutex_lock(&worker.lock);
+	if (!worker.job) {
+		if (!worker.pid && start_worker())
+			__atomic_store_n(&worker.pid, self, __ATOMIC_RELEASE);
+		if (worker.pid == self) {
+			worker.job = rd;
+			pthread_cond_broadcast(&worker.cond);
+			ok = true;
+		}
+	}
+	pthread_mutex_unlock(&worker.lock);
+	return ok;
+}
+
+/* Wait until the reader is done with @rd. */
+static void finish(const struct reader *rd)
+{
+	pthread_mutex_lock(&worker.lock);
+	while (worker.job == rd)
+		pthread_cond_wait(&worker.cond, &worker.lock);
+	pthread_mutex_unlock(&worker.lock);
 }
 
 int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
@@ -89,11 +174,10 @@ int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
 			    .lock = PTHREAD_MUTEX_INITIALIZER,
 			    .cond = PTHREAD_COND_INITIALIZER};
 	bool done = false;
-	pthread_t thread;
 	int r = 0;
 
 	/* No thread to be had: read in this one. */
-	if (!start(&rd, &thread))
+	if (!start(&rd))
 		return ct_run(nl, bufs[0], buflen, seq, fn, data, ret_kernel,
 			      err);
 	if (ret_kernel)
@@ -117,7 +201,7 @@ int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
 		pthread_mutex_unlock(&rd.lock);
 	}
 	/* The reader has stopped at the same datagram (or error). */
-	pthread_join(thread, NULL);
+	finish(&rd);
 	pthread_mutex_destroy(&rd.lock);
 	pthread_cond_destroy(&rd.cond);
 	if (r < 0)

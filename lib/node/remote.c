@@ -96,6 +96,26 @@ static int set_strlist(struct knet_table *t, int col, const cJSON *v)
 	return r;
 }
 
+/* Remote microseconds: what is no whole number is a silence (null). */
+static int set_usec_list(struct knet_table *t, int col, const cJSON *v)
+{
+	int n = 0, cap = cJSON_GetArraySize(v), r;
+	long long *us;
+	const cJSON *e;
+
+	us = calloc(cap > 0 ? (size_t)cap : 1, sizeof(*us));
+	if (!us)
+		return -ENOMEM;
+	cJSON_ArrayForEach(e, v)
+	{
+		if (n < cap && !knet_json_to_ll(e, &us[n++]))
+			us[n - 1] = -1;
+	}
+	r = knet_table_set_usec_list(t, col, us, n);
+	free(us);
+	return r;
+}
+
 int knet_via_row(struct knet_table *t, const cJSON *obj)
 {
 	const struct knet_column *cols = knet_table_columns(t);
@@ -147,6 +167,10 @@ int knet_via_row(struct knet_table *t, const cJSON *obj)
 		case KNET_CELL_STR:
 			if (cJSON_IsString(v))
 				r = knet_table_set_str(t, i, v->valuestring);
+			break;
+		case KNET_CELL_USECLIST:
+			if (cJSON_IsArray(v))
+				r = set_usec_list(t, i, v);
 			break;
 		case KNET_CELL_JSON: /* the caller knows its table text */
 		case KNET_CELL_NONE:

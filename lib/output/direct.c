@@ -19,8 +19,13 @@
 
 #include "output-internal.h"
 
-/* Under the line's 32 KiB with a row to spare: the buffer stays there. */
-#define DIRECT_LINE  (32 * 1024)
+/*
+ * Under the line's 16 KiB with a row to spare: the buffer stays there.
+ * Every byte of it is touched, so it is resident: 16 KiB is ~30 rows a
+ * write(2), and the write count is noise beside the dump's cost, where
+ * 32 KiB were 16 KiB more of RSS (doc/design-notes.md, "Footprint").
+ */
+#define DIRECT_LINE  (16 * 1024)
 #define DIRECT_BLOCK (DIRECT_LINE - 4 * 1024)
 
 int knet_table_add_row_direct(struct knet_table *t)

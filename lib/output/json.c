@@ -38,6 +38,15 @@ static cJSON *cell_json(const struct output_cell *c)
 		return a;
 	case KNET_CELL_JSON:
 		return cJSON_Duplicate(c->json, 1);
+	case KNET_CELL_USECLIST:
+		a = cJSON_CreateArray();
+		for (i = 0; a && i < c->nlist; i++)
+			cJSON_AddItemToArray(
+				a, strcmp(c->list[i], "null")
+					   ? cJSON_CreateNumber(
+						     strtod(c->list[i], NULL))
+					   : cJSON_CreateNull());
+		return a;
 	}
 	return cJSON_CreateNull();
 }
@@ -324,12 +333,17 @@ int output_json_cell(struct output_buf *b, const struct output_cell *c)
 		return c->i ? output_buf_put(b, "true", 4)
 			    : output_buf_put(b, "false", 5);
 	case KNET_CELL_STRLIST:
+	case KNET_CELL_USECLIST:
 		r = output_buf_put(b, "[", 1);
 		for (int i = 0; r == 0 && i < c->nlist; i++) {
 			if (i)
 				r = output_buf_put(b, ",", 1);
-			if (r == 0)
+			/* a USECLIST's items are JSON already: numbers, null */
+			if (r == 0 && c->type == KNET_CELL_STRLIST)
 				r = output_json_string(b, c->list[i]);
+			else if (r == 0)
+				r = output_buf_put(b, c->list[i],
+						   strlen(c->list[i]));
 		}
 		return r ? r : output_buf_put(b, "]", 1);
 	case KNET_CELL_JSON:

@@ -73,7 +73,7 @@ struct output_cell {
 	/* s, text and list live in the table's arena, never freed alone */
 	char *s;    /* STR text (raw, for JSON) */
 	char *text; /* table text, escaped for a terminal (STR, STRLIST, JSON) */
-	char **list; /* STRLIST */
+	char **list; /* STRLIST; USECLIST: JSON numbers or "null" */
 	int nlist;
 	cJSON *json; /* JSON, or the value of a typed column set by set_json */
 };

@@ -81,7 +81,10 @@ void knet_table_free(struct knet_table *t)
 	output_buf_free(&t->keys);
 	output_buf_free(&t->nulls);
 	free(t->key_ends);
-	cJSON_Delete(t->members);
+	/* Only when there are: the forwarder's page is far from the
+	 * streaming path's (scripts/link-order). */
+	if (t->members)
+		cJSON_Delete(t->members);
 	free(t);
 }
 
@@ -401,6 +404,56 @@ int knet_table_set_strlist(struct knet_table *t, int col,
 	text = join(&t->arena, c->list, c->nlist, &len);
 	if (!text)
 		goto oom;
+	return set_text(t, c, text, len, true);
+oom:
+	cell_clear(c);
+	return fail(t, -ENOMEM);
+}
+
+int knet_table_set_usec_list(struct knet_table *t, int col, const long long *us,
+			     int n)
+{
+	struct output_cell *c;
+	size_t len = 0;
+	char *text;
+	int i;
+
+	/* direct rows (conntrack) have no use for it */
+	if (n < 0 || t->direct)
+		return t->direct ? output_direct_fail(t, -EINVAL)
+				 : fail(t, -EINVAL);
+	c = cur(t, col, KNET_CELL_USECLIST);
+	if (!c)
+		return -EINVAL;
+	c->type = KNET_CELL_USECLIST;
+	if (n == 0)
+		return 0;
+	c->list = (char **)output_arena_alloc(&t->arena,
+					      (size_t)n * sizeof(char *));
+	/* "  " between items, each at most OUTPUT_NUM_BUF */
+	text = output_arena_alloc(&t->arena, (size_t)n * (OUTPUT_NUM_BUF + 2));
+	if (!c->list || !text)
+		goto oom;
+	text[0] = '\0';
+	for (i = 0; i < n; i++) {
+		char num[OUTPUT_NUM_BUF];
+		int l = us[i] < 0 ? 0 : output_fmt_int(num, us[i]);
+
+		c->list[i] = us[i] < 0 ? "null"
+				       : output_arena_strndup(&t->arena, num,
+							      (size_t)l);
+		if (!c->list[i])
+			goto oom;
+		c->nlist++;
+		if (us[i] < 0)
+			snprintf(num, sizeof(num), "*");
+		else
+			knet_fmt_usec(us[i], num, sizeof(num));
+		len += (size_t)snprintf(text + len, OUTPUT_NUM_BUF + 2, "%s%s",
+					i ? "  " : "", num);
+	}
+	if (t->opts.format == KNET_FMT_JSON)
+		return 0; /* the numbers are all JSON prints */
 	return set_text(t, c, text, len, true);
 oom:
 	cell_clear(c);

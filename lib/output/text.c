@@ -46,6 +46,7 @@ static const char *cell_text(const struct knet_table *t,
 		snprintf(buf, len, "%.1f%%", c->d);
 		return buf;
 	case KNET_CELL_STRLIST:
+	case KNET_CELL_USECLIST:
 		return c->nlist ? c->text : missing;
 	}
 	return "";

@@ -98,8 +98,9 @@ int knet_trace_new(const struct knet_trace_opts *opts, struct knet_trace **ret,
 	int r;
 
 	if (opts->first_ttl < 1 || opts->max_hops < opts->first_ttl ||
-	    opts->max_hops > 255 || opts->queries < 1 || opts->queries > 10 ||
-	    opts->timeout <= 0 || opts->size < 0 || opts->size > 1400)
+	    opts->max_hops > 255 || opts->queries < 1 ||
+	    opts->queries > KNET_TRACE_QUERIES_MAX || opts->timeout <= 0 ||
+	    opts->size < 0 || opts->size > 1400)
 		return knet_error_set(err, -EINVAL, KNET_EXIT_USAGE,
 				      "invalid traceroute options");
 	t = calloc(1, sizeof(*t));

@@ -909,6 +909,27 @@ static void test_ns_gone(void)
 			break;
 		}
 	}
+	/*
+	 * A child after fork() has the parent's parked reader in its
+	 * memory but not the thread: it reads alone, or would hang.
+	 */
+	{
+		pid_t pid = fork();
+		int status = 0;
+
+		if (pid == 0) {
+			long child = 0;
+
+			alarm(20);
+			_exit(knet_ct_dump(ct, NULL, count_cb, &child, &err) ==
+						      0 &&
+					      child == n
+				      ? 0
+				      : 1);
+		}
+		waitpid(pid, &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 	knet_ct_free(ct);
 }
 

@@ -509,6 +509,81 @@ static void fill_long(struct knet_table *t)
 }
 
 /* Long cells print whole (they were cut at 4096 bytes, 256 in streams). */
+/* KNET_CELL_USECLIST: traceroute's RTTs, made without cJSON. */
+static const struct knet_column rtt_cols[] = {
+	{"HOP", "hop", KNET_CELL_INT, 0, 0},
+	{"RTT", "rtts_us", KNET_CELL_USECLIST, 0, 0},
+	{NULL, NULL, KNET_CELL_NONE, 0, 0},
+};
+
+static void fill_rtts(struct knet_table *t)
+{
+	const long long us[] = {1200, -1, 45};
+
+	knet_table_add_row(t);
+	knet_table_set_int(t, 0, 1);
+	CHECK_INT(knet_table_set_usec_list(t, 1, us, 3), 0);
+	knet_table_add_row(t);
+	knet_table_set_int(t, 0, 2);
+	CHECK_INT(knet_table_set_usec_list(t, 1, us, 0), 0);
+}
+
+static void fill_rtts_wrong(struct knet_table *t)
+{
+	const long long us[] = {1};
+
+	knet_table_add_row(t);
+	/* not a USECLIST column, and a negative count */
+	CHECK_INT(knet_table_set_usec_list(t, 0, us, 1), -EINVAL);
+	CHECK_INT(knet_table_set_usec_list(t, 1, us, -1), -EINVAL);
+}
+
+static void test_usec_list(void)
+{
+	struct knet_output_opts o = {.format = KNET_FMT_JSON};
+	struct knet_table *t = NULL;
+	const long long us[] = {7, -1};
+	cJSON *doc, *items, *a;
+	char *s, *buf = NULL;
+	size_t len = 0;
+	int r = 1;
+
+	s = capture(rtt_cols, KNET_FMT_TABLE, true, fill_rtts, &r);
+	CHECK_INT(r, 0);
+	CHECK(s && strstr(s, "1.200ms  *  45us\n"));
+	CHECK(s && strstr(s, "<none>"));
+	free(s);
+	s = capture(rtt_cols, KNET_FMT_JSON, false, fill_rtts, &r);
+	CHECK_INT(r, 0);
+	doc = s ? cJSON_Parse(s) : NULL;
+	items = cJSON_GetObjectItem(doc, "items");
+	a = cJSON_GetObjectItem(cJSON_GetArrayItem(items, 0), "rtts_us");
+	CHECK_INT(cJSON_GetArraySize(a), 3);
+	CHECK_INT(cJSON_GetNumberValue(cJSON_GetArrayItem(a, 0)), 1200);
+	CHECK(cJSON_IsNull(cJSON_GetArrayItem(a, 1)));
+	CHECK_INT(cJSON_GetNumberValue(cJSON_GetArrayItem(a, 2)), 45);
+	a = cJSON_GetObjectItem(cJSON_GetArrayItem(items, 1), "rtts_us");
+	CHECK(cJSON_IsArray(a) && cJSON_GetArraySize(a) == 0);
+	cJSON_Delete(doc);
+	free(s);
+	s = capture(rtt_cols, KNET_FMT_TABLE, true, fill_rtts_wrong, &r);
+	CHECK_INT(r, -EINVAL);
+	free(s);
+	/* a streamed JSON row writes the numbers itself */
+	o.out = open_memstream(&buf, &len);
+	if (o.out && knet_table_new(rtt_cols, &o, &t) == 0) {
+		knet_table_add_row(t);
+		knet_table_set_int(t, 0, 3);
+		knet_table_set_usec_list(t, 1, us, 2);
+		CHECK_INT(knet_table_stream_row(t), 0);
+	}
+	knet_table_free(t);
+	if (o.out)
+		fclose(o.out);
+	CHECK_STR(buf, "{\"hop\":3,\"rtts_us\":[7,null]}\n");
+	free(buf);
+}
+
 static void test_long_cells(void)
 {
 	int r = 1;
@@ -614,6 +689,7 @@ int main(void)
 	test_json_print_whole_numbers();
 	test_many_columns();
 	test_long_cells();
+	test_usec_list();
 	test_stream_rule();
 	return unit_done("test-output");
 }
