@@ -174,15 +174,19 @@ static void start(struct knet_ctx *ctx, struct knet_node_job *job,
 	const char *extra[34];
 	int n = 0;
 
-	/* A transport whose other end has no API (k8s): the rows come
-	 * back unnamed, and each command names them here. */
+	/*
+	 * A transport whose other end has no API (k8s): the rows come
+	 * back unnamed, and each command names them here.  A command
+	 * that names them here anyway (fanout_names) runs every node
+	 * without one: one pod list here instead of a connection, a node
+	 * list and a pod list on each node.
+	 */
 	for (int i = 0; job->remote_args && job->remote_args[i] && n < 32; i++)
 		extra[n++] = job->remote_args[i];
-	if (!m->local && knet_node_remote_no_api(ctx))
+	if (job->fanout_names || (!m->local && knet_node_remote_no_api(ctx)))
 		extra[n++] = "--no-api";
 	extra[n] = NULL;
-	r = m->local ? knet_via_self_command(m->node, job->remote_args, &argv,
-					     &err)
+	r = m->local ? knet_via_self_command(m->node, extra, &argv, &err)
 		     : knet_via_rerun_command(ctx->g.via, m->node, extra, &argv,
 					      &err);
 	m->errfd = memfd_create("knet-fanout-stderr", MFD_CLOEXEC);
