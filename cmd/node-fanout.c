@@ -163,7 +163,7 @@ static int keep_line(const char *line, void *ud)
 	struct member *m = ud;
 
 	return keep_bytes(m, line, strlen(line)) < 0 ? -ENOMEM
-						      : keep_bytes(m, "\n", 1);
+						     : keep_bytes(m, "\n", 1);
 }
 
 /* A stream's channels: stdout kept, stderr to the memfd. */

@@ -106,6 +106,27 @@ EOF
 	[ "$(echo "$stderr" | grep -c "^knet: cannot run on node ")" -eq "$(echo "$ALL" | wc -w)" ]
 }
 
+@test "through k8s without agents: the other nodes named with the reason, this node's rows stay (1), nothing made" {
+	ns=knet-fan-none-$$
+	run --separate-stderr env KNET_VIA=k8s KNET_AGENT_NAMESPACE="$ns" \
+		tests/lab/lab run node-a -- "$KNET" netns --all-nodes -o json
+	[ "$status" -eq 1 ]
+	others=$(echo "$ALL" | tr ' ' '\n' | grep -vx node-a)
+	# each other node once on stderr, with the words of the agent lookup
+	for n in $others; do
+		[ "$(echo "$stderr" | grep -c "'$n'")" -eq 1 ]
+		[[ "$stderr" == *"knet: cannot run on node '$n': cannot find the agent pod of node '$n': the agent namespace '$ns' does not exist: run 'knet agent install'"* ]]
+	done
+	echo "$output" | jq -e --argjson n "$(echo "$others" | wc -w)" '.errors | length == $n and all(.reason | contains("does not exist"))'
+	# node-a (no transport) answered, as on its own
+	[ "$(echo "$output" | jq -r '[.items[].node] | unique | join(" ")')" = node-a ]
+	want=$(tests/lab/lab run node-a -- "$KNET" netns -o json | jq -r '.items[].path' | sort)
+	[ "$(echo "$output" | jq -r '.items[].path' | sort)" = "$want" ]
+	# no namespace, no pod made for it
+	run k get namespace "$ns"
+	[ "$status" -ne 0 ]
+}
+
 @test "bad selector (2), no node matches (3), options that do not go together (2)" {
 	run --separate-stderr on_a netns --nodes 'role in (a'
 	[ "$status" -eq 2 ]

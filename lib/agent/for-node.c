@@ -235,7 +235,8 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 	if (pick == KNET_AGENT_PICK_DAEMONSET ||
 	    (pick == KNET_AGENT_PICK_EPHEMERAL &&
 	     knet_agent_pod_state(pod) >= KNET_AGENT_POD_RUNNING)) {
-		r = knet_agent_ref_fill(ret, pod, pick == KNET_AGENT_PICK_EPHEMERAL, err);
+		r = knet_agent_ref_fill(ret, pod,
+					pick == KNET_AGENT_PICK_EPHEMERAL, err);
 		cJSON_Delete(items);
 		return r;
 	}
