@@ -38,29 +38,11 @@ static void on_winch(int sig)
 	resized = 1;
 }
 
-/* Every byte of @len, or -errno (EPIPE: the reader is gone). */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int sink(int channel, const void *buf, size_t len, void *ud)
 {
 	(void)ud;
-	return write_all(channel == 1 ? STDOUT_FILENO : STDERR_FILENO, buf,
-			 len);
+	return knet_write_all(channel == 1 ? STDOUT_FILENO : STDERR_FILENO, buf,
+			      len);
 }
 
 /*

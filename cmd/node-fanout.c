@@ -170,21 +170,10 @@ static int keep_line(const char *line, void *ud)
 static int exec_sink(int channel, const void *buf, size_t len, void *ud)
 {
 	struct member *m = ud;
-	const char *p = buf;
 
 	if (channel == 1)
 		return keep_bytes(m, buf, len);
-	while (channel == 2 && len > 0) {
-		ssize_t n = write(m->errfd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return channel == 2 ? knet_write_all(m->errfd, buf, len) : 0;
 }
 
 static void fail_member(struct member *m, const char *reason)
