@@ -265,3 +265,48 @@ EOF2
 	[ "$(jq -r '[.items[].node] | unique | join(" ")' "$D/out")" = "$ALL_BUT_B" ]
 	run ! pgrep -f "$D/slow"
 }
+
+# The agents a test installed (AGENT_NS), removed however it ended.
+teardown() {
+	[ -z "${AGENT_NS:-}" ] || "$KNET" agent remove -n "$AGENT_NS" >/dev/null
+}
+
+@test "through k8s, Ctrl-C: the stop byte on the stream still running; the nodes that answered are shown, nothing is left" {
+	AGENT_NS=knet-fan-stop-$$
+	# node-b's remote run waits for its stop byte, as --stop-on-stdin
+	cat >"$D/agent-knet" <<EOF2
+#!/bin/sh
+case " \$* " in *" --node node-b "*)
+	head -c 1 >/dev/null
+	echo "knet: stopped by the byte" >&2
+	exit 130 ;;
+esac
+exec "$KNET" "\$@"
+EOF2
+	chmod +x "$D/agent-knet"
+	"$KNET" agent install -n "$AGENT_NS" >/dev/null
+	n=$(echo "$ALL" | wc -w)
+	for _ in $(seq 90); do
+		[ "$("$KNET" agent status -n "$AGENT_NS" -o json | jq '[.items[] | select(.ready)] | length')" -eq "$n" ] && break
+		sleep 1
+	done
+	# from a host that is no node: every node through k8s
+	KNET_VIA=k8s KNET_AGENT_NAMESPACE="$AGENT_NS" KNET_AGENT_KNET="$D/agent-knet" \
+		"$KNET" netns --all-nodes -o json >"$D/out" 2>"$D/err" &
+	pid=$!
+	for _ in $(seq 60); do
+		pgrep -f "$D/agent-knet .*--node node-b" >/dev/null && break
+		sleep 0.5
+	done
+	pgrep -f "$D/agent-knet .*--node node-b" >/dev/null
+	sleep 3 # the other nodes answer meanwhile
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	cat "$D/err"
+	[ "$st" -eq 1 ]
+	grep -qx "knet: cannot run on node 'node-b': stopped by the byte" "$D/err"
+	jq -e '.errors == [{"node": "node-b", "reason": "stopped by the byte"}]' "$D/out"
+	[ "$(jq -r '[.items[].node] | unique | join(" ")' "$D/out")" = "$ALL_BUT_B" ]
+	run ! pgrep -f "$D/agent-knet"
+}
