@@ -1255,7 +1255,8 @@ static int remote_begin(struct knet_ctx *ctx, struct knet_node_job *job)
 	int r = tables_new(ctx, run);
 
 	/* A remote run without an API sends addresses: named here. */
-	if (r == 0 && knet_node_remote_no_api(ctx) && !run->no_names) {
+	if (r == 0 && (knet_node_remote_no_api(ctx) || job->fanout_names) &&
+	    !run->no_names) {
 		run->name_here = true;
 		r = prepare_names(ctx, job);
 	}
@@ -1529,6 +1530,8 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
 	job.remote_failed = remote_failed;
+	/* A whole table per node: named here, from one index (no API there). */
+	job.fanout_names = run.fanout && !run.target;
 	job.data = &run;
 	r = knet_node_run(ctx, &job);
 	/* Fan-out: every node's backends, in one table. */

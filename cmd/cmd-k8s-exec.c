@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "k8s-remote.h"
 #include "knet/agent.h"
 #include "knet/api.h"
 
@@ -37,29 +38,11 @@ static void on_winch(int sig)
 	resized = 1;
 }
 
-/* Every byte of @len, or -errno (EPIPE: the reader is gone). */
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int sink(int channel, const void *buf, size_t len, void *ud)
 {
 	(void)ud;
-	return write_all(channel == 1 ? STDOUT_FILENO : STDERR_FILENO, buf,
-			 len);
+	return knet_write_all(channel == 1 ? STDOUT_FILENO : STDERR_FILENO, buf,
+			      len);
 }
 
 /*
@@ -93,33 +76,6 @@ static void inherit_globals(struct knet_ctx *ctx, int argc, char **argv)
 	g->kube.as_groups = g->as_groups;
 	if (l->verbose > g->verbose)
 		g->verbose = l->verbose;
-}
-
-/*
- * --token in the relayed line (taken above for our own requests) stays
- * here: the words become the exec URL (logs, audit) and the remote
- * command line (ps on the node), and the remote run needs no API.
- */
-static void strip_secrets(char **argv, int *n)
-{
-	int out = 1;
-
-	for (int i = 1; i < *n; i++) {
-		if (!strcmp(argv[i], "--"))
-			for (; i < *n; i++)
-				argv[out++] = argv[i];
-		if (i >= *n)
-			break;
-		if (!strcmp(argv[i], "--token")) {
-			i++;
-			continue;
-		}
-		if (!strncmp(argv[i], "--token=", 8))
-			continue;
-		argv[out++] = argv[i];
-	}
-	argv[out] = NULL;
-	*n = out;
 }
 
 struct tty_state {
@@ -255,11 +211,11 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 	/*
 	 * SELF is this binary's path here; there it is the image's knet.
 	 * KNET_AGENT_KNET, a test hook, names another program there (a
-	 * knet under test, sh for the tests' streams).
+	 * knet under test, sh for the tests' streams).  The relayed line's
+	 * --token is taken for our own requests first.
 	 */
-	argv[0] = getenv("KNET_AGENT_KNET") ?: "knet";
 	inherit_globals(ctx, n - 1, argv + 1);
-	strip_secrets(argv, &n);
+	knet_k8s_remote_argv(argv, &n);
 	/* A remote stdin that carries the user's bytes stops nothing. */
 	if (in && n > 1 && !strcmp(argv[1], KNET_STOP_ON_STDIN)) {
 		memmove(argv + 1, argv + 2, (size_t)(n - 1) * sizeof(*argv));

@@ -160,10 +160,43 @@ struct one {
 	char *buf;
 	size_t len;
 	cJSON *errors; /* fan-out: the nodes that did not answer */
-	/* Fan-out without an API there: the pods, to name rows here. */
+	/*
+	 * Fan-out without an API there: the pods, to name rows here, of
+	 * the node whose rows these are (@pods_node; the nodes come one
+	 * after the other), or of every node with --all.
+	 */
 	struct knet_pod_list *pods;
+	char *pods_node;
 	bool pods_listed, all;
 };
+
+/*
+ * The pods of @node, as that node's own run lists them (a field
+ * selector): a node's list is a small answer where one of every pod
+ * would be the whole cluster's, each time, however few nodes answer.
+ */
+static void list_node_pods(struct knet_ctx *ctx, struct one *one,
+			   const char *node)
+{
+	struct knet_list_opts lo = {0};
+	struct knet_error err = {0};
+	char fs[300];
+
+	if (one->pods_listed &&
+	    (one->all || (one->pods_node && !strcmp(one->pods_node, node))))
+		return;
+	knet_pod_list_free(one->pods);
+	one->pods = NULL;
+	free(one->pods_node);
+	one->pods_node = strdup(node);
+	one->pods_listed = true;
+	if (!one->all) {
+		snprintf(fs, sizeof(fs), "spec.nodeName=%s", node);
+		lo.field_selector = fs;
+	}
+	if (knet_pod_list(ctx->api, NULL, &lo, &one->pods, &err) < 0)
+		knet_warn(ctx, "cannot list pods: %s", err.reason);
+}
 
 /*
  * A row a run without an API sent (no pod name, its UID and IPs): named
@@ -180,13 +213,8 @@ static bool name_row(struct knet_ctx *ctx, struct one *one, const cJSON *it,
 	const char *how =
 		cJSON_GetStringValue(cJSON_GetObjectItem(it, "found_by"));
 	char *addrs[16];
-	struct knet_error err = {0};
 
-	if (!one->pods_listed) {
-		one->pods_listed = true;
-		if (knet_pod_list(ctx->api, NULL, NULL, &one->pods, &err) < 0)
-			knet_warn(ctx, "cannot list pods: %s", err.reason);
-	}
+	list_node_pods(ctx, one, node);
 	ns.pod_uid = cJSON_GetStringValue(cJSON_GetObjectItem(it, "pod_uid"));
 	cJSON_ArrayForEach(ip, cJSON_GetObjectItem(it, "ips"))
 	{
@@ -309,10 +337,12 @@ static int all_nodes(struct knet_ctx *ctx, struct knet_table *t,
 	job.remote_line = remote_line;
 	job.remote_end = remote_end;
 	job.remote_failed = remote_failed;
+	job.fanout_names = true; /* remote_end() names them: one pod list */
 	job.data = &one;
 	r = knet_node_run(ctx, &job);
 	free(one.buf);
 	knet_pod_list_free(one.pods);
+	free(one.pods_node);
 	knet_node_job_clear(&job);
 	/* Some nodes answered (1): theirs are shown all the same. */
 	if ((r == 0 || r == KNET_EXIT_PROBLEM) &&

@@ -70,6 +70,11 @@ struct knet_node_job {
 	 * An argument rather than the environment, which ssh drops.
 	 */
 	const char *const *remote_args;
+	/*
+	 * Fan-out: remote_end() names the rows of a run without an API
+	 * (as through k8s), so every node runs with --no-api.
+	 */
+	bool fanout_names;
 	/* Remote, in tables: "<banner> TARGET from SRC on node N (...)". */
 	const char *remote_banner;
 

@@ -24,16 +24,24 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "k8s-remote.h"
 #include "node-fanout.h"
+#include "knet/agent.h"
 #include "knet/api.h"
 #include "knet/objects.h"
 
 /* What a node's stderr may hold that is kept to name it in. */
 #define ERR_MAX (64 * 1024)
+/* A member's reason: an error's words, with the node's and a verb. */
+#define REASON_MAX (KNET_ERROR_MAX + 384)
 
 struct member {
 	char *node;
 	bool local; /* this node: no transport */
+	/* Through k8s: a pods/exec stream of this process, not a child. */
+	bool k8s;
+	struct knet_agent_ref agent;
+	struct knet_exec *x;
 	struct knet_via_child *child;
 	int errfd; /* its stderr, a memfd */
 	char *out; /* its stdout, lines */
@@ -41,7 +49,7 @@ struct member {
 	char *errtext; /* its stderr, read at its end */
 	bool started, done, failed;
 	int status;
-	char reason[512];
+	char reason[REASON_MAX];
 };
 
 struct fanout {
@@ -129,12 +137,9 @@ int knet_node_fanout_select(struct knet_ctx *ctx, const struct knet_args *args,
 
 /* --- running the members --- */
 
-/* Root still: the line is kept, not parsed (see the top). */
-static int keep_line(const char *line, void *ud)
+/* Root still: what it says is kept, not parsed (see the top). */
+static int keep_bytes(struct member *m, const char *buf, size_t l)
 {
-	struct member *m = ud;
-	size_t l = strlen(line);
-
 	if (m->len + l + 2 > m->cap) {
 		size_t cap = m->cap ? m->cap * 2 : 4096;
 		char *nb;
@@ -147,11 +152,28 @@ static int keep_line(const char *line, void *ud)
 		m->out = nb;
 		m->cap = cap;
 	}
-	memcpy(m->out + m->len, line, l);
+	memcpy(m->out + m->len, buf, l);
 	m->len += l;
-	m->out[m->len++] = '\n';
 	m->out[m->len] = '\0';
 	return 0;
+}
+
+static int keep_line(const char *line, void *ud)
+{
+	struct member *m = ud;
+
+	return keep_bytes(m, line, strlen(line)) < 0 ? -ENOMEM
+						     : keep_bytes(m, "\n", 1);
+}
+
+/* A stream's channels: stdout kept, stderr to the memfd. */
+static int exec_sink(int channel, const void *buf, size_t len, void *ud)
+{
+	struct member *m = ud;
+
+	if (channel == 1)
+		return keep_bytes(m, buf, len);
+	return channel == 2 ? knet_write_all(m->errfd, buf, len) : 0;
 }
 
 static void fail_member(struct member *m, const char *reason)
@@ -161,6 +183,60 @@ static void fail_member(struct member *m, const char *reason)
 	snprintf(m->reason, sizeof(m->reason), "%s", reason);
 }
 
+/*
+ * The k8s transport's line [SELF, __k8s-exec, NODE, --, SELF, ARGS...]
+ * run here as __k8s-exec runs it: a pods/exec stream in the node's
+ * agent pod, on this process's API client (its connection, its TLS
+ * session: no process, kubeconfig, agent list or full handshake per
+ * node).
+ */
+static int open_exec(struct knet_ctx *ctx, struct knet_node_job *job,
+		     struct member *m, char **argv, struct knet_error *err)
+{
+	char *rv[64];
+	int n = 0, dd = 0, r;
+
+	while (argv[dd] && strcmp(argv[dd], "--"))
+		dd++;
+	for (int i = dd + 1; argv[dd] && argv[i] && n < 63; i++)
+		rv[n++] = argv[i];
+	rv[n] = NULL;
+	if (!n || n == 63)
+		return knet_error_set(err, -E2BIG, KNET_EXIT_SYSTEM,
+				      "cannot make the remote command line");
+	knet_k8s_remote_argv(rv, &n);
+	knet_log(ctx, 1, "node %s: agent pod %s/%s", m->node, m->agent.ns,
+		 m->agent.pod);
+	{
+		struct knet_exec_opts o = {
+			.ns = m->agent.ns,
+			.pod = m->agent.pod,
+			.container = m->agent.container[0] ? m->agent.container
+							   : NULL,
+			.argv = rv,
+			.stdin = true, /* the stop channel (--stop-on-stdin) */
+		};
+
+		/* Ctrl-C while connecting ends that one (stop_all the rest). */
+		knet_api_set_stop(ctx->api, job->stop);
+		r = knet_exec_open(ctx->api, &o, &m->x, err);
+		knet_api_set_stop(ctx->api, NULL);
+	}
+	if (r == -EINTR)
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "not run: stopped");
+	if (r < 0) {
+		char why[KNET_ERROR_MAX];
+
+		snprintf(why, sizeof(why), "%s", err->reason);
+		m->status = err->exit ? (int)err->exit : KNET_EXIT_SYSTEM;
+		knet_error_set(err, r, err->exit,
+			       "cannot run knet on node '%s': %s", m->node,
+			       why);
+	}
+	return r;
+}
+
 static void start(struct knet_ctx *ctx, struct knet_node_job *job,
 		  struct member *m)
 {
@@ -168,28 +244,37 @@ static void start(struct knet_ctx *ctx, struct knet_node_job *job,
 	char **argv = NULL;
 	int r;
 
+	/* Its agent pod could not be had: failed already. */
+	if (m->done)
+		return;
 	m->started = true;
 	knet_log(ctx, 1, "node %s: %s", m->node,
 		 m->local ? "this node, no transport" : ctx->g.via);
 	const char *extra[34];
 	int n = 0;
 
-	/* A transport whose other end has no API (k8s): the rows come
-	 * back unnamed, and each command names them here. */
+	/*
+	 * A transport whose other end has no API (k8s): the rows come
+	 * back unnamed, and each command names them here.  A command
+	 * that names them here anyway (fanout_names) runs every node
+	 * without one: one pod list here instead of a connection, a node
+	 * list and a pod list on each node.
+	 */
 	for (int i = 0; job->remote_args && job->remote_args[i] && n < 32; i++)
 		extra[n++] = job->remote_args[i];
-	if (!m->local && knet_node_remote_no_api(ctx))
+	if (job->fanout_names || (!m->local && knet_node_remote_no_api(ctx)))
 		extra[n++] = "--no-api";
 	extra[n] = NULL;
-	r = m->local ? knet_via_self_command(m->node, job->remote_args, &argv,
-					     &err)
+	r = m->local ? knet_via_self_command(m->node, extra, &argv, &err)
 		     : knet_via_rerun_command(ctx->g.via, m->node, extra, &argv,
 					      &err);
 	m->errfd = memfd_create("knet-fanout-stderr", MFD_CLOEXEC);
 	if (r == 0 && m->errfd < 0)
 		r = knet_error_set(&err, -errno, KNET_EXIT_SYSTEM,
 				   "memfd_create: %s", strerror(errno));
-	if (r == 0)
+	if (r == 0 && m->k8s)
+		r = open_exec(ctx, job, m, argv, &err);
+	else if (r == 0)
 		r = knet_via_spawn_err(argv, m->errfd, &m->child, &err);
 	for (int i = 0; argv && argv[i]; i++)
 		free(argv[i]);
@@ -231,6 +316,52 @@ static void finish(struct knet_ctx *ctx, struct member *m)
 		fail_member(m, why);
 }
 
+/* A stream ended (@r 1) or broke (@r < 0): as __k8s-exec exits. */
+static void finish_exec(struct knet_ctx *ctx, struct member *m, int r,
+			struct knet_error *err)
+{
+	char why[REASON_MAX];
+
+	m->done = true;
+	read_stderr(m);
+	if (r < 0) {
+		m->status = KNET_EXIT_SYSTEM;
+		if (r == -ECONNRESET)
+			snprintf(why, sizeof(why),
+				 "cannot run knet on node '%s': the exec "
+				 "stream to node %s dropped",
+				 m->node, m->node);
+		else
+			snprintf(why, sizeof(why),
+				 "cannot run knet on node '%s': %s", m->node,
+				 err->reason);
+		fail_member(m, why);
+	} else {
+		if (knet_exec_status(m->x, &m->status) < 0)
+			m->status = KNET_EXIT_SYSTEM;
+		/* feed() reads whole lines */
+		if (m->len && m->out[m->len - 1] != '\n' &&
+		    keep_bytes(m, "\n", 1) < 0)
+			fail_member(m, "out of memory");
+		else if (knet_fanout_failed(m->status, m->len > 0, m->errtext,
+					    ctx->g.via, why, sizeof(why)))
+			fail_member(m, why);
+	}
+	knet_exec_free(m->x);
+	m->x = NULL;
+}
+
+/* What a stream has: 0 more to come, else it has ended. */
+static int pump(struct knet_ctx *ctx, struct member *m)
+{
+	struct knet_error err = {0};
+	int r = knet_exec_pump(m->x, exec_sink, m, &err);
+
+	if (r != 0)
+		finish_exec(ctx, m, r, &err);
+	return r;
+}
+
 static int running(const struct fanout *f)
 {
 	int n = 0;
@@ -250,6 +381,8 @@ static void stop_all(struct fanout *f, int sig)
 			fail_member(m, "not run: stopped");
 		else if (!m->done && m->child)
 			knet_via_child_signal(m->child, sig);
+		else if (!m->done && m->x) /* its --stop-on-stdin */
+			(void)knet_exec_write(m->x, 0, "\x03", 1, NULL);
 	}
 }
 
@@ -268,7 +401,8 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 	}
 	job->stop = knet_catch_stop();
 	for (;;) {
-		int np = 0;
+		bool ready;
+		int np = 0, k;
 
 		if (*job->stop && !stopped) {
 			stopped = true;
@@ -278,17 +412,26 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 		} else if (*job->stop) {
 			/* A second Ctrl-C: whatever still runs is ended. */
 			for (int i = 0; i < f->n; i++)
-				if (f->m[i].started && !f->m[i].done)
+				if (f->m[i].started && !f->m[i].done &&
+				    f->m[i].child)
 					knet_via_child_kill(f->m[i].child);
+				else if (f->m[i].started && !f->m[i].done)
+					/* a second byte: it exits at once */
+					(void)knet_exec_write(f->m[i].x, 0,
+							      "\x03", 1, NULL);
 			*job->stop = 0;
 		}
 		while (!stopped && next < f->n && running(f) < max)
 			start(ctx, job, &f->m[next++]);
+		ready = false;
 		for (int i = 0; i < f->n; i++) {
 			if (!f->m[i].started || f->m[i].done)
 				continue;
-			p[np].fd = knet_via_child_fd(f->m[i].child);
+			p[np].fd = f->m[i].x ? knet_exec_fd(f->m[i].x)
+					     : knet_via_child_fd(f->m[i].child);
 			p[np].events = POLLIN;
+			/* bytes a stream has read that poll would not show */
+			ready |= f->m[i].x && knet_exec_ready(f->m[i].x);
 			idx[np++] = i;
 		}
 		if (np == 0 && (stopped || next == f->n))
@@ -296,13 +439,17 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 		if (np == 0)
 			continue;
 		/* Short: a Ctrl-C is seen soon. */
-		if (poll(p, (nfds_t)np, 200) <= 0)
+		k = poll(p, (nfds_t)np, ready ? 0 : 200);
+		if (k < 0 || (k == 0 && !ready))
 			continue;
-		for (int k = 0; k < np; k++) {
+		for (k = 0; k < np; k++) {
 			struct member *m = &f->m[idx[k]];
 
-			if (p[k].revents &&
-			    knet_via_child_read(m->child, keep_line, m) != 0)
+			if (m->x && (p[k].revents || knet_exec_ready(m->x)))
+				(void)pump(ctx, m);
+			else if (!m->x && p[k].revents &&
+				 knet_via_child_read(m->child, keep_line, m) !=
+					 0)
 				finish(ctx, m);
 		}
 	}
@@ -483,6 +630,52 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
 	return knet_fanout_status(worst, answered, failed, first_fail);
 }
 
+/*
+ * Through k8s, the agent pods of every node at once (one list); a node
+ * without one is failed here, with the words __k8s-exec would say.
+ */
+static void find_agents(struct knet_ctx *ctx, struct fanout *f)
+{
+	struct knet_agent_opts o = {.namespace =
+					    getenv("KNET_AGENT_NAMESPACE")};
+	const char **nodes = calloc((size_t)f->n, sizeof(*nodes));
+	struct knet_agent_ref *refs = calloc((size_t)f->n, sizeof(*refs));
+	struct knet_error *errs = calloc((size_t)f->n, sizeof(*errs));
+	int *rs = calloc((size_t)f->n, sizeof(*rs)), *at = NULL, n = 0;
+	char why[REASON_MAX];
+
+	if (nodes && refs && errs && rs)
+		at = calloc((size_t)f->n, sizeof(*at));
+	for (int i = 0; at && i < f->n; i++) {
+		f->m[i].k8s = !f->m[i].local && ctx->g.via &&
+			      !strcmp(ctx->g.via, KNET_VIA_K8S);
+		if (f->m[i].k8s) {
+			at[n] = i;
+			nodes[n++] = f->m[i].node;
+		}
+	}
+	if (n)
+		knet_agent_for_nodes(ctx->api, nodes, n, &o, refs, rs, errs);
+	for (int k = 0; k < n; k++) {
+		struct member *m = &f->m[at[k]];
+
+		m->agent = refs[k];
+		if (rs[k] == 0)
+			continue;
+		snprintf(why, sizeof(why),
+			 "cannot find the agent pod of node '%s': %s", m->node,
+			 errs[k].reason);
+		m->started = true;
+		m->status = errs[k].exit ? (int)errs[k].exit : KNET_EXIT_SYSTEM;
+		fail_member(m, why);
+	}
+	free(nodes);
+	free(refs);
+	free(errs);
+	free(rs);
+	free(at);
+}
+
 static void fanout_clear(struct fanout *f)
 {
 	for (int i = 0; i < f->n; i++) {
@@ -490,6 +683,7 @@ static void fanout_clear(struct fanout *f)
 
 		if (m->child)
 			(void)knet_via_child_wait(m->child, NULL, NULL);
+		knet_exec_free(m->x);
 		if (m->errfd >= 0)
 			close(m->errfd);
 		free(m->node);
@@ -536,6 +730,7 @@ int knet_node_fanout(struct knet_ctx *ctx, struct knet_node_job *job)
 					  "{node}')");
 		goto out;
 	}
+	find_agents(ctx, &f);
 	r = run_members(ctx, job, &f,
 			job->max_parallel > 0 ? job->max_parallel
 					      : KNET_FANOUT_PARALLEL);

@@ -106,6 +106,27 @@ EOF
 	[ "$(echo "$stderr" | grep -c "^knet: cannot run on node ")" -eq "$(echo "$ALL" | wc -w)" ]
 }
 
+@test "through k8s without agents: the other nodes named with the reason, this node's rows stay (1), nothing made" {
+	ns=knet-fan-none-$$
+	run --separate-stderr env KNET_VIA=k8s KNET_AGENT_NAMESPACE="$ns" \
+		tests/lab/lab run node-a -- "$KNET" netns --all-nodes -o json
+	[ "$status" -eq 1 ]
+	others=$(echo "$ALL" | tr ' ' '\n' | grep -vx node-a)
+	# each other node once on stderr, with the words of the agent lookup
+	for n in $others; do
+		[ "$(echo "$stderr" | grep -c "'$n'")" -eq 1 ]
+		[[ "$stderr" == *"knet: cannot run on node '$n': cannot find the agent pod of node '$n': the agent namespace '$ns' does not exist: run 'knet agent install'"* ]]
+	done
+	echo "$output" | jq -e --argjson n "$(echo "$others" | wc -w)" '.errors | length == $n and all(.reason | contains("does not exist"))'
+	# node-a (no transport) answered, as on its own
+	[ "$(echo "$output" | jq -r '[.items[].node] | unique | join(" ")')" = node-a ]
+	want=$(tests/lab/lab run node-a -- "$KNET" netns -o json | jq -r '.items[].path' | sort)
+	[ "$(echo "$output" | jq -r '.items[].path' | sort)" = "$want" ]
+	# no namespace, no pod made for it
+	run k get namespace "$ns"
+	[ "$status" -ne 0 ]
+}
+
 @test "bad selector (2), no node matches (3), options that do not go together (2)" {
 	run --separate-stderr on_a netns --nodes 'role in (a'
 	[ "$status" -eq 2 ]
@@ -243,4 +264,49 @@ EOF2
 	jq -e '.errors == [{"node": "node-b", "reason": "ended by signal 2"}]' "$D/out"
 	[ "$(jq -r '[.items[].node] | unique | join(" ")' "$D/out")" = "$ALL_BUT_B" ]
 	run ! pgrep -f "$D/slow"
+}
+
+# The agents a test installed (AGENT_NS), removed however it ended.
+teardown() {
+	[ -z "${AGENT_NS:-}" ] || "$KNET" agent remove -n "$AGENT_NS" >/dev/null
+}
+
+@test "through k8s, Ctrl-C: the stop byte on the stream still running; the nodes that answered are shown, nothing is left" {
+	AGENT_NS=knet-fan-stop-$$
+	# node-b's remote run waits for its stop byte, as --stop-on-stdin
+	cat >"$D/agent-knet" <<EOF2
+#!/bin/sh
+case " \$* " in *" --node node-b "*)
+	head -c 1 >/dev/null
+	echo "knet: stopped by the byte" >&2
+	exit 130 ;;
+esac
+exec "$KNET" "\$@"
+EOF2
+	chmod +x "$D/agent-knet"
+	"$KNET" agent install -n "$AGENT_NS" >/dev/null
+	n=$(echo "$ALL" | wc -w)
+	for _ in $(seq 90); do
+		[ "$("$KNET" agent status -n "$AGENT_NS" -o json | jq '[.items[] | select(.ready)] | length')" -eq "$n" ] && break
+		sleep 1
+	done
+	# from a host that is no node: every node through k8s
+	KNET_VIA=k8s KNET_AGENT_NAMESPACE="$AGENT_NS" KNET_AGENT_KNET="$D/agent-knet" \
+		"$KNET" netns --all-nodes -o json >"$D/out" 2>"$D/err" &
+	pid=$!
+	for _ in $(seq 60); do
+		pgrep -f "$D/agent-knet .*--node node-b" >/dev/null && break
+		sleep 0.5
+	done
+	pgrep -f "$D/agent-knet .*--node node-b" >/dev/null
+	sleep 3 # the other nodes answer meanwhile
+	kill -INT "$pid"
+	st=0
+	wait "$pid" || st=$?
+	cat "$D/err"
+	[ "$st" -eq 1 ]
+	grep -qx "knet: cannot run on node 'node-b': stopped by the byte" "$D/err"
+	jq -e '.errors == [{"node": "node-b", "reason": "stopped by the byte"}]' "$D/out"
+	[ "$(jq -r '[.items[].node] | unique | join(" ")' "$D/out")" = "$ALL_BUT_B" ]
+	run ! pgrep -f "$D/agent-knet"
 }

@@ -68,6 +68,26 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 			const struct knet_agent_opts *o,
 			struct knet_agent_ref *ret, struct knet_error *err);
 
+/*
+ * knet_agent_for_node() for each of @nodes, from one list of the agent
+ * namespace (a fan-out): @refs[i] and @rs[i] (0, or a negative errno
+ * with @errs[i] in words) for @nodes[i].  Returns how many have one.
+ */
+int knet_agent_for_nodes(struct knet_api *api, const char *const *nodes, int n,
+			 const struct knet_agent_opts *o,
+			 struct knet_agent_ref *refs, int *rs,
+			 struct knet_error *errs);
+/*
+ * Its pure part: @refs[i] filled for each node whose agent pod among
+ * @items is usable now (a Ready DaemonSet pod, a Running ephemeral one
+ * with time left), emptied (pod "") for the others.  Returns how many.
+ */
+int knet_agent_pick_nodes(const cJSON *items, const char *const *nodes, int n,
+			  time_t now, struct knet_agent_ref *refs);
+/* @pod's namespace, name and first container, or -EBADMSG. */
+int knet_agent_ref_fill(struct knet_agent_ref *ret, const cJSON *pod,
+			bool ephemeral, struct knet_error *err);
+
 /* --- install, remove, list --- */
 
 /*
@@ -186,5 +206,13 @@ enum knet_agent_pick {
  */
 enum knet_agent_pick knet_agent_pick(const cJSON *items, const char *node,
 				     time_t now, int *ret_index);
+/*
+ * Whether @pick's pod @pod can take an exec now, without waiting: the
+ * DaemonSet's (Ready by knet_agent_pick), or an ephemeral one that is
+ * Ready, not just Running (the node lifecycle controller marks the pods
+ * of a NotReady node not Ready, and an exec there would fail on the
+ * kubelet in the apiserver's words, not ours).
+ */
+bool knet_agent_pick_usable(enum knet_agent_pick pick, const cJSON *pod);
 
 #endif

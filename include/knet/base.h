@@ -109,6 +109,10 @@ void knet_sha1(const void *data, size_t len, unsigned char out[KNET_SHA1_LEN]);
 int knet_file_read(const char *path, size_t max, char **ret_data,
 		   size_t *ret_len);
 
+/* Every byte of @len to @fd (again after EINTR), or -errno (EPIPE: the
+ * reader is gone). */
+int knet_write_all(int fd, const void *buf, size_t len);
+
 /*
  * The uid and gid of user @name in passwd(5) file @path (/etc/passwd),
  * read directly, not through NSS (lib/base/passwd.c says why): 0,

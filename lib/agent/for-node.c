@@ -69,29 +69,6 @@ static int check_node(struct knet_api *api, const char *node,
 	return r;
 }
 
-static int fill(struct knet_agent_ref *ret, const cJSON *pod, bool ephemeral,
-		struct knet_error *err)
-{
-	const cJSON *md = knet_json_get(pod, "metadata");
-	const char *ns = knet_json_str(md, "namespace");
-	const char *name = knet_json_str(md, "name");
-	const cJSON *c0 = cJSON_GetArrayItem(
-		knet_json_path(pod, "spec", "containers", KNET_JSON_END), 0);
-	const char *c = knet_json_str(c0, "name");
-
-	if (!ns || !name || !c ||
-	    (size_t)snprintf(ret->ns, sizeof(ret->ns), "%s", ns) >=
-		    sizeof(ret->ns) ||
-	    (size_t)snprintf(ret->pod, sizeof(ret->pod), "%s", name) >=
-		    sizeof(ret->pod) ||
-	    (size_t)snprintf(ret->container, sizeof(ret->container), "%s", c) >=
-		    sizeof(ret->container))
-		return knet_error_set(err, -EBADMSG, KNET_EXIT_API,
-				      "the agent pod has no usable name");
-	ret->ephemeral = ephemeral;
-	return 0;
-}
-
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -143,7 +120,7 @@ static int wait_running(struct knet_api *api, const char *ns, const char *name,
 		switch (knet_agent_pod_state(pod)) {
 		case KNET_AGENT_POD_RUNNING:
 		case KNET_AGENT_POD_READY:
-			r = fill(ret, pod, true, err);
+			r = knet_agent_ref_fill(ret, pod, true, err);
 			cJSON_Delete(pod);
 			return r;
 		case KNET_AGENT_POD_GONE:
@@ -255,13 +232,9 @@ int knet_agent_for_node(struct knet_api *api, const char *node,
 	}
 	pick = knet_agent_pick(items, node, time(NULL), &at);
 	pod = at >= 0 ? cJSON_GetArrayItem(items, at) : NULL;
-	/* Ready, not just Running: the node lifecycle controller marks
-	 * the pods of a NotReady node not Ready, and an exec there would
-	 * fail on the kubelet in the apiserver's words, not ours */
-	if (pick == KNET_AGENT_PICK_DAEMONSET ||
-	    (pick == KNET_AGENT_PICK_EPHEMERAL &&
-	     knet_agent_pod_state(pod) == KNET_AGENT_POD_READY)) {
-		r = fill(ret, pod, pick == KNET_AGENT_PICK_EPHEMERAL, err);
+	if (knet_agent_pick_usable(pick, pod)) {
+		r = knet_agent_ref_fill(ret, pod,
+					pick == KNET_AGENT_PICK_EPHEMERAL, err);
 		cJSON_Delete(items);
 		return r;
 	}

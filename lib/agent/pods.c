@@ -203,3 +203,10 @@ int knet_agent_node_ready(const cJSON *node, const char *name,
 			      "condition)",
 			      name);
 }
+
+bool knet_agent_pick_usable(enum knet_agent_pick pick, const cJSON *pod)
+{
+	return pick == KNET_AGENT_PICK_DAEMONSET ||
+	       (pick == KNET_AGENT_PICK_EPHEMERAL &&
+		knet_agent_pod_state(pod) == KNET_AGENT_POD_READY);
+}

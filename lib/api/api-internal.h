@@ -15,6 +15,7 @@
  *   list.c, watch.c, arena.c, status.c, exec-credential.c, json.c
  */
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
@@ -88,6 +89,11 @@ struct knet_api {
 	bool have_exec;
 	unsigned creds_gen; /* bumped when the client certificate changes */
 	bool pinned;	    /* knet_api_pin_credentials: files are off limits */
+
+	/* TLS sessions shared by its handles (share.c), of creds_gen */
+	CURLSH *share;
+	pthread_mutex_t share_lock;
+	unsigned share_gen;
 
 	/* --api-encoding (enum knet_api_encoding) */
 	int encoding;
@@ -215,6 +221,11 @@ struct knet_arena;
 struct knet_arena *knet_arena_new(void);
 void knet_arena_free(struct knet_arena *a);
 void knet_arena_reset(struct knet_arena *a);
+
+/* share.c: the TLS session cache of the client's handles. */
+void knet_api_share_init(struct knet_api *api);
+void knet_api_share_attach(const struct knet_api *api, CURL *h);
+void knet_api_share_free(struct knet_api *api);
 cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len);
 
 /*

@@ -71,6 +71,7 @@ void knet_api_free(struct knet_api *api)
 	knet_api_prefetch_free(api->prefetch);
 	if (api->c.curl)
 		curl_easy_cleanup(api->c.curl);
+	knet_api_share_free(api);
 	curl_slist_free_all(api->connect_to);
 	knet_kubeconfig_free(api->kc);
 	free(api->base);
@@ -197,6 +198,8 @@ int knet_api_new(const struct knet_api_config *cfg, struct knet_api **ret,
 	if (r < 0)
 		goto cleanup;
 	curl_easy_setopt(api->c.curl, CURLOPT_NOSIGNAL, 1L);
+	knet_api_share_init(api);
+	knet_api_share_attach(api, api->c.curl);
 	curl_easy_setopt(api->c.curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(api->c.curl, CURLOPT_HTTP_VERSION,
 			 (long)CURL_HTTP_VERSION_2TLS);

@@ -498,6 +498,8 @@ static int attempt(struct knet_exec *x, const struct knet_exec_opts *o,
 	x->curl = curl_easy_duphandle(api->c.curl);
 	if (!x->curl)
 		return oom(err);
+	/* A dup shares nothing: the client's TLS sessions, to resume. */
+	knet_api_share_attach(api, x->curl);
 	if (asprintf(&url, "%s%s", api->base, target) < 0)
 		return oom(err);
 	x->errbuf[0] = '\0';

@@ -34,6 +34,9 @@ enum {
 	SLIST_APPEND,
 	SLIST_FREE_ALL,
 	VERSION_INFO,
+	SHARE_INIT,
+	SHARE_SETOPT,
+	SHARE_CLEANUP,
 	NSYMS,
 };
 
@@ -52,6 +55,9 @@ static const char *const symbols[NSYMS + 1] = {
 	[SLIST_APPEND] = "curl_slist_append",
 	[SLIST_FREE_ALL] = "curl_slist_free_all",
 	[VERSION_INFO] = "curl_version_info",
+	[SHARE_INIT] = "curl_share_init",
+	[SHARE_SETOPT] = "curl_share_setopt",
+	[SHARE_CLEANUP] = "curl_share_cleanup",
 	[NSYMS] = NULL,
 };
 LAZY_LIB(lazy_curl);
@@ -181,4 +187,36 @@ curl_version_info_data *curl_version_info(CURLversion age)
 	if (!READY())
 		return &none;
 	return FN(curl_version_info_data * (*)(CURLversion), VERSION_INFO)(age);
+}
+
+/* The TLS session cache lib/api/share.c gives the client's handles. */
+CURLSH *curl_share_init(void)
+{
+	return READY() ? FN(CURLSH * (*)(void), SHARE_INIT)() : NULL;
+}
+
+/* CURLSHOPT_SHARE and _UNSHARE take an int, the others a pointer. */
+CURLSHcode curl_share_setopt(CURLSH *share, CURLSHoption option, ...)
+{
+	CURLSHcode (*set)(CURLSH *, CURLSHoption, ...);
+	va_list ap;
+	CURLSHcode r;
+
+	if (!LOADED())
+		return CURLSHE_NOT_BUILT_IN;
+	set = FN(CURLSHcode(*)(CURLSH *, CURLSHoption, ...), SHARE_SETOPT);
+	va_start(ap, option);
+	if (option == CURLSHOPT_SHARE || option == CURLSHOPT_UNSHARE)
+		r = set(share, option, va_arg(ap, int));
+	else
+		r = set(share, option, va_arg(ap, void *));
+	va_end(ap);
+	return r;
+}
+
+CURLSHcode curl_share_cleanup(CURLSH *share)
+{
+	if (!LOADED())
+		return CURLSHE_INVALID;
+	return FN(CURLSHcode(*)(CURLSH *), SHARE_CLEANUP)(share);
 }

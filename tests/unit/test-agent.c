@@ -370,6 +370,52 @@ static void test_node_ready(void)
 	cJSON_Delete(none);
 }
 
+/* A fan-out's nodes from one list: the usable ones filled, the rest not. */
+static void test_pick_nodes(void)
+{
+	const char *nodes[] = {"node-a", "node-b", "node-c", "node-d",
+			       "node-e"};
+	struct knet_agent_ref refs[5];
+	struct knet_error err = {0};
+	cJSON *items = cJSON_CreateArray(), *bad;
+
+	memset(refs, 'x', sizeof(refs));
+	CHECK_INT(knet_agent_pick_nodes(items, nodes, 5, 1000, refs), 0);
+	for (int i = 0; i < 5; i++)
+		CHECK_STR(refs[i].pod, "");
+	/* a: DaemonSet Ready; b: ephemeral Ready with time left;
+	 * c: ephemeral still Pending (to wait for); d: DaemonSet not Ready;
+	 * e: ephemeral Running, not Ready (its node NotReady) */
+	cJSON_AddItemToArray(items, pod("ds-a", "node-a", "Running", true, 0));
+	cJSON_AddItemToArray(items,
+			     pod("eph-b", "node-b", "Running", true, 1200));
+	cJSON_AddItemToArray(items,
+			     pod("eph-c", "node-c", "Pending", false, 1200));
+	cJSON_AddItemToArray(items, pod("ds-d", "node-d", "Running", false, 0));
+	cJSON_AddItemToArray(items,
+			     pod("eph-e", "node-e", "Running", false, 1200));
+	CHECK_INT(knet_agent_pick_nodes(items, nodes, 5, 1000, refs), 2);
+	CHECK_STR(refs[0].pod, "ds-a");
+	CHECK_STR(refs[0].ns, "knet-system");
+	CHECK_STR(refs[0].container, "agent");
+	CHECK(!refs[0].ephemeral);
+	CHECK_STR(refs[1].pod, "eph-b");
+	CHECK(refs[1].ephemeral);
+	CHECK_STR(refs[2].pod, "");
+	CHECK_STR(refs[3].pod, "");
+	CHECK_STR(refs[4].pod, "");
+	/* b's agent expires too soon to be reused: none for b any more */
+	CHECK_INT(knet_agent_pick_nodes(items, nodes, 5, 1190, refs), 1);
+	CHECK_STR(refs[1].pod, "");
+	/* a pod without a container is not usable */
+	bad = cJSON_Parse("{\"metadata\":{\"name\":\"p\",\"namespace\":"
+			  "\"n\"},\"spec\":{}}");
+	CHECK_INT(knet_agent_ref_fill(&refs[0], bad, false, &err), -EBADMSG);
+	CHECK_STR(err.reason, "the agent pod has no usable name");
+	cJSON_Delete(bad);
+	cJSON_Delete(items);
+}
+
 int main(void)
 {
 	test_objects();
@@ -378,6 +424,7 @@ int main(void)
 	test_state();
 	test_stuck();
 	test_pick();
+	test_pick_nodes();
 	test_node_ready();
 	return unit_done("agent");
 }

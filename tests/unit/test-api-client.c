@@ -651,6 +651,40 @@ static void test_arena(void)
 	knet_arena_free(a);
 }
 
+/*
+ * One TLS session cache for the client's handles (share.c): a handle
+ * made while the client certificate is the same joins it, one made
+ * after it changed does not (it would resume the old certificate's).
+ */
+static void test_share(void)
+{
+	struct knet_api_config cfg = {
+		.kubeconfig = "tests/fixtures/kubeconfig/a.yaml",
+	};
+	struct knet_error err = {0};
+	struct knet_api *api = NULL;
+	CURL *h;
+
+	CHECK_INT(knet_api_new(&cfg, &api, &err), 0);
+	if (!api)
+		return;
+	CHECK(api->share != NULL);
+	/* only h in it: a share in use cannot be cleaned up */
+	curl_easy_setopt(api->c.curl, CURLOPT_SHARE, NULL);
+	h = curl_easy_duphandle(api->c.curl);
+	CHECK(h != NULL);
+	knet_api_share_attach(api, h);
+	CHECK_INT(curl_share_cleanup(api->share), CURLSHE_IN_USE);
+	curl_easy_setopt(h, CURLOPT_SHARE, NULL);
+	/* a new client certificate: h does not join */
+	api->creds_gen++;
+	knet_api_share_attach(api, h);
+	CHECK_INT(curl_share_cleanup(api->share), CURLSHE_OK);
+	api->share = NULL;
+	curl_easy_cleanup(h);
+	knet_api_free(api);
+}
+
 int main(void)
 {
 	test_status();
@@ -666,6 +700,7 @@ int main(void)
 	test_exec_fds();
 	test_path_lookup();
 	test_api_new_errors();
+	test_share();
 	test_arena();
 	return unit_done("test-api-client");
 }

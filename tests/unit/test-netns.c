@@ -623,9 +623,49 @@ static void test_addrs_contain(void)
 	CHECK(!knet_addrs_contain(addrs, 0, "198.19.1.5"));
 }
 
+/* A fan-out member's stderr, a relay's stdout: every byte, or -EPIPE. */
+static void test_write_all(void)
+{
+	char big[200000], got[sizeof(big)];
+	size_t have = 0;
+	ssize_t n;
+	int p[2];
+	pid_t pid;
+
+	memset(big, 'k', sizeof(big));
+	CHECK_INT(pipe(p), 0);
+	/* more than a pipe holds: the reader takes it in parts */
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		_exit(knet_write_all(p[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	while ((n = read(p[0], got + have, sizeof(got) - have)) > 0)
+		have += (size_t)n;
+	close(p[0]);
+	CHECK_INT((int)have, (int)sizeof(big));
+	CHECK(!memcmp(big, got, sizeof(big)));
+	{
+		int st = -1;
+
+		waitpid(pid, &st, 0);
+		CHECK_INT(st, 0);
+	}
+	/* nobody reads: EPIPE (SIGPIPE ignored, as knet does) */
+	CHECK_INT(pipe(p), 0);
+	close(p[0]);
+	signal(SIGPIPE, SIG_IGN);
+	CHECK_INT(knet_write_all(p[1], "x", 1), -EPIPE);
+	signal(SIGPIPE, SIG_DFL);
+	close(p[1]);
+	CHECK_INT(knet_write_all(p[1], "", 0), 0);
+}
+
 int main(void)
 {
 	test_addrs_contain();
+	test_write_all();
 	test_cgroup_uid();
 	test_via_expand();
 	test_via_command();
