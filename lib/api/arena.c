@@ -104,15 +104,26 @@ void knet_arena_free(struct knet_arena *a)
 	free(a);
 }
 
-cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len)
+void knet_arena_enter(struct knet_arena *a)
 {
 	cJSON_Hooks hooks = {.malloc_fn = arena_alloc, .free_fn = arena_free};
-	cJSON *j;
 
 	current = a;
 	cJSON_InitHooks(&hooks);
-	j = knet_api_parse_body(text, len, NULL);
+}
+
+bool knet_arena_leave(struct knet_arena *a)
+{
 	cJSON_InitHooks(NULL);
 	current = NULL;
-	return a->failed ? NULL : j;
+	return !a->failed;
+}
+
+cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len)
+{
+	cJSON *j;
+
+	knet_arena_enter(a);
+	j = knet_api_parse_body(text, len, NULL);
+	return knet_arena_leave(a) ? j : NULL;
 }

@@ -212,7 +212,9 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			(long long)size,
 			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
 			conns > 0 ? ", new connection" : ", reused",
-			sink ? "stream"
+			sink ? api->sink_encoding
+				       ? api->sink_encoding(sink_userdata)
+				       : "stream"
 			     : knet_api_body_encoding(api->c.buf, api->c.len));
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
@@ -268,11 +270,7 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 	r = 0;
 	if (ret_json && !sink) {
 		bool proto = knet_proto_is(api->c.buf, api->c.len);
-		cJSON *j = api->parse_arena
-				   ? knet_arena_parse(api->parse_arena,
-						      api->c.buf, api->c.len)
-				   : knet_api_parse_body(api->c.buf, api->c.len,
-							 NULL);
+		cJSON *j = knet_api_parse_body(api->c.buf, api->c.len, NULL);
 
 		if (!j) {
 			struct knet_error why = {0};
@@ -341,20 +339,4 @@ int knet_api_request(struct knet_api *api, const char *method,
 {
 	return knet_api_do(api, method, path_and_query, body, content_type,
 			   ret_json, NULL, NULL, false, err);
-}
-
-int knet_api_get_page(struct knet_api *api, const char *path, bool model,
-		      struct knet_arena *arena, cJSON **ret_json,
-		      struct knet_error *err)
-{
-	int r;
-
-	knet_arena_reset(arena);
-	api->parse_arena = arena;
-	api->want_proto = knet_api_proto_for(api, path, model);
-	r = knet_api_do(api, "GET", path, NULL, NULL, ret_json, NULL, NULL,
-			false, err);
-	api->want_proto = false;
-	api->parse_arena = NULL;
-	return r;
 }
