@@ -232,12 +232,11 @@ void knet_list_stream_free(struct knet_list_stream *s);
 int knet_list_stream_feed(struct knet_list_stream *s, const char *data,
 			  size_t len);
 int knet_list_stream_end(struct knet_list_stream *s);
-const struct knet_error *
-knet_list_stream_error(const struct knet_list_stream *s);
+const struct knet_error *knet_list_stream_error(
+	const struct knet_list_stream *s);
 /* The page's metadata: NULL when absent. */
 const char *knet_list_stream_continue(const struct knet_list_stream *s);
-const char *
-knet_list_stream_resource_version(const struct knet_list_stream *s);
+const char *knet_list_stream_resource_version(const struct knet_list_stream *s);
 long knet_list_stream_items(const struct knet_list_stream *s);
 /* "json" or "protobuf", for -v (a struct knet_list_stream *). */
 const char *knet_list_stream_encoding(const void *s);

@@ -96,8 +96,8 @@ struct knet_list_stream {
 	uint64_t acc;
 	int shift;
 	uint64_t tag;
-	uint64_t want;	/* bytes left of the field skipped or kept */
-	bool in_raw;	/* in the list message (the envelope's raw) */
+	uint64_t want; /* bytes left of the field skipped or kept */
+	bool in_raw;   /* in the list message (the envelope's raw) */
 	uint64_t raw_left;
 	bool have_type; /* the envelope's kind was read */
 	bool seen_raw;	/* and its list */
@@ -396,9 +396,9 @@ static int json_feed(struct knet_list_stream *s, const char *p, size_t n)
 				s->js = J_ITEMS_FIRST;
 				break;
 			}
-			json_begin_value(s,
-					 c, key_is(s, "metadata") ? KEEP_META
-								  : KEEP_OTHER);
+			json_begin_value(s, c,
+					 key_is(s, "metadata") ? KEEP_META
+							       : KEEP_OTHER);
 			p--; /* the value's first byte is kept */
 			break;
 		case J_ITEMS_FIRST:
@@ -552,8 +552,10 @@ static int pb_tag(struct knet_list_stream *s)
 	bool len_field = false;
 
 	if (s->tag >> 3 == 0 || s->tag >> 3 > UINT32_MAX >> 3)
-		return bad(s, -EBADMSG, "invalid protobuf: %s: invalid field "
-			   "number", pb_name(s));
+		return bad(s, -EBADMSG,
+			   "invalid protobuf: %s: invalid field "
+			   "number",
+			   pb_name(s));
 	if (s->in_raw) {
 		s->field = NULL;
 		for (int i = 0; i < s->list->n; i++)
@@ -658,18 +660,18 @@ static int pb_varint_byte(struct knet_list_stream *s, unsigned char b)
 static int pb_truncated(struct knet_list_stream *s)
 {
 	if (s->ps == P_TAG)
-		return bad(s, -EBADMSG, "invalid protobuf: %s: truncated varint",
+		return bad(s, -EBADMSG,
+			   "invalid protobuf: %s: truncated varint",
 			   pb_name(s));
-	return bad(s, -EBADMSG, "invalid protobuf: %s field %u: %s",
-		   pb_name(s), pb_num(s),
-		   s->ps == P_LEN ? "length past the end"
+	return bad(s, -EBADMSG, "invalid protobuf: %s field %u: %s", pb_name(s),
+		   pb_num(s),
+		   s->ps == P_LEN      ? "length past the end"
 		   : s->ps == P_VARINT ? "truncated varint"
 		   : (s->tag & 7) == 2 ? "length past the end"
 				       : "truncated fixed-width value");
 }
 
-static int pb_feed(struct knet_list_stream *s, const unsigned char *p,
-		   size_t n)
+static int pb_feed(struct knet_list_stream *s, const unsigned char *p, size_t n)
 {
 	const unsigned char *end = p + n;
 	int r = 0;
@@ -787,7 +789,8 @@ int knet_list_stream_end(struct knet_list_stream *s)
 	return bad(s, -EBADMSG, "invalid JSON: an empty body");
 }
 
-const struct knet_error *knet_list_stream_error(const struct knet_list_stream *s)
+const struct knet_error *knet_list_stream_error(
+	const struct knet_list_stream *s)
 {
 	return s->bad ? &s->why : NULL;
 }

@@ -233,8 +233,8 @@ static int get_page(struct knet_api *api, const char *path, bool model,
 	knet_list_stream_reset(s);
 	api->want_proto = knet_api_proto_for(api, path, model);
 	api->sink_encoding = knet_list_stream_encoding;
-	r = knet_api_do(api, "GET", path, NULL, NULL, NULL, page_sink, s,
-			false, err);
+	r = knet_api_do(api, "GET", path, NULL, NULL, NULL, page_sink, s, false,
+			err);
 	api->want_proto = false;
 	api->sink_encoding = NULL;
 	if (!r)

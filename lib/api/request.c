@@ -117,6 +117,16 @@ static int stopped(struct knet_error *err)
 	return knet_error_set(err, -EINTR, KNET_EXIT_OK, "interrupted");
 }
 
+/* For -v: a streamed 2xx body says itself, an error was buffered. */
+static const char *answer_encoding(const struct knet_api *api, bool sink,
+				   void *sink_userdata)
+{
+	if (!sink || api->c.status < 200 || api->c.status >= 300)
+		return knet_api_body_encoding(api->c.buf, api->c.len);
+	return api->sink_encoding ? api->sink_encoding(sink_userdata)
+				  : "stream";
+}
+
 int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		const char *body, const char *content_type, cJSON **ret_json,
 		knet_api_sink_fn sink, void *sink_userdata, bool no_timeout,
@@ -212,10 +222,7 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 			(long long)size,
 			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
 			conns > 0 ? ", new connection" : ", reused",
-			sink ? api->sink_encoding
-				       ? api->sink_encoding(sink_userdata)
-				       : "stream"
-			     : knet_api_body_encoding(api->c.buf, api->c.len));
+			answer_encoding(api, sink != NULL, sink_userdata));
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
