@@ -647,7 +647,7 @@ static int pb_len(struct knet_list_stream *s)
 static int pb_varint_byte(struct knet_list_stream *s, unsigned char b)
 {
 	/* The tenth byte may only carry bit 63. */
-	if (s->shift >= 70 || (s->shift == 63 && b > 1))
+	if (s->shift > 63 || (s->shift == 63 && b > 1))
 		return -1;
 	s->acc |= (uint64_t)(b & 0x7f) << s->shift;
 	s->shift += 7;

@@ -216,13 +216,13 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		}
 		/* Whether the connection was reused (the shell keeps it). */
 		curl_easy_getinfo(api->c.curl, CURLINFO_NUM_CONNECTS, &conns);
-		knet_api_log(
-			api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s, %s",
-			method, url, api->c.status, knet_api_elapsed_ms(&start),
-			(long long)size,
-			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
-			conns > 0 ? ", new connection" : ", reused",
-			answer_encoding(api, sink != NULL, sink_userdata));
+		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s, %s",
+			     method, url, api->c.status,
+			     knet_api_elapsed_ms(&start), (long long)size,
+			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
+							      : "",
+			     conns > 0 ? ", new connection" : ", reused",
+			     answer_encoding(api, sink != NULL, sink_userdata));
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */

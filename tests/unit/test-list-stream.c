@@ -111,7 +111,8 @@ static void whole(const void *body, size_t len, struct outcome *o)
 		o->r = -EBADMSG;
 		return;
 	}
-	cJSON_ArrayForEach(it, knet_json_get(j, "items")) on_item(it, &o->items);
+	cJSON_ArrayForEach(it, knet_json_get(j, "items"))
+		on_item(it, &o->items);
 	md = knet_json_get(j, "metadata");
 	snprintf(o->rv, sizeof(o->rv), "%s",
 		 knet_json_str(md, "resourceVersion") ?: "");
@@ -172,8 +173,9 @@ static int check_truncations(const void *body, size_t len)
 		streamed(body, n, 0, 7, &o);
 		if (!same(&o, &ref) || (o.r < 0 && !o.reason[0])) {
 			if (!differ++)
-				fprintf(stderr, "truncated to %zu: %d/%d '%s'\n",
-					n, o.r, ref.r, o.reason);
+				fprintf(stderr,
+					"truncated to %zu: %d/%d '%s'\n", n,
+					o.r, ref.r, o.reason);
 		}
 		refused += o.r < 0;
 		outcome_clear(&ref);
@@ -386,8 +388,7 @@ static void test_proto_mutations(void)
 			/* Stricter than protobuf's last-one-counts. */
 			if (strstr(o.reason, "given twice"))
 				twice++;
-			else if (!same(&o, &ref) ||
-				 (o.r < 0 && !o.reason[0])) {
+			else if (!same(&o, &ref) || (o.r < 0 && !o.reason[0])) {
 				if (!differ++)
 					fprintf(stderr,
 						"byte %zu = %d: %d/%d '%s' "
