@@ -330,6 +330,16 @@ static bool key_is(const struct knet_list_stream *s, const char *k)
 	       !memcmp(s->key, k, s->keylen);
 }
 
+/* After an item or a member: a ',' leads to @next, @close to @closed. */
+static int after_value(struct knet_list_stream *s, char c, char close, int next,
+		       int closed)
+{
+	if (c != ',' && c != close)
+		return bad(s, -EBADMSG, "invalid JSON");
+	s->js = c == ',' ? next : closed;
+	return 0;
+}
+
 static int json_feed(struct knet_list_stream *s, const char *p, size_t n)
 {
 	const char *end = p + n;
@@ -413,20 +423,12 @@ static int json_feed(struct knet_list_stream *s, const char *p, size_t n)
 			p--;
 			break;
 		case J_AFTER_ITEM:
-			if (c == ',')
-				s->js = J_ITEM;
-			else if (c == ']')
-				s->js = J_AFTER_MEMBER;
-			else
-				return bad(s, -EBADMSG, "invalid JSON");
+			if (after_value(s, c, ']', J_ITEM, J_AFTER_MEMBER) < 0)
+				return -EBADMSG;
 			break;
 		case J_AFTER_MEMBER:
-			if (c == ',')
-				s->js = J_KEY_START;
-			else if (c == '}')
-				s->js = J_DONE;
-			else
-				return bad(s, -EBADMSG, "invalid JSON");
+			if (after_value(s, c, '}', J_KEY_START, J_DONE) < 0)
+				return -EBADMSG;
 			break;
 		default: /* J_DONE: only white space may follow */
 			return bad(s, -EBADMSG, "invalid JSON");

@@ -468,20 +468,24 @@ static void test_proto_malformed(void)
 	pb_raw(&env, "k8s\0", 4);
 	pb_int(&env, 1, 3);
 	refused_pb(&env, "Unknown field 1: wrong wire type");
-	env.n = 4;
-	pb_raw(&env, "\x80", 1);
-	refused_pb(&env, "Unknown: truncated varint");
-	/* An eleven-byte varint. */
-	env.n = 4;
-	pb_raw(&env, "\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12);
-	refused_pb(&env, "Unknown field 5: truncated varint");
-	/* The magic cut short, or wrong. */
-	env.n = 0;
-	pb_raw(&env, "k8", 2);
-	refused_pb(&env, "no k8s envelope");
-	env.n = 0;
-	pb_raw(&env, "k8x\0", 4);
-	refused_pb(&env, "invalid JSON");
+	/* Raw bytes: a truncated key, an eleven-byte varint, the magic
+	 * cut short or wrong. */
+	static const struct {
+		const char *b;
+		size_t n;
+		const char *want;
+	} raw[] = {
+		{"k8s\0\x80", 5, "Unknown: truncated varint"},
+		{"k8s\0\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 16,
+		 "Unknown field 5: truncated varint"},
+		{"k8", 2, "no k8s envelope"},
+		{"k8x\0", 4, "invalid JSON"},
+	};
+	for (size_t i = 0; i < sizeof(raw) / sizeof(raw[0]); i++) {
+		env.n = 0;
+		pb_raw(&env, raw[i].b, raw[i].n);
+		refused_pb(&env, raw[i].want);
+	}
 }
 
 /* A stream used for one page after another keeps nothing of the last. */
