@@ -145,16 +145,17 @@ struct knet_list_opts {
 };
 
 /*
- * Called once per item of a list, in order.  @item belongs to the page
- * and is freed after the page: copy what is needed.  Return non-zero (a
- * negative errno) to stop the listing with that code.
+ * Called once per item of a list, in order, as soon as the item has
+ * arrived.  @item is freed when the call returns: copy what is needed.
+ * Return non-zero (a negative errno) to stop the listing with that code.
  */
 typedef int (*knet_api_item_fn)(const cJSON *item, void *userdata);
 
 /*
  * List a collection page by page (limit/continue), calling @each for
- * every item.  A page is freed before the next is fetched, so memory
- * stays bounded by one page.  *ret_resource_version (may be NULL) gets
+ * every item.  A page is read as it arrives and never held whole, so
+ * memory stays bounded by one item.  An item given to @each may be
+ * followed by an error (the page cut short): the listing then fails.  *ret_resource_version (may be NULL) gets
  * the list's resourceVersion, for a watch.  A continue token that
  * expired (410) restarts the list from scratch, once.
  */

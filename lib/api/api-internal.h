@@ -11,7 +11,6 @@
  *   tls.c       TLS options from the kubeconfig
  *   auth.c      credentials in force and the request headers
  *   request.c   one request: retries, re-authentication, errors
- *   prefetch.c  the next list page on a second handle
  *   list.c, watch.c, arena.c, status.c, exec-credential.c, json.c
  */
 
@@ -35,7 +34,7 @@ typedef int (*knet_api_sink_fn)(const char *data, size_t len, void *userdata);
 /* One transfer channel: an easy handle and what its callbacks fill. */
 struct knet_conn {
 	CURL *curl;
-	struct knet_api *api; /* NULL for the prefetch channel: no logging */
+	struct knet_api *api; /* for -v logging */
 	char errbuf[CURL_ERROR_SIZE];
 
 	/* the receive buffer, kept between requests */
@@ -52,8 +51,6 @@ struct knet_conn {
 	void *sink_userdata;
 	int sink_result;
 };
-
-struct knet_prefetch;
 
 enum knet_api_encoding {
 	KNET_API_ENC_AUTO,
@@ -100,11 +97,8 @@ struct knet_api {
 	/* set around one request whose answer may be protobuf */
 	bool want_proto;
 
-	/* set by knet_api_get_page() for the parse of one page */
-	struct knet_arena *parse_arena;
-
-	/* the next page, fetched on a second handle while one is parsed */
-	struct knet_prefetch *prefetch;
+	/* set around a streamed request: the encoding of its body, for -v */
+	const char *(*sink_encoding)(const void *sink_userdata);
 };
 
 /* conn.c: point a handle's callbacks at @c (after duphandle too). */
@@ -148,9 +142,6 @@ int knet_api_check_token(const char *tok, const char *from,
 struct curl_slist *knet_api_build_headers(const struct knet_api *api,
 					  const char *content_type, bool body);
 void knet_api_free_headers(struct curl_slist *h);
-
-/* prefetch.c: wait for and free the prefetch channel. */
-void knet_api_prefetch_free(struct knet_prefetch *p);
 
 /* request.c: milliseconds since @start (CLOCK_MONOTONIC). */
 long knet_api_elapsed_ms(const struct timespec *start);
@@ -227,25 +218,38 @@ void knet_api_share_init(struct knet_api *api);
 void knet_api_share_attach(const struct knet_api *api, CURL *h);
 void knet_api_share_free(struct knet_api *api);
 cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len);
+/*
+ * Between enter and leave, cJSON allocates in @a (on this thread): a
+ * tree built there goes at the next reset.  leave is false when an
+ * allocation failed meanwhile.
+ */
+void knet_arena_enter(struct knet_arena *a);
+bool knet_arena_leave(struct knet_arena *a);
 
 /*
- * GET a list page and parse it into @arena (reset first).  Same errors
- * as knet_api_get_json().
+ * list-stream.c: a list page (JSON or protobuf, told by its first bytes)
+ * read as it arrives, @each called with every item's tree as soon as the
+ * item is whole; the tree lives until the next item.  feed and end
+ * return 0, a negative errno when the body is bad (then error() says
+ * why, else NULL), or what @each returned to stop.  reset readies the
+ * stream for the next page.
  */
-int knet_api_get_page(struct knet_api *api, const char *path, bool model,
-		      struct knet_arena *arena, cJSON **ret_json,
-		      struct knet_error *err);
+struct knet_list_stream;
 
-/*
- * Fetch @path (a GET) on a second handle in the background, to be
- * collected by knet_api_prefetch_finish(): 1 with the page parsed into
- * @arena (reset first), 0 when the caller must fetch it itself (any
- * failure, which the normal path then reports).  Only one at a time;
- * knet_api_prefetch_cancel() waits for it and drops it.
- */
-int knet_api_prefetch_start(struct knet_api *api, const char *path, bool model);
-int knet_api_prefetch_finish(struct knet_api *api, struct knet_arena *arena,
-			     cJSON **ret_json);
-void knet_api_prefetch_cancel(struct knet_api *api);
+struct knet_list_stream *knet_list_stream_new(knet_api_item_fn each,
+					      void *userdata);
+void knet_list_stream_reset(struct knet_list_stream *s);
+void knet_list_stream_free(struct knet_list_stream *s);
+int knet_list_stream_feed(struct knet_list_stream *s, const char *data,
+			  size_t len);
+int knet_list_stream_end(struct knet_list_stream *s);
+const struct knet_error *knet_list_stream_error(
+	const struct knet_list_stream *s);
+/* The page's metadata: NULL when absent. */
+const char *knet_list_stream_continue(const struct knet_list_stream *s);
+const char *knet_list_stream_resource_version(const struct knet_list_stream *s);
+long knet_list_stream_items(const struct knet_list_stream *s);
+/* "json" or "protobuf", for -v (a struct knet_list_stream *). */
+const char *knet_list_stream_encoding(const void *s);
 
 #endif

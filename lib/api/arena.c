@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A bump allocator for the parse trees of list pages.  A page of 500 pods
- * is some 60,000 JSON values; allocating and freeing each one through
- * malloc costs more than the parse itself.  The tree of a page is parsed
- * with cJSON's allocation hooks pointed here, used, and dropped whole by
- * resetting the arena: it is never passed to cJSON_Delete.
+ * A bump allocator for the parse trees of list items (list-stream.c).  A
+ * pod is a hundred JSON values or more, 500 of them a page; allocating
+ * and freeing each one through malloc costs more than the parse itself.
+ * An item's tree is parsed with cJSON's allocation hooks pointed here,
+ * used, and dropped whole by resetting the arena: it is never passed to
+ * cJSON_Delete.
  *
- * cJSON's hooks are global, so they point here only for the duration of
- * one parse; other threads using cJSON meanwhile get malloc and free.
+ * cJSON's hooks are global: they are pointed here once, for good, and
+ * only the thread's own current arena changes (enter/leave), so that
+ * threads listing at once (the shell's cache) never switch them under
+ * each other's parse.  Outside an arena they are malloc and free.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,15 +108,32 @@ void knet_arena_free(struct knet_arena *a)
 	free(a);
 }
 
-cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len)
+static void install_hooks(void)
 {
 	cJSON_Hooks hooks = {.malloc_fn = arena_alloc, .free_fn = arena_free};
+
+	cJSON_InitHooks(&hooks);
+}
+
+void knet_arena_enter(struct knet_arena *a)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, install_hooks);
+	current = a;
+}
+
+bool knet_arena_leave(struct knet_arena *a)
+{
+	current = NULL;
+	return !a->failed;
+}
+
+cJSON *knet_arena_parse(struct knet_arena *a, const char *text, size_t len)
+{
 	cJSON *j;
 
-	current = a;
-	cJSON_InitHooks(&hooks);
+	knet_arena_enter(a);
 	j = knet_api_parse_body(text, len, NULL);
-	cJSON_InitHooks(NULL);
-	current = NULL;
-	return a->failed ? NULL : j;
+	return knet_arena_leave(a) ? j : NULL;
 }

@@ -68,7 +68,6 @@ void knet_api_free(struct knet_api *api)
 {
 	if (!api)
 		return;
-	knet_api_prefetch_free(api->prefetch);
 	if (api->c.curl)
 		curl_easy_cleanup(api->c.curl);
 	knet_api_share_free(api);

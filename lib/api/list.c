@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Collections: paths, query strings, and listing page by page with
- * limit/continue so that memory stays bounded by one page.
+ * limit/continue, each page read item by item as it arrives
+ * (list-stream.c) so that memory stays bounded by one item.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -214,35 +215,63 @@ static int replace_str(char **dst, const char *s)
 	return 0;
 }
 
+static int page_sink(const char *data, size_t len, void *userdata)
+{
+	return knet_list_stream_feed(userdata, data, len);
+}
+
+/*
+ * One page, its items to the stream's callback as they arrive: memory
+ * holds one item, not the page.
+ */
+static int get_page(struct knet_api *api, const char *path, bool model,
+		    struct knet_list_stream *s, struct knet_error *err)
+{
+	const struct knet_error *why;
+	int r;
+
+	knet_list_stream_reset(s);
+	api->want_proto = knet_api_proto_for(api, path, model);
+	api->sink_encoding = knet_list_stream_encoding;
+	r = knet_api_do(api, "GET", path, NULL, NULL, NULL, page_sink, s, false,
+			err);
+	api->want_proto = false;
+	api->sink_encoding = NULL;
+	if (!r)
+		r = knet_list_stream_end(s);
+	why = knet_list_stream_error(s);
+	if (why && why->code == -ENOMEM)
+		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	if (why)
+		return knet_error_set(err, -EBADMSG, KNET_EXIT_API,
+				      "GET %s: the server sent %s", path,
+				      why->reason);
+	return r;
+}
+
 int knet_api_list(struct knet_api *api, const char *path,
 		  const struct knet_list_opts *opts, knet_api_item_fn each,
 		  void *userdata, char **ret_resource_version,
 		  struct knet_error *err)
 {
 	char *cont = NULL, *rv = NULL;
-	bool restarted = false, prefetched = false;
+	bool restarted = false;
 	struct knet_url url = {0};
-	struct knet_arena *arena;
-	cJSON *page = NULL;
+	struct knet_list_stream *s;
 	int r;
 
-	arena = knet_arena_new();
-	if (!arena)
+	s = knet_list_stream_new(each, userdata);
+	if (!s)
 		return knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM,
 				      "out of memory");
 	for (;;) {
-		const cJSON *item, *meta;
 		const char *next, *v;
 
 		r = page_path(&url, path, opts, cont);
 		if (r < 0)
 			goto oom;
-		/* The page fetched while the last one was read, or now. */
-		if (!prefetched ||
-		    knet_api_prefetch_finish(api, arena, &page) != 1)
-			r = knet_api_get_page(api, url.s, opts && opts->model,
-					      arena, &page, err);
-		prefetched = false;
+		r = get_page(api, url.s, opts && opts->model, s, err);
 		if (r == -ESTALE && cont && !restarted) {
 			/* The continue token expired: start over, once. */
 			knet_api_log(api, 1,
@@ -253,11 +282,10 @@ int knet_api_list(struct knet_api *api, const char *path,
 			cont = NULL;
 			continue;
 		}
-		if (r < 0)
+		if (r)
 			goto cleanup;
-		meta = knet_json_get(page, "metadata");
-		v = knet_json_str(meta, "resourceVersion");
-		next = knet_json_str(meta, "continue");
+		v = knet_list_stream_resource_version(s);
+		next = knet_list_stream_continue(s);
 		/*
 		 * A token lost to a failed copy would end the list after this
 		 * page as if it were the last: fail instead.
@@ -265,16 +293,6 @@ int knet_api_list(struct knet_api *api, const char *path,
 		if ((v && replace_str(&rv, v) < 0) ||
 		    replace_str(&cont, next && *next ? next : NULL) < 0)
 			goto oom;
-		if (cont && page_path(&url, path, opts, cont) == 0)
-			prefetched =
-				knet_api_prefetch_start(
-					api, url.s, opts && opts->model) == 0;
-		cJSON_ArrayForEach(item, knet_json_get(page, "items"))
-		{
-			r = each(item, userdata);
-			if (r)
-				goto cleanup;
-		}
 		if (!cont)
 			break;
 	}
@@ -287,11 +305,9 @@ int knet_api_list(struct knet_api *api, const char *path,
 oom:
 	r = knet_error_set(err, -ENOMEM, KNET_EXIT_SYSTEM, "out of memory");
 cleanup:
-	if (prefetched)
-		knet_api_prefetch_cancel(api);
 	free(cont);
 	free(rv);
 	knet_url_free(&url);
-	knet_arena_free(arena);
+	knet_list_stream_free(s);
 	return r;
 }

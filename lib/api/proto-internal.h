@@ -10,7 +10,10 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "knet/api.h"
 
 enum knet_pf_kind {
 	KNET_PF_STRING, /* string; "" is dropped, as omitempty does */
@@ -47,5 +50,17 @@ const struct knet_pf_msg *knet_pf_kind(const char *kind,
 
 /* Whether a resource ("pods") has its kinds in the schema. */
 bool knet_pf_resource(const char *resource);
+
+/* The envelope's TypeMeta {apiVersion, kind}. */
+extern const struct knet_pf_msg knet_pf_type_meta;
+
+/*
+ * The @len bytes at @p as message @m, its fields added to @obj (a cJSON
+ * object), nested @depth deep already (nesting is bounded).  0, or
+ * -EBADMSG / -ENOMEM with @err saying where.  For the streamed list
+ * (list-stream.c), which cuts a list into its items itself.
+ */
+int knet_proto_message(const struct knet_pf_msg *m, const void *p, size_t len,
+		       int depth, cJSON *obj, struct knet_error *err);
 
 #endif

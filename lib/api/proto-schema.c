@@ -68,6 +68,10 @@ MESSAGE(object_meta, "ObjectMeta", OBJECT_META_FIELDS);
 MESSAGE(object_meta_annotated, "ObjectMeta", OBJECT_META_FIELDS,
 	MAP(12, "annotations"));
 
+/* meta.v1.TypeMeta {apiVersion = 1, kind = 2}, of the envelope. */
+static const struct knet_pf_field type_meta_f[] = {S(1, "apiVersion"),
+						   S(2, "kind")};
+const struct knet_pf_msg knet_pf_type_meta = {"TypeMeta", type_meta_f, 2};
 MESSAGE(list_meta, "ListMeta", S(2, "resourceVersion"), S(3, "continue"));
 
 MESSAGE(status, "Status", M(1, "metadata", list_meta), S(2, "status"),

@@ -413,15 +413,18 @@ static int message(struct rd *r, const struct knet_pf_msg *m,
 	return 0;
 }
 
-/* runtime.Unknown: typeMeta = 1 {apiVersion = 1, kind = 2}, raw = 2,
- * contentEncoding = 3, contentType = 4. */
-static const struct knet_pf_field type_meta_f[] = {
-	{1, KNET_PF_STRING, false, "apiVersion", NULL},
-	{2, KNET_PF_STRING, false, "kind", NULL},
-};
-static const struct knet_pf_msg type_meta = {"TypeMeta", type_meta_f, 2};
+int knet_proto_message(const struct knet_pf_msg *m, const void *p, size_t len,
+		       int depth, cJSON *obj, struct knet_error *err)
+{
+	struct rd r = {p, (const unsigned char *)p + len, err, depth};
+
+	return message(&r, m, r.p, len, obj);
+}
+
+/* runtime.Unknown: typeMeta = 1, raw = 2, contentEncoding = 3,
+ * contentType = 4. */
 static const struct knet_pf_field unknown_f[] = {
-	{1, KNET_PF_MSG, false, "typeMeta", &type_meta},
+	{1, KNET_PF_MSG, false, "typeMeta", &knet_pf_type_meta},
 	{3, KNET_PF_STRING, false, "contentEncoding", NULL},
 };
 static const struct knet_pf_msg unknown = {"Unknown", unknown_f, 2};

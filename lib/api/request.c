@@ -117,6 +117,16 @@ static int stopped(struct knet_error *err)
 	return knet_error_set(err, -EINTR, KNET_EXIT_OK, "interrupted");
 }
 
+/* For -v: a streamed 2xx body says itself, an error was buffered. */
+static const char *answer_encoding(const struct knet_api *api, bool sink,
+				   void *sink_userdata)
+{
+	if (!sink || api->c.status < 200 || api->c.status >= 300)
+		return knet_api_body_encoding(api->c.buf, api->c.len);
+	return api->sink_encoding ? api->sink_encoding(sink_userdata)
+				  : "stream";
+}
+
 int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		const char *body, const char *content_type, cJSON **ret_json,
 		knet_api_sink_fn sink, void *sink_userdata, bool no_timeout,
@@ -206,14 +216,13 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 		}
 		/* Whether the connection was reused (the shell keeps it). */
 		curl_easy_getinfo(api->c.curl, CURLINFO_NUM_CONNECTS, &conns);
-		knet_api_log(
-			api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s, %s",
-			method, url, api->c.status, knet_api_elapsed_ms(&start),
-			(long long)size,
-			version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)" : "",
-			conns > 0 ? ", new connection" : ", reused",
-			sink ? "stream"
-			     : knet_api_body_encoding(api->c.buf, api->c.len));
+		knet_api_log(api, 1, "%s %s %ld in %ld ms, %lld bytes%s%s, %s",
+			     method, url, api->c.status,
+			     knet_api_elapsed_ms(&start), (long long)size,
+			     version == CURL_HTTP_VERSION_2_0 ? " (HTTP/2)"
+							      : "",
+			     conns > 0 ? ", new connection" : ", reused",
+			     answer_encoding(api, sink != NULL, sink_userdata));
 		if (api->c.status == 401 && !reauthed &&
 		    (api->kc->exec || api->kc->token_file)) {
 			/* Expired: get a fresh credential, once. */
@@ -268,11 +277,7 @@ int knet_api_do(struct knet_api *api, const char *method, const char *path,
 	r = 0;
 	if (ret_json && !sink) {
 		bool proto = knet_proto_is(api->c.buf, api->c.len);
-		cJSON *j = api->parse_arena
-				   ? knet_arena_parse(api->parse_arena,
-						      api->c.buf, api->c.len)
-				   : knet_api_parse_body(api->c.buf, api->c.len,
-							 NULL);
+		cJSON *j = knet_api_parse_body(api->c.buf, api->c.len, NULL);
 
 		if (!j) {
 			struct knet_error why = {0};
@@ -341,20 +346,4 @@ int knet_api_request(struct knet_api *api, const char *method,
 {
 	return knet_api_do(api, method, path_and_query, body, content_type,
 			   ret_json, NULL, NULL, false, err);
-}
-
-int knet_api_get_page(struct knet_api *api, const char *path, bool model,
-		      struct knet_arena *arena, cJSON **ret_json,
-		      struct knet_error *err)
-{
-	int r;
-
-	knet_arena_reset(arena);
-	api->parse_arena = arena;
-	api->want_proto = knet_api_proto_for(api, path, model);
-	r = knet_api_do(api, "GET", path, NULL, NULL, ret_json, NULL, NULL,
-			false, err);
-	api->want_proto = false;
-	api->parse_arena = NULL;
-	return r;
 }

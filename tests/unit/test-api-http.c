@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The API client against a scripted HTTP server on 127.0.0.1: paging
- * with continue (and the prefetch of the next page), retries on 429/5xx
+ * with continue (each page read as it arrives), retries on 429/5xx
  * with Retry-After, Status errors, a re-read tokenFile on 401, the
  * request timeout, and a watch that re-lists on 410 Gone.
  */
