@@ -224,8 +224,7 @@ static int exec_k8s_exec(struct knet_ctx *ctx, const struct knet_args *args)
 	r = knet_ctx_api_setup(ctx);
 	if (r)
 		goto out;
-	/* Where the agents are, when not in knet-system. */
-	aopts.namespace = getenv("KNET_AGENT_NAMESPACE");
+	aopts = knet_k8s_agent_opts();
 	r = knet_agent_for_node(ctx->api, node, &aopts, &ref, &err);
 	if (r < 0) {
 		r = knet_fail(ctx, &err, "find the agent pod of node", node);

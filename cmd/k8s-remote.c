@@ -27,3 +27,13 @@ void knet_k8s_remote_argv(char **argv, int *n)
 	argv[out] = NULL;
 	*n = out;
 }
+
+struct knet_agent_opts knet_k8s_agent_opts(void)
+{
+	struct knet_agent_opts o = {
+		.namespace = getenv("KNET_AGENT_NAMESPACE"),
+		.image = getenv("KNET_AGENT_IMAGE"),
+	};
+
+	return o;
+}

@@ -2,6 +2,8 @@
 #ifndef KNET_CMD_K8S_REMOTE_H
 #define KNET_CMD_K8S_REMOTE_H
 
+#include "knet/agent.h"
+
 /*
  * The command line a pods/exec run of knet gets in the agent pod, from
  * the one the node transport made (SELF ARGS...): SELF becomes "knet",
@@ -12,5 +14,14 @@
  * fan-out's in-process streams (node-fanout.c) both use it.
  */
 void knet_k8s_remote_argv(char **argv, int *n);
+
+/*
+ * Where the agents are and what an ephemeral one runs, from the
+ * environment: KNET_AGENT_NAMESPACE (default knet-system) and
+ * KNET_AGENT_IMAGE (default knet-agent:VERSION; a real cluster's nodes
+ * pull it from a registry, so it names REGISTRY/knet-agent:VERSION).
+ * The strings are the environment's.
+ */
+struct knet_agent_opts knet_k8s_agent_opts(void);
 
 #endif

@@ -636,8 +636,7 @@ static int merge(struct knet_ctx *ctx, struct knet_node_job *job,
  */
 static void find_agents(struct knet_ctx *ctx, struct fanout *f)
 {
-	struct knet_agent_opts o = {.namespace =
-					    getenv("KNET_AGENT_NAMESPACE")};
+	struct knet_agent_opts o = knet_k8s_agent_opts();
 	const char **nodes = calloc((size_t)f->n, sizeof(*nodes));
 	struct knet_agent_ref *refs = calloc((size_t)f->n, sizeof(*refs));
 	struct knet_error *errs = calloc((size_t)f->n, sizeof(*errs));

@@ -24,6 +24,9 @@ setup_file() {
 teardown_file() {
 	cd "$BATS_TEST_DIRNAME/.."
 	./knet -n "$NS" agent remove >/dev/null 2>&1 || true
+	# a namespace a test made without install (run alone)
+	"$KNET_LAB_KUBECTL" delete namespace "$NS" --ignore-not-found \
+		--wait=false >/dev/null 2>&1 || true
 }
 
 setup() {
@@ -257,6 +260,27 @@ pod_torn_down() {
 	done
 	[ -z "${2:-}" ] || [ ! -d "/proc/$2" ] ||
 		[ "$(awk '{print $22}' "/proc/$2/stat" 2>/dev/null)" != "$3" ]
+}
+
+@test "a node command through k8s makes its ephemeral agent from KNET_AGENT_IMAGE: an unpullable one is said in words (4), the pod goes" {
+	# (the namespace an earlier test's install made, when run alone)
+	kc get namespace "$NS" >/dev/null 2>&1 || {
+		kc create namespace "$NS" >/dev/null
+		kc label namespace "$NS" \
+			pod-security.kubernetes.io/enforce=privileged >/dev/null
+	}
+	no_agent_on node-c
+	web=$(web_on node-c)
+	[ -n "$web" ]
+	KNET_AGENT_IMAGE=unpullable.invalid/knet-agent:2 \
+		run -4 --separate-stderr k8s_on node-a netns "web/$web" -o json
+	[ "$output" = "" ]
+	echo "$stderr"
+	[[ "$stderr" == "knet: "*"node 'node-c'"*"ErrImagePull"* ]]
+	[[ "$stderr" == *'unpullable.invalid/knet-agent:2'* ]]
+	[ "$(echo "$stderr" | wc -l)" -eq 1 ]
+	RETRIES=20 retry no_agent_on node-c
+	nothing_left
 }
 
 @test "a node command through k8s by a user without pods/exec: the RBAC message (4), nothing runs there" {
