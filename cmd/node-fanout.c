@@ -42,6 +42,7 @@ struct member {
 	bool k8s;
 	struct knet_agent_ref agent;
 	struct knet_exec *x;
+	bool opening; /* x's upgrade sent, its answer not read yet */
 	struct knet_via_child *child;
 	int errfd; /* its stderr, a memfd */
 	char *out; /* its stdout, lines */
@@ -183,6 +184,21 @@ static void fail_member(struct member *m, const char *reason)
 	snprintf(m->reason, sizeof(m->reason), "%s", reason);
 }
 
+/* An exec stream that did not open: the error __k8s-exec would say. */
+static void open_failed(struct member *m, int r, struct knet_error *err)
+{
+	char why[KNET_ERROR_MAX];
+
+	if (r == -EINTR) {
+		knet_error_set(err, r, KNET_EXIT_SYSTEM, "not run: stopped");
+		return;
+	}
+	snprintf(why, sizeof(why), "%s", err->reason);
+	m->status = err->exit ? (int)err->exit : KNET_EXIT_SYSTEM;
+	knet_error_set(err, r, err->exit, "cannot run knet on node '%s': %s",
+		       m->node, why);
+}
+
 /*
  * The k8s transport's line [SELF, __k8s-exec, NODE, --, SELF, ARGS...]
  * run here as __k8s-exec runs it: a pods/exec stream in the node's
@@ -217,23 +233,19 @@ static int open_exec(struct knet_ctx *ctx, struct knet_node_job *job,
 			.stdin = true, /* the stop channel (--stop-on-stdin) */
 		};
 
-		/* Ctrl-C while connecting ends that one (stop_all the rest). */
+		/*
+		 * Ctrl-C while connecting ends that one (stop_all the rest).
+		 * Only the upgrade is sent here: the answer is read when
+		 * it comes (open_done), so the nodes' waits overlap.
+		 */
 		knet_api_set_stop(ctx->api, job->stop);
-		r = knet_exec_open(ctx->api, &o, &m->x, err);
+		r = knet_exec_open_begin(ctx->api, &o, &m->x, err);
 		knet_api_set_stop(ctx->api, NULL);
 	}
-	if (r == -EINTR)
-		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
-				      "not run: stopped");
-	if (r < 0) {
-		char why[KNET_ERROR_MAX];
-
-		snprintf(why, sizeof(why), "%s", err->reason);
-		m->status = err->exit ? (int)err->exit : KNET_EXIT_SYSTEM;
-		knet_error_set(err, r, err->exit,
-			       "cannot run knet on node '%s': %s", m->node,
-			       why);
-	}
+	if (r == 0)
+		m->opening = true;
+	else
+		open_failed(m, r, err);
 	return r;
 }
 
@@ -362,6 +374,25 @@ static int pump(struct knet_ctx *ctx, struct member *m)
 	return r;
 }
 
+/* The answer to a stream's upgrade came (or its socket closed). */
+static void open_done(struct knet_ctx *ctx, struct knet_node_job *job,
+		      struct member *m)
+{
+	struct knet_error err = {0};
+	int r;
+
+	knet_api_set_stop(ctx->api, job->stop);
+	r = knet_exec_open_end(m->x, &err);
+	knet_api_set_stop(ctx->api, NULL);
+	m->opening = false;
+	if (r == 0)
+		return;
+	open_failed(m, r, &err);
+	knet_exec_free(m->x);
+	m->x = NULL;
+	fail_member(m, err.reason);
+}
+
 static int running(const struct fanout *f)
 {
 	int n = 0;
@@ -379,7 +410,13 @@ static void stop_all(struct fanout *f, int sig)
 
 		if (!m->started)
 			fail_member(m, "not run: stopped");
-		else if (!m->done && m->child)
+		else if (!m->done && m->opening) {
+			/* no 101 yet: closing it ends the remote run */
+			knet_exec_free(m->x);
+			m->x = NULL;
+			m->opening = false;
+			fail_member(m, "not run: stopped");
+		} else if (!m->done && m->child)
 			knet_via_child_signal(m->child, sig);
 		else if (!m->done && m->x) /* its --stop-on-stdin */
 			(void)knet_exec_write(m->x, 0, "\x03", 1, NULL);
@@ -445,7 +482,11 @@ static int run_members(struct knet_ctx *ctx, struct knet_node_job *job,
 		for (k = 0; k < np; k++) {
 			struct member *m = &f->m[idx[k]];
 
-			if (m->x && (p[k].revents || knet_exec_ready(m->x)))
+			if (m->opening) {
+				if (p[k].revents)
+					open_done(ctx, job, m);
+			} else if (m->x &&
+				   (p[k].revents || knet_exec_ready(m->x)))
 				(void)pump(ctx, m);
 			else if (!m->x && p[k].revents &&
 				 knet_via_child_read(m->child, keep_line, m) !=

@@ -175,10 +175,12 @@ EOF
 		echo "$output" | jq -se --arg n "$n" --arg c "$cip" --arg ip "$ip" --argjson p "$port" \
 			'any(.[]; .node == $n and .orig_src == $c and .orig_sport == $p and .orig_dst == $ip)'
 	done
-	# node-c saw none of it
-	echo "$output" | jq -se --argjson p "$port" 'any(.[]; .node == "node-c" and .orig_sport == $p) | not'
+	# node-c saw none of it (the whole tuple: another flow of node-c's,
+	# to its kubelet API say, may have the same random source port)
+	echo "$output" | jq -se --argjson p "$port" --arg c "$cip" --arg ip "$ip" \
+		'any(.[]; .node == "node-c" and .orig_src == $c and .orig_sport == $p and .orig_dst == $ip) | not'
 	# the table: NODE first
-	run --separate-stderr on_a conntrack --all-nodes --sport "$port"
+	run --separate-stderr on_a conntrack --all-nodes --sport "$port" --dst "$ip"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == NODE* ]]
 	[ "$(printf '%s\n' "${lines[@]:1}" | awk '{print $1}' | sort -u | paste -sd' ')" = "node-a node-b" ]

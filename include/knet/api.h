@@ -228,6 +228,16 @@ struct knet_exec_opts {
 };
 int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 		   struct knet_exec **ret, struct knet_error *err);
+/*
+ * knet_exec_open() in two halves, for many streams at once (a fan-out):
+ * _begin connects and sends the upgrade; poll knet_exec_fd() for
+ * reading, then _end reads the answer (the 101, or the refusal in
+ * words).  The waits for each pod's kubelet overlap instead of adding
+ * up.  After _end fails, or instead of it, knet_exec_free().
+ */
+int knet_exec_open_begin(struct knet_api *api, const struct knet_exec_opts *o,
+			 struct knet_exec **ret, struct knet_error *err);
+int knet_exec_open_end(struct knet_exec *x, struct knet_error *err);
 /* The socket, to poll(2) for reading. */
 int knet_exec_fd(const struct knet_exec *x);
 /*

@@ -57,7 +57,13 @@ struct knet_exec {
 	int status;
 	struct knet_error status_err;
 	bool ended, close_sent, ready;
-	bool handshaking;	  /* a stop (knet_api_set_stop) ends it */
+	bool handshaking; /* a stop (knet_api_set_stop) ends it */
+	/* between knet_exec_open_begin() and _end(): the upgrade sent */
+	char key[32];
+	struct knet_url target;
+	struct knet_exec_opts o; /* its names, for the errors; no argv */
+	long long start_ms, deadline;
+	int tries;
 	long long opened_ms;	  /* when the 101 came, for -v */
 	unsigned long long bytes; /* of channels 1 and 2, for -v */
 };
@@ -479,14 +485,14 @@ out:
 	return r;
 }
 
-/* One attempt: connect, send the upgrade, read the answer. */
-static int attempt(struct knet_exec *x, const struct knet_exec_opts *o,
-		   const char *target, long *ret_code, struct knet_error *err)
+/* One attempt's first half: connect, send the upgrade (x->key). */
+static int attempt_send(struct knet_exec *x, const char *target,
+			struct knet_error *err)
 {
 	struct knet_api *api = x->api;
 	long timeout = api->timeout_ms ? api->timeout_ms : HANDSHAKE_MS;
 	long long deadline = now_ms() + timeout;
-	char key[32], *url = NULL, *req = NULL;
+	char *key = x->key, *url = NULL, *req = NULL;
 	size_t req_len = 0;
 	curl_socket_t fd = CURL_SOCKET_BAD;
 	CURLcode rc;
@@ -526,7 +532,8 @@ static int attempt(struct knet_exec *x, const struct knet_exec_opts *o,
 	}
 	curl_easy_getinfo(x->curl, CURLINFO_ACTIVESOCKET, &fd);
 	x->fd = fd;
-	r = knet_ws_make_key(key, sizeof(key));
+	x->deadline = deadline;
+	r = knet_ws_make_key(key, sizeof(x->key));
 	if (r < 0) {
 		r = knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				   "cannot make a WebSocket key: %s",
@@ -544,21 +551,29 @@ static int attempt(struct knet_exec *x, const struct knet_exec_opts *o,
 			     api->token ? ", Authorization: Bearer <redacted>"
 					: "");
 	r = send_all(x, req, req_len, deadline, err);
-	if (r == 0)
-		r = handshake(x, o, key, deadline, ret_code, err);
 out:
 	knet_api_wipe_buf_free(req, req_len + 1);
 	free(url);
 	return r;
 }
 
-int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
-		   struct knet_exec **ret, struct knet_error *err)
+/* The credentials (fresh after a 401), then the upgrade sent. */
+static int send_try(struct knet_exec *x, struct knet_error *err)
 {
-	struct knet_url u = {0};
+	int r = knet_api_refresh_credentials(x->api, x->tries > 0, err);
+
+	if (r == 0)
+		r = attempt_send(x, x->target.s, err);
+	if (r < 0)
+		knet_api_log(x->api, 1, "GET %s%s 0 in %lld ms", x->api->base,
+			     x->target.s, now_ms() - x->start_ms);
+	return r;
+}
+
+int knet_exec_open_begin(struct knet_api *api, const struct knet_exec_opts *o,
+			 struct knet_exec **ret, struct knet_error *err)
+{
 	struct knet_exec *x;
-	long long start = now_ms();
-	long code = 0;
 	int r;
 
 	x = calloc(1, sizeof(*x));
@@ -567,29 +582,54 @@ int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 	x->api = api;
 	x->fd = CURL_SOCKET_BAD;
 	x->channel = -1;
+	x->start_ms = now_ms();
 	knet_ws_reader_init(&x->rd, 0);
-	r = build_path(o, &u, err);
+	r = build_path(o, &x->target, err);
 	if (r < 0)
 		goto fail;
 	x->rbuf = malloc(RECV_BUF);
-	if (!x->rbuf) {
+	x->o.ns = o->ns ? strdup(o->ns) : NULL;
+	x->o.pod = o->pod ? strdup(o->pod) : NULL;
+	x->o.container = o->container ? strdup(o->container) : NULL;
+	if (!x->rbuf || (o->ns && !x->o.ns) || (o->pod && !x->o.pod) ||
+	    (o->container && !x->o.container)) {
 		r = oom(err);
 		goto fail;
 	}
+	x->o.stdin = o->stdin;
+	x->o.tty = o->tty;
 	x->handshaking = true;
-	for (int tries = 0;; tries++) {
-		r = knet_api_refresh_credentials(api, tries > 0, err);
-		if (r < 0)
-			goto fail;
+	r = send_try(x, err);
+	if (r < 0)
+		goto fail;
+	*ret = x;
+	return 0;
+fail:
+	knet_exec_free(x);
+	return r;
+}
+
+int knet_exec_open_end(struct knet_exec *x, struct knet_error *err)
+{
+	struct knet_api *api = x->api;
+	long code;
+	int r;
+
+	for (;;) {
 		code = 0;
-		r = attempt(x, o, u.s, &code, err);
+		r = handshake(x, &x->o, x->key, x->deadline, &code, err);
 		knet_api_log(api, 1, "GET %s%s %ld in %lld ms%s", api->base,
-			     u.s, code, now_ms() - start,
+			     x->target.s, code, now_ms() - x->start_ms,
 			     code == 101 ? " (WebSocket " SUBPROTOCOL ")" : "");
 		/* An expired credential: a fresh one, once (request.c). */
-		if (code == 401 && tries == 0 &&
-		    (api->kc->exec || api->kc->token_file))
+		if (code == 401 && x->tries == 0 &&
+		    (api->kc->exec || api->kc->token_file)) {
+			x->tries++;
+			r = send_try(x, err);
+			if (r < 0)
+				return r;
 			continue;
+		}
 		break;
 	}
 	if (r < 0 && code == 401)
@@ -598,16 +638,26 @@ int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
 				   "credentials of user \"%s\"",
 				   api->kc->user_name ?: "in-cluster");
 	if (r < 0)
-		goto fail;
-	knet_url_free(&u);
+		return r;
 	x->handshaking = false;
 	x->opened_ms = now_ms();
+	return 0;
+}
+
+int knet_exec_open(struct knet_api *api, const struct knet_exec_opts *o,
+		   struct knet_exec **ret, struct knet_error *err)
+{
+	struct knet_exec *x = NULL;
+	int r = knet_exec_open_begin(api, o, &x, err);
+
+	if (r == 0)
+		r = knet_exec_open_end(x, err);
+	if (r < 0) {
+		knet_exec_free(x);
+		return r;
+	}
 	*ret = x;
 	return 0;
-fail:
-	knet_url_free(&u);
-	knet_exec_free(x);
-	return r;
 }
 
 int knet_exec_fd(const struct knet_exec *x)
@@ -931,8 +981,9 @@ void knet_exec_free(struct knet_exec *x)
 {
 	if (!x)
 		return;
+	/* (no WebSocket before the 101: nothing to close) */
 	if (x->curl && x->fd != CURL_SOCKET_BAD && !x->close_sent &&
-	    !x->ended) {
+	    !x->ended && !x->handshaking) {
 		unsigned char out[16];
 		int n = knet_ws_encode_close(out, sizeof(out), 1000, NULL);
 
@@ -945,5 +996,9 @@ void knet_exec_free(struct knet_exec *x)
 	free(x->rbuf);
 	free(x->early);
 	free(x->status_buf);
+	knet_url_free(&x->target);
+	free((char *)x->o.ns);
+	free((char *)x->o.pod);
+	free((char *)x->o.container);
 	free(x);
 }

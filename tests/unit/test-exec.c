@@ -392,6 +392,61 @@ int main(void)
 	n = client_frame(2, &op, pl);
 	CHECK_INT(op, KNET_WS_CLOSE);
 
+	/*
+	 * In two halves (a fan-out's): _begin sends the upgrade and returns
+	 * without the answer; the refusal, in the same words as a whole
+	 * open's, comes from _end, with the names _begin was given (the
+	 * caller's strings are gone by then); then a stream that opens
+	 * in halves runs as one opened whole.
+	 */
+	{
+		static char *const argv[] = {"knet", NULL};
+		char ns[8] = "ns", pod[8] = "pod";
+		struct knet_exec_opts opts = {
+			.ns = ns, .pod = pod, .argv = argv};
+		struct knet_api *api = client();
+		pthread_t t;
+
+		sc = SC_FORBIDDEN;
+		memset(request, 0, sizeof(request));
+		pthread_create(&t, NULL, serve, NULL);
+		x = NULL;
+		CHECK_INT(knet_exec_open_begin(api, &opts, &x, &err), 0);
+		CHECK(x != NULL);
+		memset(ns, 'x', sizeof(ns) - 1);
+		CHECK_INT(knet_exec_open_end(x, &err), -EPERM);
+		CHECK_STR(
+			err.reason,
+			"pods \"pod\" is forbidden: no pods/exec for you: the "
+			"RBAC rule is missing (get and create on pods/exec in "
+			"namespace ns)");
+		knet_exec_free(x);
+		pthread_join(t, NULL);
+
+		sc = SC_OK;
+		memset(&o, 0, sizeof(o));
+		memset(request, 0, sizeof(request));
+		got_len = 0;
+		pthread_create(&t, NULL, serve, NULL);
+		x = NULL;
+		CHECK_INT(knet_exec_open_begin(api, &opts, &x, &err), 0);
+		CHECK_INT(knet_exec_open_end(x, &err), 0);
+		for (pump = 0; x && pump == 0;) {
+			struct pollfd p = {.fd = knet_exec_fd(x),
+					   .events = POLLIN};
+
+			if (!knet_exec_ready(x))
+				poll(&p, 1, 2000);
+			pump = knet_exec_pump(x, sink, &o, &err);
+		}
+		CHECK_INT(pump, 1);
+		CHECK(o.ol == 5 && !memcmp(o.o, "hello", 5));
+		knet_exec_free(x);
+		x = NULL;
+		pthread_join(t, NULL);
+		knet_api_free(api);
+	}
+
 	/* Names are checked before anything goes out. */
 	{
 		static char *const argv[] = {"knet", NULL};
