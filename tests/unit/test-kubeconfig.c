@@ -663,19 +663,29 @@ static void free_hook(const volatile void *p)
 }
 #endif
 
+#ifdef HAVE_FREE_HOOK
+/* Once for both tests: installed twice, the hook would count twice. */
+static bool hooks_installed(void)
+{
+	static bool installed;
+
+	if (!installed)
+		installed = __sanitizer_install_malloc_and_free_hooks(
+				    malloc_hook, free_hook) != 0;
+	return installed;
+}
+#endif
+
 static void test_wipe(void)
 {
 #ifdef HAVE_FREE_HOOK
-	static bool installed;
 	struct knet_error err;
 	struct knet_kubeconfig *kc;
 
-	if (!installed && !__sanitizer_install_malloc_and_free_hooks(
-				  malloc_hook, free_hook)) {
+	if (!hooks_installed()) {
 		UNIT_SKIP("wipe", "cannot install a free hook");
 		return;
 	}
-	installed = true;
 	hook_armed = true;
 	hook_leaks = hook_frees = 0;
 	/* Both files: the duplicate user is dropped by the merge. */
@@ -694,6 +704,70 @@ static void test_wipe(void)
 #endif
 }
 
+/*
+ * The YAML reader wipes libyaml's buffers only as far as the input can
+ * have filled them (not their whole 64 KiB): a secret must not stay
+ * there however the text reached them: past the 16 KiB raw buffer
+ * (refilled), and as UTF-16 (decoded to more bytes than it had).
+ */
+static void wipe_yaml(const char *what, const char *text, size_t len)
+{
+	struct knet_error err;
+	cJSON *doc = NULL;
+
+	hook_leaks = hook_frees = 0;
+	hook_armed = true;
+	CHECK_INT(knet_yaml_parse(text, len, &doc, &err), 0);
+	if (doc)
+		CHECK_STR(knet_json_str(doc, "token"), "S3CRETTOKEN-one");
+	knet_json_wipe_delete(doc);
+	hook_armed = false;
+	if (hook_leaks)
+		fprintf(stderr, "wipe_yaml: %s: %d blocks kept the secret\n",
+			what, hook_leaks);
+	CHECK(hook_frees > 2);
+	CHECK_INT(hook_leaks, 0);
+}
+
+static void test_wipe_yaml_buffers(void)
+{
+#ifdef HAVE_FREE_HOOK
+	static const char doc[] = "kind: Config\ntoken: S3CRETTOKEN-one\n";
+	size_t pad = 40000, n = 0;
+	char *big = malloc(pad + sizeof(doc));
+	char *u16 = malloc(2 * sizeof(doc) + 2);
+
+	if (!big || !u16 || !hooks_installed()) {
+		free(big);
+		free(u16);
+		UNIT_SKIP("wipe-yaml", "cannot install a free hook");
+		return;
+	}
+	/* The secret at the end of 40 KB: after two refills. */
+	memset(big, '#', pad);
+	big[pad - 1] = '\n';
+	memcpy(big + pad, doc, sizeof(doc));
+	wipe_yaml("40 KB", big, pad + sizeof(doc) - 1);
+	/* The secret at its start, before most of the buffer is used. */
+	memcpy(big, doc, sizeof(doc) - 1);
+	memset(big + sizeof(doc) - 1, '#', pad);
+	big[pad + sizeof(doc) - 2] = '\n';
+	wipe_yaml("secret first", big, pad + sizeof(doc) - 1);
+	/* UTF-16LE with its byte order mark. */
+	u16[n++] = (char)0xff;
+	u16[n++] = (char)0xfe;
+	for (size_t i = 0; i + 1 < sizeof(doc); i++) {
+		u16[n++] = doc[i];
+		u16[n++] = 0;
+	}
+	wipe_yaml("UTF-16", u16, n);
+	free(big);
+	free(u16);
+#else
+	UNIT_SKIP("wipe-yaml", "needs AddressSanitizer's free hook");
+#endif
+}
+
 int main(void)
 {
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -707,5 +781,6 @@ int main(void)
 	test_credential_precedence();
 	test_overrides();
 	test_wipe();
+	test_wipe_yaml_buffers();
 	return unit_done("test-kubeconfig");
 }
