@@ -91,12 +91,11 @@ static int push(struct frame *stack, int *depth, cJSON **root, cJSON *item,
  * The parser's copies of the input (raw and decoded), before the free:
  * as far as they can hold any.  The raw buffer (16 KiB) gets at most
  * the @len bytes of the input, the decoded one (48 KiB) at most 3 bytes
- * of UTF-8 for each 2 of UTF-16 and the one NUL libyaml adds at the end:
- * wiping the whole 64 KiB for a short file cost more than its parse
- * (it touched pages the parse never did).
+ * of UTF-8 for each 2 of UTF-16 and the one NUL libyaml adds at the end.
+ * Wiping all 64 KiB for every short file touched pages its parse never
+ * did (tests/unit/test-kubeconfig.c checks that nothing stays).
  */
-static void wipe_buffer(yaml_char_t *start, const yaml_char_t *end,
-			size_t most)
+static void wipe_buffer(yaml_char_t *start, const yaml_char_t *end, size_t most)
 {
 	if (start)
 		explicit_bzero(start, (size_t)(end - start) < most
