@@ -191,6 +191,52 @@ static void test_merge(void)
 	knet_kubeconfig_free(kc);
 }
 
+/* The merge over texts in memory (what fuzz-kubeconfig drives). */
+static void test_merge_texts(void)
+{
+	static const char *const paths[] = {"/cfg/a", "/cfg/b"};
+	const char *texts[] = {
+		"current-context: ctx-a\n"
+		"clusters:\n"
+		"- name: c\n"
+		"  cluster:\n"
+		"    server: https://a.example:6443\n"
+		"    certificate-authority: pki/ca.crt\n",
+		"current-context: ctx-b\n"
+		"clusters:\n"
+		"- name: c\n"
+		"  cluster: {server: https://b.example:6443}\n"
+		"- name: d\n"
+		"  cluster: {server: https://d.example:6443}\n",
+	};
+	const char *bad[] = {"clusters: 3\n"};
+	struct knet_error err;
+	const cJSON *c;
+	cJSON *doc = NULL;
+
+	knet_error_clear(&err);
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, texts, 2, &doc, &err), 0);
+	if (!doc)
+		return;
+	/* The first to set them wins; b adds only what a had not. */
+	CHECK_STR(knet_json_str(doc, "current-context"), "ctx-a");
+	c = cJSON_GetArrayItem(knet_json_get(doc, "clusters"), 0);
+	CHECK_STR(knet_json_str(knet_json_get(c, "cluster"), "server"),
+		  "https://a.example:6443");
+	CHECK_STR(knet_json_str(knet_json_get(c, "cluster"),
+				"certificate-authority"),
+		  "/cfg/pki/ca.crt");
+	CHECK_INT(cJSON_GetArraySize(knet_json_get(doc, "clusters")), 2);
+	knet_json_wipe_delete(doc);
+	doc = NULL;
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, bad, 1, &doc, &err),
+		  -EINVAL);
+	CHECK_STR(err.reason, "/cfg/a: 'clusters' must be a list");
+	CHECK(doc == NULL);
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, texts, 0, &doc, &err),
+		  -ENOENT);
+}
+
 static void test_json_and_exec(void)
 {
 	struct knet_error err;
@@ -775,6 +821,7 @@ int main(void)
 	test_yaml();
 	test_base64();
 	test_merge();
+	test_merge_texts();
 	test_json_and_exec();
 	test_errors();
 	test_in_cluster();
