@@ -222,8 +222,9 @@ static int merge_doc(cJSON **merged, cJSON *doc, struct knet_error *err)
 	return 0;
 }
 
-int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
-				cJSON **ret_doc, struct knet_error *err)
+/* Files (@texts NULL: read them) or texts named by @paths, merged. */
+static int merge_all(const char *const *paths, const char *const *texts, int n,
+		     bool required, cJSON **ret_doc, struct knet_error *err)
 {
 	cJSON *merged = NULL;
 	int r = 0;
@@ -233,7 +234,9 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 
 		if (!paths[i] || !*paths[i])
 			continue;
-		r = load_one(paths[i], required, &doc, err);
+		r = texts ? load_text(paths[i], texts[i], strlen(texts[i]),
+				      &doc, err)
+			  : load_one(paths[i], required, &doc, err);
 		if (r == -ENOENT && !required)
 			continue;
 		if (r < 0)
@@ -252,28 +255,15 @@ cleanup:
 	return r;
 }
 
+int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
+				cJSON **ret_doc, struct knet_error *err)
+{
+	return merge_all(paths, NULL, n, required, ret_doc, err);
+}
+
 int knet_kubeconfig_merge_texts(const char *const *paths,
 				const char *const *texts, int n,
 				cJSON **ret_doc, struct knet_error *err)
 {
-	cJSON *merged = NULL;
-	int r;
-
-	for (int i = 0; i < n; i++) {
-		cJSON *doc = NULL;
-
-		r = load_text(paths[i], texts[i], strlen(texts[i]), &doc, err);
-		if (r < 0)
-			goto cleanup;
-		r = merge_doc(&merged, doc, err);
-		if (r < 0)
-			goto cleanup;
-	}
-	if (!merged)
-		return -ENOENT;
-	*ret_doc = merged;
-	return 0;
-cleanup:
-	knet_json_wipe_delete(merged);
-	return r;
+	return merge_all(paths, texts, n, true, ret_doc, err);
 }
