@@ -165,6 +165,14 @@ int knet_kubeconfig_read_token(const struct knet_kubeconfig *kc,
  */
 int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 				cJSON **ret_doc, struct knet_error *err);
+/*
+ * The same merge over texts already in memory (@paths[i] names
+ * @texts[i], for errors and relative paths): what the fuzzer drives,
+ * without files.  Returns -ENOENT with no error set when @n is 0.
+ */
+int knet_kubeconfig_merge_texts(const char *const *paths,
+				const char *const *texts, int n,
+				cJSON **ret_doc, struct knet_error *err);
 
 /*
  * YAML (or JSON, a YAML subset) to cJSON: mappings become objects,

@@ -134,21 +134,14 @@ static int merge_into(cJSON *into, cJSON *from)
 	return 0;
 }
 
-static int load_one(const char *path, bool required, cJSON **ret_doc,
-		    struct knet_error *err)
+/* One file's text, @path naming it in errors and for relative paths. */
+static int load_text(const char *path, const char *text, size_t len,
+		     cJSON **ret_doc, struct knet_error *err)
 {
 	struct knet_error yerr;
-	char *text = NULL;
-	size_t len = 0;
 	cJSON *doc = NULL;
 	int r;
 
-	r = knet_file_read(path, KUBECONFIG_MAX_SIZE, &text, &len);
-	if (r == -ENOENT && !required)
-		return -ENOENT;
-	if (r < 0)
-		return knet_error_set(err, r, KNET_EXIT_API, "%s: %s", path,
-				      knet_errstr(r));
 	knet_error_clear(&yerr);
 	r = knet_yaml_parse(text, len, &doc, &yerr);
 	if (r < 0) {
@@ -188,6 +181,23 @@ static int load_one(const char *path, bool required, cJSON **ret_doc,
 	doc = NULL;
 cleanup:
 	knet_json_wipe_delete(doc);
+	return r;
+}
+
+static int load_one(const char *path, bool required, cJSON **ret_doc,
+		    struct knet_error *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	r = knet_file_read(path, KUBECONFIG_MAX_SIZE, &text, &len);
+	if (r == -ENOENT && !required)
+		return -ENOENT;
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_API, "%s: %s", path,
+				      knet_errstr(r));
+	r = load_text(path, text, len, ret_doc, err);
 	/* The text holds every token and key of the file. */
 	if (text)
 		explicit_bzero(text, len);
@@ -195,8 +205,26 @@ cleanup:
 	return r;
 }
 
-int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
-				cJSON **ret_doc, struct knet_error *err)
+/* Merge @doc into *@merged (or make it *@merged); @doc is consumed. */
+static int merge_doc(cJSON **merged, cJSON *doc, struct knet_error *err)
+{
+	int r;
+
+	if (!*merged) {
+		*merged = doc;
+		return 0;
+	}
+	r = merge_into(*merged, doc);
+	knet_json_wipe_delete(doc);
+	if (r < 0)
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "out of memory");
+	return 0;
+}
+
+/* Files (@texts NULL: read them) or texts named by @paths, merged. */
+static int merge_all(const char *const *paths, const char *const *texts, int n,
+		     bool required, cJSON **ret_doc, struct knet_error *err)
 {
 	cJSON *merged = NULL;
 	int r = 0;
@@ -206,22 +234,16 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 
 		if (!paths[i] || !*paths[i])
 			continue;
-		r = load_one(paths[i], required, &doc, err);
+		r = texts ? load_text(paths[i], texts[i], strlen(texts[i]),
+				      &doc, err)
+			  : load_one(paths[i], required, &doc, err);
 		if (r == -ENOENT && !required)
 			continue;
 		if (r < 0)
 			goto cleanup;
-		if (!merged) {
-			merged = doc;
-			continue;
-		}
-		r = merge_into(merged, doc);
-		knet_json_wipe_delete(doc);
-		if (r < 0) {
-			knet_error_set(err, r, KNET_EXIT_SYSTEM,
-				       "out of memory");
+		r = merge_doc(&merged, doc, err);
+		if (r < 0)
 			goto cleanup;
-		}
 	}
 	if (!merged)
 		return -ENOENT;
@@ -231,4 +253,17 @@ int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
 cleanup:
 	knet_json_wipe_delete(merged);
 	return r;
+}
+
+int knet_kubeconfig_merge_files(const char *const *paths, int n, bool required,
+				cJSON **ret_doc, struct knet_error *err)
+{
+	return merge_all(paths, NULL, n, required, ret_doc, err);
+}
+
+int knet_kubeconfig_merge_texts(const char *const *paths,
+				const char *const *texts, int n,
+				cJSON **ret_doc, struct knet_error *err)
+{
+	return merge_all(paths, texts, n, true, ret_doc, err);
 }

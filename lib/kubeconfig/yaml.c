@@ -87,16 +87,26 @@ static int push(struct frame *stack, int *depth, cJSON **root, cJSON *item,
 	return 0;
 }
 
-/* The parser's copies of the input (raw and decoded), before the free. */
-static void wipe_parser(yaml_parser_t *p)
+/*
+ * The parser's copies of the input (raw and decoded), before the free:
+ * as far as they can hold any.  The raw buffer (16 KiB) gets at most
+ * the @len bytes of the input, the decoded one (48 KiB) at most 3 bytes
+ * of UTF-8 for each 2 of UTF-16 and the one NUL libyaml adds at the end.
+ * Wiping all 64 KiB for every short file touched pages its parse never
+ * did (tests/unit/test-kubeconfig.c checks that nothing stays).
+ */
+static void wipe_buffer(yaml_char_t *start, const yaml_char_t *end, size_t most)
 {
-	if (p->raw_buffer.start)
-		explicit_bzero(
-			p->raw_buffer.start,
-			(size_t)(p->raw_buffer.end - p->raw_buffer.start));
-	if (p->buffer.start)
-		explicit_bzero(p->buffer.start,
-			       (size_t)(p->buffer.end - p->buffer.start));
+	if (start)
+		explicit_bzero(start, (size_t)(end - start) < most
+					      ? (size_t)(end - start)
+					      : most);
+}
+
+static void wipe_parser(yaml_parser_t *p, size_t len)
+{
+	wipe_buffer(p->raw_buffer.start, p->raw_buffer.end, len);
+	wipe_buffer(p->buffer.start, p->buffer.end, len / 2 * 3 + 4);
 }
 
 /*
@@ -217,7 +227,7 @@ cleanup:
 	while (depth > 0)
 		free(stack[--depth].key);
 	knet_json_wipe_delete(root);
-	wipe_parser(&parser);
+	wipe_parser(&parser, len);
 	yaml_parser_delete(&parser);
 	return r;
 }

@@ -148,10 +148,18 @@ bool knet_labels_match(const struct knet_labels *selector,
 
 char *knet_selector_format(const cJSON *selector)
 {
+	const cJSON *labels = knet_json_get(selector, "matchLabels");
 	const cJSON *it, *v;
 	struct sbuf b = {0};
 
-	cJSON_ArrayForEach(it, knet_json_get(selector, "matchLabels"))
+	/*
+	 * Only a map has keys: a list's items have none (NULL), and
+	 * knet_selector_parse() refuses it with its field.  Found by the
+	 * manifest fuzz target (crash-selector-labels-list).
+	 */
+	if (!cJSON_IsObject(labels))
+		labels = NULL;
+	cJSON_ArrayForEach(it, labels)
 	{
 		if (b.len)
 			sb_add(&b, ",");

@@ -314,6 +314,7 @@ static void test_node(void)
 
 static void test_netpol(void)
 {
+	struct knet_error err = {0};
 	struct knet_netpol *p = NULL;
 	cJSON *j = parse(
 		"{\"metadata\":{\"name\":\"allow\"},\"spec\":{\"podSelector\":{"
@@ -350,6 +351,25 @@ static void test_netpol(void)
 	CHECK_INT(p->ingress_rules, -1);
 	CHECK_INT(p->egress_rules, 0);
 	knet_netpol_free(p);
+	cJSON_Delete(j);
+
+	/* matchLabels as a list: its items have no keys (was strlen(NULL)). */
+	j = parse("{\"matchLabels\":[\"a\",{\"b\":\"c\"}],"
+		  "\"matchExpressions\":[{\"key\":\"x\","
+		  "\"operator\":\"Exists\"}]}");
+	if (j) {
+		char *s = knet_selector_format(j);
+
+		CHECK_STR(s, "x");
+		free(s);
+	}
+	cJSON_Delete(j);
+	j = parse("{\"metadata\":{\"name\":\"list\"},\"spec\":{"
+		  "\"podSelector\":{\"matchLabels\":[{\"app\":\"db\"}]}}}");
+	p = NULL;
+	CHECK_INT(knet_netpol_parse(j, &p, &err), -EINVAL);
+	CHECK_STR(err.reason, "spec.podSelector.matchLabels: not a map");
+	CHECK(p == NULL);
 	cJSON_Delete(j);
 }
 

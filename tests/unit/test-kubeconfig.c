@@ -191,6 +191,52 @@ static void test_merge(void)
 	knet_kubeconfig_free(kc);
 }
 
+/* The merge over texts in memory (what fuzz-kubeconfig drives). */
+static void test_merge_texts(void)
+{
+	static const char *const paths[] = {"/cfg/a", "/cfg/b"};
+	const char *texts[] = {
+		"current-context: ctx-a\n"
+		"clusters:\n"
+		"- name: c\n"
+		"  cluster:\n"
+		"    server: https://a.example:6443\n"
+		"    certificate-authority: pki/ca.crt\n",
+		"current-context: ctx-b\n"
+		"clusters:\n"
+		"- name: c\n"
+		"  cluster: {server: https://b.example:6443}\n"
+		"- name: d\n"
+		"  cluster: {server: https://d.example:6443}\n",
+	};
+	const char *bad[] = {"clusters: 3\n"};
+	struct knet_error err;
+	const cJSON *c;
+	cJSON *doc = NULL;
+
+	knet_error_clear(&err);
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, texts, 2, &doc, &err), 0);
+	if (!doc)
+		return;
+	/* The first to set them wins; b adds only what a had not. */
+	CHECK_STR(knet_json_str(doc, "current-context"), "ctx-a");
+	c = cJSON_GetArrayItem(knet_json_get(doc, "clusters"), 0);
+	CHECK_STR(knet_json_str(knet_json_get(c, "cluster"), "server"),
+		  "https://a.example:6443");
+	CHECK_STR(knet_json_str(knet_json_get(c, "cluster"),
+				"certificate-authority"),
+		  "/cfg/pki/ca.crt");
+	CHECK_INT(cJSON_GetArraySize(knet_json_get(doc, "clusters")), 2);
+	knet_json_wipe_delete(doc);
+	doc = NULL;
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, bad, 1, &doc, &err),
+		  -EINVAL);
+	CHECK_STR(err.reason, "/cfg/a: 'clusters' must be a list");
+	CHECK(doc == NULL);
+	CHECK_INT(knet_kubeconfig_merge_texts(paths, texts, 0, &doc, &err),
+		  -ENOENT);
+}
+
 static void test_json_and_exec(void)
 {
 	struct knet_error err;
@@ -663,19 +709,29 @@ static void free_hook(const volatile void *p)
 }
 #endif
 
+#ifdef HAVE_FREE_HOOK
+/* Once for both tests: installed twice, the hook would count twice. */
+static bool hooks_installed(void)
+{
+	static bool installed;
+
+	if (!installed)
+		installed = __sanitizer_install_malloc_and_free_hooks(
+				    malloc_hook, free_hook) != 0;
+	return installed;
+}
+#endif
+
 static void test_wipe(void)
 {
 #ifdef HAVE_FREE_HOOK
-	static bool installed;
 	struct knet_error err;
 	struct knet_kubeconfig *kc;
 
-	if (!installed && !__sanitizer_install_malloc_and_free_hooks(
-				  malloc_hook, free_hook)) {
+	if (!hooks_installed()) {
 		UNIT_SKIP("wipe", "cannot install a free hook");
 		return;
 	}
-	installed = true;
 	hook_armed = true;
 	hook_leaks = hook_frees = 0;
 	/* Both files: the duplicate user is dropped by the merge. */
@@ -694,6 +750,70 @@ static void test_wipe(void)
 #endif
 }
 
+/*
+ * The YAML reader wipes libyaml's buffers only as far as the input can
+ * have filled them (not their whole 64 KiB): a secret must not stay
+ * there however the text reached them: past the 16 KiB raw buffer
+ * (refilled), and as UTF-16 (decoded to more bytes than it had).
+ */
+static void wipe_yaml(const char *what, const char *text, size_t len)
+{
+	struct knet_error err;
+	cJSON *doc = NULL;
+
+	hook_leaks = hook_frees = 0;
+	hook_armed = true;
+	CHECK_INT(knet_yaml_parse(text, len, &doc, &err), 0);
+	if (doc)
+		CHECK_STR(knet_json_str(doc, "token"), "S3CRETTOKEN-one");
+	knet_json_wipe_delete(doc);
+	hook_armed = false;
+	if (hook_leaks)
+		fprintf(stderr, "wipe_yaml: %s: %d blocks kept the secret\n",
+			what, hook_leaks);
+	CHECK(hook_frees > 2);
+	CHECK_INT(hook_leaks, 0);
+}
+
+static void test_wipe_yaml_buffers(void)
+{
+#ifdef HAVE_FREE_HOOK
+	static const char doc[] = "kind: Config\ntoken: S3CRETTOKEN-one\n";
+	size_t pad = 40000, n = 0;
+	char *big = malloc(pad + sizeof(doc));
+	char *u16 = malloc(2 * sizeof(doc) + 2);
+
+	if (!big || !u16 || !hooks_installed()) {
+		free(big);
+		free(u16);
+		UNIT_SKIP("wipe-yaml", "cannot install a free hook");
+		return;
+	}
+	/* The secret at the end of 40 KB: after two refills. */
+	memset(big, '#', pad);
+	big[pad - 1] = '\n';
+	memcpy(big + pad, doc, sizeof(doc));
+	wipe_yaml("40 KB", big, pad + sizeof(doc) - 1);
+	/* The secret at its start, before most of the buffer is used. */
+	memcpy(big, doc, sizeof(doc) - 1);
+	memset(big + sizeof(doc) - 1, '#', pad);
+	big[pad + sizeof(doc) - 2] = '\n';
+	wipe_yaml("secret first", big, pad + sizeof(doc) - 1);
+	/* UTF-16LE with its byte order mark. */
+	u16[n++] = (char)0xff;
+	u16[n++] = (char)0xfe;
+	for (size_t i = 0; i + 1 < sizeof(doc); i++) {
+		u16[n++] = doc[i];
+		u16[n++] = 0;
+	}
+	wipe_yaml("UTF-16", u16, n);
+	free(big);
+	free(u16);
+#else
+	UNIT_SKIP("wipe-yaml", "needs AddressSanitizer's free hook");
+#endif
+}
+
 int main(void)
 {
 	if (!getcwd(cwd, sizeof(cwd)))
@@ -701,11 +821,13 @@ int main(void)
 	test_yaml();
 	test_base64();
 	test_merge();
+	test_merge_texts();
 	test_json_and_exec();
 	test_errors();
 	test_in_cluster();
 	test_credential_precedence();
 	test_overrides();
 	test_wipe();
+	test_wipe_yaml_buffers();
 	return unit_done("test-kubeconfig");
 }

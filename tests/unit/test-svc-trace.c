@@ -405,11 +405,49 @@ static void test_thousand(void)
 	free(nat);
 }
 
+/*
+ * A chain that jumps to itself 40 times (each jump taking a sliver of
+ * the traffic) is 40^8 walks within the depth limit: the follow must
+ * stop at its visit budget, not run for days.  Found by fuzz-iptables.
+ */
+static void test_fan_out(void)
+{
+	char *nat = malloc(64 * 1024);
+	struct knet_ipt *t = NULL;
+	struct knet_error err = {0};
+	struct knet_kp_path p;
+	struct timespec a, b;
+	size_t n = 0;
+
+	if (!nat)
+		return;
+	n += (size_t)sprintf(nat + n, "-A KUBE-SERVICES -d 198.18.0.9/32 "
+				      "-p tcp --dport 80 -j KUBE-SVC-LOOP\n");
+	for (int i = 0; i < 40; i++)
+		n += (size_t)sprintf(nat + n,
+				     "-A KUBE-SVC-LOOP -m statistic --mode "
+				     "random --probability 0.0001 "
+				     "-j KUBE-SVC-LOOP\n");
+	CHECK_INT(knet_ipt_parse(nat, NULL, &t, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	memset(&p, 0, sizeof(p));
+	CHECK_INT(knet_kp_follow_cluster_ip(t, "198.18.0.9", "tcp", 80, &p), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	CHECK(p.found);
+	CHECK_INT(p.nb, 0);
+	CHECK((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 <
+	      2000);
+	knet_kp_path_clear(&p);
+	knet_ipt_free(t);
+	free(nat);
+}
+
 int main(void)
 {
 	test_healthy();
 	test_broken();
 	test_local();
 	test_thousand();
+	test_fan_out();
 	return unit_done("svc-trace");
 }
