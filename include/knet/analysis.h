@@ -271,6 +271,7 @@ struct knet_kp_path {
 	bool local_only; /* through KUBE-XLB-* (externalTrafficPolicy Local) */
 	bool drop;	 /* KUBE-MARK-DROP: "has no local endpoints" */
 	bool reject;	 /* the filter table's "has no endpoints" REJECT */
+	bool truncated;	 /* too many rules to follow whole: b is a part */
 };
 
 /* ClusterIP @ip:@port/@proto ("tcp") from KUBE-SERVICES.  -ENOMEM only. */

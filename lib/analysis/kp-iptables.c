@@ -263,8 +263,12 @@ static int walk(const struct knet_ipt *t, const char *chain, double share,
 	int n = chain_rules(&t->nat, chain, &r);
 	double left = 1;
 
-	if (depth > MAX_DEPTH || *visits > MAX_VISITS)
+	if (depth > MAX_DEPTH)
 		return 0;
+	if (*visits > MAX_VISITS) {
+		p->truncated = true;
+		return 0;
+	}
 	*visits += n;
 	if (prefix(chain, "KUBE-XLB-"))
 		p->local_only = true;

@@ -158,14 +158,17 @@ static int one_port(struct trace_ctx *c, const struct knet_service_port *sp,
 					      "%s%.0f%%", i ? " " : "",
 					      p.b[i].share * 100);
 		/* (truncated if it must: a detail line, not data) */
-		if (snprintf(detail, size, "%s -> %s: %d backend%s (%s%s)%s%s",
-			     what, p.svc_chain[0] ? p.svc_chain : "?", p.nb,
+		if (snprintf(detail, size,
+			     "%s -> %s: %d backend%s (%s%s)%s%s%s", what,
+			     p.svc_chain[0] ? p.svc_chain : "?", p.nb,
 			     p.nb == 1 ? "" : "s", shares,
 			     p.nb > 4 ? " ..." : "",
 			     p.masquerade ? ", masquerade off-cluster sources"
 					  : "",
-			     missing || stale ? ", NOT in sync" : ", in sync") <
-		    0)
+			     missing || stale ? ", NOT in sync" : ", in sync",
+			     p.truncated ? " (too many rules to follow whole: "
+					   "a part read)"
+					 : "") < 0)
 			detail[0] = '\0';
 	}
 	knet_kp_path_clear(&p);

@@ -142,6 +142,7 @@ static void test_healthy(void)
 		  0);
 	CHECK(p.found);
 	CHECK(p.masquerade);
+	CHECK(!p.truncated);
 	CHECK_INT(p.nb, 3);
 	CHECK(!strncmp(p.svc_chain, "KUBE-SVC-", 9));
 	for (int i = 0; i < p.nb; i++) {
@@ -416,7 +417,6 @@ static void test_fan_out(void)
 	struct knet_ipt *t = NULL;
 	struct knet_error err = {0};
 	struct knet_kp_path p;
-	struct timespec a, b;
 	size_t n = 0;
 
 	if (!nat)
@@ -429,14 +429,12 @@ static void test_fan_out(void)
 				     "random --probability 0.0001 "
 				     "-j KUBE-SVC-LOOP\n");
 	CHECK_INT(knet_ipt_parse(nat, NULL, &t, &err), 0);
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	memset(&p, 0, sizeof(p));
 	CHECK_INT(knet_kp_follow_cluster_ip(t, "198.18.0.9", "tcp", 80, &p), 0);
-	clock_gettime(CLOCK_MONOTONIC, &b);
 	CHECK(p.found);
 	CHECK_INT(p.nb, 0);
-	CHECK((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 <
-	      2000);
+	/* stopped at the budget, and says so */
+	CHECK(p.truncated);
 	knet_kp_path_clear(&p);
 	knet_ipt_free(t);
 	free(nat);
