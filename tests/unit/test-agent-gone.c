@@ -17,6 +17,7 @@
 
 #include "knet/agent.h"
 #include "knet/api.h"
+#include "token-client.h"
 #include "unit.h"
 
 static int port, listen_fd;
@@ -56,28 +57,7 @@ static void *serve(void *unused)
 
 static struct knet_api *client(void)
 {
-	struct knet_api_config cfg = {0};
-	struct knet_error err = {0};
-	struct knet_api *api = NULL;
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/kubeconfig", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return NULL;
-	fprintf(f,
-		"apiVersion: v1\nkind: Config\ncurrent-context: t\n"
-		"clusters:\n- name: c\n  cluster:\n"
-		"    server: http://127.0.0.1:%d\n"
-		"users:\n- name: u\n  user:\n    token: tok\n"
-		"contexts:\n- name: t\n  context:\n    cluster: c\n"
-		"    user: u\n",
-		port);
-	fclose(f);
-	cfg.kubeconfig = path;
-	CHECK_INT(knet_api_new(&cfg, &api, &err), 0);
-	return api;
+	return token_client(dir, port);
 }
 
 /* knet_agent_gone() of knet-system/agent-x with the server saying @a

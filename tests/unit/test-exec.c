@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "knet/api.h"
+#include "token-client.h"
 #include "unit.h"
 
 enum scenario {
@@ -162,28 +163,7 @@ out:
 
 static struct knet_api *client(void)
 {
-	struct knet_api_config cfg = {0};
-	struct knet_error err = {0};
-	struct knet_api *api = NULL;
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/kubeconfig", dir);
-	f = fopen(path, "w");
-	if (!f)
-		return NULL;
-	fprintf(f,
-		"apiVersion: v1\nkind: Config\ncurrent-context: t\n"
-		"clusters:\n- name: c\n  cluster:\n"
-		"    server: http://127.0.0.1:%d\n"
-		"users:\n- name: u\n  user:\n    token: tok\n"
-		"contexts:\n- name: t\n  context:\n    cluster: c\n"
-		"    user: u\n",
-		port);
-	fclose(f);
-	cfg.kubeconfig = path;
-	CHECK_INT(knet_api_new(&cfg, &api, &err), 0);
-	return api;
+	return token_client(dir, port);
 }
 
 struct out {
@@ -202,6 +182,22 @@ static int sink(int ch, const void *buf, size_t len, void *ud)
 		*l += len;
 	}
 	return 0;
+}
+
+/* Pump @x until it ends or breaks: knet_exec_pump()'s last code. */
+static int pump_to_end(struct knet_exec *x, struct out *o,
+		       struct knet_error *err)
+{
+	int pump = 0;
+
+	while (pump == 0) {
+		struct pollfd p = {.fd = knet_exec_fd(x), .events = POLLIN};
+
+		if (!knet_exec_ready(x))
+			poll(&p, 1, 2000);
+		pump = knet_exec_pump(x, sink, o, err);
+	}
+	return pump;
 }
 
 /* Run scenario @s: open, pump to the end; the open's and pump's codes. */
@@ -233,16 +229,8 @@ static int run(enum scenario s, struct knet_exec **ret_x, int *ret_pump,
 		CHECK_INT(knet_exec_write(*ret_x, 0, "\x03", 1, err), 0);
 		CHECK_INT(knet_exec_resize(*ret_x, 80, 24, err), 0);
 	}
-	while (r == 0 && s != SC_WRITES) {
-		struct pollfd p = {.fd = knet_exec_fd(*ret_x),
-				   .events = POLLIN};
-
-		if (!knet_exec_ready(*ret_x))
-			poll(&p, 1, 2000);
-		*ret_pump = knet_exec_pump(*ret_x, sink, o, err);
-		if (*ret_pump != 0)
-			break;
-	}
+	if (r == 0 && s != SC_WRITES)
+		*ret_pump = pump_to_end(*ret_x, o, err);
 	knet_exec_free(*ret_x);
 	*ret_x = NULL;
 	pthread_join(t, NULL);
@@ -333,14 +321,7 @@ int main(void)
 		CHECK_INT(knet_exec_open(api, &opts, &x, &err), 0);
 		st = -1;
 		CHECK_INT(knet_exec_status(x, &st), -ENODATA);
-		for (pump = 0; pump == 0;) {
-			struct pollfd p = {.fd = knet_exec_fd(x),
-					   .events = POLLIN};
-
-			if (!knet_exec_ready(x))
-				poll(&p, 1, 2000);
-			pump = knet_exec_pump(x, sink, &o, &err);
-		}
+		pump = pump_to_end(x, &o, &err);
 		CHECK_INT(pump, 1);
 		CHECK_INT(knet_exec_status(x, &st), 0);
 		CHECK_INT(st, 3);
@@ -431,14 +412,7 @@ int main(void)
 		x = NULL;
 		CHECK_INT(knet_exec_open_begin(api, &opts, &x, &err), 0);
 		CHECK_INT(knet_exec_open_end(x, &err), 0);
-		for (pump = 0; x && pump == 0;) {
-			struct pollfd p = {.fd = knet_exec_fd(x),
-					   .events = POLLIN};
-
-			if (!knet_exec_ready(x))
-				poll(&p, 1, 2000);
-			pump = knet_exec_pump(x, sink, &o, &err);
-		}
+		pump = pump_to_end(x, &o, &err);
 		CHECK_INT(pump, 1);
 		CHECK(o.ol == 5 && !memcmp(o.o, "hello", 5));
 		knet_exec_free(x);
