@@ -82,20 +82,14 @@ static int gone(const char *a, struct knet_error *err)
 
 int main(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
 	struct knet_error err;
 	char path[300];
 
 	if (!mkdtemp(dir))
 		return 1;
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(listen_fd, 4) < 0 ||
-	    getsockname(listen_fd, (struct sockaddr *)&sa, &sl) < 0)
+	listen_fd = token_listen(&port);
+	if (listen_fd < 0)
 		return 1;
-	port = ntohs(sa.sin_port);
 
 	/* deleted: the API's 404 */
 	CHECK_INT(gone("404 Not Found{\"kind\":\"Status\",\"message\":"

@@ -264,8 +264,6 @@ static int client_frame(int i, int *ret_op, unsigned char *payload)
 
 int main(void)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	socklen_t sl = sizeof(sa);
 	struct knet_error err;
 	struct knet_exec *x;
 	struct out o;
@@ -274,13 +272,9 @@ int main(void)
 
 	if (!mkdtemp(dir))
 		return 1;
-	listen_fd = socket(AF_INET, SOCK_STREAM, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(listen_fd, 4) < 0 ||
-	    getsockname(listen_fd, (struct sockaddr *)&sa, &sl) < 0)
+	listen_fd = token_listen(&port);
+	if (listen_fd < 0)
 		return 1;
-	port = ntohs(sa.sin_port);
 
 	/* The whole run: request, early frames, fragments, ping, status. */
 	CHECK_INT(run(SC_OK, &x, &pump, &o, &err), 0);

@@ -3,11 +3,14 @@
 #define KNET_UNIT_TOKEN_CLIENT_H
 
 /*
- * An API client of a kubeconfig written into @dir: server
+ * A scripted API server's client: a kubeconfig written into @dir: server
  * http://127.0.0.1:@port, a bearer token "tok".  For tests whose
  * scripted server listens on that port (test-exec, test-agent-gone).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "knet/api.h"
 #include "unit.h"
@@ -36,6 +39,25 @@ static inline struct knet_api *token_client(const char *dir, int port)
 	cfg.kubeconfig = path;
 	CHECK_INT(knet_api_new(&cfg, &api, &err), 0);
 	return api;
+}
+
+/*
+ * A listening socket on 127.0.0.1 (any port: *@ret_port) for the
+ * scripted server to accept on; -1 when it cannot be had.
+ */
+static inline int token_listen(int *ret_port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 4) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &sl) < 0)
+		return -1;
+	*ret_port = ntohs(sa.sin_port);
+	return fd;
 }
 
 #endif
