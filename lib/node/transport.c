@@ -489,8 +489,17 @@ static int spawn(char *const *argv, bool own_group, int err_fd, pid_t *ret_pid,
 		 * us and we are still there to read its summary; no stdin,
 		 * which a background group could not read anyway.
 		 */
-		if (own_group)
+		if (own_group) {
 			setpgid(0, 0);
+			/*
+			 * And the stop it gets from us must work: a knet
+			 * started in the background of a script inherits
+			 * SIGINT ignored, which a shell there could not
+			 * even trap, and its run would never stop.
+			 */
+			signal(SIGINT, SIG_DFL);
+			signal(SIGQUIT, SIG_DFL);
+		}
 		if (dup2(pfd[1], STDOUT_FILENO) < 0 || null < 0 ||
 		    dup2(null, STDIN_FILENO) < 0 ||
 		    (err_fd >= 0 && dup2(err_fd, STDERR_FILENO) < 0))
