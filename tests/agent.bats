@@ -269,7 +269,10 @@ pod_torn_down() {
 		kc label namespace "$NS" \
 			pod-security.kubernetes.io/enforce=privileged >/dev/null
 	}
-	no_agent_on node-c
+	# none on node-c to reuse (an earlier test's may still live there)
+	kc -n "$NS" delete pods -l knet.dev/ephemeral=true \
+		--field-selector spec.nodeName=node-c --wait=true >/dev/null
+	RETRIES=40 retry no_agent_on node-c
 	web=$(web_on node-c)
 	[ -n "$web" ]
 	KNET_AGENT_IMAGE=unpullable.invalid/knet-agent:2 \
