@@ -288,7 +288,7 @@ trace_rows() {
 	# the other nodes ran without an API (the last one's line), through
 	# the agents' pods/exec in k8s-transport.bats
 	grep -qx -- --no-api "$T/argv"
-	! k8s_mode || grep -qx -- --stop-on-stdin "$T/argv"
+	if k8s_mode; then grep -qx -- --stop-on-stdin "$T/argv"; fi
 	run ! grep -Eqx -- '--(kubeconfig|token|all-nodes)(=.*)?' "$T/argv"
 	[ "$(jq -r 'select(.event == "summary") | .node' "$T/noapi" | paste -sd' ')" = "node-a node-b node-c" ]
 	# node for node: the same verdicts, rule chains and endpoints
