@@ -29,21 +29,12 @@ static char dir[] = "/tmp/knet-unit-gone-XXXXXX";
 static void *serve(void *unused)
 {
 	int fd = accept(listen_fd, NULL, NULL);
-	size_t len = 0;
 	char head[256];
 
 	(void)unused;
 	if (fd < 0)
 		return NULL;
-	request[0] = '\0';
-	while (len < sizeof(request) - 1 && !strstr(request, "\r\n\r\n")) {
-		ssize_t r = read(fd, request + len, sizeof(request) - 1 - len);
-
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		request[len] = '\0';
-	}
+	token_read_head(fd, request, sizeof(request));
 	snprintf(head, sizeof(head),
 		 "HTTP/1.1 %s\r\nContent-Type: application/json\r\n"
 		 "Connection: close\r\nContent-Length: %zu\r\n\r\n",

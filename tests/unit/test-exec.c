@@ -73,7 +73,6 @@ static void drain(int fd)
 static void *serve(void *unused)
 {
 	int fd = accept(listen_fd, NULL, NULL);
-	size_t len = 0;
 	char key[64] = "", acc[64], head[512];
 	const char *k;
 	unsigned char out[1024];
@@ -82,14 +81,7 @@ static void *serve(void *unused)
 	(void)unused;
 	if (fd < 0)
 		return NULL;
-	while (len < sizeof(request) - 1 && !strstr(request, "\r\n\r\n")) {
-		ssize_t r = read(fd, request + len, sizeof(request) - 1 - len);
-
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-		request[len] = '\0';
-	}
+	token_read_head(fd, request, sizeof(request));
 	k = strstr(request, "Sec-WebSocket-Key: ");
 	if (k)
 		sscanf(k + 19, "%63[^\r]", key);

@@ -10,7 +10,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "knet/api.h"
 #include "unit.h"
@@ -58,6 +60,22 @@ static inline int token_listen(int *ret_port)
 		return -1;
 	*ret_port = ntohs(sa.sin_port);
 	return fd;
+}
+
+/* A request's head from @fd into @buf (NUL-terminated), up to CRLFCRLF. */
+static inline void token_read_head(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	while (len < size - 1 && !strstr(buf, "\r\n\r\n")) {
+		ssize_t r = read(fd, buf + len, size - 1 - len);
+
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		buf[len] = '\0';
+	}
 }
 
 #endif
