@@ -25,7 +25,7 @@ FISHDIR = $(PREFIX)/share/fish/vendor_completions.d
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline libmnl
+PKGS = libcurl libcjson yaml-0.1 libpcap ncursesw readline
 
 # libcurl, libpcap and libyaml are not linked: lib/lazy dlopen()s them
 # on first use, so commands that need none skip ~40 libraries

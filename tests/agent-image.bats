@@ -83,7 +83,7 @@ image_proc_wait() {
 	# what it links resolves inside the image
 	run chroot "$R" ldd /usr/bin/knet
 	[ "$status" -eq 0 ]
-	[[ "$output" == *libmnl.so.0* ]]
+	[[ "$output" == *libc.so.6* ]]
 	[[ "$output" != *"not found"* ]]
 	# what lib/lazy opens by soname, and the tools it runs
 	for so in libcurl.so.4 libpcap.so.0.8 libyaml-0.so.2 libcjson.so.1 \

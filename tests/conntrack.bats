@@ -140,7 +140,7 @@ s.settimeout(3); s.sendto(b'knet', ('$eip', 7)); print(s.recvfrom(100)[0])"
 		bench/ctnetlink-dump >"$d/driver.c"
 	# shellcheck disable=SC2046
 	cc -O2 -D_GNU_SOURCE -Iinclude -Itests/unit -o "$d/driver" "$d/driver.c" \
-		build/libknet.a $(pkg-config --libs libmnl libcjson) -lm
+		build/libknet.a $(pkg-config --libs libcjson) -lm
 	ip netns add "$ns"
 	env -u KUBECONFIG ip netns exec "$ns" "$KNET" conntrack -E -p tcp --no-names \
 		--buffer-size 4096 -o json >"$d/ev" 2>"$d/ev.err" &

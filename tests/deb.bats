@@ -63,7 +63,8 @@ setup() {
 	[ -z "$(grep -v 'root privileges' <<<"$output")" ]
 	run dpkg-deb -f "$deb" Depends
 	[[ $output == *"libcjson1"* ]]
-	[[ $output == *"libmnl0"* ]]
+	[[ $output == *"libc6"* ]]
+	[[ $output != *"libmnl"* ]]
 	[[ $output == *"libcurl4"* ]]
 	[[ $output == *"libpcap0.8"* ]]
 	[[ $output == *"libyaml-0-2"* ]]

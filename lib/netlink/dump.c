@@ -107,8 +107,8 @@ static int send_dump(struct knet_ct *ct, struct knet_error *err)
 			   f && (f->set & KNET_CT_FILTER_FAMILY) ? f->family
 								 : AF_UNSPEC);
 	if (p.features & KNET_CT_KERNEL_MARK) {
-		mnl_attr_put_u32(nlh, CTA_MARK, htonl(f->mark));
-		mnl_attr_put_u32(nlh, CTA_MARK_MASK, htonl(f->mark_mask));
+		knet_nla_put_u32(nlh, CTA_MARK, htonl(f->mark));
+		knet_nla_put_u32(nlh, CTA_MARK_MASK, htonl(f->mark_mask));
 	}
 	if (p.features & KNET_CT_KERNEL_TUPLE) {
 		memcpy(t.src, f->src.addr, sizeof(t.src));
@@ -117,17 +117,17 @@ static int send_dump(struct knet_ct *ct, struct knet_error *err)
 		t.dport = f->dport;
 		ct_put_tuple(nlh, CTA_TUPLE_ORIG, f->family, f->proto, &t,
 			     p.tflags);
-		nest = mnl_attr_nest_start(nlh, CTA_FILTER);
+		nest = knet_nla_nest_start(nlh, CTA_FILTER);
 		/* Flags in host order: the kernel reads them with nla_get_u32. */
-		mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, p.tflags);
-		mnl_attr_nest_end(nlh, nest);
+		knet_nla_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, p.tflags);
+		knet_nla_nest_end(nlh, nest);
 	}
 	if (p.features & KNET_CT_KERNEL_STATUS) {
-		mnl_attr_put_u32(nlh, CTA_STATUS, htonl(f->status_value));
-		mnl_attr_put_u32(nlh, CTA_STATUS_MASK, htonl(f->status_mask));
+		knet_nla_put_u32(nlh, CTA_STATUS, htonl(f->status_value));
+		knet_nla_put_u32(nlh, CTA_STATUS_MASK, htonl(f->status_mask));
 	}
 	if (p.features & KNET_CT_KERNEL_ZONE)
-		mnl_attr_put_u16(nlh, CTA_ZONE, htons(f->zone));
+		knet_nla_put_u16(nlh, CTA_ZONE, htons(f->zone));
 	ct->sent = p.features;
 	ct->dump_seq = nlh->nlmsg_seq;
 	return ct_send(ct->dump, nlh, err);
@@ -267,10 +267,10 @@ int knet_ct_delete(struct knet_ct *ct, const struct knet_ct_entry *e,
 	ct_put_tuple(nlh, CTA_TUPLE_ORIG, e->family, e->proto, &e->orig,
 		     CT_TUPLE_ALL);
 	if (e->zone)
-		mnl_attr_put_u16(nlh, CTA_ZONE, htons(e->zone));
+		knet_nla_put_u16(nlh, CTA_ZONE, htons(e->zone));
 	/* The id pins this very entry, not a new one with the same tuple. */
 	if (e->has & KNET_CT_HAS_ID)
-		mnl_attr_put_u32(nlh, CTA_ID, htonl(e->id));
+		knet_nla_put_u32(nlh, CTA_ID, htonl(e->id));
 	r = ct_send(ct->req, nlh, err);
 	if (r < 0)
 		return r;

@@ -20,7 +20,7 @@
 #define EV_BUF		(64 * 1024)
 
 struct knet_ct_events {
-	struct mnl_socket *nl;
+	struct knet_nl *nl;
 	struct knet_ct_filter filter;
 	bool filtered;
 	unsigned int types;
@@ -36,7 +36,7 @@ struct knet_ct_events {
  */
 static int set_rcvbuf(struct knet_ct_events *ev, int size)
 {
-	int fd = mnl_socket_get_fd(ev->nl), got = 0;
+	int fd = ev->nl->fd, got = 0;
 	socklen_t len = sizeof(got);
 
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
@@ -85,8 +85,8 @@ int knet_ct_events_open(const struct knet_ct_filter *filter, unsigned int types,
 	r = ct_socket_open(groups, &ev->nl, err);
 	if (r < 0)
 		goto fail;
-	if (mnl_socket_setsockopt(ev->nl, NETLINK_BROADCAST_ERROR, &on,
-				  sizeof(on)) < 0) {
+	if (setsockopt(ev->nl->fd, SOL_NETLINK, NETLINK_BROADCAST_ERROR, &on,
+		       sizeof(on)) < 0) {
 		r = ct_error(err, -errno, "netlink broadcast errors");
 		goto fail;
 	}
@@ -105,7 +105,7 @@ int knet_ct_events_set_rcvbuf(struct knet_ct_events *ev, int bytes)
 
 int knet_ct_events_fd(const struct knet_ct_events *ev)
 {
-	return mnl_socket_get_fd(ev->nl);
+	return ev->nl->fd;
 }
 
 static enum knet_ct_event_type event_type(const struct nlmsghdr *nlh)
@@ -130,13 +130,13 @@ static int take(struct knet_ct_events *ev, struct knet_ct_event *ret,
 
 	while (ev->off < ev->len) {
 		nlh = (const void *)(ev->buf + ev->off);
-		if (!mnl_nlmsg_ok(nlh, ev->len - ev->off)) {
+		if (!knet_nlmsg_ok(nlh, ev->len - ev->off)) {
 			ev->off = ev->len;
 			return knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
 					      "malformed netlink message from "
 					      "the kernel");
 		}
-		ev->off += (int)MNL_ALIGN(nlh->nlmsg_len);
+		ev->off += (int)NLMSG_ALIGN(nlh->nlmsg_len);
 		type = event_type(nlh);
 		if (!(type & ev->types))
 			continue;
@@ -172,7 +172,7 @@ int knet_ct_events_next(struct knet_ct_events *ev, int timeout_ms,
 			struct knet_ct_event *ret_event, struct knet_error *err)
 {
 	long long deadline = timeout_ms > 0 ? knet_mono_ms() + timeout_ms : 0;
-	struct pollfd pfd = {.fd = mnl_socket_get_fd(ev->nl), .events = POLLIN};
+	struct pollfd pfd = {.fd = ev->nl->fd, .events = POLLIN};
 	ssize_t n;
 	int r, wait;
 
@@ -212,7 +212,7 @@ void knet_ct_events_close(struct knet_ct_events *ev)
 	if (!ev)
 		return;
 	if (ev->nl)
-		mnl_socket_close(ev->nl);
+		knet_nl_close(ev->nl);
 	free(ev->buf);
 	free(ev);
 }

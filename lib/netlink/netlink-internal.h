@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libmnl/libmnl.h>
+#include "knet/nlmsg.h"
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
@@ -36,8 +36,8 @@
 #define CT_FILTER_F_DST_PORT  (1u << 5)
 
 struct knet_ct {
-	struct mnl_socket *dump; /* dumps only */
-	struct mnl_socket *req;	 /* everything else, also during a dump */
+	struct knet_nl *dump; /* dumps only */
+	struct knet_nl *req;  /* everything else, also during a dump */
 	unsigned int seq;
 	unsigned int kernel; /* KNET_CT_KERNEL_* still believed */
 	/* the dump under way (begin .. finish) */
@@ -52,7 +52,7 @@ struct knet_ct {
 };
 
 /* A netfilter netlink socket in the current namespace, bound. */
-int ct_socket_open(unsigned int groups, struct mnl_socket **ret,
+int ct_socket_open(unsigned int groups, struct knet_nl **ret,
 		   struct knet_error *err);
 
 /* The reason for an errno the kernel answered ctnetlink with. */
@@ -66,7 +66,7 @@ struct nlmsghdr *ct_msg_start(struct knet_ct *ct, void *buf, uint16_t type,
 			      uint16_t flags, uint8_t family);
 
 /* Send @nlh on @nl; -errno with a reason. */
-int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
+int ct_send(struct knet_nl *nl, const struct nlmsghdr *nlh,
 	    struct knet_error *err);
 
 /*
@@ -78,7 +78,7 @@ int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
  * is returned as its negative errno with @ret_kernel set and @err left
  * to the caller (who knows what was asked); local errors fill @err.
  */
-int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
+int ct_run(struct knet_nl *nl, unsigned char *buf, size_t buflen,
 	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
 	   void *data, bool *ret_kernel, struct knet_error *err);
 
@@ -109,7 +109,7 @@ int ct_run_recv_error(struct ct_run_state *st, int r);
  * the last one.  Same contract as ct_run(); @fn runs in the calling
  * thread.  @bufs are two buffers of @buflen.
  */
-int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
+int ct_run_dump(struct knet_nl *nl, unsigned char *bufs[2], size_t buflen,
 		unsigned int seq,
 		int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
 		bool *ret_kernel, struct knet_error *err);
@@ -121,11 +121,11 @@ unsigned int ct_filter_fails(const struct knet_ct_filter *f,
 /*
  * Index the attributes in @len bytes at @payload into @tb[0..@max]
  * (unknown types above @max skipped), checking each known one against
- * @policy (MNL_TYPE_*, with a size for MNL_TYPE_BINARY in @sizes) and
+ * @policy (KNET_NLA_*, with a size for KNET_NLA_BINARY in @sizes) and
  * that nothing is left over: -EBADMSG otherwise.
  */
 int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
-	     const enum mnl_attr_data_type *policy, const uint8_t *sizes);
+	     const enum knet_nla_kind *policy, const uint8_t *sizes);
 
 /*
  * Append tuple @t as attribute @type (CTA_TUPLE_ORIG...), with only the

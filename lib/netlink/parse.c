@@ -4,9 +4,9 @@
  *
  * The kernel is trusted to mean well, not to be bug-free: every length
  * is checked before anything is read, each attribute knet uses is
- * checked for its exact size with mnl_attr_validate(), and bytes left
- * over after the last whole attribute make the message malformed
- * (mnl_attr_parse() would stop there silently).  Only the attributes
+ * checked for its exact size (knet_nla_check()), and bytes left over
+ * after the last whole attribute make the message malformed (a parser
+ * that only walked whole attributes would stop there silently).  Only the attributes
  * knet shows are read; the rest are skipped without a look.
  */
 #include <endian.h>
@@ -18,7 +18,7 @@
 #include "netlink-internal.h"
 
 int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
-	     const enum mnl_attr_data_type *policy, const uint8_t *sizes)
+	     const enum knet_nla_kind *policy, const uint8_t *sizes)
 {
 	const struct nlattr *attr;
 	const char *end = (const char *)payload + len;
@@ -27,20 +27,15 @@ int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
 	memset(tb, 0, (size_t)(max + 1) * sizeof(*tb));
 	if (len > 0xffff)
 		return -EBADMSG;
-	mnl_attr_for_each_payload(payload, len)
+	knet_nla_for_each(attr, payload, len)
 	{
-		type = mnl_attr_get_type(attr);
+		type = knet_nla_type(attr);
 		if (type > max)
 			continue;
-		if (policy[type] == MNL_TYPE_BINARY) {
-			if (mnl_attr_validate2(attr, MNL_TYPE_BINARY,
-					       sizes[type]) < 0 ||
-			    mnl_attr_get_payload_len(attr) != sizes[type])
-				return -EBADMSG;
-		} else if (policy[type] != MNL_TYPE_UNSPEC &&
-			   mnl_attr_validate(attr, policy[type]) < 0) {
+		if (!knet_nla_check(
+			    attr, policy[type],
+			    policy[type] == KNET_NLA_BINARY ? sizes[type] : 0))
 			return -EBADMSG;
-		}
 		tb[type] = attr;
 	}
 	/*
@@ -53,31 +48,31 @@ int ct_attrs(const void *payload, size_t len, const struct nlattr **tb, int max,
 	return 0;
 }
 
-static const enum mnl_attr_data_type ct_policy[CTA_MAX + 1] = {
-	[CTA_TUPLE_ORIG] = MNL_TYPE_NESTED,
-	[CTA_TUPLE_REPLY] = MNL_TYPE_NESTED,
-	[CTA_STATUS] = MNL_TYPE_U32,
-	[CTA_PROTOINFO] = MNL_TYPE_NESTED,
-	[CTA_TIMEOUT] = MNL_TYPE_U32,
-	[CTA_MARK] = MNL_TYPE_U32,
-	[CTA_COUNTERS_ORIG] = MNL_TYPE_NESTED,
-	[CTA_COUNTERS_REPLY] = MNL_TYPE_NESTED,
-	[CTA_USE] = MNL_TYPE_U32,
-	[CTA_ID] = MNL_TYPE_U32,
-	[CTA_ZONE] = MNL_TYPE_U16,
+static const enum knet_nla_kind ct_policy[CTA_MAX + 1] = {
+	[CTA_TUPLE_ORIG] = KNET_NLA_NESTED,
+	[CTA_TUPLE_REPLY] = KNET_NLA_NESTED,
+	[CTA_STATUS] = KNET_NLA_U32,
+	[CTA_PROTOINFO] = KNET_NLA_NESTED,
+	[CTA_TIMEOUT] = KNET_NLA_U32,
+	[CTA_MARK] = KNET_NLA_U32,
+	[CTA_COUNTERS_ORIG] = KNET_NLA_NESTED,
+	[CTA_COUNTERS_REPLY] = KNET_NLA_NESTED,
+	[CTA_USE] = KNET_NLA_U32,
+	[CTA_ID] = KNET_NLA_U32,
+	[CTA_ZONE] = KNET_NLA_U16,
 };
 
-static const enum mnl_attr_data_type tuple_policy[CTA_TUPLE_MAX + 1] = {
-	[CTA_TUPLE_IP] = MNL_TYPE_NESTED,
-	[CTA_TUPLE_PROTO] = MNL_TYPE_NESTED,
-	[CTA_TUPLE_ZONE] = MNL_TYPE_U16,
+static const enum knet_nla_kind tuple_policy[CTA_TUPLE_MAX + 1] = {
+	[CTA_TUPLE_IP] = KNET_NLA_NESTED,
+	[CTA_TUPLE_PROTO] = KNET_NLA_NESTED,
+	[CTA_TUPLE_ZONE] = KNET_NLA_U16,
 };
 
-static const enum mnl_attr_data_type ip_policy[CTA_IP_MAX + 1] = {
-	[CTA_IP_V4_SRC] = MNL_TYPE_U32,
-	[CTA_IP_V4_DST] = MNL_TYPE_U32,
-	[CTA_IP_V6_SRC] = MNL_TYPE_BINARY,
-	[CTA_IP_V6_DST] = MNL_TYPE_BINARY,
+static const enum knet_nla_kind ip_policy[CTA_IP_MAX + 1] = {
+	[CTA_IP_V4_SRC] = KNET_NLA_U32,
+	[CTA_IP_V4_DST] = KNET_NLA_U32,
+	[CTA_IP_V6_SRC] = KNET_NLA_BINARY,
+	[CTA_IP_V6_DST] = KNET_NLA_BINARY,
 };
 
 static const uint8_t ip_sizes[CTA_IP_MAX + 1] = {
@@ -85,39 +80,39 @@ static const uint8_t ip_sizes[CTA_IP_MAX + 1] = {
 	[CTA_IP_V6_DST] = 16,
 };
 
-static const enum mnl_attr_data_type proto_policy[CTA_PROTO_MAX + 1] = {
-	[CTA_PROTO_NUM] = MNL_TYPE_U8,
-	[CTA_PROTO_SRC_PORT] = MNL_TYPE_U16,
-	[CTA_PROTO_DST_PORT] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMP_ID] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMP_TYPE] = MNL_TYPE_U8,
-	[CTA_PROTO_ICMP_CODE] = MNL_TYPE_U8,
-	[CTA_PROTO_ICMPV6_ID] = MNL_TYPE_U16,
-	[CTA_PROTO_ICMPV6_TYPE] = MNL_TYPE_U8,
-	[CTA_PROTO_ICMPV6_CODE] = MNL_TYPE_U8,
+static const enum knet_nla_kind proto_policy[CTA_PROTO_MAX + 1] = {
+	[CTA_PROTO_NUM] = KNET_NLA_U8,
+	[CTA_PROTO_SRC_PORT] = KNET_NLA_U16,
+	[CTA_PROTO_DST_PORT] = KNET_NLA_U16,
+	[CTA_PROTO_ICMP_ID] = KNET_NLA_U16,
+	[CTA_PROTO_ICMP_TYPE] = KNET_NLA_U8,
+	[CTA_PROTO_ICMP_CODE] = KNET_NLA_U8,
+	[CTA_PROTO_ICMPV6_ID] = KNET_NLA_U16,
+	[CTA_PROTO_ICMPV6_TYPE] = KNET_NLA_U8,
+	[CTA_PROTO_ICMPV6_CODE] = KNET_NLA_U8,
 };
 
-static const enum mnl_attr_data_type pinfo_policy[CTA_PROTOINFO_MAX + 1] = {
-	[CTA_PROTOINFO_TCP] = MNL_TYPE_NESTED,
-	[CTA_PROTOINFO_DCCP] = MNL_TYPE_NESTED,
-	[CTA_PROTOINFO_SCTP] = MNL_TYPE_NESTED,
+static const enum knet_nla_kind pinfo_policy[CTA_PROTOINFO_MAX + 1] = {
+	[CTA_PROTOINFO_TCP] = KNET_NLA_NESTED,
+	[CTA_PROTOINFO_DCCP] = KNET_NLA_NESTED,
+	[CTA_PROTOINFO_SCTP] = KNET_NLA_NESTED,
 };
 
 /* TCP, DCCP and SCTP all number their state attribute 1. */
-static const enum mnl_attr_data_type state_policy[CTA_PROTOINFO_TCP_MAX + 1] = {
-	[CTA_PROTOINFO_TCP_STATE] = MNL_TYPE_U8,
+static const enum knet_nla_kind state_policy[CTA_PROTOINFO_TCP_MAX + 1] = {
+	[CTA_PROTOINFO_TCP_STATE] = KNET_NLA_U8,
 };
 
-static const enum mnl_attr_data_type counters_policy[CTA_COUNTERS_MAX + 1] = {
-	[CTA_COUNTERS_PACKETS] = MNL_TYPE_U64,
-	[CTA_COUNTERS_BYTES] = MNL_TYPE_U64,
+static const enum knet_nla_kind counters_policy[CTA_COUNTERS_MAX + 1] = {
+	[CTA_COUNTERS_PACKETS] = KNET_NLA_U64,
+	[CTA_COUNTERS_BYTES] = KNET_NLA_U64,
 };
 
 static int nested(const struct nlattr *a, const struct nlattr **tb, int max,
-		  const enum mnl_attr_data_type *policy, const uint8_t *sizes)
+		  const enum knet_nla_kind *policy, const uint8_t *sizes)
 {
-	return ct_attrs(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
-			tb, max, policy, sizes);
+	return ct_attrs(knet_nla_payload(a), knet_nla_len(a), tb, max, policy,
+			sizes);
 }
 
 static int bad(struct knet_error *err, const char *what)
@@ -158,8 +153,8 @@ static int parse_addrs(const struct nlattr *a, uint8_t family,
 		return bad(err, "tuple addresses");
 	if (!tb[s] || !tb[d])
 		return bad(err, "tuple without its addresses");
-	memcpy(t->src, mnl_attr_get_payload(tb[s]), n);
-	memcpy(t->dst, mnl_attr_get_payload(tb[d]), n);
+	memcpy(t->src, knet_nla_payload(tb[s]), n);
+	memcpy(t->dst, knet_nla_payload(tb[d]), n);
 	return 0;
 }
 
@@ -178,24 +173,22 @@ static int parse_proto(const struct nlattr *a, uint8_t family,
 		return bad(err, "tuple protocol");
 	if (!tb[CTA_PROTO_NUM])
 		return bad(err, "tuple without a protocol number");
-	proto = mnl_attr_get_u8(tb[CTA_PROTO_NUM]);
+	proto = knet_nla_u8(tb[CTA_PROTO_NUM]);
 	if (ct_proto_has_ports(proto)) {
 		/* GRE keys are optional (PPTP only); ports are not. */
 		if (proto != IPPROTO_GRE &&
 		    (!tb[CTA_PROTO_SRC_PORT] || !tb[CTA_PROTO_DST_PORT]))
 			return bad(err, "tuple without its ports");
 		if (tb[CTA_PROTO_SRC_PORT])
-			t->sport =
-				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_SRC_PORT]));
+			t->sport = ntohs(knet_nla_u16(tb[CTA_PROTO_SRC_PORT]));
 		if (tb[CTA_PROTO_DST_PORT])
-			t->dport =
-				ntohs(mnl_attr_get_u16(tb[CTA_PROTO_DST_PORT]));
+			t->dport = ntohs(knet_nla_u16(tb[CTA_PROTO_DST_PORT]));
 	} else if (ct_proto_is_icmp(proto)) {
 		if (!tb[id] || !tb[type] || !tb[code])
 			return bad(err, "icmp tuple without id, type or code");
-		t->icmp_id = ntohs(mnl_attr_get_u16(tb[id]));
-		t->icmp_type = mnl_attr_get_u8(tb[type]);
-		t->icmp_code = mnl_attr_get_u8(tb[code]);
+		t->icmp_id = ntohs(knet_nla_u16(tb[id]));
+		t->icmp_type = knet_nla_u8(tb[type]);
+		t->icmp_code = knet_nla_u8(tb[code]);
 	}
 	*ret_proto = proto;
 	return 0;
@@ -235,7 +228,7 @@ static int parse_state(const struct nlattr *a, struct knet_ct_entry *e,
 	if (nested(p, st, CTA_PROTOINFO_TCP_MAX, state_policy, NULL) < 0)
 		return bad(err, "protocol state");
 	if (st[CTA_PROTOINFO_TCP_STATE]) {
-		e->state = mnl_attr_get_u8(st[CTA_PROTOINFO_TCP_STATE]);
+		e->state = knet_nla_u8(st[CTA_PROTOINFO_TCP_STATE]);
 		e->has |= KNET_CT_HAS_STATE;
 	}
 	return 0;
@@ -250,14 +243,14 @@ static int parse_counters(const struct nlattr *a, uint64_t *ret_packets,
 		return bad(err, "counters");
 	if (!tb[CTA_COUNTERS_PACKETS] || !tb[CTA_COUNTERS_BYTES])
 		return bad(err, "counters without packets or bytes");
-	*ret_packets = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_PACKETS]));
-	*ret_bytes = be64toh(mnl_attr_get_u64(tb[CTA_COUNTERS_BYTES]));
+	*ret_packets = be64toh(knet_nla_u64(tb[CTA_COUNTERS_PACKETS]));
+	*ret_bytes = be64toh(knet_nla_u64(tb[CTA_COUNTERS_BYTES]));
 	return 0;
 }
 
 static uint32_t get_be32(const struct nlattr *a)
 {
-	return ntohl(mnl_attr_get_u32(a));
+	return ntohl(knet_nla_u32(a));
 }
 
 static int parse_attrs(const struct nlattr *const *tb, struct knet_ct_entry *e,
@@ -311,7 +304,7 @@ static int parse_attrs(const struct nlattr *const *tb, struct knet_ct_entry *e,
 	if (tb[CTA_MARK])
 		e->mark = get_be32(tb[CTA_MARK]);
 	if (tb[CTA_ZONE])
-		e->zone = ntohs(mnl_attr_get_u16(tb[CTA_ZONE]));
+		e->zone = ntohs(knet_nla_u16(tb[CTA_ZONE]));
 	return 0;
 }
 
@@ -331,10 +324,10 @@ int knet_ct_entry_parse(const void *msg, size_t len,
 	if (nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_NEW) &&
 	    nlh->nlmsg_type != CT_MSG(IPCTNL_MSG_CT_DELETE))
 		return bad(err, "not a conntrack entry");
-	plen = mnl_nlmsg_get_payload_len(nlh);
+	plen = knet_nlmsg_payload_len(nlh);
 	if (plen < sizeof(*nfg))
 		return bad(err, "truncated header");
-	nfg = mnl_nlmsg_get_payload(nlh);
+	nfg = knet_nlmsg_payload(nlh);
 	memset(&e, 0, sizeof(e));
 	e.family = nfg->nfgen_family;
 	if (e.family != AF_INET && e.family != AF_INET6)

@@ -32,7 +32,7 @@
 #include "netlink-internal.h"
 
 struct reader {
-	struct mnl_socket *nl;
+	struct knet_nl *nl;
 	unsigned int portid, seq;
 	unsigned char *buf[2];
 	size_t buflen;
@@ -54,7 +54,7 @@ static void *read_all(void *arg)
 			pthread_cond_wait(&rd->cond, &rd->lock);
 		pthread_mutex_unlock(&rd->lock);
 		do {
-			n = mnl_socket_recvfrom(rd->nl, rd->buf[i], rd->buflen);
+			n = knet_nl_recv(rd->nl, rd->buf[i], rd->buflen);
 		} while (n < 0 && errno == EINTR);
 		if (n < 0)
 			n = -errno;
@@ -156,7 +156,7 @@ static void finish(const struct reader *rd)
 	pthread_mutex_unlock(&worker.lock);
 }
 
-int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
+int ct_run_dump(struct knet_nl *nl, unsigned char *bufs[2], size_t buflen,
 		unsigned int seq,
 		int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
 		bool *ret_kernel, struct knet_error *err)
@@ -164,7 +164,7 @@ int ct_run_dump(struct mnl_socket *nl, unsigned char *bufs[2], size_t buflen,
 	struct ct_run_state st = {.fn = fn,
 				  .data = data,
 				  .err = err,
-				  .portid = mnl_socket_get_portid(nl),
+				  .portid = nl->portid,
 				  .seq = seq};
 	struct reader rd = {.nl = nl,
 			    .portid = st.portid,

@@ -14,54 +14,54 @@ static void put_addrs(struct nlmsghdr *nlh, uint8_t family,
 {
 	bool v4 = family == AF_INET;
 	size_t n = v4 ? 4 : 16;
-	struct nlattr *ip = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+	struct nlattr *ip = knet_nla_nest_start(nlh, CTA_TUPLE_IP);
 
 	if (flags & CT_FILTER_F_IP_SRC)
-		mnl_attr_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, n,
+		knet_nla_put(nlh, v4 ? CTA_IP_V4_SRC : CTA_IP_V6_SRC, n,
 			     t->src);
 	if (flags & CT_FILTER_F_IP_DST)
-		mnl_attr_put(nlh, v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST, n,
+		knet_nla_put(nlh, v4 ? CTA_IP_V4_DST : CTA_IP_V6_DST, n,
 			     t->dst);
-	mnl_attr_nest_end(nlh, ip);
+	knet_nla_nest_end(nlh, ip);
 }
 
 static void put_proto(struct nlmsghdr *nlh, uint8_t family, uint8_t proto,
 		      const struct knet_ct_tuple *t, unsigned int flags)
 {
 	bool v6 = family == AF_INET6;
-	struct nlattr *pr = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	struct nlattr *pr = knet_nla_nest_start(nlh, CTA_TUPLE_PROTO);
 
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, proto);
+	knet_nla_put_u8(nlh, CTA_PROTO_NUM, proto);
 	if (ct_proto_has_ports(proto)) {
 		if (flags & CT_FILTER_F_SRC_PORT)
-			mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT,
+			knet_nla_put_u16(nlh, CTA_PROTO_SRC_PORT,
 					 htons(t->sport));
 		if (flags & CT_FILTER_F_DST_PORT)
-			mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT,
+			knet_nla_put_u16(nlh, CTA_PROTO_DST_PORT,
 					 htons(t->dport));
 	} else if (ct_proto_is_icmp(proto) && flags == CT_TUPLE_ALL) {
-		mnl_attr_put_u16(nlh,
+		knet_nla_put_u16(nlh,
 				 v6 ? CTA_PROTO_ICMPV6_ID : CTA_PROTO_ICMP_ID,
 				 htons(t->icmp_id));
-		mnl_attr_put_u8(
+		knet_nla_put_u8(
 			nlh, v6 ? CTA_PROTO_ICMPV6_TYPE : CTA_PROTO_ICMP_TYPE,
 			t->icmp_type);
-		mnl_attr_put_u8(
+		knet_nla_put_u8(
 			nlh, v6 ? CTA_PROTO_ICMPV6_CODE : CTA_PROTO_ICMP_CODE,
 			t->icmp_code);
 	}
-	mnl_attr_nest_end(nlh, pr);
+	knet_nla_nest_end(nlh, pr);
 }
 
 void ct_put_tuple(struct nlmsghdr *nlh, uint16_t type, uint8_t family,
 		  uint8_t proto, const struct knet_ct_tuple *t,
 		  unsigned int flags)
 {
-	struct nlattr *tuple = mnl_attr_nest_start(nlh, type);
+	struct nlattr *tuple = knet_nla_nest_start(nlh, type);
 
 	if (flags & (CT_FILTER_F_IP_SRC | CT_FILTER_F_IP_DST))
 		put_addrs(nlh, family, t, flags);
 	if (flags & CT_FILTER_F_PROTO_NUM)
 		put_proto(nlh, family, proto, t, flags);
-	mnl_attr_nest_end(nlh, tuple);
+	knet_nla_nest_end(nlh, tuple);
 }

@@ -15,11 +15,10 @@
 
 #include "netlink-internal.h"
 
-int ct_socket_open(unsigned int groups, struct mnl_socket **ret,
+int ct_socket_open(unsigned int groups, struct knet_nl **ret,
 		   struct knet_error *err)
 {
-	struct mnl_socket *nl =
-		mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	struct knet_nl *nl = knet_nl_open(NETLINK_NETFILTER, groups);
 	int r;
 
 	if (!nl) {
@@ -29,13 +28,14 @@ int ct_socket_open(unsigned int groups, struct mnl_socket **ret,
 					      "netfilter netlink is not "
 					      "available: nfnetlink is not "
 					      "loaded");
+		if (r == -ENOMEM)
+			return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+					      "out of memory");
+		/* The socket opened and the bind (to groups) failed. */
+		if (r == -EPERM || r == -EACCES)
+			return ct_error(err, r, "netlink bind");
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				      "netlink socket: %s", knet_errstr(r));
-	}
-	if (mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0) {
-		r = -errno;
-		mnl_socket_close(nl);
-		return ct_error(err, r, "netlink bind");
 	}
 	*ret = nl;
 	return 0;
@@ -56,23 +56,23 @@ int ct_error(struct knet_error *err, int code, const char *what)
 struct nlmsghdr *ct_msg_start(struct knet_ct *ct, void *buf, uint16_t type,
 			      uint16_t flags, uint8_t family)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = knet_nlmsg_put_header(buf);
 	struct nfgenmsg *nfg;
 
 	nlh->nlmsg_type = CT_MSG(type);
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
 	nlh->nlmsg_seq = ++ct->seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg = knet_nlmsg_put_extra(nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
 	nfg->res_id = 0;
 	return nlh;
 }
 
-int ct_send(struct mnl_socket *nl, const struct nlmsghdr *nlh,
+int ct_send(struct knet_nl *nl, const struct nlmsghdr *nlh,
 	    struct knet_error *err)
 {
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+	if (knet_nl_send(nl, nlh, nlh->nlmsg_len) < 0)
 		return ct_error(err, -errno, "netlink send");
 	return 0;
 }
@@ -96,10 +96,10 @@ static int run_msg(const struct nlmsghdr *nlh, struct ct_run_state *st)
 		return 0;
 	case NLMSG_DONE:
 		/* A dump that failed half-way says why in NLMSG_DONE. */
-		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+		if (knet_nlmsg_payload_len(nlh) >= sizeof(int)) {
 			int code;
 
-			memcpy(&code, mnl_nlmsg_get_payload(nlh), sizeof(code));
+			memcpy(&code, knet_nlmsg_payload(nlh), sizeof(code));
 			if (code < 0 && !st->error) {
 				st->error = code;
 				st->kernel = true;
@@ -107,7 +107,7 @@ static int run_msg(const struct nlmsghdr *nlh, struct ct_run_state *st)
 		}
 		return 1;
 	case NLMSG_ERROR:
-		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+		if (knet_nlmsg_payload_len(nlh) < sizeof(*e)) {
 			if (!st->error)
 				knet_error_set(st->err, -EBADMSG,
 					       KNET_EXIT_SYSTEM,
@@ -116,7 +116,7 @@ static int run_msg(const struct nlmsghdr *nlh, struct ct_run_state *st)
 			first_error(&st->error, -EBADMSG);
 			return 1;
 		}
-		e = mnl_nlmsg_get_payload(nlh);
+		e = knet_nlmsg_payload(nlh);
 		if (e->error < 0 && !st->error) {
 			st->error = e->error;
 			st->kernel = true;
@@ -138,11 +138,10 @@ bool ct_run_datagram(struct ct_run_state *st, const unsigned char *buf, int len)
 	const struct nlmsghdr *nlh;
 	int left = len;
 
-	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
-	     nlh = mnl_nlmsg_next(nlh, &left)) {
+	for (nlh = (const void *)buf; knet_nlmsg_ok(nlh, left);
+	     nlh = knet_nlmsg_next(nlh, &left)) {
 		/* Answers to an earlier, abandoned request. */
-		if (!mnl_nlmsg_portid_ok(nlh, st->portid) ||
-		    !mnl_nlmsg_seq_ok(nlh, st->seq))
+		if (!knet_nlmsg_answers(nlh, st->seq, st->portid))
 			continue;
 		if (run_msg(nlh, st))
 			return true;
@@ -164,10 +163,9 @@ bool ct_datagram_ends(const unsigned char *buf, int len, unsigned int portid,
 	const struct nlmsghdr *nlh;
 	int left = len;
 
-	for (nlh = (const void *)buf; mnl_nlmsg_ok(nlh, left);
-	     nlh = mnl_nlmsg_next(nlh, &left))
-		if (mnl_nlmsg_portid_ok(nlh, portid) &&
-		    mnl_nlmsg_seq_ok(nlh, seq) &&
+	for (nlh = (const void *)buf; knet_nlmsg_ok(nlh, left);
+	     nlh = knet_nlmsg_next(nlh, &left))
+		if (knet_nlmsg_answers(nlh, seq, portid) &&
 		    (nlh->nlmsg_type == NLMSG_DONE ||
 		     nlh->nlmsg_type == NLMSG_ERROR))
 			return true;
@@ -182,14 +180,14 @@ int ct_run_recv_error(struct ct_run_state *st, int r)
 	return st->error ? st->error : r;
 }
 
-int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
+int ct_run(struct knet_nl *nl, unsigned char *buf, size_t buflen,
 	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
 	   void *data, bool *ret_kernel, struct knet_error *err)
 {
 	struct ct_run_state st = {.fn = fn,
 				  .data = data,
 				  .err = err,
-				  .portid = mnl_socket_get_portid(nl),
+				  .portid = nl->portid,
 				  .seq = seq};
 	bool done = false;
 	ssize_t n;
@@ -197,7 +195,7 @@ int ct_run(struct mnl_socket *nl, unsigned char *buf, size_t buflen,
 	if (ret_kernel)
 		*ret_kernel = false;
 	while (!done) {
-		n = mnl_socket_recvfrom(nl, buf, buflen);
+		n = knet_nl_recv(nl, buf, buflen);
 		if (n < 0) {
 			int r = -errno;
 
@@ -272,9 +270,9 @@ void knet_ct_free(struct knet_ct *ct)
 	if (!ct)
 		return;
 	if (ct->dump)
-		mnl_socket_close(ct->dump);
+		knet_nl_close(ct->dump);
 	if (ct->req)
-		mnl_socket_close(ct->req);
+		knet_nl_close(ct->req);
 	free(ct->dbuf);
 	free(ct->dbuf2);
 	free(ct->rbuf);

@@ -11,36 +11,35 @@
 
 #include "netlink-internal.h"
 
-static const enum mnl_attr_data_type global_policy[CTA_STATS_GLOBAL_MAX + 1] = {
-	[CTA_STATS_GLOBAL_ENTRIES] = MNL_TYPE_U32,
-	[CTA_STATS_GLOBAL_MAX_ENTRIES] = MNL_TYPE_U32,
+static const enum knet_nla_kind global_policy[CTA_STATS_GLOBAL_MAX + 1] = {
+	[CTA_STATS_GLOBAL_ENTRIES] = KNET_NLA_U32,
+	[CTA_STATS_GLOBAL_MAX_ENTRIES] = KNET_NLA_U32,
 };
 
-static const enum mnl_attr_data_type cpu_policy[CTA_STATS_MAX + 1] = {
-	[CTA_STATS_FOUND] = MNL_TYPE_U32,
-	[CTA_STATS_INVALID] = MNL_TYPE_U32,
-	[CTA_STATS_INSERT] = MNL_TYPE_U32,
-	[CTA_STATS_INSERT_FAILED] = MNL_TYPE_U32,
-	[CTA_STATS_DROP] = MNL_TYPE_U32,
-	[CTA_STATS_EARLY_DROP] = MNL_TYPE_U32,
-	[CTA_STATS_ERROR] = MNL_TYPE_U32,
-	[CTA_STATS_SEARCH_RESTART] = MNL_TYPE_U32,
-	[CTA_STATS_CLASH_RESOLVE] = MNL_TYPE_U32,
-	[CTA_STATS_CHAIN_TOOLONG] = MNL_TYPE_U32,
+static const enum knet_nla_kind cpu_policy[CTA_STATS_MAX + 1] = {
+	[CTA_STATS_FOUND] = KNET_NLA_U32,
+	[CTA_STATS_INVALID] = KNET_NLA_U32,
+	[CTA_STATS_INSERT] = KNET_NLA_U32,
+	[CTA_STATS_INSERT_FAILED] = KNET_NLA_U32,
+	[CTA_STATS_DROP] = KNET_NLA_U32,
+	[CTA_STATS_EARLY_DROP] = KNET_NLA_U32,
+	[CTA_STATS_ERROR] = KNET_NLA_U32,
+	[CTA_STATS_SEARCH_RESTART] = KNET_NLA_U32,
+	[CTA_STATS_CLASH_RESOLVE] = KNET_NLA_U32,
+	[CTA_STATS_CHAIN_TOOLONG] = KNET_NLA_U32,
 };
 
 /* The attributes of a stats message after its nfgenmsg, or -EBADMSG. */
 static int stats_attrs(const struct nlmsghdr *nlh, uint16_t type,
 		       const struct nlattr **tb, int max,
-		       const enum mnl_attr_data_type *policy,
-		       struct knet_error *err)
+		       const enum knet_nla_kind *policy, struct knet_error *err)
 {
-	size_t plen = mnl_nlmsg_get_payload_len(nlh);
+	size_t plen = knet_nlmsg_payload_len(nlh);
 
 	if (nlh->nlmsg_type != CT_MSG(type))
 		return 0;
 	if (plen < sizeof(struct nfgenmsg) ||
-	    ct_attrs((const char *)mnl_nlmsg_get_payload(nlh) +
+	    ct_attrs((const char *)knet_nlmsg_payload(nlh) +
 			     sizeof(struct nfgenmsg),
 		     plen - sizeof(struct nfgenmsg), tb, max, policy, NULL) < 0)
 		return knet_error_set(err, -EBADMSG, KNET_EXIT_SYSTEM,
@@ -51,7 +50,7 @@ static int stats_attrs(const struct nlmsghdr *nlh, uint16_t type,
 
 static uint32_t u32_of(const struct nlattr *a)
 {
-	return a ? ntohl(mnl_attr_get_u32(a)) : 0;
+	return a ? ntohl(knet_nla_u32(a)) : 0;
 }
 
 struct global_state {
@@ -140,7 +139,7 @@ struct cpu_state {
 static int cpu_msg(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[CTA_STATS_MAX + 1];
-	const struct nfgenmsg *nfg = mnl_nlmsg_get_payload(nlh);
+	const struct nfgenmsg *nfg = knet_nlmsg_payload(nlh);
 	struct cpu_state *st = data;
 	struct knet_ct_cpu_stats *c;
 	int r;

@@ -16,14 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmnl/libmnl.h>
-
+#include "knet/nlmsg.h"
 #include "knet/node.h"
 
 struct addr_acc {
 	char **v;
 	int n;
-	int err;
 };
 
 void knet_addrs_free(char **v, int n)
@@ -33,17 +31,6 @@ void knet_addrs_free(char **v, int n)
 	for (int i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static int addr_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
-		return MNL_CB_OK;
-	tb[type] = attr;
-	return MNL_CB_OK;
 }
 
 static bool addr_wanted(int family, const void *a)
@@ -59,116 +46,130 @@ static bool addr_wanted(int family, const void *a)
 	return !IN6_IS_ADDR_LOOPBACK(in6) && !IN6_IS_ADDR_LINKLOCAL(in6);
 }
 
-static int addr_cb(const struct nlmsghdr *nlh, void *data)
+/* One RTM_NEWADDR: its address into @acc when it is one we show. */
+static int addr_msg(const struct nlmsghdr *nlh, struct addr_acc *acc)
 {
-	const struct nlattr *tb[IFA_MAX + 1] = {0};
-	struct addr_acc *acc = data;
-	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *a;
+	const struct nlattr *tb[IFA_MAX + 1] = {0}, *a;
+	const struct ifaddrmsg *ifa = knet_nlmsg_payload(nlh);
+	size_t plen = knet_nlmsg_payload_len(nlh);
 	char buf[INET6_ADDRSTRLEN];
 	char **nv;
 
-	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
-		return MNL_CB_OK;
-	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr_cb, tb);
+	if (plen < sizeof(*ifa) ||
+	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+		return 0;
+	knet_nla_for_each(
+		a, (const char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
+		plen - NLMSG_ALIGN(sizeof(*ifa))) if (knet_nla_type(a) <=
+						      IFA_MAX)
+		tb[knet_nla_type(a)] = a;
 	/* IFA_LOCAL is the address itself on point-to-point links. */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
-	if (!a)
-		return MNL_CB_OK;
-	if (mnl_attr_get_payload_len(a) <
-	    (ifa->ifa_family == AF_INET ? 4u : 16u))
-		return MNL_CB_OK;
-	if (!addr_wanted(ifa->ifa_family, mnl_attr_get_payload(a)))
-		return MNL_CB_OK;
-	if (!inet_ntop(ifa->ifa_family, mnl_attr_get_payload(a), buf,
-		       sizeof(buf)))
-		return MNL_CB_OK;
-	nv = realloc(acc->v, (acc->n + 1) * sizeof(*nv));
+	if (!a || knet_nla_len(a) < (ifa->ifa_family == AF_INET ? 4u : 16u))
+		return 0;
+	if (!addr_wanted(ifa->ifa_family, knet_nla_payload(a)) ||
+	    !inet_ntop(ifa->ifa_family, knet_nla_payload(a), buf, sizeof(buf)))
+		return 0;
+	nv = realloc(acc->v, (size_t)(acc->n + 1) * sizeof(*nv));
 	if (!nv)
-		goto oom;
+		return -ENOMEM;
 	acc->v = nv;
 	acc->v[acc->n] = strdup(buf);
 	if (!acc->v[acc->n])
-		goto oom;
+		return -ENOMEM;
 	acc->n++;
-	return MNL_CB_OK;
-oom:
-	acc->err = -ENOMEM;
-	return MNL_CB_ERROR;
+	return 0;
 }
 
-static int dump_addrs(struct mnl_socket *nl, char ***ret_addrs, int *ret_n,
+/* One datagram of the dump: 1 at its end, 0 for more, or -errno. */
+static int addr_datagram(const void *buf, int len, uint32_t seq,
+			 uint32_t portid, struct addr_acc *acc)
+{
+	const struct nlmsghdr *nlh;
+	int left = len, r;
+
+	for (nlh = buf; knet_nlmsg_ok(nlh, left);
+	     nlh = knet_nlmsg_next(nlh, &left)) {
+		if (!knet_nlmsg_answers(nlh, seq, portid))
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			return -EINTR;
+		if (nlh->nlmsg_type == NLMSG_DONE)
+			return 1;
+		if (nlh->nlmsg_type == NLMSG_ERROR) {
+			const struct nlmsgerr *e = knet_nlmsg_payload(nlh);
+
+			if (knet_nlmsg_payload_len(nlh) < sizeof(*e))
+				return -EBADMSG;
+			return e->error < 0 ? e->error : 1;
+		}
+		if (nlh->nlmsg_type != RTM_NEWADDR)
+			continue;
+		r = addr_msg(nlh, acc);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int dump_addrs(struct knet_nl *nl, char ***ret_addrs, int *ret_n,
 		      struct knet_error *err)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	/* The kernel fills a dump's datagrams to what we read with. */
+	unsigned char buf[8192];
 	struct addr_acc acc = {0};
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
-	unsigned int seq = (unsigned int)time(NULL), portid;
+	uint32_t seq = (uint32_t)time(NULL);
 	ssize_t len;
 	int r;
 
-	nlh = mnl_nlmsg_put_header(buf);
+	nlh = knet_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETADDR;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	nlh->nlmsg_seq = seq;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
+	rt = knet_nlmsg_put_extra(nlh, sizeof(*rt));
 	rt->rtgen_family = AF_UNSPEC;
-	portid = mnl_socket_get_portid(nl);
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+	if (knet_nl_send(nl, nlh, nlh->nlmsg_len) < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				      "netlink send: %s", strerror(errno));
-	for (;;) {
-		len = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (len < 0) {
-			r = -errno;
-			goto fail;
-		}
-		r = mnl_cb_run(buf, len, seq, portid, addr_cb, &acc);
-		if (r <= MNL_CB_STOP)
-			break;
-	}
+	do {
+		len = knet_nl_recv(nl, buf, sizeof(buf));
+		r = len < 0 ? -errno
+			    : addr_datagram(buf, (int)len, seq, nl->portid,
+					    &acc);
+	} while (r == 0);
 	if (r < 0) {
-		r = acc.err ? acc.err : -errno;
-		goto fail;
+		knet_addrs_free(acc.v, acc.n);
+		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
+				      "netlink address dump: %s", strerror(-r));
 	}
 	*ret_addrs = acc.v;
 	*ret_n = acc.n;
 	return 0;
-fail:
-	knet_addrs_free(acc.v, acc.n);
-	return knet_error_set(err, r, KNET_EXIT_SYSTEM,
-			      "netlink address dump: %s", strerror(-r));
 }
 
-static int open_nl(struct mnl_socket **ret, struct knet_error *err)
+static int open_nl(struct knet_nl **ret, struct knet_error *err)
 {
-	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	struct knet_nl *nl = knet_nl_open(NETLINK_ROUTE, 0);
 
 	if (!nl)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				      "netlink socket: %s", strerror(errno));
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int r = -errno;
-
-		mnl_socket_close(nl);
-		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
-				      "netlink bind: %s", strerror(-r));
-	}
 	*ret = nl;
 	return 0;
 }
 
 int knet_netns_addrs_self(char ***ret_addrs, int *ret_n, struct knet_error *err)
 {
-	struct mnl_socket *nl;
+	struct knet_nl *nl = NULL;
 	int r;
 
 	r = open_nl(&nl, err);
 	if (r < 0)
 		return r;
 	r = dump_addrs(nl, ret_addrs, ret_n, err);
-	mnl_socket_close(nl);
+	knet_nl_close(nl);
 	return r;
 }
 
@@ -176,7 +177,7 @@ int knet_netns_addrs(int fd, char ***ret_addrs, int *ret_n,
 		     struct knet_error *err)
 {
 	struct knet_netns_saved saved;
-	struct mnl_socket *nl;
+	struct knet_nl *nl = NULL;
 	int r;
 
 	r = knet_netns_enter(fd, &saved, err);
@@ -187,7 +188,7 @@ int knet_netns_addrs(int fd, char ***ret_addrs, int *ret_n,
 	if (r < 0)
 		return r;
 	r = dump_addrs(nl, ret_addrs, ret_n, err);
-	mnl_socket_close(nl);
+	knet_nl_close(nl);
 	return r;
 }
 

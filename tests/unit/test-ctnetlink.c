@@ -37,25 +37,25 @@ static void put_tuple(struct nlmsghdr *nlh, int type, const char *src,
 		      const char *dst, uint16_t sport, uint16_t dport,
 		      bool with_ip, bool with_ports)
 {
-	struct nlattr *t = mnl_attr_nest_start(nlh, type), *n;
+	struct nlattr *t = knet_nla_nest_start(nlh, type), *n;
 	uint32_t a;
 
 	if (with_ip) {
-		n = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		n = knet_nla_nest_start(nlh, CTA_TUPLE_IP);
 		inet_pton(AF_INET, src, &a);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_SRC, a);
+		knet_nla_put_u32(nlh, CTA_IP_V4_SRC, a);
 		inet_pton(AF_INET, dst, &a);
-		mnl_attr_put_u32(nlh, CTA_IP_V4_DST, a);
-		mnl_attr_nest_end(nlh, n);
+		knet_nla_put_u32(nlh, CTA_IP_V4_DST, a);
+		knet_nla_nest_end(nlh, n);
 	}
-	n = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
-	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
+	n = knet_nla_nest_start(nlh, CTA_TUPLE_PROTO);
+	knet_nla_put_u8(nlh, CTA_PROTO_NUM, IPPROTO_TCP);
 	if (with_ports) {
-		mnl_attr_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(sport));
-		mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(dport));
+		knet_nla_put_u16(nlh, CTA_PROTO_SRC_PORT, htons(sport));
+		knet_nla_put_u16(nlh, CTA_PROTO_DST_PORT, htons(dport));
 	}
-	mnl_attr_nest_end(nlh, n);
-	mnl_attr_nest_end(nlh, t);
+	knet_nla_nest_end(nlh, n);
+	knet_nla_nest_end(nlh, t);
 }
 
 enum { M_OK, M_NO_REPLY, M_NO_IP, M_NO_PORTS, M_SHORT_STATUS, M_FAMILY };
@@ -63,13 +63,13 @@ enum { M_OK, M_NO_REPLY, M_NO_IP, M_NO_PORTS, M_SHORT_STATUS, M_FAMILY };
 /* A DNAT'd TCP entry as the kernel sends it, or broken as @how says. */
 static struct nlmsghdr *build(unsigned char *buf, int how)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = knet_nlmsg_put_header(buf);
 	struct nfgenmsg *g;
 	struct nlattr *pi, *tcp, *c;
 
 	nlh->nlmsg_type = CT(IPCTNL_MSG_CT_NEW);
 	nlh->nlmsg_flags = NLM_F_MULTI;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g = knet_nlmsg_put_extra(nlh, sizeof(*g));
 	g->nfgen_family = how == M_FAMILY ? 7 : AF_INET;
 	put_tuple(nlh, CTA_TUPLE_ORIG, "198.18.250.3", "198.18.128.10", 40000,
 		  80, how != M_NO_IP, how != M_NO_PORTS);
@@ -77,31 +77,31 @@ static struct nlmsghdr *build(unsigned char *buf, int how)
 		put_tuple(nlh, CTA_TUPLE_REPLY, "198.19.1.9", "198.18.250.3",
 			  8080, 40000, true, true);
 	if (how == M_SHORT_STATUS)
-		mnl_attr_put_u16(nlh, CTA_STATUS, 6);
+		knet_nla_put_u16(nlh, CTA_STATUS, 6);
 	else
-		mnl_attr_put_u32(nlh, CTA_STATUS,
+		knet_nla_put_u32(nlh, CTA_STATUS,
 				 htonl(IPS_SEEN_REPLY | IPS_ASSURED |
 				       IPS_CONFIRMED | IPS_DST_NAT));
-	mnl_attr_put_u32(nlh, CTA_TIMEOUT, htonl(99));
-	mnl_attr_put_u32(nlh, CTA_MARK, htonl(7));
-	mnl_attr_put_u16(nlh, CTA_ZONE, htons(3));
-	c = mnl_attr_nest_start(nlh, CTA_COUNTERS_ORIG);
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(5));
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(500));
-	mnl_attr_nest_end(nlh, c);
-	c = mnl_attr_nest_start(nlh, CTA_COUNTERS_REPLY);
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(4));
-	mnl_attr_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(4000));
-	mnl_attr_nest_end(nlh, c);
-	pi = mnl_attr_nest_start(nlh, CTA_PROTOINFO);
-	tcp = mnl_attr_nest_start(nlh, CTA_PROTOINFO_TCP);
-	mnl_attr_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, 3);
-	mnl_attr_nest_end(nlh, tcp);
-	mnl_attr_nest_end(nlh, pi);
+	knet_nla_put_u32(nlh, CTA_TIMEOUT, htonl(99));
+	knet_nla_put_u32(nlh, CTA_MARK, htonl(7));
+	knet_nla_put_u16(nlh, CTA_ZONE, htons(3));
+	c = knet_nla_nest_start(nlh, CTA_COUNTERS_ORIG);
+	knet_nla_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(5));
+	knet_nla_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(500));
+	knet_nla_nest_end(nlh, c);
+	c = knet_nla_nest_start(nlh, CTA_COUNTERS_REPLY);
+	knet_nla_put_u64(nlh, CTA_COUNTERS_PACKETS, htobe64(4));
+	knet_nla_put_u64(nlh, CTA_COUNTERS_BYTES, htobe64(4000));
+	knet_nla_nest_end(nlh, c);
+	pi = knet_nla_nest_start(nlh, CTA_PROTOINFO);
+	tcp = knet_nla_nest_start(nlh, CTA_PROTOINFO_TCP);
+	knet_nla_put_u8(nlh, CTA_PROTOINFO_TCP_STATE, 3);
+	knet_nla_nest_end(nlh, tcp);
+	knet_nla_nest_end(nlh, pi);
 	/* unknown to knet: skipped */
-	mnl_attr_put_u32(nlh, CTA_MAX + 5, 1);
-	mnl_attr_put_u32(nlh, CTA_ID, htonl(12345));
-	mnl_attr_put_u32(nlh, CTA_USE, htonl(1));
+	knet_nla_put_u32(nlh, CTA_MAX + 5, 1);
+	knet_nla_put_u32(nlh, CTA_ID, htonl(12345));
+	knet_nla_put_u32(nlh, CTA_USE, htonl(1));
 	return nlh;
 }
 
@@ -189,7 +189,7 @@ static void test_parse(void)
 	/* A nested attribute (the tuple) claiming more than its parent. */
 	{
 		struct nlattr *first =
-			(struct nlattr *)(buf + MNL_NLMSG_HDRLEN +
+			(struct nlattr *)(buf + NLMSG_HDRLEN +
 					  sizeof(struct nfgenmsg));
 
 		CHECK_INT(first->nla_type & NLA_TYPE_MASK, CTA_TUPLE_ORIG);
@@ -761,7 +761,7 @@ static void test_events_lost(int nsfd)
 	struct knet_ct_events *ev = NULL;
 	struct knet_ct_event e;
 	struct knet_error err = {0};
-	struct mnl_socket *nl = NULL;
+	struct knet_nl *nl = NULL;
 	int small = 4096, r, lost = 0;
 
 	if (knet_netns_enter(nsfd, &saved, &err) < 0) {
@@ -769,10 +769,10 @@ static void test_events_lost(int nsfd)
 		return;
 	}
 	r = knet_ct_events_open(NULL, KNET_CT_EVENT_NEW, &ev, &err);
-	nl = mnl_socket_open(NETLINK_NETFILTER);
+	nl = knet_nl_open(NETLINK_NETFILTER, 0);
 	knet_netns_leave(&saved);
 	CHECK_INT(r, 0);
-	if (r < 0 || !nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	if (r < 0 || !nl)
 		goto out;
 	setsockopt(knet_ct_events_fd(ev), SOL_SOCKET, SO_RCVBUF, &small,
 		   sizeof(small));
@@ -786,7 +786,7 @@ static void test_events_lost(int nsfd)
 	CHECK(e.overruns >= 1 && e.resync && e.rcvbuf > small);
 out:
 	if (nl)
-		mnl_socket_close(nl);
+		knet_nl_close(nl);
 	knet_ct_events_close(ev);
 }
 
@@ -870,7 +870,7 @@ static void test_ns_gone(void)
 	struct knet_netns_saved saved;
 	struct knet_error err = {0};
 	struct knet_ct *ct = NULL;
-	struct mnl_socket *nl;
+	struct knet_nl *nl;
 	char path[128];
 	long n = 0;
 	int fd = -1;
@@ -881,12 +881,12 @@ static void test_ns_gone(void)
 		CHECK(0);
 		return;
 	}
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (nl && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0)
+	nl = knet_nl_open(NETLINK_NETFILTER, 0);
+	if (nl)
 		CHECK_INT(ct_fill_tcp(nl, 0xc612fa00, 0xc612fb01, 80, 0, 2000),
 			  2000);
 	if (nl)
-		mnl_socket_close(nl);
+		knet_nl_close(nl);
 	CHECK_INT(knet_ct_new(&ct, &err), 0);
 	knet_netns_leave(&saved);
 	close(fd);
