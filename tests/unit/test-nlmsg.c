@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * include/knet/nlmsg.h and lib/netlink/nl-socket.c: a message built
+ * with nested attributes reads back byte for byte as the kernel's
+ * layout says; every walk stops at the bytes it has (truncations,
+ * lengths past the end, a last message without its padding); the size
+ * checks; and a socket that hears only the kernel (a datagram another
+ * socket sends it is dropped, the kernel's answer comes through).
+ */
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "knet/nlmsg.h"
+#include "unit.h"
+
+static void test_build_and_read(void)
+{
+	_Alignas(4) unsigned char buf[512];
+	struct nlmsghdr *nlh;
+	struct rtgenmsg *g;
+	struct nlattr *nest;
+	const struct nlattr *a, *tb[8] = {0};
+	const unsigned char bytes[3] = {1, 2, 3};
+	int n = 0;
+
+	memset(buf, 0xaa, sizeof(buf));
+	nlh = knet_nlmsg_put_header(buf);
+	CHECK_INT(nlh->nlmsg_len, NLMSG_HDRLEN);
+	CHECK_INT(nlh->nlmsg_type, 0);
+	g = knet_nlmsg_put_extra(nlh, sizeof(*g));
+	CHECK_INT(g->rtgen_family, 0);
+	/* one byte of family header, padded to four */
+	CHECK_INT(nlh->nlmsg_len, NLMSG_HDRLEN + 4);
+	knet_nla_put_u8(nlh, 1, 0x7f);
+	knet_nla_put_u16(nlh, 2, 0xbeef);
+	nest = knet_nla_nest_start(nlh, 3);
+	knet_nla_put_u32(nlh, 1, 0xdeadbeef);
+	knet_nla_put_u64(nlh, 2, 0x0102030405060708ull);
+	knet_nla_nest_end(nlh, nest);
+	knet_nla_put(nlh, 4, sizeof(bytes), bytes);
+	/* 8 + 8 + (4 + 8 + 12) + 8 after the 20 of header and family */
+	CHECK_INT(nlh->nlmsg_len, NLMSG_HDRLEN + 4 + 8 + 8 + 24 + 8);
+	CHECK(nest->nla_type & NLA_F_NESTED);
+	CHECK_INT(knet_nla_type(nest), 3);
+	CHECK_INT(nest->nla_len, 24);
+	/* padding is zero, not what the buffer held */
+	CHECK_INT(buf[NLMSG_HDRLEN + 1], 0);
+	CHECK_INT(buf[NLMSG_HDRLEN + 4 + 5], 0);
+	CHECK_INT(buf[nlh->nlmsg_len - 1], 0);
+
+	knet_nla_for_each(a, (char *)knet_nlmsg_payload(nlh) + 4,
+			  knet_nlmsg_payload_len(nlh) - 4)
+	{
+		if (knet_nla_type(a) < 8)
+			tb[knet_nla_type(a)] = a;
+		n++;
+	}
+	CHECK_INT(n, 4);
+	CHECK(tb[1] && knet_nla_check(tb[1], KNET_NLA_U8, 0));
+	CHECK(tb[1] && knet_nla_u8(tb[1]) == 0x7f);
+	CHECK(tb[2] && knet_nla_check(tb[2], KNET_NLA_U16, 0));
+	CHECK(tb[2] && knet_nla_u16(tb[2]) == 0xbeef);
+	CHECK(tb[3] && knet_nla_check(tb[3], KNET_NLA_NESTED, 0));
+	CHECK(tb[4] && knet_nla_check(tb[4], KNET_NLA_BINARY, 3));
+	CHECK(tb[4] && !knet_nla_check(tb[4], KNET_NLA_BINARY, 4));
+	CHECK(tb[4] && !memcmp(knet_nla_payload(tb[4]), bytes, 3));
+	if (tb[3]) {
+		const struct nlattr *in[3] = {0};
+
+		n = 0;
+		knet_nla_for_each(a, knet_nla_payload(tb[3]),
+				  knet_nla_len(tb[3]))
+		{
+			if (knet_nla_type(a) < 3)
+				in[knet_nla_type(a)] = a;
+			n++;
+		}
+		CHECK_INT(n, 2);
+		/* the u64 sits 4-byte aligned: read by memcpy */
+		CHECK(in[2] && knet_nla_u64(in[2]) == 0x0102030405060708ull);
+		CHECK(in[1] && knet_nla_u32(in[1]) == 0xdeadbeef);
+		/* the wrong kind is refused by size */
+		CHECK(in[1] && !knet_nla_check(in[1], KNET_NLA_U64, 0));
+		CHECK(in[1] && !knet_nla_check(in[1], KNET_NLA_U16, 0));
+		CHECK(in[2] && !knet_nla_check(in[2], KNET_NLA_U32, 0));
+		CHECK(in[1] && knet_nla_check(in[1], KNET_NLA_ANY, 0));
+	}
+}
+
+/* Every cut of a two-message datagram: only whole messages are seen. */
+static void test_walk_bounds(void)
+{
+	_Alignas(4) unsigned char buf[256];
+	struct nlmsghdr *a, *b;
+	int total, len;
+
+	memset(buf, 0, sizeof(buf));
+	a = knet_nlmsg_put_header(buf);
+	knet_nla_put_u8(a, 1, 1); /* 16 + 8 */
+	b = knet_nlmsg_put_header(buf + NLMSG_ALIGN(a->nlmsg_len));
+	knet_nla_put_u16(b, 1, 2);
+	/* the last message's length without its tail padding */
+	b->nlmsg_len -= 2;
+	total = (int)(NLMSG_ALIGN(a->nlmsg_len) + b->nlmsg_len);
+	for (len = 0; len <= total; len++) {
+		const struct nlmsghdr *h = (const void *)buf;
+		int left = len, seen = 0;
+
+		for (; knet_nlmsg_ok(h, left); h = knet_nlmsg_next(h, &left))
+			seen++;
+		CHECK_INT(seen, len >= total ? 2 : len >= 24 ? 1 : 0);
+	}
+	/* a length below the header's own, or past the end */
+	a->nlmsg_len = 8;
+	CHECK(!knet_nlmsg_ok(a, total));
+	a->nlmsg_len = 1000;
+	CHECK(!knet_nlmsg_ok(a, total));
+	a->nlmsg_len = 24;
+
+	/* attributes: one whose length runs past the bytes given */
+	{
+		_Alignas(4) unsigned char ab[16] = {0};
+		struct nlattr *x = (void *)ab;
+		const struct nlattr *y;
+		int n = 0;
+
+		x->nla_len = 12;
+		x->nla_type = 1;
+		knet_nla_for_each(y, ab, 8) n++;
+		CHECK_INT(n, 0);
+		knet_nla_for_each(y, ab, 12) n++;
+		CHECK_INT(n, 1);
+		x->nla_len = 2; /* shorter than its own header */
+		n = 0;
+		knet_nla_for_each(y, ab, 16) n++;
+		CHECK_INT(n, 0);
+		/* a nested attribute of 1..3 bytes holds no attribute */
+		x->nla_len = NLA_HDRLEN + 2;
+		CHECK(!knet_nla_check(x, KNET_NLA_NESTED, 0));
+		x->nla_len = NLA_HDRLEN;
+		CHECK(knet_nla_check(x, KNET_NLA_NESTED, 0));
+	}
+}
+
+static void test_answers(void)
+{
+	struct nlmsghdr h = {.nlmsg_seq = 7, .nlmsg_pid = 42};
+
+	CHECK(knet_nlmsg_answers(&h, 7, 42));
+	CHECK(!knet_nlmsg_answers(&h, 8, 42));
+	CHECK(!knet_nlmsg_answers(&h, 7, 43));
+	/* 0 on either side: not checked (the kernel's notifications) */
+	CHECK(knet_nlmsg_answers(&h, 0, 0));
+	h.nlmsg_seq = 0;
+	h.nlmsg_pid = 0;
+	CHECK(knet_nlmsg_answers(&h, 7, 42));
+}
+
+/* A forged datagram from another socket is not read as the kernel's. */
+static void test_socket(void)
+{
+	struct knet_nl *us = knet_nl_open(NETLINK_ROUTE, 0);
+	struct knet_nl *other = knet_nl_open(NETLINK_ROUTE, 0);
+	_Alignas(4) unsigned char buf[8192];
+	struct sockaddr_nl to = {.nl_family = AF_NETLINK};
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	if (!us || !other) {
+		UNIT_SKIP("nlmsg", "no rtnetlink socket here");
+		knet_nl_close(us);
+		knet_nl_close(other);
+		return;
+	}
+	CHECK(us->portid != 0 && us->portid != other->portid);
+	nlh = knet_nlmsg_put_header(buf);
+	nlh->nlmsg_type = 0x99;
+	nlh->nlmsg_seq = 1;
+	to.nl_pid = us->portid;
+	CHECK(sendto(other->fd, buf, nlh->nlmsg_len, 0, (void *)&to,
+		     sizeof(to)) == (ssize_t)nlh->nlmsg_len);
+	nlh = knet_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 2;
+	((struct rtgenmsg *)knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg)))
+		->rtgen_family = AF_UNSPEC;
+	CHECK(knet_nl_send(us, buf, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len);
+	n = knet_nl_recv(us, buf, sizeof(buf));
+	CHECK(n >= (ssize_t)NLMSG_HDRLEN);
+	if (n >= (ssize_t)NLMSG_HDRLEN) {
+		nlh = (void *)buf;
+		CHECK(nlh->nlmsg_type != 0x99);
+		CHECK_INT(nlh->nlmsg_seq, 2);
+	}
+	/* a buffer too small for the kernel's datagram: ENOSPC, not a cut */
+	nlh = knet_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 3;
+	knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg));
+	knet_nl_close(us);
+	us = knet_nl_open(NETLINK_ROUTE, 0);
+	CHECK(us && knet_nl_send(us, buf, nlh->nlmsg_len) > 0);
+	errno = 0;
+	CHECK(us && knet_nl_recv(us, buf, 8) < 0 && errno == ENOSPC);
+	knet_nl_close(us);
+	knet_nl_close(other);
+	/* a bus the kernel does not have */
+	errno = 0;
+	CHECK(!knet_nl_open(1000, 0) && errno != 0);
+}
+
+int main(void)
+{
+	test_build_and_read();
+	test_walk_bounds();
+	test_answers();
+	test_socket();
+	return unit_done("nlmsg");
+}
