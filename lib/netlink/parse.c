@@ -6,8 +6,9 @@
  * is checked before anything is read, each attribute knet uses is
  * checked for its exact size (knet_nla_check()), and bytes left over
  * after the last whole attribute make the message malformed (a parser
- * that only walked whole attributes would stop there silently).  Only the attributes
- * knet shows are read; the rest are skipped without a look.
+ * that only walked whole attributes would stop there silently).  Only
+ * the attributes knet shows are read; the rest are skipped without a
+ * look.
  */
 #include <endian.h>
 #include <errno.h>

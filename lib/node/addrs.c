@@ -58,11 +58,12 @@ static int addr_msg(const struct nlmsghdr *nlh, struct addr_acc *acc)
 	if (plen < sizeof(*ifa) ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
 		return 0;
-	knet_nla_for_each(
-		a, (const char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
-		plen - NLMSG_ALIGN(sizeof(*ifa))) if (knet_nla_type(a) <=
-						      IFA_MAX)
-		tb[knet_nla_type(a)] = a;
+	knet_nla_for_each(a, (const char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
+			  plen - NLMSG_ALIGN(sizeof(*ifa)))
+	{
+		if (knet_nla_type(a) <= IFA_MAX)
+			tb[knet_nla_type(a)] = a;
+	}
 	/* IFA_LOCAL is the address itself on point-to-point links. */
 	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
 	if (!a || knet_nla_len(a) < (ifa->ifa_family == AF_INET ? 4u : 16u))
