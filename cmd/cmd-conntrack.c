@@ -748,7 +748,8 @@ static int prepare_names(struct knet_ctx *ctx, struct knet_node_job *job)
 	if (!run->no_names && ctx->api &&
 	    knet_who_index_new(ctx->api, &run->idx, &err) < 0)
 		knet_warn(ctx, "addresses are not named: %s", err.reason);
-	if (knet_ct_names_new(run->idx, &run->names) < 0)
+	/* --no-names looks nothing up: no table for it (12 KiB). */
+	if (!run->no_names && knet_ct_names_new(run->idx, &run->names) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -1490,39 +1491,39 @@ static int read_target(struct knet_ctx *ctx, struct knet_node_job *job,
 	return 0;
 }
 
-static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
+static int conntrack_run(struct knet_ctx *ctx, const struct knet_args *args,
+			 struct run *run)
 {
-	struct run run = {.args = args};
 	struct knet_node_job job;
 	int r;
 
 	knet_node_job_init(&job, ctx, args);
-	run.target = args->npos ? args->pos[0] : NULL;
-	run.no_names = knet_args_has(args, "no-names");
-	run.in_pod = knet_args_has(args, "in-pod");
-	run.stale_only = knet_args_has(args, "stale");
-	run.yes = knet_args_has(args, "yes");
-	run.count = knet_args_int(args, "count", 0);
-	run.kind = KNET_TARGET_IP;
-	r = read_filter(ctx, args, &run.filter);
+	run->target = args->npos ? args->pos[0] : NULL;
+	run->no_names = knet_args_has(args, "no-names");
+	run->in_pod = knet_args_has(args, "in-pod");
+	run->stale_only = knet_args_has(args, "stale");
+	run->yes = knet_args_has(args, "yes");
+	run->count = knet_args_int(args, "count", 0);
+	run->kind = KNET_TARGET_IP;
+	r = read_filter(ctx, args, &run->filter);
 	if (r == 0)
-		r = read_target(ctx, &job, &run);
+		r = read_target(ctx, &job, run);
 	if (r == 0)
-		r = read_mode(ctx, args, &run);
-	run.fanout = job.fanout;
-	if (r == 0 && run.fanout)
-		r = fanout_check(ctx, &run);
+		r = read_mode(ctx, args, run);
+	run->fanout = job.fanout;
+	if (r == 0 && run->fanout)
+		r = fanout_check(ctx, run);
 	if (r)
 		goto out;
 	job.verb = "read the conntrack table of";
 	job.verb_from = job.verb;
 	job.find_verb = "find";
-	job.api_optional = !run.no_names;
+	job.api_optional = !run->no_names;
 	/*
 	 * --delete sends a request per entry, and -E re-dumps the table
 	 * after an overrun: the kernel checks CAP_NET_ADMIN on each.
 	 */
-	job.keep_privileges = run.mode == M_DELETE || run.mode == M_EVENTS;
+	job.keep_privileges = run->mode == M_DELETE || run->mode == M_EVENTS;
 	job.prepare = prepare;
 	job.open = open_pod;
 	job.run = run_ct;
@@ -1531,35 +1532,54 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 	job.remote_end = remote_end;
 	job.remote_failed = remote_failed;
 	/* A whole table per node: named here, from one index (no API there). */
-	job.fanout_names = run.fanout && !run.target;
-	job.data = &run;
+	job.fanout_names = run->fanout && !run->target;
+	job.data = run;
 	r = knet_node_run(ctx, &job);
 	/* Fan-out: every node's backends, in one table. */
-	if (run.fanout && run.backends && !run.stream &&
+	if (run->fanout && run->backends && !run->stream &&
 	    (r == 0 || r == KNET_EXIT_PROBLEM) &&
-	    knet_table_nrows(run.backends)) {
-		if (knet_table_stream_flush(run.entries) < 0 ||
-		    printf("\n") < 0 || finish(&run, run.backends) < 0)
+	    knet_table_nrows(run->backends)) {
+		if (knet_table_stream_flush(run->entries) < 0 ||
+		    printf("\n") < 0 || finish(run, run->backends) < 0)
 			r = KNET_EXIT_SYSTEM;
 	}
 out:
 	for (int i = 0; i < 2; i++)
-		knet_ct_free(run.tables[i].ct);
-	knet_ct_events_close(run.ev);
-	knet_ct_stats_free(run.stats);
-	knet_ct_service_free(run.cs);
-	knet_endpoints_list_free(run.eps);
-	knet_service_free(run.svc);
-	knet_ct_names_free(run.names);
-	knet_who_index_free(run.idx);
-	knet_table_free(run.entries);
-	knet_table_free(run.backends);
-	knet_table_free(run.st);
-	knet_table_free(run.cpus);
-	knet_table_free(run.errors);
-	free(run.del);
-	free(run.node_name);
+		knet_ct_free(run->tables[i].ct);
+	knet_ct_events_close(run->ev);
+	knet_ct_stats_free(run->stats);
+	knet_ct_service_free(run->cs);
+	knet_endpoints_list_free(run->eps);
+	knet_service_free(run->svc);
+	knet_ct_names_free(run->names);
+	knet_who_index_free(run->idx);
+	knet_table_free(run->entries);
+	knet_table_free(run->backends);
+	knet_table_free(run->st);
+	knet_table_free(run->cpus);
+	knet_table_free(run->errors);
+	free(run->del);
+	free(run->node_name);
 	knet_node_job_clear(&job);
+	return r;
+}
+
+/*
+ * struct run on the heap: its 6.9 KiB on the stack would all be touched
+ * (-fstack-clash-protection probes every page of a frame).
+ */
+static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
+{
+	struct run *run = calloc(1, sizeof(*run));
+	int r;
+
+	if (!run) {
+		fprintf(stderr, "knet: out of memory\n");
+		return KNET_EXIT_SYSTEM;
+	}
+	run->args = args;
+	r = conntrack_run(ctx, args, run);
+	free(run);
 	return r;
 }
 

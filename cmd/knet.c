@@ -268,16 +268,16 @@ static int check_arg_count(struct knet_ctx *ctx, const struct knet_args *a)
 	return 0;
 }
 
-/* "knet X --help" is "knet help X". */
-static int run_help_for(struct knet_ctx *ctx, const char *name)
+/* "knet X --help" is "knet help X"; @a is the line's, reused. */
+static int run_help_for(struct knet_ctx *ctx, struct knet_args *a,
+			const char *name)
 {
 	const struct knet_cmd *help = knet_cmd_find("help");
-	struct knet_args a;
 
-	knet_args_init(&a);
-	a.pos[a.npos++] = name;
+	knet_args_init(a);
+	a->pos[a->npos++] = name;
 	ctx->cmd = help;
-	return help->exec(ctx, &a);
+	return help->exec(ctx, a);
 }
 
 /*
@@ -359,44 +359,45 @@ static bool has_option(const struct knet_opt *opts, const char *name)
  * line does not give its own, so that a child process run with it does
  * the same.  NULL-terminated, malloc'd (the words are borrowed); NULL
  * when nothing is added or the line does not parse (dispatch then
- * reports the error as given).
+ * reports the error as given).  @scratch holds the parse.
  */
 static char **merge_use(struct knet_ctx *ctx, int argc, char **argv,
-			int *ret_argc)
+			struct knet_args *scratch, int *ret_argc)
 {
 	const struct knet_use *u = ctx->use;
+	const struct knet_args *a = scratch;
 	struct knet_error err = {0};
-	struct knet_args a;
 	char **v;
 	int cmd, n = 0, i;
 
-	if (!u || parse_line(ctx, argc, argv, &a, &cmd, &err) < 0 || !ctx->cmd)
+	if (!u || parse_line(ctx, argc, argv, scratch, &cmd, &err) < 0 ||
+	    !ctx->cmd)
 		return NULL;
 	v = calloc((size_t)argc + 11, sizeof(*v));
 	if (!v)
 		return NULL;
-	if (u->kubeconfig && !knet_args_has(&a, "kubeconfig")) {
+	if (u->kubeconfig && !knet_args_has(a, "kubeconfig")) {
 		v[n++] = "--kubeconfig";
 		v[n++] = (char *)u->kubeconfig;
 	}
-	if (u->context && !knet_args_has(&a, "context")) {
+	if (u->context && !knet_args_has(a, "context")) {
 		v[n++] = "--context";
 		v[n++] = (char *)u->context;
 	}
-	if (u->namespace && !knet_args_has(&a, "namespace") &&
-	    !knet_args_has(&a, "all-namespaces") &&
+	if (u->namespace && !knet_args_has(a, "namespace") &&
+	    !knet_args_has(a, "all-namespaces") &&
 	    !(ctx->cmd->flags & KNET_CMD_OWN_NAMESPACE)) {
 		v[n++] = "-n";
 		v[n++] = (char *)u->namespace;
 	}
-	if (u->node && !knet_args_has(&a, "node")) {
+	if (u->node && !knet_args_has(a, "node")) {
 		v[n++] = "--node";
 		v[n++] = (char *)u->node;
 	}
 	for (i = 0; i <= cmd; i++)
 		v[n++] = argv[i];
 	if (u->pod && has_option(ctx->cmd->options, "from") &&
-	    !knet_args_has(&a, "from")) {
+	    !knet_args_has(a, "from")) {
 		v[n++] = "--from";
 		v[n++] = (char *)u->pod;
 	}
@@ -476,36 +477,36 @@ int knet_ctx_api_ready(struct knet_ctx *ctx)
 /* Set by the first command that runs in the environment's locale. */
 static bool locale_set;
 
-static int run_line(struct knet_ctx *ctx, int argc, char **argv)
+static int run_line(struct knet_ctx *ctx, int argc, char **argv,
+		    struct knet_args *a)
 {
 	struct knet_error err = {0};
-	struct knet_args args;
 	int cmd = 0, r;
 
-	r = parse_line(ctx, argc, argv, &args, &cmd, &err);
+	r = parse_line(ctx, argc, argv, a, &cmd, &err);
 	if (r == -ENOENT)
 		return unknown_command(argv[cmd]);
 	if (r < 0)
 		return knet_usage_error(ctx, "%s", err.reason);
 	if (!ctx->cmd) {
-		if (args.nvalues && !knet_args_has(&args, "help")) {
+		if (a->nvalues && !knet_args_has(a, "help")) {
 			fprintf(stderr, "knet: no command given; "
 					"try 'knet help'\n");
 			return KNET_EXIT_USAGE;
 		}
-		return run_help_for(ctx, NULL);
+		return run_help_for(ctx, a, NULL);
 	}
-	if (knet_args_has(&args, "help"))
-		return run_help_for(ctx, ctx->cmd->name);
+	if (knet_args_has(a, "help"))
+		return run_help_for(ctx, a, ctx->cmd->name);
 	/* The environment's locale, once, unless the command needs none. */
 	if (!(ctx->cmd->flags & KNET_CMD_C_LOCALE) && !locale_set) {
 		setlocale(LC_ALL, "");
 		locale_set = true;
 	}
-	r = apply_globals(ctx, &args);
+	r = apply_globals(ctx, a);
 	if (r)
 		return r;
-	r = check_arg_count(ctx, &args);
+	r = check_arg_count(ctx, a);
 	if (r)
 		return r;
 	if (ctx->cmd->flags & KNET_CMD_TTY &&
@@ -535,7 +536,7 @@ static int run_line(struct knet_ctx *ctx, int argc, char **argv)
 		if (r)
 			return r;
 	}
-	r = ctx->cmd->exec(ctx, &args);
+	r = ctx->cmd->exec(ctx, a);
 	if (!ctx->keep_api)
 		knet_ctx_release(ctx);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -569,19 +570,32 @@ int knet_line_globals(struct knet_ctx *ctx, int argc, char **argv)
 
 int knet_dispatch(struct knet_ctx *ctx, int argc, char **argv)
 {
+	/*
+	 * On the heap: 8.7 KiB on the stack would all be touched at entry
+	 * (-fstack-clash-protection probes every page of a frame), where
+	 * the parse writes a few hundred bytes of it.
+	 */
+	struct knet_args *a = malloc(sizeof(*a));
+	char **merged;
 	int n = 0, r;
-	char **merged = merge_use(ctx, argc, argv, &n);
+
+	if (!a) {
+		fprintf(stderr, "knet: out of memory\n");
+		return KNET_EXIT_SYSTEM;
+	}
+	merged = merge_use(ctx, argc, argv, a, &n);
 
 	/* Nothing a previous line did may leak into this one. */
 	memset(&ctx->g, 0, sizeof(ctx->g));
 	ctx->cmd = NULL;
 	ctx->color_out = ctx->color_err = false;
 	knet_catch_stop_reset();
-	r = merged ? run_line(ctx, n, merged) : run_line(ctx, argc, argv);
+	r = merged ? run_line(ctx, n, merged, a) : run_line(ctx, argc, argv, a);
 	/* -n pointed into this line's words, which die with it. */
 	if (ctx->api)
 		knet_api_set_namespace(ctx->api, NULL);
 	free(merged);
+	free(a);
 	return r;
 }
 

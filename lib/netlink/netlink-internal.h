@@ -18,10 +18,13 @@
 #include "knet/netlink.h"
 
 /*
- * A dump batch is at most 32 KiB (the kernel caps what it fills from
- * the receive length); twice that leaves room and never truncates.
+ * A dump batch is at most SKB_WITH_OVERHEAD(32768) bytes: the kernel
+ * fills each from the longest receive length seen, capped there
+ * (netlink_recvmsg(), netlink_dump()), so 32 KiB always holds one, and
+ * the kernel still fills batches of its largest size.  A datagram that
+ * did not fit would be an ENOSPC error, never lost in silence.
  */
-#define CT_DUMP_BUF (64 * 1024)
+#define CT_DUMP_BUF (32 * 1024)
 /* Replies to single requests (acks, statistics) are small. */
 #define CT_REQ_BUF (16 * 1024)
 
