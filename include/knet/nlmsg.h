@@ -263,4 +263,44 @@ ssize_t knet_nl_send(struct knet_nl *nl, const void *buf, size_t len);
  */
 ssize_t knet_nl_recv(struct knet_nl *nl, void *buf, size_t len);
 
+/* --- the answers to a request --- */
+
+struct knet_error;
+
+/*
+ * One request's answers, read datagram by datagram: messages for another
+ * port or sequence (an earlier request given up) are skipped, NLMSG_DONE
+ * ends a dump (with the error a dump that failed half-way puts in it),
+ * NLMSG_ERROR ends any other request (its ack, or its error), and @fn
+ * sees every other message.  Once @fn fails (< 0) or says stop (> 0),
+ * the rest is read and dropped.  The first error is kept in @error,
+ * with @kernel set when the kernel sent it; @err gets a reason for the
+ * malformed datagrams (EBADMSG) only, the others are the caller's to
+ * word.  With @intr_fails, a dump the kernel marks NLM_F_DUMP_INTR (the
+ * table changed while it was dumped) fails with -EINTR.
+ */
+struct knet_nl_run {
+	int (*fn)(const struct nlmsghdr *nlh, void *data);
+	void *data;
+	uint32_t portid, seq;
+	bool intr_fails;
+	struct knet_error *err;
+	int error;   /* the first error, a negative errno */
+	bool kernel; /* ... and the kernel sent it */
+	bool stop;   /* fn said stop: the rest is dropped */
+};
+
+/* One datagram of the answers: true when it ends the request. */
+bool knet_nl_run_datagram(struct knet_nl_run *st, const void *buf, int len);
+/* Whether a datagram holds the end of request @seq to @portid. */
+bool knet_nl_datagram_ends(const void *buf, int len, uint32_t portid,
+			   uint32_t seq);
+/*
+ * Receive into @buf until the request is answered: 0 (the answers'
+ * verdict is st->error), or the negative errno of a failed receive
+ * (EINTR is retried).
+ */
+int knet_nl_run(struct knet_nl *nl, void *buf, size_t buflen,
+		struct knet_nl_run *st);
+
 #endif

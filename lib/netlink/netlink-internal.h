@@ -87,24 +87,10 @@ int ct_run(struct knet_nl *nl, unsigned char *buf, size_t buflen,
 
 /*
  * ct_run() in pieces, for the dump's reader thread (reader.c): the
- * state of a request being read, one datagram of it (true when the
- * request is complete), whether a datagram holds the request's end,
- * and what a receive error makes of it.
+ * datagrams go through knet_nl_run_datagram() (include/knet/nlmsg.h),
+ * and this says what a receive error makes of the request.
  */
-struct ct_run_state {
-	int (*fn)(const struct nlmsghdr *nlh, void *data);
-	void *data;
-	int error;   /* first error, negative errno */
-	bool kernel; /* ... and it came from the kernel */
-	bool stop;   /* fn said stop: drain */
-	struct knet_error *err;
-	unsigned int portid, seq;
-};
-bool ct_run_datagram(struct ct_run_state *st, const unsigned char *buf,
-		     int len);
-bool ct_datagram_ends(const unsigned char *buf, int len, unsigned int portid,
-		      unsigned int seq);
-int ct_run_recv_error(struct ct_run_state *st, int r);
+int ct_run_recv_error(struct knet_nl_run *st, int r);
 
 /*
  * ct_run() for a dump, with the receiving in a second thread: the

@@ -63,8 +63,8 @@ static void *read_all(void *arg)
 		rd->full[i] = true;
 		pthread_cond_broadcast(&rd->cond);
 		pthread_mutex_unlock(&rd->lock);
-		if (n < 0 ||
-		    ct_datagram_ends(rd->buf[i], (int)n, rd->portid, rd->seq))
+		if (n < 0 || knet_nl_datagram_ends(rd->buf[i], (int)n,
+						   rd->portid, rd->seq))
 			return NULL;
 	}
 }
@@ -161,11 +161,11 @@ int ct_run_dump(struct knet_nl *nl, unsigned char *bufs[2], size_t buflen,
 		int (*fn)(const struct nlmsghdr *nlh, void *data), void *data,
 		bool *ret_kernel, struct knet_error *err)
 {
-	struct ct_run_state st = {.fn = fn,
-				  .data = data,
-				  .err = err,
-				  .portid = nl->portid,
-				  .seq = seq};
+	struct knet_nl_run st = {.fn = fn,
+				 .data = data,
+				 .err = err,
+				 .portid = nl->portid,
+				 .seq = seq};
 	struct reader rd = {.nl = nl,
 			    .portid = st.portid,
 			    .seq = seq,
@@ -194,7 +194,7 @@ int ct_run_dump(struct knet_nl *nl, unsigned char *bufs[2], size_t buflen,
 			r = ct_run_recv_error(&st, (int)n);
 			break;
 		}
-		done = ct_run_datagram(&st, rd.buf[i], (int)n);
+		done = knet_nl_run_datagram(&st, rd.buf[i], (int)n);
 		pthread_mutex_lock(&rd.lock);
 		rd.full[i] = false;
 		pthread_cond_broadcast(&rd.cond);

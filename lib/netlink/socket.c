@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * ctnetlink sockets and the one receive loop every request uses.
+ * ctnetlink sockets and the receive loop every request uses (the
+ * generic part of it is knet_nl_run(), lib/netlink/nl-socket.c).
  *
  * A struct knet_ct holds two sockets, both opened in the caller's
  * namespace at knet_ct_new(): one for dumps and one for everything
@@ -77,102 +78,7 @@ int ct_send(struct knet_nl *nl, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-/* The first failure is the one reported; later ones only end the run. */
-static int first_error(int *saved, int code)
-{
-	if (!*saved)
-		*saved = code;
-	return *saved;
-}
-
-static int run_msg(const struct nlmsghdr *nlh, struct ct_run_state *st)
-{
-	const struct nlmsgerr *e;
-	int r;
-
-	switch (nlh->nlmsg_type) {
-	case NLMSG_NOOP:
-	case NLMSG_OVERRUN:
-		return 0;
-	case NLMSG_DONE:
-		/* A dump that failed half-way says why in NLMSG_DONE. */
-		if (knet_nlmsg_payload_len(nlh) >= sizeof(int)) {
-			int code;
-
-			memcpy(&code, knet_nlmsg_payload(nlh), sizeof(code));
-			if (code < 0 && !st->error) {
-				st->error = code;
-				st->kernel = true;
-			}
-		}
-		return 1;
-	case NLMSG_ERROR:
-		if (knet_nlmsg_payload_len(nlh) < sizeof(*e)) {
-			if (!st->error)
-				knet_error_set(st->err, -EBADMSG,
-					       KNET_EXIT_SYSTEM,
-					       "malformed netlink error "
-					       "message from the kernel");
-			first_error(&st->error, -EBADMSG);
-			return 1;
-		}
-		e = knet_nlmsg_payload(nlh);
-		if (e->error < 0 && !st->error) {
-			st->error = e->error;
-			st->kernel = true;
-		}
-		return 1;
-	}
-	if (st->fn && !st->error && !st->stop) {
-		r = st->fn(nlh, st->data);
-		if (r < 0)
-			first_error(&st->error, r);
-		else if (r > 0)
-			st->stop = true;
-	}
-	return 0;
-}
-
-bool ct_run_datagram(struct ct_run_state *st, const unsigned char *buf, int len)
-{
-	const struct nlmsghdr *nlh;
-	int left = len;
-
-	for (nlh = (const void *)buf; knet_nlmsg_ok(nlh, left);
-	     nlh = knet_nlmsg_next(nlh, &left)) {
-		/* Answers to an earlier, abandoned request. */
-		if (!knet_nlmsg_answers(nlh, st->seq, st->portid))
-			continue;
-		if (run_msg(nlh, st))
-			return true;
-	}
-	/* Bytes that are no whole message: malformed datagram. */
-	if (left > 0 && !st->error) {
-		st->error = -EBADMSG;
-		knet_error_set(st->err, -EBADMSG, KNET_EXIT_SYSTEM,
-			       "malformed netlink message from the kernel "
-			       "(%d stray bytes)",
-			       left);
-	}
-	return false;
-}
-
-bool ct_datagram_ends(const unsigned char *buf, int len, unsigned int portid,
-		      unsigned int seq)
-{
-	const struct nlmsghdr *nlh;
-	int left = len;
-
-	for (nlh = (const void *)buf; knet_nlmsg_ok(nlh, left);
-	     nlh = knet_nlmsg_next(nlh, &left))
-		if (knet_nlmsg_answers(nlh, seq, portid) &&
-		    (nlh->nlmsg_type == NLMSG_DONE ||
-		     nlh->nlmsg_type == NLMSG_ERROR))
-			return true;
-	return false;
-}
-
-int ct_run_recv_error(struct ct_run_state *st, int r)
+int ct_run_recv_error(struct knet_nl_run *st, int r)
 {
 	/* The request is lost with its socket's state. */
 	if (!st->error)
@@ -184,27 +90,18 @@ int ct_run(struct knet_nl *nl, unsigned char *buf, size_t buflen,
 	   unsigned int seq, int (*fn)(const struct nlmsghdr *nlh, void *data),
 	   void *data, bool *ret_kernel, struct knet_error *err)
 {
-	struct ct_run_state st = {.fn = fn,
-				  .data = data,
-				  .err = err,
-				  .portid = nl->portid,
-				  .seq = seq};
-	bool done = false;
-	ssize_t n;
+	struct knet_nl_run st = {.fn = fn,
+				 .data = data,
+				 .err = err,
+				 .portid = nl->portid,
+				 .seq = seq};
+	int r;
 
 	if (ret_kernel)
 		*ret_kernel = false;
-	while (!done) {
-		n = knet_nl_recv(nl, buf, buflen);
-		if (n < 0) {
-			int r = -errno;
-
-			if (r == -EINTR)
-				continue;
-			return ct_run_recv_error(&st, r);
-		}
-		done = ct_run_datagram(&st, buf, (int)n);
-	}
+	r = knet_nl_run(nl, buf, buflen, &st);
+	if (r < 0)
+		return ct_run_recv_error(&st, r);
 	if (ret_kernel)
 		*ret_kernel = st.kernel;
 	return st.error;

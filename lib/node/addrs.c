@@ -46,16 +46,17 @@ static bool addr_wanted(int family, const void *a)
 	return !IN6_IS_ADDR_LOOPBACK(in6) && !IN6_IS_ADDR_LINKLOCAL(in6);
 }
 
-/* One RTM_NEWADDR: its address into @acc when it is one we show. */
-static int addr_msg(const struct nlmsghdr *nlh, struct addr_acc *acc)
+/* One RTM_NEWADDR: its address into @data when it is one we show. */
+static int addr_msg(const struct nlmsghdr *nlh, void *data)
 {
+	struct addr_acc *acc = data;
 	const struct nlattr *tb[IFA_MAX + 1] = {0}, *a;
 	const struct ifaddrmsg *ifa = knet_nlmsg_payload(nlh);
 	size_t plen = knet_nlmsg_payload_len(nlh);
 	char buf[INET6_ADDRSTRLEN];
 	char **nv;
 
-	if (plen < sizeof(*ifa) ||
+	if (nlh->nlmsg_type != RTM_NEWADDR || plen < sizeof(*ifa) ||
 	    (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
 		return 0;
 	knet_nla_for_each(a, (const char *)ifa + NLMSG_ALIGN(sizeof(*ifa)),
@@ -82,47 +83,16 @@ static int addr_msg(const struct nlmsghdr *nlh, struct addr_acc *acc)
 	return 0;
 }
 
-/* One datagram of the dump: 1 at its end, 0 for more, or -errno. */
-static int addr_datagram(const void *buf, int len, uint32_t seq,
-			 uint32_t portid, struct addr_acc *acc)
-{
-	const struct nlmsghdr *nlh;
-	int left = len, r;
-
-	for (nlh = buf; knet_nlmsg_ok(nlh, left);
-	     nlh = knet_nlmsg_next(nlh, &left)) {
-		if (!knet_nlmsg_answers(nlh, seq, portid))
-			continue;
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			return -EINTR;
-		if (nlh->nlmsg_type == NLMSG_DONE)
-			return 1;
-		if (nlh->nlmsg_type == NLMSG_ERROR) {
-			const struct nlmsgerr *e = knet_nlmsg_payload(nlh);
-
-			if (knet_nlmsg_payload_len(nlh) < sizeof(*e))
-				return -EBADMSG;
-			return e->error < 0 ? e->error : 1;
-		}
-		if (nlh->nlmsg_type != RTM_NEWADDR)
-			continue;
-		r = addr_msg(nlh, acc);
-		if (r < 0)
-			return r;
-	}
-	return 0;
-}
-
 static int dump_addrs(struct knet_nl *nl, char ***ret_addrs, int *ret_n,
 		      struct knet_error *err)
 {
 	/* The kernel fills a dump's datagrams to what we read with. */
 	unsigned char buf[8192];
 	struct addr_acc acc = {0};
+	struct knet_nl_run st;
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 	uint32_t seq = (uint32_t)time(NULL);
-	ssize_t len;
 	int r;
 
 	nlh = knet_nlmsg_put_header(buf);
@@ -134,14 +104,21 @@ static int dump_addrs(struct knet_nl *nl, char ***ret_addrs, int *ret_n,
 	if (knet_nl_send(nl, nlh, nlh->nlmsg_len) < 0)
 		return knet_error_set(err, -errno, KNET_EXIT_SYSTEM,
 				      "netlink send: %s", strerror(errno));
-	do {
-		len = knet_nl_recv(nl, buf, sizeof(buf));
-		r = len < 0 ? -errno
-			    : addr_datagram(buf, (int)len, seq, nl->portid,
-					    &acc);
-	} while (r == 0);
+	/* A dump the kernel marks interrupted is refused, not half read. */
+	st = (struct knet_nl_run){.fn = addr_msg,
+				  .data = &acc,
+				  .portid = nl->portid,
+				  .seq = seq,
+				  .intr_fails = true,
+				  .err = err};
+	r = knet_nl_run(nl, buf, sizeof(buf), &st);
+	if (r == 0)
+		r = st.error;
 	if (r < 0) {
 		knet_addrs_free(acc.v, acc.n);
+		/* A malformed datagram: knet_nl_run() has said so. */
+		if (r == -EBADMSG && !st.kernel)
+			return r;
 		return knet_error_set(err, r, KNET_EXIT_SYSTEM,
 				      "netlink address dump: %s", strerror(-r));
 	}

@@ -4,8 +4,12 @@
  * with nested attributes reads back byte for byte as the kernel's
  * layout says; every walk stops at the bytes it has (truncations,
  * lengths past the end, a last message without its padding); the size
- * checks; and a socket that hears only the kernel (a datagram another
- * socket sends it is dropped, the kernel's answer comes through).
+ * checks; a socket that hears only the kernel (a datagram another
+ * socket sends it is dropped, the kernel's answer comes through); and
+ * the answers to a request read by knet_nl_run_datagram() (skipped
+ * strays, the ends of dumps and requests, the first error, stop,
+ * NLM_F_DUMP_INTR, malformed datagrams) and knet_nl_run() on a real
+ * address dump.
  */
 #include <errno.h>
 #include <linux/rtnetlink.h>
@@ -13,6 +17,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "knet/base.h"
 #include "knet/nlmsg.h"
 #include "unit.h"
 
@@ -214,11 +219,198 @@ static void test_socket(void)
 	CHECK(!knet_nl_open(1000, 0) && errno != 0);
 }
 
+/* Append a message of @type to @seq and port 42, with @len payload. */
+static struct nlmsghdr *put_msg(unsigned char *buf, size_t *at, uint16_t type,
+				uint16_t flags, uint32_t seq,
+				const void *payload, size_t len)
+{
+	struct nlmsghdr *nlh = knet_nlmsg_put_header(buf + *at);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = 42;
+	if (len)
+		memcpy(knet_nlmsg_put_extra(nlh, len), payload, len);
+	*at += NLMSG_ALIGN(nlh->nlmsg_len);
+	return nlh;
+}
+
+struct seen {
+	int n;
+	uint16_t types[8];
+	int ret; /* what the callback answers */
+};
+
+static int count_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct seen *s = data;
+
+	if (s->n < 8)
+		s->types[s->n] = nlh->nlmsg_type;
+	s->n++;
+	return s->ret;
+}
+
+static void test_run_datagram(void)
+{
+	_Alignas(4) unsigned char buf[1024];
+	struct knet_error err = {0};
+	struct seen seen = {0};
+	struct knet_nl_run st = {.fn = count_msg,
+				 .data = &seen,
+				 .portid = 42,
+				 .seq = 7,
+				 .err = &err};
+	struct nlmsgerr e = {.error = 0};
+	int code = -ENOBUFS;
+	size_t at = 0;
+
+	/* strays of another request skipped, the dump's messages seen, and
+	 * the request goes on until NLMSG_DONE */
+	put_msg(buf, &at, 0x20, NLM_F_MULTI, 6, NULL, 0);
+	put_msg(buf, &at, 0x21, NLM_F_MULTI, 7, NULL, 0);
+	put_msg(buf, &at, NLMSG_NOOP, 0, 7, NULL, 0);
+	put_msg(buf, &at, 0x22, NLM_F_MULTI, 7, NULL, 0);
+	CHECK(!knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 2);
+	CHECK_INT(seen.types[0], 0x21);
+	CHECK_INT(seen.types[1], 0x22);
+	at = 0;
+	put_msg(buf, &at, NLMSG_DONE, NLM_F_MULTI, 7, &code, sizeof(code));
+	put_msg(buf, &at, 0x23, NLM_F_MULTI, 7, NULL, 0);
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 2);
+	CHECK_INT(st.error, -ENOBUFS);
+	CHECK(st.kernel);
+	CHECK(knet_nl_datagram_ends(buf, (int)at, 42, 7));
+	CHECK(!knet_nl_datagram_ends(buf, (int)at, 42, 8));
+	CHECK(!knet_nl_datagram_ends(buf, (int)at, 43, 7));
+
+	/* an ack ends a request without an error; an error is the kernel's */
+	st = (struct knet_nl_run){.portid = 42, .seq = 7, .err = &err};
+	at = 0;
+	put_msg(buf, &at, NLMSG_ERROR, 0, 7, &e, sizeof(e));
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(st.error, 0);
+	e.error = -EPERM;
+	at = 0;
+	put_msg(buf, &at, NLMSG_ERROR, 0, 7, &e, sizeof(e));
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(st.error, -EPERM);
+	CHECK(st.kernel);
+
+	/* the callback's error is the first, kept; stop drops the rest */
+	seen = (struct seen){.ret = -ENOMEM};
+	st = (struct knet_nl_run){.fn = count_msg,
+				  .data = &seen,
+				  .portid = 42,
+				  .seq = 7,
+				  .err = &err};
+	at = 0;
+	put_msg(buf, &at, 0x21, NLM_F_MULTI, 7, NULL, 0);
+	put_msg(buf, &at, 0x22, NLM_F_MULTI, 7, NULL, 0);
+	code = -EIO;
+	put_msg(buf, &at, NLMSG_DONE, NLM_F_MULTI, 7, &code, sizeof(code));
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 1);
+	CHECK_INT(st.error, -ENOMEM);
+	CHECK(!st.kernel);
+	seen = (struct seen){.ret = 1};
+	st = (struct knet_nl_run){.fn = count_msg,
+				  .data = &seen,
+				  .portid = 42,
+				  .seq = 7,
+				  .err = &err};
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 1);
+	CHECK(st.stop);
+	CHECK_INT(st.error, -EIO);
+
+	/* NLM_F_DUMP_INTR: -EINTR when asked, nothing seen after it */
+	seen = (struct seen){0};
+	st = (struct knet_nl_run){.fn = count_msg,
+				  .data = &seen,
+				  .portid = 42,
+				  .seq = 7,
+				  .intr_fails = true,
+				  .err = &err};
+	at = 0;
+	put_msg(buf, &at, 0x21, NLM_F_MULTI, 7, NULL, 0);
+	put_msg(buf, &at, 0x22, NLM_F_MULTI | NLM_F_DUMP_INTR, 7, NULL, 0);
+	put_msg(buf, &at, 0x23, NLM_F_MULTI, 7, NULL, 0);
+	CHECK(!knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 1);
+	CHECK_INT(st.error, -EINTR);
+	seen = (struct seen){0};
+	st.intr_fails = false;
+	st.error = 0;
+	st.stop = false;
+	CHECK(!knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(seen.n, 3);
+	CHECK_INT(st.error, 0);
+
+	/* stray bytes, and an error message too short: EBADMSG, said */
+	st = (struct knet_nl_run){.portid = 42, .seq = 7, .err = &err};
+	at = 0;
+	put_msg(buf, &at, 0x21, NLM_F_MULTI, 7, NULL, 0);
+	CHECK(!knet_nl_run_datagram(&st, buf, (int)at + 6));
+	CHECK_INT(st.error, -EBADMSG);
+	CHECK(!st.kernel);
+	CHECK(strstr(err.reason, "6 stray bytes") != NULL);
+	st = (struct knet_nl_run){.portid = 42, .seq = 7, .err = &err};
+	at = 0;
+	put_msg(buf, &at, NLMSG_ERROR, 0, 7, &e, 4);
+	CHECK(knet_nl_run_datagram(&st, buf, (int)at));
+	CHECK_INT(st.error, -EBADMSG);
+	CHECK(strstr(err.reason, "malformed netlink error message") != NULL);
+}
+
+/* knet_nl_run() reads a real address dump to its end. */
+static void test_run_socket(void)
+{
+	struct knet_nl *nl = knet_nl_open(NETLINK_ROUTE, 0);
+	_Alignas(4) unsigned char buf[8192];
+	struct seen seen = {0};
+	struct knet_nl_run st = {.fn = count_msg, .data = &seen, .seq = 9};
+	struct nlmsghdr *nlh;
+
+	if (!nl) {
+		UNIT_SKIP("nlmsg", "no rtnetlink socket here");
+		return;
+	}
+	st.portid = nl->portid;
+	nlh = knet_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 9;
+	((struct rtgenmsg *)knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg)))
+		->rtgen_family = AF_UNSPEC;
+	CHECK(knet_nl_send(nl, buf, nlh->nlmsg_len) > 0);
+	CHECK_INT(knet_nl_run(nl, buf, sizeof(buf), &st), 0);
+	CHECK_INT(st.error, 0);
+	/* every namespace has lo's 127.0.0.1 at least */
+	CHECK(seen.n >= 1);
+	CHECK_INT(seen.types[0], RTM_NEWADDR);
+	/* a receive that fails is returned: a datagram too big, ENOSPC */
+	nlh = knet_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 10;
+	knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg));
+	st = (struct knet_nl_run){.portid = nl->portid, .seq = 10};
+	CHECK(knet_nl_send(nl, buf, nlh->nlmsg_len) > 0);
+	CHECK_INT(knet_nl_run(nl, buf, 8, &st), -ENOSPC);
+	knet_nl_close(nl);
+}
+
 int main(void)
 {
 	test_build_and_read();
 	test_walk_bounds();
 	test_answers();
 	test_socket();
+	test_run_datagram();
+	test_run_socket();
 	return unit_done("nlmsg");
 }
