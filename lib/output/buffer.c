@@ -14,7 +14,12 @@
 
 int output_buf_grow(struct output_buf *b, size_t more)
 {
-	size_t cap = b->cap ? b->cap : 4096;
+	/*
+	 * From 256 bytes: a table's JSON keys and nulls are a few hundred,
+	 * and 4 KiB each put them on pages of their own (a line that needs
+	 * more grows to it at once: doubling is cheap next to a row).
+	 */
+	size_t cap = b->cap ? b->cap : 256;
 	char *p;
 
 	if (more > SIZE_MAX / 2 - b->len)
