@@ -159,10 +159,20 @@ build/libknet.a: $(LIB_OBJ)
 # them.
 OBJ_CFLAGS = -ffunction-sections -fno-asynchronous-unwind-tables
 
-build/%.o: %.c
+build/%.o: %.c build/cflags
 	@mkdir -p $(dir $@)
 	$(say) CC $<
 	$(Q)$(CC) $(OBJ_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The flags knet's objects were built with: when they change (this
+# Makefile, CFLAGS=...), every object is built again, not only those
+# whose source changed.  Written at parse time, only when different.
+OBJ_FLAGS_NOW = $(CC) $(OBJ_CFLAGS) $(ALL_CFLAGS)
+ifneq ($(file <build/cflags),$(OBJ_FLAGS_NOW))
+$(shell mkdir -p build)
+$(file >build/cflags,$(OBJ_FLAGS_NOW))
+endif
+build/cflags: ;
 
 # lib/ again, with sanitizers, for the unit tests.
 build/san/%.o: %.c
