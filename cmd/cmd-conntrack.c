@@ -1491,9 +1491,9 @@ static int read_target(struct knet_ctx *ctx, struct knet_node_job *job,
 	return 0;
 }
 
-static int conntrack_run(struct knet_ctx *ctx, const struct knet_args *args,
-			 struct run *run)
+static int conntrack_run(struct knet_ctx *ctx, struct run *run)
 {
+	const struct knet_args *args = run->args;
 	struct knet_node_job job;
 	int r;
 
@@ -1578,7 +1578,7 @@ static int exec_conntrack(struct knet_ctx *ctx, const struct knet_args *args)
 		return KNET_EXIT_SYSTEM;
 	}
 	run->args = args;
-	r = conntrack_run(ctx, args, run);
+	r = conntrack_run(ctx, run);
 	free(run);
 	return r;
 }

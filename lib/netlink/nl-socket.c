@@ -106,11 +106,9 @@ static bool run_msg(const struct nlmsghdr *nlh, struct knet_nl_run *st)
 	const struct nlmsgerr *e;
 	int r;
 
-	if (st->intr_fails && nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
-		/* Read on to the end: the socket stays in step. */
+	/* Read on to the end all the same: the socket stays in step. */
+	if (st->intr_fails && nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		first_error(st, -EINTR, true);
-		st->stop = true;
-	}
 	switch (nlh->nlmsg_type) {
 	case NLMSG_NOOP:
 	case NLMSG_OVERRUN:

@@ -164,6 +164,20 @@ static void test_answers(void)
 	CHECK(knet_nlmsg_answers(&h, 7, 42));
 }
 
+/* An address dump request, RTM_GETADDR for every family, as @seq. */
+static struct nlmsghdr *put_getaddr(void *buf, uint32_t seq)
+{
+	struct nlmsghdr *nlh = knet_nlmsg_put_header(buf);
+	struct rtgenmsg *rt;
+
+	nlh->nlmsg_type = RTM_GETADDR;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = seq;
+	rt = knet_nlmsg_put_extra(nlh, sizeof(*rt));
+	rt->rtgen_family = AF_UNSPEC;
+	return nlh;
+}
+
 /* A forged datagram from another socket is not read as the kernel's. */
 static void test_socket(void)
 {
@@ -187,12 +201,7 @@ static void test_socket(void)
 	to.nl_pid = us->portid;
 	CHECK(sendto(other->fd, buf, nlh->nlmsg_len, 0, (void *)&to,
 		     sizeof(to)) == (ssize_t)nlh->nlmsg_len);
-	nlh = knet_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 2;
-	((struct rtgenmsg *)knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg)))
-		->rtgen_family = AF_UNSPEC;
+	nlh = put_getaddr(buf, 2);
 	CHECK(knet_nl_send(us, buf, nlh->nlmsg_len) == (ssize_t)nlh->nlmsg_len);
 	n = knet_nl_recv(us, buf, sizeof(buf));
 	CHECK(n >= (ssize_t)NLMSG_HDRLEN);
@@ -202,11 +211,7 @@ static void test_socket(void)
 		CHECK_INT(nlh->nlmsg_seq, 2);
 	}
 	/* a buffer too small for the kernel's datagram: ENOSPC, not a cut */
-	nlh = knet_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 3;
-	knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg));
+	nlh = put_getaddr(buf, 3);
 	knet_nl_close(us);
 	us = knet_nl_open(NETLINK_ROUTE, 0);
 	CHECK(us && knet_nl_send(us, buf, nlh->nlmsg_len) > 0);
@@ -345,7 +350,6 @@ static void test_run_datagram(void)
 	seen = (struct seen){0};
 	st.intr_fails = false;
 	st.error = 0;
-	st.stop = false;
 	CHECK(!knet_nl_run_datagram(&st, buf, (int)at));
 	CHECK_INT(seen.n, 3);
 	CHECK_INT(st.error, 0);
@@ -380,12 +384,7 @@ static void test_run_socket(void)
 		return;
 	}
 	st.portid = nl->portid;
-	nlh = knet_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 9;
-	((struct rtgenmsg *)knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg)))
-		->rtgen_family = AF_UNSPEC;
+	nlh = put_getaddr(buf, 9);
 	CHECK(knet_nl_send(nl, buf, nlh->nlmsg_len) > 0);
 	CHECK_INT(knet_nl_run(nl, buf, sizeof(buf), &st), 0);
 	CHECK_INT(st.error, 0);
@@ -393,11 +392,7 @@ static void test_run_socket(void)
 	CHECK(seen.n >= 1);
 	CHECK_INT(seen.types[0], RTM_NEWADDR);
 	/* a receive that fails is returned: a datagram too big, ENOSPC */
-	nlh = knet_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 10;
-	knet_nlmsg_put_extra(nlh, sizeof(struct rtgenmsg));
+	nlh = put_getaddr(buf, 10);
 	st = (struct knet_nl_run){.portid = nl->portid, .seq = 10};
 	CHECK(knet_nl_send(nl, buf, nlh->nlmsg_len) > 0);
 	CHECK_INT(knet_nl_run(nl, buf, 8, &st), -ENOSPC);
